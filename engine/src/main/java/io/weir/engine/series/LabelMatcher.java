@@ -1,0 +1,83 @@
+package io.weir.engine.series;
+
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * One PromQL label matcher ({@code name="v"}, {@code !=}, {@code =~}, {@code !~}) with Prometheus semantics:
+ * regexes are fully anchored, and a label that is absent from a series matches as the empty string.
+ * Immutable and thread-safe.
+ */
+public final class LabelMatcher {
+    public enum Type {
+        EQ("="), NEQ("!="), RE("=~"), NRE("!~");
+
+        private final String symbol;
+
+        Type(String symbol) { this.symbol = symbol; }
+
+        public String symbol() { return symbol; }
+    }
+
+    private final Type type;
+    private final String name;
+    private final String value;
+    private final Pattern pattern;
+
+    private LabelMatcher(Type type, String name, String value) {
+        this.type = Objects.requireNonNull(type);
+        this.name = Objects.requireNonNull(name);
+        this.value = Objects.requireNonNull(value);
+        // Anchored as Prometheus does: "foo" must match the whole value, not a substring. DOTALL because
+        // Prometheus' RE2 matchers let '.' match '\n'.
+        this.pattern = (type == Type.RE || type == Type.NRE)
+                ? Pattern.compile("^(?:" + value + ")$", Pattern.DOTALL) : null;
+    }
+
+    /** @throws java.util.regex.PatternSyntaxException for a regex that does not compile */
+    public static LabelMatcher of(Type type, String name, String value) { return new LabelMatcher(type, name, value); }
+
+    public static LabelMatcher equal(String name, String value) { return new LabelMatcher(Type.EQ, name, value); }
+
+    public Type type() { return type; }
+
+    public String name() { return name; }
+
+    public String value() { return value; }
+
+    /** @param labelValue the series' value of {@link #name()}, or "" when the series lacks the label */
+    public boolean matches(String labelValue) {
+        return switch (type) {
+            case EQ -> value.equals(labelValue);
+            case NEQ -> !value.equals(labelValue);
+            case RE -> pattern.matcher(labelValue).matches();
+            case NRE -> !pattern.matcher(labelValue).matches();
+        };
+    }
+
+    /** True when this matcher accepts a series that lacks the label (so it cannot narrow a selection by itself). */
+    public boolean matchesEmpty() { return matches(""); }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof LabelMatcher m && m.type == type && m.name.equals(name) && m.value.equals(value);
+    }
+
+    @Override
+    public int hashCode() { return Objects.hash(type, name, value); }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder(name).append(type.symbol).append('"');
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                default -> sb.append(c);
+            }
+        }
+        return sb.append('"').toString();
+    }
+}
