@@ -1,0 +1,42 @@
+package io.weir.engine.ingest;
+
+/**
+ * Puts one request's samples on the ring: claims all the slots it needs at once, fills them, publishes. Owned by
+ * one producer thread (an event loop). A request either goes on the ring whole or not at all, so a sender that
+ * is told "ring full" can retry the same request without duplicating part of it.
+ */
+public final class IngestPublisher {
+    private final IngestRing ring;
+    private final int shardMask;
+
+    IngestPublisher(IngestRing ring) {
+        this.ring = ring;
+        this.shardMask = ring.shardCount() - 1;
+    }
+
+    /**
+     * @param ids    series id of each sample
+     * @param ticket completed by the journaler once every slot of this request is durable
+     * @return false when the ring has no room (answer 429); true when published
+     */
+    public boolean publish(int[] ids, long[] ts, double[] values, int count, IngestTicket ticket) {
+        int capacity = ring.batchCapacity();
+        int slots = Math.max(1, (count + capacity - 1) / capacity);
+        if (slots > ring.capacity()) {
+            return false;
+        }
+        long hi = ring.tryClaim(slots);
+        if (hi < 0) {
+            return false;
+        }
+        long lo = hi - slots + 1;
+        int from = 0;
+        for (long seq = lo; seq <= hi; seq++) {
+            int n = Math.min(capacity, count - from);
+            ring.slot(seq).fill(ids, ts, values, from, n, shardMask, seq == hi ? ticket : null);
+            from += n;
+        }
+        ring.publish(lo, hi);
+        return true;
+    }
+}

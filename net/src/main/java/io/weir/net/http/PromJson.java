@@ -1,0 +1,118 @@
+package io.weir.net.http;
+
+import java.math.BigDecimal;
+
+/**
+ * Writes JSON the way the Prometheus HTTP API does, so that clients comparing bytes see no difference:
+ * sample values as strings in Go's shortest form ({@code "1"}, {@code "0.1"}, {@code "1e-07"}, {@code "+Inf"},
+ * {@code "NaN"}) and timestamps as seconds with up to three decimals ({@code 1700000000.05} is written
+ * {@code 1700000000.050}, as Prometheus does).
+ */
+public final class PromJson {
+    private PromJson() {}
+
+    /** Appends a sample value, quoted, formatted as Prometheus' jsonutil does. */
+    public static StringBuilder value(StringBuilder out, double v) {
+        out.append('"');
+        appendFloat(out, v);
+        return out.append('"');
+    }
+
+    /** Go's strconv.FormatFloat(v, f, -1, 64), switching to 'e' below 1e-6 and from 1e21 as Prometheus does. */
+    public static void appendFloat(StringBuilder out, double v) {
+        if (Double.isNaN(v)) {
+            out.append("NaN");
+            return;
+        }
+        if (Double.isInfinite(v)) {
+            out.append(v > 0 ? "+Inf" : "-Inf");
+            return;
+        }
+        if (v == 0) {
+            out.append(1 / v < 0 ? "-0" : "0");
+            return;
+        }
+        if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+            out.append((long) v);
+            return;
+        }
+        double abs = Math.abs(v);
+        // Java's Double.toString gives the shortest digits that round-trip (JDK 19+), as Go's -1 precision does.
+        String shortest = Double.toString(v);
+        if (abs < 1e-6 || abs >= 1e21) {
+            BigDecimal d = new BigDecimal(shortest).stripTrailingZeros();
+            String digits = d.unscaledValue().abs().toString();
+            int exponent = digits.length() - 1 - d.scale();
+            if (v < 0) {
+                out.append('-');
+            }
+            out.append(digits.charAt(0));
+            if (digits.length() > 1) {
+                out.append('.').append(digits, 1, digits.length());
+            }
+            out.append('e').append(exponent < 0 ? '-' : '+');
+            int e = Math.abs(exponent);
+            if (e < 10) {
+                out.append('0');
+            }
+            out.append(e);
+        } else {
+            out.append(new BigDecimal(shortest).stripTrailingZeros().toPlainString());
+        }
+    }
+
+    /** Appends a millisecond timestamp as Prometheus' seconds form. */
+    public static StringBuilder timestamp(StringBuilder out, long millis) {
+        if (millis < 0) {
+            out.append('-');
+            millis = -millis;
+        }
+        out.append(millis / 1000);
+        long fraction = millis % 1000;
+        if (fraction != 0) {
+            out.append('.');
+            if (fraction < 100) {
+                out.append('0');
+            }
+            if (fraction < 10) {
+                out.append('0');
+            }
+            out.append(fraction);
+        }
+        return out;
+    }
+
+    /** Appends a JSON string literal. */
+    public static StringBuilder string(StringBuilder out, CharSequence s) {
+        out.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                case '<' -> out.append("\\u003c");
+                case '>' -> out.append("\\u003e");
+                case '&' -> out.append("\\u0026");
+                default -> {
+                    if (c < 0x20 || c == 0x2028 || c == 0x2029) {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        return out.append('"');
+    }
+
+    /** {@code {"status":"error","errorType":T,"error":M}} as Prometheus answers a failed request. */
+    public static String error(String errorType, String message) {
+        StringBuilder sb = new StringBuilder(64 + message.length());
+        sb.append("{\"status\":\"error\",\"errorType\":");
+        string(sb, errorType).append(",\"error\":");
+        return string(sb, message).append('}').toString();
+    }
+}
