@@ -1,0 +1,79 @@
+package io.weir.net.backend;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * HTTP access to the backend TSDB (VictoriaMetrics or Prometheus): query proxying and remote write. Thread-safe.
+ * The JDK client is enough here: these calls are per request or per forwarded batch, never per sample.
+ */
+public final class BackendClient implements AutoCloseable {
+    private final URI base;
+    private final URI remoteWriteUrl;
+    private final Duration timeout;
+    private final HttpClient http;
+
+    public BackendClient(URI base, URI remoteWriteUrl, Duration timeout, Executor executor) {
+        this.base = stripTrailingSlash(base);
+        this.remoteWriteUrl = remoteWriteUrl != null ? remoteWriteUrl : URI.create(this.base + "/api/v1/write");
+        this.timeout = timeout;
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(Math.min(10, Math.max(1, timeout.toSeconds()))))
+                .executor(executor)
+                .build();
+    }
+
+    private static URI stripTrailingSlash(URI u) {
+        String s = u.toString();
+        return s.endsWith("/") ? URI.create(s.substring(0, s.length() - 1)) : u;
+    }
+
+    public URI base() { return base; }
+
+    public URI remoteWriteUrl() { return remoteWriteUrl; }
+
+    /** A backend answer, passed through to the client with its status, content type and body. */
+    public record Answer(int status, String contentType, byte[] body) {}
+
+    /**
+     * Sends a query-API request on, keeping method, path, query string and form body as the client sent them.
+     * Completes exceptionally when the backend cannot be reached.
+     */
+    public CompletableFuture<Answer> forward(String method, String pathAndQuery, byte[] body, String contentType) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + pathAndQuery)).timeout(timeout);
+        if ("POST".equals(method)) {
+            b.POST(HttpRequest.BodyPublishers.ofByteArray(body));
+            if (contentType != null) {
+                b.header("Content-Type", contentType);
+            }
+        } else {
+            b.GET();
+        }
+        return http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofByteArray())
+                .thenApply(r -> new Answer(r.statusCode(), r.headers().firstValue("Content-Type").orElse("application/json"), r.body()));
+    }
+
+    /** Posts one snappy-compressed remote-write 1.0 body; returns the HTTP status. */
+    public int remoteWrite(byte[] body, int length) throws java.io.IOException, InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(remoteWriteUrl)
+                .timeout(timeout)
+                .header("Content-Encoding", "snappy")
+                .header("Content-Type", "application/x-protobuf")
+                .header("X-Prometheus-Remote-Write-Version", "0.1.0")
+                .header("User-Agent", "weir")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body, 0, length))
+                .build();
+        return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    @Override
+    public void close() {
+        http.close();
+    }
+}
