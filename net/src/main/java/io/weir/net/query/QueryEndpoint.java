@@ -1,0 +1,171 @@
+package io.weir.net.query;
+
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.weir.engine.metrics.LatencyHistogram;
+import io.weir.engine.query.QueryExecutionException;
+import io.weir.engine.query.SketchAnswer;
+import io.weir.engine.query.SketchPlan;
+import io.weir.engine.query.SketchQueryEngine;
+import io.weir.engine.query.promql.Expr;
+import io.weir.engine.query.promql.PromQLParseException;
+import io.weir.engine.query.promql.PromQLParser;
+import io.weir.net.backend.BackendClient;
+import io.weir.net.http.HttpEndpoint;
+import io.weir.net.http.HttpResponses;
+import io.weir.net.http.PromJson;
+
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * {@code /api/v1/query} and {@code /api/v1/query_range}: parse, plan, and answer from sketches when they cover
+ * the query, otherwise hand the request to the backend unchanged (same method, parameters and body). Work runs on
+ * the bounded query executor, never on the event loop.
+ */
+public final class QueryEndpoint implements HttpEndpoint {
+    private static final System.Logger LOG = System.getLogger(QueryEndpoint.class.getName());
+    public static final String SOURCE_HEADER = "X-Weir-Source";
+    public static final String FALLBACK_HEADER = "X-Weir-Fallback";
+
+    private final boolean range;
+    private final SketchQueryEngine engine;
+    private final BackendClient backend;
+    private final ExecutorService executor;
+    private final long defaultTimeoutMillis;
+    private final LatencyHistogram latency;
+    private final LongAdder sketchAnswers;
+    private final LongAdder backendAnswers;
+    private final LongAdder errors;
+
+    public QueryEndpoint(boolean range, SketchQueryEngine engine, BackendClient backend, ExecutorService executor,
+                         long defaultTimeoutMillis, LatencyHistogram latency, LongAdder sketchAnswers,
+                         LongAdder backendAnswers, LongAdder errors) {
+        this.range = range;
+        this.engine = engine;
+        this.backend = backend;
+        this.executor = executor;
+        this.defaultTimeoutMillis = defaultTimeoutMillis;
+        this.latency = latency;
+        this.sketchAnswers = sketchAnswers;
+        this.backendAnswers = backendAnswers;
+        this.errors = errors;
+    }
+
+    @Override
+    public void handle(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive) {
+        // Copy what the worker needs: the request is released when this method returns.
+        HttpParams params = HttpParams.of(request);
+        String method = request.method().name();
+        String uri = request.uri();
+        byte[] body = ByteBufUtil.getBytes(request.content());
+        String contentType = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
+        long startNanos = System.nanoTime();
+        try {
+            executor.execute(() -> answer(ctx, keepAlive, params, method, uri, body, contentType, startNanos));
+        } catch (RejectedExecutionException e) {
+            errors.increment();
+            send(ctx, keepAlive, HttpResponseStatus.SERVICE_UNAVAILABLE, PromJson.error("unavailable", "too many queries in flight; retry later"), null);
+        }
+    }
+
+    private void answer(ChannelHandlerContext ctx, boolean keepAlive, HttpParams params, String method, String uri,
+                        byte[] body, String contentType, long startNanos) {
+        try {
+            QueryRequest q;
+            Expr expr;
+            try {
+                q = range ? QueryRequest.range(params, defaultTimeoutMillis)
+                        : QueryRequest.instant(params, System.currentTimeMillis(), defaultTimeoutMillis);
+                expr = PromQLParser.parse(q.query());
+            } catch (PromTime.BadParameterException e) {
+                errors.increment();
+                send(ctx, keepAlive, HttpResponseStatus.BAD_REQUEST, PromJson.error("bad_data", e.getMessage()), null);
+                return;
+            } catch (PromQLParseException e) {
+                errors.increment();
+                send(ctx, keepAlive, HttpResponseStatus.BAD_REQUEST,
+                        PromJson.error("bad_data", "invalid parameter \"query\": " + e.getMessage()), null);
+                return;
+            }
+            String reason;
+            SketchPlan plan = engine.plan(expr);
+            if (plan instanceof SketchPlan.Sketch sketch) {
+                String[] why = new String[1];
+                SketchAnswer a = engine.evaluate(sketch, q.startMillis(), q.endMillis(), q.stepMillis(), q.range(), why);
+                if (a != null) {
+                    sketchAnswers.increment();
+                    FullHttpResponse r = HttpResponses.json(HttpResponseStatus.OK, SketchAnswerJson.render(a));
+                    r.headers().set(SOURCE_HEADER, "sketch");
+                    HttpResponses.send(ctx, r, keepAlive);
+                    return;
+                }
+                reason = why[0];
+            } else {
+                reason = ((SketchPlan.Backend) plan).reason();
+            }
+            forward(ctx, keepAlive, method, uri, body, contentType, reason);
+        } catch (QueryExecutionException e) {
+            errors.increment();
+            send(ctx, keepAlive, HttpResponseStatus.UNPROCESSABLE_ENTITY, PromJson.error("execution", e.getMessage()), null);
+        } catch (RuntimeException e) {
+            errors.increment();
+            LOG.log(System.Logger.Level.ERROR, "query failed", e);
+            send(ctx, keepAlive, HttpResponseStatus.INTERNAL_SERVER_ERROR, PromJson.error("internal", e.toString()), null);
+        } finally {
+            latency.recordNanos(System.nanoTime() - startNanos);
+        }
+    }
+
+    private void forward(ChannelHandlerContext ctx, boolean keepAlive, String method, String uri, byte[] body,
+                         String contentType, String reason) {
+        if (backend == null) {
+            errors.increment();
+            send(ctx, keepAlive, HttpResponseStatus.UNPROCESSABLE_ENTITY, PromJson.error("execution",
+                    "this query needs raw data from a backend and none is configured (backend.url): " + reason), reason);
+            return;
+        }
+        backend.forward(method, uri, body, contentType).whenComplete((answer, failure) -> {
+            if (failure != null) {
+                errors.increment();
+                send(ctx, keepAlive, HttpResponseStatus.SERVICE_UNAVAILABLE,
+                        PromJson.error("unavailable", "backend " + backend.base() + " unreachable: " + rootMessage(failure)), reason);
+                return;
+            }
+            backendAnswers.increment();
+            FullHttpResponse r = HttpResponses.of(HttpResponseStatus.valueOf(answer.status()), answer.contentType(), answer.body());
+            r.headers().set(SOURCE_HEADER, "backend");
+            r.headers().set(FALLBACK_HEADER, headerSafe(reason));
+            HttpResponses.send(ctx, r, keepAlive);
+        });
+    }
+
+    private static void send(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, String json, String reason) {
+        FullHttpResponse r = HttpResponses.json(status, json);
+        if (reason != null) {
+            r.headers().set(FALLBACK_HEADER, headerSafe(reason));
+        }
+        HttpResponses.send(ctx, r, keepAlive);
+    }
+
+    private static String headerSafe(String s) {
+        StringBuilder sb = new StringBuilder(Math.min(s.length(), 200));
+        for (int i = 0; i < s.length() && sb.length() < 200; i++) {
+            char c = s.charAt(i);
+            sb.append(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        return sb.toString();
+    }
+
+    static String rootMessage(Throwable t) {
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    }
+}
