@@ -35,6 +35,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 import java.util.stream.Collectors;
 
 /**
@@ -107,6 +108,9 @@ public final class ConfigLoader {
             String where = mark == null ? sourceName
                     : sourceName + " at line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1);
             String what = e.getProblem() != null ? e.getProblem() : e.getContext();
+            if (what != null && what.startsWith("but ") && e.getContext() != null) {
+                what = e.getContext() + " " + what; // "expected a single document in the stream but found another document"
+            }
             return documentProblem("YAML syntax error in " + where + ": " + what);
         } catch (YAMLException e) {
             return documentProblem("YAML syntax error in " + sourceName + ": " + e.getMessage());
@@ -355,6 +359,11 @@ public final class ConfigLoader {
             List<LabelMatcher> matchers;
             try {
                 matchers = selectorParser.parse(match);
+            } catch (PatternSyntaxException e) {
+                // its own message spans lines (pattern and a caret); the description is what a reader needs
+                problem(path, "not a valid selector: " + Quote.of(match) + " (bad regex " + Quote.of(e.getPattern())
+                        + ": " + e.getDescription() + ")");
+                return null;
             } catch (IllegalArgumentException e) {
                 problem(path, "not a valid selector: " + Quote.of(match) + " (" + e.getMessage() + ")");
                 return null;
@@ -468,6 +477,10 @@ public final class ConfigLoader {
         }
 
         URI httpUrl(String text, String path, boolean allowQuery) {
+            if (!text.contains("://")) {
+                problem(path, "must be an http:// or https:// URL (got " + Quote.of(text) + ")");
+                return null;
+            }
             URI uri;
             try {
                 uri = new URI(text.strip());
