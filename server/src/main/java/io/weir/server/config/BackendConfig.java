@@ -1,0 +1,38 @@
+package io.weir.server.config;
+
+import java.net.URI;
+
+/**
+ * The {@code backend} section. Either both URLs are null (no backend: sketch-only) or both are set.
+ *
+ * @param url            http(s) base URL of the backend's Prometheus API, without a trailing slash, query or fragment;
+ *                       null when there is no backend
+ * @param remoteWriteUrl where raw samples are forwarded; defaults to {@code url + "/api/v1/write"}; null iff url is
+ * @param timeoutMillis  per-request timeout towards the backend; &gt; 0
+ */
+public record BackendConfig(URI url, URI remoteWriteUrl, long timeoutMillis) {
+    public static final String REMOTE_WRITE_PATH = "/api/v1/write";
+    public static final long DEFAULT_TIMEOUT_MILLIS = 30_000;
+
+    public BackendConfig {
+        if ((url == null) != (remoteWriteUrl == null)) {
+            throw new IllegalArgumentException("url and remoteWriteUrl must be both null or both set");
+        }
+    }
+
+    public static BackendConfig defaults() {
+        return new BackendConfig(null, null, DEFAULT_TIMEOUT_MILLIS);
+    }
+
+    /** A backend at {@code url} with the default remote-write endpoint. */
+    public static BackendConfig at(URI url, long timeoutMillis) {
+        return new BackendConfig(url, defaultRemoteWriteUrl(url), timeoutMillis);
+    }
+
+    public static URI defaultRemoteWriteUrl(URI url) {
+        return URI.create(url.toString() + REMOTE_WRITE_PATH);
+    }
+
+    /** False for a sketch-only node: queries that need raw data get an error, nothing is forwarded. */
+    public boolean enabled() { return url != null; }
+}

@@ -1,0 +1,405 @@
+package io.weir.server.config;
+
+import io.weir.engine.series.LabelMatcher;
+import io.weir.engine.sketch.SketchFunction;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
+
+class ConfigLoaderTest {
+    /** The example from interface.md, with its values changed from the defaults where that shows more. */
+    static final String EXAMPLE = """
+            server:
+              listen: ":9201"                   # or "127.0.0.1:9201"
+              max_request_bytes: 32MiB          # compressed and decompressed body limit
+            storage:
+              data_dir: "./data"
+              memory_limit: 4GiB                # off-heap sketch memory; past it new series are refused, counted
+            wal:
+              fsync: interval                   # always | interval | never
+              fsync_interval: 1s
+              max_disk: 16GiB                   # WAL kept for the backend forwarder while the backend is down
+            backend:
+              url: ""                           # e.g. http://127.0.0.1:8428 (VictoriaMetrics) or :9090 (Prometheus)
+              remote_write_url: ""              # default: url + /api/v1/write
+              timeout: 30s
+            sketch:
+              default_window: 1h                # how far back sketches answer
+              targets:                          # first match wins; a series matching none is only forwarded
+                - match: '{__name__=~"http_.*", job!="test"}'   # full PromQL selector semantics, anchored regexes ('{__name__=~".+"}' = all)
+                  window: 2h
+                  functions: [avg_over_time, quantile_over_time]   # default: all supported functions
+            """;
+
+    private final ConfigLoader loader = new ConfigLoader(new SimpleSelectorParser());
+
+    private WeirConfig valid(String yaml) {
+        ConfigResult r = loader.parse(yaml, "test.yaml");
+        assertTrue(r.isValid(), () -> "unexpected problems: " + r.problems());
+        return r.config();
+    }
+
+    private List<ConfigProblem> problems(String yaml) {
+        ConfigResult r = loader.parse(yaml, "test.yaml");
+        assertFalse(r.isValid(), "expected problems");
+        return r.problems();
+    }
+
+    @Test
+    void interfaceExampleParses() {
+        WeirConfig c = valid(EXAMPLE);
+        assertEquals(new ServerConfig("", 9201, 32L << 20), c.server());
+        assertEquals(new StorageConfig(Path.of("./data"), 4L << 30), c.storage());
+        assertEquals(new WalConfig(FsyncPolicy.INTERVAL, 1000, 16L << 30), c.wal());
+        assertEquals(new BackendConfig(null, null, 30_000), c.backend());
+        assertFalse(c.backend().enabled());
+        assertEquals(3_600_000, c.sketch().defaultWindowMillis());
+        assertEquals(1, c.sketch().targets().size());
+        SketchTarget t = c.sketch().targets().getFirst();
+        assertEquals("{__name__=~\"http_.*\", job!=\"test\"}", t.match());
+        assertEquals(List.of(LabelMatcher.of(LabelMatcher.Type.RE, "__name__", "http_.*"),
+                LabelMatcher.of(LabelMatcher.Type.NEQ, "job", "test")), t.matchers());
+        assertEquals(7_200_000, t.windowMillis());
+        assertEquals(EnumSet.of(SketchFunction.AVG_OVER_TIME, SketchFunction.QUANTILE_OVER_TIME), t.functions());
+    }
+
+    @Test
+    void exampleWithOtherValues() {
+        WeirConfig c = valid("""
+                server: {listen: "127.0.0.1:9300", max_request_bytes: 1000000}
+                storage: {data_dir: /var/lib/weir, memory_limit: 512MB}
+                wal: {fsync: always, fsync_interval: 1m30s, max_disk: 1TiB}
+                backend:
+                  url: http://127.0.0.1:8428/
+                  timeout: 2m
+                sketch:
+                  targets:
+                    - match: up
+                    - match: 'http_requests_total{code=~"5.."}'
+                      window: 1d
+                      functions: [count_over_time]
+                  default_window: 30m
+                """);
+        assertEquals(new ServerConfig("127.0.0.1", 9300, 1_000_000), c.server());
+        assertEquals(new StorageConfig(Path.of("/var/lib/weir"), 512_000_000), c.storage());
+        assertEquals(new WalConfig(FsyncPolicy.ALWAYS, 90_000, 1L << 40), c.wal());
+        assertEquals(URI.create("http://127.0.0.1:8428"), c.backend().url());
+        assertEquals(URI.create("http://127.0.0.1:8428/api/v1/write"), c.backend().remoteWriteUrl());
+        assertEquals(120_000, c.backend().timeoutMillis());
+        List<SketchTarget> targets = c.sketch().targets();
+        assertEquals(List.of(LabelMatcher.equal("__name__", "up")), targets.get(0).matchers());
+        assertEquals(1_800_000, targets.get(0).windowMillis(), "window defaults to default_window, wherever it is");
+        assertEquals(EnumSet.allOf(SketchFunction.class), targets.get(0).functions());
+        assertEquals(13, targets.get(0).functions().size());
+        assertEquals(86_400_000, targets.get(1).windowMillis());
+        assertEquals(EnumSet.of(SketchFunction.COUNT_OVER_TIME), targets.get(1).functions());
+    }
+
+    @Test
+    void explicitRemoteWriteUrlIsKept() {
+        BackendConfig b = valid("""
+                backend:
+                  url: https://prom.example.com:9090/prefix
+                  remote_write_url: "https://ingest.example.com/api/v1/write?extra_label=a"
+                """).backend();
+        assertEquals(URI.create("https://prom.example.com:9090/prefix"), b.url());
+        assertEquals(URI.create("https://ingest.example.com/api/v1/write?extra_label=a"), b.remoteWriteUrl());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "''",
+            "'   \n# only a comment\n'",
+            "'{}'",
+            "'---\n'",
+            "'server:\nstorage: ~\nwal: null\nbackend: {}\nsketch:\n  targets: []\n'",
+    })
+    void emptyDocumentsGiveTheDefaults(String yaml) {
+        assertEquals(loader.defaults(), valid(yaml));
+    }
+
+    @Test
+    void defaultsAreTheDocumentedOnes() {
+        WeirConfig d = loader.defaults();
+        assertEquals(new ServerConfig("", 9201, 32L << 20), d.server());
+        assertTrue(d.server().allInterfaces());
+        assertEquals(":9201", d.server().listen());
+        assertEquals(new StorageConfig(Path.of("./data"), 4L << 30), d.storage());
+        assertEquals(new WalConfig(FsyncPolicy.INTERVAL, 1_000, 16L << 30), d.wal());
+        assertEquals(new BackendConfig(null, null, 30_000), d.backend());
+        assertEquals(new SketchConfig(3_600_000, List.of()), d.sketch());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "':9201'            | ''          | 9201",
+            "'127.0.0.1:9201'   | 127.0.0.1   | 9201",
+            "'localhost:0'      | localhost   | 0",
+            "'[::1]:9201'       | ::1         | 9201",
+            "'[::]:65535'       | ::          | 65535",
+            "'my-host.local:80' | my-host.local | 80",
+    })
+    void listenForms(String listen, String host, int port) {
+        ServerConfig s = valid("server: {listen: '" + listen + "'}").server();
+        assertEquals(host, s.host());
+        assertEquals(port, s.port());
+        assertEquals(listen, s.listen());
+    }
+
+    static Stream<Arguments> oneProblem() {
+        return Stream.of(
+                // unknown keys, at every level
+                arguments("servr: {}", "servr", "unknown key (did you mean \"server\"?)"),
+                arguments("metrics: {}", "metrics", "unknown key (expected one of server, storage, wal, backend, sketch)"),
+                arguments("server: {listn: ':1'}", "server.listn", "unknown key (did you mean \"listen\"?)"),
+                arguments("wal: {fsync_intervall: 1s}", "wal.fsync_intervall", "unknown key (did you mean \"fsync_interval\"?)"),
+                arguments("sketch: {targets: [{match: up, windows: 1h}]}", "sketch.targets[0].windows",
+                        "unknown key (did you mean \"window\"?)"),
+                arguments("server:\n  listen: ':1'\n  listen: ':2'\n", "server.listen", "duplicate key"),
+                // wrong YAML types
+                arguments("- a\n- b\n", "", "the document must be a mapping with keys server, storage, wal, backend, sketch (got a list)"),
+                arguments("server: 5", "server", "must be a mapping with keys listen, max_request_bytes (got \"5\")"),
+                arguments("wal: [always]", "wal", "must be a mapping with keys fsync, fsync_interval, max_disk (got a list)"),
+                arguments("server: {listen: [':1']}", "server.listen", "must be a single value (got a list)"),
+                arguments("sketch: {targets: {match: up}}", "sketch.targets", "must be a list of targets (got a mapping)"),
+                arguments("sketch: {targets: [up]}", "sketch.targets[0]",
+                        "must be a mapping with keys match, window, functions (got \"up\")"),
+                arguments("sketch: {targets: [~]}", "sketch.targets[0]", "empty target: needs at least a \"match\" selector"),
+                arguments("sketch: {targets: [{match: up, functions: avg_over_time}]}", "sketch.targets[0].functions",
+                        "must be a list of function names, e.g. [avg_over_time, quantile_over_time] (got \"avg_over_time\")"),
+                // listen
+                arguments("server: {listen: '127.0.0.1:70000'}", "server.listen", "port 70000 out of range"),
+                arguments("server: {listen: ':99999999999999999999'}", "server.listen", "port 99999999999999999999 out of range"),
+                arguments("server: {listen: 9201}", "server.listen", "expected HOST:PORT or :PORT (got \"9201\")"),
+                arguments("server: {listen: ':http'}", "server.listen", "port \"http\" is not a number"),
+                arguments("server: {listen: ':-1'}", "server.listen", "port \"-1\" is not a number"),
+                arguments("server: {listen: 'localhost:'}", "server.listen", "missing port (got \"localhost:\")"),
+                arguments("server: {listen: ''}", "server.listen", "expected HOST:PORT or :PORT (got \"\")"),
+                arguments("server: {listen: '::1:9201'}", "server.listen",
+                        "an IPv6 address needs brackets, e.g. \"[::1]:9201\" (got \"::1:9201\")"),
+                arguments("server: {listen: 'my host:9201'}", "server.listen", "not a valid host: \"my host\""),
+                arguments("server: {listen: '[::1]'}", "server.listen", "expected [IPV6]:PORT (got \"[::1]\")"),
+                // sizes
+                arguments("server: {max_request_bytes: 32MB/s}", "server.max_request_bytes",
+                        "not a valid size: \"32MB/s\" (use bytes, or a whole number with KiB, MiB, GiB, TiB, KB, MB, GB or TB)"),
+                arguments("server: {max_request_bytes: 0}", "server.max_request_bytes", "must be greater than 0 (got \"0\")"),
+                arguments("server: {max_request_bytes: 2GiB}", "server.max_request_bytes", "must be at most 1GiB (got 2GiB)"),
+                arguments("storage: {memory_limit: -4GiB}", "storage.memory_limit", "must be greater than 0 (got \"-4GiB\")"),
+                arguments("storage: {memory_limit: 1.5GiB}", "storage.memory_limit",
+                        "not a valid size: \"1.5GiB\" (use bytes, or a whole number with KiB, MiB, GiB, TiB, KB, MB, GB or TB)"),
+                arguments("wal: {max_disk: 9000000TiB}", "wal.max_disk", "size out of range: \"9000000TiB\""),
+                // durations
+                arguments("wal: {fsync_interval: 0s}", "wal.fsync_interval", "must be greater than 0 (got \"0s\")"),
+                arguments("backend: {timeout: 30}", "backend.timeout", "not a valid duration: \"30\" (a unit is required, e.g. \"30s\")"),
+                arguments("backend: {timeout: -5s}", "backend.timeout", "not a valid duration: \"-5s\""),
+                arguments("sketch: {default_window: 1.5h}", "sketch.default_window", "not a valid duration: \"1.5h\""),
+                arguments("sketch: {default_window: 1m1h}", "sketch.default_window", "not a valid duration: \"1m1h\""),
+                arguments("sketch: {default_window: 99999999999y}", "sketch.default_window",
+                        "duration out of range: \"99999999999y\""),
+                arguments("sketch: {targets: [{match: up}, {match: up, window: 5x}]}", "sketch.targets[1].window",
+                        "not a valid duration: \"5x\""),
+                // fsync
+                arguments("wal: {fsync: sometimes}", "wal.fsync", "must be one of always, interval, never (got \"sometimes\")"),
+                arguments("wal: {fsync: ALWAYS}", "wal.fsync", "must be one of always, interval, never (got \"ALWAYS\")"),
+                arguments("wal: {fsync: no}", "wal.fsync", "must be one of always, interval, never (got \"no\")"),
+                // backend URLs
+                arguments("backend: {url: 'ftp://host/x'}", "backend.url", "must be an http:// or https:// URL (got \"ftp://host/x\")"),
+                arguments("backend: {url: '127.0.0.1:8428'}", "backend.url",
+                        "must be an http:// or https:// URL (got \"127.0.0.1:8428\")"),
+                arguments("backend: {url: 'localhost:8428'}", "backend.url",
+                        "must be an http:// or https:// URL (got \"localhost:8428\")"),
+                arguments("backend: {url: 'http:///api'}", "backend.url", "URL has no valid host (got \"http:///api\")"),
+                arguments("backend: {url: 'http://a b'}", "backend.url", "not a valid URL: \"http://a b\" (Illegal character in authority)"),
+                arguments("backend: {url: 'http://h:8428/?x=1'}", "backend.url", "must not have a query string (got \"http://h:8428/?x=1\")"),
+                arguments("backend: {url: 'http://h:8428/#x'}", "backend.url", "must not have a #fragment (got \"http://h:8428/#x\")"),
+                arguments("backend: {url: 'http://h', remote_write_url: 'h/api/v1/write'}", "backend.remote_write_url",
+                        "must be an http:// or https:// URL (got \"h/api/v1/write\")"),
+                arguments("backend: {remote_write_url: 'http://h/api/v1/write'}", "backend.remote_write_url",
+                        "set without backend.url (got \"http://h/api/v1/write\"); set backend.url to the backend's query API as well"),
+                // match
+                arguments("sketch: {targets: [{window: 1h}]}", "sketch.targets[0].match",
+                        "required: the selector of the series this target sketches"),
+                arguments("sketch: {targets: [{match: ''}]}", "sketch.targets[0].match",
+                        "must not be empty (use '{__name__=~\".+\"}' for all series)"),
+                arguments("sketch: {targets: [{match: '{job=}'}]}", "sketch.targets[0].match",
+                        "not a valid selector: \"{job=}\" (expected a quoted string at position 6)"),
+                arguments("sketch: {targets: [{match: '{job=~\"(\"}'}]}", "sketch.targets[0].match",
+                        "not a valid selector: \"{job=~\\\"(\\\"}\" (bad regex \"^(?:()$\": Unclosed group)"),
+                arguments("sketch: {targets: [{match: '{job=~\".*\"}'}]}", "sketch.targets[0].match",
+                        "selector must contain at least one matcher that does not match the empty string"
+                                + " (got \"{job=~\\\".*\\\"}\"; use '{__name__=~\".+\"}' for all series)"),
+                // functions
+                arguments("sketch: {targets: [{match: up, functions: [avg_over_time, rate]}]}",
+                        "sketch.targets[0].functions[1]", "unknown sketch function \"rate\" (supported: avg_over_time,"
+                                + " sum_over_time, count_over_time, min_over_time, max_over_time, stddev_over_time,"
+                                + " stdvar_over_time, sum2_over_time, quantile_over_time, distinct_over_time,"
+                                + " l1_over_time, l2_over_time, entropy_over_time)"),
+                arguments("sketch: {targets: [{match: up, functions: [avg_over_time, max_over_time, avg_over_time]}]}",
+                        "sketch.targets[0].functions[2]", "duplicate function \"avg_over_time\""),
+                arguments("sketch: {targets: [{match: up, functions: []}]}", "sketch.targets[0].functions",
+                        "must not be empty (leave it out for all functions)"),
+                arguments("sketch: {targets: [{match: up, functions: [[avg_over_time]]}]}", "sketch.targets[0].functions[0]",
+                        "must be a single value (got a list)"),
+                arguments("sketch: {targets: [{match: up, functions: [~]}]}", "sketch.targets[0].functions[0]",
+                        "must not be null"));
+    }
+
+    @ParameterizedTest
+    @MethodSource
+    void oneProblem(String yaml, String keyPath, String message) {
+        assertEquals(List.of(new ConfigProblem(keyPath, message)), problems(yaml));
+    }
+
+    @Test
+    void everyProblemIsReportedInDocumentOrder() {
+        List<ConfigProblem> problems = problems("""
+                server:
+                  listen: ":70000"
+                  max_requst_bytes: 1MiB
+                storage:
+                  memory_limit: 0
+                wal:
+                  fsync: sometimes
+                  fsync_interval: soon
+                backend:
+                  url: "ftp://x"
+                sketch:
+                  targets:
+                    - match: up
+                    - match: '{a=}'
+                      window: 5x
+                      functions: [avg_over_time, nope, avg_over_time]
+                """);
+        assertEquals(List.of(
+                new ConfigProblem("server.max_requst_bytes", "unknown key (did you mean \"max_request_bytes\"?)"),
+                new ConfigProblem("server.listen", "port 70000 out of range"),
+                new ConfigProblem("storage.memory_limit", "must be greater than 0 (got \"0\")"),
+                new ConfigProblem("wal.fsync", "must be one of always, interval, never (got \"sometimes\")"),
+                new ConfigProblem("wal.fsync_interval", "not a valid duration: \"soon\""),
+                new ConfigProblem("backend.url", "must be an http:// or https:// URL (got \"ftp://x\")"),
+                new ConfigProblem("sketch.targets[1].match", "not a valid selector: \"{a=}\" (expected a quoted string at position 4)"),
+                new ConfigProblem("sketch.targets[1].window", "not a valid duration: \"5x\""),
+                new ConfigProblem("sketch.targets[1].functions[1]", problems("sketch: {targets: [{match: up, functions: [nope]}]}")
+                        .getFirst().message()),
+                new ConfigProblem("sketch.targets[1].functions[2]", "duplicate function \"avg_over_time\"")), problems);
+        assertEquals("server.listen: port 70000 out of range", problems.get(1).toString());
+    }
+
+    @Test
+    void syntaxErrorNamesLineAndColumn() {
+        List<ConfigProblem> problems = problems("server:\n  listen: \":9201\"\n  max_request_bytes: [1\nwal: {}\n");
+        assertEquals(1, problems.size());
+        ConfigProblem p = problems.getFirst();
+        assertEquals("", p.keyPath());
+        assertTrue(p.message().startsWith("YAML syntax error in test.yaml at line 4, column 4: "), p.message());
+
+        String tabs = problems("server:\n\tlisten: ':1'\n").getFirst().message();
+        assertTrue(tabs.startsWith("YAML syntax error in test.yaml at line 2, column 1: "), tabs);
+
+        String twoDocs = problems("server: {}\n---\nwal: {}\n").getFirst().message();
+        assertEquals("YAML syntax error in test.yaml at line 2, column 1: expected a single document in the stream"
+                + " but found another document", twoDocs);
+    }
+
+    @Test
+    void invalidResultThrowsWithEveryProblem() {
+        ConfigResult r = loader.parse("wal: {fsync: x, max_disk: 0}", "t");
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, r::config);
+        assertEquals(r.problems(), e.problems());
+        assertEquals("wal.fsync: must be one of always, interval, never (got \"x\")\n"
+                + "wal.max_disk: must be greater than 0 (got \"0\")", e.getMessage());
+    }
+
+    @Test
+    void loadsFiles(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("weir.yaml");
+        Files.writeString(file, EXAMPLE);
+        assertEquals(loader.parse(EXAMPLE, "x").config(), loader.load(file).config());
+
+        Files.writeString(file, "server: {listen: ':1'\n");
+        assertTrue(loader.load(file).problems().getFirst().message().startsWith("YAML syntax error in " + file + " at line 2"));
+
+        Path missing = dir.resolve("nope.yaml");
+        assertEquals(List.of(new ConfigProblem("", "config file not found: " + missing)), loader.load(missing).problems());
+
+        Files.write(file, new byte[]{'a', ':', ' ', (byte) 0xff, '\n'});
+        assertEquals(List.of(new ConfigProblem("", "config file " + file + " is not valid UTF-8")), loader.load(file).problems());
+    }
+
+    @Test
+    void overridesApply() {
+        WeirConfig base = valid(EXAMPLE);
+        WeirConfig c = loader.withOverrides(base, "127.0.0.1:9300", Path.of("/tmp/weir"), "http://vm:8428/");
+        assertEquals(new ServerConfig("127.0.0.1", 9300, 32L << 20), c.server());
+        assertEquals(new StorageConfig(Path.of("/tmp/weir"), 4L << 30), c.storage());
+        assertEquals(BackendConfig.at(URI.create("http://vm:8428"), 30_000), c.backend());
+        assertEquals(URI.create("http://vm:8428/api/v1/write"), c.backend().remoteWriteUrl());
+        assertEquals(base.wal(), c.wal());
+        assertEquals(base.sketch(), c.sketch());
+
+        assertEquals(base, loader.withOverrides(base, null, null, null));
+
+        WeirConfig withBackend = valid("backend: {url: 'http://a', remote_write_url: 'http://b/w', timeout: 5s}");
+        WeirConfig replaced = loader.withOverrides(withBackend, null, null, "https://c");
+        assertEquals(new BackendConfig(URI.create("https://c"), URI.create("https://c/api/v1/write"), 5_000), replaced.backend());
+        WeirConfig none = loader.withOverrides(withBackend, null, null, "");
+        assertNull(none.backend().url());
+        assertFalse(none.backend().enabled());
+    }
+
+    @Test
+    void overridesAreValidated() {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class,
+                () -> loader.withOverrides(loader.defaults(), "0.0.0.0:70000", Path.of(""), "localhost:8428"));
+        assertEquals(List.of(
+                new ConfigProblem("--listen", "port 70000 out of range"),
+                new ConfigProblem("--data-dir", "must not be empty"),
+                new ConfigProblem("--backend-url", "must be an http:// or https:// URL (got \"localhost:8428\")")), e.problems());
+    }
+
+    @Test
+    void summaryNamesWhatTheNodeWillDo() {
+        String defaults = ConfigLoader.summary(loader.defaults());
+        assertEquals("""
+                listen:         :9201 (all interfaces), max request 32MiB
+                data dir:       ./data
+                memory limit:   4GiB
+                wal:            fsync interval every 1s, max disk 16GiB
+                backend:        none (sketch-only)
+                sketch window:  1h by default
+                sketch targets: none (no series is sketched; all are only forwarded)
+                """, defaults);
+
+        String s = ConfigLoader.summary(valid("""
+                backend: {url: 'http://127.0.0.1:8428'}
+                wal: {fsync: always}
+                sketch:
+                  targets:
+                    - {match: '{__name__=~"http_.*", job!="test"}', window: 2h, functions: [quantile_over_time, avg_over_time]}
+                    - {match: '{__name__=~".+"}'}
+                """));
+        assertTrue(s.contains("wal:            fsync always, max disk 16GiB\n"), s);
+        assertTrue(s.contains("backend:        http://127.0.0.1:8428 (remote write http://127.0.0.1:8428/api/v1/write, timeout 30s)\n"), s);
+        assertTrue(s.contains("sketch targets: 2 (first match wins)\n"), s);
+        assertTrue(s.contains("  [0] {__name__=~\"http_.*\", job!=\"test\"}  window 2h  functions avg_over_time, quantile_over_time\n"), s);
+        assertTrue(s.contains("  [1] {__name__=~\".+\"}  window 1h  functions all\n"), s);
+    }
+}
