@@ -311,7 +311,12 @@ public final class ConfigLoader {
             long defaultWindow = duration(s, "default_window", SketchConfig.DEFAULT_WINDOW_MILLIS);
             List<SketchTarget> targets = new ArrayList<>();
             Node list = s.get("targets");
-            if (list != null) {
+            if (list == null) {
+                // Without a targets list every series is sketched: a node with no backend and no sketches would
+                // keep nothing. An explicit empty list ("targets: []") sketches nothing.
+                return new SketchConfig(defaultWindow, List.of(SketchConfig.everything(defaultWindow)));
+            }
+            {
                 String path = s.pathOf("targets");
                 if (list instanceof SequenceNode seq) {
                     for (int i = 0; i < seq.getValue().size(); i++) {
