@@ -14,14 +14,24 @@ import java.nio.ByteOrder;
  * <p>
  * Two lanes of 64 bits, each a multiply-rotate-multiply mix with its own constants (per word, each lane's
  * update is a bijection of the word, so two sets that differ in one word never collide in that lane), joined
- * by a reversible final avalanche. Treating the result as uniformly random, n distinct series collide with
+ * by a reversible final avalanche. Values are stable within one process only (random seeds). Treating the result as uniformly random, n distinct series collide with
  * probability about n^2 / 2^129: 1e9 series give ~1.5e-21, which is why the front cache does not compare bytes.
  */
 final class LabelSetHash implements CanonicalLabels.Visitor {
     private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
-    private static final long SEED_1 = 0x243F6A8885A308D3L; // digits of pi: arbitrary, fixed so hashes are stable
-    private static final long SEED_2 = 0x13198A2E03707344L;
+    /**
+     * Seeds drawn once per process: the hashes live only in memory (never persisted or sent), and a seed a sender
+     * cannot know keeps crafted label sets from piling into one probe chain of the front cache.
+     */
+    private static final long SEED_1;
+    private static final long SEED_2;
+
+    static {
+        java.security.SecureRandom random = new java.security.SecureRandom();
+        SEED_1 = random.nextLong();
+        SEED_2 = random.nextLong();
+    }
     private static final long K_1 = 0x9E3779B97F4A7C15L;
     private static final long K_2 = 0xBF58476D1CE4E5B9L;
     private static final long K_3 = 0x94D049BB133111EBL;

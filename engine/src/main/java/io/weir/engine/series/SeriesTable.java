@@ -89,7 +89,7 @@ public final class SeriesTable implements AutoCloseable {
             if (holder[0][id] != null) {
                 throw new IllegalStateException("series id " + id + " appears twice in " + FILE_NAME);
             }
-            holder[0][id] = new SeriesLabels(key);
+            holder[0][id] = new SeriesLabels(key.clone()); // the map may reuse the key array between calls
             highest[0] = Math.max(highest[0], id);
         });
         byId = holder[0];
@@ -107,10 +107,14 @@ public final class SeriesTable implements AutoCloseable {
     /** @return the number of ids handed out: ids 0..size()-1 are valid */
     public int size() { return size; }
 
-    /** @return the labels of {@code id} (null only for an id lost from the file, which the table never reuses) */
+    /**
+     * @return the labels of {@code id} (null only for an id lost from the file, which the table never reuses);
+     *         a new-series listener may also ask for the id it is being told about
+     */
     public SeriesLabels labels(int id) {
-        if (id < 0 || id >= size) { // volatile read first: it orders the array read after
-            throw new IndexOutOfBoundsException("series id " + id + " of " + size);
+        int n = size; // volatile read first: it orders the array read after
+        if (id < 0 || id >= n && !(id == n && creationLock.isHeldByCurrentThread())) {
+            throw new IndexOutOfBoundsException("series id " + id + " of " + n);
         }
         return labelsById[id];
     }
