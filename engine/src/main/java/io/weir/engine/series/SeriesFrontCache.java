@@ -1,0 +1,98 @@
+package io.weir.engine.series;
+
+import java.util.Arrays;
+
+/**
+ * Thread-confined map from a 128-bit label set hash to a series id: open addressing with linear probing over
+ * one {@code long[]}, so a hit touches one or two cache lines and nothing is boxed or allocated.
+ * <pre>
+ *   slot i = slots[3i .. 3i+2]
+ *   +-----------+-----------+-----------------------+
+ *   |  hash hi  |  hash lo  |  id + 1  (0 = empty)  |
+ *   +-----------+-----------+-----------------------+
+ * </pre>
+ * Grows by doubling (rehash) while under half full. At {@code maxEntries} it is cleared rather than evicting
+ * one entry: linear probing has no cheap single removal, and a clear costs only a burst of misses that the
+ * series table answers (the ids themselves are stable, so nothing cached can go wrong).
+ */
+final class SeriesFrontCache {
+    private static final int STRIDE = 3;
+    private static final int MIN_CAPACITY = 1024;
+    static final int MAX_ENTRIES = 1 << 26;
+
+    private final int maxEntries;
+    private long[] slots;
+    private int mask;
+    private int size;
+    private long clears;
+
+    SeriesFrontCache(int maxEntries) {
+        if (maxEntries < 1 || maxEntries > MAX_ENTRIES) {
+            throw new IllegalArgumentException("maxEntries must be in 1.." + MAX_ENTRIES + ": " + maxEntries);
+        }
+        this.maxEntries = maxEntries;
+        allocate(Math.min(MIN_CAPACITY, capacityFor(maxEntries)));
+    }
+
+    /** @return the cached id, or -1 */
+    int get(long hi, long lo) {
+        long[] s = slots;
+        int m = mask;
+        for (int i = (int) lo & m; ; i = (i + 1) & m) {
+            int base = i * STRIDE;
+            long idPlusOne = s[base + 2];
+            if (idPlusOne == 0) {
+                return -1;
+            }
+            if (s[base + 1] == lo && s[base] == hi) {
+                return (int) (idPlusOne - 1);
+            }
+        }
+    }
+
+    /** Caches a hash that is not cached yet. */
+    void put(long hi, long lo, int id) {
+        if (size >= maxEntries) {
+            Arrays.fill(slots, 0L);
+            size = 0;
+            clears++;
+        } else if ((size + 1) * 2L > mask + 1L) {
+            long[] old = slots;
+            allocate((mask + 1) * 2);
+            for (int base = 0; base < old.length; base += STRIDE) {
+                if (old[base + 2] != 0) {
+                    insert(old[base], old[base + 1], old[base + 2]);
+                }
+            }
+        }
+        insert(hi, lo, id + 1L);
+        size++;
+    }
+
+    int size() { return size; }
+
+    /** Times the cache passed its cap and was cleared. */
+    long clears() { return clears; }
+
+    private void insert(long hi, long lo, long idPlusOne) {
+        int i = (int) lo & mask;
+        while (slots[i * STRIDE + 2] != 0) {
+            i = (i + 1) & mask;
+        }
+        int base = i * STRIDE;
+        slots[base] = hi;
+        slots[base + 1] = lo;
+        slots[base + 2] = idPlusOne;
+    }
+
+    private void allocate(int capacity) {
+        slots = new long[capacity * STRIDE];
+        mask = capacity - 1;
+    }
+
+    /** Smallest power of two that holds n entries at most half full. */
+    private static int capacityFor(int n) {
+        long c = Long.highestOneBit(Math.max(1L, (long) n * 2 - 1)) << 1;
+        return (int) Math.min(c, 1 << 30);
+    }
+}

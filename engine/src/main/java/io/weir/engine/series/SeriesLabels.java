@@ -1,0 +1,132 @@
+package io.weir.engine.series;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.function.BiConsumer;
+
+/**
+ * The labels of one series: immutable, thread-safe, kept as {@link CanonicalLabels} bytes and decoded to
+ * Strings on first use (a series that is never queried never pays for its Strings).
+ */
+public final class SeriesLabels {
+    public static final String METRIC_NAME = "__name__";
+
+    private final byte[] canonical;
+    /** Racy but safe: {@link Decoded} has only final fields, so any thread sees it whole or decodes again. */
+    private Decoded decoded;
+
+    private record Decoded(String[] names, String[] values) {}
+
+    /** Wraps canonical bytes without copying; the caller gives up the array. */
+    SeriesLabels(byte[] canonical) {
+        this.canonical = canonical;
+    }
+
+    /** @throws IllegalArgumentException when the bytes are not a well-formed encoding */
+    public static SeriesLabels of(byte[] canonical) {
+        SeriesLabels labels = new SeriesLabels(canonical.clone());
+        labels.decoded();
+        return labels;
+    }
+
+    /** @return a copy of the canonical bytes */
+    public byte[] canonicalBytes() { return canonical.clone(); }
+
+    public int canonicalLength() { return canonical.length; }
+
+    /** Copies the canonical bytes into {@code dst} at {@code pos}; returns the position after them. */
+    public int copyCanonical(byte[] dst, int pos) {
+        System.arraycopy(canonical, 0, dst, pos, canonical.length);
+        return pos + canonical.length;
+    }
+
+    byte[] canonicalUnsafe() { return canonical; }
+
+    /** @return the number of labels */
+    public int size() { return decoded().names.length; }
+
+    public String name(int i) { return decoded().names[i]; }
+
+    public String value(int i) { return decoded().values[i]; }
+
+    /** @return the value of {@code name}, or "" when the series lacks it (PromQL's view of an absent label) */
+    public String get(String name) {
+        Decoded d = decoded();
+        for (int i = 0; i < d.names.length; i++) {
+            if (d.names[i].equals(name)) {
+                return d.values[i];
+            }
+        }
+        return "";
+    }
+
+    public String metricName() { return get(METRIC_NAME); }
+
+    /** Visits (name, value) pairs in name order. */
+    public void forEach(BiConsumer<String, String> action) {
+        Decoded d = decoded();
+        for (int i = 0; i < d.names.length; i++) {
+            action.accept(d.names[i], d.values[i]);
+        }
+    }
+
+    private Decoded decoded() {
+        Decoded d = decoded;
+        if (d == null) {
+            d = decode(canonical);
+            decoded = d;
+        }
+        return d;
+    }
+
+    private static Decoded decode(byte[] canonical) {
+        int[] count = new int[1];
+        CanonicalLabels.forEach(canonical, 0, canonical.length, (b, no, nl, vo, vl) -> count[0]++);
+        String[] names = new String[count[0]];
+        String[] values = new String[count[0]];
+        int[] i = new int[1];
+        CanonicalLabels.forEach(canonical, 0, canonical.length, (b, no, nl, vo, vl) -> {
+            names[i[0]] = new String(b, no, nl, StandardCharsets.UTF_8);
+            values[i[0]++] = new String(b, vo, vl, StandardCharsets.UTF_8);
+        });
+        return new Decoded(names, values);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SeriesLabels other && Arrays.equals(canonical, other.canonical);
+    }
+
+    @Override
+    public int hashCode() { return Arrays.hashCode(canonical); }
+
+    /** Prometheus text form, e.g. {@code up{job="a"}}. */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder(metricName()).append('{');
+        Decoded d = decoded();
+        boolean first = true;
+        for (int i = 0; i < d.names.length; i++) {
+            if (d.names[i].equals(METRIC_NAME)) {
+                continue;
+            }
+            if (!first) {
+                sb.append(',');
+            }
+            first = false;
+            sb.append(d.names[i]).append("=\"");
+            String v = d.values[i];
+            for (int j = 0; j < v.length(); j++) {
+                char c = v.charAt(j);
+                switch (c) {
+                    case '"' -> sb.append("\\\"");
+                    case '\\' -> sb.append("\\\\");
+                    case '\n' -> sb.append("\\n");
+                    default -> sb.append(c);
+                }
+            }
+            sb.append('"');
+        }
+        return sb.append('}').toString();
+    }
+}

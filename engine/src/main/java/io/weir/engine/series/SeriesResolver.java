@@ -1,0 +1,70 @@
+package io.weir.engine.series;
+
+import java.util.Arrays;
+
+/**
+ * Resolves label sets to series ids for ONE thread (an event loop): not thread-safe; create one per thread with
+ * {@link SeriesTable#newResolver()}.
+ * <p>
+ * Hit path (a series this thread resolved before): a 128-bit hash of the label bytes ({@link LabelSetHash}) and
+ * a probe of a primitive open-addressing table ({@link SeriesFrontCache}); no allocation, no lock, no byte
+ * comparison (a false hit needs a 128-bit collision, see {@link LabelSetHash}). Miss path: the canonical bytes
+ * are built in a reused scratch and the {@link SeriesTable} finds or creates the series.
+ */
+public final class SeriesResolver {
+    private final SeriesTable table;
+    private final LabelSetHash hash = new LabelSetHash();
+    private final SeriesFrontCache cache;
+    private byte[] scratch = new byte[512];
+    private long misses;
+
+    SeriesResolver(SeriesTable table, int maxCachedSeries) {
+        this.table = table;
+        this.cache = new SeriesFrontCache(maxCachedSeries);
+    }
+
+    /**
+     * @param first the first label (index into the span arrays); labels first..first+count-1 are already
+     *              validated (UTF-8, unique names, no empty values) and sorted by name, byte-wise
+     * @return the series id
+     */
+    public int resolve(byte[] buf, int[] nameOff, int[] nameLen, int[] valueOff, int[] valueLen, int first, int count) {
+        hash.hashSpans(buf, nameOff, nameLen, valueOff, valueLen, first, count);
+        long hi = hash.hi();
+        long lo = hash.lo();
+        int id = cache.get(hi, lo);
+        if (id >= 0) {
+            return id;
+        }
+        return miss(buf, nameOff, nameLen, valueOff, valueLen, first, count, hi, lo);
+    }
+
+    private int miss(byte[] buf, int[] nameOff, int[] nameLen, int[] valueOff, int[] valueLen, int first, int count,
+                     long hi, long lo) {
+        misses++;
+        int end = first + count;
+        int size = 0;
+        for (int i = first; i < end; i++) {
+            size += CanonicalLabels.labelSize(nameLen[i], valueLen[i]);
+        }
+        if (scratch.length < size) {
+            scratch = new byte[Math.max(size, scratch.length * 2)];
+        }
+        int pos = 0;
+        for (int i = first; i < end; i++) {
+            pos = CanonicalLabels.putLabel(scratch, pos, buf, nameOff[i], nameLen[i], valueOff[i], valueLen[i]);
+        }
+        int id = table.getOrCreate(Arrays.copyOf(scratch, pos)); // exact-size key: Chronicle Map keys are byte[]
+        cache.put(hi, lo, id);
+        return id;
+    }
+
+    /** Resolutions that missed this thread's cache. */
+    public long misses() { return misses; }
+
+    /** Label sets currently cached. */
+    public int cachedSeries() { return cache.size(); }
+
+    /** Times the cache reached its cap and was cleared. */
+    public long cacheClears() { return cache.clears(); }
+}
