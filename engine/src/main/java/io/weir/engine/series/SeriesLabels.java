@@ -8,7 +8,7 @@ import java.util.function.BiConsumer;
  * The labels of one series: immutable, thread-safe, kept as {@link CanonicalLabels} bytes and decoded to
  * Strings on first use (a series that is never queried never pays for its Strings).
  */
-public final class SeriesLabels {
+public final class SeriesLabels implements Comparable<SeriesLabels> {
     public static final String METRIC_NAME = "__name__";
 
     private final byte[] canonical;
@@ -128,5 +128,41 @@ public final class SeriesLabels {
             sb.append('"');
         }
         return sb.append('}').toString();
+    }
+
+    /** The same labels without {@code __name__}, as {@code *_over_time} functions return them. */
+    public SeriesLabels withoutMetricName() {
+        Decoded d = decoded();
+        int at = Arrays.asList(d.names).indexOf(METRIC_NAME);
+        if (at < 0) {
+            return this;
+        }
+        String[] pairs = new String[(d.names.length - 1) * 2];
+        for (int i = 0, j = 0; i < d.names.length; i++) {
+            if (i != at) {
+                pairs[j++] = d.names[i];
+                pairs[j++] = d.values[i];
+            }
+        }
+        return new SeriesLabels(CanonicalLabels.of(pairs));
+    }
+
+    /** Prometheus' label-set order: pair by pair, name then value, a prefix first. */
+    @Override
+    public int compareTo(SeriesLabels o) {
+        Decoded a = decoded();
+        Decoded b = o.decoded();
+        int n = Math.min(a.names.length, b.names.length);
+        for (int i = 0; i < n; i++) {
+            int c = a.names[i].compareTo(b.names[i]);
+            if (c != 0) {
+                return c;
+            }
+            c = a.values[i].compareTo(b.values[i]);
+            if (c != 0) {
+                return c;
+            }
+        }
+        return Integer.compare(a.names.length, b.names.length);
     }
 }

@@ -24,6 +24,7 @@ import java.util.function.IntConsumer;
  * the postings of every id below it.
  */
 public final class SeriesTable implements AutoCloseable {
+    private static final String CLEAN_MARKER = "series.clean";
     static final String FILE_NAME = "series.dat";
     private static final int AVERAGE_KEY_BYTES = 128;
     /** Chronicle Map refuses inserts past entries x this; past expectedSeries it slows, so size it right. */
@@ -56,12 +57,21 @@ public final class SeriesTable implements AutoCloseable {
         ChronicleMap<byte[], Integer> map;
         try {
             Files.createDirectories(dir);
-            map = ChronicleMap.of(byte[].class, Integer.class)
+            var builder = ChronicleMap.of(byte[].class, Integer.class)
                     .name("weir-series")
                     .entries(Math.max(expectedSeries, 1024))
                     .averageKeySize(AVERAGE_KEY_BYTES)
-                    .maxBloatFactor(MAX_BLOAT)
-                    .createPersistedTo(dir.resolve(FILE_NAME).toFile());
+                    .maxBloatFactor(MAX_BLOAT);
+            Path file = dir.resolve(FILE_NAME);
+            Path cleanMarker = dir.resolve(CLEAN_MARKER);
+            // After a crash Chronicle Map's segment locks may be held by the dead process: recover then. Recovery
+            // scans the whole file, so a clean shutdown leaves a marker that lets the next start skip it.
+            if (Files.exists(file) && !Files.deleteIfExists(cleanMarker)) {
+                map = builder.createOrRecoverPersistedTo(file.toFile(), true);
+            } else {
+                Files.deleteIfExists(cleanMarker);
+                map = builder.createPersistedTo(file.toFile());
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open series table " + dir.resolve(FILE_NAME), e);
         }
@@ -197,5 +207,15 @@ public final class SeriesTable implements AutoCloseable {
     }
 
     @Override
-    public void close() { map.close(); }
+    public void close() {
+        Path marker = map.file() == null ? null : map.file().toPath().resolveSibling(CLEAN_MARKER);
+        map.close();
+        if (marker != null) {
+            try {
+                Files.createFile(marker);
+            } catch (IOException ignored) {
+                // without the marker the next start recovers the map: slower, never wrong
+            }
+        }
+    }
 }
