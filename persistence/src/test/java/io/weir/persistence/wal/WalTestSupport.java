@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import io.weir.engine.series.CanonicalLabels;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -101,13 +102,20 @@ final class WalTestSupport {
         return c.records;
     }
 
-    /** Start position of every record, read one at a time. */
+    /**
+     * Start position of every record, read one at a time. A reader that finished a segment reports its end, so a
+     * position at a segment's end is normalized to the start of the next segment.
+     */
     static List<Long> recordStarts(Path dir) throws IOException {
         List<Long> starts = new ArrayList<>();
         Collector c = new Collector();
         try (WalReader reader = WalReader.open(dir, WalReader.OLDEST)) {
             long before = reader.position();
             while (reader.read(c, WalReader.NO_LIMIT, 1) == 1) {
+                long segment = WalPosition.segment(before);
+                if (WalPosition.offset(before) == Files.size(WalDirectory.segmentPath(dir, segment))) {
+                    before = WalPosition.of(segment + 1, WalSegmentDescriptor.HEADER_LENGTH);
+                }
                 starts.add(before);
                 before = reader.position();
             }
