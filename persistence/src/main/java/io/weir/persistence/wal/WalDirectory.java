@@ -9,15 +9,15 @@ import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 
 /** Segment files of one WAL directory. Cold paths only: listing allocates. */
-final class WalDirectory {
+public final class WalDirectory {
     private WalDirectory() {}
 
-    static Path segmentPath(Path dir, long segmentIndex) {
+    public static Path segmentPath(Path dir, long segmentIndex) {
         return dir.resolve(WalSegmentDescriptor.fileName(segmentIndex));
     }
 
     /** @return indices of the segment files present, ascending */
-    static long[] listSegments(Path dir) throws IOException {
+    public static long[] listSegments(Path dir) throws IOException {
         long[] found = new long[16];
         int n = 0;
         try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, "*" + WalSegmentDescriptor.SUFFIX)) {
