@@ -1,0 +1,102 @@
+package io.weir.server;
+
+import io.weir.engine.series.LabelMatcher;
+import io.weir.engine.series.SeriesLabels;
+import io.weir.engine.series.SeriesTable;
+import io.weir.engine.sketch.SketchFunction;
+import io.weir.engine.sketch.aggregate.AggregateSketchSpec;
+import io.weir.server.config.SketchConfig;
+import io.weir.server.config.SketchTarget;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.IntFunction;
+
+/**
+ * Which sketch, if any, each series gets: the first {@code sketch.targets} entry whose selector matches the
+ * series' labels. Decided once per series, when the series table creates it (under its creation lock, before
+ * the id is handed out) or at start-up for series already on disk; read by shard writers without locks.
+ */
+public final class SeriesSketchTargets implements IntFunction<AggregateSketchSpec> {
+    /** Buckets per aggregate window: 1h -> 15 s buckets (~13 KB per series), 5m -> 1 s buckets. */
+    public static final int DEFAULT_MAX_BUCKETS = 300;
+    private static final byte NONE = -1;
+
+    private final List<SketchTarget> targets;
+    private final AggregateSketchSpec[] aggregateSpecs;
+    /** Target index per series id, NONE when no target matches; replaced whole when it grows (volatile). */
+    private volatile byte[] targetOf = new byte[1024];
+
+    public SeriesSketchTargets(SketchConfig config, int maxBuckets) {
+        if (config.targets().size() > Byte.MAX_VALUE) {
+            throw new IllegalArgumentException("at most " + Byte.MAX_VALUE + " sketch targets");
+        }
+        this.targets = config.targets();
+        this.aggregateSpecs = new AggregateSketchSpec[targets.size()];
+        for (int i = 0; i < targets.size(); i++) {
+            SketchTarget t = targets.get(i);
+            boolean wantsAggregate = t.functions().stream().anyMatch(f -> f.family() == SketchFunction.Family.AGGREGATE);
+            aggregateSpecs[i] = wantsAggregate ? AggregateSketchSpec.forWindow(t.windowMillis(), maxBuckets) : null;
+        }
+        Arrays.fill(targetOf, NONE);
+    }
+
+    /** Registers with the table and assigns every series it already holds. */
+    public void attach(SeriesTable series) {
+        series.onNewSeries(id -> assign(id, series.labels(id)));
+        for (int id = 0, n = series.size(); id < n; id++) {
+            SeriesLabels labels = series.labels(id);
+            if (labels != null) {
+                assign(id, labels);
+            }
+        }
+    }
+
+    synchronized void assign(int id, SeriesLabels labels) {
+        byte[] current = targetOf;
+        if (id >= current.length) {
+            byte[] grown = Arrays.copyOf(current, Math.max(id + 1, current.length * 2));
+            Arrays.fill(grown, current.length, grown.length, NONE);
+            current = grown;
+        }
+        current[id] = (byte) match(labels);
+        targetOf = current;
+    }
+
+    private int match(SeriesLabels labels) {
+        for (int i = 0; i < targets.size(); i++) {
+            if (matchesAll(targets.get(i).matchers(), labels)) {
+                return i;
+            }
+        }
+        return NONE;
+    }
+
+    private static boolean matchesAll(List<LabelMatcher> matchers, SeriesLabels labels) {
+        for (LabelMatcher m : matchers) {
+            if (!m.matches(labels.get(m.name()))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** @return the target index of a series, or -1 */
+    public int targetOf(int seriesId) {
+        byte[] t = targetOf;
+        return seriesId < t.length ? t[seriesId] : NONE;
+    }
+
+    @Override
+    public AggregateSketchSpec apply(int seriesId) {
+        int t = targetOf(seriesId);
+        return t < 0 ? null : aggregateSpecs[t];
+    }
+
+    /** The longest window over all targets: how much WAL start-up replay needs. */
+    public long longestWindowMillis() {
+        return targets.stream().mapToLong(SketchTarget::windowMillis).max().orElse(0);
+    }
+
+    public List<SketchTarget> targets() { return targets; }
+}
