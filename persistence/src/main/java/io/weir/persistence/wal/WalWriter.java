@@ -146,7 +146,7 @@ public final class WalWriter implements AutoCloseable {
     }
 
     private void repair(Path path, long keep, long size, String why) throws IOException {
-        LOG.log(Level.WARNING, "WAL segment {0}: truncating {1} bytes after offset {2}: {3}", path, size - keep, keep, why);
+        LOG.log(Level.WARNING, "WAL segment {0}: truncating {1} bytes after offset {2}: {3}", path, Long.toString(size - keep), Long.toString(keep), why);
         channel.truncate(keep);
         channel.force(true);
         repairedBytes.setRelease(repairedBytes.get() + (size - keep));
