@@ -1,0 +1,337 @@
+package io.weir.server;
+
+import com.lmax.disruptor.EventHandler;
+import io.netty.handler.codec.http.HttpMethod;
+import io.weir.engine.ingest.IngestBatch;
+import io.weir.engine.ingest.IngestRing;
+import io.weir.engine.ingest.IngestStats;
+import io.weir.engine.ingest.ShardWriter;
+import io.weir.engine.metrics.LatencyHistogram;
+import io.weir.engine.metrics.MetricRegistry;
+import io.weir.engine.query.SketchQueryEngine;
+import io.weir.engine.series.SeriesTable;
+import io.weir.engine.sketch.SketchShard;
+import io.weir.engine.sketch.slab.SlabArena;
+import io.weir.net.backend.BackendClient;
+import io.weir.net.backend.Forwarder;
+import io.weir.net.backend.ForwarderCursor;
+import io.weir.net.http.HttpServer;
+import io.weir.net.http.Router;
+import io.weir.net.ingest.RemoteWriteEndpoint;
+import io.weir.net.query.MetadataEndpoint;
+import io.weir.net.query.QueryEndpoint;
+import io.weir.persistence.journal.Journaler;
+import io.weir.persistence.journal.WalRetention;
+import io.weir.persistence.wal.FsyncPolicy;
+import io.weir.persistence.wal.WalOptions;
+import io.weir.persistence.wal.WalReader;
+import io.weir.persistence.wal.WalVisitor;
+import io.weir.persistence.wal.WalWriter;
+import io.weir.server.config.WeirConfig;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * One Weir node: series table, sketch shards, WAL, ingest ring, forwarder and the HTTP port, wired together and
+ * started in dependency order (start-up replays the WAL into sketches before the port opens), stopped in reverse.
+ */
+public final class WeirNode implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(WeirNode.class.getName());
+    static final int RING_SLOTS = 1024;
+    static final int BATCH_CAPACITY = 2048;
+    static final int FORWARD_BATCH_SAMPLES = 10_000;
+
+    private final WeirConfig config;
+    private final List<AutoCloseable> closeInReverse = new ArrayList<>();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final MetricRegistry metrics = new MetricRegistry();
+    private final IngestStats ingestStats = new IngestStats();
+    private HttpServer http;
+    private SeriesTable series;
+    private SketchShard[] shards;
+    private WalWriter wal;
+    private Journaler journaler;
+    private IngestRing ring;
+    private Forwarder forwarder;
+    private BackendClient backend;
+    private volatile boolean closed;
+
+    private WeirNode(WeirConfig config) {
+        this.config = config;
+    }
+
+    public static WeirNode start(WeirConfig config, BuildInfo build) throws IOException, InterruptedException {
+        WeirNode node = new WeirNode(config);
+        try {
+            node.open(build);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            node.close();
+            throw e;
+        }
+        return node;
+    }
+
+    private void open(BuildInfo build) throws IOException, InterruptedException {
+        long t0 = System.nanoTime();
+        Path dataDir = config.storage().dataDir().toAbsolutePath().normalize();
+        Files.createDirectories(dataDir);
+        lockDataDir(dataDir);
+
+        series = SeriesTable.open(dataDir.resolve("series"), 1 << 20);
+        closeInReverse.add(series);
+        SeriesSketchTargets targets = new SeriesSketchTargets(config.sketch(), SeriesSketchTargets.DEFAULT_MAX_BUCKETS);
+        targets.attach(series);
+
+        int shardCount = shardCount();
+        shards = new SketchShard[shardCount];
+        long perShardMemory = config.storage().memoryLimitBytes() / shardCount;
+        for (int s = 0; s < shardCount; s++) {
+            shards[s] = new SketchShard(shardCount, new SlabArena(perShardMemory, 1 << 20, 64), targets);
+            closeInReverse.add(shards[s]);
+        }
+
+        Path walDir = dataDir.resolve("wal");
+        FsyncPolicy fsync = FsyncPolicy.valueOf(config.wal().fsync().name());
+        wal = WalWriter.open(walDir, WalOptions.defaults().withFsync(fsync, Duration.ofMillis(config.wal().fsyncIntervalMillis())));
+        closeInReverse.add(wal);
+        long replayed = replay(walDir, wal.committedPosition());
+
+        if (config.backend().enabled()) {
+            var executor = Executors.newVirtualThreadPerTaskExecutor();
+            closeInReverse.add(executor::shutdownNow);
+            backend = new BackendClient(config.backend().url(), config.backend().remoteWriteUrl(),
+                    Duration.ofMillis(config.backend().timeoutMillis()), executor);
+            closeInReverse.add(backend);
+            ForwarderCursor cursor = new ForwarderCursor(dataDir.resolve("forwarder.cursor"));
+            long from = cursor.load(WalReader.OLDEST);
+            WalWriter w = wal;
+            forwarder = new Forwarder(WalReader.open(walDir, from), from, w::committedPosition, series, backend, cursor,
+                    FORWARD_BATCH_SAMPLES);
+        }
+
+        Forwarder f = forwarder;
+        WalRetention retention = new WalRetention(walDir, f == null ? null : f::ackedPosition, targets.longestWindowMillis());
+        journaler = new Journaler(wal, series, retention);
+        @SuppressWarnings("unchecked")
+        EventHandler<IngestBatch>[] writers = new EventHandler[shardCount];
+        for (int s = 0; s < shardCount; s++) {
+            writers[s] = new ShardWriter(s, shards[s]);
+        }
+        ring = new IngestRing(RING_SLOTS, BATCH_CAPACITY, journaler, writers);
+        ring.start();
+        // the ring drains into the WAL before the WAL closes: registered after it, closed before it
+        closeInReverse.add(ring);
+        if (forwarder != null) {
+            forwarder.start();
+            closeInReverse.add(forwarder);
+        }
+
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("weir-timer").daemon(true).factory());
+        timer.scheduleAtFixedRate(() -> ingestStats.tick(System.nanoTime()), 1, 1, TimeUnit.SECONDS);
+        closeInReverse.add(timer::shutdownNow);
+
+        int cores = Runtime.getRuntime().availableProcessors();
+        ThreadPoolExecutor queries = new ThreadPoolExecutor(cores, cores, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(256),
+                Thread.ofPlatform().name("weir-query-", 0).daemon(true).factory());
+        closeInReverse.add(queries::shutdownNow);
+
+        Router router = routes(build, queries);
+        registerMetrics();
+        http = new HttpServer(config.server().host(), config.server().port(), Math.max(1, cores), config.server().maxRequestBytes(), router);
+        closeInReverse.add(http);
+        LOG.log(System.Logger.Level.INFO, String.format(
+                "weir ready: listening on %s:%d, data dir %s, backend %s, %d series, %d samples replayed from the WAL, %d shard(s), started in %d ms",
+                config.server().host().isEmpty() ? "*" : config.server().host(), http.port(), dataDir,
+                backend == null ? "none (sketch-only)" : backend.base(), series.size(), replayed, shardCount,
+                (System.nanoTime() - t0) / 1_000_000));
+    }
+
+    /** One shard per two cores (a power of two): the event loops and the journaler need the rest. */
+    private static int shardCount() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        return Integer.highestOneBit(Math.max(1, cores / 2));
+    }
+
+    private void lockDataDir(Path dataDir) throws IOException {
+        FileChannel ch = FileChannel.open(dataDir.resolve("LOCK"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock = ch.tryLock();
+        if (lock == null) {
+            ch.close();
+            throw new IOException("data dir " + dataDir + " is in use by another Weir process");
+        }
+        closeInReverse.add(() -> {
+            lock.release();
+            ch.close();
+        });
+    }
+
+    /** Rebuilds sketches from the WAL (until snapshots exist, the WAL is the only copy of sketch inputs). */
+    private long replay(Path walDir, long end) throws IOException {
+        int mask = shards.length - 1;
+        long[] samples = new long[1];
+        try (WalReader reader = WalReader.open(walDir, WalReader.OLDEST)) {
+            WalVisitor apply = new WalVisitor() {
+                @Override
+                public void onSeries(int seriesId, byte[] labels, int off, int len) {
+                    // the series table on disk already holds the labels
+                }
+
+                @Override
+                public void onSamples(int count, int[] ids, long[] ts, double[] values) {
+                    for (int i = 0; i < count; i++) {
+                        shards[ids[i] & mask].update(ids[i], ts[i], values[i]);
+                    }
+                    samples[0] += count;
+                }
+            };
+            while (reader.read(apply, end, 1024) > 0) {
+                // until caught up with what was committed before this start
+            }
+        }
+        return samples[0];
+    }
+
+    private Router routes(BuildInfo build, ThreadPoolExecutor queries) {
+        LatencyHistogram queryLatency = metrics.histogram("weir_query_duration_seconds", "Query latency, parse to response.");
+        LongAdder sketchAnswers = new LongAdder();
+        LongAdder backendAnswers = new LongAdder();
+        LongAdder queryErrors = new LongAdder();
+        metrics.counter("weir_queries_sketch_total", "Queries answered from sketches.", sketchAnswers::sum);
+        metrics.counter("weir_queries_backend_total", "Queries answered by the backend.", backendAnswers::sum);
+        metrics.counter("weir_query_errors_total", "Queries answered with an error.", queryErrors::sum);
+        SketchQueryEngine engine = new SketchQueryEngine(series, shards);
+        long timeout = Math.min(config.backend().timeoutMillis(), 120_000);
+        Set<HttpMethod> getPost = Set.of(HttpMethod.GET, HttpMethod.POST);
+        WalWriter w = wal;
+        long maxDisk = config.wal().maxDiskBytes();
+        RemoteWriteEndpoint write = new RemoteWriteEndpoint(series, ring, ingestStats, () -> w.diskBytes() > maxDisk,
+                config.server().maxRequestBytes());
+        MetadataEndpoint metadata = new MetadataEndpoint(series, backend, queries, build.version());
+        OpsEndpoints ops = new OpsEndpoints(this, build);
+        return new Router()
+                .route("/api/v1/write", Set.of(HttpMethod.POST), write)
+                .route("/api/v1/query", getPost, new QueryEndpoint(false, engine, backend, queries, timeout, queryLatency, sketchAnswers, backendAnswers, queryErrors))
+                .route("/api/v1/query_range", getPost, new QueryEndpoint(true, engine, backend, queries, timeout, queryLatency, sketchAnswers, backendAnswers, queryErrors))
+                .route("/api/v1/series", getPost, metadata)
+                .route("/api/v1/labels", getPost, metadata)
+                .route("/api/v1/label/", Set.of(HttpMethod.GET), metadata)
+                .route("/api/v1/metadata", Set.of(HttpMethod.GET), metadata)
+                .route("/api/v1/status/buildinfo", Set.of(HttpMethod.GET), metadata)
+                .route("/health", Set.of(HttpMethod.GET), ops::health)
+                .route("/-/healthy", Set.of(HttpMethod.GET, HttpMethod.HEAD), ops::healthy)
+                .route("/-/ready", Set.of(HttpMethod.GET, HttpMethod.HEAD), ops::ready)
+                .route("/metrics", Set.of(HttpMethod.GET), ops::metrics)
+                .route("/ingest_stats", Set.of(HttpMethod.GET), ops::ingestStats)
+                .route("/ui", Set.of(HttpMethod.GET), ops::ui);
+    }
+
+    private void registerMetrics() {
+        IngestStats s = ingestStats;
+        metrics.counter("weir_ingested_samples_total", "Samples acknowledged to senders (in the WAL).", s::samples)
+                .counter("weir_ingest_requests_total", "Remote-write requests accepted.", s::requests)
+                .counter("weir_ingest_rejected_requests_total", "Remote-write requests refused as bad input (4xx).", s::rejectedRequests)
+                .counter("weir_ingest_throttled_requests_total", "Remote-write requests refused for backpressure (429/503).", s::throttledRequests)
+                .gauge("weir_ring_capacity_slots", "Ingest ring size.", ring::capacity)
+                .gauge("weir_ring_free_slots", "Ingest ring slots free right now.", ring::remainingCapacity)
+                .counter("weir_ring_consumer_errors_total", "Exceptions caught in ring consumers.", ring::consumerErrors)
+                .gauge("weir_series", "Series known to the node.", series::size)
+                .counter("weir_wal_records_total", "WAL records written.", wal::recordCount)
+                .counter("weir_wal_bytes_total", "WAL bytes written.", wal::bytesWritten)
+                .counter("weir_wal_fsyncs_total", "WAL fsyncs.", wal::fsyncCount)
+                .gauge("weir_wal_disk_bytes", "WAL size on disk.", wal::diskBytes)
+                .counter("weir_wal_repairs_total", "Torn or corrupt WAL tails truncated at open.", wal::repairs)
+                .counter("weir_wal_failures_total", "WAL appends or commits that failed.", journaler::failures);
+        for (int i = 0; i < shards.length; i++) {
+            SketchShard sh = shards[i];
+            String l = "shard=\"" + i + "\"";
+            metrics.add("weir_sketch_samples_applied_total", MetricRegistry.Type.COUNTER, "Samples applied to sketches.", l, sh::samplesApplied)
+                    .add("weir_sketch_skipped_nan_total", MetricRegistry.Type.COUNTER, "NaN and stale-marker samples not sketched.", l, sh::skippedNaN)
+                    .add("weir_sketch_skipped_too_old_total", MetricRegistry.Type.COUNTER, "Samples older than the sketch window.", l, sh::skippedTooOld)
+                    .add("weir_sketch_refused_series_total", MetricRegistry.Type.COUNTER, "Series refused by storage.memory_limit.", l, sh::refusedSeries)
+                    .add("weir_sketched_series", MetricRegistry.Type.GAUGE, "Series with a sketch.", l, sh::sketchedSeries)
+                    .add("weir_sketch_memory_bytes", MetricRegistry.Type.GAUGE, "Off-heap bytes in use by sketches.", l, sh::bytesInUse)
+                    .add("weir_sketch_memory_reserved_bytes", MetricRegistry.Type.GAUGE, "Off-heap bytes reserved by sketch slabs.", l, sh::bytesReserved);
+        }
+        if (forwarder != null) {
+            Forwarder f = forwarder;
+            metrics.counter("weir_forwarder_samples_sent_total", "Samples acknowledged by the backend.", f::samplesSent)
+                    .counter("weir_forwarder_requests_total", "Remote-write requests acknowledged by the backend.", f::requestsSent)
+                    .counter("weir_forwarder_retries_total", "Forwarding attempts that failed and were retried.", f::retries)
+                    .counter("weir_forwarder_samples_dropped_total", "Samples the backend refused as invalid (4xx).", f::samplesDropped)
+                    .gauge("weir_forwarder_backend_up", "1 when the last forward succeeded.", () -> f.backendUp() ? 1 : 0);
+        }
+        Runtime rt = Runtime.getRuntime();
+        metrics.gauge("weir_jvm_heap_used_bytes", "JVM heap in use.", () -> rt.totalMemory() - rt.freeMemory());
+    }
+
+    MetricRegistry metrics() { return metrics; }
+
+    IngestStats ingestStats() { return ingestStats; }
+
+    IngestRing ring() { return ring; }
+
+    WalWriter wal() { return wal; }
+
+    Forwarder forwarder() { return forwarder; }
+
+    SketchShard[] shards() { return shards; }
+
+    SeriesTable series() { return series; }
+
+    WeirConfig config() { return config; }
+
+    public int port() { return http.port(); }
+
+    /** SIGTERM/SIGINT: stop taking traffic, drain the ring into the WAL, close everything, exit 0. */
+    public void installSignalHandlers() {
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("weir-shutdown").unstarted(this::close));
+        for (String sig : new String[] {"TERM", "INT"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> {
+                    LOG.log(System.Logger.Level.INFO, "SIG" + sig + " received: flushing and stopping");
+                    close();
+                    System.exit(0);
+                });
+            } catch (IllegalArgumentException e) {
+                LOG.log(System.Logger.Level.WARNING, "cannot handle SIG" + sig + ": " + e.getMessage());
+            }
+        }
+    }
+
+    public void awaitShutdown() throws InterruptedException {
+        stopped.await();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (int i = closeInReverse.size() - 1; i >= 0; i--) {
+            try {
+                closeInReverse.get(i).close();
+            } catch (Exception e) {
+                LOG.log(System.Logger.Level.WARNING, "error while stopping", e);
+            }
+        }
+        stopped.countDown();
+        LOG.log(System.Logger.Level.INFO, "weir stopped");
+    }
+}
