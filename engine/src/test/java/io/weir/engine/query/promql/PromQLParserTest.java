@@ -270,6 +270,16 @@ class PromQLParserTest {
     }
 
     @Test
+    void everySketchFunctionIsInTheTableAsARangeFunction() {
+        for (io.weir.engine.sketch.SketchFunction sf : io.weir.engine.sketch.SketchFunction.values()) {
+            FunctionDef f = FunctionTable.lookup(sf.promqlName());
+            assertEquals(sf, f.sketchFunction());
+            assertEquals(ValueType.MATRIX, f.argTypes().getLast(), sf.promqlName());
+            assertEquals(ValueType.VECTOR, f.returnType());
+        }
+    }
+
+    @Test
     void aggregationGroupingBeforeOrAfter() {
         AggregateExpr a = (AggregateExpr) p("sum by (job) (x)");
         assertEquals(a, p("sum(x) by (job)"));
