@@ -1,6 +1,10 @@
 package io.weir.engine.query;
 
+import io.weir.engine.query.promql.Call;
 import io.weir.engine.query.promql.Expr;
+import io.weir.engine.query.promql.MatrixSelector;
+import io.weir.engine.query.promql.ParenExpr;
+import io.weir.engine.query.promql.VectorSelector;
 import io.weir.engine.series.SeriesLabels;
 import io.weir.engine.series.SeriesTable;
 import io.weir.engine.sketch.SketchFunction;
@@ -35,10 +39,10 @@ public final class SketchQueryEngine {
 
     public SketchPlan plan(Expr expr) {
         Expr e = expr;
-        while (e instanceof Expr.ParenExpr p) {
+        while (e instanceof ParenExpr p) {
             e = p.expr();
         }
-        if (!(e instanceof Expr.Call call)) {
+        if (!(e instanceof Call call)) {
             return new SketchPlan.Backend("not a range function call");
         }
         SketchFunction function = SketchFunction.byPromqlName(call.function().name());
@@ -48,7 +52,7 @@ public final class SketchQueryEngine {
         if (function.family() != SketchFunction.Family.AGGREGATE) {
             return new SketchPlan.Backend(function.promqlName() + " sketches are not built yet");
         }
-        if (call.args().size() != 1 || !(call.args().getFirst() instanceof Expr.MatrixSelector m)) {
+        if (call.args().size() != 1 || !(call.args().getFirst() instanceof MatrixSelector m)) {
             return new SketchPlan.Backend("argument is not a plain range selector");
         }
         return new SketchPlan.Sketch(function, m.selector(), m.rangeMillis());
@@ -114,7 +118,7 @@ public final class SketchQueryEngine {
         return new SketchAnswer(range, out, plan.function(), exact, maxRelError, 0);
     }
 
-    private static long evaluationTime(Expr.VectorSelector s, long t, long start, long end) {
+    private static long evaluationTime(VectorSelector s, long t, long start, long end) {
         long at = t;
         if (s.at() != null) {
             at = s.at().resolve(start, end);

@@ -93,6 +93,15 @@ public class ExternalProcess implements AutoCloseable {
     /** SIGTERM, then SIGKILL after 10 s; removes the temporary directory. */
     @Override
     public void close() {
+        stopProcess();
+        deleteRecursively(dir);
+    }
+
+    /** SIGTERM, then SIGKILL after 10 s. */
+    protected void stopProcess() {
+        if (!process.isAlive()) {
+            return;
+        }
         process.destroy();
         try {
             if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
@@ -102,7 +111,6 @@ public class ExternalProcess implements AutoCloseable {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
         }
-        deleteRecursively(dir);
     }
 
     public static void deleteRecursively(Path root) {

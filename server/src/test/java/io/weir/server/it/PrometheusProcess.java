@@ -7,21 +7,32 @@ import java.time.Duration;
 
 /** A real Prometheus (Debian package, 2.42) on 127.0.0.1 with its own config and temporary TSDB. */
 public final class PrometheusProcess extends ExternalProcess {
-    private PrometheusProcess(int port, Path dir, Path config) throws IOException {
+    private final boolean ownsDir;
+
+    private PrometheusProcess(int port, Path dir, Path config, boolean ownsDir) throws IOException {
         super("prometheus", port, dir, args("prometheus",
                 "--config.file=" + config,
                 "--web.listen-address=127.0.0.1:" + port,
                 "--storage.tsdb.path=" + dir.resolve("tsdb"),
                 "--log.level=warn"));
+        this.ownsDir = ownsDir;
     }
 
     /** @param configYaml the full prometheus.yml; "%PORT%" is replaced by Prometheus' own port */
     public static PrometheusProcess start(String configYaml) throws IOException, InterruptedException {
+        return startOn(tempDir("prom"), configYaml, true);
+    }
+
+    /** Starts on an existing directory (e.g. to read back the TSDB of a stopped instance); leaves it in place. */
+    public static PrometheusProcess startOn(Path dir, String configYaml) throws IOException, InterruptedException {
+        return startOn(dir, configYaml, false);
+    }
+
+    private static PrometheusProcess startOn(Path dir, String configYaml, boolean ownsDir) throws IOException, InterruptedException {
         int port = Ports.free();
-        Path dir = tempDir("prom");
-        Path config = dir.resolve("prometheus.yml");
+        Path config = dir.resolve("prometheus-" + port + ".yml");
         Files.writeString(config, configYaml.replace("%PORT%", Integer.toString(port)));
-        PrometheusProcess p = new PrometheusProcess(port, dir, config);
+        PrometheusProcess p = new PrometheusProcess(port, dir, config, ownsDir);
         try {
             p.awaitHttpOk("/-/ready", Duration.ofSeconds(30));
         } catch (RuntimeException | InterruptedException e) {
@@ -29,5 +40,18 @@ public final class PrometheusProcess extends ExternalProcess {
             throw e;
         }
         return p;
+    }
+
+    /** Stops the process (SIGTERM: Prometheus flushes its remote-write queues) but keeps its directory. */
+    public void closeKeepingData() {
+        stopProcess();
+    }
+
+    @Override
+    public void close() {
+        stopProcess();
+        if (ownsDir) {
+            deleteRecursively(dir());
+        }
     }
 }

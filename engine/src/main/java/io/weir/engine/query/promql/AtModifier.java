@@ -21,4 +21,13 @@ public record AtModifier(Kind kind, long timestampMillis) {
     public static AtModifier start() { return START; }
 
     public static AtModifier end() { return END; }
+
+    /** The evaluation time this modifier pins to, for a query over [start, end]. */
+    public long resolve(long queryStartMillis, long queryEndMillis) {
+        return switch (kind) {
+            case TIMESTAMP -> timestampMillis;
+            case START -> queryStartMillis;
+            case END -> queryEndMillis;
+        };
+    }
 }
