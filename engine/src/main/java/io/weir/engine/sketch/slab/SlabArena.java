@@ -133,7 +133,14 @@ public final class SlabArena implements AutoCloseable {
         int size = classBytes(c);
         long inUse = (long) IN_USE.getOpaque(this);
         if (inUse + size > memoryLimitBytes) {
-            return NULL_BLOCK;
+            // retired blocks still count as in use; they may be reclaimable by now
+            if (retiredHead == retiredTail || reclaim() == 0) {
+                return NULL_BLOCK;
+            }
+            inUse = (long) IN_USE.getOpaque(this);
+            if (inUse + size > memoryLimitBytes) {
+                return NULL_BLOCK;
+            }
         }
         long block = popFree(c);
         if (block == NULL_BLOCK && retiredHead != retiredTail) {
