@@ -1,0 +1,71 @@
+package io.weir.engine.sketch;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Arrays;
+
+/**
+ * Local series id to block handle, one entry per sketch family, written by one shard writer thread
+ * and read by any thread.
+ *
+ * <p>Entries live in fixed pages of a primitive array; pages never move, only the page directory
+ * is replaced (copy on grow) and republished, so a reader never sees an entry go back in time.
+ * Entries are written with volatile stores and read with volatile loads: publication needs only
+ * release/acquire, but the reader-epoch argument in {@code ReaderEpochs} needs unpublish and lookup
+ * to be totally ordered with the epoch slots (a volatile load is a plain load on x86 and ARMv8.3+).
+ * Values {@code <= 0} mean "no block": {@link #UNKNOWN}, {@link #NOT_SKETCHED}, {@link #REFUSED}.
+ */
+public final class SketchIndex {
+    /** The writer has not decided yet (no sample seen since the last reset). */
+    public static final long UNKNOWN = 0L;
+    /** The targets say the series has no sketch of this family. */
+    public static final long NOT_SKETCHED = -1L;
+    /** The memory limit refused the block; counted once. */
+    public static final long REFUSED = -2L;
+
+    private static final int FAMILIES = SketchFunction.Family.values().length;
+    private static final int PAGE_SHIFT = 10;
+    private static final int PAGE_IDS = 1 << PAGE_SHIFT;
+    private static final VarHandle ENTRY = MethodHandles.arrayElementVarHandle(long[].class);
+
+    private volatile long[][] pages = new long[16][];
+
+    /** Any thread: the entry, or {@link #UNKNOWN} for ids never written. */
+    public long get(int localId, SketchFunction.Family family) {
+        long[][] dir = pages;
+        int p = localId >>> PAGE_SHIFT;
+        if (p >= dir.length) {
+            return UNKNOWN;
+        }
+        long[] page = dir[p];
+        if (page == null) {
+            return UNKNOWN;
+        }
+        return (long) ENTRY.getVolatile(page, slot(localId, family));
+    }
+
+    /** Writer only: publishes an entry; the block it names must be fully initialised already. */
+    public void set(int localId, SketchFunction.Family family, long value) {
+        long[] page = pageForWrite(localId >>> PAGE_SHIFT);
+        ENTRY.setVolatile(page, slot(localId, family), value);
+    }
+
+    private static int slot(int localId, SketchFunction.Family family) {
+        return (localId & (PAGE_IDS - 1)) * FAMILIES + family.ordinal();
+    }
+
+    private long[] pageForWrite(int p) {
+        long[][] dir = pages;
+        if (p >= dir.length) {
+            dir = Arrays.copyOf(dir, Math.max(p + 1, dir.length * 2));
+            pages = dir;
+        }
+        long[] page = dir[p];
+        if (page == null) {
+            page = new long[PAGE_IDS * FAMILIES];
+            dir[p] = page;
+            pages = dir; // volatile re-publication of the directory with its new page
+        }
+        return page;
+    }
+}

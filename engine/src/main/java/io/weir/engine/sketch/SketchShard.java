@@ -1,0 +1,188 @@
+package io.weir.engine.sketch;
+
+import io.weir.engine.sketch.aggregate.AggregateResult;
+import io.weir.engine.sketch.aggregate.AggregateSketchFlyweight;
+import io.weir.engine.sketch.aggregate.AggregateSketchSpec;
+import io.weir.engine.sketch.slab.ReaderEpochs;
+import io.weir.engine.sketch.slab.SlabArena;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.function.IntFunction;
+
+/**
+ * The sketches of one shard: written only by that shard's writer thread ({@link #update},
+ * {@link #dropSeries}, {@link #reclaim}, {@link #close}), read lock-free by any thread
+ * ({@link #readAggregate} and the counters).
+ *
+ * <p>A series gets its block on its first sample, if the targets say it is sketched; the block is
+ * initialised, then published in the {@link SketchIndex}, so a reader finds either nothing or a
+ * complete block. Readers enter a reader epoch around the lookup and the read, which keeps a block
+ * that {@link #dropSeries} retires from being reused under them.
+ */
+public final class SketchShard implements AutoCloseable {
+    private static final VarHandle SAMPLES_APPLIED;
+    private static final VarHandle SKIPPED_NAN;
+    private static final VarHandle SKIPPED_TOO_OLD;
+    private static final VarHandle REFUSED_SERIES;
+    private static final VarHandle SKETCHED_SERIES;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            SAMPLES_APPLIED = l.findVarHandle(SketchShard.class, "samplesApplied", long.class);
+            SKIPPED_NAN = l.findVarHandle(SketchShard.class, "skippedNaN", long.class);
+            SKIPPED_TOO_OLD = l.findVarHandle(SketchShard.class, "skippedTooOld", long.class);
+            REFUSED_SERIES = l.findVarHandle(SketchShard.class, "refusedSeries", long.class);
+            SKETCHED_SERIES = l.findVarHandle(SketchShard.class, "sketchedSeries", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final int shardCount;
+    private final SlabArena arena;
+    private final ReaderEpochs readerEpochs;
+    private final IntFunction<AggregateSketchSpec> aggregateTargets;
+    private final SketchIndex index = new SketchIndex();
+    /** The writer's flyweight; readers take theirs from {@link #readerFlyweight}. */
+    private final AggregateSketchFlyweight writerFlyweight = new AggregateSketchFlyweight();
+    private final ThreadLocal<AggregateSketchFlyweight> readerFlyweight = ThreadLocal.withInitial(AggregateSketchFlyweight::new);
+
+    // written by the writer with opaque stores, read by any thread with opaque loads
+    @SuppressWarnings("unused")
+    private long samplesApplied;
+    @SuppressWarnings("unused")
+    private long skippedNaN;
+    @SuppressWarnings("unused")
+    private long skippedTooOld;
+    @SuppressWarnings("unused")
+    private long refusedSeries;
+    @SuppressWarnings("unused")
+    private long sketchedSeries;
+
+    /**
+     * @param shardCount       shards in the engine; this shard sees series ids {@code id mod shardCount}
+     * @param arena            memory of this shard, owned by the same writer thread from now on
+     * @param aggregateTargets the spec of a series' aggregate sketch, or null when it has none; asked
+     *                         once per series, on the writer thread
+     */
+    public SketchShard(int shardCount, SlabArena arena, IntFunction<AggregateSketchSpec> aggregateTargets) {
+        if (shardCount < 1) {
+            throw new IllegalArgumentException("shardCount must be >= 1, was " + shardCount);
+        }
+        this.shardCount = shardCount;
+        this.arena = arena;
+        this.readerEpochs = arena.readerEpochs();
+        this.aggregateTargets = aggregateTargets;
+    }
+
+    /** Writer only. Applies one sample of a series of this shard. Never throws for bad samples: counts them. */
+    public void update(int seriesId, long timestampMs, double value) {
+        int local = seriesId / shardCount;
+        long block = index.get(local, SketchFunction.Family.AGGREGATE);
+        if (block <= 0) {
+            if (block != SketchIndex.UNKNOWN) {
+                return;
+            }
+            block = createAggregate(seriesId, local);
+            if (block <= 0) {
+                return;
+            }
+        }
+        int status = writerFlyweight.wrap(arena.segment(block), SlabArena.offset(block)).update(timestampMs, value);
+        switch (status) {
+            case AggregateSketchFlyweight.APPLIED -> bump(SAMPLES_APPLIED);
+            case AggregateSketchFlyweight.SKIPPED_NAN -> bump(SKIPPED_NAN);
+            default -> bump(SKIPPED_TOO_OLD);
+        }
+    }
+
+    private long createAggregate(int seriesId, int local) {
+        AggregateSketchSpec spec = aggregateTargets.apply(seriesId);
+        if (spec == null) {
+            index.set(local, SketchFunction.Family.AGGREGATE, SketchIndex.NOT_SKETCHED);
+            return SketchIndex.NOT_SKETCHED;
+        }
+        long block = arena.allocate(spec.blockLength());
+        if (block == SlabArena.NULL_BLOCK) {
+            index.set(local, SketchFunction.Family.AGGREGATE, SketchIndex.REFUSED);
+            bump(REFUSED_SERIES);
+            return SketchIndex.REFUSED;
+        }
+        writerFlyweight.wrap(arena.segment(block), SlabArena.offset(block)).init(seriesId, spec);
+        index.set(local, SketchFunction.Family.AGGREGATE, block);
+        bump(SKETCHED_SERIES);
+        return block;
+    }
+
+    /**
+     * Writer only. Forgets a series' sketch (e.g. it left the targets or went stale): unpublishes and
+     * retires its block, and lets the next sample ask the targets again.
+     *
+     * @return true when a block was retired
+     */
+    public boolean dropSeries(int seriesId) {
+        int local = seriesId / shardCount;
+        long block = index.get(local, SketchFunction.Family.AGGREGATE);
+        index.set(local, SketchFunction.Family.AGGREGATE, SketchIndex.UNKNOWN);
+        if (block > 0) {
+            arena.retire(block);
+            SKETCHED_SERIES.setOpaque(this, (long) SKETCHED_SERIES.getOpaque(this) - 1);
+            return true;
+        }
+        return false;
+    }
+
+    /** Writer only, from its idle loop: makes retired blocks reusable once readers have left. @return blocks freed */
+    public int reclaim() {
+        return arena.reclaim();
+    }
+
+    /**
+     * Any thread. Reads a series' aggregate sketch over {@code (startExclusiveMs, endInclusiveMs]}.
+     *
+     * @return false when the series has no aggregate sketch ({@code out} untouched)
+     */
+    public boolean readAggregate(int seriesId, long startExclusiveMs, long endInclusiveMs, AggregateResult out) {
+        int slot = readerEpochs.enter();
+        try {
+            long block = index.get(seriesId / shardCount, SketchFunction.Family.AGGREGATE);
+            if (block <= 0) {
+                return false;
+            }
+            readerFlyweight.get().wrap(arena.segment(block), SlabArena.offset(block))
+                .read(startExclusiveMs, endInclusiveMs, out);
+            return true;
+        } finally {
+            readerEpochs.exit(slot);
+        }
+    }
+
+    private void bump(VarHandle counter) {
+        counter.setOpaque(this, (long) counter.getOpaque(this) + 1);
+    }
+
+    public long samplesApplied() { return (long) SAMPLES_APPLIED.getOpaque(this); }
+
+    public long skippedNaN() { return (long) SKIPPED_NAN.getOpaque(this); }
+
+    public long skippedTooOld() { return (long) SKIPPED_TOO_OLD.getOpaque(this); }
+
+    /** Series whose block the memory limit refused (each counted once until dropped). */
+    public long refusedSeries() { return (long) REFUSED_SERIES.getOpaque(this); }
+
+    /** Series with a live aggregate block. */
+    public long sketchedSeries() { return (long) SKETCHED_SERIES.getOpaque(this); }
+
+    public long bytesInUse() { return arena.bytesInUse(); }
+
+    public long bytesReserved() { return arena.bytesReserved(); }
+
+    public SlabArena arena() { return arena; }
+
+    /** Writer only, after readers have stopped: releases the arena. */
+    @Override
+    public void close() {
+        arena.close();
+    }
+}

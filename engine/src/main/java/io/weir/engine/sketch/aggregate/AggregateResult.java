@@ -1,0 +1,216 @@
+package io.weir.engine.sketch.aggregate;
+
+/**
+ * The answer of an aggregate sketch over a window {@code (start, end]}, reused by one query thread
+ * across reads (owned by that thread; not safe to share while a read fills it).
+ *
+ * <p>Buckets whose samples all lie inside the window are merged exactly; buckets whose samples lie
+ * on both sides of an edge are interpolated linearly by the overlap of the window with the span
+ * between their first and last sample (count, sum, sum2, mean, variance) and included whole for
+ * min and max. {@link #exact()} tells whether any such interpolation happened; the error bounds say
+ * how far count, sum and sum2 can be from the true values when it did. With window edges on bucket
+ * edges no bucket is ever partial, so the answer is exact.
+ *
+ * <p>Infinite samples follow Prometheus: sums become ±Inf (NaN when both signs occur), the mean is
+ * sum/count, min and max include them, and variance and stddev are NaN.
+ */
+public final class AggregateResult {
+    private long startExclusiveMs;
+    private long endInclusiveMs;
+    private double count;
+    private double sum;
+    private double sum2;
+    private double min;
+    private double max;
+    private double mean;
+    private double variance;
+    private boolean exact;
+    private boolean covered;
+    private double countErrorBound;
+    private double sumErrorBound;
+    private double sum2ErrorBound;
+    private long coverageStartMs;
+    private long retainedStartMs;
+    private long retainedEndMs;
+
+    // accumulators of one read attempt
+    private double sumHi;
+    private double sumLo;
+    private double sum2Hi;
+    private double sum2Lo;
+    private double shift;
+    private double s1Hi;
+    private double s1Lo;
+    private double s2Hi;
+    private double s2Lo;
+
+    public AggregateResult() {
+        begin(0, 0);
+        finish();
+    }
+
+    /** Number of samples in the window (fractional only when interpolated). 0 means no sample: PromQL emits nothing. */
+    public double count() { return count; }
+
+    public double sum() { return sum; }
+
+    /** Sum of squared values. */
+    public double sum2() { return sum2; }
+
+    /** NaN when the window holds no sample. */
+    public double min() { return min; }
+
+    /** NaN when the window holds no sample. */
+    public double max() { return max; }
+
+    /** avg_over_time; NaN when the window holds no sample. */
+    public double mean() { return mean; }
+
+    /** Population variance (stdvar_over_time); NaN when empty or when an infinite sample is present. */
+    public double variance() { return variance; }
+
+    /** stddev_over_time. */
+    public double stddev() { return Math.sqrt(variance); }
+
+    /** True when no bucket was interpolated: every statistic is exact up to float rounding. */
+    public boolean exact() { return exact; }
+
+    /**
+     * True when the sketch retains the whole window: it starts at or after {@link #retainedStartMs()}.
+     * Windows reaching later than {@link #retainedEndMs()} are covered too (no samples arrived yet).
+     */
+    public boolean covered() { return covered; }
+
+    /** How far {@link #count()} can be from the true count (0 when exact). */
+    public double countErrorBound() { return countErrorBound; }
+
+    /** How far {@link #sum()} can be from the true sum (0 when exact, float rounding aside). */
+    public double sumErrorBound() { return sumErrorBound; }
+
+    /** How far {@link #sum2()} can be from the true sum of squares. */
+    public double sum2ErrorBound() { return sum2ErrorBound; }
+
+    /** Exclusive start of the bucket of the first sample the sketch accepted; Long.MIN_VALUE if none. */
+    public long coverageStartMs() { return coverageStartMs; }
+
+    /** Exclusive start of the oldest time the sketch still holds (coverage start or ring expiry). */
+    public long retainedStartMs() { return retainedStartMs; }
+
+    /** Inclusive end of the newest bucket. */
+    public long retainedEndMs() { return retainedEndMs; }
+
+    public long startExclusiveMs() { return startExclusiveMs; }
+
+    public long endInclusiveMs() { return endInclusiveMs; }
+
+    void begin(long startExclusive, long endInclusive) {
+        startExclusiveMs = startExclusive;
+        endInclusiveMs = endInclusive;
+        count = 0;
+        sumHi = sumLo = sum2Hi = sum2Lo = 0;
+        s1Hi = s1Lo = s2Hi = s2Lo = 0;
+        shift = Double.NaN;
+        min = Double.POSITIVE_INFINITY;
+        max = Double.NEGATIVE_INFINITY;
+        exact = true;
+        covered = false;
+        countErrorBound = sumErrorBound = sum2ErrorBound = 0;
+        coverageStartMs = retainedStartMs = retainedEndMs = Long.MIN_VALUE;
+    }
+
+    void range(long coverageStart, long retainedStart, long retainedEnd) {
+        coverageStartMs = coverageStart;
+        retainedStartMs = retainedStart;
+        retainedEndMs = retainedEnd;
+        covered = startExclusiveMs >= retainedStart;
+    }
+
+    /** Pass 1: one bucket with weight {@code w} in (0, 1]. */
+    void mergeBucket(double w, long n, double bSum, double bSumComp, double bSum2, double bSum2Comp,
+                     double bMin, double bMax) {
+        count += w * n;
+        double s = w * bSum;
+        double t = sumHi + s;
+        sumLo = CompensatedSum.compensation(sumHi, s, t, sumLo);
+        sumHi = t;
+        s = w * bSumComp;
+        t = sumHi + s;
+        sumLo = CompensatedSum.compensation(sumHi, s, t, sumLo);
+        sumHi = t;
+        s = w * bSum2;
+        t = sum2Hi + s;
+        sum2Lo = CompensatedSum.compensation(sum2Hi, s, t, sum2Lo);
+        sum2Hi = t;
+        s = w * bSum2Comp;
+        t = sum2Hi + s;
+        sum2Lo = CompensatedSum.compensation(sum2Hi, s, t, sum2Lo);
+        sum2Hi = t;
+        if (bMin < min) {
+            min = bMin;
+        }
+        if (bMax > max) {
+            max = bMax;
+        }
+        if (w < 1.0) {
+            exact = false;
+            countErrorBound += Math.max(w, 1.0 - w) * n;
+            // the true and the estimated partial sums both lie in [n*min(0,bMin), n*max(0,bMax)]
+            sumErrorBound += n * (Math.max(0.0, bMax) - Math.min(0.0, bMin));
+            double maxAbs = Math.max(Math.abs(bMin), Math.abs(bMax));
+            sum2ErrorBound += n * maxAbs * maxAbs;
+        }
+    }
+
+    /** Between the passes: the shift for the spread pass, near the mean so nothing cancels. */
+    double beginSpread(double firstBucketShift) {
+        double m = CompensatedSum.value(sumHi, sumLo) / count;
+        shift = Double.isFinite(m) ? m : firstBucketShift;
+        return shift;
+    }
+
+    /** Pass 2: a bucket's shifted sums, re-centred from its own shift K to the common shift. */
+    void mergeSpread(double w, long n, double bShift, double bDev, double bDevComp, double bDev2) {
+        double delta = bShift - shift; // exact by Sterbenz when values are close, which is when it matters
+        double dev = bDev + bDevComp;
+        double s1 = w * (dev + n * delta);
+        double s2 = w * (bDev2 + delta * (2.0 * dev + n * delta));
+        double t = s1Hi + s1;
+        s1Lo = CompensatedSum.compensation(s1Hi, s1, t, s1Lo);
+        s1Hi = t;
+        t = s2Hi + s2;
+        s2Lo = CompensatedSum.compensation(s2Hi, s2, t, s2Lo);
+        s2Hi = t;
+    }
+
+    void finish() {
+        if (count <= 0) {
+            count = 0;
+            sum = 0;
+            sum2 = 0;
+            min = max = mean = variance = Double.NaN;
+            return;
+        }
+        sum = CompensatedSum.value(sumHi, sumLo);
+        sum2 = CompensatedSum.value(sum2Hi, sum2Lo);
+        double s1 = CompensatedSum.value(s1Hi, s1Lo);
+        double s2 = CompensatedSum.value(s2Hi, s2Lo);
+        mean = sum / count;
+        if (!Double.isFinite(sum)) {
+            // the sum overflowed on finite samples: the shifted mean does not; with infinite samples it is NaN
+            double shifted = shift + s1 / count;
+            if (Double.isFinite(shifted)) {
+                mean = shifted;
+            }
+        }
+        double v = (s2 - s1 * s1 / count) / count;
+        variance = v < 0 ? 0 : v; // rounding can take a zero variance slightly below zero
+    }
+
+    @Override
+    public String toString() {
+        return "AggregateResult{(" + startExclusiveMs + ", " + endInclusiveMs + "] count=" + count + ", sum=" + sum
+            + ", sum2=" + sum2 + ", min=" + min + ", max=" + max + ", mean=" + mean + ", variance=" + variance
+            + ", exact=" + exact + ", covered=" + covered + ", countErr=" + countErrorBound + ", sumErr="
+            + sumErrorBound + "}";
+    }
+}

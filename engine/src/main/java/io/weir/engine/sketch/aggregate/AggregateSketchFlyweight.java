@@ -1,0 +1,272 @@
+package io.weir.engine.sketch.aggregate;
+
+import static io.weir.engine.sketch.aggregate.AggregateSketchDescriptor.*;
+
+import io.weir.engine.sketch.SketchBlockDescriptor;
+import io.weir.engine.sketch.SketchFunction;
+import io.weir.engine.sketch.slab.SeqLock;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+
+/**
+ * Typed access to an aggregate sketch block laid out by {@link AggregateSketchDescriptor}.
+ *
+ * <p>{@link #init} and {@link #update} are for the series' shard writer thread only; {@link #read}
+ * and the header getters may run on any thread and never block the writer (seqlock). A flyweight
+ * instance holds no state beyond (segment, offset), so each thread uses its own instance.
+ *
+ * <p>Update rules: NaN values (which include the Prometheus stale marker) are skipped and counted;
+ * samples in a bucket older than the ring are skipped and counted; out-of-order samples in a
+ * retained bucket are added to it; a newer sample moves the ring forward. Expired slots are cleared
+ * lazily: each slot records which bucket it holds, and a slot holding another bucket reads as
+ * empty, so moving the ring forward by any distance costs O(1).
+ */
+public final class AggregateSketchFlyweight {
+    public static final int APPLIED = 0;
+    public static final int SKIPPED_NAN = 1;
+    public static final int SKIPPED_TOO_OLD = 2;
+
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
+    private static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
+    /** Opaque access for counters that change outside the seqlock. */
+    private static final VarHandle COUNTER = ValueLayout.JAVA_LONG.varHandle();
+
+    private MemorySegment segment;
+    private long offset;
+
+    /** Points this flyweight at the block at {@code offset} in {@code segment}. */
+    public AggregateSketchFlyweight wrap(MemorySegment segment, long offset) {
+        this.segment = segment;
+        this.offset = offset;
+        return this;
+    }
+
+    /** A heap-backed block (tests, merges, copies); the same layout as in a slab. */
+    public static AggregateSketchFlyweight onHeap(int seriesId, AggregateSketchSpec spec) {
+        MemorySegment heap = MemorySegment.ofArray(new long[(spec.blockLength() + 7) / 8]);
+        AggregateSketchFlyweight f = new AggregateSketchFlyweight().wrap(heap, 0);
+        f.init(seriesId, spec);
+        return f;
+    }
+
+    public MemorySegment segment() { return segment; }
+
+    public long offset() { return offset; }
+
+    /** Writer only, before the block is published: lays out an empty sketch. */
+    public void init(int seriesId, AggregateSketchSpec spec) {
+        SeqLock.initialise(segment, offset + VERSION_OFFSET);
+        segment.set(INT, offset + SERIES_ID_OFFSET, seriesId);
+        segment.set(INT, offset + FAMILY_OFFSET, SketchBlockDescriptor.familyTag(SketchFunction.Family.AGGREGATE));
+        segment.set(LONG, offset + BUCKET_WIDTH_OFFSET, spec.bucketWidthMillis());
+        segment.set(INT, offset + BUCKET_COUNT_OFFSET, spec.bucketCount());
+        segment.set(INT, offset + BUCKET_COUNT_OFFSET + 4, 0);
+        segment.set(LONG, offset + NEWEST_BUCKET_OFFSET, EMPTY);
+        segment.set(LONG, offset + COVERAGE_START_OFFSET, EMPTY);
+        segment.set(LONG, offset + SKIPPED_NAN_OFFSET, 0L);
+        segment.set(LONG, offset + SKIPPED_TOO_OLD_OFFSET, 0L);
+        for (int i = 0; i < spec.bucketCount(); i++) {
+            segment.set(LONG, offset + bucketOffset(i) + BUCKET_INDEX_OFFSET, EMPTY);
+        }
+    }
+
+    // ---- header --------------------------------------------------------------------------------
+
+    public long version() { return SeqLock.version(segment, offset + VERSION_OFFSET); }
+
+    public int seriesId() { return segment.get(INT, offset + SERIES_ID_OFFSET); }
+
+    public int familyTag() { return segment.get(INT, offset + FAMILY_OFFSET); }
+
+    public long bucketWidthMillis() { return segment.get(LONG, offset + BUCKET_WIDTH_OFFSET); }
+
+    public int bucketCount() { return segment.get(INT, offset + BUCKET_COUNT_OFFSET); }
+
+    /** Writer's view (plain); readers get a consistent one through {@link #read}. */
+    public long newestBucket() { return segment.get(LONG, offset + NEWEST_BUCKET_OFFSET); }
+
+    /** Bucket of the first accepted sample, or {@link AggregateSketchDescriptor#EMPTY}. */
+    public long coverageStartBucket() { return segment.get(LONG, offset + COVERAGE_START_OFFSET); }
+
+    public long skippedNaN() { return (long) COUNTER.getOpaque(segment, offset + SKIPPED_NAN_OFFSET); }
+
+    public long skippedTooOld() { return (long) COUNTER.getOpaque(segment, offset + SKIPPED_TOO_OLD_OFFSET); }
+
+    // ---- buckets (by ring slot) -----------------------------------------------------------------
+
+    public long bucketIndex(int slot) { return segment.get(LONG, offset + bucketOffset(slot) + BUCKET_INDEX_OFFSET); }
+
+    public long bucketSampleCount(int slot) { return segment.get(LONG, offset + bucketOffset(slot) + BUCKET_SAMPLE_COUNT_OFFSET); }
+
+    public double bucketSum(int slot) {
+        long b = offset + bucketOffset(slot);
+        return CompensatedSum.value(segment.get(DOUBLE, b + BUCKET_SUM_OFFSET), segment.get(DOUBLE, b + BUCKET_SUM_COMP_OFFSET));
+    }
+
+    public double bucketMin(int slot) { return segment.get(DOUBLE, offset + bucketOffset(slot) + BUCKET_MIN_OFFSET); }
+
+    public double bucketMax(int slot) { return segment.get(DOUBLE, offset + bucketOffset(slot) + BUCKET_MAX_OFFSET); }
+
+    // ---- writer ---------------------------------------------------------------------------------
+
+    /**
+     * Writer only. Adds one sample.
+     *
+     * @return {@link #APPLIED}, {@link #SKIPPED_NAN} or {@link #SKIPPED_TOO_OLD}
+     */
+    public int update(long timestampMs, double value) {
+        final MemorySegment seg = segment;
+        final long base = offset;
+        if (value != value) {
+            COUNTER.setOpaque(seg, base + SKIPPED_NAN_OFFSET, (long) COUNTER.get(seg, base + SKIPPED_NAN_OFFSET) + 1);
+            return SKIPPED_NAN;
+        }
+        final long width = seg.get(LONG, base + BUCKET_WIDTH_OFFSET);
+        final int buckets = seg.get(INT, base + BUCKET_COUNT_OFFSET);
+        final long k = Math.floorDiv(timestampMs - 1, width);
+        final long newest = seg.get(LONG, base + NEWEST_BUCKET_OFFSET);
+        final boolean first = seg.get(LONG, base + COVERAGE_START_OFFSET) == EMPTY;
+        if (!first && k <= newest - buckets) {
+            COUNTER.setOpaque(seg, base + SKIPPED_TOO_OLD_OFFSET, (long) COUNTER.get(seg, base + SKIPPED_TOO_OLD_OFFSET) + 1);
+            return SKIPPED_TOO_OLD;
+        }
+        final long b = base + bucketOffset(Math.floorMod(k, buckets));
+        SeqLock.beginWrite(seg, base + VERSION_OFFSET);
+        if (first) {
+            seg.set(LONG, base + COVERAGE_START_OFFSET, k);
+            seg.set(LONG, base + NEWEST_BUCKET_OFFSET, k);
+        } else if (k > newest) {
+            seg.set(LONG, base + NEWEST_BUCKET_OFFSET, k);
+        }
+        if (seg.get(LONG, b + BUCKET_INDEX_OFFSET) != k) {
+            // the slot held an expired bucket (or none): start this one with the sample
+            double d = value - value; // NaN for ±Inf, so the variance of an infinite bucket is NaN
+            seg.set(LONG, b + BUCKET_INDEX_OFFSET, k);
+            seg.set(LONG, b + BUCKET_SAMPLE_COUNT_OFFSET, 1L);
+            seg.set(LONG, b + BUCKET_FIRST_TS_OFFSET, timestampMs);
+            seg.set(LONG, b + BUCKET_LAST_TS_OFFSET, timestampMs);
+            seg.set(DOUBLE, b + BUCKET_SUM_OFFSET, value);
+            seg.set(DOUBLE, b + BUCKET_SUM_COMP_OFFSET, 0.0);
+            seg.set(DOUBLE, b + BUCKET_SUM2_OFFSET, value * value);
+            seg.set(DOUBLE, b + BUCKET_SUM2_COMP_OFFSET, 0.0);
+            seg.set(DOUBLE, b + BUCKET_SHIFT_OFFSET, value);
+            seg.set(DOUBLE, b + BUCKET_DEV_OFFSET, d);
+            seg.set(DOUBLE, b + BUCKET_DEV_COMP_OFFSET, 0.0);
+            seg.set(DOUBLE, b + BUCKET_DEV2_OFFSET, d * d);
+            seg.set(DOUBLE, b + BUCKET_MIN_OFFSET, value);
+            seg.set(DOUBLE, b + BUCKET_MAX_OFFSET, value);
+        } else {
+            seg.set(LONG, b + BUCKET_SAMPLE_COUNT_OFFSET, seg.get(LONG, b + BUCKET_SAMPLE_COUNT_OFFSET) + 1);
+            if (timestampMs < seg.get(LONG, b + BUCKET_FIRST_TS_OFFSET)) {
+                seg.set(LONG, b + BUCKET_FIRST_TS_OFFSET, timestampMs);
+            }
+            if (timestampMs > seg.get(LONG, b + BUCKET_LAST_TS_OFFSET)) {
+                seg.set(LONG, b + BUCKET_LAST_TS_OFFSET, timestampMs);
+            }
+            addCompensated(seg, b + BUCKET_SUM_OFFSET, b + BUCKET_SUM_COMP_OFFSET, value);
+            addCompensated(seg, b + BUCKET_SUM2_OFFSET, b + BUCKET_SUM2_COMP_OFFSET, value * value);
+            double d = value - seg.get(DOUBLE, b + BUCKET_SHIFT_OFFSET);
+            addCompensated(seg, b + BUCKET_DEV_OFFSET, b + BUCKET_DEV_COMP_OFFSET, d);
+            seg.set(DOUBLE, b + BUCKET_DEV2_OFFSET, seg.get(DOUBLE, b + BUCKET_DEV2_OFFSET) + d * d);
+            if (value < seg.get(DOUBLE, b + BUCKET_MIN_OFFSET)) {
+                seg.set(DOUBLE, b + BUCKET_MIN_OFFSET, value);
+            }
+            if (value > seg.get(DOUBLE, b + BUCKET_MAX_OFFSET)) {
+                seg.set(DOUBLE, b + BUCKET_MAX_OFFSET, value);
+            }
+        }
+        SeqLock.endWrite(seg, base + VERSION_OFFSET);
+        return APPLIED;
+    }
+
+    private static void addCompensated(MemorySegment seg, long hiOffset, long loOffset, double x) {
+        double hi = seg.get(DOUBLE, hiOffset);
+        double t = hi + x;
+        seg.set(DOUBLE, loOffset, CompensatedSum.compensation(hi, x, t, seg.get(DOUBLE, loOffset)));
+        seg.set(DOUBLE, hiOffset, t);
+    }
+
+    // ---- reader ---------------------------------------------------------------------------------
+
+    /**
+     * Any thread. Merges the buckets that hold samples of {@code (startExclusiveMs, endInclusiveMs]}
+     * into {@code out}, retrying until it has read a consistent state. Allocation-free.
+     */
+    public void read(long startExclusiveMs, long endInclusiveMs, AggregateResult out) {
+        final MemorySegment seg = segment;
+        final long base = offset;
+        // width and count never change while the block is published, so they can bound the loops
+        final long width = seg.get(LONG, base + BUCKET_WIDTH_OFFSET);
+        final int buckets = seg.get(INT, base + BUCKET_COUNT_OFFSET);
+        for (;;) {
+            final long version = SeqLock.readBegin(seg, base + VERSION_OFFSET);
+            out.begin(startExclusiveMs, endInclusiveMs);
+            final long coverage = seg.get(LONG, base + COVERAGE_START_OFFSET);
+            final long newest = seg.get(LONG, base + NEWEST_BUCKET_OFFSET);
+            if (coverage != EMPTY) {
+                long oldest = Math.max(coverage, newest - buckets + 1);
+                out.range(coverage * width, oldest * width, (newest + 1) * width);
+                if (endInclusiveMs > startExclusiveMs) {
+                    // hi - lo < buckets, so a torn newest cannot make this loop long
+                    long lo = Math.max(Math.floorDiv(startExclusiveMs, width), newest - buckets + 1);
+                    long hi = Math.min(Math.floorDiv(endInclusiveMs - 1, width), newest);
+                    double firstShift = Double.NaN;
+                    for (long k = lo; k <= hi; k++) {
+                        long b = base + bucketOffset(Math.floorMod(k, buckets));
+                        double w = weight(seg, b, k, startExclusiveMs, endInclusiveMs);
+                        if (w > 0) {
+                            if (firstShift != firstShift) {
+                                firstShift = seg.get(DOUBLE, b + BUCKET_SHIFT_OFFSET);
+                            }
+                            out.mergeBucket(w, seg.get(LONG, b + BUCKET_SAMPLE_COUNT_OFFSET),
+                                seg.get(DOUBLE, b + BUCKET_SUM_OFFSET), seg.get(DOUBLE, b + BUCKET_SUM_COMP_OFFSET),
+                                seg.get(DOUBLE, b + BUCKET_SUM2_OFFSET), seg.get(DOUBLE, b + BUCKET_SUM2_COMP_OFFSET),
+                                seg.get(DOUBLE, b + BUCKET_MIN_OFFSET), seg.get(DOUBLE, b + BUCKET_MAX_OFFSET));
+                        }
+                    }
+                    if (out.count() > 0) {
+                        out.beginSpread(firstShift);
+                        for (long k = lo; k <= hi; k++) {
+                            long b = base + bucketOffset(Math.floorMod(k, buckets));
+                            double w = weight(seg, b, k, startExclusiveMs, endInclusiveMs);
+                            if (w > 0) {
+                                out.mergeSpread(w, seg.get(LONG, b + BUCKET_SAMPLE_COUNT_OFFSET),
+                                    seg.get(DOUBLE, b + BUCKET_SHIFT_OFFSET), seg.get(DOUBLE, b + BUCKET_DEV_OFFSET),
+                                    seg.get(DOUBLE, b + BUCKET_DEV_COMP_OFFSET), seg.get(DOUBLE, b + BUCKET_DEV2_OFFSET));
+                            }
+                        }
+                    }
+                }
+            }
+            if (SeqLock.readValidate(seg, base + VERSION_OFFSET, version)) {
+                out.finish();
+                return;
+            }
+        }
+    }
+
+    /**
+     * The share of bucket {@code k}'s samples assumed inside the window: 1 when its sample span lies
+     * inside, 0 when outside or when the slot holds another bucket, else the share of the
+     * milliseconds between its first and last sample that the window covers.
+     */
+    private static double weight(MemorySegment seg, long b, long k, long startExclusive, long endInclusive) {
+        if (seg.get(LONG, b + BUCKET_INDEX_OFFSET) != k || seg.get(LONG, b + BUCKET_SAMPLE_COUNT_OFFSET) <= 0) {
+            return 0;
+        }
+        long first = seg.get(LONG, b + BUCKET_FIRST_TS_OFFSET);
+        long last = seg.get(LONG, b + BUCKET_LAST_TS_OFFSET);
+        if (first > startExclusive && last <= endInclusive) {
+            return 1;
+        }
+        if (last <= startExclusive || first > endInclusive || last < first) {
+            return 0;
+        }
+        // millisecond points of [first, last] inside (start, end]: at least one, since neither test above held
+        double inside = (double) (Math.min(endInclusive, last) - Math.max(startExclusive, first - 1));
+        double w = inside / ((double) (last - first) + 1.0);
+        return w <= 0 ? 0 : Math.min(w, 1.0);
+    }
+}

@@ -1,0 +1,316 @@
+package io.weir.engine.sketch.slab;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Arrays;
+
+/**
+ * Off-heap blocks for one shard, allocated and freed only by that shard's writer thread; any
+ * thread may resolve a block ({@link #segment}, {@link #offset}) while inside {@link #readerEpochs()}.
+ *
+ * <p>Blocks come in power-of-two size classes from {@value #MIN_BLOCK_BYTES} bytes up to the chunk
+ * size and are cut from chunks of one shared {@link Arena}; a block is 64-byte aligned. Bytes in use
+ * (handed out or retired but not yet reusable) and bytes reserved (chunks) never exceed the memory
+ * limit: {@link #allocate} returns {@link #NULL_BLOCK} instead, and the caller counts the refusal.
+ *
+ * <p>{@link #retire} does not make a block reusable at once: readers may still hold its address.
+ * It is stamped with the current reader epoch and moved to its free list by {@link #reclaim} once
+ * every reader inside entered after that epoch. Free blocks are chained through their first word,
+ * which is safe because no reader can reach them any more.
+ *
+ * <p>A block handle packs {@code sizeClass:7 | chunk+1:24 | offset:32} into a positive long; 0 is
+ * {@link #NULL_BLOCK}.
+ */
+public final class SlabArena implements AutoCloseable {
+    public static final long NULL_BLOCK = 0L;
+    public static final int MIN_BLOCK_BYTES = 64;
+    private static final int MIN_BLOCK_SHIFT = 6;
+    private static final int MAX_CHUNKS = (1 << 24) - 1;
+    private static final VarHandle IN_USE;
+    private static final VarHandle RESERVED;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            IN_USE = l.findVarHandle(SlabArena.class, "bytesInUse", long.class);
+            RESERVED = l.findVarHandle(SlabArena.class, "bytesReserved", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final Arena arena = Arena.ofShared();
+    private final long memoryLimitBytes;
+    private final int chunkBytes;
+    private final ReaderEpochs readerEpochs;
+    /** Head of the intrusive free list per size class. */
+    private final long[] freeHeads;
+
+    /** Replaced (copy on grow) by the writer; readers index it, so it must only ever grow. */
+    private volatile MemorySegment[] chunks = new MemorySegment[8];
+    private int chunkCount;
+    private MemorySegment bumpChunk;
+    private int bumpChunkIndex;
+    private long bumpOffset;
+
+    /** Retired blocks in stamp order (a FIFO; stamps never decrease). */
+    private long[] retiredBlocks = new long[64];
+    private long[] retiredStamps = new long[64];
+    private int retiredHead;
+    private int retiredTail;
+
+    @SuppressWarnings("unused") // written by the writer (opaque), read by any thread
+    private long bytesInUse;
+    @SuppressWarnings("unused")
+    private long bytesReserved;
+    private boolean closed;
+
+    /**
+     * @param memoryLimitBytes upper bound for bytes reserved from the OS by this arena
+     * @param chunkBytes       size of each chunk, a power of two in [64, 2^30]; also the largest block
+     * @param readerSlots      reader epoch slots (readers inside at once without spinning)
+     */
+    public SlabArena(long memoryLimitBytes, int chunkBytes, int readerSlots) {
+        if (memoryLimitBytes < MIN_BLOCK_BYTES) {
+            throw new IllegalArgumentException("memoryLimitBytes must be >= " + MIN_BLOCK_BYTES + ", was " + memoryLimitBytes);
+        }
+        if (chunkBytes < MIN_BLOCK_BYTES || chunkBytes > (1 << 30) || Integer.bitCount(chunkBytes) != 1) {
+            throw new IllegalArgumentException("chunkBytes must be a power of two in [64, 2^30], was " + chunkBytes);
+        }
+        this.memoryLimitBytes = memoryLimitBytes;
+        this.chunkBytes = chunkBytes;
+        this.readerEpochs = new ReaderEpochs(readerSlots);
+        this.freeHeads = new long[Integer.numberOfTrailingZeros(chunkBytes) - MIN_BLOCK_SHIFT + 1];
+    }
+
+    /** The size class serving {@code bytes}, or -1 when larger than a chunk. */
+    public int sizeClassOf(int bytes) {
+        if (bytes <= MIN_BLOCK_BYTES) {
+            return 0;
+        }
+        int c = 32 - Integer.numberOfLeadingZeros(bytes - 1) - MIN_BLOCK_SHIFT;
+        return c < freeHeads.length ? c : -1;
+    }
+
+    /** Bytes of a block of the given size class. */
+    public static int classBytes(int sizeClass) {
+        return MIN_BLOCK_BYTES << sizeClass;
+    }
+
+    /** Bytes of the block behind a handle (its size class). */
+    public static int blockBytes(long block) {
+        return classBytes((int) (block >>> 56));
+    }
+
+    /** Offset of the block within {@link #segment}. Any thread. */
+    public static long offset(long block) {
+        return block & 0xFFFF_FFFFL;
+    }
+
+    /** The chunk holding the block. Any thread, while inside a reader epoch (or the writer). */
+    public MemorySegment segment(long block) {
+        return chunks[(int) ((block >>> 32) & 0xFF_FFFF) - 1];
+    }
+
+    /**
+     * Writer only. A block of at least {@code bytes}; its contents are undefined (zero when new,
+     * stale when reused), so the caller initialises it before publishing it.
+     *
+     * @return the block handle, or {@link #NULL_BLOCK} when the memory limit refuses it
+     * @throws IllegalArgumentException when {@code bytes} exceeds the chunk size (a configuration error)
+     */
+    public long allocate(int bytes) {
+        int c = sizeClassOf(bytes);
+        if (c < 0 || bytes <= 0) {
+            throw new IllegalArgumentException("block of " + bytes + " bytes does not fit chunkBytes " + chunkBytes);
+        }
+        if (closed) {
+            return NULL_BLOCK;
+        }
+        int size = classBytes(c);
+        long inUse = (long) IN_USE.getOpaque(this);
+        if (inUse + size > memoryLimitBytes) {
+            // retired blocks still count as in use; they may be reclaimable by now
+            if (retiredHead == retiredTail || reclaim() == 0) {
+                return NULL_BLOCK;
+            }
+            inUse = (long) IN_USE.getOpaque(this);
+            if (inUse + size > memoryLimitBytes) {
+                return NULL_BLOCK;
+            }
+        }
+        long block = popFree(c);
+        if (block == NULL_BLOCK && retiredHead != retiredTail) {
+            reclaim();
+            block = popFree(c);
+        }
+        if (block == NULL_BLOCK) {
+            block = bump(c, size);
+            if (block == NULL_BLOCK) {
+                return NULL_BLOCK;
+            }
+        }
+        IN_USE.setOpaque(this, inUse + size);
+        return block;
+    }
+
+    /**
+     * Writer only. The block has been unpublished (no new reader can find it); it becomes reusable
+     * once every reader inside now has left.
+     */
+    public void retire(long block) {
+        if (retiredTail == retiredBlocks.length) {
+            compactOrGrowRetired();
+        }
+        retiredBlocks[retiredTail] = block;
+        retiredStamps[retiredTail] = readerEpochs.epoch();
+        retiredTail++;
+    }
+
+    /**
+     * Writer only. Advances the reader epoch and frees retired blocks that no reader can still see.
+     *
+     * @return blocks freed
+     */
+    public int reclaim() {
+        if (retiredHead == retiredTail) {
+            return 0;
+        }
+        readerEpochs.advance();
+        long min = readerEpochs.minActiveEpoch();
+        int freed = 0;
+        long released = 0;
+        while (retiredHead != retiredTail && retiredStamps[retiredHead] < min) {
+            long block = retiredBlocks[retiredHead++];
+            pushFree(block);
+            released += blockBytes(block);
+            freed++;
+        }
+        if (retiredHead == retiredTail) {
+            retiredHead = retiredTail = 0;
+        }
+        if (released != 0) {
+            IN_USE.setOpaque(this, (long) IN_USE.getOpaque(this) - released);
+        }
+        return freed;
+    }
+
+    /** Writer only: blocks retired and not yet reclaimed. */
+    public int retiredCount() {
+        return retiredTail - retiredHead;
+    }
+
+    public ReaderEpochs readerEpochs() {
+        return readerEpochs;
+    }
+
+    public long memoryLimitBytes() {
+        return memoryLimitBytes;
+    }
+
+    /** Any thread: bytes of blocks handed out or retired and not yet reclaimed. */
+    public long bytesInUse() {
+        return (long) IN_USE.getOpaque(this);
+    }
+
+    /** Any thread: bytes of chunks reserved from the OS. */
+    public long bytesReserved() {
+        return (long) RESERVED.getOpaque(this);
+    }
+
+    /**
+     * Writer only, once no reader can enter any more: releases every chunk. Readers that still touch
+     * a block afterwards get {@link IllegalStateException} from the closed segment, never stale memory.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        arena.close();
+        Arrays.fill(freeHeads, NULL_BLOCK);
+        retiredHead = retiredTail = 0;
+        bumpChunk = null;
+        IN_USE.setOpaque(this, 0L);
+        RESERVED.setOpaque(this, 0L);
+    }
+
+    private long popFree(int c) {
+        long block = freeHeads[c];
+        if (block != NULL_BLOCK) {
+            freeHeads[c] = segment(block).get(ValueLayout.JAVA_LONG, offset(block));
+        }
+        return block;
+    }
+
+    private void pushFree(long block) {
+        int c = (int) (block >>> 56);
+        segment(block).set(ValueLayout.JAVA_LONG, offset(block), freeHeads[c]);
+        freeHeads[c] = block;
+    }
+
+    private static long handle(int sizeClass, int chunkIndex, long offset) {
+        return ((long) sizeClass << 56) | ((long) (chunkIndex + 1) << 32) | offset;
+    }
+
+    private long bump(int c, int size) {
+        if (bumpChunk == null || bumpOffset + size > bumpChunk.byteSize()) {
+            long reserved = (long) RESERVED.getOpaque(this);
+            long len = Math.min(chunkBytes, (memoryLimitBytes - reserved) & ~(long) (MIN_BLOCK_BYTES - 1));
+            if (len < size || chunkCount == MAX_CHUNKS) {
+                return NULL_BLOCK;
+            }
+            if (bumpChunk != null) {
+                carveTail();
+            }
+            MemorySegment chunk = arena.allocate(len, MIN_BLOCK_BYTES);
+            if (chunkCount == chunks.length) {
+                chunks = Arrays.copyOf(chunks, chunkCount * 2);
+            }
+            MemorySegment[] cs = chunks;
+            cs[chunkCount] = chunk;
+            chunks = cs; // volatile re-publication so readers see the new element
+            bumpChunk = chunk;
+            bumpChunkIndex = chunkCount++;
+            bumpOffset = 0;
+            RESERVED.setOpaque(this, reserved + len);
+        }
+        long block = handle(c, bumpChunkIndex, bumpOffset);
+        bumpOffset += size;
+        return block;
+    }
+
+    /** Hands the unused tail of the current chunk to the free lists, largest classes first. */
+    private void carveTail() {
+        long remaining = bumpChunk.byteSize() - bumpOffset;
+        while (remaining >= MIN_BLOCK_BYTES) {
+            int c = Math.min(freeHeads.length - 1, 63 - Long.numberOfLeadingZeros(remaining) - MIN_BLOCK_SHIFT);
+            int size = classBytes(c);
+            // keep blocks aligned to their own size where it matters for cache lines (64 bytes is enough)
+            pushFree(handle(c, bumpChunkIndex, bumpOffset));
+            bumpOffset += size;
+            remaining -= size;
+        }
+    }
+
+    private void compactOrGrowRetired() {
+        int live = retiredTail - retiredHead;
+        if (retiredHead > 0 && live < retiredBlocks.length / 2) {
+            System.arraycopy(retiredBlocks, retiredHead, retiredBlocks, 0, live);
+            System.arraycopy(retiredStamps, retiredHead, retiredStamps, 0, live);
+        } else {
+            long[] b = new long[retiredBlocks.length * 2];
+            long[] s = new long[b.length];
+            System.arraycopy(retiredBlocks, retiredHead, b, 0, live);
+            System.arraycopy(retiredStamps, retiredHead, s, 0, live);
+            retiredBlocks = b;
+            retiredStamps = s;
+        }
+        retiredHead = 0;
+        retiredTail = live;
+    }
+}
