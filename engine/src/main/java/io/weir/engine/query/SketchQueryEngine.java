@@ -11,7 +11,7 @@ import io.weir.engine.sketch.SketchFunction;
 import io.weir.engine.sketch.SketchShard;
 import io.weir.engine.sketch.aggregate.AggregateResult;
 import org.roaringbitmap.RoaringBitmap;
-import org.roaringbitmap.PeakableIntIterator;
+import org.roaringbitmap.IntIterator;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -77,7 +77,7 @@ public final class SketchQueryEngine {
         double maxRelError = 0;
         long[] ts = new long[steps];
         double[] vs = new double[steps];
-        PeakableIntIterator it = ids.getIntIterator();
+        IntIterator it = ids.getIntIterator();
         while (it.hasNext()) {
             int id = it.next();
             SketchShard shard = shards[id & shardMask];
