@@ -82,7 +82,8 @@ public final class RemoteWriteDecoder {
     }
 
     /**
-     * Decodes one request body into {@code out} (which is cleared first).
+     * Decodes one request body into {@code out} (which is cleared first). Bad arguments ({@code off}/{@code len}
+     * outside {@code body}) are a caller bug and throw IndexOutOfBoundsException; bad bodies never throw.
      *
      * @return a {@link RemoteWriteStatus} code; on anything but OK {@code out} is empty and {@link #errorMessage()} says why
      */
