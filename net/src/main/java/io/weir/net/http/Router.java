@@ -78,7 +78,7 @@ public final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.log(System.Logger.Level.DEBUG, "connection error", cause);
+        LOG.log(System.Logger.Level.WARNING, "connection error: closing " + ctx.channel().remoteAddress(), cause);
         ctx.close();
     }
 }
