@@ -130,10 +130,15 @@ class ConfigLoaderTest {
             "'   \n# only a comment\n'",
             "'{}'",
             "'---\n'",
-            "'server:\nstorage: ~\nwal: null\nbackend: {}\nsketch:\n  targets: []\n'",
+            "'server:\nstorage: ~\nwal: null\nbackend: {}\nsketch:\n'",
     })
     void emptyDocumentsGiveTheDefaults(String yaml) {
         assertEquals(loader.defaults(), valid(yaml));
+    }
+
+    @Test
+    void anExplicitEmptyTargetListSketchesNothing() {
+        assertEquals(List.of(), valid("sketch:\n  targets: []\n").sketch().targets());
     }
 
     @Test
@@ -145,7 +150,8 @@ class ConfigLoaderTest {
         assertEquals(new StorageConfig(Path.of("./data"), 4L << 30), d.storage());
         assertEquals(new WalConfig(FsyncPolicy.INTERVAL, 1_000, 16L << 30), d.wal());
         assertEquals(new BackendConfig(null, null, 30_000), d.backend());
-        assertEquals(new SketchConfig(3_600_000, List.of()), d.sketch());
+        assertEquals(new SketchConfig(3_600_000, List.of(SketchConfig.everything(3_600_000))), d.sketch());
+        assertEquals(SketchFunction.values().length, d.sketch().targets().getFirst().functions().size());
     }
 
     @ParameterizedTest
@@ -385,7 +391,8 @@ class ConfigLoaderTest {
                 wal:            fsync interval every 1s, max disk 16GiB
                 backend:        none (sketch-only)
                 sketch window:  1h by default
-                sketch targets: none (no series is sketched; all are only forwarded)
+                sketch targets: 1 (first match wins)
+                  [0] {__name__=~".+"}  window 1h  functions all
                 """, defaults);
 
         String s = ConfigLoader.summary(valid("""
