@@ -202,6 +202,11 @@ public final class AggregateResult {
                 mean = shifted;
             }
         }
+        if (mean > max) {
+            mean = max; // interpolation weights can round a constant window's mean past its bounds
+        } else if (mean < min) {
+            mean = min;
+        }
         double v = (s2 - s1 * s1 / count) / count;
         variance = v < 0 ? 0 : v; // rounding can take a zero variance slightly below zero
     }
