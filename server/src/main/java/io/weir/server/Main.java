@@ -32,8 +32,15 @@ public final class Main implements Callable<Integer> {
         return 0;
     }
 
-    static ConfigLoader loader() {
-        return new ConfigLoader(selector -> PromQLParser.parseSelector(selector).matchers());
+    /** The config loader with the real PromQL selector parser. */
+    public static ConfigLoader configLoader() {
+        return new ConfigLoader(selector -> {
+            try {
+                return PromQLParser.parseSelector(selector).matchers();
+            } catch (io.weir.engine.query.promql.PromQLParseException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
+        });
     }
 
     @Command(name = "serve", description = "Run a node.")
@@ -45,7 +52,7 @@ public final class Main implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            ConfigLoader loader = loader();
+            ConfigLoader loader = configLoader();
             ConfigResult base = config == null ? ConfigResult.valid(loader.defaults()) : loader.load(config);
             if (!base.isValid()) {
                 printProblems(config.toString(), base);
@@ -71,7 +78,7 @@ public final class Main implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            ConfigResult result = loader().load(file);
+            ConfigResult result = configLoader().load(file);
             if (!result.isValid()) {
                 printProblems(file.toString(), result);
                 return 1;

@@ -215,7 +215,7 @@ public final class WeirNode implements AutoCloseable {
         metrics.counter("weir_queries_sketch_total", "Queries answered from sketches.", sketchAnswers::sum);
         metrics.counter("weir_queries_backend_total", "Queries answered by the backend.", backendAnswers::sum);
         metrics.counter("weir_query_errors_total", "Queries answered with an error.", queryErrors::sum);
-        SketchQueryEngine engine = new SketchQueryEngine(series, shards);
+        SketchQueryEngine engine = new SketchQueryEngine(series, shards, backend == null);
         long timeout = Math.min(config.backend().timeoutMillis(), 120_000);
         Set<HttpMethod> getPost = Set.of(HttpMethod.GET, HttpMethod.POST);
         WalWriter w = wal;

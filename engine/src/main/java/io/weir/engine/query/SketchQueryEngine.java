@@ -30,11 +30,18 @@ public final class SketchQueryEngine {
     private final SeriesTable series;
     private final SketchShard[] shards;
     private final int shardMask;
+    private final boolean sketchesAreAllHistory;
 
-    public SketchQueryEngine(SeriesTable series, SketchShard[] shards) {
+    /**
+     * @param sketchesAreAllHistory true when there is no backend: then a window reaching back before a series'
+     *                              first sample is answered from its sketch as long as nothing has expired from it,
+     *                              because there is no older data anywhere to fall back to
+     */
+    public SketchQueryEngine(SeriesTable series, SketchShard[] shards, boolean sketchesAreAllHistory) {
         this.series = series;
         this.shards = shards;
         this.shardMask = shards.length - 1;
+        this.sketchesAreAllHistory = sketchesAreAllHistory;
     }
 
     public SketchPlan plan(Expr expr) {
@@ -91,8 +98,8 @@ public final class SketchQueryEngine {
                     fallbackReason[0] = "series " + series.labels(id) + " has no sketch";
                     return null;
                 }
-                if (!r.covered()) {
-                    fallbackReason[0] = "sketch of " + series.labels(id) + " does not cover (" + windowStart + ", " + windowEnd + "]";
+                if (!r.covered() && !(sketchesAreAllHistory && r.holdsEverythingReceived())) {
+                    fallbackReason[0] = "sketch of " + series.labels(id) + " does not cover (" + windowStart + ", " + windowEnd + "]: it holds (" + r.retainedStartMs() + ", " + r.retainedEndMs() + "]";
                     return null;
                 }
                 if (r.count() <= 0) {

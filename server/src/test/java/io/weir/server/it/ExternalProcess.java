@@ -49,6 +49,8 @@ public class ExternalProcess implements AutoCloseable {
 
     public int port() { return port; }
 
+    protected Process process() { return process; }
+
     public String url() { return "http://127.0.0.1:" + port; }
 
     public long pid() { return process.pid(); }

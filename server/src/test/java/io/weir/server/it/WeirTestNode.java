@@ -1,6 +1,5 @@
 package io.weir.server.it;
 
-import io.weir.engine.query.promql.PromQLParser;
 import io.weir.server.BuildInfo;
 import io.weir.server.WeirNode;
 import io.weir.server.config.ConfigLoader;
@@ -26,7 +25,7 @@ public final class WeirTestNode implements AutoCloseable {
     public static WeirTestNode start(String yaml, Path dataDir) throws IOException, InterruptedException {
         boolean owns = dataDir == null;
         Path dir = owns ? ExternalProcess.tempDir("weir") : dataDir;
-        ConfigLoader loader = new ConfigLoader(s -> PromQLParser.parseSelector(s).matchers());
+        ConfigLoader loader = io.weir.server.Main.configLoader();
         ConfigResult r = loader.parse(yaml, "test");
         WeirConfig cfg = loader.withOverrides(r.config(), "127.0.0.1:0", dir, null);
         return new WeirTestNode(WeirNode.start(cfg, BuildInfo.load()), dir, owns);

@@ -81,6 +81,12 @@ public final class AggregateResult {
      */
     public boolean covered() { return covered; }
 
+    /**
+     * True when nothing this sketch ever accepted has expired: it still holds every sample the node received for the
+     * series, so a window reaching back before the first sample is complete as far as this node knows.
+     */
+    public boolean holdsEverythingReceived() { return retainedStartMs == coverageStartMs; }
+
     /** How far {@link #count()} can be from the true count (0 when exact). */
     public double countErrorBound() { return countErrorBound; }
 
