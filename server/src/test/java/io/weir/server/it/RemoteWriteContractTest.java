@@ -215,6 +215,44 @@ class RemoteWriteContractTest {
     }
 
     @Test
+    void chunkedBodyOverLimitIs413BeforeTheConnectionCloses() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", node.port())) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            out.write(("POST /api/v1/write HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Encoding: snappy\r\n"
+                    + "Content-Type: application/x-protobuf\r\nTransfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            byte[] chunk = new byte[8192];
+            try {
+                for (int i = 0; i < (LIMIT / chunk.length) + 2; i++) {
+                    out.write((Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                    out.write(chunk);
+                    out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                }
+                out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+            } catch (IOException closedWhileSending) {
+                // the server may close after answering; the answer must still be readable
+            }
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            byte[] buf = new byte[8192];
+            try {
+                for (int n; (n = s.getInputStream().read(buf)) > 0; ) {
+                    got.write(buf, 0, n);
+                }
+            } catch (IOException e) {
+                if (got.size() == 0) {
+                    throw new AssertionError("connection failed before any response arrived", e);
+                }
+            }
+            String response = got.toString(StandardCharsets.UTF_8);
+            assertTrue(response.startsWith("HTTP/1.1 413"), response);
+        }
+        assertEquals(expectedSamples, stats().path("total_samples").asLong());
+        accepted(RemoteWriteBodies.body(Series.of(now, 1, "__name__", "after_chunked_413")));
+    }
+
+    @Test
     void snappyHeaderDeclaringTooMuchIs413() throws Exception {
         // a valid compressed body whose decoded protobuf is just over the limit
         byte[] raw = RemoteWriteBodies.protobuf(Series.of(now, 1, "__name__", "rejected_bomb", "pad", "x".repeat(LIMIT)));
