@@ -1,0 +1,332 @@
+package io.weir.server.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.weir.server.it.RemoteWriteBodies.Series;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The query contract of a running node: 400 {@code bad_data} for parse errors and bad parameters, 422
+ * {@code execution} for what needs a backend when none is set, 503 {@code unavailable} for an unreachable backend,
+ * exact sketch answers with their markings, and unchanged backend answers (real VictoriaMetrics).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class QueryContractTest {
+    private static final long STEP_MILLIS = 10_000;
+    private static final int SAMPLES = 120;
+    private static final String[] JOBS = {"a", "b"};
+
+    private WeirTestNode local;
+    private WeirTestNode deadBackend;
+    private WeirTestNode withVm;
+    private VictoriaMetricsProcess vm;
+    /** First sample time, on a minute edge. */
+    private long base;
+    /** An aligned evaluation time in the middle of the data. */
+    private long t;
+    private final double[][] values = new double[JOBS.length][SAMPLES];
+
+    @BeforeAll
+    void start() throws Exception {
+        base = (System.currentTimeMillis() / 60_000 - 25) * 60_000;
+        t = base + 10 * 60_000;
+        Series[] series = new Series[JOBS.length];
+        for (int j = 0; j < JOBS.length; j++) {
+            long[] ts = new long[SAMPLES];
+            for (int i = 0; i < SAMPLES; i++) {
+                ts[i] = base + i * STEP_MILLIS;
+                values[j][i] = j == 0 ? (i * 7 % 13) + 0.25 * i : 1000.5 - (i * i % 17) * 1.125;
+            }
+            series[j] = new Series(new String[] {"__name__", "qc_metric", "job", JOBS[j]}, ts, values[j]);
+        }
+        byte[] body = RemoteWriteBodies.body(series);
+
+        local = WeirTestNode.start("wal: {fsync: never}\n");
+        deadBackend = WeirTestNode.start("wal: {fsync: never}\nbackend: {url: 'http://127.0.0.1:%d', timeout: 5s}\n".formatted(Ports.free()));
+        vm = VictoriaMetricsProcess.start();
+        withVm = WeirTestNode.start("wal: {fsync: never}\nbackend: {url: '%s'}\n".formatted(vm.url()));
+        for (WeirTestNode n : new WeirTestNode[] {local, deadBackend, withVm}) {
+            Http.Response r = RemoteWriteBodies.post(n.url(), body);
+            assertEquals(204, r.status(), r.body());
+        }
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (Http.get(withVm.url() + "/health").json().path("components").path("forwarder").path("samples_sent").asLong() < 2L * SAMPLES) {
+            if (System.currentTimeMillis() > deadline) {
+                fail("forwarder did not send: " + Http.get(withVm.url() + "/health").body());
+            }
+            Thread.sleep(100);
+        }
+        vm.forceFlush();
+    }
+
+    @AfterAll
+    void stop() {
+        for (AutoCloseable c : new AutoCloseable[] {local, deadBackend, withVm, vm}) {
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (Exception ignored) {
+                // best effort
+            }
+        }
+    }
+
+    private static String sec(long millis) {
+        return millis % 1000 == 0 ? Long.toString(millis / 1000) : String.format(java.util.Locale.ROOT, "%.3f", millis / 1000.0);
+    }
+
+    // ---- errors ----
+
+    private static void assertError(Http.Response r, int status, String type, String messagePart) {
+        assertEquals(status, r.status(), r.body());
+        JsonNode j = r.json();
+        assertEquals("error", j.path("status").asText(), r.body());
+        assertEquals(type, j.path("errorType").asText(), r.body());
+        assertFalse(j.path("error").asText().isEmpty(), r.body());
+        if (messagePart != null) {
+            assertTrue(j.path("error").asText().toLowerCase().contains(messagePart.toLowerCase()), () -> "error should mention " + messagePart + ": " + r.body());
+        }
+    }
+
+    private Http.Response query(WeirTestNode n, String... params) throws Exception {
+        return Http.get(n.url(), "/api/v1/query", Http.params(params));
+    }
+
+    private Http.Response range(WeirTestNode n, String... params) throws Exception {
+        return Http.get(n.url(), "/api/v1/query_range", Http.params(params));
+    }
+
+    @Test
+    void parseErrorsAndBadParametersAre400BadData() throws Exception {
+        assertError(query(local, "query", "sum(qc_metric"), 400, "bad_data", "query");
+        assertError(query(local, "query", "no_such_function(qc_metric[5m])"), 400, "bad_data", "no_such_function");
+        assertError(query(local, "query", "qc_metric{job=}"), 400, "bad_data", null);
+        assertError(query(local, "query", ""), 400, "bad_data", null);
+        assertError(Http.get(local.url() + "/api/v1/query"), 400, "bad_data", null);
+        assertError(query(local, "query", "count_over_time(qc_metric[5m])", "time", "yesterday"), 400, "bad_data", "time");
+        assertError(Http.postForm(local.url(), "/api/v1/query", Http.params("query", "count_over_time(qc_metric[5m]", "time", sec(t))), 400, "bad_data", null);
+        String q = "count_over_time(qc_metric[5m])";
+        assertError(range(local, "query", q, "start", sec(t - 60_000), "end", sec(t), "step", "0"), 400, "bad_data", "step");
+        assertError(range(local, "query", q, "start", sec(t - 60_000), "end", sec(t), "step", "-10"), 400, "bad_data", "step");
+        assertError(range(local, "query", q, "start", sec(t - 60_000), "end", sec(t), "step", "abc"), 400, "bad_data", "step");
+        assertError(range(local, "query", q, "start", sec(t), "end", sec(t - 60_000), "step", "10"), 400, "bad_data", "end");
+        assertError(range(local, "query", q, "start", "notatime", "end", sec(t), "step", "10"), 400, "bad_data", "start");
+        assertError(range(local, "query", q, "start", sec(t - 11_001_000), "end", sec(t), "step", "1"), 400, "bad_data", "11,000");
+        assertError(range(local, "query", q, "start", sec(t), "end", sec(t)), 400, "bad_data", "step");
+        // 11,000 intervals is still allowed (Prometheus' own limit is "more than 11,000")
+        Http.Response ok = range(local, "query", "count_over_time(nothing_here[5m])", "start", sec(t - 11_000_000), "end", sec(t), "step", "1");
+        assertEquals(200, ok.status(), ok.body());
+    }
+
+    @Test
+    void edges() throws Exception {
+        // a sketch function over a selector matching nothing: an empty vector, as Prometheus
+        Http.Response r = query(local, "query", "count_over_time(nothing_here[5m])", "time", sec(t));
+        assertEquals(200, r.status(), r.body());
+        assertEquals(0, r.json().path("data").path("result").size(), r.body());
+        // functions whose sketches are not built yet need the backend
+        assertError(query(local, "query", "quantile_over_time(0.5, qc_metric[5m])", "time", sec(t)), 422, "execution", "backend");
+        // metadata with an unreachable backend
+        assertError(Http.get(deadBackend.url() + "/api/v1/labels"), 503, "unavailable", null);
+    }
+
+    @Test
+    void needsBackendWithoutOneIs422Execution() throws Exception {
+        Http.Response r = query(local, "query", "rate(qc_metric[5m])", "time", sec(t));
+        assertError(r, 422, "execution", "backend");
+        r = range(local, "query", "qc_metric", "start", sec(t - 60_000), "end", sec(t), "step", "15");
+        assertError(r, 422, "execution", "backend");
+    }
+
+    @Test
+    void unreachableBackendIs503Unavailable() throws Exception {
+        assertError(query(deadBackend, "query", "rate(qc_metric[5m])", "time", sec(t)), 503, "unavailable", null);
+        assertError(range(deadBackend, "query", "qc_metric", "start", sec(t - 60_000), "end", sec(t), "step", "15"), 503, "unavailable", null);
+        // sketch answers do not need the backend
+        Http.Response r = query(deadBackend, "query", "count_over_time(qc_metric[5m])", "time", sec(t));
+        assertEquals(200, r.status(), r.body());
+        assertEquals("sketch", r.header("X-Weir-Source"));
+    }
+
+    // ---- sketch answers ----
+
+    /** Aggregates over the samples of job j in (end - w, end]. */
+    private double expected(String function, int j, long end, long windowMillis) {
+        double count = 0, sum = 0, sum2 = 0, min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < SAMPLES; i++) {
+            long ts = base + i * STEP_MILLIS;
+            if (ts > end - windowMillis && ts <= end) {
+                double v = values[j][i];
+                count++;
+                sum += v;
+                sum2 += v * v;
+                min = Math.min(min, v);
+                max = Math.max(max, v);
+            }
+        }
+        double mean = sum / count;
+        double var = 0;
+        for (int i = 0; i < SAMPLES; i++) {
+            long ts = base + i * STEP_MILLIS;
+            if (ts > end - windowMillis && ts <= end) {
+                var += (values[j][i] - mean) * (values[j][i] - mean);
+            }
+        }
+        var /= count;
+        return switch (function) {
+            case "count_over_time" -> count;
+            case "sum_over_time" -> sum;
+            case "avg_over_time" -> mean;
+            case "min_over_time" -> min;
+            case "max_over_time" -> max;
+            case "stddev_over_time" -> Math.sqrt(var);
+            case "stdvar_over_time" -> var;
+            case "sum2_over_time" -> sum2;
+            default -> throw new IllegalArgumentException(function);
+        };
+    }
+
+    private static void assertClose(double expected, double actual, String what) {
+        if (Math.abs(expected - actual) > 1e-12 * Math.max(1, Math.abs(expected))) {
+            fail(what + ": expected " + expected + " got " + actual);
+        }
+    }
+
+    private static final String[] FUNCTIONS = {"count_over_time", "sum_over_time", "avg_over_time", "min_over_time",
+            "max_over_time", "stddev_over_time", "stdvar_over_time", "sum2_over_time"};
+
+    /** Checks markings and values of an instant sketch answer evaluated at {@code at} for data ending at {@code end}. */
+    private void checkInstant(Http.Response r, String function, long at, long end) {
+        assertEquals(200, r.status(), r.body());
+        assertEquals("sketch", r.header("X-Weir-Source"), function);
+        JsonNode j = r.json();
+        assertEquals("success", j.path("status").asText());
+        assertEquals("vector", j.path("data").path("resultType").asText());
+        assertTrue(j.path("warnings").isArray() && j.path("warnings").size() == 1, r.body());
+        assertTrue(j.path("warnings").get(0).asText().contains(function), r.body());
+        assertEquals("sketch", j.path("approximation").path("source").asText(), r.body());
+        assertTrue(j.path("approximation").path("functions").has(function), r.body());
+        JsonNode result = j.path("data").path("result");
+        assertEquals(JOBS.length, result.size(), r.body());
+        for (JsonNode s : result) {
+            assertEquals(1, s.path("metric").size(), "__name__ must be dropped: " + s);
+            int job = s.path("metric").path("job").asText().equals("a") ? 0 : 1;
+            JsonNode v = s.path("value");
+            assertEquals(at / 1000.0, v.get(0).asDouble(), 0.0);
+            assertTrue(v.get(1).isTextual(), "value must be a string: " + v);
+            String what = function + " job=" + JOBS[job] + " at " + at;
+            if (function.equals("count_over_time")) {
+                assertEquals(Long.toString((long) expected(function, job, end, 300_000)), v.get(1).asText(), what);
+            } else {
+                assertClose(expected(function, job, end, 300_000), Double.parseDouble(v.get(1).asText()), what);
+            }
+        }
+    }
+
+    @Test
+    void everySketchFunctionIsExactOnAlignedWindowsGetAndPost() throws Exception {
+        for (String f : FUNCTIONS) {
+            String q = f + "(qc_metric[5m])";
+            Http.Response r = query(local, "query", q, "time", sec(t));
+            checkInstant(r, f, t, t);
+            assertTrue(r.json().path("approximation").path("functions").path(f).path("exact").asBoolean(), r.body());
+            assertTrue(r.body().contains("\"value\":[" + sec(t) + ",\""), "Prometheus timestamp format: " + r.body());
+            checkInstant(Http.postForm(local.url(), "/api/v1/query", Http.params("query", q, "time", sec(t))), f, t, t);
+            // the same through the node with a backend: still from sketches
+            checkInstant(query(withVm, "query", q, "time", sec(t)), f, t, t);
+        }
+    }
+
+    @Test
+    void timestampsAreFormattedLikePrometheus() throws Exception {
+        Http.Response r = query(local, "query", "count_over_time(qc_metric[5m])", "time", sec(t) + ".5");
+        assertEquals(200, r.status(), r.body());
+        // Prometheus' MarshalTimestamp: whole seconds, then '.' and three digits when there is a fraction
+        assertTrue(r.body().contains("\"value\":[" + sec(t) + ".500,\""), r.body());
+        assertEquals(t / 1000 + 0.5, r.json().path("data").path("result").get(0).path("value").get(0).asDouble(), 0.0);
+        r = query(local, "query", "count_over_time(qc_metric[5m])", "time", sec(t) + ".05");
+        assertTrue(r.body().contains("\"value\":[" + sec(t) + ".050,\""), r.body());
+        r = query(local, "query", "count_over_time(qc_metric[5m])", "time", sec(t) + ".125");
+        assertTrue(r.body().contains("\"value\":[" + sec(t) + ".125,\""), r.body());
+        // RFC 3339 time is accepted too
+        r = query(local, "query", "count_over_time(qc_metric[5m])", "time", java.time.Instant.ofEpochMilli(t).toString());
+        checkInstant(r, "count_over_time", t, t);
+    }
+
+    @Test
+    void offsetAndAtAreHonoured() throws Exception {
+        for (String f : new String[] {"sum_over_time", "max_over_time", "count_over_time"}) {
+            checkInstant(query(local, "query", f + "(qc_metric[5m] offset 2m)", "time", sec(t + 120_000)), f, t + 120_000, t);
+            checkInstant(query(local, "query", f + "(qc_metric[5m] @ " + sec(t) + ")", "time", sec(t + 7 * 60_000)), f, t + 7 * 60_000, t);
+            checkInstant(query(local, "query", f + "(qc_metric[5m] @ " + sec(t + 60_000) + " offset 1m)", "time", sec(t - 3 * 60_000)), f, t - 3 * 60_000, t);
+        }
+    }
+
+    @Test
+    void rangeQueryReturnsAMatrixWithTheRightSteps() throws Exception {
+        long start = t - 4 * 60_000;
+        for (boolean post : new boolean[] {false, true}) {
+            Map<String, String> p = Http.params("query", "avg_over_time(qc_metric[5m])", "start", sec(start), "end", sec(t), "step", "60s");
+            Http.Response r = post ? Http.postForm(local.url(), "/api/v1/query_range", p) : Http.get(local.url(), "/api/v1/query_range", p);
+            assertEquals(200, r.status(), r.body());
+            assertEquals("sketch", r.header("X-Weir-Source"));
+            JsonNode j = r.json();
+            assertEquals("matrix", j.path("data").path("resultType").asText(), r.body());
+            assertTrue(j.has("warnings") && j.has("approximation"), r.body());
+            JsonNode result = j.path("data").path("result");
+            assertEquals(JOBS.length, result.size());
+            for (JsonNode s : result) {
+                assertFalse(s.path("metric").has("__name__"), s.toString());
+                int job = s.path("metric").path("job").asText().equals("a") ? 0 : 1;
+                JsonNode values = s.path("values");
+                assertEquals(5, values.size(), s.toString());
+                for (int i = 0; i < 5; i++) {
+                    long at = start + i * 60_000L;
+                    assertEquals(at / 1000.0, values.get(i).get(0).asDouble(), 0.0, s.toString());
+                    assertClose(expected("avg_over_time", job, at, 300_000), Double.parseDouble(values.get(i).get(1).asText()), "point " + i);
+                }
+            }
+        }
+    }
+
+    // ---- backend answers ----
+
+    private static JsonNode withoutStats(JsonNode j) {
+        ((ObjectNode) j).remove("stats");
+        return j;
+    }
+
+    @Test
+    void backendQueriesReturnWhatVictoriaMetricsReturns() throws Exception {
+        String[][] queries = {
+                {"/api/v1/query", "query", "rate(qc_metric[5m])", "time", sec(t)},
+                {"/api/v1/query", "query", "qc_metric", "time", sec(t)},
+                {"/api/v1/query_range", "query", "sum(rate(qc_metric[1m]))", "start", sec(t - 300_000), "end", sec(t), "step", "30"},
+        };
+        for (String[] q : queries) {
+            Map<String, String> p = Http.params(java.util.Arrays.copyOfRange(q, 1, q.length));
+            for (boolean post : new boolean[] {false, true}) {
+                Http.Response viaWeir = post ? Http.postForm(withVm.url(), q[0], p) : Http.get(withVm.url(), q[0], p);
+                Http.Response direct = post ? Http.postForm(vm.url(), q[0], p) : Http.get(vm.url(), q[0], p);
+                assertEquals(200, viaWeir.status(), viaWeir.body());
+                assertEquals("backend", viaWeir.header("X-Weir-Source"), viaWeir.body());
+                assertEquals(direct.status(), viaWeir.status());
+                JsonNode w = withoutStats(viaWeir.json());
+                assertTrue(w.path("data").path("result").size() > 0, "backend has the forwarded data: " + viaWeir.body());
+                assertEquals(withoutStats(direct.json()), w, String.join(" ", q));
+            }
+        }
+    }
+
+}
