@@ -294,48 +294,67 @@ public final class QuantileResult {
             zeros += w * s.get(INT, b + BUCKET_ZERO_OFFSET);
             posInf += w * s.get(INT, b + BUCKET_POS_INF_OFFSET);
             negInf += w * s.get(INT, b + BUCKET_NEG_INF_OFFSET);
-            int len = s.get(INT, b + BUCKET_POS_LEN_OFFSET);
-            int kl = s.get(INT, b + BUCKET_POS_LO_OFFSET);
-            for (int j = 0; j < len; j++) {
-                int c = Short.toUnsignedInt(s.get(SHORT, b + counterOffset(j)));
-                if (c != 0) {
-                    int idx = QuantileSketchFlyweight.keyAt(kl + j, shift) - posLo;
-                    pos[idx] += w * c;
-                    posN = Math.max(posN, idx + 1);
-                }
-            }
-            len = s.get(INT, b + BUCKET_NEG_LEN_OFFSET);
-            kl = s.get(INT, b + BUCKET_NEG_LO_OFFSET);
-            int start = m - len;
-            for (int j = 0; j < len; j++) {
-                int c = Short.toUnsignedInt(s.get(SHORT, b + counterOffset(start + j)));
-                if (c != 0) {
-                    int idx = QuantileSketchFlyweight.keyAt(kl + j, shift) - negLo;
-                    neg[idx] += w * c;
-                    negN = Math.max(negN, idx + 1);
-                }
-            }
+            posN = Math.max(posN, addSide(s, b, 0, s.get(INT, b + BUCKET_POS_LEN_OFFSET),
+                s.get(INT, b + BUCKET_POS_LO_OFFSET), shift, posLo, w, pos));
+            int len = s.get(INT, b + BUCKET_NEG_LEN_OFFSET);
+            negN = Math.max(negN, addSide(s, b, m - len, len, s.get(INT, b + BUCKET_NEG_LO_OFFSET), shift, negLo, w, neg));
         }
         // compact in ascending value order, bin edges clamped to [min, max]
         double lnG = lnGamma * (double) (1L << maxLevel);
         relativeValueErrorBound = Math.expm1(lnG);
         double cum = 0;
         cum = addBin(Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY, negInf, cum);
+        // consecutive bins share an edge: one exp per bin in dense stretches
+        int edgeKey = Integer.MIN_VALUE;
+        double edge = 0;
         for (int idx = negN - 1; idx >= 0; idx--) {
             if (neg[idx] > 0) {
                 int key = negLo + idx;
-                cum = addBin(-Math.exp(key * lnG), -Math.exp((key - 1) * lnG), neg[idx], cum);
+                double outer = edgeKey == key ? edge : Math.exp(key * lnG);
+                edge = Math.exp((key - 1) * lnG);
+                edgeKey = key - 1;
+                cum = addBin(-outer, -edge, neg[idx], cum);
             }
         }
         cum = addBin(0.0, 0.0, zeros, cum);
+        edgeKey = Integer.MIN_VALUE;
         for (int idx = 0; idx < posN; idx++) {
             if (pos[idx] > 0) {
                 int key = posLo + idx;
-                cum = addBin(Math.exp((key - 1) * lnG), Math.exp(key * lnG), pos[idx], cum);
+                double inner = edgeKey == key - 1 ? edge : Math.exp((key - 1) * lnG);
+                edge = Math.exp(key * lnG);
+                edgeKey = key;
+                cum = addBin(inner, edge, pos[idx], cum);
             }
         }
         cum = addBin(Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY, posInf, cum);
         histogramTotal = cum;
+    }
+
+    /** Adds one side of a bucket copy at {@code shift} levels coarser; returns the merged length it reaches. */
+    private static int addSide(MemorySegment s, long b, int start, int len, int keyLo, int shift, int mergedLo,
+                               double w, double[] merged) {
+        int reach = 0;
+        if (shift == 0) {
+            int delta = keyLo - mergedLo;
+            for (int j = 0; j < len; j++) {
+                int c = Short.toUnsignedInt(s.get(SHORT, b + counterOffset(start + j)));
+                if (c != 0) {
+                    merged[delta + j] += w * c;
+                    reach = delta + j + 1;
+                }
+            }
+            return reach;
+        }
+        for (int j = 0; j < len; j++) {
+            int c = Short.toUnsignedInt(s.get(SHORT, b + counterOffset(start + j)));
+            if (c != 0) {
+                int idx = QuantileSketchFlyweight.keyAt(keyLo + j, shift) - mergedLo;
+                merged[idx] += w * c;
+                reach = Math.max(reach, idx + 1);
+            }
+        }
+        return reach;
     }
 
     private double addBin(double low, double high, double w, double cum) {
@@ -375,6 +394,15 @@ public final class QuantileResult {
 
     /** Order statistic {@code j}, placed evenly inside its bin. */
     private double orderStatistic(double j) {
+        if (exact) {
+            // the extremes of an exact sample set are known exactly
+            if (j <= 0) {
+                return min;
+            }
+            if (j >= histogramTotal - 1) {
+                return max;
+            }
+        }
         int i = binOf(j);
         double low = binLow[i];
         double high = binHigh[i];
