@@ -187,6 +187,8 @@ public final class QuantileResult {
         long need = (long) buckets * bucketLength;
         if (scratch.byteSize() < need) {
             scratch = MemorySegment.ofArray(new long[(int) ((need + 7) / 8)]);
+        }
+        if (weights.length < buckets) {
             weights = new double[buckets];
         }
         return scratch;
