@@ -58,7 +58,7 @@ class QuantileSketchAccuracyTest {
     }
 
     private void run(Generator gen, int samplesPerWindow, int queryTimes) {
-        QuantileSketchSpec spec = QuantileSketchSpec.forWindow(WINDOW);
+        QuantileSketchSpec spec = Boolean.getBoolean("weir.quantile.fineBuckets") ? QuantileSketchSpec.forWindow(WINDOW, 240, 48 * 1024, 0.01) : QuantileSketchSpec.forWindow(WINDOW);
         long width = spec.bucketWidthMillis();
         int buckets = spec.bucketCount();
         QuantileSketchFlyweight sketch = QuantileSketchFlyweight.onHeap(1, spec);
