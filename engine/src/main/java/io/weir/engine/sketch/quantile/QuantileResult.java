@@ -1,0 +1,444 @@
+package io.weir.engine.sketch.quantile;
+
+import static io.weir.engine.sketch.quantile.QuantileSketchDescriptor.*;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The answer of a quantile sketch over a window {@code (start, end]}, reused by one query thread across
+ * reads (owned by that thread; not safe to share while a read fills it).
+ *
+ * <p>Time buckets whose samples all lie inside the window are merged exactly (bins add). A bucket whose
+ * samples lie on both sides of an edge is included with weight w = the share of the milliseconds between
+ * its first and last sample that the window covers; {@link #exact()} is then false, and the
+ * {@link #rankErrorBound(double) rank bound} grows by that bucket's uncertain mass. With window edges on
+ * bucket edges no bucket is partial.
+ *
+ * <p>Within the merged histogram an order statistic is placed by linear interpolation inside its bin,
+ * assuming the bin's samples spread evenly, and clamped to the merged buckets' [min, max]. It lies in the
+ * same bin (or the same min/max-clamped range) as the true one, which gives both bounds:
+ * <ul>
+ *   <li>value: |estimate - truth| <= (g_L - 1) |truth| for the order statistics, and so for the
+ *       interpolated quantile when both neighbours have the same sign; 0, ±Inf are exact;</li>
+ *   <li>rank: the estimate is off by at most the mass of the bins that hold the two neighbouring order
+ *       statistics, plus the uncertain mass of partial buckets and saturated counters.</li>
+ * </ul>
+ */
+public final class QuantileResult {
+    /** Counters per side of the merged histogram; more range than this collapses the merge further. */
+    static final int MERGE_CAPACITY = 8_192;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
+    private static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
+    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT;
+
+    private long startExclusiveMs;
+    private long endInclusiveMs;
+    private boolean covered;
+    private long coverageStartMs;
+    private long retainedStartMs;
+    private long retainedEndMs;
+
+    private double count;
+    private double histogramTotal;
+    private double uncertainMass;
+    private boolean exact;
+    private double min;
+    private double max;
+    private int level;
+    private double relativeValueErrorBound;
+    private double maxBinMass;
+
+    /** Raw copies of the buckets of one read (the block's bucket layout). */
+    private MemorySegment scratch = MemorySegment.ofArray(new long[0]);
+    // per-bucket weights of one merge
+    private double[] weights = new double[0];
+    // merged histogram, one dense array per side, indexed by key - lo
+    private final double[] pos = new double[MERGE_CAPACITY];
+    private final double[] neg = new double[MERGE_CAPACITY];
+    // compacted bins in ascending value order: [low, high], weight, cumulative weight through the bin
+    private final double[] binLow = new double[2 * MERGE_CAPACITY + 3];
+    private final double[] binHigh = new double[2 * MERGE_CAPACITY + 3];
+    private final double[] binWeight = new double[2 * MERGE_CAPACITY + 3];
+    private final double[] binCum = new double[2 * MERGE_CAPACITY + 3];
+    private int bins;
+
+    public QuantileResult() {
+        begin(0, 0);
+    }
+
+    // ---- answers --------------------------------------------------------------------------------
+
+    /**
+     * quantile_over_time(phi) with Prometheus semantics: phi < 0 gives -Inf, phi > 1 gives +Inf, NaN phi
+     * gives NaN, an empty window gives NaN (PromQL emits no value: check {@link #isEmpty()}); otherwise the
+     * interpolation at rank phi * (n - 1) between the two neighbouring order statistics.
+     */
+    public double quantile(double phi) {
+        if (isEmpty() || histogramTotal <= 0) {
+            return Double.NaN;
+        }
+        if (phi != phi) {
+            return Double.NaN;
+        }
+        if (phi < 0) {
+            return Double.NEGATIVE_INFINITY;
+        }
+        if (phi > 1) {
+            return Double.POSITIVE_INFINITY;
+        }
+        double n = histogramTotal;
+        double rank = phi * Math.max(n - 1, 0);
+        double lower = Math.floor(rank);
+        double upper = Math.min(Math.max(n - 1, 0), lower + 1);
+        double weight = rank - lower;
+        double lo = orderStatistic(lower);
+        double hi = orderStatistic(upper);
+        return lo * (1 - weight) + hi * weight;
+    }
+
+    /**
+     * Bound on |F(estimate) - phi| where F is the true empirical CDF of the window (ranks normalised by the
+     * count): mass of the bins holding the two order statistics around rank phi*(n-1), plus partial-bucket
+     * uncertainty. 1 when nothing can be said; 0 for phi outside [0, 1] or an empty window.
+     */
+    public double rankErrorBound(double phi) {
+        if (isEmpty() || histogramTotal <= 0 || !(phi >= 0 && phi <= 1)) {
+            return 0;
+        }
+        double n = histogramTotal;
+        double rank = phi * Math.max(n - 1, 0);
+        double lower = Math.floor(rank);
+        double upper = Math.min(Math.max(n - 1, 0), lower + 1);
+        int a = binOf(lower);
+        int b = binOf(upper);
+        double mass = binWeight[a] + (b != a ? binWeight[b] : 0);
+        return boundFor(mass);
+    }
+
+    /** Bound valid for every phi: the heaviest bin plus partial-bucket uncertainty. */
+    public double rankErrorBound() {
+        if (isEmpty() || histogramTotal <= 0) {
+            return 0;
+        }
+        return boundFor(2 * maxBinMass);
+    }
+
+    private double boundFor(double binMass) {
+        double n = histogramTotal;
+        if (uncertainMass == 0) {
+            return Math.min(1.0, binMass / n);
+        }
+        // the true count is within n +- E and every true CDF value within the estimated one +- E samples
+        double lowN = n - uncertainMass;
+        return lowN <= 0 ? 1.0 : Math.min(1.0, (binMass + 3 * uncertainMass) / lowN);
+    }
+
+    /**
+     * Relative value error bound g_L - 1 of the order statistics (L the coarsest level of the merged
+     * buckets); holds for the interpolated quantile when its neighbours share a sign. 0 when empty.
+     */
+    public double relativeValueErrorBound() { return relativeValueErrorBound; }
+
+    /** Number of samples in the window (fractional only when interpolated). 0: PromQL emits nothing. */
+    public double count() { return count; }
+
+    public boolean isEmpty() { return count <= 0; }
+
+    /** True when no bucket was partial and no counter saturated: the sample set is exactly the window's. */
+    public boolean exact() { return exact; }
+
+    /** Collapse level of the merge: bins of the answer grow by g^(2^level). */
+    public int level() { return level; }
+
+    /** Min of the merged buckets (partial buckets included whole); NaN when empty. */
+    public double bucketsMin() { return min; }
+
+    /** Max of the merged buckets (partial buckets included whole); NaN when empty. */
+    public double bucketsMax() { return max; }
+
+    /**
+     * True when the sketch retains the whole window: it starts at or after {@link #retainedStartMs()}.
+     * Windows reaching later than {@link #retainedEndMs()} are covered too (no samples arrived yet).
+     */
+    public boolean covered() { return covered; }
+
+    /** True when nothing the sketch accepted has expired (see AggregateResult). */
+    public boolean holdsEverythingReceived() { return retainedStartMs == coverageStartMs; }
+
+    /** Exclusive start of the bucket of the first sample the sketch accepted; Long.MIN_VALUE if none. */
+    public long coverageStartMs() { return coverageStartMs; }
+
+    /** Exclusive start of the oldest time the sketch still holds (coverage start or ring expiry). */
+    public long retainedStartMs() { return retainedStartMs; }
+
+    /** Inclusive end of the newest bucket. */
+    public long retainedEndMs() { return retainedEndMs; }
+
+    public long startExclusiveMs() { return startExclusiveMs; }
+
+    public long endInclusiveMs() { return endInclusiveMs; }
+
+    // ---- filled by QuantileSketchFlyweight.read ----------------------------------------------------
+
+    /** Scratch for {@code buckets} raw buckets; grows (allocates) only when a larger block is read. */
+    MemorySegment scratch(int buckets, int bucketLength) {
+        long need = (long) buckets * bucketLength;
+        if (scratch.byteSize() < need) {
+            scratch = MemorySegment.ofArray(new long[(int) ((need + 7) / 8)]);
+        }
+        if (weights.length < buckets) {
+            weights = new double[buckets];
+        }
+        return scratch;
+    }
+
+    void begin(long startExclusive, long endInclusive) {
+        startExclusiveMs = startExclusive;
+        endInclusiveMs = endInclusive;
+        covered = false;
+        coverageStartMs = retainedStartMs = retainedEndMs = Long.MIN_VALUE;
+        count = histogramTotal = uncertainMass = maxBinMass = 0;
+        exact = true;
+        min = max = Double.NaN;
+        level = 0;
+        relativeValueErrorBound = 0;
+        bins = 0;
+    }
+
+    void range(long coverageStart, long retainedStart, long retainedEnd) {
+        coverageStartMs = coverageStart;
+        retainedStartMs = retainedStart;
+        retainedEndMs = retainedEnd;
+        covered = startExclusiveMs >= retainedStart;
+    }
+
+    /** Merges the {@code copied} consistent bucket copies in the scratch. */
+    void merge(int copied, int bucketLength, int m, double lnGamma) {
+        final MemorySegment s = scratch;
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = Double.NEGATIVE_INFINITY;
+        int maxLevel = 0;
+        int used = 0;
+        for (int i = 0; i < copied; i++) {
+            long b = (long) i * bucketLength;
+            double w = weight(s, b, startExclusiveMs, endInclusiveMs);
+            weights[i] = w;
+            if (w <= 0) {
+                continue;
+            }
+            used++;
+            long n = s.get(LONG, b + BUCKET_SAMPLE_COUNT_OFFSET);
+            int dropped = s.get(INT, b + BUCKET_DROPPED_OFFSET);
+            count += w * n;
+            if (w < 1.0) {
+                exact = false;
+                uncertainMass += Math.max(w, 1.0 - w) * n;
+            }
+            if (dropped > 0) {
+                exact = false;
+                uncertainMass += w * dropped;
+            }
+            lo = Math.min(lo, s.get(DOUBLE, b + BUCKET_MIN_OFFSET));
+            hi = Math.max(hi, s.get(DOUBLE, b + BUCKET_MAX_OFFSET));
+            maxLevel = Math.max(maxLevel, s.get(INT, b + BUCKET_LEVEL_OFFSET));
+        }
+        if (used == 0 || count <= 0) {
+            count = 0;
+            return;
+        }
+        min = lo;
+        max = hi;
+        // the coarsest bucket sets the level; coarser still if the union of key ranges does not fit
+        int posLo = 0;
+        int negLo = 0;
+        for (;;) {
+            long pLo = Long.MAX_VALUE, pHi = Long.MIN_VALUE, nLo = Long.MAX_VALUE, nHi = Long.MIN_VALUE;
+            for (int i = 0; i < copied; i++) {
+                if (weights[i] <= 0) {
+                    continue;
+                }
+                long b = (long) i * bucketLength;
+                int shift = maxLevel - s.get(INT, b + BUCKET_LEVEL_OFFSET);
+                int len = s.get(INT, b + BUCKET_POS_LEN_OFFSET);
+                if (len > 0) {
+                    int kl = s.get(INT, b + BUCKET_POS_LO_OFFSET);
+                    pLo = Math.min(pLo, QuantileSketchFlyweight.keyAt(kl, shift));
+                    pHi = Math.max(pHi, QuantileSketchFlyweight.keyAt(kl + len - 1, shift));
+                }
+                len = s.get(INT, b + BUCKET_NEG_LEN_OFFSET);
+                if (len > 0) {
+                    int kl = s.get(INT, b + BUCKET_NEG_LO_OFFSET);
+                    nLo = Math.min(nLo, QuantileSketchFlyweight.keyAt(kl, shift));
+                    nHi = Math.max(nHi, QuantileSketchFlyweight.keyAt(kl + len - 1, shift));
+                }
+            }
+            if ((pHi < pLo || pHi - pLo < MERGE_CAPACITY) && (nHi < nLo || nHi - nLo < MERGE_CAPACITY)) {
+                posLo = pHi < pLo ? 0 : (int) pLo;
+                negLo = nHi < nLo ? 0 : (int) nLo;
+                clear(pos, pHi < pLo ? 0 : (int) (pHi - pLo + 1));
+                clear(neg, nHi < nLo ? 0 : (int) (nHi - nLo + 1));
+                break;
+            }
+            maxLevel++;
+        }
+        level = maxLevel;
+        double zeros = 0, posInf = 0, negInf = 0;
+        int posN = 0, negN = 0;
+        for (int i = 0; i < copied; i++) {
+            double w = weights[i];
+            if (w <= 0) {
+                continue;
+            }
+            long b = (long) i * bucketLength;
+            int shift = maxLevel - s.get(INT, b + BUCKET_LEVEL_OFFSET);
+            zeros += w * s.get(INT, b + BUCKET_ZERO_OFFSET);
+            posInf += w * s.get(INT, b + BUCKET_POS_INF_OFFSET);
+            negInf += w * s.get(INT, b + BUCKET_NEG_INF_OFFSET);
+            posN = Math.max(posN, addSide(s, b, 0, s.get(INT, b + BUCKET_POS_LEN_OFFSET),
+                s.get(INT, b + BUCKET_POS_LO_OFFSET), shift, posLo, w, pos));
+            int len = s.get(INT, b + BUCKET_NEG_LEN_OFFSET);
+            negN = Math.max(negN, addSide(s, b, m - len, len, s.get(INT, b + BUCKET_NEG_LO_OFFSET), shift, negLo, w, neg));
+        }
+        // compact in ascending value order, bin edges clamped to [min, max]
+        double lnG = lnGamma * (double) (1L << maxLevel);
+        relativeValueErrorBound = Math.expm1(lnG);
+        double cum = 0;
+        cum = addBin(Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY, negInf, cum);
+        // consecutive bins share an edge: one exp per bin in dense stretches
+        int edgeKey = Integer.MIN_VALUE;
+        double edge = 0;
+        for (int idx = negN - 1; idx >= 0; idx--) {
+            if (neg[idx] > 0) {
+                int key = negLo + idx;
+                double outer = edgeKey == key ? edge : Math.exp(key * lnG);
+                edge = Math.exp((key - 1) * lnG);
+                edgeKey = key - 1;
+                cum = addBin(-outer, -edge, neg[idx], cum);
+            }
+        }
+        cum = addBin(0.0, 0.0, zeros, cum);
+        edgeKey = Integer.MIN_VALUE;
+        for (int idx = 0; idx < posN; idx++) {
+            if (pos[idx] > 0) {
+                int key = posLo + idx;
+                double inner = edgeKey == key - 1 ? edge : Math.exp((key - 1) * lnG);
+                edge = Math.exp(key * lnG);
+                edgeKey = key;
+                cum = addBin(inner, edge, pos[idx], cum);
+            }
+        }
+        cum = addBin(Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY, posInf, cum);
+        histogramTotal = cum;
+    }
+
+    /** Adds one side of a bucket copy at {@code shift} levels coarser; returns the merged length it reaches. */
+    private static int addSide(MemorySegment s, long b, int start, int len, int keyLo, int shift, int mergedLo,
+                               double w, double[] merged) {
+        int reach = 0;
+        if (shift == 0) {
+            int delta = keyLo - mergedLo;
+            for (int j = 0; j < len; j++) {
+                int c = Short.toUnsignedInt(s.get(SHORT, b + counterOffset(start + j)));
+                if (c != 0) {
+                    merged[delta + j] += w * c;
+                    reach = delta + j + 1;
+                }
+            }
+            return reach;
+        }
+        for (int j = 0; j < len; j++) {
+            int c = Short.toUnsignedInt(s.get(SHORT, b + counterOffset(start + j)));
+            if (c != 0) {
+                int idx = QuantileSketchFlyweight.keyAt(keyLo + j, shift) - mergedLo;
+                merged[idx] += w * c;
+                reach = Math.max(reach, idx + 1);
+            }
+        }
+        return reach;
+    }
+
+    private double addBin(double low, double high, double w, double cum) {
+        if (w <= 0) {
+            return cum;
+        }
+        // a bin edge outside the buckets' [min, max] only widens the guess; the infinities stay as they are
+        binLow[bins] = Math.min(Math.max(low, min), max);
+        binHigh[bins] = Math.max(Math.min(high, max), min);
+        binWeight[bins] = w;
+        cum += w;
+        binCum[bins] = cum;
+        maxBinMass = Math.max(maxBinMass, w);
+        bins++;
+        return cum;
+    }
+
+    private static void clear(double[] a, int n) {
+        for (int i = 0; i < n; i++) {
+            a[i] = 0;
+        }
+    }
+
+    /** Index of the bin holding order statistic {@code j} (0-based, in weighted samples). */
+    private int binOf(double j) {
+        int lo = 0, hi = bins - 1;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (binCum[mid] > j) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        return lo;
+    }
+
+    /** Order statistic {@code j}, placed evenly inside its bin. */
+    private double orderStatistic(double j) {
+        if (exact) {
+            // the extremes of an exact sample set are known exactly
+            if (j <= 0) {
+                return min;
+            }
+            if (j >= histogramTotal - 1) {
+                return max;
+            }
+        }
+        int i = binOf(j);
+        double low = binLow[i];
+        double high = binHigh[i];
+        if (low == high) {
+            return low; // zero, an infinity, or a bin clamped to a single value
+        }
+        double before = binCum[i] - binWeight[i];
+        double f = (j - before + 0.5) / binWeight[i];
+        f = f < 0 ? 0 : (f > 1 ? 1 : f);
+        return low + f * (high - low);
+    }
+
+    /** The share of a bucket's samples assumed inside the window (as in the aggregate family). */
+    private static double weight(MemorySegment s, long b, long startExclusive, long endInclusive) {
+        if (s.get(LONG, b + BUCKET_SAMPLE_COUNT_OFFSET) <= 0) {
+            return 0;
+        }
+        long first = s.get(LONG, b + BUCKET_FIRST_TS_OFFSET);
+        long last = s.get(LONG, b + BUCKET_LAST_TS_OFFSET);
+        if (first > startExclusive && last <= endInclusive) {
+            return 1;
+        }
+        if (last <= startExclusive || first > endInclusive || last < first) {
+            return 0;
+        }
+        double inside = (double) (Math.min(endInclusive, last) - Math.max(startExclusive, first - 1));
+        double w = inside / ((double) (last - first) + 1.0);
+        return w <= 0 ? 0 : Math.min(w, 1.0);
+    }
+
+    @Override
+    public String toString() {
+        return "QuantileResult{(" + startExclusiveMs + ", " + endInclusiveMs + "] count=" + count + ", exact=" + exact
+            + ", level=" + level + ", valueErr=" + relativeValueErrorBound + ", rankErr=" + rankErrorBound()
+            + ", covered=" + covered + "}";
+    }
+}
