@@ -56,15 +56,20 @@ public final class AccuracyMain {
         for (int b : profile.maxBucketsSweep()) {
             factories.add(AggregateSketchUnderTest.factory(b));
         }
+        // PromSketch's uniform sampling, side by side on the same streams (a baseline, not a Weir structure)
+        for (double p : new double[] {0.2, 0.5}) {
+            factories.add(UniformSamplingBaseline.factory(p, profile.intervalMillis(), profile.seed()));
+        }
         // Quantile and frequency families plug in here, one adapter each, once they exist.
         String headline = AggregateSketchUnderTest.factory(profile.defaultMaxBuckets()).label();
+        List<String> headlines = List.of(headline, "p=0.2");
 
         Instant started = Instant.now();
         AccuracyReport report = new AccuracyReport(new AccuracyRun(profile, factories, null).run());
         Duration took = Duration.between(started, Instant.now());
 
         String body = "#### Profile `" + profile.name() + "`\n\n" + "Command: `" + command.trim() + "`  \n" + machine(took) + "  \n"
-            + "Profile: " + profile + "\n\n" + report.render(List.of(headline));
+            + "Profile: " + profile + "\n\n" + report.render(headlines);
         System.out.println(body);
 
         Files.createDirectories(out);

@@ -13,6 +13,7 @@ import javax.imageio.ImageIO;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.CategorySeries;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
@@ -100,7 +101,7 @@ public final class AccuracyPlots {
             .title(family + " " + sample.parameters() + ", window " + AccuracyReport.samples(window) + ": " + (mean ? "mean" : "max"))
             .xAxisTitle("sub-window").yAxisTitle((mean ? "mean" : "max") + " relative error (%)").build();
         style(chart.getStyler());
-        chart.getStyler().setOverlapped(false);
+        chart.getStyler().setDefaultSeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line);
         List<String> kinds = new ArrayList<>();
         for (SubWindowKind k : SubWindowKind.values()) {
             kinds.add(k.label());
