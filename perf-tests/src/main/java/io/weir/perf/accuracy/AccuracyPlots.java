@@ -28,9 +28,14 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  */
 public final class AccuracyPlots {
     /** Where 0 % lands on a log axis. */
-    static final double FLOOR_PERCENT = 1e-7;
-    private static final int WIDTH = 760;
-    private static final int HEIGHT = 560;
+    static final double FLOOR_PERCENT = 1e-5;
+    private static final int WIDTH = 820;
+    private static final int HEIGHT = 600;
+    /** Strong, distinct colours (the default palette has pale yellow and pink that vanish on white). */
+    private static final Color[] PALETTE = {
+        new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728), new Color(0x9467bd),
+        new Color(0x8c564b), new Color(0xe377c2), new Color(0x17becf), new Color(0x7f7f7f), new Color(0xbcbd22),
+        new Color(0x393b79), new Color(0x637939), new Color(0x843c39)};
 
     private final AccuracyReport report;
 
@@ -55,31 +60,37 @@ public final class AccuracyPlots {
 
     private XYChart errorVsBytes(String family, int window, boolean mean) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
-            .title(family + ", window " + AccuracyReport.samples(window) + " samples: " + (mean ? "mean over sub-window kinds" : "max over all queries"))
+            .title(family + ", window " + AccuracyReport.samples(window) + ", all distributions: " + (mean ? "mean over sub-window kinds" : "max over all queries"))
             .xAxisTitle("bytes per series").yAxisTitle((mean ? "mean" : "max") + " relative error (%)").build();
         style(chart.getStyler());
         chart.getStyler().setXAxisLogarithmic(true);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+        chart.getStyler().setLegendLayout(Styler.LegendLayout.Vertical);
         List<String> labels = report.factoryLabels(family);
         double[] bytes = new double[labels.size()];
+        double yMin = Double.POSITIVE_INFINITY;
+        double yMax = 0;
         for (Measure m : report.measures(family)) {
             double[] y = new double[labels.size()];
             for (int i = 0; i < labels.size(); i++) {
                 Predicate<AccuracyRun.Cell> f = report.point(family, labels.get(i), window).and(c -> c.measure().equals(m));
                 bytes[i] = report.cells().stream().filter(f).findFirst().orElseThrow().bytesPerSeries();
                 y[i] = floor(mean ? report.meanOverKinds(f) : report.pooled(f).maxRelative());
+                yMin = Math.min(yMin, y[i]);
+                yMax = Math.max(yMax, y[i]);
             }
             chart.addSeries(m.label(), bytes.clone(), y);
         }
         if (family.equals("aggregate")) {
             double lo = bytes[0] * 0.9;
             double hi = bytes[bytes.length - 1] * 1.1;
-            goalLine(chart, mean ? "goal 0.1% (avg/sum/count/sum2)" : "goal 1% (avg/sum/count/sum2)", lo, hi, mean ? 0.1 : 1.0);
+            goalLine(chart, mean ? "goal 0.1% avg/sum/count/sum2" : "goal 1% avg/sum/count/sum2", lo, hi, mean ? 0.1 : 1.0);
             if (mean) {
-                goalLine(chart, "goal 0.5% (stddev/stdvar, min/max)", lo, hi, 0.5);
+                goalLine(chart, "goal 0.5% stddev/stdvar/min/max", lo, hi, 0.5);
             }
             if (window == AccuracyReport.GOAL_WINDOW) {
-                XYSeries s = chart.addSeries("16 KB per series", new double[] {AccuracyReport.AGGREGATE_BYTES_GOAL, AccuracyReport.AGGREGATE_BYTES_GOAL},
-                    new double[] {FLOOR_PERCENT, 100});
+                XYSeries s = chart.addSeries("goal 16 KB/series", new double[] {AccuracyReport.AGGREGATE_BYTES_GOAL, AccuracyReport.AGGREGATE_BYTES_GOAL},
+                    new double[] {Math.min(yMin, 0.1) / 2, Math.max(yMax, 1) * 2});
                 s.setMarker(SeriesMarkers.NONE);
                 s.setLineStyle(SeriesLines.DOT_DOT);
                 s.setLineColor(Color.GRAY);
@@ -98,10 +109,11 @@ public final class AccuracyPlots {
     private CategoryChart bySubWindow(String family, String label, int window, boolean mean) {
         AccuracyRun.Cell sample = report.cells().stream().filter(report.point(family, label, window)).findFirst().orElseThrow();
         CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
-            .title(family + " " + sample.parameters() + ", window " + AccuracyReport.samples(window) + ": " + (mean ? "mean" : "max"))
-            .xAxisTitle("sub-window").yAxisTitle((mean ? "mean" : "max") + " relative error (%)").build();
+            .title(family + " " + sample.parameters() + ", window " + AccuracyReport.samples(window) + ", all distributions: " + (mean ? "mean" : "max"))
+            .xAxisTitle("sub-window (an exact 0 % is drawn at " + FLOOR_PERCENT + " %)").yAxisTitle((mean ? "mean" : "max") + " relative error (%)").build();
         style(chart.getStyler());
         chart.getStyler().setDefaultSeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line);
+        chart.getStyler().setOverlapped(true);
         List<String> kinds = new ArrayList<>();
         for (SubWindowKind k : SubWindowKind.values()) {
             kinds.add(k.label());
@@ -119,7 +131,10 @@ public final class AccuracyPlots {
 
     private static void style(AxesChartStyler s) {
         s.setYAxisLogarithmic(true);
-        s.setLegendPosition(Styler.LegendPosition.InsideNW);
+        s.setLegendPosition(Styler.LegendPosition.OutsideS);
+        s.setLegendLayout(Styler.LegendLayout.Horizontal);
+        s.setSeriesColors(PALETTE);
+        s.setMarkerSize(7);
         s.setChartBackgroundColor(Color.WHITE);
         s.setPlotGridLinesColor(new Color(220, 220, 220));
         s.setLegendBackgroundColor(new Color(255, 255, 255, 200));

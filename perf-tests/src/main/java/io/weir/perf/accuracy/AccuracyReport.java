@@ -28,6 +28,17 @@ public final class AccuracyReport {
     public static final long AGGREGATE_BYTES_GOAL = 16 * 1024;
     public static final int GOAL_WINDOW = 100_000;
 
+    /** A group of distributions reported together. */
+    public record DistributionSet(String name, List<ValueDistribution> members) {
+        boolean contains(AccuracyRun.Cell c) { return members.contains(c.distribution()); }
+    }
+
+    public static final DistributionSet SYNTHETIC = new DistributionSet("PromSketch's synthetic set (zipf, uniform, normal, dynamic)",
+        List.of(ValueDistribution.SYNTHETIC));
+    public static final DistributionSet REALISTIC = new DistributionSet("counter/gauge set (counter with resets, gauge, up)",
+        List.of(ValueDistribution.REALISTIC));
+    public static final List<DistributionSet> SETS = List.of(SYNTHETIC, REALISTIC);
+
     private final List<AccuracyRun.Cell> cells;
 
     public AccuracyReport(List<AccuracyRun.Cell> cells) {
@@ -94,12 +105,12 @@ public final class AccuracyReport {
     }
 
     /** Rows = measures, columns = sub-window kinds (mean / max %), pooled over distributions. */
-    public String headline(String family, String label, int window) {
-        Predicate<AccuracyRun.Cell> at = point(family, label, window);
+    public String headline(String family, String label, int window, DistributionSet set) {
+        Predicate<AccuracyRun.Cell> at = point(family, label, window).and(set::contains);
         AccuracyRun.Cell sample = any(at);
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "**%s %s, window %s samples: %s bytes/series** — relative error %%, mean / max over %s%n%n",
-            family, sample.parameters(), samples(window), sample.bytesPerSeries(), "all distributions"));
+            family, sample.parameters(), samples(window), sample.bytesPerSeries(), set.name()));
         header(b, List.of("function"), true);
         for (Measure m : measures(family)) {
             Predicate<AccuracyRun.Cell> f = at.and(c -> c.measure().equals(m));
@@ -186,35 +197,37 @@ public final class AccuracyReport {
         }
         StringBuilder b = new StringBuilder();
         b.append("**Goals at window 1e5** (mean = mean over sub-window kinds; worst = the worst kind's mean; max = any query)\n\n");
-        b.append("| parameters | bytes <= 16 KB |");
+        b.append("| distributions | parameters | bytes <= 16 KB |");
         AGGREGATE_GOALS.forEach(g -> b.append(' ').append(g.name()).append(" mean <= ").append(g.meanPercent()).append('%')
             .append(g.maxPercent() == g.maxPercent() ? ", max <= " + g.maxPercent() + "%" : "").append(" |"));
-        b.append("\n|---|---|");
+        b.append("\n|---|---|---|");
         AGGREGATE_GOALS.forEach(g -> b.append("---|"));
         b.append('\n');
-        for (String label : factoryLabels("aggregate")) {
-            Predicate<AccuracyRun.Cell> at = point("aggregate", label, GOAL_WINDOW);
-            AccuracyRun.Cell sample = any(at);
-            b.append("| ").append(sample.parameters()).append(" | ")
-                .append(verdict(sample.bytesPerSeries() <= AGGREGATE_BYTES_GOAL)).append(' ').append(sample.bytesPerSeries()).append(" |");
-            for (Goal g : AGGREGATE_GOALS) {
-                double mean = 0;
-                double worst = 0;
-                double max = 0;
-                for (SketchFunction fn : g.functions()) {
-                    Predicate<AccuracyRun.Cell> f = at.and(c -> c.measure().function() == fn);
-                    mean = Math.max(mean, meanOverKinds(f));
-                    max = Math.max(max, pooled(f).maxRelative());
-                    for (SubWindowKind k : SubWindowKind.values()) {
-                        double km = pooled(f.and(c -> c.kind() == k)).meanRelative();
-                        worst = km == km ? Math.max(worst, km) : worst;
+        for (DistributionSet set : SETS) {
+            for (String label : factoryLabels("aggregate")) {
+                Predicate<AccuracyRun.Cell> at = point("aggregate", label, GOAL_WINDOW).and(set::contains);
+                AccuracyRun.Cell sample = any(at);
+                b.append("| ").append(set == SYNTHETIC ? "synthetic" : "counter/gauge").append(" | ").append(sample.parameters()).append(" | ")
+                    .append(verdict(sample.bytesPerSeries() <= AGGREGATE_BYTES_GOAL)).append(' ').append(sample.bytesPerSeries()).append(" |");
+                for (Goal g : AGGREGATE_GOALS) {
+                    double mean = 0;
+                    double worst = 0;
+                    double max = 0;
+                    for (SketchFunction fn : g.functions()) {
+                        Predicate<AccuracyRun.Cell> f = at.and(c -> c.measure().function() == fn);
+                        mean = Math.max(mean, meanOverKinds(f));
+                        max = Math.max(max, pooled(f).maxRelative());
+                        for (SubWindowKind k : SubWindowKind.values()) {
+                            double km = pooled(f.and(c -> c.kind() == k)).meanRelative();
+                            worst = km == km ? Math.max(worst, km) : worst;
+                        }
                     }
+                    boolean ok = mean <= g.meanPercent() && !(g.maxPercent() == g.maxPercent() && max > g.maxPercent());
+                    b.append(' ').append(verdict(ok)).append(" mean ").append(pct(mean)).append(", worst ").append(pct(worst))
+                        .append(", max ").append(pct(max)).append(" |");
                 }
-                boolean ok = mean <= g.meanPercent() && !(g.maxPercent() == g.maxPercent() && max > g.maxPercent());
-                b.append(' ').append(verdict(ok)).append(" mean ").append(pct(mean)).append(", worst ").append(pct(worst))
-                    .append(", max ").append(pct(max)).append(" |");
+                b.append('\n');
             }
-            b.append('\n');
         }
         return b.toString();
     }
@@ -292,7 +305,9 @@ public final class AccuracyReport {
         for (var e : byFamily.entrySet()) {
             for (String label : e.getValue()) {
                 for (int w : windows()) {
-                    b.append(headline(e.getKey(), label, w)).append('\n');
+                    for (DistributionSet set : SETS) {
+                        b.append(headline(e.getKey(), label, w, set)).append('\n');
+                    }
                 }
             }
         }

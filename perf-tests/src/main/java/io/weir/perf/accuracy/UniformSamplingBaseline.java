@@ -19,6 +19,15 @@ public final class UniformSamplingBaseline implements SketchUnderTest {
     private long[] ts = new long[1024];
     private double[] values = new double[1024];
     private int size;
+    private boolean cached;
+    private long cachedStart;
+    private long cachedEnd;
+    private int n;
+    private double sum;
+    private double sum2;
+    private double min;
+    private double max;
+    private double variance;
 
     public UniformSamplingBaseline(double p, long windowMillis, long intervalMillis, long seed) {
         this.p = p;
@@ -58,6 +67,7 @@ public final class UniformSamplingBaseline implements SketchUnderTest {
             ts = Arrays.copyOf(ts, size * 2);
             values = Arrays.copyOf(values, size * 2);
         }
+        cached = false;
         ts[size] = timestampMs;
         values[size] = value;
         size++;
@@ -65,16 +75,36 @@ public final class UniformSamplingBaseline implements SketchUnderTest {
 
     @Override
     public double answer(SketchFunction function, double phi, long startExclusiveMs, long endInclusiveMs) {
-        int lo = firstAfter(startExclusiveMs);
-        int hi = Math.max(lo, firstAfter(endInclusiveMs));
-        int n = hi - lo;
+        if (!cached || cachedStart != startExclusiveMs || cachedEnd != endInclusiveMs) {
+            summarise(startExclusiveMs, endInclusiveMs);
+        }
         if (function == SketchFunction.COUNT_OVER_TIME) {
             return n / p;
         }
         if (n == 0) {
             return Double.NaN;
         }
-        double sum = 0, sum2 = 0, min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
+        return switch (function) {
+            case SUM_OVER_TIME -> sum / p;
+            case SUM2_OVER_TIME -> sum2 / p;
+            case AVG_OVER_TIME -> sum / n;
+            case MIN_OVER_TIME -> min;
+            case MAX_OVER_TIME -> max;
+            case STDVAR_OVER_TIME -> variance;
+            case STDDEV_OVER_TIME -> Math.sqrt(variance);
+            default -> throw new IllegalArgumentException("sampling does not answer " + function.promqlName());
+        };
+    }
+
+    /** One pass for the sums, one for the variance, cached: a window is asked all eight functions in a row. */
+    private void summarise(long startExclusiveMs, long endInclusiveMs) {
+        int lo = firstAfter(startExclusiveMs);
+        int hi = Math.max(lo, firstAfter(endInclusiveMs));
+        n = hi - lo;
+        sum = 0;
+        sum2 = 0;
+        min = Double.POSITIVE_INFINITY;
+        max = Double.NEGATIVE_INFINITY;
         for (int i = lo; i < hi; i++) {
             double v = values[i];
             sum += v;
@@ -88,16 +118,10 @@ public final class UniformSamplingBaseline implements SketchUnderTest {
             double d = values[i] - mean;
             dev += d * d;
         }
-        return switch (function) {
-            case SUM_OVER_TIME -> sum / p;
-            case SUM2_OVER_TIME -> sum2 / p;
-            case AVG_OVER_TIME -> mean;
-            case MIN_OVER_TIME -> min;
-            case MAX_OVER_TIME -> max;
-            case STDVAR_OVER_TIME -> dev / n;
-            case STDDEV_OVER_TIME -> Math.sqrt(dev / n);
-            default -> throw new IllegalArgumentException("sampling does not answer " + function.promqlName());
-        };
+        variance = n == 0 ? Double.NaN : dev / n;
+        cached = true;
+        cachedStart = startExclusiveMs;
+        cachedEnd = endInclusiveMs;
     }
 
     private int firstAfter(long t) {
