@@ -44,7 +44,7 @@ public class IngestRingPublishBenchmark extends WeirForkedBenchmark {
     private long published;
 
     @Setup(Level.Trial)
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"}) // generic array of handlers, as IngestRing takes it
     public void setUp() {
         for (int i = 0; i < SAMPLES; i++) {
             ids[i] = i;
