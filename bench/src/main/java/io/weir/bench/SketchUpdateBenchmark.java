@@ -1,0 +1,88 @@
+package io.weir.bench;
+
+import io.weir.engine.sketch.SketchShard;
+import io.weir.engine.sketch.aggregate.AggregateSketchSpec;
+import io.weir.engine.sketch.slab.SlabArena;
+import java.util.SplittableRandom;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * In-order {@link SketchShard#update} of 1 h aggregate sketches (15 s buckets), as a shard writer applies one
+ * ring batch: {@value #BATCH} samples per invocation, scores per sample. Series take turns; after each round
+ * the timestamp advances by the cadence: {@code scrape_15s} opens a new bucket on every sample,
+ * {@code dense_1ms} adds 15,000 samples to a bucket before moving on. Every series' block exists before
+ * measuring.
+ */
+@State(Scope.Thread)
+public class SketchUpdateBenchmark extends WeirForkedBenchmark {
+    static final int BATCH = 2_000;
+    private static final int VALUES = 1 << 12;
+
+    @Param({"1", "10000"})
+    public int seriesCount;
+
+    @Param({"scrape_15s", "dense_1ms"})
+    public String cadence;
+
+    private SketchShard shard;
+    private final double[] values = new double[VALUES];
+    private long stepMs;
+    private long timestampMs;
+    private int nextSeries;
+    private int nextValue;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        AggregateSketchSpec spec = AggregateSketchSpec.forWindow(3_600_000L, 300);
+        shard = new SketchShard(1, new SlabArena(1L << 30, 1 << 20, 64), id -> spec);
+        stepMs = cadence.equals("scrape_15s") ? 15_000L : 1L;
+        SplittableRandom random = new SplittableRandom(7);
+        for (int i = 0; i < VALUES; i++) {
+            values[i] = 100 + random.nextDouble() * 50; // a gauge wandering around 125
+        }
+        timestampMs = SyntheticSeries.START_MS;
+        for (int id = 0; id < seriesCount; id++) {
+            shard.update(id, timestampMs, values[id & (VALUES - 1)]);
+        }
+        timestampMs += stepMs;
+        if (shard.sketchedSeries() != seriesCount) {
+            throw new IllegalStateException("sketched " + shard.sketchedSeries() + " of " + seriesCount);
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        System.out.printf("%n[%d series, %s] applied=%d tooOld=%d nan=%d refused=%d bytesInUse=%d%n", seriesCount,
+            cadence, shard.samplesApplied(), shard.skippedTooOld(), shard.skippedNaN(), shard.refusedSeries(),
+            shard.bytesInUse());
+        shard.close();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public void update() {
+        SketchShard s = shard;
+        double[] v = values;
+        int id = nextSeries;
+        int vi = nextValue;
+        long ts = timestampMs;
+        for (int i = 0; i < BATCH; i++) {
+            s.update(id, ts, v[vi]);
+            vi = (vi + 1) & (VALUES - 1);
+            if (++id == seriesCount) {
+                id = 0;
+                ts += stepMs;
+            }
+        }
+        nextSeries = id;
+        nextValue = vi;
+        timestampMs = ts;
+    }
+}
