@@ -4,26 +4,28 @@ import io.weir.engine.series.LabelMatcher;
 import io.weir.engine.series.SeriesLabels;
 import io.weir.engine.series.SeriesTable;
 import io.weir.engine.sketch.SketchFunction;
+import io.weir.engine.sketch.SketchTargets;
 import io.weir.engine.sketch.aggregate.AggregateSketchSpec;
+import io.weir.engine.sketch.quantile.QuantileSketchSpec;
 import io.weir.server.config.SketchConfig;
 import io.weir.server.config.SketchTarget;
 
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.IntFunction;
 
 /**
  * Which sketch, if any, each series gets: the first {@code sketch.targets} entry whose selector matches the
  * series' labels. Decided once per series, when the series table creates it (under its creation lock, before
  * the id is handed out) or at start-up for series already on disk; read by shard writers without locks.
  */
-public final class SeriesSketchTargets implements IntFunction<AggregateSketchSpec> {
+public final class SeriesSketchTargets implements SketchTargets {
     /** Buckets per aggregate window: 1h -> 15 s buckets (~13 KB per series), 5m -> 1 s buckets. */
     public static final int DEFAULT_MAX_BUCKETS = 300;
     private static final byte NONE = -1;
 
     private final List<SketchTarget> targets;
     private final AggregateSketchSpec[] aggregateSpecs;
+    private final QuantileSketchSpec[] quantileSpecs;
     /** Target index per series id, NONE when no target matches; replaced whole when it grows (volatile). */
     private volatile byte[] targetOf = new byte[1024];
 
@@ -33,10 +35,12 @@ public final class SeriesSketchTargets implements IntFunction<AggregateSketchSpe
         }
         this.targets = config.targets();
         this.aggregateSpecs = new AggregateSketchSpec[targets.size()];
+        this.quantileSpecs = new QuantileSketchSpec[targets.size()];
         for (int i = 0; i < targets.size(); i++) {
             SketchTarget t = targets.get(i);
             boolean wantsAggregate = t.functions().stream().anyMatch(f -> f.family() == SketchFunction.Family.AGGREGATE);
             aggregateSpecs[i] = wantsAggregate ? AggregateSketchSpec.forWindow(t.windowMillis(), maxBuckets) : null;
+            quantileSpecs[i] = t.functions().contains(SketchFunction.QUANTILE_OVER_TIME) ? QuantileSketchSpec.forWindow(t.windowMillis()) : null;
         }
         Arrays.fill(targetOf, NONE);
     }
@@ -88,9 +92,15 @@ public final class SeriesSketchTargets implements IntFunction<AggregateSketchSpe
     }
 
     @Override
-    public AggregateSketchSpec apply(int seriesId) {
+    public AggregateSketchSpec aggregate(int seriesId) {
         int t = targetOf(seriesId);
         return t < 0 ? null : aggregateSpecs[t];
+    }
+
+    @Override
+    public QuantileSketchSpec quantile(int seriesId) {
+        int t = targetOf(seriesId);
+        return t < 0 ? null : quantileSpecs[t];
     }
 
     /** The longest window over all targets: how much WAL start-up replay needs. */

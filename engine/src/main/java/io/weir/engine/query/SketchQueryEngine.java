@@ -3,13 +3,16 @@ package io.weir.engine.query;
 import io.weir.engine.query.promql.Call;
 import io.weir.engine.query.promql.Expr;
 import io.weir.engine.query.promql.MatrixSelector;
+import io.weir.engine.query.promql.NumberLiteral;
 import io.weir.engine.query.promql.ParenExpr;
+import io.weir.engine.query.promql.UnaryExpr;
 import io.weir.engine.query.promql.VectorSelector;
 import io.weir.engine.series.SeriesLabels;
 import io.weir.engine.series.SeriesTable;
 import io.weir.engine.sketch.SketchFunction;
 import io.weir.engine.sketch.SketchShard;
 import io.weir.engine.sketch.aggregate.AggregateResult;
+import io.weir.engine.sketch.quantile.QuantileResult;
 import org.roaringbitmap.RoaringBitmap;
 import org.roaringbitmap.IntIterator;
 
@@ -56,13 +59,33 @@ public final class SketchQueryEngine {
         if (function == null) {
             return new SketchPlan.Backend("function " + call.function().name() + " is not answered from sketches");
         }
-        if (function.family() != SketchFunction.Family.AGGREGATE) {
+        if (function.family() == SketchFunction.Family.FREQUENCY) {
             return new SketchPlan.Backend(function.promqlName() + " sketches are not built yet");
         }
-        if (call.args().size() != 1 || !(call.args().getFirst() instanceof MatrixSelector m)) {
+        double phi = Double.NaN;
+        List<Expr> args = call.args();
+        if (function == SketchFunction.QUANTILE_OVER_TIME) {
+            if (args.size() != 2 || Double.isNaN(phi = literal(args.getFirst()))) {
+                return new SketchPlan.Backend("quantile_over_time needs a literal phi to be answered from sketches");
+            }
+            args = args.subList(1, 2);
+        }
+        if (args.size() != 1 || !(args.getFirst() instanceof MatrixSelector m)) {
             return new SketchPlan.Backend("argument is not a plain range selector");
         }
-        return new SketchPlan.Sketch(function, m.selector(), m.rangeMillis());
+        return new SketchPlan.Sketch(function, phi, m.selector(), m.rangeMillis());
+    }
+
+    /** The value of a number literal, possibly negated or parenthesised; NaN for anything else. */
+    private static double literal(Expr e) {
+        if (e instanceof ParenExpr p) {
+            return literal(p.expr());
+        }
+        if (e instanceof UnaryExpr u) {
+            double v = literal(u.expr());
+            return u.op() == '-' ? -v : v;
+        }
+        return e instanceof NumberLiteral n && !Double.isNaN(n.value()) ? n.value() : Double.NaN;
     }
 
     /**
@@ -77,11 +100,10 @@ public final class SketchQueryEngine {
             fallbackReason[0] = "query touches more than " + MAX_POINTS_PER_QUERY + " points";
             return null;
         }
-        AggregateResult r = new AggregateResult();
+        PointReader reader = plan.function().family() == SketchFunction.Family.QUANTILE
+                ? new QuantilePoints(plan.phi()) : new AggregatePoints(plan.function());
         List<SketchSeries> out = new ArrayList<>();
         Set<SeriesLabels> seen = new HashSet<>();
-        boolean exact = true;
-        double maxRelError = 0;
         long[] ts = new long[steps];
         double[] vs = new double[steps];
         IntIterator it = ids.getIntIterator();
@@ -91,26 +113,22 @@ public final class SketchQueryEngine {
             int n = 0;
             for (int i = 0; i < steps; i++) {
                 long t = start + i * step;
-                long evalAt = evaluationTime(plan.selector(), t, start, end);
-                long windowEnd = evalAt;
-                long windowStart = evalAt - plan.rangeMillis();
-                if (!shard.readAggregate(id, windowStart, windowEnd, r)) {
-                    fallbackReason[0] = "series " + series.labels(id) + " has no sketch";
+                long windowEnd = evaluationTime(plan.selector(), t, start, end);
+                long windowStart = windowEnd - plan.rangeMillis();
+                int found = reader.read(shard, id, windowStart, windowEnd);
+                if (found == PointReader.NO_SKETCH) {
+                    fallbackReason[0] = "series " + series.labels(id) + " has no " + plan.function().promqlName() + " sketch";
                     return null;
                 }
-                if (!r.covered() && !(sketchesAreAllHistory && r.holdsEverythingReceived())) {
-                    fallbackReason[0] = "sketch of " + series.labels(id) + " does not cover (" + windowStart + ", " + windowEnd + "]: it holds (" + r.retainedStartMs() + ", " + r.retainedEndMs() + "]";
+                if (found == PointReader.NOT_COVERED) {
+                    fallbackReason[0] = "sketch of " + series.labels(id) + " does not cover (" + windowStart + ", " + windowEnd + "]";
                     return null;
                 }
-                if (r.count() <= 0) {
-                    continue;
+                if (found == PointReader.POINT) {
+                    ts[n] = t;
+                    vs[n] = reader.value();
+                    n++;
                 }
-                double v = valueOf(plan.function(), r);
-                exact &= r.exact();
-                maxRelError = Math.max(maxRelError, relativeErrorBound(plan.function(), r));
-                ts[n] = t;
-                vs[n] = v;
-                n++;
             }
             if (n == 0) {
                 continue;
@@ -122,7 +140,92 @@ public final class SketchQueryEngine {
             out.add(new SketchSeries(withoutName, java.util.Arrays.copyOf(ts, n), java.util.Arrays.copyOf(vs, n), n));
         }
         out.sort((a, b) -> a.labels().compareTo(b.labels()));
-        return new SketchAnswer(range, out, plan.function(), exact, maxRelError, 0);
+        return new SketchAnswer(range, out, plan.function(), reader.exact, reader.maxRelError, reader.maxRankError);
+    }
+
+    /** Reads one point of one family and keeps the accuracy of all points read. One per query. */
+    private abstract class PointReader {
+        static final int POINT = 0;
+        static final int EMPTY = 1;
+        static final int NO_SKETCH = 2;
+        static final int NOT_COVERED = 3;
+
+        boolean exact = true;
+        double maxRelError;
+        double maxRankError = Double.NaN;
+
+        abstract int read(SketchShard shard, int id, long startExcl, long endIncl);
+
+        abstract double value();
+
+        boolean usable(boolean covered, boolean holdsEverything) {
+            return covered || (sketchesAreAllHistory && holdsEverything);
+        }
+
+        void relError(double e) {
+            maxRelError = Double.isNaN(e) || Double.isNaN(maxRelError) ? Double.NaN : Math.max(maxRelError, e);
+        }
+    }
+
+    private final class AggregatePoints extends PointReader {
+        private final SketchFunction function;
+        private final AggregateResult r = new AggregateResult();
+
+        AggregatePoints(SketchFunction function) {
+            this.function = function;
+        }
+
+        @Override
+        int read(SketchShard shard, int id, long startExcl, long endIncl) {
+            if (!shard.readAggregate(id, startExcl, endIncl, r)) {
+                return NO_SKETCH;
+            }
+            if (!usable(r.covered(), r.holdsEverythingReceived())) {
+                return NOT_COVERED;
+            }
+            if (r.count() <= 0) {
+                return EMPTY;
+            }
+            exact &= r.exact();
+            relError(relativeErrorBound(function, r));
+            return POINT;
+        }
+
+        @Override
+        double value() { return valueOf(function, r); }
+    }
+
+    private final class QuantilePoints extends PointReader {
+        private final double phi;
+        private final QuantileResult r = new QuantileResult();
+
+        QuantilePoints(double phi) {
+            this.phi = phi;
+            this.maxRankError = 0;
+        }
+
+        @Override
+        int read(SketchShard shard, int id, long startExcl, long endIncl) {
+            if (!shard.readQuantile(id, startExcl, endIncl, r)) {
+                return NO_SKETCH;
+            }
+            if (!usable(r.covered(), r.holdsEverythingReceived())) {
+                return NOT_COVERED;
+            }
+            if (r.isEmpty()) {
+                return EMPTY;
+            }
+            exact &= r.exact();
+            if (phi >= 0 && phi <= 1) {
+                double rank = r.rankErrorBound(phi);
+                maxRankError = Double.isNaN(rank) ? Double.NaN : Math.max(maxRankError, rank);
+                relError(r.exact() ? 0 : r.relativeValueErrorBound());
+            }
+            return POINT;
+        }
+
+        @Override
+        double value() { return r.quantile(phi); }
     }
 
     private static long evaluationTime(VectorSelector s, long t, long start, long end) {

@@ -3,11 +3,13 @@ package io.weir.engine.sketch;
 import io.weir.engine.sketch.aggregate.AggregateResult;
 import io.weir.engine.sketch.aggregate.AggregateSketchFlyweight;
 import io.weir.engine.sketch.aggregate.AggregateSketchSpec;
+import io.weir.engine.sketch.quantile.QuantileResult;
+import io.weir.engine.sketch.quantile.QuantileSketchFlyweight;
+import io.weir.engine.sketch.quantile.QuantileSketchSpec;
 import io.weir.engine.sketch.slab.ReaderEpochs;
 import io.weir.engine.sketch.slab.SlabArena;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.function.IntFunction;
 
 /**
  * The sketches of one shard: written only by that shard's writer thread ({@link #update},
@@ -42,11 +44,13 @@ public final class SketchShard implements AutoCloseable {
     private final int shardCount;
     private final SlabArena arena;
     private final ReaderEpochs readerEpochs;
-    private final IntFunction<AggregateSketchSpec> aggregateTargets;
+    private final SketchTargets targets;
     private final SketchIndex index = new SketchIndex();
     /** The writer's flyweight; readers take theirs from {@link #readerFlyweight}. */
     private final AggregateSketchFlyweight writerFlyweight = new AggregateSketchFlyweight();
     private final ThreadLocal<AggregateSketchFlyweight> readerFlyweight = ThreadLocal.withInitial(AggregateSketchFlyweight::new);
+    private final QuantileSketchFlyweight writerQuantile = new QuantileSketchFlyweight();
+    private final ThreadLocal<QuantileSketchFlyweight> readerQuantile = ThreadLocal.withInitial(QuantileSketchFlyweight::new);
 
     // written by the writer with opaque stores, read by any thread with opaque loads
     @SuppressWarnings("unused")
@@ -63,42 +67,88 @@ public final class SketchShard implements AutoCloseable {
     /**
      * @param shardCount       shards in the engine; this shard sees series ids {@code id mod shardCount}
      * @param arena            memory of this shard, owned by the same writer thread from now on
-     * @param aggregateTargets the spec of a series' aggregate sketch, or null when it has none; asked
-     *                         once per series, on the writer thread
+     * @param targets    the sketches of each series (null spec = none of that family); asked once per series and
+     *                   family, on the writer thread
      */
-    public SketchShard(int shardCount, SlabArena arena, IntFunction<AggregateSketchSpec> aggregateTargets) {
+    public SketchShard(int shardCount, SlabArena arena, SketchTargets targets) {
         if (shardCount < 1) {
             throw new IllegalArgumentException("shardCount must be >= 1, was " + shardCount);
         }
         this.shardCount = shardCount;
         this.arena = arena;
         this.readerEpochs = arena.readerEpochs();
-        this.aggregateTargets = aggregateTargets;
+        this.targets = targets;
     }
 
     /** Writer only. Applies one sample of a series of this shard. Never throws for bad samples: counts them. */
     public void update(int seriesId, long timestampMs, double value) {
-        int local = seriesId / shardCount;
-        long block = index.get(local, SketchFunction.Family.AGGREGATE);
-        if (block <= 0) {
-            if (block != SketchIndex.UNKNOWN) {
-                return;
+        if (Double.isNaN(value)) {
+            // NaN and Prometheus' stale marker (also a NaN) carry no value any sketch can take
+            if (hasAnySketch(seriesId / shardCount, seriesId)) {
+                bump(SKIPPED_NAN);
             }
+            return;
+        }
+        int local = seriesId / shardCount;
+        int status = -1;
+        long block = index.get(local, SketchFunction.Family.AGGREGATE);
+        if (block == SketchIndex.UNKNOWN) {
             block = createAggregate(seriesId, local);
-            if (block <= 0) {
-                return;
+        }
+        if (block > 0) {
+            status = writerFlyweight.wrap(arena.segment(block), SlabArena.offset(block)).update(timestampMs, value);
+        }
+        long qBlock = index.get(local, SketchFunction.Family.QUANTILE);
+        if (qBlock == SketchIndex.UNKNOWN) {
+            qBlock = createQuantile(seriesId, local);
+        }
+        if (qBlock > 0) {
+            int q = writerQuantile.wrap(arena.segment(qBlock), SlabArena.offset(qBlock)).update(timestampMs, value);
+            if (status < 0) {
+                status = q == QuantileSketchFlyweight.APPLIED ? AggregateSketchFlyweight.APPLIED : AggregateSketchFlyweight.SKIPPED_TOO_OLD;
             }
         }
-        int status = writerFlyweight.wrap(arena.segment(block), SlabArena.offset(block)).update(timestampMs, value);
-        switch (status) {
-            case AggregateSketchFlyweight.APPLIED -> bump(SAMPLES_APPLIED);
-            case AggregateSketchFlyweight.SKIPPED_NAN -> bump(SKIPPED_NAN);
-            default -> bump(SKIPPED_TOO_OLD);
+        if (status == AggregateSketchFlyweight.APPLIED) {
+            bump(SAMPLES_APPLIED);
+        } else if (status >= 0) {
+            bump(SKIPPED_TOO_OLD);
         }
     }
 
+    private boolean hasAnySketch(int local, int seriesId) {
+        long a = index.get(local, SketchFunction.Family.AGGREGATE);
+        if (a == SketchIndex.UNKNOWN) {
+            a = createAggregate(seriesId, local);
+        }
+        long q = index.get(local, SketchFunction.Family.QUANTILE);
+        if (q == SketchIndex.UNKNOWN) {
+            q = createQuantile(seriesId, local);
+        }
+        return a > 0 || q > 0;
+    }
+
+    private long createQuantile(int seriesId, int local) {
+        QuantileSketchSpec spec = targets.quantile(seriesId);
+        if (spec == null) {
+            index.set(local, SketchFunction.Family.QUANTILE, SketchIndex.NOT_SKETCHED);
+            return SketchIndex.NOT_SKETCHED;
+        }
+        long block = arena.allocate(spec.blockLength());
+        if (block == SlabArena.NULL_BLOCK) {
+            index.set(local, SketchFunction.Family.QUANTILE, SketchIndex.REFUSED);
+            bump(REFUSED_SERIES);
+            return SketchIndex.REFUSED;
+        }
+        writerQuantile.wrap(arena.segment(block), SlabArena.offset(block)).init(seriesId, spec);
+        index.set(local, SketchFunction.Family.QUANTILE, block);
+        if (index.get(local, SketchFunction.Family.AGGREGATE) <= 0) {
+            bump(SKETCHED_SERIES);
+        }
+        return block;
+    }
+
     private long createAggregate(int seriesId, int local) {
-        AggregateSketchSpec spec = aggregateTargets.apply(seriesId);
+        AggregateSketchSpec spec = targets.aggregate(seriesId);
         if (spec == null) {
             index.set(local, SketchFunction.Family.AGGREGATE, SketchIndex.NOT_SKETCHED);
             return SketchIndex.NOT_SKETCHED;
@@ -124,9 +174,16 @@ public final class SketchShard implements AutoCloseable {
     public boolean dropSeries(int seriesId) {
         int local = seriesId / shardCount;
         long block = index.get(local, SketchFunction.Family.AGGREGATE);
+        long qBlock = index.get(local, SketchFunction.Family.QUANTILE);
         index.set(local, SketchFunction.Family.AGGREGATE, SketchIndex.UNKNOWN);
+        index.set(local, SketchFunction.Family.QUANTILE, SketchIndex.UNKNOWN);
+        if (qBlock > 0) {
+            arena.retire(qBlock);
+        }
         if (block > 0) {
             arena.retire(block);
+        }
+        if (block > 0 || qBlock > 0) {
             SKETCHED_SERIES.setOpaque(this, (long) SKETCHED_SERIES.getOpaque(this) - 1);
             return true;
         }
@@ -136,6 +193,26 @@ public final class SketchShard implements AutoCloseable {
     /** Writer only, from its idle loop: makes retired blocks reusable once readers have left. @return blocks freed */
     public int reclaim() {
         return arena.reclaim();
+    }
+
+    /**
+     * Any thread. Reads a series' quantile sketch over {@code (startExclusiveMs, endInclusiveMs]}.
+     *
+     * @return false when the series has no quantile sketch ({@code out} untouched)
+     */
+    public boolean readQuantile(int seriesId, long startExclusiveMs, long endInclusiveMs, QuantileResult out) {
+        int slot = readerEpochs.enter();
+        try {
+            long block = index.get(seriesId / shardCount, SketchFunction.Family.QUANTILE);
+            if (block <= 0) {
+                return false;
+            }
+            readerQuantile.get().wrap(arena.segment(block), SlabArena.offset(block))
+                .read(startExclusiveMs, endInclusiveMs, out);
+            return true;
+        } finally {
+            readerEpochs.exit(slot);
+        }
     }
 
     /**

@@ -49,19 +49,30 @@ public final class SketchAnswerJson {
         sb.append("],\"approximation\":{\"source\":\"sketch\",\"functions\":{");
         PromJson.string(sb, a.function().promqlName()).append(":{\"exact\":").append(a.exact());
         sb.append(",\"relative_error_bound\":");
-        if (Double.isNaN(a.maxRelativeError())) {
-            sb.append("null");
-        } else {
-            sb.append(a.maxRelativeError());
+        number(sb, a.maxRelativeError());
+        if (a.function().family() == io.weir.engine.sketch.SketchFunction.Family.QUANTILE) {
+            sb.append(",\"rank_error\":");
+            number(sb, a.maxRankError());
         }
         sb.append("}}}}");
         return sb.toString();
+    }
+
+    private static void number(StringBuilder sb, double v) {
+        if (Double.isNaN(v) || Double.isInfinite(v)) {
+            sb.append("null");
+        } else {
+            sb.append(v);
+        }
     }
 
     static String warning(SketchAnswer a) {
         String bound = a.exact() ? "exact (windows on bucket edges)"
                 : Double.isNaN(a.maxRelativeError()) ? "approximate (window edges inside buckets; no finite bound for this function)"
                 : String.format(java.util.Locale.ROOT, "relative error <= %.3g", a.maxRelativeError());
+        if (!Double.isNaN(a.maxRankError()) && !a.exact()) {
+            bound += String.format(java.util.Locale.ROOT, ", rank error <= %.3g", a.maxRankError());
+        }
         return "answered by Weir from sketches: " + a.function().promqlName() + " " + bound;
     }
 

@@ -136,9 +136,45 @@ class QueryContractTest {
         assertEquals(200, r.status(), r.body());
         assertEquals(0, r.json().path("data").path("result").size(), r.body());
         // functions whose sketches are not built yet need the backend
-        assertError(query(local, "query", "quantile_over_time(0.5, qc_metric[5m])", "time", sec(t)), 422, "execution", "backend");
+        assertError(query(local, "query", "distinct_over_time(qc_metric[5m])", "time", sec(t)), 422, "execution", "backend");
         // metadata with an unreachable backend
         assertError(Http.get(deadBackend.url() + "/api/v1/labels"), 503, "unavailable", null);
+    }
+
+    @Test
+    void quantilesComeFromSketchesWithinTheirReportedRankError() throws Exception {
+        for (double phi : new double[] {0, 0.25, 0.5, 0.9, 0.99, 1}) {
+            Http.Response r = query(local, "query", "quantile_over_time(" + phi + ", qc_metric[5m])", "time", sec(t));
+            assertEquals(200, r.status(), r.body());
+            assertEquals("sketch", r.header("X-Weir-Source"), r.header("X-Weir-Fallback"));
+            JsonNode fn = r.json().path("approximation").path("functions").path("quantile_over_time");
+            double rankBound = fn.path("rank_error").asDouble(Double.NaN);
+            assertFalse(Double.isNaN(rankBound), r.body());
+            JsonNode result = r.json().path("data").path("result");
+            assertEquals(JOBS.length, result.size(), r.body());
+            for (JsonNode s : result) {
+                int j = java.util.Arrays.asList(JOBS).indexOf(s.path("metric").path("job").asText());
+                double got = Double.parseDouble(s.path("value").get(1).asText());
+                double[] window = java.util.stream.IntStream.range(0, SAMPLES)
+                        .filter(i -> base + (long) i * STEP_MILLIS > t - 300_000 && base + (long) i * STEP_MILLIS <= t)
+                        .mapToDouble(i -> values[j][i]).sorted().toArray();
+                long below = java.util.Arrays.stream(window).filter(v -> v < got).count();
+                long atOrBelow = java.util.Arrays.stream(window).filter(v -> v <= got).count();
+                double n = window.length;
+                // the answer's rank range must reach phi within the reported rank error (plus one sample of slack)
+                double slack = rankBound + 1 / n + 1e-9;
+                assertTrue(below / n <= phi + slack && atOrBelow / n >= phi - slack,
+                        "phi=" + phi + " job=" + JOBS[j] + " got=" + got + " window=" + java.util.Arrays.toString(window) + " bound=" + rankBound);
+                assertTrue(got >= window[0] - 1e-9 * Math.abs(window[0]) && got <= window[window.length - 1] * (1 + 1e-2), "within [min,max]: " + got);
+            }
+        }
+        // out-of-range phi: -Inf / +Inf, as Prometheus
+        Http.Response low = query(local, "query", "quantile_over_time(-0.5, qc_metric[5m])", "time", sec(t));
+        assertEquals("-Inf", low.json().path("data").path("result").get(0).path("value").get(1).asText(), low.body());
+        Http.Response high = query(local, "query", "quantile_over_time(1.5, qc_metric[5m])", "time", sec(t));
+        assertEquals("+Inf", high.json().path("data").path("result").get(0).path("value").get(1).asText(), high.body());
+        // a non-literal phi is left to the backend
+        assertError(query(local, "query", "quantile_over_time(scalar(qc_metric), qc_metric[5m])", "time", sec(t)), 422, "execution", "backend");
     }
 
     @Test
