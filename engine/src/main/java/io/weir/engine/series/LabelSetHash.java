@@ -8,9 +8,10 @@ import java.nio.ByteOrder;
  * 128-bit hash of a label set, for one thread at a time (a mutable accumulator: {@link #hi()} and {@link #lo()}
  * hold the result of the last hash call, so the hot path returns two longs without allocating).
  * <p>
- * The hash is defined over the label set as a sequence of fields (name, value, name, value, ...), each fed as
- * its length and then its bytes in little-endian 8-byte words (the tail zero-padded). Hashing the spans of a
- * decoded request and hashing the {@link CanonicalLabels} bytes therefore give the same result.
+ * The hash is defined over the label set as a sequence of labels, each fed as one word holding both lengths
+ * (name length in the high half, value length in the low half) and then the name's and the value's bytes in
+ * little-endian 8-byte words (each tail zero-padded). Hashing the spans of a decoded request and hashing the
+ * {@link CanonicalLabels} bytes therefore give the same result.
  * <p>
  * Two lanes of 64 bits, each a multiply-rotate-multiply mix with its own constants (per word, each lane's
  * update is a bijection of the word, so two sets that differ in one word never collide in that lane), joined
@@ -45,8 +46,7 @@ final class LabelSetHash implements CanonicalLabels.Visitor {
         h1 = SEED_1;
         h2 = SEED_2;
         for (int i = first, end = first + count; i < end; i++) {
-            field(buf, nameOff[i], nameLen[i]);
-            field(buf, valueOff[i], valueLen[i]);
+            label(buf, nameOff[i], nameLen[i], valueOff[i], valueLen[i]);
         }
         finish();
     }
@@ -61,22 +61,31 @@ final class LabelSetHash implements CanonicalLabels.Visitor {
 
     @Override
     public void label(byte[] buf, int nameOff, int nameLen, int valueOff, int valueLen) {
-        field(buf, nameOff, nameLen);
-        field(buf, valueOff, valueLen);
+        // the lengths delimit fields: ("ab","c") and ("a","bc") differ; one word carries both
+        word(((long) nameLen << 32) | (valueLen & 0xFFFF_FFFFL));
+        bytes(buf, nameOff, nameLen);
+        bytes(buf, valueOff, valueLen);
     }
 
     long hi() { return h1; }
 
     long lo() { return h2; }
 
-    private void field(byte[] buf, int off, int len) {
-        word(len); // the length delimits fields: ("ab","c") and ("a","bc") differ
+    private void bytes(byte[] buf, int off, int len) {
         int pos = off;
         int end = off + len;
         for (; pos <= end - Long.BYTES; pos += Long.BYTES) {
             word((long) LONG_LE.get(buf, pos));
         }
-        if (pos < end) {
+        int rest = end - pos;
+        if (rest == 0) {
+            return;
+        }
+        if (pos + Long.BYTES <= buf.length) {
+            // read a whole word past the field (still inside the array) and keep only the field's bytes: spans sit
+            // in the middle of a request buffer, so this is the common case and avoids a byte-by-byte loop
+            word((long) LONG_LE.get(buf, pos) & (-1L >>> (64 - 8 * rest)));
+        } else {
             long tail = 0;
             for (int shift = 0; pos < end; pos++, shift += 8) {
                 tail |= (buf[pos] & 0xFFL) << shift;
