@@ -1,0 +1,402 @@
+package io.weir.engine.sketch.frequency;
+
+import static io.weir.engine.sketch.frequency.FrequencySketchDescriptor.*;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+
+/**
+ * The answer of a frequency sketch over a window {@code (start, end]}, reused by one query thread
+ * across reads (owned by that thread; not safe to share while a read fills it). It also owns the heap
+ * scratch a read copies buckets into, so reads allocate only the first time a shape is seen.
+ *
+ * <p>How the answer is computed from the buckets of the window:
+ * <ul>
+ * <li>l1 is the sum of the buckets' sample counts, exact unless an edge bucket is interpolated.</li>
+ * <li>When every bucket lies whole inside the window and was filled in time order with non-decreasing
+ * values (counters, constant gauges), distinct, l2 and entropy come exactly from the run statistics.</li>
+ * <li>Otherwise the value tables are merged at L, the highest sampling level among the buckets: a
+ * value pinned (heavy) in some bucket counts once with its summed counts; any other value counts
+ * 2^L times if its hash level is >= L (so every bucket tracked it), else not at all. This is
+ * coordinated sampling, so estimates of sums over values of g(f) are unbiased for the unpinned part.</li>
+ * <li>An edge bucket with weight w (the share of its sample span inside the window) adds w * c of
+ * each value's count c; a value seen only in edge buckets counts as present with probability
+ * 1 - prod (1 - w)^c.</li>
+ * </ul>
+ * Error bounds are relative to the estimate: three standard deviations of the sampling estimate plus
+ * the worst case of the edge buckets (each value's edge samples all inside or all outside).
+ * Counts of pinned values in buckets that had already dropped them are not in the bound.
+ */
+public final class FrequencyResult {
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
+    private static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
+    private static final double LN2 = Math.log(2.0);
+    private static final byte PINNED = 1;
+    private static final byte IN_WHOLE_BUCKET = 2;
+
+    private long startExclusiveMs;
+    private long endInclusiveMs;
+    private double distinct;
+    private double l1;
+    private double l2;
+    private double entropy;
+    private boolean exact;
+    private boolean covered;
+    private int samplingLevel;
+    private double distinctErrorBound;
+    private double l1ErrorBound;
+    private double l2ErrorBound;
+    private double entropyErrorBound;
+    private long coverageStartMs;
+    private long retainedStartMs;
+    private long retainedEndMs;
+
+    // scratch of one read attempt: per copied bucket, its header fields and its table
+    private int copied;
+    private double[] bucketWeight = new double[0];
+    private long[] bucketSamples = new long[0];
+    private int[] bucketLevel = new int[0];
+    private int[] bucketOccupied = new int[0];
+    private boolean[] bucketInOrder = new boolean[0];
+    private int[] bucketRuns = new int[0];
+    private int[] bucketFirstRun = new int[0];
+    private int[] bucketLastRun = new int[0];
+    private long[] bucketFirstValue = new long[0];
+    private long[] bucketLastValue = new long[0];
+    private double[] bucketRunSquares = new double[0];
+    private double[] bucketRunEntropy = new double[0];
+    private long[] tables = new long[0];
+
+    // merge map, open addressing on the 40-bit value key
+    private long[] mapKey = new long[0];
+    private double[] mapWhole = new double[0];
+    private double[] mapEdge = new double[0];
+    private double[] mapEdgeWeighted = new double[0];
+    private double[] mapEdgeVariance = new double[0];
+    private double[] mapAbsentLog = new double[0];
+    private byte[] mapFlags = new byte[0];
+
+    public FrequencyResult() {
+        begin(0, 0);
+        finish(FrequencySketchSpec.MIN_TABLE_CAPACITY);
+    }
+
+    /** distinct_over_time: number of distinct values; 0 when the window holds no sample. */
+    public double distinct() { return distinct; }
+
+    /** l1_over_time: sum of value frequencies, the sample count (fractional only when interpolated). */
+    public double l1() { return l1; }
+
+    /** l2_over_time: sqrt of the sum of squared value frequencies. */
+    public double l2() { return l2; }
+
+    /** entropy_over_time: Shannon entropy in bits of the value distribution; 0 for one value. */
+    public double entropy() { return entropy; }
+
+    /** True when no bucket was sampled or interpolated: all four are exact (up to 40-bit hash collisions). */
+    public boolean exact() { return exact; }
+
+    /** The merge level L: values were sampled with probability 2^-L (0 = every value counted). */
+    public int samplingLevel() { return samplingLevel; }
+
+    /** Bound on |distinct - true| / distinct (0 when exact). */
+    public double distinctErrorBound() { return distinctErrorBound; }
+
+    /** Bound on |l1 - true| / l1 (0 unless an edge bucket is interpolated). */
+    public double l1ErrorBound() { return l1ErrorBound; }
+
+    /** Bound on |l2 - true| / l2. */
+    public double l2ErrorBound() { return l2ErrorBound; }
+
+    /** Bound on |entropy - true| / entropy (absolute when entropy is 0). */
+    public double entropyErrorBound() { return entropyErrorBound; }
+
+    /**
+     * True when the sketch retains the whole window: it starts at or after {@link #retainedStartMs()}.
+     * Windows reaching later than {@link #retainedEndMs()} are covered too (no samples arrived yet).
+     */
+    public boolean covered() { return covered; }
+
+    /** True when nothing this sketch ever accepted has expired. */
+    public boolean holdsEverythingReceived() { return retainedStartMs == coverageStartMs; }
+
+    /** Exclusive start of the bucket of the first sample the sketch accepted; Long.MIN_VALUE if none. */
+    public long coverageStartMs() { return coverageStartMs; }
+
+    /** Exclusive start of the oldest time the sketch still holds (coverage start or ring expiry). */
+    public long retainedStartMs() { return retainedStartMs; }
+
+    /** Inclusive end of the newest bucket. */
+    public long retainedEndMs() { return retainedEndMs; }
+
+    public long startExclusiveMs() { return startExclusiveMs; }
+
+    public long endInclusiveMs() { return endInclusiveMs; }
+
+    // ---- filled by FrequencySketchFlyweight.read ---------------------------------------------------
+
+    /** Grows the scratch for blocks of this shape; allocates only when a larger shape shows up. */
+    void ensureCapacity(int buckets, int capacity) {
+        if (bucketWeight.length < buckets) {
+            bucketWeight = new double[buckets];
+            bucketSamples = new long[buckets];
+            bucketLevel = new int[buckets];
+            bucketOccupied = new int[buckets];
+            bucketInOrder = new boolean[buckets];
+            bucketRuns = new int[buckets];
+            bucketFirstRun = new int[buckets];
+            bucketLastRun = new int[buckets];
+            bucketFirstValue = new long[buckets];
+            bucketLastValue = new long[buckets];
+            bucketRunSquares = new double[buckets];
+            bucketRunEntropy = new double[buckets];
+        }
+        long slots = (long) buckets * capacity;
+        if (tables.length < slots) {
+            tables = new long[Math.toIntExact(slots)];
+        }
+        // every slot of every table is at most 3/4 full, so 2 * slots keeps the map under 3/8 load
+        int map = Integer.highestOneBit(Math.toIntExact(Math.max(16, slots))) << 1;
+        if (mapKey.length < map) {
+            mapKey = new long[map];
+            mapWhole = new double[map];
+            mapEdge = new double[map];
+            mapEdgeWeighted = new double[map];
+            mapEdgeVariance = new double[map];
+            mapAbsentLog = new double[map];
+            mapFlags = new byte[map];
+        }
+    }
+
+    void begin(long startExclusive, long endInclusive) {
+        startExclusiveMs = startExclusive;
+        endInclusiveMs = endInclusive;
+        copied = 0;
+        covered = false;
+        coverageStartMs = retainedStartMs = retainedEndMs = Long.MIN_VALUE;
+    }
+
+    void range(long coverageStart, long retainedStart, long retainedEnd) {
+        coverageStartMs = coverageStart;
+        retainedStartMs = retainedStart;
+        retainedEndMs = retainedEnd;
+        covered = startExclusiveMs >= retainedStart;
+    }
+
+    /** Copies one bucket (header fields and table) with weight {@code w} in (0, 1]; plain loads. */
+    void copyBucket(MemorySegment seg, long b, double w, int capacity) {
+        int j = copied;
+        if (j >= bucketWeight.length) {
+            return; // torn read: the validation will fail
+        }
+        bucketWeight[j] = w;
+        bucketSamples[j] = seg.get(LONG, b + BUCKET_SAMPLE_COUNT_OFFSET);
+        bucketLevel[j] = seg.get(INT, b + BUCKET_LEVEL_OFFSET);
+        bucketOccupied[j] = seg.get(INT, b + BUCKET_OCCUPIED_OFFSET);
+        bucketInOrder[j] = seg.get(INT, b + BUCKET_IN_ORDER_OFFSET) != 0;
+        bucketRuns[j] = seg.get(INT, b + BUCKET_RUN_COUNT_OFFSET);
+        bucketFirstRun[j] = seg.get(INT, b + BUCKET_FIRST_RUN_OFFSET);
+        bucketLastRun[j] = seg.get(INT, b + BUCKET_LAST_RUN_OFFSET);
+        bucketFirstValue[j] = seg.get(LONG, b + BUCKET_FIRST_VALUE_OFFSET);
+        bucketLastValue[j] = seg.get(LONG, b + BUCKET_LAST_VALUE_OFFSET);
+        bucketRunSquares[j] = seg.get(DOUBLE, b + BUCKET_RUN_SQUARES_OFFSET);
+        bucketRunEntropy[j] = seg.get(DOUBLE, b + BUCKET_RUN_ENTROPY_OFFSET);
+        MemorySegment.copy(seg, LONG, b + BUCKET_TABLE_OFFSET, tables, j * capacity, capacity);
+        copied = j + 1;
+    }
+
+    /** After a validated copy: computes the answer from the scratch. */
+    void finish(int capacity) {
+        distinct = l1 = l2 = entropy = 0;
+        distinctErrorBound = l1ErrorBound = l2ErrorBound = entropyErrorBound = 0;
+        exact = true;
+        samplingLevel = 0;
+        boolean allWhole = true;
+        double l1Bound = 0;
+        int level = 0;
+        for (int j = 0; j < copied; j++) {
+            double w = bucketWeight[j];
+            long n = bucketSamples[j];
+            l1 += w * n;
+            if (w < 1.0) {
+                allWhole = false;
+                l1Bound += Math.max(w, 1.0 - w) * n;
+            }
+            level = Math.max(level, bucketLevel[j]);
+        }
+        if (l1 <= 0) {
+            l1 = 0;
+            return;
+        }
+        if (allWhole && fromRuns()) {
+            return;
+        }
+        samplingLevel = level;
+        exact = allWhole && level == 0;
+        mergeTables(capacity, level, l1Bound);
+    }
+
+    /** Exact distinct, l2 and entropy from run statistics; false when some bucket does not allow it. */
+    private boolean fromRuns() {
+        double runs = 0;
+        double squares = 0;
+        double xlogx = 0;
+        long openValue = 0;
+        double openRun = 0;
+        for (int j = 0; j < copied; j++) {
+            if (!bucketInOrder[j] || bucketSamples[j] <= 0) {
+                return false;
+            }
+            long firstValue = bucketFirstValue[j];
+            if (openRun > 0 && Double.longBitsToDouble(firstValue) < Double.longBitsToDouble(openValue)) {
+                return false; // values went down between buckets (a counter reset): a value may come back
+            }
+            if (openRun > 0 && firstValue == openValue) {
+                openRun += bucketFirstRun[j];
+            } else {
+                runs += close(openRun);
+                squares += openRun * openRun;
+                xlogx += FrequencySketchFlyweight.xLog2x(openRun);
+                openRun = bucketFirstRun[j];
+            }
+            if (bucketRuns[j] > 1) {
+                // the closed sums of the bucket hold its first run and its middle runs
+                double first = bucketFirstRun[j];
+                runs += close(openRun) + bucketRuns[j] - 2;
+                squares += openRun * openRun + bucketRunSquares[j] - first * first;
+                xlogx += FrequencySketchFlyweight.xLog2x(openRun) + bucketRunEntropy[j] - FrequencySketchFlyweight.xLog2x(first);
+                openRun = bucketLastRun[j];
+            }
+            openValue = bucketLastValue[j];
+        }
+        runs += close(openRun);
+        squares += openRun * openRun;
+        xlogx += FrequencySketchFlyweight.xLog2x(openRun);
+        distinct = runs;
+        l2 = Math.sqrt(squares);
+        entropy = entropyOf(l1, xlogx);
+        exact = true;
+        return true;
+    }
+
+    private static double close(double openRun) {
+        return openRun > 0 ? 1 : 0;
+    }
+
+    private static double entropyOf(double total, double sumXLog2X) {
+        double h = Math.log(total) / LN2 - sumXLog2X / total;
+        return h < 0 ? 0 : h;
+    }
+
+    private void mergeTables(int capacity, int level, double l1Bound) {
+        int occupiedTotal = 0;
+        for (int j = 0; j < copied; j++) {
+            occupiedTotal += Math.max(0, Math.min(bucketOccupied[j], capacity));
+        }
+        int mapCapacity = Math.min(mapKey.length, Math.max(16, Integer.highestOneBit(Math.max(1, occupiedTotal)) << 2));
+        int mask = mapCapacity - 1;
+        Arrays.fill(mapKey, 0, mapCapacity, 0L);
+        for (int j = 0; j < copied; j++) {
+            double w = bucketWeight[j];
+            boolean whole = w >= 1.0;
+            double absentLog = whole ? 0 : Math.log1p(-w);
+            int from = j * capacity;
+            for (int s = from; s < from + capacity; s++) {
+                long e = tables[s];
+                if (e == 0) {
+                    continue;
+                }
+                long key = e & HASH_MASK;
+                double c = e & COUNT_MASK;
+                int i = (int) (key >>> HASH_SHIFT) & mask;
+                while (mapKey[i] != 0 && mapKey[i] != key) {
+                    i = (i + 1) & mask;
+                }
+                if (mapKey[i] == 0) {
+                    mapKey[i] = key;
+                    mapWhole[i] = mapEdge[i] = mapEdgeWeighted[i] = mapEdgeVariance[i] = mapAbsentLog[i] = 0;
+                    mapFlags[i] = 0;
+                }
+                if ((e & PINNED_BIT) != 0) {
+                    mapFlags[i] |= PINNED;
+                }
+                if (whole) {
+                    mapWhole[i] += c;
+                    mapFlags[i] |= IN_WHOLE_BUCKET;
+                } else {
+                    mapEdge[i] += c;
+                    mapEdgeWeighted[i] += w * c;
+                    mapEdgeVariance[i] += c * w * (1.0 - w);
+                    mapAbsentLog[i] += c * absentLog;
+                }
+            }
+        }
+        final double scale = Math.scalb(1.0, level);
+        double d = 0, f2 = 0, xlogx = 0;
+        double varD = 0, varF2 = 0, varX = 0;
+        double edgeD = 0, edgeF2 = 0, edgeX = 0;
+        for (int i = 0; i < mapCapacity; i++) {
+            long key = mapKey[i];
+            if (key == 0) {
+                continue;
+            }
+            boolean pinned = (mapFlags[i] & PINNED) != 0;
+            if (!pinned && FrequencySketchDescriptor.level(key) < level) {
+                continue;
+            }
+            double s = pinned ? 1.0 : scale;
+            double whole = mapWhole[i];
+            double f = whole + mapEdgeWeighted[i];
+            double present = (mapFlags[i] & IN_WHOLE_BUCKET) != 0 ? 1.0 : -Math.expm1(mapAbsentLog[i]);
+            double sq = f * f + mapEdgeVariance[i];
+            double xl = FrequencySketchFlyweight.xLog2x(f);
+            d += s * present;
+            f2 += s * sq;
+            xlogx += s * xl;
+            if (s > 1.0) {
+                double v = s * (s - 1.0);
+                varD += v * present * present;
+                varF2 += v * sq * sq;
+                varX += v * xl * xl;
+            }
+            double edge = mapEdge[i];
+            if (edge > 0) {
+                double hi = whole + edge;
+                edgeD += s * Math.max(present, 1.0 - present);
+                edgeF2 += s * Math.max(hi * hi - sq, sq - whole * whole);
+                double xHi = FrequencySketchFlyweight.xLog2x(hi);
+                double xLo = FrequencySketchFlyweight.xLog2x(whole);
+                edgeX += s * Math.max(xHi - xl, xl - xLo);
+            }
+        }
+        // consistency: 1 <= distinct <= l1 and l1 / sqrt(distinct) <= l2 <= l1 hold for any multiset
+        distinct = clamp(d, Math.min(1.0, l1), l1);
+        double l2Low = Math.max(Math.sqrt(l1), l1 / Math.sqrt(distinct));
+        l2 = clamp(Math.sqrt(f2), Math.min(l2Low, l1), l1);
+        entropy = clamp(entropyOf(l1, xlogx), 0, Math.log(Math.max(1.0, distinct)) / LN2);
+        double bD = 3 * Math.sqrt(varD) + edgeD;
+        double bF2 = 3 * Math.sqrt(varF2) + edgeF2;
+        double bX = 3 * Math.sqrt(varX) + edgeX;
+        distinctErrorBound = bD / distinct;
+        l1ErrorBound = l1Bound / l1;
+        double l2Lo = Math.sqrt(Math.max(0.0, l2 * l2 - bF2));
+        l2ErrorBound = Math.max(l2 - l2Lo, Math.sqrt(l2 * l2 + bF2) - l2) / l2;
+        // H = log2(N) - X/N: an error in X moves H by dX/N, an error in N by dN * (1/(N ln2) + X/N^2)
+        double bH = bX / l1 + l1Bound * (1.0 / (l1 * LN2) + Math.abs(xlogx) / (l1 * l1));
+        entropyErrorBound = entropy > 0 ? bH / entropy : bH;
+    }
+
+    private static double clamp(double x, double lo, double hi) {
+        return x < lo ? lo : (x > hi ? hi : x);
+    }
+
+    @Override
+    public String toString() {
+        return "FrequencyResult{(" + startExclusiveMs + ", " + endInclusiveMs + "] distinct=" + distinct + ", l1=" + l1
+            + ", l2=" + l2 + ", entropy=" + entropy + ", exact=" + exact + ", level=" + samplingLevel + ", covered="
+            + covered + ", bounds=" + distinctErrorBound + "/" + l1ErrorBound + "/" + l2ErrorBound + "/"
+            + entropyErrorBound + "}";
+    }
+}
