@@ -16,24 +16,24 @@ import java.util.Arrays;
  * <li>l1 is the sum of the buckets' sample counts, exact unless an edge bucket is interpolated.</li>
  * <li>When every bucket lies whole inside the window and was filled in time order with non-decreasing
  * values (counters, constant gauges), distinct, l2 and entropy come exactly from the run statistics.</li>
- * <li>Otherwise the value tables are merged at L, the highest sampling level among the buckets: a
- * value pinned (heavy) in some bucket counts once with its summed counts; any other value counts
- * 2^L times if its hash level is >= L (so every bucket tracked it), else not at all. This is
- * coordinated sampling, so estimates of sums over values of g(f) are unbiased for the unpinned part.</li>
+ * <li>Otherwise the value tables are merged. A bucket at level l tracks the values whose hash level
+ * is >= l plus the values it pinned (chosen by count alone). For a value v, let L_v be the highest
+ * level among the window's buckets that do not pin v: v is tracked in every bucket exactly when its
+ * hash level is >= L_v, which happens with probability 2^-L_v independently of its counts, so
+ * counting each such value 2^L_v times (Horvitz-Thompson) gives unbiased estimates of distinct,
+ * sum f^2 and sum f log f; values pinned everywhere count once, exactly.</li>
  * <li>An edge bucket with weight w (the share of its sample span inside the window) adds w * c of
  * each value's count c; a value seen only in edge buckets counts as present with probability
  * 1 - prod (1 - w)^c.</li>
  * </ul>
  * Error bounds are relative to the estimate: three standard deviations of the sampling estimate plus
  * the worst case of the edge buckets (each value's edge samples all inside or all outside).
- * Counts of pinned values in buckets that had already dropped them are not in the bound.
  */
 public final class FrequencyResult {
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
     private static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
     private static final double LN2 = Math.log(2.0);
-    private static final byte PINNED = 1;
     private static final byte IN_WHOLE_BUCKET = 2;
 
     private long startExclusiveMs;
@@ -55,7 +55,11 @@ public final class FrequencyResult {
 
     // scratch of one read attempt: per copied bucket, its header fields and its table
     private int copied;
+    private long width;
     private double[] bucketWeight = new double[0];
+    private long[] bucketStart = new long[0];
+    private long[] bucketFirstTs = new long[0];
+    private long[] bucketLastTs = new long[0];
     private long[] bucketSamples = new long[0];
     private int[] bucketLevel = new int[0];
     private int[] bucketOccupied = new int[0];
@@ -77,6 +81,9 @@ public final class FrequencyResult {
     private double[] mapEdgeVariance = new double[0];
     private double[] mapAbsentLog = new double[0];
     private byte[] mapFlags = new byte[0];
+    /** Per value: how many buckets, in descending level order, pin it before the first that does not. */
+    private int[] mapPinnedPrefix = new int[0];
+    private int[] bucketOrder = new int[0];
 
     public FrequencyResult() {
         begin(0, 0);
@@ -141,6 +148,10 @@ public final class FrequencyResult {
     void ensureCapacity(int buckets, int capacity) {
         if (bucketWeight.length < buckets) {
             bucketWeight = new double[buckets];
+            bucketOrder = new int[buckets];
+            bucketStart = new long[buckets];
+            bucketFirstTs = new long[buckets];
+            bucketLastTs = new long[buckets];
             bucketSamples = new long[buckets];
             bucketLevel = new int[buckets];
             bucketOccupied = new int[buckets];
@@ -167,6 +178,7 @@ public final class FrequencyResult {
             mapEdgeVariance = new double[map];
             mapAbsentLog = new double[map];
             mapFlags = new byte[map];
+            mapPinnedPrefix = new int[map];
         }
     }
 
@@ -186,12 +198,16 @@ public final class FrequencyResult {
     }
 
     /** Copies one bucket (header fields and table) with weight {@code w} in (0, 1]; plain loads. */
-    void copyBucket(MemorySegment seg, long b, double w, int capacity) {
+    void copyBucket(MemorySegment seg, long b, long k, long bucketWidth, double w, int capacity) {
         int j = copied;
         if (j >= bucketWeight.length) {
             return; // torn read: the validation will fail
         }
+        width = bucketWidth;
         bucketWeight[j] = w;
+        bucketStart[j] = k * bucketWidth;
+        bucketFirstTs[j] = seg.get(LONG, b + BUCKET_FIRST_TS_OFFSET);
+        bucketLastTs[j] = seg.get(LONG, b + BUCKET_LAST_TS_OFFSET);
         bucketSamples[j] = seg.get(LONG, b + BUCKET_SAMPLE_COUNT_OFFSET);
         bucketLevel[j] = seg.get(INT, b + BUCKET_LEVEL_OFFSET);
         bucketOccupied[j] = seg.get(INT, b + BUCKET_OCCUPIED_OFFSET);
@@ -213,29 +229,25 @@ public final class FrequencyResult {
         distinctErrorBound = l1ErrorBound = l2ErrorBound = entropyErrorBound = 0;
         exact = true;
         samplingLevel = 0;
+        if (copied == 0) {
+            return;
+        }
         boolean allWhole = true;
-        double l1Bound = 0;
         int level = 0;
         for (int j = 0; j < copied; j++) {
-            double w = bucketWeight[j];
-            long n = bucketSamples[j];
-            l1 += w * n;
-            if (w < 1.0) {
-                allWhole = false;
-                l1Bound += Math.max(w, 1.0 - w) * n;
-            }
+            allWhole &= bucketWeight[j] >= 1.0;
             level = Math.max(level, bucketLevel[j]);
-        }
-        if (l1 <= 0) {
-            l1 = 0;
-            return;
+            l1 += bucketSamples[j];
         }
         if (allWhole && fromRuns()) {
             return;
         }
         samplingLevel = level;
-        exact = allWhole && level == 0;
-        mergeTables(capacity, level, l1Bound);
+        mergeTables(capacity, level);
+        if (l1 <= 0) {
+            distinct = l1 = l2 = entropy = 0;
+            distinctErrorBound = l1ErrorBound = l2ErrorBound = entropyErrorBound = 0;
+        }
     }
 
     /** Exact distinct, l2 and entropy from run statistics; false when some bucket does not allow it. */
@@ -290,27 +302,67 @@ public final class FrequencyResult {
         return h < 0 ? 0 : h;
     }
 
-    private void mergeTables(int capacity, int level, double l1Bound) {
+    private void mergeTables(int capacity, int level) {
         int occupiedTotal = 0;
         for (int j = 0; j < copied; j++) {
             occupiedTotal += Math.max(0, Math.min(bucketOccupied[j], capacity));
         }
         int mapCapacity = Math.min(mapKey.length, Math.max(16, Integer.highestOneBit(Math.max(1, occupiedTotal)) << 2));
+        int mapShift = 64 - Integer.numberOfTrailingZeros(mapCapacity);
         int mask = mapCapacity - 1;
         Arrays.fill(mapKey, 0, mapCapacity, 0L);
-        for (int j = 0; j < copied; j++) {
-            double w = bucketWeight[j];
-            boolean whole = w >= 1.0;
-            double absentLog = whole ? 0 : Math.log1p(-w);
+        boolean straddles = false;
+        boolean saturated = false;
+        double l1Sum = 0;
+        double l1Bound = 0;
+        final double quantum = (double) width / QUANTA;
+        // buckets by descending level (insertion sort of at most bucketCount indices)
+        for (int p = 0; p < copied; p++) {
+            int j = p;
+            while (j > 0 && bucketLevel[bucketOrder[j - 1]] < bucketLevel[p]) {
+                bucketOrder[j] = bucketOrder[j - 1];
+                j--;
+            }
+            bucketOrder[j] = p;
+        }
+        for (int p = 0; p < copied; p++) {
+            final int j = bucketOrder[p];
+            final double wb = bucketWeight[j];
+            final boolean wholeBucket = wb >= 1.0;
+            // the window and the bucket's sample span as offsets o = ts - 1 - kW: ts in (s, e] <=> o in [a, z)
+            final double a = (double) (startExclusiveMs - bucketStart[j]);
+            final double z = (double) (endInclusiveMs - bucketStart[j]);
+            final double spanLo = (double) (bucketFirstTs[j] - 1 - bucketStart[j]);
+            final double spanHi = (double) (bucketLastTs[j] - bucketStart[j]);
+            double tracked = 0;
+            double trackedInside = 0;
             int from = j * capacity;
             for (int s = from; s < from + capacity; s++) {
                 long e = tables[s];
                 if (e == 0) {
                     continue;
                 }
+                double c = FrequencySketchDescriptor.count(e);
+                saturated |= c >= COUNT_MAX;
+                tracked += c;
+                double wv = 1.0;
+                if (!wholeBucket) {
+                    // the value's own time span in the bucket, from its first / last seen quanta
+                    double lo = Math.max(FrequencySketchDescriptor.firstQuantum(e) * quantum, spanLo);
+                    double hi = Math.min((FrequencySketchDescriptor.lastQuantum(e) + 1) * quantum, spanHi);
+                    if (hi <= lo) {
+                        hi = lo + 1;
+                    }
+                    double overlap = Math.min(hi, z) - Math.max(lo, a);
+                    wv = overlap <= 0 ? 0 : Math.min(1.0, overlap / (hi - lo));
+                    if (wv > 0 && wv < 1.0) {
+                        straddles = true;
+                        l1Bound += Math.max(wv, 1.0 - wv) * c;
+                    }
+                }
+                trackedInside += wv * c;
                 long key = e & HASH_MASK;
-                double c = e & COUNT_MASK;
-                int i = (int) (key >>> HASH_SHIFT) & mask;
+                int i = (int) (FrequencySketchDescriptor.spread(key) << 32 >>> mapShift) & mask;
                 while (mapKey[i] != 0 && mapKey[i] != key) {
                     i = (i + 1) & mask;
                 }
@@ -318,22 +370,36 @@ public final class FrequencyResult {
                     mapKey[i] = key;
                     mapWhole[i] = mapEdge[i] = mapEdgeWeighted[i] = mapEdgeVariance[i] = mapAbsentLog[i] = 0;
                     mapFlags[i] = 0;
+                    mapPinnedPrefix[i] = 0;
                 }
-                if ((e & PINNED_BIT) != 0) {
-                    mapFlags[i] |= PINNED;
+                if ((e & PINNED_BIT) != 0 && mapPinnedPrefix[i] == p) {
+                    mapPinnedPrefix[i] = p + 1;
                 }
-                if (whole) {
+                if (wv <= 0) {
+                    continue; // outside the window: known to contribute nothing
+                }
+                if (wv >= 1.0) {
                     mapWhole[i] += c;
                     mapFlags[i] |= IN_WHOLE_BUCKET;
                 } else {
                     mapEdge[i] += c;
-                    mapEdgeWeighted[i] += w * c;
-                    mapEdgeVariance[i] += c * w * (1.0 - w);
-                    mapAbsentLog[i] += c * absentLog;
+                    mapEdgeWeighted[i] += wv * c;
+                    mapEdgeVariance[i] += c * wv * (1.0 - wv);
+                    mapAbsentLog[i] += c * Math.log1p(-wv);
                 }
             }
+            // samples the table does not hold (sampled out or saturated) follow the bucket's weight
+            double untracked = Math.max(0, bucketSamples[j] - tracked);
+            l1Sum += trackedInside + wb * untracked;
+            if (wb < 1.0) {
+                l1Bound += Math.max(wb, 1.0 - wb) * untracked;
+            }
         }
-        final double scale = Math.scalb(1.0, level);
+        l1 = l1Sum;
+        exact = level == 0 && !straddles && !saturated;
+        if (l1 <= 0) {
+            return;
+        }
         double d = 0, f2 = 0, xlogx = 0;
         double varD = 0, varF2 = 0, varX = 0;
         double edgeD = 0, edgeF2 = 0, edgeX = 0;
@@ -342,11 +408,13 @@ public final class FrequencyResult {
             if (key == 0) {
                 continue;
             }
-            boolean pinned = (mapFlags[i] & PINNED) != 0;
-            if (!pinned && FrequencySketchDescriptor.level(key) < level) {
+            // tracked in every bucket iff its hash level reaches the highest level of the buckets not pinning it
+            int prefix = mapPinnedPrefix[i];
+            int needed = prefix < copied ? bucketLevel[bucketOrder[prefix]] : 0;
+            if (FrequencySketchDescriptor.level(key) < needed) {
                 continue;
             }
-            double s = pinned ? 1.0 : scale;
+            double s = Math.scalb(1.0, needed);
             double whole = mapWhole[i];
             double f = whole + mapEdgeWeighted[i];
             double present = (mapFlags[i] & IN_WHOLE_BUCKET) != 0 ? 1.0 : -Math.expm1(mapAbsentLog[i]);

@@ -58,10 +58,13 @@ import io.weir.engine.sketch.SketchBlockDescriptor;
  *  |                           unused                              | 88
  *  +---------------------------------------------------------------+
  *  |  table slot 0 .. C-1 (8 bytes each), 0 = empty:               | 96
- *  |  +------------------------------------+-+--------------------+ |
- *  |  | hash bits 63..24 of the value (40) |P|  count (23 bits)  | |
- *  |  +------------------------------------+-+--------------------+ |
- *  |  P = pinned: a heavy value kept whatever its sampling level    |
+ *  |  +----------------------+-+---------------+--------+--------+  |
+ *  |  | value hash (30 bits) |P| count (17)    | first  | last   |  |
+ *  |  +----------------------+-+---------------+--------+--------+  |
+ *  |   63                  34 33 32          16 15     8 7      0   |
+ *  |  P = pinned: a heavy value kept whatever its sampling level;    |
+ *  |  first / last: the 1/256ths of the bucket's width in which the  |
+ *  |  value was first and last seen (sub-bucket time resolution)     |
  *  +---------------------------------------------------------------+
  * </pre>
  * A value's sampling level is the number of leading zeros of its 64-bit hash; a bucket at level l
@@ -104,13 +107,20 @@ public final class FrequencySketchDescriptor {
     public static final int BUCKET_HEADER_LENGTH = BUCKET_TABLE_OFFSET;
     public static final int SLOT_LENGTH = 8;
 
-    /** Table slot bits: the 40 high hash bits, the pinned flag and a saturating 23-bit count. */
-    public static final int HASH_SHIFT = 24;
+    /** Table slot bits: 30 hash bits, the pinned flag, a saturating 17-bit count, two time quanta. */
+    public static final int HASH_SHIFT = 34;
     public static final long HASH_MASK = -1L << HASH_SHIFT;
-    public static final long PINNED_BIT = 1L << 23;
-    public static final long COUNT_MASK = PINNED_BIT - 1;
-    /** Levels stop here: the stored hash has 40 bits. */
-    public static final int MAX_LEVEL = 39;
+    public static final long PINNED_BIT = 1L << 33;
+    public static final int COUNT_SHIFT = 16;
+    public static final long COUNT_ONE = 1L << COUNT_SHIFT;
+    public static final long COUNT_MAX = (1L << 17) - 1;
+    public static final long COUNT_MASK = COUNT_MAX << COUNT_SHIFT;
+    public static final int FIRST_QUANTUM_SHIFT = 8;
+    public static final long QUANTUM_MASK = 0xFF;
+    /** Quanta per bucket width for the first / last seen fields. */
+    public static final int QUANTA = 256;
+    /** Levels stop here: the stored hash has 30 bits. */
+    public static final int MAX_LEVEL = 29;
 
     public static final int ALIGNMENT = SketchBlockDescriptor.ALIGNMENT;
 
@@ -132,8 +142,28 @@ public final class FrequencySketchDescriptor {
         return HEADER_LENGTH + bucketCount * bucketLength(tableCapacity);
     }
 
-    /** The sampling level of a stored slot (from its 40 hash bits). */
+    /** The sampling level of a stored slot (from its hash bits). */
     public static int level(long slot) {
         return Math.min(Long.numberOfLeadingZeros(slot & HASH_MASK), MAX_LEVEL);
+    }
+
+    /** The count of a stored slot. */
+    public static long count(long slot) {
+        return (slot & COUNT_MASK) >>> COUNT_SHIFT;
+    }
+
+    /** The quantum in which the slot's value was first seen. */
+    public static int firstQuantum(long slot) {
+        return (int) ((slot >>> FIRST_QUANTUM_SHIFT) & QUANTUM_MASK);
+    }
+
+    /** The quantum in which the slot's value was last seen. */
+    public static int lastQuantum(long slot) {
+        return (int) (slot & QUANTUM_MASK);
+    }
+
+    /** A well-spread 32-bit mix of a key, independent of its leading zeros (which set the level). */
+    public static long spread(long key) {
+        return (key * 0x9E3779B97F4A7C15L) >>> 32;
     }
 }

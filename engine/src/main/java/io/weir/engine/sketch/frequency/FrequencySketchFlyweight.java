@@ -113,7 +113,7 @@ public final class FrequencySketchFlyweight {
         return value == 0.0 ? 0L : Double.doubleToRawLongBits(value);
     }
 
-    /** The table key of a value: the 40 high bits of a 64-bit mix of its bits, never 0. */
+    /** The table key of a value: the 30 high bits of a 64-bit mix of its bits, never 0. */
     static long key(long canonicalBits) {
         long z = canonicalBits + 0x9E3779B97F4A7C15L;
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
@@ -173,7 +173,8 @@ public final class FrequencySketchFlyweight {
                 extendRuns(seg, b, timestampMs, lastTs, value, bits);
             }
         }
-        count(seg, b, capacity, key);
+        long quantum = (timestampMs - 1 - k * width) * QUANTA / width;
+        count(seg, b, capacity, key, quantum);
         SeqLock.endWrite(seg, base + VERSION_OFFSET);
         return APPLIED;
     }
@@ -227,7 +228,7 @@ public final class FrequencySketchFlyweight {
     }
 
     /** Counts {@code key} in the bucket's table if tracked; may raise the sampling level. */
-    private static void count(MemorySegment seg, long b, int capacity, long key) {
+    private static void count(MemorySegment seg, long b, int capacity, long key, long quantum) {
         final long t = b + BUCKET_TABLE_OFFSET;
         int i = home(key, capacity);
         for (;;) {
@@ -235,7 +236,7 @@ public final class FrequencySketchFlyweight {
             long e = seg.get(LONG, addr);
             if (e == 0) {
                 if (FrequencySketchDescriptor.level(key) >= seg.get(INT, b + BUCKET_LEVEL_OFFSET)) {
-                    seg.set(LONG, addr, key | 1L);
+                    seg.set(LONG, addr, key | COUNT_ONE | quantum << FIRST_QUANTUM_SHIFT | quantum);
                     int occupied = seg.get(INT, b + BUCKET_OCCUPIED_OFFSET) + 1;
                     seg.set(INT, b + BUCKET_OCCUPIED_OFFSET, occupied);
                     if (occupied > fillLimit(capacity)) {
@@ -245,9 +246,14 @@ public final class FrequencySketchFlyweight {
                 return;
             }
             if ((e & HASH_MASK) == key) {
-                if ((e & COUNT_MASK) != COUNT_MASK) {
-                    seg.set(LONG, addr, e + 1); // saturates at 2^23 - 1 per value and bucket
+                long u = (e & COUNT_MASK) == COUNT_MASK ? e : e + COUNT_ONE; // saturates at 2^17 - 1
+                long q = quantum;
+                if (q > (u & QUANTUM_MASK)) {
+                    u = (u & ~QUANTUM_MASK) | q;
+                } else if (q < FrequencySketchDescriptor.firstQuantum(u)) {
+                    u = (u & ~(QUANTUM_MASK << FIRST_QUANTUM_SHIFT)) | q << FIRST_QUANTUM_SHIFT;
                 }
+                seg.set(LONG, addr, u);
                 return;
             }
             if (++i == capacity) {
@@ -256,9 +262,9 @@ public final class FrequencySketchFlyweight {
         }
     }
 
-    /** The home slot of a key: its low 32 stored hash bits scaled to [0, capacity) (no power of two needed). */
+    /** The home slot of a key: a 32-bit spread of it scaled to [0, capacity) (no power of two needed). */
     static int home(long key, int capacity) {
-        return (int) (((key >>> HASH_SHIFT) & 0xFFFF_FFFFL) * capacity >>> 32);
+        return (int) (FrequencySketchDescriptor.spread(key) * capacity >>> 32);
     }
 
     static int fillLimit(int capacity) {
@@ -266,37 +272,56 @@ public final class FrequencySketchFlyweight {
     }
 
     /**
-     * Raises the level until the table is within its fill limit: values below the new level leave
-     * unless heavy (count >= 4n/C, so at most C/4 of them), which are pinned and stay counted exactly.
+     * Raises the level until the table is within its fill limit: values below the new level leave,
+     * except pinned ones. Values are pinned only at the first raise, when the table still holds every
+     * value of the bucket, so the pinned set depends on counts alone, never on hashes (which keeps the
+     * sampled estimate unbiased): the C/4 largest counts, if seen at least twice. They stay counted
+     * exactly for the rest of the bucket.
      */
     private static void raiseLevel(MemorySegment seg, long b, int capacity) {
         final long t = b + BUCKET_TABLE_OFFSET;
-        final long n = seg.get(LONG, b + BUCKET_SAMPLE_COUNT_OFFSET);
-        final long heavy = Math.max(2L, (4L * n + capacity - 1) / capacity);
         int level = seg.get(INT, b + BUCKET_LEVEL_OFFSET);
         int occupied = seg.get(INT, b + BUCKET_OCCUPIED_OFFSET);
+        final long heavy = level == 0 ? heavyThreshold(seg, t, capacity, capacity >>> 2) : Long.MAX_VALUE;
         while (occupied > fillLimit(capacity) && level < MAX_LEVEL) {
             level++;
             for (int i = 0; i < capacity; i++) {
                 long addr = t + (long) i * SLOT_LENGTH;
                 long e = seg.get(LONG, addr);
-                if (e == 0) {
+                if (e == 0 || (e & PINNED_BIT) != 0) {
                     continue;
                 }
-                boolean isHeavy = (e & COUNT_MASK) >= heavy;
-                if (isHeavy) {
+                if (FrequencySketchDescriptor.count(e) >= heavy) {
                     seg.set(LONG, addr, e | PINNED_BIT);
                 } else if (FrequencySketchDescriptor.level(e) < level) {
                     seg.set(LONG, addr, 0L);
                     occupied--;
-                } else {
-                    seg.set(LONG, addr, e & ~PINNED_BIT);
                 }
             }
         }
         seg.set(INT, b + BUCKET_LEVEL_OFFSET, level);
         seg.set(INT, b + BUCKET_OCCUPIED_OFFSET, occupied);
         rehashInPlace(seg, t, capacity);
+    }
+
+    /** The smallest count t >= 2 such that at most {@code maxHeavy} slots have a count >= t (binary search). */
+    private static long heavyThreshold(MemorySegment seg, long t, int capacity, int maxHeavy) {
+        long lo = 2, hi = COUNT_MAX + 1;
+        while (lo < hi) {
+            long mid = (lo + hi) >>> 1;
+            int atLeast = 0;
+            for (int i = 0; i < capacity; i++) {
+                if (FrequencySketchDescriptor.count(seg.get(LONG, t + (long) i * SLOT_LENGTH)) >= mid) {
+                    atLeast++;
+                }
+            }
+            if (atLeast <= maxHeavy) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        return lo;
     }
 
     /**
@@ -360,7 +385,7 @@ public final class FrequencySketchFlyweight {
                         long b = base + bucketOffset(Math.floorMod(k, buckets), capacity);
                         double w = weight(seg, b, k, startExclusiveMs, endInclusiveMs);
                         if (w > 0) {
-                            out.copyBucket(seg, b, w, capacity);
+                            out.copyBucket(seg, b, k, width, w, capacity);
                         }
                     }
                 }
