@@ -16,12 +16,13 @@ import java.util.Arrays;
  * <li>l1 is the sum of the buckets' sample counts, exact unless an edge bucket is interpolated.</li>
  * <li>When every bucket lies whole inside the window and was filled in time order with non-decreasing
  * values (counters, constant gauges), distinct, l2 and entropy come exactly from the run statistics.</li>
- * <li>Otherwise the value tables are merged. A bucket at level l tracks the values whose hash level
- * is >= l plus the values it pinned (chosen by count alone). For a value v, let L_v be the highest
- * level among the window's buckets that do not pin v: v is tracked in every bucket exactly when its
- * hash level is >= L_v, which happens with probability 2^-L_v independently of its counts, so
- * counting each such value 2^L_v times (Horvitz-Thompson) gives unbiased estimates of distinct,
- * sum f^2 and sum f log f; values pinned everywhere count once, exactly.</li>
+ * <li>Otherwise the value tables are merged. Bucket b tracks value v exactly when v's hash level is
+ * >= t_b(v): the level at which b pinned v (pins follow counts alone), else b's level. So v is
+ * tracked in every bucket of the window exactly when its hash level is >= L_v = max_b t_b(v), which
+ * happens with probability 2^-L_v whatever its counts; counting each such value 2^L_v times
+ * (Horvitz-Thompson) gives unbiased estimates of distinct, sum f^2 and sum f log f. L_v is known
+ * for every value so counted: the pin levels are in the tables, the other buckets' levels in
+ * their headers. Values pinned at level 0 everywhere count once, exactly.</li>
  * <li>An edge bucket with weight w (the share of its sample span inside the window) adds w * c of
  * each value's count c; a value seen only in edge buckets counts as present with probability
  * 1 - prod (1 - w)^c.</li>
@@ -83,6 +84,8 @@ public final class FrequencyResult {
     private byte[] mapFlags = new byte[0];
     /** Per value: how many buckets, in descending level order, pin it before the first that does not. */
     private int[] mapPinnedPrefix = new int[0];
+    /** Per value: the highest level at which a bucket of the window pinned it, -1 if none. */
+    private int[] mapPinLevel = new int[0];
     private int[] bucketOrder = new int[0];
 
     public FrequencyResult() {
@@ -179,6 +182,7 @@ public final class FrequencyResult {
             mapAbsentLog = new double[map];
             mapFlags = new byte[map];
             mapPinnedPrefix = new int[map];
+            mapPinLevel = new int[map];
         }
     }
 
@@ -371,9 +375,13 @@ public final class FrequencyResult {
                     mapWhole[i] = mapEdge[i] = mapEdgeWeighted[i] = mapEdgeVariance[i] = mapAbsentLog[i] = 0;
                     mapFlags[i] = 0;
                     mapPinnedPrefix[i] = 0;
+                    mapPinLevel[i] = -1;
                 }
-                if ((e & PINNED_BIT) != 0 && mapPinnedPrefix[i] == p) {
-                    mapPinnedPrefix[i] = p + 1;
+                if (FrequencySketchDescriptor.pinned(e)) {
+                    mapPinLevel[i] = Math.max(mapPinLevel[i], FrequencySketchDescriptor.pinLevel(e));
+                    if (mapPinnedPrefix[i] == p) {
+                        mapPinnedPrefix[i] = p + 1;
+                    }
                 }
                 if (wv <= 0) {
                     continue; // outside the window: known to contribute nothing
@@ -410,7 +418,7 @@ public final class FrequencyResult {
             }
             // tracked in every bucket iff its hash level reaches the highest level of the buckets not pinning it
             int prefix = mapPinnedPrefix[i];
-            int needed = prefix < copied ? bucketLevel[bucketOrder[prefix]] : 0;
+            int needed = Math.max(mapPinLevel[i], prefix < copied ? bucketLevel[bucketOrder[prefix]] : 0);
             if (FrequencySketchDescriptor.level(key) < needed) {
                 continue;
             }

@@ -58,18 +58,20 @@ import io.weir.engine.sketch.SketchBlockDescriptor;
  *  |                           unused                              | 88
  *  +---------------------------------------------------------------+
  *  |  table slot 0 .. C-1 (8 bytes each), 0 = empty:               | 96
- *  |  +----------------------+-+---------------+--------+--------+  |
- *  |  | value hash (30 bits) |P| count (17)    | first  | last   |  |
- *  |  +----------------------+-+---------------+--------+--------+  |
- *  |   63                  34 33 32          16 15     8 7      0   |
- *  |  P = pinned: a heavy value kept whatever its sampling level;    |
- *  |  first / last: the 1/256ths of the bucket's width in which the  |
+ *  |  +------------------+-----+-------------+-------+-------+      |
+ *  |  | value hash (28)  | pin | count (17)  | first | last  |      |
+ *  |  +------------------+-----+-------------+-------+-------+      |
+ *  |   63             36 35  31 30         14 13    7 6     0       |
+ *  |  pin: 0, or 1 + the level the bucket had when it pinned the     |
+ *  |  value (a heavy value then stays counted whatever the level);   |
+ *  |  first / last: the 1/128ths of the bucket's width in which the  |
  *  |  value was first and last seen (sub-bucket time resolution)     |
  *  +---------------------------------------------------------------+
  * </pre>
- * A value's sampling level is the number of leading zeros of its 64-bit hash; a bucket at level l
- * tracks every value of level >= l plus its pinned values, so buckets at different levels merge at
- * their maximum level. The run fields describe the bucket as runs of equal values while its samples
+ * A value's sampling level is the number of leading zeros of its hash; a bucket at level l tracks
+ * every value of level >= l plus its pinned values. A value pinned at level p was tracked since the
+ * bucket started because its level is >= p, so the bucket tracks it exactly when its level is >= p:
+ * that is what lets buckets at different levels merge without bias (see FrequencyResult). The run fields describe the bucket as runs of equal values while its samples
  * arrive in time order with non-decreasing values (counters, constant gauges): then distinct, l2 and
  * entropy of a chain of such buckets are exact whatever the table holds.
  */
@@ -107,20 +109,21 @@ public final class FrequencySketchDescriptor {
     public static final int BUCKET_HEADER_LENGTH = BUCKET_TABLE_OFFSET;
     public static final int SLOT_LENGTH = 8;
 
-    /** Table slot bits: 30 hash bits, the pinned flag, a saturating 17-bit count, two time quanta. */
-    public static final int HASH_SHIFT = 34;
+    /** Table slot bits: 28 hash bits, the pin level, a saturating 17-bit count, two time quanta. */
+    public static final int HASH_SHIFT = 36;
     public static final long HASH_MASK = -1L << HASH_SHIFT;
-    public static final long PINNED_BIT = 1L << 33;
-    public static final int COUNT_SHIFT = 16;
+    public static final int PIN_SHIFT = 31;
+    public static final long PIN_MASK = 0x1FL << PIN_SHIFT;
+    public static final int COUNT_SHIFT = 14;
     public static final long COUNT_ONE = 1L << COUNT_SHIFT;
     public static final long COUNT_MAX = (1L << 17) - 1;
     public static final long COUNT_MASK = COUNT_MAX << COUNT_SHIFT;
-    public static final int FIRST_QUANTUM_SHIFT = 8;
-    public static final long QUANTUM_MASK = 0xFF;
+    public static final int FIRST_QUANTUM_SHIFT = 7;
+    public static final long QUANTUM_MASK = 0x7F;
     /** Quanta per bucket width for the first / last seen fields. */
-    public static final int QUANTA = 256;
-    /** Levels stop here: the stored hash has 30 bits. */
-    public static final int MAX_LEVEL = 29;
+    public static final int QUANTA = 128;
+    /** Levels stop here: the stored hash has 28 bits. */
+    public static final int MAX_LEVEL = 27;
 
     public static final int ALIGNMENT = SketchBlockDescriptor.ALIGNMENT;
 
@@ -145,6 +148,21 @@ public final class FrequencySketchDescriptor {
     /** The sampling level of a stored slot (from its hash bits). */
     public static int level(long slot) {
         return Math.min(Long.numberOfLeadingZeros(slot & HASH_MASK), MAX_LEVEL);
+    }
+
+    /** True when the slot's value is pinned. */
+    public static boolean pinned(long slot) {
+        return (slot & PIN_MASK) != 0;
+    }
+
+    /** The level the bucket had when it pinned the slot's value (meaningful only when pinned). */
+    public static int pinLevel(long slot) {
+        return (int) ((slot & PIN_MASK) >>> PIN_SHIFT) - 1;
+    }
+
+    /** The slot with its value pinned at bucket level {@code level}. */
+    public static long pin(long slot, int level) {
+        return (slot & ~PIN_MASK) | (long) (level + 1) << PIN_SHIFT;
     }
 
     /** The count of a stored slot. */

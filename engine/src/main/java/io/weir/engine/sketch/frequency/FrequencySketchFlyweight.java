@@ -113,7 +113,7 @@ public final class FrequencySketchFlyweight {
         return value == 0.0 ? 0L : Double.doubleToRawLongBits(value);
     }
 
-    /** The table key of a value: the 30 high bits of a 64-bit mix of its bits, never 0. */
+    /** The table key of a value: the 28 high bits of a 64-bit mix of its bits, never 0. */
     static long key(long canonicalBits) {
         long z = canonicalBits + 0x9E3779B97F4A7C15L;
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
@@ -273,55 +273,41 @@ public final class FrequencySketchFlyweight {
 
     /**
      * Raises the level until the table is within its fill limit: values below the new level leave,
-     * except pinned ones. Values are pinned only at the first raise, when the table still holds every
-     * value of the bucket, so the pinned set depends on counts alone, never on hashes (which keeps the
-     * sampled estimate unbiased): the C/4 largest counts, if seen at least twice. They stay counted
-     * exactly for the rest of the bucket.
+     * except heavy ones (count >= 4n/C, a rule on counts alone, never on hashes), which are pinned
+     * with the level they were tracked under and stay counted exactly. At most C/2 values are pinned.
      */
     private static void raiseLevel(MemorySegment seg, long b, int capacity) {
         final long t = b + BUCKET_TABLE_OFFSET;
+        final long n = seg.get(LONG, b + BUCKET_SAMPLE_COUNT_OFFSET);
+        final long heavy = Math.max(2L, (4L * n + capacity - 1) / capacity);
         int level = seg.get(INT, b + BUCKET_LEVEL_OFFSET);
         int occupied = seg.get(INT, b + BUCKET_OCCUPIED_OFFSET);
-        final long heavy = level == 0 ? heavyThreshold(seg, t, capacity, capacity >>> 2) : Long.MAX_VALUE;
+        int pinned = 0;
+        for (int i = 0; i < capacity; i++) {
+            if (FrequencySketchDescriptor.pinned(seg.get(LONG, t + (long) i * SLOT_LENGTH))) {
+                pinned++;
+            }
+        }
         while (occupied > fillLimit(capacity) && level < MAX_LEVEL) {
-            level++;
             for (int i = 0; i < capacity; i++) {
                 long addr = t + (long) i * SLOT_LENGTH;
                 long e = seg.get(LONG, addr);
-                if (e == 0 || (e & PINNED_BIT) != 0) {
+                if (e == 0 || FrequencySketchDescriptor.pinned(e)) {
                     continue;
                 }
-                if (FrequencySketchDescriptor.count(e) >= heavy) {
-                    seg.set(LONG, addr, e | PINNED_BIT);
-                } else if (FrequencySketchDescriptor.level(e) < level) {
+                if (FrequencySketchDescriptor.count(e) >= heavy && pinned < capacity >>> 1) {
+                    seg.set(LONG, addr, FrequencySketchDescriptor.pin(e, level));
+                    pinned++;
+                } else if (FrequencySketchDescriptor.level(e) < level + 1) {
                     seg.set(LONG, addr, 0L);
                     occupied--;
                 }
             }
+            level++;
         }
         seg.set(INT, b + BUCKET_LEVEL_OFFSET, level);
         seg.set(INT, b + BUCKET_OCCUPIED_OFFSET, occupied);
         rehashInPlace(seg, t, capacity);
-    }
-
-    /** The smallest count t >= 2 such that at most {@code maxHeavy} slots have a count >= t (binary search). */
-    private static long heavyThreshold(MemorySegment seg, long t, int capacity, int maxHeavy) {
-        long lo = 2, hi = COUNT_MAX + 1;
-        while (lo < hi) {
-            long mid = (lo + hi) >>> 1;
-            int atLeast = 0;
-            for (int i = 0; i < capacity; i++) {
-                if (FrequencySketchDescriptor.count(seg.get(LONG, t + (long) i * SLOT_LENGTH)) >= mid) {
-                    atLeast++;
-                }
-            }
-            if (atLeast <= maxHeavy) {
-                hi = mid;
-            } else {
-                lo = mid + 1;
-            }
-        }
-        return lo;
     }
 
     /**
