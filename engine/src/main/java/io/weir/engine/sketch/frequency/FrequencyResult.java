@@ -236,14 +236,11 @@ public final class FrequencyResult {
         if (copied == 0) {
             return;
         }
-        boolean allWhole = true;
         int level = 0;
         for (int j = 0; j < copied; j++) {
-            allWhole &= bucketWeight[j] >= 1.0;
             level = Math.max(level, bucketLevel[j]);
-            l1 += bucketSamples[j];
         }
-        if (allWhole && fromRuns()) {
+        if (fromRuns()) {
             return;
         }
         samplingLevel = level;
@@ -254,46 +251,140 @@ public final class FrequencyResult {
         }
     }
 
-    /** Exact distinct, l2 and entropy from run statistics; false when some bucket does not allow it. */
+    /**
+     * Distinct, l2 and entropy from run statistics, when every bucket of the window was filled in time
+     * order with non-decreasing values and the buckets chain in value order (so a value never comes
+     * back). Exact with whole buckets; an edge bucket keeps its boundary run exactly (the window covers
+     * the head or tail of an in-order bucket: min(run, w * n) of it) and scales its other runs by the
+     * share of their samples inside. False when some bucket does not allow it.
+     */
     private boolean fromRuns() {
-        double runs = 0;
-        double squares = 0;
-        double xlogx = 0;
+        double runs = 0, squares = 0, xlogx = 0, samples = 0;
+        double bRuns = 0, bSquares = 0, bX = 0, bSamples = 0;
         long openValue = 0;
         double openRun = 0;
         for (int j = 0; j < copied; j++) {
-            if (!bucketInOrder[j] || bucketSamples[j] <= 0) {
+            double w = bucketWeight[j];
+            long n = bucketSamples[j];
+            if (!bucketInOrder[j] || n <= 0 || (w < 1.0 && j > 0 && j < copied - 1)) {
                 return false;
             }
+            if (w < 1.0 && copied == 1) {
+                // the window lies inside one in-order bucket: one run keeps its value, more scale by w
+                int r = bucketRuns[j];
+                double last = bucketLastRun[j];
+                double inside = w * n;
+                double err = Math.max(w, 1.0 - w);
+                l1 = inside;
+                bSamples = err * n;
+                if (r == 1) {
+                    runs = 1;
+                    squares = inside * inside;
+                } else {
+                    runs = w * r;
+                    squares = w * (bucketRunSquares[j] + last * last);
+                    xlogx = w * (bucketRunEntropy[j] + FrequencySketchFlyweight.xLog2x(last));
+                    bRuns = err * r;
+                    bSquares = err * (bucketRunSquares[j] + last * last);
+                    bX = err * (bucketRunEntropy[j] + FrequencySketchFlyweight.xLog2x(last));
+                }
+                return runsAnswer(runs, squares, xlogx, inside, bRuns, bSquares, bX, bSamples);
+            }
             long firstValue = bucketFirstValue[j];
-            if (openRun > 0 && Double.longBitsToDouble(firstValue) < Double.longBitsToDouble(openValue)) {
+            if (j > 0 && Double.longBitsToDouble(firstValue) < Double.longBitsToDouble(openValue)) {
                 return false; // values went down between buckets (a counter reset): a value may come back
             }
+            double first = bucketFirstRun[j];
+            double last = bucketLastRun[j];
+            int r = bucketRuns[j];
+            double allSquares = bucketRunSquares[j] + last * last;
+            double allX = bucketRunEntropy[j] + FrequencySketchFlyweight.xLog2x(last);
+            if (w < 1.0 && j == 0) {
+                // leading edge: the window holds the bucket's tail, its last run first
+                double inside = w * n;
+                double lastIn = Math.min(last, inside);
+                if (r > 1) {
+                    double rest = n - last;
+                    double phi = rest > 0 ? Math.min(1.0, (inside - lastIn) / rest) : 0;
+                    double err = Math.max(phi, 1.0 - phi);
+                    runs += phi * (r - 1);
+                    squares += phi * (allSquares - last * last);
+                    xlogx += phi * (allX - FrequencySketchFlyweight.xLog2x(last));
+                    bRuns += err * (r - 1);
+                    bSquares += err * (allSquares - last * last);
+                    bX += err * (allX - FrequencySketchFlyweight.xLog2x(last));
+                }
+                samples += inside;
+                bSamples += Math.max(w, 1.0 - w) * n;
+                openRun = lastIn;
+                openValue = bucketLastValue[j];
+                continue;
+            }
+            double firstIn = w < 1.0 ? Math.min(first, w * n) : first;
             if (openRun > 0 && firstValue == openValue) {
-                openRun += bucketFirstRun[j];
+                openRun += firstIn;
             } else {
                 runs += close(openRun);
                 squares += openRun * openRun;
                 xlogx += FrequencySketchFlyweight.xLog2x(openRun);
-                openRun = bucketFirstRun[j];
+                openRun = firstIn;
             }
-            if (bucketRuns[j] > 1) {
+            if (w < 1.0) {
+                // trailing edge: the window holds the bucket's head, its first run first
+                double inside = w * n;
+                if (r > 1) {
+                    double rest = n - first;
+                    double phi = rest > 0 ? Math.min(1.0, (inside - firstIn) / rest) : 0;
+                    double err = Math.max(phi, 1.0 - phi);
+                    double restSquares = allSquares - first * first;
+                    double restX = allX - FrequencySketchFlyweight.xLog2x(first);
+                    runs += phi * (r - 1);
+                    squares += phi * restSquares;
+                    xlogx += phi * restX;
+                    bRuns += err * (r - 1);
+                    bSquares += err * restSquares;
+                    bX += err * restX;
+                }
+                samples += inside;
+                bSamples += Math.max(w, 1.0 - w) * n;
+                openValue = bucketLastValue[j];
+                continue;
+            }
+            samples += n;
+            if (r > 1) {
                 // the closed sums of the bucket hold its first run and its middle runs
-                double first = bucketFirstRun[j];
-                runs += close(openRun) + bucketRuns[j] - 2;
+                runs += close(openRun) + r - 2;
                 squares += openRun * openRun + bucketRunSquares[j] - first * first;
                 xlogx += FrequencySketchFlyweight.xLog2x(openRun) + bucketRunEntropy[j] - FrequencySketchFlyweight.xLog2x(first);
-                openRun = bucketLastRun[j];
+                openRun = last;
             }
             openValue = bucketLastValue[j];
         }
         runs += close(openRun);
         squares += openRun * openRun;
         xlogx += FrequencySketchFlyweight.xLog2x(openRun);
-        distinct = runs;
+        return runsAnswer(runs, squares, xlogx, samples, bRuns, bSquares, bX, bSamples);
+    }
+
+    private boolean runsAnswer(double runs, double squares, double xlogx, double samples,
+                               double bRuns, double bSquares, double bX, double bSamples) {
+        l1 = samples;
+        if (l1 <= 0) {
+            l1 = 0;
+            return true;
+        }
+        distinct = clamp(runs, Math.min(1.0, l1), l1);
         l2 = Math.sqrt(squares);
-        entropy = entropyOf(l1, xlogx);
-        exact = true;
+        entropy = clamp(entropyOf(l1, xlogx), 0, Math.log(Math.max(1.0, distinct)) / LN2);
+        exact = bSamples == 0;
+        if (!exact) {
+            l1ErrorBound = bSamples / l1;
+            distinctErrorBound = (bRuns + bSamples) / distinct;
+            double l2Lo = Math.sqrt(Math.max(0.0, squares - bSquares - bSamples));
+            l2ErrorBound = Math.max(l2 - l2Lo, Math.sqrt(squares + bSquares + bSamples) - l2) / l2;
+            double bH = bX / l1 + bSamples * (1.0 / (l1 * LN2) + Math.abs(xlogx) / (l1 * l1));
+            entropyErrorBound = entropy > 0 ? bH / entropy : bH;
+        }
         return true;
     }
 
@@ -341,6 +432,38 @@ public final class FrequencyResult {
             double tracked = 0;
             double trackedInside = 0;
             int from = j * capacity;
+            // an edge bucket where values straddling the window edge hold a good part of the samples (a
+            // gauge dwelling on a few values): they share what the bucket's time weight leaves after the
+            // values certainly inside (samples are regular in time, values need not be spread evenly over
+            // their span). With few straddlers (values seen once or twice) their quanta place them better.
+            // A sampled edge bucket (level > 0: many values, i.i.d.-like within 1/B of the window) spreads
+            // every value by the bucket's time weight: far less variance than the few sampled values
+            // whose quanta fall inside a narrow window.
+            final boolean byTime = !wholeBucket && bucketLevel[j] > 0;
+            double rho = 1.0;
+            double straddleMass = 0;
+            if (!wholeBucket && !byTime) {
+                double all = 0, certain = 0, straddle = 0;
+                for (int s = from; s < from + capacity; s++) {
+                    long e = tables[s];
+                    if (e != 0) {
+                        double c = FrequencySketchDescriptor.count(e);
+                        double wv = valueWeight(e, quantum, spanLo, spanHi, a, z);
+                        all += c;
+                        if (wv >= 1.0) {
+                            certain += c;
+                        } else if (wv > 0) {
+                            straddle += wv * c;
+                            straddleMass += c;
+                        }
+                    }
+                }
+                if (straddle > 0 && straddleMass >= 0.25 * all) {
+                    rho = Math.max(0.0, wb * all - certain) / straddle;
+                } else {
+                    straddleMass = 0;
+                }
+            }
             for (int s = from; s < from + capacity; s++) {
                 long e = tables[s];
                 if (e == 0) {
@@ -350,18 +473,17 @@ public final class FrequencyResult {
                 saturated |= c >= COUNT_MAX;
                 tracked += c;
                 double wv = 1.0;
-                if (!wholeBucket) {
-                    // the value's own time span in the bucket, from its first / last seen quanta
-                    double lo = Math.max(FrequencySketchDescriptor.firstQuantum(e) * quantum, spanLo);
-                    double hi = Math.min((FrequencySketchDescriptor.lastQuantum(e) + 1) * quantum, spanHi);
-                    if (hi <= lo) {
-                        hi = lo + 1;
-                    }
-                    double overlap = Math.min(hi, z) - Math.max(lo, a);
-                    wv = overlap <= 0 ? 0 : Math.min(1.0, overlap / (hi - lo));
+                if (byTime) {
+                    wv = wb;
+                    straddles = true;
+                } else if (!wholeBucket) {
+                    wv = valueWeight(e, quantum, spanLo, spanHi, a, z);
                     if (wv > 0 && wv < 1.0) {
                         straddles = true;
-                        l1Bound += Math.max(wv, 1.0 - wv) * c;
+                        if (straddleMass == 0) {
+                            l1Bound += Math.max(wv, 1.0 - wv) * c;
+                        }
+                        wv = Math.min(wv * rho, 0.999999);
                     }
                 }
                 trackedInside += wv * c;
@@ -398,8 +520,11 @@ public final class FrequencyResult {
             }
             // samples the table does not hold (sampled out or saturated) follow the bucket's weight
             double untracked = Math.max(0, bucketSamples[j] - tracked);
-            l1Sum += trackedInside + wb * untracked;
-            if (wb < 1.0) {
+            if (byTime || straddleMass > 0) {
+                l1Sum += wb * bucketSamples[j];
+                l1Bound += Math.max(wb, 1.0 - wb) * (byTime ? bucketSamples[j] : straddleMass + untracked);
+            } else {
+                l1Sum += trackedInside + wb * untracked;
                 l1Bound += Math.max(wb, 1.0 - wb) * untracked;
             }
         }
@@ -427,7 +552,7 @@ public final class FrequencyResult {
             double f = whole + mapEdgeWeighted[i];
             double present = (mapFlags[i] & IN_WHOLE_BUCKET) != 0 ? 1.0 : -Math.expm1(mapAbsentLog[i]);
             double sq = f * f + mapEdgeVariance[i];
-            double xl = FrequencySketchFlyweight.xLog2x(f);
+            double xl = expectedXLog2X(whole, mapEdge[i], mapEdgeWeighted[i], mapEdgeVariance[i]);
             d += s * present;
             f2 += s * sq;
             xlogx += s * xl;
@@ -462,6 +587,44 @@ public final class FrequencyResult {
         // H = log2(N) - X/N: an error in X moves H by dX/N, an error in N by dN * (1/(N ln2) + X/N^2)
         double bH = bX / l1 + l1Bound * (1.0 / (l1 * LN2) + Math.abs(xlogx) / (l1 * l1));
         entropyErrorBound = entropy > 0 ? bH / entropy : bH;
+    }
+
+    /**
+     * E[f log2 f] for f = whole + X, X the number of a value's {@code edge} edge-bucket samples that
+     * fall inside the window, with mean m and variance var: f log f of the mean would undercount
+     * (Jensen), most for values seen a few times, where X is summed as a Binomial(edge, m / edge)
+     * variable; for larger means a second-order term suffices.
+     */
+    static double expectedXLog2X(double whole, double edge, double m, double var) {
+        if (var <= 0 || m <= 0 || edge <= 0) {
+            return FrequencySketchFlyweight.xLog2x(whole + m);
+        }
+        double mean = whole + m;
+        double p = m / edge;
+        if (m >= 8 || p >= 1.0) {
+            return FrequencySketchFlyweight.xLog2x(mean) + var / (2.0 * mean * LN2);
+        }
+        int n = (int) edge;
+        double pk = Math.pow(1.0 - p, n);
+        double odds = p / (1.0 - p);
+        double sum = pk * FrequencySketchFlyweight.xLog2x(whole);
+        int kMax = (int) Math.min(n, m + 6 * Math.sqrt(m) + 6);
+        for (int k = 0; k < kMax; k++) {
+            pk *= (double) (n - k) / (k + 1) * odds;
+            sum += pk * FrequencySketchFlyweight.xLog2x(whole + k + 1);
+        }
+        return sum;
+    }
+
+    /** The share of a value's time span in an edge bucket (from its first / last seen quanta) inside [a, z). */
+    private static double valueWeight(long e, double quantum, double spanLo, double spanHi, double a, double z) {
+        double lo = Math.max(FrequencySketchDescriptor.firstQuantum(e) * quantum, spanLo);
+        double hi = Math.min((FrequencySketchDescriptor.lastQuantum(e) + 1) * quantum, spanHi);
+        if (hi <= lo) {
+            hi = lo + 1;
+        }
+        double overlap = Math.min(hi, z) - Math.max(lo, a);
+        return overlap <= 0 ? 0 : Math.min(1.0, overlap / (hi - lo));
     }
 
     private static double clamp(double x, double lo, double hi) {

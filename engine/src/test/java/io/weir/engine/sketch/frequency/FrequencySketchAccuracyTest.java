@@ -48,6 +48,9 @@ class FrequencySketchAccuracyTest {
             for (FrequencyGenerators g : FrequencyGenerators.values()) {
                 run(g, n, FrequencySketchSpec.forWindow(n * STEP_MS), n == 10_000 ? 6 : 3, true, 11L * n + g.ordinal());
             }
+            // counters and gauges as scraped: in time order (no out-of-order samples)
+            run(FrequencyGenerators.COUNTER, n, FrequencySketchSpec.forWindow(n * STEP_MS), 3, false, 5L * n);
+            run(FrequencyGenerators.GAUGE, n, FrequencySketchSpec.forWindow(n * STEP_MS), 3, false, 6L * n);
         }
         print("1e4 and 1e5 sample windows, default spec");
         for (Map.Entry<String, Row> e : rows.entrySet()) {
@@ -178,7 +181,7 @@ class FrequencySketchAccuracyTest {
         long nan = 0, tooOld = 0;
         int firstQuery = n + n / 10;
         int queryEvery = Math.max(1, (total - firstQuery) / queryTimes);
-        String key = String.format(Locale.ROOT, "%-7s %7d ", g, n);
+        String key = String.format(Locale.ROOT, "%-10s %7d ", g + (outOfOrder ? "" : "/inord"), n);
         for (int p = 0; p < total; p++) {
             int idx = order[p];
             assertEquals(FrequencySketchFlyweight.APPLIED, sketch.update(ts[idx], values[idx]));
@@ -250,10 +253,10 @@ class FrequencySketchAccuracyTest {
 
     private void print(String title) {
         System.out.println("== " + title + ": mean / max relative error %, [bound violations], exact answers");
-        System.out.println("generator  window alignment sub-window  | distinct          | l1                | l2                | entropy           | exact");
+        System.out.println("generator     window alignment sub-window  | distinct          | l1                | l2                | entropy           | exact");
         for (Map.Entry<String, Row> e : rows.entrySet()) {
             Row r = e.getValue();
-            StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-42s", e.getKey()));
+            StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-45s", e.getKey()));
             for (int f = 0; f < 4; f++) {
                 sb.append(String.format(Locale.ROOT, "| %5.2f %6.2f [%2d] ", 100 * r.mean(f), 100 * r.max[f], r.violations[f]));
             }
