@@ -73,6 +73,8 @@ public final class FrequencyResult {
     private double[] bucketRunSquares = new double[0];
     private double[] bucketRunEntropy = new double[0];
     private long[] tables = new long[0];
+    /** A heap segment over {@link #tables}, so the copy loop makes no segment per call. */
+    private MemorySegment tablesSegment = MemorySegment.ofArray(tables);
 
     // merge map, open addressing on the 40-bit value key
     private long[] mapKey = new long[0];
@@ -170,6 +172,7 @@ public final class FrequencyResult {
         long slots = (long) buckets * capacity;
         if (tables.length < slots) {
             tables = new long[Math.toIntExact(slots)];
+            tablesSegment = MemorySegment.ofArray(tables);
         }
         // every slot of every table is at most 3/4 full, so 2 * slots keeps the map under 3/8 load
         int map = Integer.highestOneBit(Math.toIntExact(Math.max(16, slots))) << 1;
@@ -223,7 +226,8 @@ public final class FrequencyResult {
         bucketLastValue[j] = seg.get(LONG, b + BUCKET_LAST_VALUE_OFFSET);
         bucketRunSquares[j] = seg.get(DOUBLE, b + BUCKET_RUN_SQUARES_OFFSET);
         bucketRunEntropy[j] = seg.get(DOUBLE, b + BUCKET_RUN_ENTROPY_OFFSET);
-        MemorySegment.copy(seg, LONG, b + BUCKET_TABLE_OFFSET, tables, j * capacity, capacity);
+        MemorySegment.copy(seg, b + BUCKET_TABLE_OFFSET, tablesSegment, (long) j * capacity * SLOT_LENGTH,
+            (long) capacity * SLOT_LENGTH);
         copied = j + 1;
     }
 
