@@ -273,14 +273,14 @@ public final class FrequencySketchFlyweight {
 
     /**
      * Raises the level until the table is within its fill limit: values below the new level leave,
-     * except heavy ones (count >= 2n/C, a rule on counts alone, never on hashes), which are pinned
+     * except heavy ones (count >= 4n/C, a rule on counts alone, never on hashes), which are pinned
      * with the level they were tracked under and stay counted exactly. At most C/4 values are pinned,
      * so sampling keeps at least half of the table.
      */
     private static void raiseLevel(MemorySegment seg, long b, int capacity) {
         final long t = b + BUCKET_TABLE_OFFSET;
         final long n = seg.get(LONG, b + BUCKET_SAMPLE_COUNT_OFFSET);
-        final long heavy = Math.max(2L, (2L * n + capacity - 1) / capacity);
+        final long heavy = Math.max(2L, (4L * n + capacity - 1) / capacity);
         int level = seg.get(INT, b + BUCKET_LEVEL_OFFSET);
         int occupied = seg.get(INT, b + BUCKET_OCCUPIED_OFFSET);
         int pinned = 0;
