@@ -19,16 +19,16 @@ public record FrequencySketchSpec(long bucketWidthMillis, int bucketCount, int t
     };
     public static final int MAX_BUCKETS = 4_096;
     public static final int MIN_TABLE_CAPACITY = 16;
-    /** The entry keeps 23 bits of count and a 40-bit hash: 2^20 slots is far beyond any budget. */
+    /** 2^20 slots per bucket is far beyond any budget. */
     public static final int MAX_TABLE_CAPACITY = 1 << 20;
     /** The largest slab block (a 1 GiB chunk). */
     public static final long MAX_BLOCK_BYTES = 1L << 30;
     /**
-     * Default bucket budget: at most 24 buckets (15-25 after rounding W to a nice width). Fewer, larger
-     * tables sample less; the per-value time quanta and run statistics keep window edges accurate
-     * (measured in docs/sketches.md: at 128 KiB, 15 buckets beat 29 on every sub-window).
+     * Default bucket budget: at most 36 buckets (18-37 after rounding W to a nice width). Fewer, larger
+     * tables sample less, the per-value time quanta and run statistics keep window edges accurate, but
+     * low-cardinality gauges need time resolution for narrow windows (docs/sketches.md).
      */
-    public static final int DEFAULT_MAX_BUCKETS = 24;
+    public static final int DEFAULT_MAX_BUCKETS = 36;
     /** Default block budget: the 128 KiB slab size class, leaving room for the other families in 256 KB. */
     public static final int DEFAULT_MAX_BLOCK_BYTES = 128 * 1024;
 
