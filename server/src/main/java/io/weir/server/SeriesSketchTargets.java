@@ -6,6 +6,7 @@ import io.weir.engine.series.SeriesTable;
 import io.weir.engine.sketch.SketchFunction;
 import io.weir.engine.sketch.SketchTargets;
 import io.weir.engine.sketch.aggregate.AggregateSketchSpec;
+import io.weir.engine.sketch.frequency.FrequencySketchSpec;
 import io.weir.engine.sketch.quantile.QuantileSketchSpec;
 import io.weir.server.config.SketchConfig;
 import io.weir.server.config.SketchTarget;
@@ -26,6 +27,7 @@ public final class SeriesSketchTargets implements SketchTargets {
     private final List<SketchTarget> targets;
     private final AggregateSketchSpec[] aggregateSpecs;
     private final QuantileSketchSpec[] quantileSpecs;
+    private final FrequencySketchSpec[] frequencySpecs;
     /** Target index per series id, NONE when no target matches; replaced whole when it grows (volatile). */
     private volatile byte[] targetOf = new byte[1024];
 
@@ -36,11 +38,14 @@ public final class SeriesSketchTargets implements SketchTargets {
         this.targets = config.targets();
         this.aggregateSpecs = new AggregateSketchSpec[targets.size()];
         this.quantileSpecs = new QuantileSketchSpec[targets.size()];
+        this.frequencySpecs = new FrequencySketchSpec[targets.size()];
         for (int i = 0; i < targets.size(); i++) {
             SketchTarget t = targets.get(i);
             boolean wantsAggregate = t.functions().stream().anyMatch(f -> f.family() == SketchFunction.Family.AGGREGATE);
             aggregateSpecs[i] = wantsAggregate ? AggregateSketchSpec.forWindow(t.windowMillis(), maxBuckets) : null;
             quantileSpecs[i] = t.functions().contains(SketchFunction.QUANTILE_OVER_TIME) ? QuantileSketchSpec.forWindow(t.windowMillis()) : null;
+            boolean wantsFrequency = t.functions().stream().anyMatch(f -> f.family() == SketchFunction.Family.FREQUENCY);
+            frequencySpecs[i] = wantsFrequency ? FrequencySketchSpec.forWindow(t.windowMillis()) : null;
         }
         Arrays.fill(targetOf, NONE);
     }
@@ -95,6 +100,12 @@ public final class SeriesSketchTargets implements SketchTargets {
     public AggregateSketchSpec aggregate(int seriesId) {
         int t = targetOf(seriesId);
         return t < 0 ? null : aggregateSpecs[t];
+    }
+
+    @Override
+    public FrequencySketchSpec frequency(int seriesId) {
+        int t = targetOf(seriesId);
+        return t < 0 ? null : frequencySpecs[t];
     }
 
     @Override

@@ -12,6 +12,7 @@ import io.weir.engine.series.SeriesTable;
 import io.weir.engine.sketch.SketchFunction;
 import io.weir.engine.sketch.SketchShard;
 import io.weir.engine.sketch.aggregate.AggregateResult;
+import io.weir.engine.sketch.frequency.FrequencyResult;
 import io.weir.engine.sketch.quantile.QuantileResult;
 import org.roaringbitmap.RoaringBitmap;
 import org.roaringbitmap.IntIterator;
@@ -59,9 +60,6 @@ public final class SketchQueryEngine {
         if (function == null) {
             return new SketchPlan.Backend("function " + call.function().name() + " is not answered from sketches");
         }
-        if (function.family() == SketchFunction.Family.FREQUENCY) {
-            return new SketchPlan.Backend(function.promqlName() + " sketches are not built yet");
-        }
         double phi = Double.NaN;
         List<Expr> args = call.args();
         if (function == SketchFunction.QUANTILE_OVER_TIME) {
@@ -100,8 +98,11 @@ public final class SketchQueryEngine {
             fallbackReason[0] = "query touches more than " + MAX_POINTS_PER_QUERY + " points";
             return null;
         }
-        PointReader reader = plan.function().family() == SketchFunction.Family.QUANTILE
-                ? new QuantilePoints(plan.phi()) : new AggregatePoints(plan.function());
+        PointReader reader = switch (plan.function().family()) {
+            case AGGREGATE -> new AggregatePoints(plan.function());
+            case QUANTILE -> new QuantilePoints(plan.phi());
+            case FREQUENCY -> new FrequencyPoints(plan.function());
+        };
         List<SketchSeries> out = new ArrayList<>();
         Set<SeriesLabels> seen = new HashSet<>();
         long[] ts = new long[steps];
@@ -193,6 +194,46 @@ public final class SketchQueryEngine {
 
         @Override
         double value() { return valueOf(function, r); }
+    }
+
+    private final class FrequencyPoints extends PointReader {
+        private final SketchFunction function;
+        private final FrequencyResult r = new FrequencyResult();
+
+        FrequencyPoints(SketchFunction function) {
+            this.function = function;
+        }
+
+        @Override
+        int read(SketchShard shard, int id, long startExcl, long endIncl) {
+            if (!shard.readFrequency(id, startExcl, endIncl, r)) {
+                return NO_SKETCH;
+            }
+            if (!usable(r.covered(), r.holdsEverythingReceived())) {
+                return NOT_COVERED;
+            }
+            if (r.l1() <= 0) {
+                return EMPTY;
+            }
+            exact &= r.exact();
+            relError(r.exact() ? 0 : switch (function) {
+                case DISTINCT_OVER_TIME -> r.distinctErrorBound();
+                case L1_OVER_TIME -> r.l1ErrorBound();
+                case L2_OVER_TIME -> r.l2ErrorBound();
+                default -> r.entropyErrorBound();
+            });
+            return POINT;
+        }
+
+        @Override
+        double value() {
+            return switch (function) {
+                case DISTINCT_OVER_TIME -> r.distinct();
+                case L1_OVER_TIME -> r.l1();
+                case L2_OVER_TIME -> r.l2();
+                default -> r.entropy();
+            };
+        }
     }
 
     private final class QuantilePoints extends PointReader {

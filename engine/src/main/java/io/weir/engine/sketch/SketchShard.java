@@ -3,6 +3,9 @@ package io.weir.engine.sketch;
 import io.weir.engine.sketch.aggregate.AggregateResult;
 import io.weir.engine.sketch.aggregate.AggregateSketchFlyweight;
 import io.weir.engine.sketch.aggregate.AggregateSketchSpec;
+import io.weir.engine.sketch.frequency.FrequencyResult;
+import io.weir.engine.sketch.frequency.FrequencySketchFlyweight;
+import io.weir.engine.sketch.frequency.FrequencySketchSpec;
 import io.weir.engine.sketch.quantile.QuantileResult;
 import io.weir.engine.sketch.quantile.QuantileSketchFlyweight;
 import io.weir.engine.sketch.quantile.QuantileSketchSpec;
@@ -51,6 +54,8 @@ public final class SketchShard implements AutoCloseable {
     private final ThreadLocal<AggregateSketchFlyweight> readerFlyweight = ThreadLocal.withInitial(AggregateSketchFlyweight::new);
     private final QuantileSketchFlyweight writerQuantile = new QuantileSketchFlyweight();
     private final ThreadLocal<QuantileSketchFlyweight> readerQuantile = ThreadLocal.withInitial(QuantileSketchFlyweight::new);
+    private final FrequencySketchFlyweight writerFrequency = new FrequencySketchFlyweight();
+    private final ThreadLocal<FrequencySketchFlyweight> readerFrequency = ThreadLocal.withInitial(FrequencySketchFlyweight::new);
 
     // written by the writer with opaque stores, read by any thread with opaque loads
     @SuppressWarnings("unused")
@@ -108,6 +113,16 @@ public final class SketchShard implements AutoCloseable {
                 status = q == QuantileSketchFlyweight.APPLIED ? AggregateSketchFlyweight.APPLIED : AggregateSketchFlyweight.SKIPPED_TOO_OLD;
             }
         }
+        long fBlock = index.get(local, SketchFunction.Family.FREQUENCY);
+        if (fBlock == SketchIndex.UNKNOWN) {
+            fBlock = createFrequency(seriesId, local);
+        }
+        if (fBlock > 0) {
+            int f = writerFrequency.wrap(arena.segment(fBlock), SlabArena.offset(fBlock)).update(timestampMs, value);
+            if (status < 0) {
+                status = f == FrequencySketchFlyweight.APPLIED ? AggregateSketchFlyweight.APPLIED : AggregateSketchFlyweight.SKIPPED_TOO_OLD;
+            }
+        }
         if (status == AggregateSketchFlyweight.APPLIED) {
             bump(SAMPLES_APPLIED);
         } else if (status >= 0) {
@@ -124,7 +139,31 @@ public final class SketchShard implements AutoCloseable {
         if (q == SketchIndex.UNKNOWN) {
             q = createQuantile(seriesId, local);
         }
-        return a > 0 || q > 0;
+        long f = index.get(local, SketchFunction.Family.FREQUENCY);
+        if (f == SketchIndex.UNKNOWN) {
+            f = createFrequency(seriesId, local);
+        }
+        return a > 0 || q > 0 || f > 0;
+    }
+
+    private long createFrequency(int seriesId, int local) {
+        FrequencySketchSpec spec = targets.frequency(seriesId);
+        if (spec == null) {
+            index.set(local, SketchFunction.Family.FREQUENCY, SketchIndex.NOT_SKETCHED);
+            return SketchIndex.NOT_SKETCHED;
+        }
+        long block = arena.allocate(spec.blockLength());
+        if (block == SlabArena.NULL_BLOCK) {
+            index.set(local, SketchFunction.Family.FREQUENCY, SketchIndex.REFUSED);
+            bump(REFUSED_SERIES);
+            return SketchIndex.REFUSED;
+        }
+        writerFrequency.wrap(arena.segment(block), SlabArena.offset(block)).init(seriesId, spec);
+        index.set(local, SketchFunction.Family.FREQUENCY, block);
+        if (index.get(local, SketchFunction.Family.AGGREGATE) <= 0 && index.get(local, SketchFunction.Family.QUANTILE) <= 0) {
+            bump(SKETCHED_SERIES);
+        }
+        return block;
     }
 
     private long createQuantile(int seriesId, int local) {
@@ -175,15 +214,16 @@ public final class SketchShard implements AutoCloseable {
         int local = seriesId / shardCount;
         long block = index.get(local, SketchFunction.Family.AGGREGATE);
         long qBlock = index.get(local, SketchFunction.Family.QUANTILE);
+        long fBlock = index.get(local, SketchFunction.Family.FREQUENCY);
         index.set(local, SketchFunction.Family.AGGREGATE, SketchIndex.UNKNOWN);
         index.set(local, SketchFunction.Family.QUANTILE, SketchIndex.UNKNOWN);
-        if (qBlock > 0) {
-            arena.retire(qBlock);
+        index.set(local, SketchFunction.Family.FREQUENCY, SketchIndex.UNKNOWN);
+        for (long b : new long[] {block, qBlock, fBlock}) {
+            if (b > 0) {
+                arena.retire(b);
+            }
         }
-        if (block > 0) {
-            arena.retire(block);
-        }
-        if (block > 0 || qBlock > 0) {
+        if (block > 0 || qBlock > 0 || fBlock > 0) {
             SKETCHED_SERIES.setOpaque(this, (long) SKETCHED_SERIES.getOpaque(this) - 1);
             return true;
         }
@@ -193,6 +233,26 @@ public final class SketchShard implements AutoCloseable {
     /** Writer only, from its idle loop: makes retired blocks reusable once readers have left. @return blocks freed */
     public int reclaim() {
         return arena.reclaim();
+    }
+
+    /**
+     * Any thread. Reads a series' frequency sketch over {@code (startExclusiveMs, endInclusiveMs]}.
+     *
+     * @return false when the series has no frequency sketch ({@code out} untouched)
+     */
+    public boolean readFrequency(int seriesId, long startExclusiveMs, long endInclusiveMs, FrequencyResult out) {
+        int slot = readerEpochs.enter();
+        try {
+            long block = index.get(seriesId / shardCount, SketchFunction.Family.FREQUENCY);
+            if (block <= 0) {
+                return false;
+            }
+            readerFrequency.get().wrap(arena.segment(block), SlabArena.offset(block))
+                .read(startExclusiveMs, endInclusiveMs, out);
+            return true;
+        } finally {
+            readerEpochs.exit(slot);
+        }
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.weir.engine.sketch;
 
 import io.weir.engine.sketch.aggregate.AggregateSketchSpec;
+import io.weir.engine.sketch.frequency.FrequencySketchSpec;
 import io.weir.engine.sketch.quantile.QuantileSketchSpec;
 
 /**
@@ -11,4 +12,6 @@ public interface SketchTargets {
     AggregateSketchSpec aggregate(int seriesId);
 
     default QuantileSketchSpec quantile(int seriesId) { return null; }
+
+    default FrequencySketchSpec frequency(int seriesId) { return null; }
 }

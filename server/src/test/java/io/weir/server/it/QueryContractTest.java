@@ -135,10 +135,49 @@ class QueryContractTest {
         Http.Response r = query(local, "query", "count_over_time(nothing_here[5m])", "time", sec(t));
         assertEquals(200, r.status(), r.body());
         assertEquals(0, r.json().path("data").path("result").size(), r.body());
-        // functions whose sketches are not built yet need the backend
-        assertError(query(local, "query", "distinct_over_time(qc_metric[5m])", "time", sec(t)), 422, "execution", "backend");
         // metadata with an unreachable backend
         assertError(Http.get(deadBackend.url() + "/api/v1/labels"), 503, "unavailable", null);
+    }
+
+    @Test
+    void frequencyFunctionsComeFromSketchesExactOnWholeBucketsAndWithinTheirBoundOtherwise() throws Exception {
+        // [1h] holds every bucket whole (the data starts after its start); [5m] cuts the family's buckets
+        for (String window : new String[] {"1h", "5m"}) {
+            long w = window.equals("1h") ? 3_600_000 : 300_000;
+            for (String f : new String[] {"distinct_over_time", "l1_over_time", "l2_over_time", "entropy_over_time"}) {
+                Http.Response r = query(local, "query", f + "(qc_metric[" + window + "])", "time", sec(t));
+                assertEquals(200, r.status(), r.body());
+                assertEquals("sketch", r.header("X-Weir-Source"), r.header("X-Weir-Fallback"));
+                JsonNode fn = r.json().path("approximation").path("functions").path(f);
+                boolean exact = fn.path("exact").asBoolean();
+                double bound = exact ? 0 : fn.path("relative_error_bound").asDouble(Double.NaN);
+                if (window.equals("1h")) {
+                    assertTrue(exact, r.body());
+                }
+                JsonNode result = r.json().path("data").path("result");
+                assertEquals(JOBS.length, result.size(), r.body());
+                for (JsonNode s : result) {
+                    int j = java.util.Arrays.asList(JOBS).indexOf(s.path("metric").path("job").asText());
+                    java.util.Map<Double, Integer> counts = new java.util.HashMap<>();
+                    for (int i = 0; i < SAMPLES; i++) {
+                        long ts = base + (long) i * STEP_MILLIS;
+                        if (ts > t - w && ts <= t) {
+                            counts.merge(values[j][i], 1, Integer::sum);
+                        }
+                    }
+                    double l1 = counts.values().stream().mapToInt(Integer::intValue).sum();
+                    double want = switch (f) {
+                        case "distinct_over_time" -> counts.size();
+                        case "l1_over_time" -> l1;
+                        case "l2_over_time" -> Math.sqrt(counts.values().stream().mapToDouble(c -> (double) c * c).sum());
+                        default -> -counts.values().stream().mapToDouble(c -> c / l1 * Math.log(c / l1) / Math.log(2)).sum();
+                    };
+                    double got = Double.parseDouble(s.path("value").get(1).asText());
+                    assertTrue(Math.abs(got - want) <= (bound + 1e-9) * Math.max(1e-9, Math.abs(want)) + 1e-9,
+                            f + "[" + window + "] job=" + JOBS[j] + ": got " + got + ", exact " + want + ", bound " + bound);
+                }
+            }
+        }
     }
 
     @Test
