@@ -32,6 +32,7 @@ import java.util.Locale;
  * <pre>
  *   perf-tests/run-ingest-comparison [--rounds 3] [--warmup 10s] [--duration 20s] [--concurrency 4] [--series 10000]
  *       [--samples-per-request 2000] [--max-rate 2000000] [--out docs/perf-ingest-runs.md] [--weir-jvm-opt OPT]...
+ *       [--only weir|vm]      (one system, one run, nothing appended: for profiling)
  * </pre>
  */
 public final class IngestComparison {
@@ -52,13 +53,14 @@ public final class IngestComparison {
     static final long SCRAPE_INTERVAL_MILLIS = 15_000;
 
     record Options(int rounds, Duration warmup, Duration duration, int concurrency, int series, int samplesPerRequest,
-                   long maxRate, Path out, List<String> weirJvmOptions) {
+                   long maxRate, Path out, List<String> weirJvmOptions, String only) {
         static Options parse(String[] args) {
             int rounds = 3, concurrency = 4, series = 10_000, perRequest = 2_000;
             Duration warmup = Duration.ofSeconds(10), duration = Duration.ofSeconds(20);
             long maxRate = 2_000_000;
             Path out = WeirServerProcess.repoRoot().resolve("docs/perf-ingest-runs.md");
             List<String> jvm = new ArrayList<>();
+            String only = "";
             for (int i = 0; i < args.length; i++) {
                 String v = i + 1 < args.length ? args[i + 1] : null;
                 if (v == null) {
@@ -74,6 +76,7 @@ public final class IngestComparison {
                     case "--max-rate" -> maxRate = Long.parseLong(v);
                     case "--out" -> out = Path.of(v);
                     case "--weir-jvm-opt" -> jvm.add(v);
+                    case "--only" -> only = v;
                     default -> throw new IllegalArgumentException("unknown option " + args[i]);
                 }
                 i++;
@@ -81,7 +84,10 @@ public final class IngestComparison {
             if (rounds < 1 || rounds > 20) {
                 throw new IllegalArgumentException("--rounds must be in [1, 20], was " + rounds);
             }
-            return new Options(rounds, warmup, duration, concurrency, series, perRequest, maxRate, out, List.copyOf(jvm));
+            if (!only.isEmpty() && !only.equals("weir") && !only.equals("vm")) {
+                throw new IllegalArgumentException("--only must be weir or vm, was " + only);
+            }
+            return new Options(rounds, warmup, duration, concurrency, series, perRequest, maxRate, out, List.copyOf(jvm), only);
         }
     }
 
@@ -89,10 +95,10 @@ public final class IngestComparison {
     record SystemRun(String system, LoadResult load, Cpu cpu, List<String> checks, List<String> failures) {}
 
     /** CPU seconds used during the whole load (warm-up included) by the server process and by this driver. */
-    record Cpu(double server, double driver) {
+    record Cpu(double server, double driver, String loadAverage) {
         String describe(long samples) {
-            return String.format(Locale.ROOT, "server %.1f CPU-s (%.2f CPU-s per million samples), driver %.1f CPU-s",
-                    server, server / (samples / 1e6), driver);
+            return String.format(Locale.ROOT, "server %.1f CPU-s (%.2f CPU-s per million samples), driver %.1f CPU-s, "
+                    + "load average before: %s", server, server / (samples / 1e6), driver, loadAverage);
         }
     }
 
@@ -100,13 +106,24 @@ public final class IngestComparison {
     private static LoadResult measured(long serverPid, String url, Options o, RemoteWritePayloads payloads,
                                        PrintStream log, Cpu[] cpu) throws InterruptedException {
         var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        String loadAverage = loadAverage();
         long server0 = serverCpuNanos(serverPid);
         long driver0 = os.getProcessCpuTime();
         LoadResult load = InsertLoad.run(InsertLoad.Target.of(url), payloads, o.warmup(), o.duration(), log);
-        cpu[0] = new Cpu((serverCpuNanos(serverPid) - server0) / 1e9, (os.getProcessCpuTime() - driver0) / 1e9);
+        cpu[0] = new Cpu((serverCpuNanos(serverPid) - server0) / 1e9, (os.getProcessCpuTime() - driver0) / 1e9, loadAverage);
         log.println("  " + load.summary());
         log.println("  " + cpu[0].describe(load.totalAckedSamples()));
         return load;
+    }
+
+    /** The 1/5/15-minute load averages: other work on the machine shows up here, and in the spread of the rounds. */
+    static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return "?";
+        }
     }
 
     private static long serverCpuNanos(long pid) {
@@ -121,6 +138,16 @@ public final class IngestComparison {
 
     public static void main(String[] args) throws Exception {
         Options options = Options.parse(args);
+        if (!options.only().isEmpty()) {
+            // one system only, e.g. under a profiler: no table, no markdown
+            RemoteWritePayloads payloads = payloads(options, System.out);
+            SystemRun run = options.only().equals("weir")
+                    ? runWeir(options, payloads, WeirServerProcess.repoRoot(), System.out, 1)
+                    : runVictoriaMetrics(options, payloads, System.out, 1);
+            run.checks().forEach(c -> System.out.println("  ok: " + c));
+            run.failures().forEach(f -> System.out.println("  FAILED: " + f));
+            System.exit(run.failures().isEmpty() ? 0 : 1);
+        }
         List<Round> rounds = run(options, System.out);
         String table = table(rounds);
         System.out.println();

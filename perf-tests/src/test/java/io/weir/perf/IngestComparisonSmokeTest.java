@@ -25,7 +25,7 @@ class IngestComparisonSmokeTest {
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void oneShortRoundAcknowledgesEverythingAndWeirCountsMatch() throws Exception {
         IngestComparison.Options options = new IngestComparison.Options(1, Duration.ofSeconds(1), Duration.ofSeconds(3),
-                2, 2_000, 500, 300_000, Path.of("target/unused.md"), List.of());
+                2, 2_000, 500, 300_000, Path.of("target/unused.md"), List.of(), "");
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         List<IngestComparison.Round> rounds = IngestComparison.run(options, new PrintStream(log, true, StandardCharsets.UTF_8));
         String out = log.toString(StandardCharsets.UTF_8);
