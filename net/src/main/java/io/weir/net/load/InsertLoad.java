@@ -72,7 +72,7 @@ public final class InsertLoad {
             }
         }
         LatencyHistogram latency = new LatencyHistogram();
-        long measuredSamples = 0, measuredRequests = 0, ackedSamples = 0, ackedRequests = 0, throttled = 0;
+        long measuredSamples = 0, measuredRequests = 0, ackedSamples = 0, ackedRequests = 0, throttled = 0, measuredThrottled = 0;
         long clientErrors = 0, serverErrors = 0, transportErrors = 0, skipped = 0;
         long lastMeasured = measureStart;
         boolean exhausted = false;
@@ -85,6 +85,7 @@ public final class InsertLoad {
             ackedSamples += s.ackedSamples;
             ackedRequests += s.ackedRequests;
             throttled += s.throttled;
+            measuredThrottled += s.measuredThrottled;
             clientErrors += s.clientErrors;
             serverErrors += s.serverErrors;
             transportErrors += s.transportErrors;
@@ -95,7 +96,7 @@ public final class InsertLoad {
         }
         long measuredNanos = exhausted ? lastMeasured - measureStart : end - measureStart;
         return new LoadResult(measuredNanos / 1e9, measuredSamples, measuredRequests, latency.quantileMicros(0.50),
-                latency.quantileMicros(0.99), latency.quantileMicros(0.999), ackedSamples, ackedRequests, throttled,
+                latency.quantileMicros(0.99), latency.quantileMicros(0.999), ackedSamples, ackedRequests, throttled, measuredThrottled,
                 clientErrors, serverErrors, transportErrors, skipped, exhausted, bodiesAcked);
     }
 
@@ -107,7 +108,7 @@ public final class InsertLoad {
         private final long measureStart;
         private final long end;
         final LatencyHistogram latency = new LatencyHistogram();
-        long measuredSamples, measuredRequests, ackedSamples, ackedRequests, throttled;
+        long measuredSamples, measuredRequests, ackedSamples, ackedRequests, throttled, measuredThrottled;
         long clientErrors, serverErrors, transportErrors, skipped, lastMeasuredNanos;
         /** Written by the sender only, read racily for progress lines. */
         volatile long ackedProgress;
@@ -165,6 +166,9 @@ public final class InsertLoad {
                         next++;
                     } else if (status == 429 || status == 503) {
                         throttled++;
+                        if (t1 >= measureStart) {
+                            measuredThrottled++;
+                        }
                         pause(Math.min(MAX_RETRY_WAIT_NANOS, Math.max(1, conn.retryAfterSeconds()) * 1_000_000_000L));
                     } else {
                         if (status / 100 == 5) {

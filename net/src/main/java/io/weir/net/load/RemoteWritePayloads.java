@@ -96,8 +96,7 @@ public final class RemoteWritePayloads {
 
     /** Timestamp of {@code series} at scrape {@code round}: instances scrape at fixed offsets within the interval. */
     public long timestamp(int series, int round) {
-        int instance = series / 50;
-        long offset = (instance * 7_919L) % intervalMillis;
+        long offset = (catalog.instance(series) * 7_919L) % intervalMillis;
         return startMillis + round * intervalMillis + offset;
     }
 

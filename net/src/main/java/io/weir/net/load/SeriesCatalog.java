@@ -141,6 +141,9 @@ public final class SeriesCatalog {
 
     public boolean isCounter(int series) { return counter[series]; }
 
+    /** The scrape target a series comes from: every instance exports one series of each metric name. */
+    public int instance(int series) { return series / METRICS.length; }
+
     /** Value at scrape {@code round}: counters grow by a jittered positive step, gauges wander around a level. */
     public double value(int series, long round) {
         long h = mix(series * 0x9E3779B97F4A7C15L + round);
