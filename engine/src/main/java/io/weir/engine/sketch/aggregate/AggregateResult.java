@@ -134,8 +134,8 @@ public final class AggregateResult {
     /**
      * Pass 1: one bucket with weight {@code w} in (0, 1], given as its count n, shift K, compensated
      * {@code S1 = sum(x-K)} and {@code S2 = sum((x-K)^2)}, min and max. Its sum {@code n*K + S1} and sum of
-     * squares {@code n*K^2 + 2*K*S1 + S2} are added term by term, the products split exactly by FMA, so
-     * aligned windows keep the precision of separately stored compensated sums.
+     * squares {@code n*K^2 + 2*K*S1 + S2} are added term by term, the products split exactly by FMA (the
+     * errors go to the compensation), so aligned windows keep the precision of separately stored compensated sums.
      */
     void mergeBucket(double w, int n, double k, double s1Hi, double s1Lo, double s2Hi, double s2Lo,
                      double bMin, double bMax) {
@@ -146,23 +146,20 @@ public final class AggregateResult {
                 : bMin == Double.NEGATIVE_INFINITY ? Double.NaN : Double.POSITIVE_INFINITY);
             addSum2(Double.POSITIVE_INFINITY);
         } else {
+            // the large terms compensated; their rounding errors, ~1e-16 of them, added to the compensation directly
             double nk = n * k;
             addSum(w * nk);
-            addSum(w * productError(n, k, nk));
             addSum(w * s1Hi);
-            addSum(w * s1Lo);
+            sumLo += w * (productError(n, k, nk) + s1Lo);
             double kk = k * k;
             double nkk = n * kk;
-            addSum2(w * nkk);
-            addSum2(w * productError(n, kk, nkk));
-            addSum2(w * (n * productError(k, k, kk)));
             double twoK = 2.0 * k;
             double p = twoK * s1Hi;
+            addSum2(w * nkk);
             addSum2(w * p);
-            addSum2(w * productError(twoK, s1Hi, p));
-            addSum2(w * (twoK * s1Lo));
             addSum2(w * s2Hi);
-            addSum2(w * s2Lo);
+            sum2Lo += w * (productError(n, kk, nkk) + n * productError(k, k, kk) + productError(twoK, s1Hi, p)
+                + twoK * s1Lo + s2Lo);
         }
         if (bMin < min) {
             min = bMin;

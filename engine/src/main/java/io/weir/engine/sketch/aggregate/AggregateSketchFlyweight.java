@@ -260,8 +260,10 @@ public final class AggregateSketchFlyweight {
                     long lo = Math.max(Math.floorDiv(startExclusiveMs, width), newest - buckets + 1);
                     long hi = Math.min(Math.floorDiv(endInclusiveMs - 1, width), newest);
                     double firstShift = Double.NaN;
-                    for (long k = lo; k <= hi; k++) {
-                        long b = base + bucketOffset(Math.floorMod(k, buckets));
+                    final int firstSlot = Math.floorMod(lo, buckets); // one division; the loops step the slot
+                    int slot = firstSlot;
+                    for (long k = lo; k <= hi; k++, slot = slot + 1 == buckets ? 0 : slot + 1) {
+                        long b = base + bucketOffset(slot);
                         double w = weight(seg, b, k, width, startExclusiveMs, endInclusiveMs);
                         if (w > 0) {
                             if (firstShift != firstShift) {
@@ -276,8 +278,9 @@ public final class AggregateSketchFlyweight {
                     }
                     if (out.count() > 0) {
                         out.beginSpread(firstShift);
-                        for (long k = lo; k <= hi; k++) {
-                            long b = base + bucketOffset(Math.floorMod(k, buckets));
+                        slot = firstSlot;
+                        for (long k = lo; k <= hi; k++, slot = slot + 1 == buckets ? 0 : slot + 1) {
+                            long b = base + bucketOffset(slot);
                             double w = weight(seg, b, k, width, startExclusiveMs, endInclusiveMs);
                             if (w > 0) {
                                 out.mergeSpread(w, seg.get(INT, b + BUCKET_SAMPLE_COUNT_OFFSET),
