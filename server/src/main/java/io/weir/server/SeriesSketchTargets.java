@@ -20,8 +20,11 @@ import java.util.List;
  * the id is handed out) or at start-up for series already on disk; read by shard writers without locks.
  */
 public final class SeriesSketchTargets implements SketchTargets {
-    /** Buckets per aggregate window: 1h -> 15 s buckets (~13 KB per series), 5m -> 1 s buckets. */
-    public static final int DEFAULT_MAX_BUCKETS = 300;
+    /**
+     * Buckets per aggregate window: at most 226 buckets of 72 bytes, so every block fits the 16 KiB slab class
+     * (64 + 226 * 72 = 16336 bytes). 1e5 s (27.8 h) -> 450 s buckets (16192 B), 1h -> 20 s (13096 B), 5m -> 2 s.
+     */
+    public static final int DEFAULT_MAX_BUCKETS = 225;
     private static final byte NONE = -1;
 
     private final List<SketchTarget> targets;

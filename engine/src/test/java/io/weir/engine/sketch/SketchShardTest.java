@@ -15,7 +15,7 @@ class SketchShardTest {
 
     @Test
     void sketchesOnlyTargetedSeriesAndCountsRefusals() {
-        // each block is 64 + 61 * 112 = 6896 bytes -> 8 KiB class; room for 3
+        // each block is 64 + 61 * 72 = 4456 bytes -> 8 KiB class; room for 3
         SlabArena arena = new SlabArena(3 * 8192, 8192, 4);
         try (SketchShard shard = new SketchShard(4, arena, id -> (id / 4) % 2 == 0 ? ONE_MINUTE : null)) {
             for (int id = 0; id < 16; id++) {      // this shard's series (id mod 4 == 2); local ids 0..15, even ones targeted

@@ -60,9 +60,14 @@ public final class AccuracyMain {
         for (double p : new double[] {0.2, 0.5}) {
             factories.add(UniformSamplingBaseline.factory(p, profile.intervalMillis(), profile.seed()));
         }
-        // Quantile and frequency families plug in here, one adapter each, once they exist.
+        // quantile family: the engine's default (60 buckets, 48 KiB) and two points around it for error vs bytes
+        SketchUnderTest.Factory quantileDefault = QuantileSketchUnderTest.defaultFactory();
+        factories.add(QuantileSketchUnderTest.factory(60, 16 * 1024));
+        factories.add(quantileDefault);
+        factories.add(QuantileSketchUnderTest.factory(240, 48 * 1024));
+        // the frequency family plugs in here, one adapter, once it exists
         String headline = AggregateSketchUnderTest.factory(profile.defaultMaxBuckets()).label();
-        List<String> headlines = List.of(headline, "p=0.2");
+        List<String> headlines = List.of(headline, "p=0.2", quantileDefault.label());
 
         Instant started = Instant.now();
         AccuracyReport report = new AccuracyReport(new AccuracyRun(profile, factories, null).run());
@@ -78,7 +83,8 @@ public final class AccuracyMain {
         AccuracyPlots plots = new AccuracyPlots(report);
         List<Path> images = new ArrayList<>();
         for (String family : report.families()) {
-            String label = family.equals("aggregate") ? headline : report.factoryLabels(family).getFirst();
+            String label = family.equals("aggregate") ? headline
+                : family.equals("quantile") ? quantileDefault.label() : report.factoryLabels(family).getFirst();
             images.addAll(plots.write(out.resolve(profile.name()), family, label, window));
         }
         if (writeDocs) {

@@ -47,7 +47,7 @@ public final class AccuracyPlots {
     public List<Path> write(Path dir, String family, String headlineLabel, int window) throws IOException {
         Files.createDirectories(dir);
         List<Path> out = new ArrayList<>();
-        if (report.factoryLabels(family).size() > 1) {
+        if (report.factoryLabels(family).size() > 1 && bytesIncrease(family, window)) {
             Path p = dir.resolve("accuracy-" + family + "-error-vs-bytes.png");
             sideBySide(p, errorVsBytes(family, window, true), errorVsBytes(family, window, false));
             out.add(p);
@@ -56,6 +56,23 @@ public final class AccuracyPlots {
         sideBySide(p, bySubWindow(family, headlineLabel, window, true), bySubWindow(family, headlineLabel, window, false));
         out.add(p);
         return out;
+    }
+
+    /**
+     * True when the family's parameter points, in sweep order, grow in bytes by >= 10 % each: a line over bytes
+     * then reads as a trade-off. Points that trade one parameter for another at the same bytes (the quantile
+     * family's buckets vs counters) are left to the table.
+     */
+    private boolean bytesIncrease(String family, int window) {
+        long previous = 0;
+        for (String label : report.factoryLabels(family)) {
+            long bytes = report.cells().stream().filter(report.point(family, label, window)).findFirst().orElseThrow().bytesPerSeries();
+            if (previous > 0 && bytes < previous * 1.1) {
+                return false;
+            }
+            previous = bytes;
+        }
+        return true;
     }
 
     private XYChart errorVsBytes(String family, int window, boolean mean) {

@@ -163,6 +163,25 @@ public final class AccuracyReport {
                 b.append(" | ").append(pct(meanOverKinds(f))).append(" / ").append(pct(pooled(f).maxRelative())).append(" |\n");
             }
         }
+        List<Measure> quantiles = measures(family).stream().filter(Measure::isQuantile).toList();
+        if (!quantiles.isEmpty()) {
+            b.append("\nRank error per distribution, mean / max:\n\n");
+            header(b, List.of("distribution", "function"), false);
+            for (ValueDistribution d : ValueDistribution.values()) {
+                for (Measure m : quantiles) {
+                    Predicate<AccuracyRun.Cell> f = at.and(c -> c.distribution() == d && c.measure().equals(m));
+                    if (cells.stream().noneMatch(f)) {
+                        continue;
+                    }
+                    b.append("| ").append(d.label()).append(" | ").append(m.label());
+                    for (SubWindowKind k : SubWindowKind.values()) {
+                        ErrorStats s = pooled(f.and(c -> c.kind() == k));
+                        b.append(" | ").append(num(s.meanRank())).append(" / ").append(num(s.maxRank()));
+                    }
+                    b.append(" |\n");
+                }
+            }
+        }
         return b.toString();
     }
 

@@ -105,7 +105,7 @@ public final class AccuracyRun {
                             double bound = s.reportedBound();
                             double exact = truth.value(m);
                             double rank = m.isQuantile() ? truth.rankError(m.phi(), estimate) : Double.NaN;
-                            stats.get(key(i, m, kind)).add(exact, estimate, bound, rank);
+                            stats.get(key(i, m, kind)).add(exact, estimate, bound, rank, s.reportedRankBound());
                             if (observer != null) {
                                 observer.query(new QueryOutcome(s, distribution, windowSamples, t, kind, start, end, m,
                                     exact, estimate, bound));

@@ -24,6 +24,11 @@ public final class ErrorStats {
      * @param bound the structure's reported absolute bound: 0 = claims exact, NaN = claims nothing
      */
     public void add(double truth, double estimate, double bound, double rankError) {
+        add(truth, estimate, bound, rankError, Double.NaN);
+    }
+
+    /** @param rankBound the structure's reported rank bound for a quantile; NaN = claims nothing */
+    public void add(double truth, double estimate, double bound, double rankError, double rankBound) {
         queries++;
         if (truth != truth || estimate != estimate) {
             if ((truth != truth) != (estimate != estimate)) {
@@ -47,6 +52,12 @@ public final class ErrorStats {
             rankCount++;
             rankSum += rankError;
             rankMax = Math.max(rankMax, rankError);
+            if (rankBound == rankBound) {
+                boundChecks++;
+                if (rankError > rankBound + 1e-9) {
+                    boundViolations++;
+                }
+            }
         }
         if (bound == bound) {
             boundChecks++;

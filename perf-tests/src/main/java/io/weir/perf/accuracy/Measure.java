@@ -6,7 +6,7 @@ import java.util.Locale;
 /** One thing a query asks: a range function, and for {@code quantile_over_time} its phi (NaN otherwise). */
 public record Measure(SketchFunction function, double phi) {
     /** The phis asked of every quantile structure. */
-    public static final double[] QUANTILE_PHIS = {0.01, 0.5, 0.9, 0.99};
+    public static final double[] QUANTILE_PHIS = {0.5, 0.9, 0.99};
 
     public static Measure of(SketchFunction function) {
         return new Measure(function, Double.NaN);

@@ -36,6 +36,9 @@ public interface SketchUnderTest {
      */
     double reportedBound();
 
+    /** The rank bound (|F(estimate) - phi|, in [0, 1]) the structure reported with its last quantile answer; NaN if none. */
+    default double reportedRankBound() { return Double.NaN; }
+
     /** Builds a fresh structure for a window length; one factory per parameter point of a sweep. */
     interface Factory {
         /** The parameter point, e.g. {@code maxBuckets=300}. */

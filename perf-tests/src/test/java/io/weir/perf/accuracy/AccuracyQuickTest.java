@@ -51,6 +51,22 @@ class AccuracyQuickTest {
         assertTrue(markdown.contains("| count |"), markdown);
     }
 
+    @Test
+    void quickProfileKeepsTheQuantileSketchsClaims() {
+        // value bounds on exact windows and rank bounds on every window hold; both are counted as bound checks
+        AccuracyProfile oneWindow = new AccuracyProfile("quick-1e4", new int[] {10_000}, QUICK.queryTimes(), QUICK.hundredthStride(),
+            QUICK.maxBucketsSweep(), QUICK.defaultMaxBuckets(), QUICK.intervalMillis(), QUICK.jitterMillis(), QUICK.seed());
+        AccuracyReport report = new AccuracyReport(new AccuracyRun(oneWindow, List.of(QuantileSketchUnderTest.defaultFactory()), null).run());
+        ErrorStats all = report.pooled(c -> true);
+        assertEquals(0, all.boundViolations());
+        assertEquals(0, all.missing());
+        assertTrue(all.boundChecks() > all.queries(), "value and rank checks: " + all.boundChecks());
+        // whole windows of the synthetic set: value error well under 1 %
+        ErrorStats whole = report.pooled(c -> c.kind() == SubWindowKind.WHOLE && AccuracyReport.SYNTHETIC.contains(c));
+        assertTrue(whole.meanRelative() < 1.0, "whole-window value error " + whole.meanRelative());
+        assertTrue(report.render(List.of()).contains("| quantile(0.99) |"));
+    }
+
     private static String claimBroken(AccuracyRun.QueryOutcome o) {
         double t = o.truth();
         double e = o.estimate();

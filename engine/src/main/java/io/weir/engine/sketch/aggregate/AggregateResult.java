@@ -131,26 +131,36 @@ public final class AggregateResult {
         covered = startExclusiveMs >= retainedStart;
     }
 
-    /** Pass 1: one bucket with weight {@code w} in (0, 1]. */
-    void mergeBucket(double w, long n, double bSum, double bSumComp, double bSum2, double bSum2Comp,
+    /**
+     * Pass 1: one bucket with weight {@code w} in (0, 1], given as its count n, shift K, compensated
+     * {@code S1 = sum(x-K)} and {@code S2 = sum((x-K)^2)}, min and max. Its sum {@code n*K + S1} and sum of
+     * squares {@code n*K^2 + 2*K*S1 + S2} are added term by term, the products split exactly by FMA (the
+     * errors go to the compensation), so aligned windows keep the precision of separately stored compensated sums.
+     */
+    void mergeBucket(double w, int n, double k, double s1Hi, double s1Lo, double s2Hi, double s2Lo,
                      double bMin, double bMax) {
         count += w * n;
-        double s = w * bSum;
-        double t = sumHi + s;
-        sumLo = CompensatedSum.compensation(sumHi, s, t, sumLo);
-        sumHi = t;
-        s = w * bSumComp;
-        t = sumHi + s;
-        sumLo = CompensatedSum.compensation(sumHi, s, t, sumLo);
-        sumHi = t;
-        s = w * bSum2;
-        t = sum2Hi + s;
-        sum2Lo = CompensatedSum.compensation(sum2Hi, s, t, sum2Lo);
-        sum2Hi = t;
-        s = w * bSum2Comp;
-        t = sum2Hi + s;
-        sum2Lo = CompensatedSum.compensation(sum2Hi, s, t, sum2Lo);
-        sum2Hi = t;
+        if (bMax == Double.POSITIVE_INFINITY || bMin == Double.NEGATIVE_INFINITY) {
+            // infinite samples (S1 is NaN then): the sum is their sign, NaN with both, as Prometheus adds them
+            addSum(bMax != Double.POSITIVE_INFINITY ? Double.NEGATIVE_INFINITY
+                : bMin == Double.NEGATIVE_INFINITY ? Double.NaN : Double.POSITIVE_INFINITY);
+            addSum2(Double.POSITIVE_INFINITY);
+        } else {
+            // the large terms compensated; their rounding errors, ~1e-16 of them, added to the compensation directly
+            double nk = n * k;
+            addSum(w * nk);
+            addSum(w * s1Hi);
+            sumLo += w * (productError(n, k, nk) + s1Lo);
+            double kk = k * k;
+            double nkk = n * kk;
+            double twoK = 2.0 * k;
+            double p = twoK * s1Hi;
+            addSum2(w * nkk);
+            addSum2(w * p);
+            addSum2(w * s2Hi);
+            sum2Lo += w * (productError(n, kk, nkk) + n * productError(k, k, kk) + productError(twoK, s1Hi, p)
+                + twoK * s1Lo + s2Lo);
+        }
         if (bMin < min) {
             min = bMin;
         }
@@ -167,6 +177,23 @@ public final class AggregateResult {
         }
     }
 
+    /** The rounding error of {@code p = a * b}, exactly; 0 when p overflowed (the sum is infinite anyway). */
+    private static double productError(double a, double b, double p) {
+        return Double.isInfinite(p) ? 0.0 : Math.fma(a, b, -p);
+    }
+
+    private void addSum(double s) {
+        double t = sumHi + s;
+        sumLo = CompensatedSum.compensation(sumHi, s, t, sumLo);
+        sumHi = t;
+    }
+
+    private void addSum2(double s) {
+        double t = sum2Hi + s;
+        sum2Lo = CompensatedSum.compensation(sum2Hi, s, t, sum2Lo);
+        sum2Hi = t;
+    }
+
     /** Between the passes: the shift for the spread pass, near the mean so nothing cancels. */
     double beginSpread(double firstBucketShift) {
         double m = CompensatedSum.value(sumHi, sumLo) / count;
@@ -175,11 +202,12 @@ public final class AggregateResult {
     }
 
     /** Pass 2: a bucket's shifted sums, re-centred from its own shift K to the common shift. */
-    void mergeSpread(double w, long n, double bShift, double bDev, double bDevComp, double bDev2) {
+    void mergeSpread(double w, int n, double bShift, double bDev, double bDevComp, double bDev2, double bDev2Comp) {
         double delta = bShift - shift; // exact by Sterbenz when values are close, which is when it matters
-        double dev = bDev + bDevComp;
+        double dev = CompensatedSum.value(bDev, bDevComp);
+        double dev2 = CompensatedSum.value(bDev2, bDev2Comp);
         double s1 = w * (dev + n * delta);
-        double s2 = w * (bDev2 + delta * (2.0 * dev + n * delta));
+        double s2 = w * (dev2 + delta * (2.0 * dev + n * delta));
         double t = s1Hi + s1;
         s1Lo = CompensatedSum.compensation(s1Hi, s1, t, s1Lo);
         s1Hi = t;

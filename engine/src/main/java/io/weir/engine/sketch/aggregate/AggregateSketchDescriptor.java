@@ -18,7 +18,7 @@ import io.weir.engine.sketch.SketchBlockDescriptor;
  *  +-------------------------------+-------------------------------+
  *  |                    bucket width W (ms)                        | 16
  *  +-------------------------------+-------------------------------+
- *  |         bucket count          |            unused             | 24
+ *  |         bucket count          | samples skipped: bucket full  | 24
  *  +-------------------------------+-------------------------------+
  *  |             newest bucket index k (absolute)                  | 32
  *  +---------------------------------------------------------------+
@@ -28,32 +28,34 @@ import io.weir.engine.sketch.SketchBlockDescriptor;
  *  +---------------------------------------------------------------+
  *  |        samples skipped: older than the oldest bucket          | 56
  *  +---------------------------------------------------------------+
- * Bucket i at 64 + i * 112 (112 bytes)
+ * Bucket i at 64 + i * 72 (72 bytes)
+ *  +-------------------------------+-------------------------------+
+ *  | tag: low 32 bits of bucket k  | sample count n (int, 0 = none)|  0
+ *  +-------------------------------+-------------------------------+
+ *  | first sample ts - k*W, (0, W] | last sample ts - k*W, (0, W]  |  8
+ *  +-------------------------------+-------------------------------+
+ *  |   shift K: first value written to the bucket                  | 16
  *  +---------------------------------------------------------------+
- *  | bucket index k held by this slot, EMPTY when never written;   |  0
- *  | a slot whose k is not the one asked for counts as empty       |
+ *  |   sum of (x - K)           |  its Neumaier compensation      | 24, 32
  *  +---------------------------------------------------------------+
- *  |                     sample count (long)                       |  8
+ *  |   sum of (x - K)^2         |  its Neumaier compensation      | 40, 48
  *  +---------------------------------------------------------------+
- *  |        first (smallest) sample timestamp in the bucket        | 16
- *  +---------------------------------------------------------------+
- *  |        last (largest) sample timestamp in the bucket          | 24
- *  +---------------------------------------------------------------+
- *  |   sum of values (double)   |  its Neumaier compensation      | 32, 40
- *  +---------------------------------------------------------------+
- *  |   sum of squares           |  its Neumaier compensation      | 48, 56
- *  +---------------------------------------------------------------+
- *  |   shift K: first value written to the bucket                  | 64
- *  +---------------------------------------------------------------+
- *  |   sum of (x - K)           |  its Neumaier compensation      | 72, 80
- *  +---------------------------------------------------------------+
- *  |   sum of (x - K)^2                                            | 88
- *  +---------------------------------------------------------------+
- *  |   min                      |  max                            | 96, 104
+ *  |   min                      |  max                            | 56, 64
  *  +---------------------------------------------------------------+
  * </pre>
- * Variance uses the shifted sums: with K near the data, {@code sum((x-K)^2) - sum(x-K)^2/n} does not
- * cancel catastrophically, unlike the raw sum of squares for values like 1e9 with small spread.
+ * The sum and the sum of squares are not stored: {@code sum = n*K + S1} and
+ * {@code sum2 = n*K^2 + 2*K*S1 + S2} with {@code S1 = sum(x-K)}, {@code S2 = sum((x-K)^2)}; readers form
+ * the products exactly (FMA) and add them compensated, so an aligned answer stays exact to float rounding.
+ * K is a sample of the bucket, so {@code n*K^2 <= n*sum2}: even a bucket that starts just before a counter
+ * reset loses no more than the rounding of its compensated S1 and S2. Variance uses the shifted sums
+ * directly: with K near the data, {@code S2 - S1^2/n} does not cancel catastrophically, unlike the raw sum of
+ * squares for values like 1e9 with small spread.
+ *
+ * <p>A slot holds bucket k when its count is > 0 and its tag equals {@code (int) k}. Live slots (count > 0)
+ * always hold buckets less than 2^31 apart from the newest one ({@code AggregateSketchFlyweight.update}
+ * clears the expired ones in a sweep in the rare case the newest bucket crosses a multiple of 2^30), so the
+ * 32-bit tag never confuses two buckets of the same slot. Timestamps are offsets from the bucket start,
+ * which fit an int because {@link AggregateSketchSpec} keeps W below 2^31 ms.
  */
 public final class AggregateSketchDescriptor {
     /** Marks a slot or the coverage start as never written. */
@@ -70,21 +72,22 @@ public final class AggregateSketchDescriptor {
     public static final int SKIPPED_TOO_OLD_OFFSET = SKIPPED_NAN_OFFSET + 8;
     public static final int HEADER_LENGTH = SKIPPED_TOO_OLD_OFFSET + 8;
 
-    public static final int BUCKET_INDEX_OFFSET = 0;
-    public static final int BUCKET_SAMPLE_COUNT_OFFSET = 8;
-    public static final int BUCKET_FIRST_TS_OFFSET = 16;
-    public static final int BUCKET_LAST_TS_OFFSET = 24;
-    public static final int BUCKET_SUM_OFFSET = 32;
-    public static final int BUCKET_SUM_COMP_OFFSET = 40;
-    public static final int BUCKET_SUM2_OFFSET = 48;
-    public static final int BUCKET_SUM2_COMP_OFFSET = 56;
-    public static final int BUCKET_SHIFT_OFFSET = 64;
-    public static final int BUCKET_DEV_OFFSET = 72;
-    public static final int BUCKET_DEV_COMP_OFFSET = 80;
-    public static final int BUCKET_DEV2_OFFSET = 88;
-    public static final int BUCKET_MIN_OFFSET = 96;
-    public static final int BUCKET_MAX_OFFSET = 104;
-    public static final int BUCKET_LENGTH = 112;
+    public static final int SKIPPED_FULL_OFFSET = BUCKET_COUNT_OFFSET + 4;
+
+    public static final int BUCKET_TAG_OFFSET = 0;
+    public static final int BUCKET_SAMPLE_COUNT_OFFSET = 4;
+    public static final int BUCKET_FIRST_TS_OFFSET = 8;
+    public static final int BUCKET_LAST_TS_OFFSET = 12;
+    public static final int BUCKET_SHIFT_OFFSET = 16;
+    public static final int BUCKET_DEV_OFFSET = 24;
+    public static final int BUCKET_DEV_COMP_OFFSET = 32;
+    public static final int BUCKET_DEV2_OFFSET = 40;
+    public static final int BUCKET_DEV2_COMP_OFFSET = 48;
+    public static final int BUCKET_MIN_OFFSET = 56;
+    public static final int BUCKET_MAX_OFFSET = 64;
+    public static final int BUCKET_LENGTH = 72;
+    /** The newest bucket crossing a multiple of 2^this sweeps expired slots, so tags stay unambiguous. */
+    public static final int TAG_EPOCH_SHIFT = 30;
 
     public static final int ALIGNMENT = SketchBlockDescriptor.ALIGNMENT;
 

@@ -19,19 +19,24 @@ import java.lang.invoke.VarHandle;
  * <p>Update rules: NaN values (which include the Prometheus stale marker) are skipped and counted;
  * samples in a bucket older than the ring are skipped and counted; out-of-order samples in a
  * retained bucket are added to it; a newer sample moves the ring forward. Expired slots are cleared
- * lazily: each slot records which bucket it holds, and a slot holding another bucket reads as
- * empty, so moving the ring forward by any distance costs O(1).
+ * lazily: each slot records which bucket it holds (a 32-bit tag), and a slot holding another bucket
+ * reads as empty, so moving the ring forward costs O(1); only when the newest bucket crosses a multiple
+ * of 2^30 (decades at a 1 s width) does one O(bucketCount) sweep clear expired slots, which keeps the
+ * tags unambiguous (see {@link AggregateSketchDescriptor}).
  */
 public final class AggregateSketchFlyweight {
     public static final int APPLIED = 0;
     public static final int SKIPPED_NAN = 1;
     public static final int SKIPPED_TOO_OLD = 2;
+    /** The sample's bucket already holds 2^31 - 1 samples (only reachable with many samples per millisecond). */
+    public static final int SKIPPED_BUCKET_FULL = 3;
 
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
     private static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
     /** Opaque access for counters that change outside the seqlock. */
     private static final VarHandle COUNTER = ValueLayout.JAVA_LONG.varHandle();
+    private static final VarHandle INT_COUNTER = ValueLayout.JAVA_INT.varHandle();
 
     private MemorySegment segment;
     private long offset;
@@ -62,13 +67,14 @@ public final class AggregateSketchFlyweight {
         segment.set(INT, offset + FAMILY_OFFSET, SketchBlockDescriptor.familyTag(SketchFunction.Family.AGGREGATE));
         segment.set(LONG, offset + BUCKET_WIDTH_OFFSET, spec.bucketWidthMillis());
         segment.set(INT, offset + BUCKET_COUNT_OFFSET, spec.bucketCount());
-        segment.set(INT, offset + BUCKET_COUNT_OFFSET + 4, 0);
+        segment.set(INT, offset + SKIPPED_FULL_OFFSET, 0);
         segment.set(LONG, offset + NEWEST_BUCKET_OFFSET, EMPTY);
         segment.set(LONG, offset + COVERAGE_START_OFFSET, EMPTY);
         segment.set(LONG, offset + SKIPPED_NAN_OFFSET, 0L);
         segment.set(LONG, offset + SKIPPED_TOO_OLD_OFFSET, 0L);
         for (int i = 0; i < spec.bucketCount(); i++) {
-            segment.set(LONG, offset + bucketOffset(i) + BUCKET_INDEX_OFFSET, EMPTY);
+            segment.set(INT, offset + bucketOffset(i) + BUCKET_TAG_OFFSET, 0);
+            segment.set(INT, offset + bucketOffset(i) + BUCKET_SAMPLE_COUNT_OFFSET, 0);
         }
     }
 
@@ -94,15 +100,32 @@ public final class AggregateSketchFlyweight {
 
     public long skippedTooOld() { return (long) COUNTER.getOpaque(segment, offset + SKIPPED_TOO_OLD_OFFSET); }
 
+    public int skippedBucketFull() { return (int) INT_COUNTER.getOpaque(segment, offset + SKIPPED_FULL_OFFSET); }
+
     // ---- buckets (by ring slot) -----------------------------------------------------------------
 
-    public long bucketIndex(int slot) { return segment.get(LONG, offset + bucketOffset(slot) + BUCKET_INDEX_OFFSET); }
+    /** Writer's view: the bucket k this slot holds, or {@link AggregateSketchDescriptor#EMPTY} when it holds none. */
+    public long bucketIndex(int slot) {
+        long b = offset + bucketOffset(slot);
+        if (segment.get(INT, b + BUCKET_SAMPLE_COUNT_OFFSET) <= 0) {
+            return EMPTY;
+        }
+        long newest = newestBucket();
+        return newest - ((int) newest - segment.get(INT, b + BUCKET_TAG_OFFSET));
+    }
 
-    public long bucketSampleCount(int slot) { return segment.get(LONG, offset + bucketOffset(slot) + BUCKET_SAMPLE_COUNT_OFFSET); }
+    public long bucketSampleCount(int slot) { return segment.get(INT, offset + bucketOffset(slot) + BUCKET_SAMPLE_COUNT_OFFSET); }
 
+    /** n*K + sum(x-K), rounded once (readers keep it as an exact pair). */
     public double bucketSum(int slot) {
         long b = offset + bucketOffset(slot);
-        return CompensatedSum.value(segment.get(DOUBLE, b + BUCKET_SUM_OFFSET), segment.get(DOUBLE, b + BUCKET_SUM_COMP_OFFSET));
+        AggregateResult r = new AggregateResult();
+        r.mergeBucket(1.0, segment.get(INT, b + BUCKET_SAMPLE_COUNT_OFFSET), segment.get(DOUBLE, b + BUCKET_SHIFT_OFFSET),
+            segment.get(DOUBLE, b + BUCKET_DEV_OFFSET), segment.get(DOUBLE, b + BUCKET_DEV_COMP_OFFSET),
+            segment.get(DOUBLE, b + BUCKET_DEV2_OFFSET), segment.get(DOUBLE, b + BUCKET_DEV2_COMP_OFFSET),
+            segment.get(DOUBLE, b + BUCKET_MIN_OFFSET), segment.get(DOUBLE, b + BUCKET_MAX_OFFSET));
+        r.finish();
+        return r.sum();
     }
 
     public double bucketMin(int slot) { return segment.get(DOUBLE, offset + bucketOffset(slot) + BUCKET_MIN_OFFSET); }
@@ -133,43 +156,49 @@ public final class AggregateSketchFlyweight {
             return SKIPPED_TOO_OLD;
         }
         final long b = base + bucketOffset(Math.floorMod(k, buckets));
+        final int n = seg.get(INT, b + BUCKET_SAMPLE_COUNT_OFFSET);
+        // k <= newest first: before a sweep, a slot may still hold a bucket 2^32 older with the same tag
+        final boolean same = k <= newest && n > 0 && seg.get(INT, b + BUCKET_TAG_OFFSET) == (int) k;
+        if (same && n == Integer.MAX_VALUE) {
+            INT_COUNTER.setOpaque(seg, base + SKIPPED_FULL_OFFSET, (int) INT_COUNTER.get(seg, base + SKIPPED_FULL_OFFSET) + 1);
+            return SKIPPED_BUCKET_FULL;
+        }
+        final int tsOffset = (int) (timestampMs - k * width); // in [1, W]
         SeqLock.beginWrite(seg, base + VERSION_OFFSET);
         if (first) {
             seg.set(LONG, base + COVERAGE_START_OFFSET, k);
             seg.set(LONG, base + NEWEST_BUCKET_OFFSET, k);
         } else if (k > newest) {
+            if (k >> TAG_EPOCH_SHIFT != newest >> TAG_EPOCH_SHIFT) {
+                sweepExpired(seg, base, buckets, newest, k);
+            }
             seg.set(LONG, base + NEWEST_BUCKET_OFFSET, k);
         }
-        if (seg.get(LONG, b + BUCKET_INDEX_OFFSET) != k) {
+        if (!same) {
             // the slot held an expired bucket (or none): start this one with the sample
             double d = value - value; // NaN for ±Inf, so the variance of an infinite bucket is NaN
-            seg.set(LONG, b + BUCKET_INDEX_OFFSET, k);
-            seg.set(LONG, b + BUCKET_SAMPLE_COUNT_OFFSET, 1L);
-            seg.set(LONG, b + BUCKET_FIRST_TS_OFFSET, timestampMs);
-            seg.set(LONG, b + BUCKET_LAST_TS_OFFSET, timestampMs);
-            seg.set(DOUBLE, b + BUCKET_SUM_OFFSET, value);
-            seg.set(DOUBLE, b + BUCKET_SUM_COMP_OFFSET, 0.0);
-            seg.set(DOUBLE, b + BUCKET_SUM2_OFFSET, value * value);
-            seg.set(DOUBLE, b + BUCKET_SUM2_COMP_OFFSET, 0.0);
+            seg.set(INT, b + BUCKET_TAG_OFFSET, (int) k);
+            seg.set(INT, b + BUCKET_SAMPLE_COUNT_OFFSET, 1);
+            seg.set(INT, b + BUCKET_FIRST_TS_OFFSET, tsOffset);
+            seg.set(INT, b + BUCKET_LAST_TS_OFFSET, tsOffset);
             seg.set(DOUBLE, b + BUCKET_SHIFT_OFFSET, value);
             seg.set(DOUBLE, b + BUCKET_DEV_OFFSET, d);
             seg.set(DOUBLE, b + BUCKET_DEV_COMP_OFFSET, 0.0);
             seg.set(DOUBLE, b + BUCKET_DEV2_OFFSET, d * d);
+            seg.set(DOUBLE, b + BUCKET_DEV2_COMP_OFFSET, 0.0);
             seg.set(DOUBLE, b + BUCKET_MIN_OFFSET, value);
             seg.set(DOUBLE, b + BUCKET_MAX_OFFSET, value);
         } else {
-            seg.set(LONG, b + BUCKET_SAMPLE_COUNT_OFFSET, seg.get(LONG, b + BUCKET_SAMPLE_COUNT_OFFSET) + 1);
-            if (timestampMs < seg.get(LONG, b + BUCKET_FIRST_TS_OFFSET)) {
-                seg.set(LONG, b + BUCKET_FIRST_TS_OFFSET, timestampMs);
+            seg.set(INT, b + BUCKET_SAMPLE_COUNT_OFFSET, n + 1);
+            if (tsOffset < seg.get(INT, b + BUCKET_FIRST_TS_OFFSET)) {
+                seg.set(INT, b + BUCKET_FIRST_TS_OFFSET, tsOffset);
             }
-            if (timestampMs > seg.get(LONG, b + BUCKET_LAST_TS_OFFSET)) {
-                seg.set(LONG, b + BUCKET_LAST_TS_OFFSET, timestampMs);
+            if (tsOffset > seg.get(INT, b + BUCKET_LAST_TS_OFFSET)) {
+                seg.set(INT, b + BUCKET_LAST_TS_OFFSET, tsOffset);
             }
-            addCompensated(seg, b + BUCKET_SUM_OFFSET, b + BUCKET_SUM_COMP_OFFSET, value);
-            addCompensated(seg, b + BUCKET_SUM2_OFFSET, b + BUCKET_SUM2_COMP_OFFSET, value * value);
             double d = value - seg.get(DOUBLE, b + BUCKET_SHIFT_OFFSET);
             addCompensated(seg, b + BUCKET_DEV_OFFSET, b + BUCKET_DEV_COMP_OFFSET, d);
-            seg.set(DOUBLE, b + BUCKET_DEV2_OFFSET, seg.get(DOUBLE, b + BUCKET_DEV2_OFFSET) + d * d);
+            addCompensated(seg, b + BUCKET_DEV2_OFFSET, b + BUCKET_DEV2_COMP_OFFSET, d * d);
             if (value < seg.get(DOUBLE, b + BUCKET_MIN_OFFSET)) {
                 seg.set(DOUBLE, b + BUCKET_MIN_OFFSET, value);
             }
@@ -179,6 +208,24 @@ public final class AggregateSketchFlyweight {
         }
         SeqLock.endWrite(seg, base + VERSION_OFFSET);
         return APPLIED;
+    }
+
+    /**
+     * Writer only, inside the write section, when the newest bucket moves from {@code newest} to {@code k} across
+     * a multiple of 2^30: empties the slots whose bucket expires with the move. Live slots held buckets within
+     * 2^30 + bucketCount of {@code newest}, so each tag names exactly one bucket.
+     */
+    private static void sweepExpired(MemorySegment seg, long base, int buckets, long newest, long k) {
+        final int newestTag = (int) newest;
+        for (int i = 0; i < buckets; i++) {
+            long b = base + bucketOffset(i);
+            if (seg.get(INT, b + BUCKET_SAMPLE_COUNT_OFFSET) > 0) {
+                long held = newest - (newestTag - seg.get(INT, b + BUCKET_TAG_OFFSET));
+                if (held <= k - buckets) {
+                    seg.set(INT, b + BUCKET_SAMPLE_COUNT_OFFSET, 0);
+                }
+            }
+        }
     }
 
     private static void addCompensated(MemorySegment seg, long hiOffset, long loOffset, double x) {
@@ -213,28 +260,33 @@ public final class AggregateSketchFlyweight {
                     long lo = Math.max(Math.floorDiv(startExclusiveMs, width), newest - buckets + 1);
                     long hi = Math.min(Math.floorDiv(endInclusiveMs - 1, width), newest);
                     double firstShift = Double.NaN;
-                    for (long k = lo; k <= hi; k++) {
-                        long b = base + bucketOffset(Math.floorMod(k, buckets));
-                        double w = weight(seg, b, k, startExclusiveMs, endInclusiveMs);
+                    final int firstSlot = Math.floorMod(lo, buckets); // one division; the loops step the slot
+                    int slot = firstSlot;
+                    for (long k = lo; k <= hi; k++, slot = slot + 1 == buckets ? 0 : slot + 1) {
+                        long b = base + bucketOffset(slot);
+                        double w = weight(seg, b, k, width, startExclusiveMs, endInclusiveMs);
                         if (w > 0) {
                             if (firstShift != firstShift) {
                                 firstShift = seg.get(DOUBLE, b + BUCKET_SHIFT_OFFSET);
                             }
-                            out.mergeBucket(w, seg.get(LONG, b + BUCKET_SAMPLE_COUNT_OFFSET),
-                                seg.get(DOUBLE, b + BUCKET_SUM_OFFSET), seg.get(DOUBLE, b + BUCKET_SUM_COMP_OFFSET),
-                                seg.get(DOUBLE, b + BUCKET_SUM2_OFFSET), seg.get(DOUBLE, b + BUCKET_SUM2_COMP_OFFSET),
+                            out.mergeBucket(w, seg.get(INT, b + BUCKET_SAMPLE_COUNT_OFFSET),
+                                seg.get(DOUBLE, b + BUCKET_SHIFT_OFFSET),
+                                seg.get(DOUBLE, b + BUCKET_DEV_OFFSET), seg.get(DOUBLE, b + BUCKET_DEV_COMP_OFFSET),
+                                seg.get(DOUBLE, b + BUCKET_DEV2_OFFSET), seg.get(DOUBLE, b + BUCKET_DEV2_COMP_OFFSET),
                                 seg.get(DOUBLE, b + BUCKET_MIN_OFFSET), seg.get(DOUBLE, b + BUCKET_MAX_OFFSET));
                         }
                     }
                     if (out.count() > 0) {
                         out.beginSpread(firstShift);
-                        for (long k = lo; k <= hi; k++) {
-                            long b = base + bucketOffset(Math.floorMod(k, buckets));
-                            double w = weight(seg, b, k, startExclusiveMs, endInclusiveMs);
+                        slot = firstSlot;
+                        for (long k = lo; k <= hi; k++, slot = slot + 1 == buckets ? 0 : slot + 1) {
+                            long b = base + bucketOffset(slot);
+                            double w = weight(seg, b, k, width, startExclusiveMs, endInclusiveMs);
                             if (w > 0) {
-                                out.mergeSpread(w, seg.get(LONG, b + BUCKET_SAMPLE_COUNT_OFFSET),
+                                out.mergeSpread(w, seg.get(INT, b + BUCKET_SAMPLE_COUNT_OFFSET),
                                     seg.get(DOUBLE, b + BUCKET_SHIFT_OFFSET), seg.get(DOUBLE, b + BUCKET_DEV_OFFSET),
-                                    seg.get(DOUBLE, b + BUCKET_DEV_COMP_OFFSET), seg.get(DOUBLE, b + BUCKET_DEV2_OFFSET));
+                                    seg.get(DOUBLE, b + BUCKET_DEV_COMP_OFFSET), seg.get(DOUBLE, b + BUCKET_DEV2_OFFSET),
+                                    seg.get(DOUBLE, b + BUCKET_DEV2_COMP_OFFSET));
                             }
                         }
                     }
@@ -252,12 +304,13 @@ public final class AggregateSketchFlyweight {
      * inside, 0 when outside or when the slot holds another bucket, else the share of the
      * milliseconds between its first and last sample that the window covers.
      */
-    private static double weight(MemorySegment seg, long b, long k, long startExclusive, long endInclusive) {
-        if (seg.get(LONG, b + BUCKET_INDEX_OFFSET) != k || seg.get(LONG, b + BUCKET_SAMPLE_COUNT_OFFSET) <= 0) {
+    private static double weight(MemorySegment seg, long b, long k, long width, long startExclusive, long endInclusive) {
+        if (seg.get(INT, b + BUCKET_SAMPLE_COUNT_OFFSET) <= 0 || seg.get(INT, b + BUCKET_TAG_OFFSET) != (int) k) {
             return 0;
         }
-        long first = seg.get(LONG, b + BUCKET_FIRST_TS_OFFSET);
-        long last = seg.get(LONG, b + BUCKET_LAST_TS_OFFSET);
+        long bucketStart = k * width;
+        long first = bucketStart + seg.get(INT, b + BUCKET_FIRST_TS_OFFSET);
+        long last = bucketStart + seg.get(INT, b + BUCKET_LAST_TS_OFFSET);
         if (first > startExclusive && last <= endInclusive) {
             return 1;
         }

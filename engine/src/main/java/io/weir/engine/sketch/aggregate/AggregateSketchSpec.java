@@ -7,18 +7,23 @@ package io.weir.engine.sketch.aggregate;
  * @param bucketCount       buckets kept in the ring: enough for the window plus one partial bucket
  */
 public record AggregateSketchSpec(long bucketWidthMillis, int bucketCount) {
-    /** The widths {@link #forWindow} chooses from: round numbers a dashboard step is likely to hit. */
+    /**
+     * The widths {@link #forWindow} chooses from: round numbers a dashboard step is likely to hit. 20 s, 3 min,
+     * 4 min, 7.5 min and 20 min fill the gaps where one step doubled the bytes (7.5 min divides 15 min, 30 min
+     * and 1 h, and gives 224 buckets, <= 16 KiB, at a 1e5 s window).
+     */
     private static final long[] NICE_WIDTHS_MILLIS = {
-        1_000, 2_000, 5_000, 10_000, 15_000, 30_000,
-        60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000,
+        1_000, 2_000, 5_000, 10_000, 15_000, 20_000, 30_000,
+        60_000, 120_000, 180_000, 240_000, 300_000, 450_000, 600_000, 900_000, 1_200_000, 1_800_000,
         3_600_000, 7_200_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000,
     };
-    /** Keeps a block within one 1 MiB chunk-sized class at most (64 + 9000 * 112 bytes). */
+    /** Keeps a block within one 1 MiB chunk-sized class at most (64 + 9000 * 72 bytes). */
     public static final int MAX_BUCKETS = 9_000;
 
     public AggregateSketchSpec {
-        if (bucketWidthMillis <= 0) {
-            throw new IllegalArgumentException("bucketWidthMillis must be > 0, was " + bucketWidthMillis);
+        if (bucketWidthMillis <= 0 || bucketWidthMillis > Integer.MAX_VALUE) {
+            // buckets store their first/last timestamps as int offsets in (0, W]
+            throw new IllegalArgumentException("bucketWidthMillis must be in [1, " + Integer.MAX_VALUE + "], was " + bucketWidthMillis);
         }
         if (bucketCount < 2 || bucketCount > MAX_BUCKETS) {
             throw new IllegalArgumentException("bucketCount must be in [2, " + MAX_BUCKETS + "], was " + bucketCount);

@@ -244,4 +244,97 @@ class AggregateSketchFlyweightTest {
         assertTrue(out.exact());
         assertEquals(11.0, out.count());
     }
+
+    @Test
+    void largeCountersWithResetsStayExactOnAlignedWindows() {
+        // sum and sum2 are derived from n, K and the shifted sums: a bucket whose first sample (K) is a large counter
+        // value just before a reset is the hard case for that derivation
+        for (double start : new double[] {0, 1e9, 1e12}) {
+            SplittableRandom rnd = new SplittableRandom(7);
+            AggregateSketchSpec spec = new AggregateSketchSpec(60_000, 31);
+            AggregateSketchFlyweight sketch = AggregateSketchFlyweight.onHeap(1, spec);
+            List<Sample> samples = new ArrayList<>();
+            long t0 = 1_800_000_000_000L;
+            double counter = start;
+            for (long ts = t0 + 1; ts <= t0 + 30 * 60_000; ts += 100) {
+                counter = rnd.nextInt(3000) == 0 ? rnd.nextDouble() : counter + rnd.nextDouble() * 1000;
+                sketch.update(ts, counter);
+                samples.add(new Sample(ts, counter));
+            }
+            AggregateResult out = new AggregateResult();
+            for (int from = 0; from < 30; from++) {
+                for (int len : new int[] {1, 2, 7, 30 - from}) {
+                    long s0 = t0 + from * 60_000L;
+                    long s1 = Math.min(t0 + 30 * 60_000L, s0 + len * 60_000L);
+                    sketch.read(s0, s1, out);
+                    assertTrue(out.exact());
+                    assertExact(ExactAggregate.over(samples, s0, s1), out, "start " + start + " (" + s0 + ", " + s1 + "]");
+                }
+            }
+        }
+    }
+
+    @Test
+    void negativeInfinityAloneAndInfinityFirstInABucket() {
+        AggregateSketchFlyweight sketch = AggregateSketchFlyweight.onHeap(1, new AggregateSketchSpec(1000, 11));
+        sketch.update(1000, Double.NEGATIVE_INFINITY);
+        sketch.update(1500, 2.0);
+        sketch.update(2000, Double.POSITIVE_INFINITY);
+        sketch.update(2500, 3.0);
+        AggregateResult out = new AggregateResult();
+        sketch.read(0, 1000, out);
+        assertEquals(Double.NEGATIVE_INFINITY, out.sum());
+        assertEquals(Double.POSITIVE_INFINITY, out.sum2());
+        assertEquals(Double.NEGATIVE_INFINITY, out.mean());
+        assertTrue(Double.isNaN(out.variance()));
+        sketch.read(1000, 2000, out);
+        assertEquals(2.0, out.count());
+        assertEquals(Double.POSITIVE_INFINITY, out.sum());
+        assertEquals(2.0, out.min());
+        assertTrue(Double.isNaN(out.variance()));
+        sketch.read(0, 3000, out);
+        assertTrue(Double.isNaN(out.sum()));
+    }
+
+    @Test
+    void tagsStayUnambiguousAfterAJumpOfTwoToTheThirtyTwoBuckets() {
+        // W = 1 ms and 4 slots: bucket k and bucket k + 2^32 share a slot and a 32-bit tag
+        AggregateSketchFlyweight sketch = AggregateSketchFlyweight.onHeap(1, new AggregateSketchSpec(1, 4));
+        for (long ts = 1; ts <= 4; ts++) {
+            sketch.update(ts, 1.0);  // buckets 0..3
+        }
+        long far = 1L << 32;
+        assertEquals(AggregateSketchFlyweight.APPLIED, sketch.update(far + 4, 5.0)); // bucket 2^32 + 3, slot 3
+        AggregateResult out = new AggregateResult();
+        sketch.read(far, far + 4, out);   // buckets 2^32 .. 2^32 + 3: slots 0-2 still hold buckets 0-2
+        assertEquals(1.0, out.count(), out.toString());
+        assertEquals(5.0, out.sum());
+        assertEquals(AggregateSketchFlyweight.APPLIED, sketch.update(far + 1, 7.0)); // out of order into slot 0
+        sketch.read(far, far + 4, out);
+        assertEquals(2.0, out.count(), out.toString());
+        assertEquals(12.0, out.sum());
+        assertEquals(far, sketch.bucketIndex(0));
+        assertEquals(AggregateSketchDescriptor.EMPTY, sketch.bucketIndex(1));
+    }
+
+    @Test
+    void aFullBucketRefusesFurtherSamples() {
+        AggregateSketchFlyweight sketch = AggregateSketchFlyweight.onHeap(1, new AggregateSketchSpec(1000, 4));
+        sketch.update(500, 1.0);
+        sketch.segment().set(java.lang.foreign.ValueLayout.JAVA_INT,
+            AggregateSketchDescriptor.bucketOffset(0) + AggregateSketchDescriptor.BUCKET_SAMPLE_COUNT_OFFSET, Integer.MAX_VALUE);
+        assertEquals(AggregateSketchFlyweight.SKIPPED_BUCKET_FULL, sketch.update(600, 1.0));
+        assertEquals(1, sketch.skippedBucketFull());
+        assertEquals(AggregateSketchFlyweight.APPLIED, sketch.update(1500, 1.0));
+    }
+
+    @Test
+    void layoutIsSeventyTwoBytesPerBucket() {
+        assertEquals(72, AggregateSketchDescriptor.BUCKET_LENGTH);
+        assertEquals(AggregateSketchDescriptor.BUCKET_LENGTH, AggregateSketchDescriptor.BUCKET_MAX_OFFSET + 8);
+        // the 1e5-sample window (1e5 s) at the default cap fits 16 KiB
+        AggregateSketchSpec spec = AggregateSketchSpec.forWindow(100_000_000L, 225);
+        assertEquals(450_000, spec.bucketWidthMillis());
+        assertTrue(spec.blockLength() <= 16 * 1024, "block " + spec.blockLength());
+    }
 }
