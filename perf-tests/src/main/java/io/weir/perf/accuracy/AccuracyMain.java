@@ -65,9 +65,14 @@ public final class AccuracyMain {
         factories.add(QuantileSketchUnderTest.factory(60, 16 * 1024));
         factories.add(quantileDefault);
         factories.add(QuantileSketchUnderTest.factory(240, 48 * 1024));
-        // the frequency family plugs in here, one adapter, once it exists
+        // frequency family: the engine's default (36 buckets, 128 KiB) and a half-size point for error vs bytes
+        SketchUnderTest.Factory frequencyDefault = FrequencySketchUnderTest.factory(
+                io.weir.engine.sketch.frequency.FrequencySketchSpec.DEFAULT_MAX_BUCKETS,
+                io.weir.engine.sketch.frequency.FrequencySketchSpec.DEFAULT_MAX_BLOCK_BYTES);
+        factories.add(FrequencySketchUnderTest.factory(io.weir.engine.sketch.frequency.FrequencySketchSpec.DEFAULT_MAX_BUCKETS, 64 * 1024));
+        factories.add(frequencyDefault);
         String headline = AggregateSketchUnderTest.factory(profile.defaultMaxBuckets()).label();
-        List<String> headlines = List.of(headline, "p=0.2", quantileDefault.label());
+        List<String> headlines = List.of(headline, "p=0.2", quantileDefault.label(), frequencyDefault.label());
 
         Instant started = Instant.now();
         AccuracyReport report = new AccuracyReport(new AccuracyRun(profile, factories, null).run());
@@ -84,7 +89,8 @@ public final class AccuracyMain {
         List<Path> images = new ArrayList<>();
         for (String family : report.families()) {
             String label = family.equals("aggregate") ? headline
-                : family.equals("quantile") ? quantileDefault.label() : report.factoryLabels(family).getFirst();
+                : family.equals("quantile") ? quantileDefault.label()
+                : family.equals("frequency") ? frequencyDefault.label() : report.factoryLabels(family).getFirst();
             images.addAll(plots.write(out.resolve(profile.name()), family, label, window));
         }
         if (writeDocs) {
