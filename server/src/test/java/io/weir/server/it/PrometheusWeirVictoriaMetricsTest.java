@@ -48,7 +48,7 @@ class PrometheusWeirVictoriaMetricsTest {
                 backend:
                   url: %s
                 sketch:
-                  default_window: 5m
+                  default_window: 3m   # 1 s aggregate buckets: every whole-second window edge is a bucket edge
                 """.formatted(vm.url()));
         promConfig = """
                 global:
