@@ -48,8 +48,9 @@ public final class IngestComparison {
                   functions: [avg_over_time, sum_over_time, count_over_time, min_over_time, max_over_time,
                               stddev_over_time, stdvar_over_time, sum2_over_time]
             """;
-    /** Bucket width Weir picks for a 1 h window (300 buckets at most: the smallest nice width is 15 s). */
-    static final long WEIR_BUCKET_MILLIS = 15_000;
+    /** Bucket width Weir picks for the 1 h window above, taken from the same spec the server uses. */
+    static final long WEIR_BUCKET_MILLIS = io.weir.engine.sketch.aggregate.AggregateSketchSpec
+            .forWindow(3_600_000L, io.weir.server.SeriesSketchTargets.DEFAULT_MAX_BUCKETS).bucketWidthMillis();
     static final long SCRAPE_INTERVAL_MILLIS = 15_000;
 
     record Options(int rounds, Duration warmup, Duration duration, int concurrency, int series, int samplesPerRequest,
