@@ -11,6 +11,8 @@ import io.weir.engine.sketch.quantile.QuantileSketchFlyweight;
 import io.weir.engine.sketch.quantile.QuantileSketchSpec;
 import io.weir.engine.sketch.slab.ReaderEpochs;
 import io.weir.engine.sketch.slab.SlabArena;
+import io.weir.engine.sketch.SketchFunction.Family;
+import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
@@ -43,6 +45,8 @@ public final class SketchShard implements AutoCloseable {
             throw new ExceptionInInitializerError(e);
         }
     }
+
+    private static final Family[] FAMILIES = Family.values();
 
     private final int shardCount;
     private final SlabArena arena;
@@ -87,121 +91,99 @@ public final class SketchShard implements AutoCloseable {
 
     /** Writer only. Applies one sample of a series of this shard. Never throws for bad samples: counts them. */
     public void update(int seriesId, long timestampMs, double value) {
+        int local = seriesId / shardCount;
         if (Double.isNaN(value)) {
             // NaN and Prometheus' stale marker (also a NaN) carry no value any sketch can take
-            if (hasAnySketch(seriesId / shardCount, seriesId)) {
+            if ((blockOf(seriesId, local, Family.AGGREGATE) > 0) | (blockOf(seriesId, local, Family.QUANTILE) > 0)
+                    | (blockOf(seriesId, local, Family.FREQUENCY) > 0)) {
                 bump(SKIPPED_NAN);
             }
             return;
         }
-        int local = seriesId / shardCount;
-        int status = -1;
-        long block = index.get(local, SketchFunction.Family.AGGREGATE);
-        if (block == SketchIndex.UNKNOWN) {
-            block = createAggregate(seriesId, local);
-        }
+        // the first family a series carries decides whether the sample counts as applied or too old
+        int applied = NO_SKETCH;
+        long block = blockOf(seriesId, local, Family.AGGREGATE);
         if (block > 0) {
-            status = writerFlyweight.wrap(arena.segment(block), SlabArena.offset(block)).update(timestampMs, value);
+            applied = outcome(applied, writerFlyweight.wrap(arena.segment(block), SlabArena.offset(block))
+                    .update(timestampMs, value) == AggregateSketchFlyweight.APPLIED);
         }
-        long qBlock = index.get(local, SketchFunction.Family.QUANTILE);
-        if (qBlock == SketchIndex.UNKNOWN) {
-            qBlock = createQuantile(seriesId, local);
+        block = blockOf(seriesId, local, Family.QUANTILE);
+        if (block > 0) {
+            applied = outcome(applied, writerQuantile.wrap(arena.segment(block), SlabArena.offset(block))
+                    .update(timestampMs, value) == QuantileSketchFlyweight.APPLIED);
         }
-        if (qBlock > 0) {
-            int q = writerQuantile.wrap(arena.segment(qBlock), SlabArena.offset(qBlock)).update(timestampMs, value);
-            if (status < 0) {
-                status = q == QuantileSketchFlyweight.APPLIED ? AggregateSketchFlyweight.APPLIED : AggregateSketchFlyweight.SKIPPED_TOO_OLD;
-            }
+        block = blockOf(seriesId, local, Family.FREQUENCY);
+        if (block > 0) {
+            applied = outcome(applied, writerFrequency.wrap(arena.segment(block), SlabArena.offset(block))
+                    .update(timestampMs, value) == FrequencySketchFlyweight.APPLIED);
         }
-        long fBlock = index.get(local, SketchFunction.Family.FREQUENCY);
-        if (fBlock == SketchIndex.UNKNOWN) {
-            fBlock = createFrequency(seriesId, local);
-        }
-        if (fBlock > 0) {
-            int f = writerFrequency.wrap(arena.segment(fBlock), SlabArena.offset(fBlock)).update(timestampMs, value);
-            if (status < 0) {
-                status = f == FrequencySketchFlyweight.APPLIED ? AggregateSketchFlyweight.APPLIED : AggregateSketchFlyweight.SKIPPED_TOO_OLD;
-            }
-        }
-        if (status == AggregateSketchFlyweight.APPLIED) {
+        if (applied == APPLIED) {
             bump(SAMPLES_APPLIED);
-        } else if (status >= 0) {
+        } else if (applied == NOT_APPLIED) {
             bump(SKIPPED_TOO_OLD);
         }
     }
 
-    private boolean hasAnySketch(int local, int seriesId) {
-        long a = index.get(local, SketchFunction.Family.AGGREGATE);
-        if (a == SketchIndex.UNKNOWN) {
-            a = createAggregate(seriesId, local);
-        }
-        long q = index.get(local, SketchFunction.Family.QUANTILE);
-        if (q == SketchIndex.UNKNOWN) {
-            q = createQuantile(seriesId, local);
-        }
-        long f = index.get(local, SketchFunction.Family.FREQUENCY);
-        if (f == SketchIndex.UNKNOWN) {
-            f = createFrequency(seriesId, local);
-        }
-        return a > 0 || q > 0 || f > 0;
+    private static final int NO_SKETCH = 0;
+    private static final int APPLIED = 1;
+    private static final int NOT_APPLIED = 2;
+
+    private static int outcome(int sofar, boolean applied) {
+        return sofar != NO_SKETCH ? sofar : applied ? APPLIED : NOT_APPLIED;
     }
 
-    private long createFrequency(int seriesId, int local) {
-        FrequencySketchSpec spec = targets.frequency(seriesId);
+    /** The series' block of {@code family}, created on first use if its target asks for one; <= 0 when none. */
+    private long blockOf(int seriesId, int local, Family family) {
+        long block = index.get(local, family);
+        return block == SketchIndex.UNKNOWN ? create(seriesId, local, family) : block;
+    }
+
+    /** Cold path, once per series and family: asks the targets, allocates, initialises, then publishes. */
+    private long create(int seriesId, int local, Family family) {
+        Object spec = switch (family) {
+            case AGGREGATE -> targets.aggregate(seriesId);
+            case QUANTILE -> targets.quantile(seriesId);
+            case FREQUENCY -> targets.frequency(seriesId);
+        };
         if (spec == null) {
-            index.set(local, SketchFunction.Family.FREQUENCY, SketchIndex.NOT_SKETCHED);
+            index.set(local, family, SketchIndex.NOT_SKETCHED);
             return SketchIndex.NOT_SKETCHED;
         }
-        long block = arena.allocate(spec.blockLength());
+        int length = switch (spec) {
+            case AggregateSketchSpec a -> a.blockLength();
+            case QuantileSketchSpec q -> q.blockLength();
+            case FrequencySketchSpec f -> f.blockLength();
+            default -> throw new IllegalStateException("unknown spec " + spec);
+        };
+        long block = arena.allocate(length);
         if (block == SlabArena.NULL_BLOCK) {
-            index.set(local, SketchFunction.Family.FREQUENCY, SketchIndex.REFUSED);
+            index.set(local, family, SketchIndex.REFUSED);
             bump(REFUSED_SERIES);
             return SketchIndex.REFUSED;
         }
-        writerFrequency.wrap(arena.segment(block), SlabArena.offset(block)).init(seriesId, spec);
-        index.set(local, SketchFunction.Family.FREQUENCY, block);
-        if (index.get(local, SketchFunction.Family.AGGREGATE) <= 0 && index.get(local, SketchFunction.Family.QUANTILE) <= 0) {
+        MemorySegment segment = arena.segment(block);
+        long offset = SlabArena.offset(block);
+        switch (spec) {
+            case AggregateSketchSpec a -> writerFlyweight.wrap(segment, offset).init(seriesId, a);
+            case QuantileSketchSpec q -> writerQuantile.wrap(segment, offset).init(seriesId, q);
+            case FrequencySketchSpec f -> writerFrequency.wrap(segment, offset).init(seriesId, f);
+            default -> throw new IllegalStateException("unknown spec " + spec);
+        }
+        boolean firstBlockOfSeries = !hasBlock(local);
+        index.set(local, family, block);
+        if (firstBlockOfSeries) {
             bump(SKETCHED_SERIES);
         }
         return block;
     }
 
-    private long createQuantile(int seriesId, int local) {
-        QuantileSketchSpec spec = targets.quantile(seriesId);
-        if (spec == null) {
-            index.set(local, SketchFunction.Family.QUANTILE, SketchIndex.NOT_SKETCHED);
-            return SketchIndex.NOT_SKETCHED;
+    private boolean hasBlock(int local) {
+        for (Family f : FAMILIES) {
+            if (index.get(local, f) > 0) {
+                return true;
+            }
         }
-        long block = arena.allocate(spec.blockLength());
-        if (block == SlabArena.NULL_BLOCK) {
-            index.set(local, SketchFunction.Family.QUANTILE, SketchIndex.REFUSED);
-            bump(REFUSED_SERIES);
-            return SketchIndex.REFUSED;
-        }
-        writerQuantile.wrap(arena.segment(block), SlabArena.offset(block)).init(seriesId, spec);
-        index.set(local, SketchFunction.Family.QUANTILE, block);
-        if (index.get(local, SketchFunction.Family.AGGREGATE) <= 0) {
-            bump(SKETCHED_SERIES);
-        }
-        return block;
-    }
-
-    private long createAggregate(int seriesId, int local) {
-        AggregateSketchSpec spec = targets.aggregate(seriesId);
-        if (spec == null) {
-            index.set(local, SketchFunction.Family.AGGREGATE, SketchIndex.NOT_SKETCHED);
-            return SketchIndex.NOT_SKETCHED;
-        }
-        long block = arena.allocate(spec.blockLength());
-        if (block == SlabArena.NULL_BLOCK) {
-            index.set(local, SketchFunction.Family.AGGREGATE, SketchIndex.REFUSED);
-            bump(REFUSED_SERIES);
-            return SketchIndex.REFUSED;
-        }
-        writerFlyweight.wrap(arena.segment(block), SlabArena.offset(block)).init(seriesId, spec);
-        index.set(local, SketchFunction.Family.AGGREGATE, block);
-        bump(SKETCHED_SERIES);
-        return block;
+        return false;
     }
 
     /**
@@ -212,22 +194,19 @@ public final class SketchShard implements AutoCloseable {
      */
     public boolean dropSeries(int seriesId) {
         int local = seriesId / shardCount;
-        long block = index.get(local, SketchFunction.Family.AGGREGATE);
-        long qBlock = index.get(local, SketchFunction.Family.QUANTILE);
-        long fBlock = index.get(local, SketchFunction.Family.FREQUENCY);
-        index.set(local, SketchFunction.Family.AGGREGATE, SketchIndex.UNKNOWN);
-        index.set(local, SketchFunction.Family.QUANTILE, SketchIndex.UNKNOWN);
-        index.set(local, SketchFunction.Family.FREQUENCY, SketchIndex.UNKNOWN);
-        for (long b : new long[] {block, qBlock, fBlock}) {
-            if (b > 0) {
-                arena.retire(b);
+        boolean had = false;
+        for (Family f : FAMILIES) {
+            long block = index.get(local, f);
+            index.set(local, f, SketchIndex.UNKNOWN);
+            if (block > 0) {
+                arena.retire(block);
+                had = true;
             }
         }
-        if (block > 0 || qBlock > 0 || fBlock > 0) {
+        if (had) {
             SKETCHED_SERIES.setOpaque(this, (long) SKETCHED_SERIES.getOpaque(this) - 1);
-            return true;
         }
-        return false;
+        return had;
     }
 
     /** Writer only, from its idle loop: makes retired blocks reusable once readers have left. @return blocks freed */
