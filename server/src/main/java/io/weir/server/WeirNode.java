@@ -17,6 +17,7 @@ import io.weir.net.backend.Forwarder;
 import io.weir.net.backend.ForwarderCursor;
 import io.weir.net.http.HttpServer;
 import io.weir.net.http.Router;
+import io.weir.net.ingest.IngestPath;
 import io.weir.net.ingest.RemoteWriteEndpoint;
 import io.weir.net.query.MetadataEndpoint;
 import io.weir.net.query.QueryEndpoint;
@@ -220,8 +221,8 @@ public final class WeirNode implements AutoCloseable {
         Set<HttpMethod> getPost = Set.of(HttpMethod.GET, HttpMethod.POST);
         WalWriter w = wal;
         long maxDisk = config.wal().maxDiskBytes();
-        RemoteWriteEndpoint write = new RemoteWriteEndpoint(series, ring, ingestStats, () -> w.diskBytes() > maxDisk,
-                config.server().maxRequestBytes());
+        IngestPath ingest = new IngestPath(series, ring, ingestStats, () -> w.diskBytes() > maxDisk);
+        RemoteWriteEndpoint write = new RemoteWriteEndpoint(ingest, config.server().maxRequestBytes());
         MetadataEndpoint metadata = new MetadataEndpoint(series, backend, queries, build.version());
         OpsEndpoints ops = new OpsEndpoints(this, build);
         return new Router()

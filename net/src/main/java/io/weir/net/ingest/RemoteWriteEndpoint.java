@@ -7,19 +7,13 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.concurrent.FastThreadLocal;
-import io.weir.engine.ingest.IngestPublisher;
-import io.weir.engine.ingest.IngestRing;
 import io.weir.engine.ingest.IngestStats;
 import io.weir.engine.ingest.IngestTicket;
-import io.weir.engine.series.SeriesResolver;
-import io.weir.engine.series.SeriesTable;
 import io.weir.net.http.HttpEndpoint;
 import io.weir.net.http.HttpResponses;
 import io.weir.net.remotewrite.DecodedWriteRequest;
 import io.weir.net.remotewrite.RemoteWriteDecoder;
 import io.weir.net.remotewrite.RemoteWriteStatus;
-
-import java.util.function.BooleanSupplier;
 
 /**
  * {@code POST /api/v1/write}: remote write 1.0. On the event loop: copy the body once, decode it whole (so a bad
@@ -30,21 +24,15 @@ public final class RemoteWriteEndpoint implements HttpEndpoint {
     private static final System.Logger LOG = System.getLogger(RemoteWriteEndpoint.class.getName());
     private static final String RETRY_AFTER_SECONDS = "1";
 
-    private final SeriesTable series;
-    private final IngestRing ring;
-    private final IngestStats stats;
-    private final BooleanSupplier walOverCap;
+    private final IngestPath ingest;
     private final int maxRequestBytes;
     private final FastThreadLocal<LoopState> loopState = new FastThreadLocal<>() {
         @Override
         protected LoopState initialValue() { return new LoopState(); }
     };
 
-    public RemoteWriteEndpoint(SeriesTable series, IngestRing ring, IngestStats stats, BooleanSupplier walOverCap, long maxRequestBytes) {
-        this.series = series;
-        this.ring = ring;
-        this.stats = stats;
-        this.walOverCap = walOverCap;
+    public RemoteWriteEndpoint(IngestPath ingest, long maxRequestBytes) {
+        this.ingest = ingest;
         this.maxRequestBytes = (int) Math.min(Integer.MAX_VALUE - 8, maxRequestBytes);
     }
 
@@ -52,14 +40,13 @@ public final class RemoteWriteEndpoint implements HttpEndpoint {
     private final class LoopState {
         final RemoteWriteDecoder decoder = new RemoteWriteDecoder(maxRequestBytes);
         final DecodedWriteRequest decoded = new DecodedWriteRequest();
-        final SeriesResolver resolver = series.newResolver();
-        final IngestPublisher publisher = ring.newPublisher();
+        final IngestPath.Writer writer = ingest.newWriter();
         byte[] body = new byte[64 * 1024];
-        int[] sampleIds = new int[4096];
     }
 
     @Override
     public void handle(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive) {
+        IngestStats stats = ingest.stats();
         String encoding = request.headers().get(HttpHeaderNames.CONTENT_ENCODING);
         if (encoding != null && !encoding.equalsIgnoreCase("snappy")) {
             stats.rejected();
@@ -67,10 +54,9 @@ public final class RemoteWriteEndpoint implements HttpEndpoint {
                     "unsupported Content-Encoding \"" + encoding + "\": remote write 1.0 bodies are snappy-compressed"), keepAlive);
             return;
         }
-        if (walOverCap.getAsBoolean()) {
+        if (ingest.walOverCap()) {
             stats.throttled();
-            sendRetryLater(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE,
-                    "WAL is at wal.max_disk while the backend catches up; retry later", keepAlive);
+            sendWalFull(ctx, keepAlive);
             return;
         }
         LoopState s = loopState.get();
@@ -89,38 +75,17 @@ public final class RemoteWriteEndpoint implements HttpEndpoint {
             HttpResponses.send(ctx, HttpResponses.text(status, s.decoder.errorMessage()), keepAlive);
             return;
         }
-        int samples = d.sampleCount();
-        if (samples == 0) {
-            // metadata-only or empty requests are valid and carry nothing to journal
-            stats.accepted(0, d.seriesCount());
-            HttpResponses.send(ctx, HttpResponses.noContent(), keepAlive);
-            return;
+        switch (s.writer.publish(d, new Ticket(ctx, keepAlive))) {
+            case IngestPath.EMPTY -> HttpResponses.send(ctx, HttpResponses.noContent(), keepAlive);
+            case IngestPath.RING_FULL -> sendRetryLater(ctx, HttpResponseStatus.TOO_MANY_REQUESTS, "ingest ring is full; retry later", keepAlive);
+            case IngestPath.WAL_FULL -> sendWalFull(ctx, keepAlive);
+            default -> { } // PUBLISHED: the journaler answers
         }
-        if (s.sampleIds.length < samples) {
-            s.sampleIds = new int[Math.max(samples, s.sampleIds.length * 2)];
-        }
-        int[] ids = s.sampleIds;
-        byte[] buf = d.buf();
-        int[] nameOff = d.labelNameOffsets();
-        int[] nameLen = d.labelNameLengths();
-        int[] valueOff = d.labelValueOffsets();
-        int[] valueLen = d.labelValueLengths();
-        for (int series = 0, n = d.seriesCount(); series < n; series++) {
-            int sampleCount = d.seriesSampleCount(series);
-            if (sampleCount == 0) {
-                continue;
-            }
-            int id = s.resolver.resolve(buf, nameOff, nameLen, valueOff, valueLen, d.seriesFirstLabel(series), d.seriesLabelCount(series));
-            int first = d.seriesFirstSample(series);
-            java.util.Arrays.fill(ids, first, first + sampleCount, id);
-        }
-        Ticket ticket = new Ticket(ctx, keepAlive);
-        if (!s.publisher.publish(ids, d.timestamps(), d.values(), samples, ticket)) {
-            stats.throttled();
-            sendRetryLater(ctx, HttpResponseStatus.TOO_MANY_REQUESTS, "ingest ring is full; retry later", keepAlive);
-            return;
-        }
-        stats.accepted(samples, d.seriesCount());
+    }
+
+    private static void sendWalFull(ChannelHandlerContext ctx, boolean keepAlive) {
+        sendRetryLater(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE,
+                "WAL is at wal.max_disk while the backend catches up; retry later", keepAlive);
     }
 
     private static void sendRetryLater(ChannelHandlerContext ctx, HttpResponseStatus status, String message, boolean keepAlive) {

@@ -110,7 +110,70 @@ public final class DecodedWriteRequest {
         return new String(buf, valueOff[label], valueLen[label], StandardCharsets.UTF_8);
     }
 
-    // ---- written by RemoteWriteDecoder only ----
+    // ---- building a request from a source that is not a remote-write body (OTLP, scrapes) ----
+    // Labels are copied into buf behind whatever it holds; the request is then published like a decoded one.
+
+    /** Empties the request for building with {@link #beginSeries}, {@link #addLabel(String, String)}, ... */
+    public void clear() {
+        reset();
+    }
+
+    /** Adds a label of the series being built, copying name and value into the request's buffer. */
+    public void addLabel(String name, String value) {
+        byte[] n = name.getBytes(StandardCharsets.UTF_8);
+        byte[] v = value.getBytes(StandardCharsets.UTF_8);
+        addLabel(n, 0, n.length, v, 0, v.length);
+    }
+
+    /** Adds a label from byte ranges (UTF-8), copying them; an empty value is the label's absence and is dropped. */
+    public void addLabel(byte[] name, int nameOff, int nameLength, byte[] value, int valueOff, int valueLength) {
+        if (valueLength == 0) {
+            return;
+        }
+        int n = append(name, nameOff, nameLength);
+        int v = append(value, valueOff, valueLength);
+        addLabel(n, nameLength, v, valueLength);
+    }
+
+    /**
+     * Ends the series being built: sorts its labels and checks them as the remote-write decoder does.
+     *
+     * @return {@link RemoteWriteStatus#OK}, or the code of the first problem (the caller decides to drop the series
+     *         with {@link #dropLastSeries} or refuse the request)
+     */
+    public int finishSeries(int s) {
+        endSeries(s);
+        sortLabels(s);
+        for (int l = seriesFirstLabel[s], end = l + seriesLabelCount[s]; l < end; l++) {
+            if (nameLen[l] == 0) {
+                return RemoteWriteStatus.EMPTY_LABEL_NAME;
+            }
+        }
+        if (duplicateLabel(s) >= 0) {
+            return RemoteWriteStatus.DUPLICATE_LABEL_NAME;
+        }
+        return hasMetricName(s) ? RemoteWriteStatus.OK : RemoteWriteStatus.MISSING_METRIC_NAME;
+    }
+
+    /** Forgets the last series begun (its labels and samples), e.g. one that {@link #finishSeries} refused. */
+    public void dropLastSeries() {
+        int s = seriesCount - 1;
+        labelCount = seriesFirstLabel[s];
+        sampleCount = seriesFirstSample[s];
+        seriesCount = s;
+    }
+
+    private int append(byte[] src, int off, int len) {
+        int at = bufLength;
+        if (buf.length - at < len) {
+            buf = Arrays.copyOf(buf, Math.max(at + len, buf.length * 2));
+        }
+        System.arraycopy(src, off, buf, at, len);
+        bufLength = at + len;
+        return at;
+    }
+
+    // ---- written by RemoteWriteDecoder (and the builder methods above) ----
 
     void reset() {
         bufLength = 0;
@@ -133,7 +196,8 @@ public final class DecodedWriteRequest {
 
     void bufLength(int length) { bufLength = length; }
 
-    int beginSeries() {
+    /** Starts a series; its labels and samples are those added until {@link #endSeries} / {@link #finishSeries}. */
+    public int beginSeries() {
         int s = seriesCount;
         if (s == seriesFirstLabel.length) {
             int n = s * 2;
@@ -148,7 +212,7 @@ public final class DecodedWriteRequest {
         return s;
     }
 
-    void endSeries(int s) {
+    public void endSeries(int s) {
         seriesLabelCount[s] = labelCount - seriesFirstLabel[s];
         seriesSampleCount[s] = sampleCount - seriesFirstSample[s];
     }
@@ -169,7 +233,7 @@ public final class DecodedWriteRequest {
         labelCount = l + 1;
     }
 
-    void addSample(long timestamp, double value) {
+    public void addSample(long timestamp, double value) {
         int i = sampleCount;
         if (i == timestamps.length) {
             timestamps = Arrays.copyOf(timestamps, i * 2);

@@ -1,0 +1,97 @@
+package io.weir.net.ingest;
+
+import io.weir.engine.ingest.IngestPublisher;
+import io.weir.engine.ingest.IngestRing;
+import io.weir.engine.ingest.IngestStats;
+import io.weir.engine.ingest.IngestTicket;
+import io.weir.engine.series.SeriesResolver;
+import io.weir.engine.series.SeriesTable;
+import io.weir.net.remotewrite.DecodedWriteRequest;
+
+import java.util.Arrays;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The one way samples enter a node, whatever brought them (remote write, OTLP, scrapes): a decoded request's series
+ * are resolved to ids and its samples go on the ingest ring whole or not at all; the ticket is completed once the
+ * request is in the WAL. Thread-safe; each producer thread takes its own {@link Writer}.
+ */
+public final class IngestPath {
+    /** {@link Writer#publish} outcomes. */
+    public static final int PUBLISHED = 0;
+    /** Nothing to journal (no samples): the caller answers success at once. */
+    public static final int EMPTY = 1;
+    /** The ring has no room: answer 429 with Retry-After. */
+    public static final int RING_FULL = 2;
+    /** The WAL is at {@code wal.max_disk} while the backend catches up: answer 503 with Retry-After. */
+    public static final int WAL_FULL = 3;
+
+    private final SeriesTable series;
+    private final IngestRing ring;
+    private final IngestStats stats;
+    private final BooleanSupplier walOverCap;
+
+    public IngestPath(SeriesTable series, IngestRing ring, IngestStats stats, BooleanSupplier walOverCap) {
+        this.series = series;
+        this.ring = ring;
+        this.stats = stats;
+        this.walOverCap = walOverCap;
+    }
+
+    public IngestStats stats() { return stats; }
+
+    /** True while the WAL is over its cap; checked before decoding so a throttled request costs little. */
+    public boolean walOverCap() { return walOverCap.getAsBoolean(); }
+
+    /** A producer's resolver, ring publisher and scratch arrays; owned by one thread. */
+    public Writer newWriter() { return new Writer(); }
+
+    public final class Writer {
+        private final SeriesResolver resolver = series.newResolver();
+        private final IngestPublisher publisher = ring.newPublisher();
+        private int[] sampleIds = new int[4096];
+
+        private Writer() {}
+
+        /**
+         * Resolves the request's series and publishes its samples; counts the request in the stats (accepted or
+         * throttled). On {@link #PUBLISHED} the ticket will be completed by the journaler; on any other outcome it
+         * is never touched.
+         */
+        public int publish(DecodedWriteRequest d, IngestTicket ticket) {
+            if (walOverCap.getAsBoolean()) {
+                stats.throttled();
+                return WAL_FULL;
+            }
+            int samples = d.sampleCount();
+            if (samples == 0) {
+                stats.accepted(0, d.seriesCount());
+                return EMPTY;
+            }
+            if (sampleIds.length < samples) {
+                sampleIds = new int[Math.max(samples, sampleIds.length * 2)];
+            }
+            int[] ids = sampleIds;
+            byte[] buf = d.buf();
+            int[] nameOff = d.labelNameOffsets();
+            int[] nameLen = d.labelNameLengths();
+            int[] valueOff = d.labelValueOffsets();
+            int[] valueLen = d.labelValueLengths();
+            for (int s = 0, n = d.seriesCount(); s < n; s++) {
+                int sampleCount = d.seriesSampleCount(s);
+                if (sampleCount == 0) {
+                    continue;
+                }
+                int id = resolver.resolve(buf, nameOff, nameLen, valueOff, valueLen, d.seriesFirstLabel(s), d.seriesLabelCount(s));
+                int first = d.seriesFirstSample(s);
+                Arrays.fill(ids, first, first + sampleCount, id);
+            }
+            if (!publisher.publish(ids, d.timestamps(), d.values(), samples, ticket)) {
+                stats.throttled();
+                return RING_FULL;
+            }
+            stats.accepted(samples, d.seriesCount());
+            return PUBLISHED;
+        }
+    }
+}
