@@ -35,7 +35,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 import java.util.stream.Collectors;
 
 /**
@@ -364,12 +363,7 @@ public final class ConfigLoader {
             List<LabelMatcher> matchers;
             try {
                 matchers = selectorParser.parse(match);
-            } catch (PatternSyntaxException e) {
-                // its own message spans lines (pattern and a caret); the description is what a reader needs
-                problem(path, "not a valid selector: " + Quote.of(match) + " (bad regex " + Quote.of(e.getPattern())
-                        + ": " + e.getDescription() + ")");
-                return null;
-            } catch (IllegalArgumentException e) {
+            } catch (IllegalArgumentException e) { // InvalidRegexException included: RE2 syntax, as queries
                 problem(path, "not a valid selector: " + Quote.of(match) + " (" + e.getMessage() + ")");
                 return null;
             }
