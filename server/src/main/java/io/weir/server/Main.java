@@ -49,6 +49,7 @@ public final class Main implements Callable<Integer> {
         @Option(names = "--listen", description = "HOST:PORT (default :9201)") String listen;
         @Option(names = "--data-dir", description = "data directory (default ./data)") Path dataDir;
         @Option(names = "--backend-url", description = "backend TSDB base URL, e.g. http://127.0.0.1:8428") String backendUrl;
+        @Option(names = "--web.config.file", description = "web config in Prometheus' format: TLS and basic auth") Path webConfigFile;
 
         @Override
         public Integer call() throws Exception {
@@ -60,7 +61,7 @@ public final class Main implements Callable<Integer> {
             }
             WeirConfig effective;
             try {
-                effective = loader.withOverrides(base.config(), listen, dataDir, backendUrl);
+                effective = loader.withOverrides(base.config(), listen, dataDir, backendUrl, webConfigFile);
             } catch (io.weir.server.config.InvalidConfigException e) {
                 System.err.println("weir: " + e.getMessage());
                 return 1;

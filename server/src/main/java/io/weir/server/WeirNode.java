@@ -16,6 +16,7 @@ import io.weir.net.backend.BackendClient;
 import io.weir.net.backend.Forwarder;
 import io.weir.net.backend.ForwarderCursor;
 import io.weir.net.http.HttpServer;
+import io.weir.net.security.WebSecurity;
 import io.weir.net.http.Router;
 import io.weir.net.ingest.IngestPath;
 import io.weir.net.ingest.RemoteWriteEndpoint;
@@ -154,7 +155,11 @@ public final class WeirNode implements AutoCloseable {
 
         Router router = routes(build, queries);
         registerMetrics();
-        http = new HttpServer(config.server().host(), config.server().port(), Math.max(1, cores), config.server().maxRequestBytes(), router);
+        WebSecurity security = config.server().security().start();
+        closeInReverse.add(security);
+        metrics.counter("weir_http_auth_refusals_total", "Requests refused for missing or wrong credentials or roles (401/403).",
+                security.refusals()::sum);
+        http = new HttpServer(config.server().host(), config.server().port(), Math.max(1, cores), config.server().maxRequestBytes(), router, security);
         closeInReverse.add(http);
         LOG.log(System.Logger.Level.INFO, String.format(
                 "weir ready: listening on %s:%d, data dir %s, backend %s, %d series, %d samples replayed from the WAL, %d shard(s), started in %d ms",

@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -140,10 +139,7 @@ public final class LabelIndex {
      * or a literal alternation: the wanted side is then either a few postings or {@code any} minus them.
      */
     private RoaringBitmap postings(LabelMatcher m, boolean wanted) {
-        Set<String> literals = switch (m.type()) {
-            case EQ, NEQ -> Set.of(m.value());
-            case RE, NRE -> literalAlternatives(m.value());
-        };
+        Set<String> literals = m.literalValues();
         lock.readLock().lock();
         try {
             NamePostings np = byName.get(m.name());
@@ -184,26 +180,5 @@ public final class LabelIndex {
             case 1 -> parts.getFirst().clone();
             default -> FastAggregation.or(parts.iterator());
         };
-    }
-
-    /**
-     * @return the alternatives of a regex made only of literal text and '|' (e.g. {@code a|b|c}), whose anchored
-     *         match is exactly set membership; null when the regex uses any other syntax
-     */
-    static Set<String> literalAlternatives(String regex) {
-        for (int i = 0; i < regex.length(); i++) {
-            if ("\\.[]{}()*+?^$".indexOf(regex.charAt(i)) >= 0) {
-                return null;
-            }
-        }
-        Set<String> literals = new HashSet<>();
-        int start = 0;
-        for (int i = 0; i <= regex.length(); i++) {
-            if (i == regex.length() || regex.charAt(i) == '|') {
-                literals.add(regex.substring(start, i));
-                start = i + 1;
-            }
-        }
-        return literals;
     }
 }

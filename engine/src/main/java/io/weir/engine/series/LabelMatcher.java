@@ -1,11 +1,12 @@
 package io.weir.engine.series;
 
 import java.util.Objects;
-import java.util.regex.Pattern;
+import java.util.Set;
 
 /**
  * One PromQL label matcher ({@code name="v"}, {@code !=}, {@code =~}, {@code !~}) with Prometheus semantics:
- * regexes are fully anchored, and a label that is absent from a series matches as the empty string.
+ * regexes are RE2, fully anchored, '.' matches '\n' (see {@link LabelRegex}), and a label that is absent from a
+ * series matches as the empty string.
  * Immutable and thread-safe.
  */
 public final class LabelMatcher {
@@ -22,19 +23,16 @@ public final class LabelMatcher {
     private final Type type;
     private final String name;
     private final String value;
-    private final Pattern pattern;
+    private final LabelRegex regex;
 
     private LabelMatcher(Type type, String name, String value) {
         this.type = Objects.requireNonNull(type);
         this.name = Objects.requireNonNull(name);
         this.value = Objects.requireNonNull(value);
-        // Anchored as Prometheus does: "foo" must match the whole value, not a substring. DOTALL because
-        // Prometheus' RE2 matchers let '.' match '\n'.
-        this.pattern = (type == Type.RE || type == Type.NRE)
-                ? Pattern.compile("^(?:" + value + ")$", Pattern.DOTALL) : null;
+        this.regex = (type == Type.RE || type == Type.NRE) ? LabelRegex.compile(value) : null;
     }
 
-    /** @throws java.util.regex.PatternSyntaxException for a regex that does not compile */
+    /** @throws InvalidRegexException for a regex that RE2 refuses or that exceeds {@link LabelRegex}'s limits */
     public static LabelMatcher of(Type type, String name, String value) { return new LabelMatcher(type, name, value); }
 
     public static LabelMatcher equal(String name, String value) { return new LabelMatcher(Type.EQ, name, value); }
@@ -50,9 +48,17 @@ public final class LabelMatcher {
         return switch (type) {
             case EQ -> value.equals(labelValue);
             case NEQ -> !value.equals(labelValue);
-            case RE -> pattern.matcher(labelValue).matches();
-            case NRE -> !pattern.matcher(labelValue).matches();
+            case RE -> regex.matches(labelValue);
+            case NRE -> !regex.matches(labelValue);
         };
+    }
+
+    /**
+     * @return the values whose match decides this matcher by set membership (the value of = and !=, the
+     *         alternatives of a literal regex), or null when the matcher needs the value itself
+     */
+    public Set<String> literalValues() {
+        return regex == null ? Set.of(value) : regex.literals();
     }
 
     /** True when this matcher accepts a series that lacks the label (so it cannot narrow a selection by itself). */

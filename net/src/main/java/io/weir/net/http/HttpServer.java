@@ -27,15 +27,26 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.codec.http.HttpUtil;
 
+import io.weir.net.security.AuthGate;
+import io.weir.net.security.WebSecurity;
+
 import java.net.InetSocketAddress;
 
-/** The one HTTP port: Netty event loops (epoll where available), aggregated bodies capped at a size limit. */
+/**
+ * The one HTTP port: Netty event loops (epoll where available), optional TLS and authentication (a web config),
+ * aggregated bodies capped at a size limit.
+ */
 public final class HttpServer implements AutoCloseable {
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final Channel channel;
 
     public HttpServer(String host, int port, int eventLoops, long maxRequestBytes, Router router) throws InterruptedException {
+        this(host, port, eventLoops, maxRequestBytes, router, WebSecurity.NONE);
+    }
+
+    public HttpServer(String host, int port, int eventLoops, long maxRequestBytes, Router router, WebSecurity security)
+            throws InterruptedException {
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
@@ -51,8 +62,15 @@ public final class HttpServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ChannelPipeline p = ch.pipeline();
+                        if (security.tls() != null) {
+                            p.addLast(security.tls().current().newHandler(ch.alloc()));
+                        }
                         p.addLast(new HttpServerCodec(8192, 65536, 65536));
                         p.addLast(new HttpServerKeepAliveHandler());
+                        if (security.authenticator() != null) {
+                            // before aggregation: a refused client cannot make the node buffer its body
+                            p.addLast(new AuthGate(security.authenticator(), security.refusals()));
+                        }
                         p.addLast(new CappedAggregator(maxContent));
                         p.addLast(router);
                     }

@@ -113,10 +113,20 @@ public final class QueryEndpoint implements HttpEndpoint {
         } catch (QueryExecutionException e) {
             errors.increment();
             send(ctx, keepAlive, HttpResponseStatus.UNPROCESSABLE_ENTITY, PromJson.error("execution", e.getMessage()), null);
-        } catch (RuntimeException e) {
+        } catch (StackOverflowError e) {
+            // The parser bounds nesting, so this is a recursion it did not foresee: answer, keep the thread.
+            errors.increment();
+            LOG.log(System.Logger.Level.ERROR, "query overflowed the stack", e);
+            send(ctx, keepAlive, HttpResponseStatus.UNPROCESSABLE_ENTITY,
+                    PromJson.error("execution", "query too deeply nested to evaluate"), null);
+        } catch (RuntimeException | Error e) {
+            // Anything else is a bug; the client still gets an answer and the query thread lives on.
             errors.increment();
             LOG.log(System.Logger.Level.ERROR, "query failed", e);
             send(ctx, keepAlive, HttpResponseStatus.INTERNAL_SERVER_ERROR, PromJson.error("internal", e.toString()), null);
+            if (e instanceof VirtualMachineError vme) {
+                throw vme; // out of memory or an internal JVM error: the executor's handler decides
+            }
         } finally {
             latency.recordNanos(System.nanoTime() - startNanos);
         }

@@ -35,7 +35,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 import java.util.stream.Collectors;
 
 /**
@@ -54,7 +53,7 @@ public final class ConfigLoader {
     public static final long MAX_REQUEST_BYTES_CEILING = 1L << 30;
 
     private static final List<String> ROOT_KEYS = List.of("server", "storage", "wal", "backend", "sketch");
-    private static final List<String> SERVER_KEYS = List.of("listen", "max_request_bytes");
+    private static final List<String> SERVER_KEYS = List.of("listen", "max_request_bytes", "web_config_file", "authorization");
     private static final List<String> STORAGE_KEYS = List.of("data_dir", "memory_limit");
     private static final List<String> WAL_KEYS = List.of("fsync", "fsync_interval", "max_disk");
     private static final List<String> BACKEND_KEYS = List.of("url", "remote_write_url", "timeout");
@@ -128,13 +127,22 @@ public final class ConfigLoader {
      * @throws InvalidConfigException naming each bad flag, e.g. {@code --listen: port 70000 out of range}
      */
     public WeirConfig withOverrides(WeirConfig base, String listen, Path dataDir, String backendUrl) {
+        return withOverrides(base, listen, dataDir, backendUrl, null);
+    }
+
+    /** As above, plus {@code --web.config.file} (null = not given), read and checked like {@code server.web_config_file}. */
+    public WeirConfig withOverrides(WeirConfig base, String listen, Path dataDir, String backendUrl, Path webConfigFile) {
         Checker checker = new Checker();
         ServerConfig server = base.server();
         if (listen != null) {
             HostPort hp = checker.listen(listen, "--listen");
             if (hp != null) {
-                server = new ServerConfig(hp.host(), hp.port(), server.maxRequestBytes());
+                server = new ServerConfig(hp.host(), hp.port(), server.maxRequestBytes(), server.security());
             }
+        }
+        if (webConfigFile != null) {
+            server = new ServerConfig(server.host(), server.port(), server.maxRequestBytes(),
+                    checker.webConfig(webConfigFile.toString(), "--web.config.file", server.security()));
         }
         StorageConfig storage = base.storage();
         if (dataDir != null) {
@@ -242,7 +250,95 @@ public final class ConfigLoader {
                 problem(s.pathOf("max_request_bytes"), "must be at most "
                         + ByteSize.format(MAX_REQUEST_BYTES_CEILING) + " (got " + ByteSize.format(maxRequest) + ")");
             }
-            return new ServerConfig(hp.host(), hp.port(), maxRequest);
+            WebSecurityConfig security = authorization(s.get("authorization"), s.pathOf("authorization"));
+            String webConfig = text(s, "web_config_file");
+            if (webConfig != null && !webConfig.isBlank()) {
+                security = webConfig(webConfig, s.pathOf("web_config_file"), security);
+            }
+            checkRoleUsers(security, s.pathOf("authorization"));
+            return new ServerConfig(hp.host(), hp.port(), maxRequest, security);
+        }
+
+        /** Reads the web config file named at {@code path} into {@code security}; its problems are reported at {@code path}. */
+        WebSecurityConfig webConfig(String file, String path, WebSecurityConfig security) {
+            WebConfigFile.Result r = WebConfigFile.read(Path.of(file));
+            r.problems().forEach(m -> problem(path, m));
+            return security.withWebConfig(Path.of(file), r.tls(), r.users());
+        }
+
+        /** {@code server.authorization}: Weir's roles per basic-auth user and its bearer tokens. */
+        WebSecurityConfig authorization(Node node, String path) {
+            Section s = section(node, path, List.of("users", "bearer_tokens"));
+            Map<String, Set<io.weir.net.security.Role>> roles = null;
+            Node users = s.get("users");
+            if (users != null) {
+                roles = new LinkedHashMap<>();
+                Section u = section(users, s.pathOf("users"), null);
+                for (Map.Entry<String, Node> e : u.entries.entrySet()) {
+                    roles.put(e.getKey(), roles(e.getValue(), u.pathOf(e.getKey())));
+                }
+            }
+            List<io.weir.net.security.Authenticator.BearerToken> tokens = new ArrayList<>();
+            Node list = s.get("bearer_tokens");
+            if (list instanceof SequenceNode seq) {
+                for (int i = 0; i < seq.getValue().size(); i++) {
+                    Section t = section(seq.getValue().get(i), s.pathOf("bearer_tokens") + "[" + i + "]",
+                            List.of("name", "token_file", "roles"));
+                    String name = text(t, "name");
+                    String tokenFile = text(t, "token_file");
+                    if (name == null || tokenFile == null) {
+                        problem(t.path, "needs name, token_file and roles");
+                        continue;
+                    }
+                    String token;
+                    try {
+                        token = Files.readString(Path.of(tokenFile)).strip();
+                    } catch (IOException | InvalidPathException e) {
+                        problem(t.pathOf("token_file"), "cannot read " + Quote.of(tokenFile) + ": " + e.getMessage());
+                        continue;
+                    }
+                    if (token.length() < 16) {
+                        problem(t.pathOf("token_file"), "token in " + tokenFile + " is shorter than 16 characters");
+                        continue;
+                    }
+                    tokens.add(new io.weir.net.security.Authenticator.BearerToken(name,
+                            io.weir.net.security.Authenticator.sha256(token), roles(t.get("roles"), t.pathOf("roles"))));
+                }
+            } else if (list != null) {
+                problem(s.pathOf("bearer_tokens"), "must be a list of {name, token_file, roles}");
+            }
+            return new WebSecurityConfig(null, null, Map.of(), roles, tokens);
+        }
+
+        Set<io.weir.net.security.Role> roles(Node node, String path) {
+            Set<io.weir.net.security.Role> roles = EnumSet.noneOf(io.weir.net.security.Role.class);
+            if (!(node instanceof SequenceNode seq)) {
+                problem(path, "must be a list of roles: write, read, admin");
+                return roles;
+            }
+            for (int i = 0; i < seq.getValue().size(); i++) {
+                String name = scalar(seq.getValue().get(i), path + "[" + i + "]");
+                io.weir.net.security.Role r = name == null ? null : io.weir.net.security.Role.byConfigName(name);
+                if (r == null && name != null) {
+                    problem(path + "[" + i + "]", "unknown role " + Quote.of(name) + " (expected write, read or admin)");
+                } else if (r != null) {
+                    roles.add(r);
+                }
+            }
+            return roles;
+        }
+
+        /** Roles for a user the web config does not know would be a typo that locks the real user out. */
+        void checkRoleUsers(WebSecurityConfig security, String path) {
+            if (security.userRoles() == null) {
+                return;
+            }
+            for (String user : security.userRoles().keySet()) {
+                if (!security.basicAuthUsers().containsKey(user)) {
+                    problem(path + ".users." + user, "no such user in the web config's basic_auth_users"
+                            + (security.webConfigFile() == null ? " (server.web_config_file is not set)" : ""));
+                }
+            }
         }
 
         StorageConfig storage(Node node) {
@@ -364,12 +460,7 @@ public final class ConfigLoader {
             List<LabelMatcher> matchers;
             try {
                 matchers = selectorParser.parse(match);
-            } catch (PatternSyntaxException e) {
-                // its own message spans lines (pattern and a caret); the description is what a reader needs
-                problem(path, "not a valid selector: " + Quote.of(match) + " (bad regex " + Quote.of(e.getPattern())
-                        + ": " + e.getDescription() + ")");
-                return null;
-            } catch (IllegalArgumentException e) {
+            } catch (IllegalArgumentException e) { // InvalidRegexException included: RE2 syntax, as queries
                 problem(path, "not a valid selector: " + Quote.of(match) + " (" + e.getMessage() + ")");
                 return null;
             }
@@ -580,14 +671,14 @@ public final class ConfigLoader {
                 return s;
             }
             if (!(node instanceof MappingNode mapping)) {
-                problem(path, (path.isEmpty() ? "the document must" : "must") + " be a mapping with keys "
-                        + String.join(", ", keys) + " (got " + describe(node) + ")");
+                problem(path, (path.isEmpty() ? "the document must" : "must") + " be a mapping"
+                        + (keys == null ? "" : " with keys " + String.join(", ", keys)) + " (got " + describe(node) + ")");
                 s.malformed = true;
                 return s;
             }
             for (NodeTuple t : mapping.getValue()) {
                 String key = t.getKeyNode() instanceof ScalarNode k ? k.getValue() : "?";
-                if (!keys.contains(key)) {
+                if (keys != null && !keys.contains(key)) {
                     problem(s.pathOf(key), "unknown key" + suggestion(key, keys));
                 } else if (s.entries.containsKey(key)) {
                     problem(s.pathOf(key), "duplicate key");

@@ -248,7 +248,9 @@ class ConfigLoaderTest {
                 arguments("sketch: {targets: [{match: '{job=}'}]}", "sketch.targets[0].match",
                         "not a valid selector: \"{job=}\" (expected a quoted string at position 6)"),
                 arguments("sketch: {targets: [{match: '{job=~\"(\"}'}]}", "sketch.targets[0].match",
-                        "not a valid selector: \"{job=~\\\"(\\\"}\" (bad regex \"^(?:()$\": Unclosed group)"),
+                        "not a valid selector: \"{job=~\\\"(\\\"}\" (error parsing regexp: missing closing ): `^(?s:()$`)"),
+                arguments("sketch: {targets: [{match: '{job=~\"(a)\\\\1\"}'}]}", "sketch.targets[0].match",
+                        "not a valid selector: \"{job=~\\\"(a)\\\\\\\\1\\\"}\" (error parsing regexp: invalid escape sequence: `\\1`)"),
                 arguments("sketch: {targets: [{match: '{job=~\".*\"}'}]}", "sketch.targets[0].match",
                         "selector must contain at least one matcher that does not match the empty string"
                                 + " (got \"{job=~\\\".*\\\"}\"; use '{__name__=~\".+\"}' for all series)"),

@@ -1,12 +1,13 @@
 package io.weir.engine.query.promql;
 
+import io.weir.engine.series.InvalidRegexException;
 import io.weir.engine.series.LabelMatcher;
 
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * Recursive-descent PromQL parser with precedence climbing for binary operators, following Prometheus 3's
@@ -19,9 +20,21 @@ public final class PromQLParser {
     static final Set<String> RESERVED = Set.of("and", "or", "unless", "atan2", "by", "without", "on", "ignoring",
             "group_left", "group_right", "bool", "offset");
 
+    /**
+     * Deepest expression tree accepted. Prometheus has none (Go stacks grow), but here the parser, the records'
+     * equals/hashCode/toString and the evaluator all recurse on the tree. Measured on a 512 KiB thread stack,
+     * parsing alone overflows at about 500 levels of nested calls ({@code abs(abs(...))}, interpreted code) and
+     * 630 of parentheses, so 256 leaves half the stack to evaluation while staying far beyond any real query.
+     */
+    public static final int MAX_DEPTH = 256;
+
     private final String input;
     private final List<Token> tokens;
     private int index;
+    /** Current parseExpr recursion; bounds the parser's own stack before any node exists. */
+    private int recursion;
+    /** Depth of each inner node built so far (leaves are 1), to bound trees that grow by iteration, e.g. 1+1+1+... */
+    private final IdentityHashMap<Expr, Integer> depths = new IdentityHashMap<>();
 
     private PromQLParser(String input) {
         this.input = input;
@@ -63,16 +76,42 @@ public final class PromQLParser {
     // ---- expressions ----
 
     private Expr parseExpr(int minPrecedence) {
-        Expr lhs = parseUnary();
-        while (true) {
-            Token opToken = peek();
-            BinaryOp op = binaryOp(opToken);
-            if (op == null || op.precedence() < minPrecedence) {
-                return lhs;
-            }
-            index++;
-            lhs = parseBinaryRest(op, opToken, lhs);
+        if (++recursion > MAX_DEPTH) {
+            throw tooDeep(peek());
         }
+        try {
+            Expr lhs = parseUnary();
+            while (true) {
+                Token opToken = peek();
+                BinaryOp op = binaryOp(opToken);
+                if (op == null || op.precedence() < minPrecedence) {
+                    return lhs;
+                }
+                index++;
+                lhs = parseBinaryRest(op, opToken, lhs);
+            }
+        } finally {
+            recursion--;
+        }
+    }
+
+    /** Records {@code node}'s depth from its children's and refuses it beyond {@link #MAX_DEPTH}. */
+    private <E extends Expr> E nested(E node, Token at, Expr... children) {
+        int depth = 0;
+        for (Expr child : children) {
+            if (child != null) {
+                depth = Math.max(depth, depths.getOrDefault(child, 1));
+            }
+        }
+        if (depth + 1 > MAX_DEPTH) {
+            throw tooDeep(at);
+        }
+        depths.put(node, depth + 1);
+        return node;
+    }
+
+    private PromQLParseException tooDeep(Token at) {
+        return error(at, "expression nesting too deep (more than " + MAX_DEPTH + " levels)");
     }
 
     private Expr parseBinaryRest(BinaryOp op, Token opToken, Expr lhs) {
@@ -135,7 +174,7 @@ public final class PromQLParser {
         if (bothVectors && matching == null) {
             matching = VectorMatching.defaultFor(op);
         }
-        return new BinaryExpr(op, lhs, rhs, returnBool, matching);
+        return nested(new BinaryExpr(op, lhs, rhs, returnBool, matching), at, lhs, rhs);
     }
 
     private static BinaryOp binaryOp(Token t) {
@@ -179,7 +218,7 @@ public final class PromQLParser {
             throw error(t, "unary expression only allowed on expressions of type scalar or instant vector, got \""
                     + type.documentedName() + "\"");
         }
-        return new UnaryExpr(t.is(TokenType.SUB) ? '-' : '+', operand);
+        return nested(new UnaryExpr(t.is(TokenType.SUB) ? '-' : '+', operand), t, operand);
     }
 
     private Expr parsePrimary() {
@@ -201,7 +240,7 @@ public final class PromQLParser {
                 index++;
                 Expr inner = parseExpr(0);
                 expect(TokenType.RIGHT_PAREN, "in parenthesized expression");
-                return new ParenExpr(inner);
+                return nested(new ParenExpr(inner), t, inner);
             }
             case LEFT_BRACE -> {
                 return parseVectorSelector();
@@ -254,7 +293,7 @@ public final class PromQLParser {
                         + "\", got " + args.get(i).type().documentedName());
             }
         }
-        return new Call(f, args);
+        return nested(new Call(f, args), nameToken, args.toArray(Expr[]::new));
     }
 
     /** {@code ( [expr {, expr} [,]] )}: the argument list of a call or aggregation. */
@@ -304,7 +343,7 @@ public final class PromQLParser {
             throw error(opToken, "expected type instant vector in aggregation expression, got "
                     + expr.type().documentedName());
         }
-        return new AggregateExpr(op, param, expr, grouping, without, groupingGiven);
+        return nested(new AggregateExpr(op, param, expr, grouping, without, groupingGiven), opToken, param, expr);
     }
 
     /** {@code ( [label {, label} [,]] )}; labels may be keywords or, as in Prometheus 3, quoted strings. */
@@ -365,7 +404,7 @@ public final class PromQLParser {
                 throw error(bracket, "subquery is only allowed on instant vector, got "
                         + expr.type().documentedName() + " instead");
             }
-            return new SubqueryExpr(expr, range, step, 0, null);
+            return nested(new SubqueryExpr(expr, range, step, 0, null), bracket, expr);
         }
         expect(TokenType.RIGHT_BRACKET, "in range selector");
         if (!(expr instanceof VectorSelector vs)) {
@@ -419,7 +458,7 @@ public final class PromQLParser {
             }
             case SubqueryExpr sq -> {
                 checkOffsetUnset(sq.offsetMillis(), keyword);
-                yield sq.withOffset(millis);
+                yield nested(sq.withOffset(millis), keyword, sq.expr());
             }
             default -> throw error(keyword, "offset modifier must be preceded by an instant vector selector or range "
                     + "vector selector or a subquery");
@@ -446,7 +485,7 @@ public final class PromQLParser {
             }
             case SubqueryExpr sq -> {
                 checkAtUnset(sq.at(), at);
-                yield sq.withAt(modifier);
+                yield nested(sq.withAt(modifier), at, sq.expr());
             }
             default -> throw error(at, "@ modifier must be preceded by an instant vector selector or range vector "
                     + "selector or a subquery");
@@ -567,8 +606,8 @@ public final class PromQLParser {
         }
         try {
             return LabelMatcher.of(type, label, value.string());
-        } catch (PatternSyntaxException e) {
-            throw error(value, "error parsing regexp: " + e.getDescription() + ": `" + value.string() + "`");
+        } catch (InvalidRegexException e) {
+            throw error(value, e.getMessage());
         }
     }
 
