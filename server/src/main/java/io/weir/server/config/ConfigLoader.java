@@ -179,6 +179,12 @@ public final class ConfigLoader {
         sb.append("listen:         ").append(server.listen())
                 .append(server.allInterfaces() ? " (all interfaces)" : "")
                 .append(", max request ").append(ByteSize.format(server.maxRequestBytes())).append('\n');
+        WebSecurityConfig web = server.security();
+        sb.append("web:            ").append(web.tls() == null ? "plain HTTP" : "TLS " + web.tls().protocols())
+                .append(web.authenticates() ? ", " + web.basicAuthUsers().size() + " basic-auth user(s), "
+                        + web.bearerTokens().size() + " bearer token(s)"
+                        + (web.userRoles() == null ? ", every user has every role" : ", roles per user")
+                        : ", no authentication").append('\n');
         sb.append("data dir:       ").append(config.storage().dataDir()).append('\n');
         sb.append("memory limit:   ").append(ByteSize.format(config.storage().memoryLimitBytes())).append('\n');
         sb.append("wal:            fsync ").append(wal.fsync().configName());

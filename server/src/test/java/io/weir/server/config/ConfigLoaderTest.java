@@ -182,7 +182,7 @@ class ConfigLoaderTest {
                 arguments("server:\n  listen: ':1'\n  listen: ':2'\n", "server.listen", "duplicate key"),
                 // wrong YAML types
                 arguments("- a\n- b\n", "", "the document must be a mapping with keys server, storage, wal, backend, sketch (got a list)"),
-                arguments("server: 5", "server", "must be a mapping with keys listen, max_request_bytes (got \"5\")"),
+                arguments("server: 5", "server", "must be a mapping with keys listen, max_request_bytes, web_config_file, authorization (got \"5\")"),
                 arguments("wal: [always]", "wal", "must be a mapping with keys fsync, fsync_interval, max_disk (got a list)"),
                 arguments("server: {listen: [':1']}", "server.listen", "must be a single value (got a list)"),
                 arguments("sketch: {targets: {match: up}}", "sketch.targets", "must be a list of targets (got a mapping)"),
@@ -388,6 +388,7 @@ class ConfigLoaderTest {
         String defaults = ConfigLoader.summary(loader.defaults());
         assertEquals("""
                 listen:         :9201 (all interfaces), max request 32MiB
+                web:            plain HTTP, no authentication
                 data dir:       ./data
                 memory limit:   4GiB
                 wal:            fsync interval every 1s, max disk 16GiB
