@@ -118,7 +118,8 @@ public final class WeirNode implements AutoCloseable {
             var executor = Executors.newVirtualThreadPerTaskExecutor();
             closeInReverse.add(executor::shutdownNow);
             backend = new BackendClient(config.backend().url(), config.backend().remoteWriteUrl(),
-                    Duration.ofMillis(config.backend().timeoutMillis()), executor);
+                    Duration.ofMillis(config.backend().timeoutMillis()), executor,
+                    config.backend().access().requestHeaders(), config.backend().access().sslContext());
             closeInReverse.add(backend);
             ForwarderCursor cursor = new ForwarderCursor(dataDir.resolve("forwarder.cursor"));
             long from = cursor.load(WalReader.OLDEST);

@@ -1,10 +1,12 @@
 package io.weir.net.backend;
 
+import javax.net.ssl.SSLContext;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
@@ -17,16 +19,31 @@ public final class BackendClient implements AutoCloseable {
     private final URI remoteWriteUrl;
     private final Duration timeout;
     private final HttpClient http;
+    /** Sent with every request: credentials ({@code Authorization}) and configured custom headers. */
+    private final Map<String, String> headers;
 
     public BackendClient(URI base, URI remoteWriteUrl, Duration timeout, Executor executor) {
+        this(base, remoteWriteUrl, timeout, executor, Map.of(), null);
+    }
+
+    /**
+     * @param headers header name -> value added to every request (e.g. {@code Authorization}, {@code X-Scope-OrgID})
+     * @param ssl     TLS context for https backends; null = the JDK's default trust
+     */
+    public BackendClient(URI base, URI remoteWriteUrl, Duration timeout, Executor executor, Map<String, String> headers,
+                         SSLContext ssl) {
         this.base = stripTrailingSlash(base);
         this.remoteWriteUrl = remoteWriteUrl != null ? remoteWriteUrl : URI.create(this.base + "/api/v1/write");
         this.timeout = timeout;
-        this.http = HttpClient.newBuilder()
+        this.headers = Map.copyOf(headers);
+        HttpClient.Builder b = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(Math.min(10, Math.max(1, timeout.toSeconds()))))
-                .executor(executor)
-                .build();
+                .executor(executor);
+        if (ssl != null) {
+            b.sslContext(ssl);
+        }
+        this.http = b.build();
     }
 
     private static URI stripTrailingSlash(URI u) {
@@ -47,6 +64,7 @@ public final class BackendClient implements AutoCloseable {
      */
     public CompletableFuture<Answer> forward(String method, String pathAndQuery, byte[] body, String contentType) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + pathAndQuery)).timeout(timeout);
+        headers.forEach(b::header);
         if ("POST".equals(method)) {
             b.POST(HttpRequest.BodyPublishers.ofByteArray(body));
             if (contentType != null) {
@@ -61,7 +79,9 @@ public final class BackendClient implements AutoCloseable {
 
     /** Posts one snappy-compressed remote-write 1.0 body; returns the HTTP status. */
     public int remoteWrite(byte[] body, int length) throws java.io.IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(remoteWriteUrl)
+        HttpRequest.Builder b = HttpRequest.newBuilder(remoteWriteUrl);
+        headers.forEach(b::header);
+        HttpRequest request = b
                 .timeout(timeout)
                 .header("Content-Encoding", "snappy")
                 .header("Content-Type", "application/x-protobuf")

@@ -9,8 +9,9 @@ import java.net.URI;
  *                       null when there is no backend
  * @param remoteWriteUrl where raw samples are forwarded; defaults to {@code url + "/api/v1/write"}; null iff url is
  * @param timeoutMillis  per-request timeout towards the backend; &gt; 0
+ * @param access         credentials, TLS and headers for the backend
  */
-public record BackendConfig(URI url, URI remoteWriteUrl, long timeoutMillis) {
+public record BackendConfig(URI url, URI remoteWriteUrl, long timeoutMillis, BackendAccess access) {
     public static final String REMOTE_WRITE_PATH = "/api/v1/write";
     public static final long DEFAULT_TIMEOUT_MILLIS = 30_000;
 
@@ -18,6 +19,12 @@ public record BackendConfig(URI url, URI remoteWriteUrl, long timeoutMillis) {
         if ((url == null) != (remoteWriteUrl == null)) {
             throw new IllegalArgumentException("url and remoteWriteUrl must be both null or both set");
         }
+        java.util.Objects.requireNonNull(access, "access");
+    }
+
+    /** Without credentials, TLS settings or headers. */
+    public BackendConfig(URI url, URI remoteWriteUrl, long timeoutMillis) {
+        this(url, remoteWriteUrl, timeoutMillis, BackendAccess.NONE);
     }
 
     public static BackendConfig defaults() {

@@ -56,7 +56,8 @@ public final class ConfigLoader {
     private static final List<String> SERVER_KEYS = List.of("listen", "max_request_bytes", "web_config_file", "authorization");
     private static final List<String> STORAGE_KEYS = List.of("data_dir", "memory_limit");
     private static final List<String> WAL_KEYS = List.of("fsync", "fsync_interval", "max_disk");
-    private static final List<String> BACKEND_KEYS = List.of("url", "remote_write_url", "timeout");
+    private static final List<String> BACKEND_KEYS = List.of("url", "remote_write_url", "timeout", "basic_auth",
+            "authorization", "tls_config", "headers");
     private static final List<String> SKETCH_KEYS = List.of("default_window", "targets");
     private static final List<String> TARGET_KEYS = List.of("match", "window", "functions");
 
@@ -155,11 +156,12 @@ public final class ConfigLoader {
         BackendConfig backend = base.backend();
         if (backendUrl != null) {
             if (backendUrl.isBlank()) {
-                backend = new BackendConfig(null, null, backend.timeoutMillis());
+                backend = new BackendConfig(null, null, backend.timeoutMillis(), backend.access());
             } else {
                 URI url = checker.backendUrl(backendUrl, "--backend-url");
                 if (url != null) {
-                    backend = BackendConfig.at(url, backend.timeoutMillis());
+                    backend = new BackendConfig(url, BackendConfig.defaultRemoteWriteUrl(url), backend.timeoutMillis(),
+                            backend.access());
                 }
             }
         }
@@ -179,6 +181,12 @@ public final class ConfigLoader {
         sb.append("listen:         ").append(server.listen())
                 .append(server.allInterfaces() ? " (all interfaces)" : "")
                 .append(", max request ").append(ByteSize.format(server.maxRequestBytes())).append('\n');
+        WebSecurityConfig web = server.security();
+        sb.append("web:            ").append(web.tls() == null ? "plain HTTP" : "TLS " + web.tls().protocols())
+                .append(web.authenticates() ? ", " + web.basicAuthUsers().size() + " basic-auth user(s), "
+                        + web.bearerTokens().size() + " bearer token(s)"
+                        + (web.userRoles() == null ? ", every user has every role" : ", roles per user")
+                        : ", no authentication").append('\n');
         sb.append("data dir:       ").append(config.storage().dataDir()).append('\n');
         sb.append("memory limit:   ").append(ByteSize.format(config.storage().memoryLimitBytes())).append('\n');
         sb.append("wal:            fsync ").append(wal.fsync().configName());
@@ -395,11 +403,106 @@ public final class ConfigLoader {
                 }
             }
             long timeout = duration(s, "timeout", BackendConfig.DEFAULT_TIMEOUT_MILLIS);
+            BackendAccess access = backendAccess(s);
             if (url == null || (remoteWrite == null && rwText != null && !rwText.isEmpty())) {
-                return new BackendConfig(null, null, timeout);
+                return new BackendConfig(null, null, timeout, access);
             }
             return new BackendConfig(url, remoteWrite != null ? remoteWrite : BackendConfig.defaultRemoteWriteUrl(url),
-                    timeout);
+                    timeout, access);
+        }
+
+        /** {@code backend.basic_auth / authorization / tls_config / headers}, Prometheus' remote-write client keys. */
+        BackendAccess backendAccess(Section s) {
+            String authorization = null;
+            Section basic = section(s.get("basic_auth"), s.pathOf("basic_auth"), List.of("username", "password", "password_file"));
+            Section bearer = section(s.get("authorization"), s.pathOf("authorization"), List.of("type", "credentials", "credentials_file"));
+            if (!basic.entries.isEmpty()) {
+                String user = text(basic, "username");
+                String password = secret(basic, "password", "password_file");
+                if (user == null || user.isEmpty()) {
+                    problem(basic.pathOf("username"), "required");
+                } else if (password != null) {
+                    authorization = BackendAccess.basic(user, password);
+                }
+            }
+            if (!bearer.entries.isEmpty()) {
+                if (authorization != null) {
+                    problem(s.pathOf("authorization"), "at most one of basic_auth and authorization may be set");
+                }
+                String type = text(bearer, "type");
+                String credentials = secret(bearer, "credentials", "credentials_file");
+                if (type != null && type.equalsIgnoreCase("basic")) {
+                    problem(bearer.pathOf("type"), "use basic_auth for Basic credentials");
+                } else if (credentials != null) {
+                    authorization = (type == null ? "Bearer" : type) + " " + credentials;
+                }
+            }
+            Section tls = section(s.get("tls_config"), s.pathOf("tls_config"), List.of("ca_file", "cert_file", "key_file"));
+            Path ca = readableFile(tls, "ca_file");
+            Path cert = readableFile(tls, "cert_file");
+            Path key = readableFile(tls, "key_file");
+            if ((tls.get("cert_file") == null) != (tls.get("key_file") == null)) {
+                problem(tls.path, "cert_file and key_file go together");
+            }
+            Map<String, String> headers = new LinkedHashMap<>();
+            Section h = section(s.get("headers"), s.pathOf("headers"), null);
+            for (String name : h.entries.keySet()) {
+                String value = text(h, name);
+                String lower = name.toLowerCase(Locale.ROOT);
+                if (List.of("authorization", "host", "content-length", "content-encoding", "content-type", "connection",
+                        "expect", "upgrade", "user-agent", "x-prometheus-remote-write-version").contains(lower)) {
+                    problem(h.pathOf(name), "this header is set by Weir"
+                            + (lower.equals("authorization") ? " (use basic_auth or authorization)" : "") + "; remove it");
+                } else if (value != null) {
+                    headers.put(name, value);
+                }
+            }
+            BackendAccess access = new BackendAccess(authorization, ca, cert, key, headers);
+            try {
+                access.sslContext(); // refuse at start-up what every request would fail on
+            } catch (java.io.IOException e) {
+                problem(tls.path, e.getMessage());
+            }
+            return access;
+        }
+
+        /** A secret given inline or in a file (read now, trailing newline dropped), exactly one of the two. */
+        String secret(Section s, String inlineKey, String fileKey) {
+            String inline = text(s, inlineKey);
+            String file = text(s, fileKey);
+            if (inline != null && file != null) {
+                problem(s.path, "at most one of " + inlineKey + " and " + fileKey + " may be set");
+                return null;
+            }
+            if (file != null) {
+                try {
+                    return Files.readString(Path.of(file)).strip();
+                } catch (IOException | InvalidPathException e) {
+                    problem(s.pathOf(fileKey), "cannot read " + Quote.of(file) + ": " + e.getMessage());
+                    return null;
+                }
+            }
+            if (inline == null) {
+                problem(s.pathOf(inlineKey), "required (or " + fileKey + ")");
+            }
+            return inline;
+        }
+
+        Path readableFile(Section s, String key) {
+            String file = text(s, key);
+            if (file == null) {
+                return null;
+            }
+            try {
+                Path p = Path.of(file);
+                if (Files.isReadable(p)) {
+                    return p;
+                }
+            } catch (InvalidPathException e) {
+                // reported below
+            }
+            problem(s.pathOf(key), "file not found or not readable: " + Quote.of(file));
+            return null;
         }
 
         SketchConfig sketch(Node node) {

@@ -48,6 +48,8 @@ final class WebConfigFile {
         String text;
         try {
             text = Files.readString(file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return new Result(null, Map.of(), List.of("web config file not found: " + file));
         } catch (IOException e) {
             return new Result(null, Map.of(), List.of("cannot read web config file " + file + ": " + e));
         }

@@ -182,7 +182,7 @@ class ConfigLoaderTest {
                 arguments("server:\n  listen: ':1'\n  listen: ':2'\n", "server.listen", "duplicate key"),
                 // wrong YAML types
                 arguments("- a\n- b\n", "", "the document must be a mapping with keys server, storage, wal, backend, sketch (got a list)"),
-                arguments("server: 5", "server", "must be a mapping with keys listen, max_request_bytes (got \"5\")"),
+                arguments("server: 5", "server", "must be a mapping with keys listen, max_request_bytes, web_config_file, authorization (got \"5\")"),
                 arguments("wal: [always]", "wal", "must be a mapping with keys fsync, fsync_interval, max_disk (got a list)"),
                 arguments("server: {listen: [':1']}", "server.listen", "must be a single value (got a list)"),
                 arguments("sketch: {targets: {match: up}}", "sketch.targets", "must be a list of targets (got a mapping)"),
@@ -240,6 +240,18 @@ class ConfigLoaderTest {
                         "must be an http:// or https:// URL (got \"h/api/v1/write\")"),
                 arguments("backend: {remote_write_url: 'http://h/api/v1/write'}", "backend.remote_write_url",
                         "set without backend.url (got \"http://h/api/v1/write\"); set backend.url to the backend's query API as well"),
+                // backend access
+                arguments("backend: {url: 'http://h', basic_auth: {username: u, password: p}, authorization: {credentials: c}}",
+                        "backend.authorization", "at most one of basic_auth and authorization may be set"),
+                arguments("backend: {url: 'http://h', basic_auth: {username: u, password: p, password_file: /x}}",
+                        "backend.basic_auth", "at most one of password and password_file may be set"),
+                arguments("backend: {url: 'http://h', basic_auth: {password: p}}", "backend.basic_auth.username", "required"),
+                arguments("backend: {url: 'http://h', headers: {Authorization: 'Bearer x'}}", "backend.headers.Authorization",
+                        "this header is set by Weir (use basic_auth or authorization); remove it"),
+                arguments("backend: {url: 'http://h', tls_config: {ca_file: /no/such/ca.pem}}", "backend.tls_config.ca_file",
+                        "file not found or not readable: \"/no/such/ca.pem\""),
+                arguments("backend: {url: 'http://h', authorization: {type: Basic, credentials: x}}", "backend.authorization.type",
+                        "use basic_auth for Basic credentials"),
                 // match
                 arguments("sketch: {targets: [{window: 1h}]}", "sketch.targets[0].match",
                         "required: the selector of the series this target sketches"),
@@ -388,6 +400,7 @@ class ConfigLoaderTest {
         String defaults = ConfigLoader.summary(loader.defaults());
         assertEquals("""
                 listen:         :9201 (all interfaces), max request 32MiB
+                web:            plain HTTP, no authentication
                 data dir:       ./data
                 memory limit:   4GiB
                 wal:            fsync interval every 1s, max disk 16GiB

@@ -13,19 +13,52 @@ import java.time.Duration;
  * that data is queryable as soon as {@link #forceFlush()} returns.
  */
 public final class VictoriaMetricsProcess extends ExternalProcess {
-    private VictoriaMetricsProcess(int port, Path dir, String... extraArgs) throws IOException {
+    private VictoriaMetricsProcess(int port, Path dir, String... extra) throws IOException {
         super("victoria-metrics", port, dir, withExtra(args("victoria-metrics",
                 "-httpListenAddr=127.0.0.1:" + port,
                 "-storageDataPath=" + dir.resolve("data"),
                 "-retentionPeriod=100y",
                 "-search.latencyOffset=0s",
                 "-search.disableCache",
-                "-loggerLevel=WARN"), extraArgs));
+                "-loggerLevel=WARN"), extra));
     }
 
-    private static java.util.List<String> withExtra(java.util.List<String> base, String... extra) {
-        base.addAll(java.util.List.of(extra));
-        return base;
+    private static java.util.List<String> withExtra(java.util.List<String> args, String... extra) {
+        args.addAll(java.util.List.of(extra));
+        return args;
+    }
+
+    /**
+     * VictoriaMetrics serving only TLS with this certificate and key, and only to this basic-auth user; ready once
+     * {@code client} (which must trust the certificate) gets 200 from /health with the credentials.
+     */
+    public static VictoriaMetricsProcess startSecured(Path cert, Path key, String user, String password,
+                                                      HttpClient client) throws IOException, InterruptedException {
+        int port = Ports.free();
+        VictoriaMetricsProcess vm = new VictoriaMetricsProcess(port, tempDir("vm-tls"), "-tls", "-tlsCertFile=" + cert,
+                "-tlsKeyFile=" + key, "-httpAuth.username=" + user, "-httpAuth.password=" + password);
+        String auth = "Basic " + java.util.Base64.getEncoder().encodeToString((user + ":" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        String last = "";
+        while (System.nanoTime() < deadline) {
+            if (!vm.isAlive()) {
+                vm.close();
+                throw new IllegalStateException("victoria-metrics exited:\n" + vm.logTail(40));
+            }
+            try {
+                HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/health"))
+                        .header("Authorization", auth).timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return vm;
+                }
+                last = r.statusCode() + " " + r.body();
+            } catch (IOException e) {
+                last = e.toString();
+            }
+            Thread.sleep(100);
+        }
+        vm.close();
+        throw new IllegalStateException("secured victoria-metrics not ready (" + last + ")");
     }
 
     public static VictoriaMetricsProcess start() throws IOException, InterruptedException {
