@@ -244,7 +244,7 @@ class OtlpMetricsDecoderTest {
             {new byte[] {0x00}, "field number 0"},
             {new byte[] {(byte) 0x80}, "truncated varint"},
             {metricBody(len(1, new byte[] {'a', (byte) 0xFF})), "Metric.name is not valid UTF-8"},
-            {metricBody(cat(len(1, bytes("h")), len(9, len(1, len(7, new byte[7]))))), "not a multiple of 8"},
+            {metricBody(cat(len(1, bytes("h")), len(9, cat(new byte[] {0x10, 0x02}, len(1, len(7, new byte[7])))))), "not a multiple of 8"},
             {metricBody(cat(len(1, bytes("g")), len(5, len(1, new byte[] {0x19, 1, 2})))), "truncated fixed64"},
             {metricBody(cat(len(1, bytes("g")), len(5, len(1, new byte[] {0x21, 0, 0, 0, 0, 0, 0, 0, 0, 0x38, 0x02})))), "wrong wire type"},
             {deep, "nested deeper"},
