@@ -12,6 +12,17 @@ import java.util.Arrays;
 final class AttributeTable {
     private static final byte[] KEY_PREFIX = {'k', 'e', 'y', '_'};
     private static final byte[] SEMICOLON = {';'};
+    /** {@link #reserved} bits: the attribute's label name is one the translation sets itself. */
+    static final int RESERVED_NAME = 1;
+    static final int RESERVED_JOB = 2;
+    static final int RESERVED_INSTANCE = 4;
+    static final int RESERVED_LE = 8;
+    static final int RESERVED_QUANTILE = 16;
+    private static final byte[][] RESERVED = {
+        "__name__".getBytes(java.nio.charset.StandardCharsets.US_ASCII), "job".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+        "instance".getBytes(java.nio.charset.StandardCharsets.US_ASCII), "le".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+        "quantile".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+    };
 
     private byte[] src;
     private int count;
@@ -23,6 +34,7 @@ final class AttributeTable {
     private int[] valueLen = new int[16];
     /** Entry indexes in key order after {@link #finish}; merged-away entries are left out. */
     private int[] order = new int[16];
+    private int[] reserved = new int[16];
     private int live;
 
     private byte[] names = new byte[256];
@@ -51,6 +63,7 @@ final class AttributeTable {
             valueOff = Arrays.copyOf(valueOff, n);
             valueLen = Arrays.copyOf(valueLen, n);
             order = Arrays.copyOf(order, n);
+            reserved = Arrays.copyOf(reserved, n);
         }
         keyOff[e] = kOff;
         keyLen[e] = kLen;
@@ -93,6 +106,33 @@ final class AttributeTable {
                 valueLen[same] = valuesLength - joined;
             }
         }
+        // then by label name, so that series can be written already sorted
+        for (int i = 1; i < live; i++) {
+            int e = order[i];
+            int j = i - 1;
+            while (j >= 0 && compareNames(order[j], e) > 0) {
+                order[j + 1] = order[j];
+                j--;
+            }
+            order[j + 1] = e;
+        }
+        for (int i = 0; i < live; i++) {
+            int e = order[i];
+            int bits = 0;
+            for (int r = 0; r < RESERVED.length; r++) {
+                if (Arrays.equals(names, nameOff[e], nameOff[e] + nameLen[e], RESERVED[r], 0, RESERVED[r].length)) {
+                    bits = 1 << r;
+                }
+            }
+            reserved[e] = bits;
+        }
+    }
+
+    /** @return {@link #RESERVED_NAME} etc. when the i-th label's name is one the translation sets, else 0 */
+    int reserved(int i) { return reserved[order[i]]; }
+
+    private int compareNames(int a, int b) {
+        return Arrays.compareUnsigned(names, nameOff[a], nameOff[a] + nameLen[a], names, nameOff[b], nameOff[b] + nameLen[b]);
     }
 
     /** @return the number of labels after {@link #finish} */
@@ -104,11 +144,6 @@ final class AttributeTable {
     byte[] values() { return values; }
     int valueOff(int i) { return valueOff[order[i]]; }
     int valueLen(int i) { return valueLen[order[i]]; }
-
-    boolean nameEquals(int i, byte[] other) {
-        int o = nameOff[order[i]];
-        return Arrays.equals(names, o, o + nameLen[order[i]], other, 0, other.length);
-    }
 
     private int compareKeys(int a, int b) {
         return Arrays.compareUnsigned(src, keyOff[a], keyOff[a] + keyLen[a], src, keyOff[b], keyOff[b] + keyLen[b]);

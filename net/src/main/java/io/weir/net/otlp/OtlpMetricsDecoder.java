@@ -709,28 +709,56 @@ public final class OtlpMetricsDecoder {
      */
     private int addSeries(AttributeTable attrs, byte[] extraName, byte[] extraValue, long ts, double v) {
         int s = out.beginSeries();
-        byte[] names = attrs.names();
-        byte[] values = attrs.values();
-        for (int i = 0, n = attrs.size(); i < n; i++) {
-            if (attrs.nameEquals(i, NAME) || (hasJob && attrs.nameEquals(i, JOB)) || (hasInstance && attrs.nameEquals(i, INSTANCE))
-                    || (extraName != null && attrs.nameEquals(i, extraName))) {
-                continue;
-            }
-            out.addLabel(names, attrs.nameOff(i), attrs.nameLen(i), values, attrs.valueOff(i), attrs.valueLen(i));
+        // The labels the translation sets, in name order ("__name__" < "instance" < "job" < "le" < "quantile"), merged
+        // with the name-sorted attributes so that the series arrives sorted and finishSeries' sort is one pass.
+        int specials = 0;
+        specialName[specials] = NAME;
+        specialValue[specials] = seriesName;
+        specialLength[specials++] = seriesNameLength;
+        int skip = AttributeTable.RESERVED_NAME;
+        if (hasInstance) {
+            specialName[specials] = INSTANCE;
+            specialValue[specials] = instance.bytes;
+            specialLength[specials++] = instance.length;
+            skip |= AttributeTable.RESERVED_INSTANCE;
         }
         if (hasJob) {
-            out.addLabel(JOB, 0, JOB.length, job.bytes, 0, job.length);
+            specialName[specials] = JOB;
+            specialValue[specials] = job.bytes;
+            specialLength[specials++] = job.length;
+            skip |= AttributeTable.RESERVED_JOB;
         }
-        if (hasInstance) {
-            out.addLabel(INSTANCE, 0, INSTANCE.length, instance.bytes, 0, instance.length);
-        }
-        out.addLabel(NAME, 0, NAME.length, seriesName, 0, seriesNameLength);
         if (extraName != null) {
-            out.addLabel(extraName, 0, extraName.length, extraValue, 0, extraValue.length);
+            specialName[specials] = extraName;
+            specialValue[specials] = extraValue;
+            specialLength[specials++] = extraValue.length;
+            skip |= extraName == LE ? AttributeTable.RESERVED_LE : AttributeTable.RESERVED_QUANTILE;
+        }
+        byte[] names = attrs.names();
+        byte[] values = attrs.values();
+        int next = 0;
+        for (int i = 0, n = attrs.size(); i < n; i++) {
+            if ((attrs.reserved(i) & skip) != 0) {
+                continue;
+            }
+            int no = attrs.nameOff(i);
+            int nl = attrs.nameLen(i);
+            while (next < specials && Arrays.compareUnsigned(specialName[next], 0, specialName[next].length, names, no, no + nl) < 0) {
+                out.addLabel(specialName[next], 0, specialName[next].length, specialValue[next], 0, specialLength[next]);
+                next++;
+            }
+            out.addLabel(names, no, nl, values, attrs.valueOff(i), attrs.valueLen(i));
+        }
+        for (; next < specials; next++) {
+            out.addLabel(specialName[next], 0, specialName[next].length, specialValue[next], 0, specialLength[next]);
         }
         out.addSample(ts, v);
         return out.finishSeries(s);
     }
+
+    private final byte[][] specialName = new byte[4][];
+    private final byte[][] specialValue = new byte[4][];
+    private final int[] specialLength = new int[4];
 
     /** Drops the series a refused point had added and says why. */
     private String labelProblem(int firstSeries, int code) {
@@ -1097,7 +1125,7 @@ public final class OtlpMetricsDecoder {
         switch (wireType) {
             case VARINT -> readVarint(end);
             case I64 -> skipBytes(8, end, field);
-            case LEN -> pos = endOf(LEN, end, "field " + field);
+            case LEN -> pos = endOf(LEN, end, "a skipped field");
             case I32 -> skipBytes(4, end, field);
             case START_GROUP, END_GROUP -> throw fail("field " + field + ": group wire type " + wireType
                     + " is not supported (offset " + pos + ")");
