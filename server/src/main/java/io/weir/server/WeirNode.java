@@ -19,6 +19,7 @@ import io.weir.net.http.HttpServer;
 import io.weir.net.security.WebSecurity;
 import io.weir.net.http.Router;
 import io.weir.net.ingest.IngestPath;
+import io.weir.net.ingest.OtlpMetricsEndpoint;
 import io.weir.net.ingest.RemoteWriteEndpoint;
 import io.weir.net.query.MetadataEndpoint;
 import io.weir.net.query.QueryEndpoint;
@@ -229,10 +230,13 @@ public final class WeirNode implements AutoCloseable {
         long maxDisk = config.wal().maxDiskBytes();
         IngestPath ingest = new IngestPath(series, ring, ingestStats, () -> w.diskBytes() > maxDisk);
         RemoteWriteEndpoint write = new RemoteWriteEndpoint(ingest, config.server().maxRequestBytes());
+        OtlpMetricsEndpoint otlp = new OtlpMetricsEndpoint(ingest, config.server().maxRequestBytes());
         MetadataEndpoint metadata = new MetadataEndpoint(series, backend, queries, build.version());
         OpsEndpoints ops = new OpsEndpoints(this, build);
         return new Router()
                 .route("/api/v1/write", Set.of(HttpMethod.POST), write)
+                .route("/opentelemetry/v1/metrics", Set.of(HttpMethod.POST), otlp)
+                .route("/v1/metrics", Set.of(HttpMethod.POST), otlp)
                 .route("/api/v1/query", getPost, new QueryEndpoint(false, engine, backend, queries, timeout, queryLatency, sketchAnswers, backendAnswers, queryErrors))
                 .route("/api/v1/query_range", getPost, new QueryEndpoint(true, engine, backend, queries, timeout, queryLatency, sketchAnswers, backendAnswers, queryErrors))
                 .route("/api/v1/series", getPost, metadata)

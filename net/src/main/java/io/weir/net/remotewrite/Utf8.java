@@ -1,10 +1,10 @@
 package io.weir.net.remotewrite;
 
 /** Strict UTF-8 validation over a byte range (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF). */
-final class Utf8 {
+public final class Utf8 {
     private Utf8() {}
 
-    static boolean isValid(byte[] b, int off, int len) {
+    public static boolean isValid(byte[] b, int off, int len) {
         int i = off;
         int end = off + len;
         while (i < end) {

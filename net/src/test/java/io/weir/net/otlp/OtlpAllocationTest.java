@@ -1,0 +1,67 @@
+package io.weir.net.otlp;
+
+import io.weir.net.otlp.proto.Otlp;
+import io.weir.net.remotewrite.DecodedWriteRequest;
+import io.weir.net.remotewrite.RemoteWriteStatus;
+import org.junit.jupiter.api.Test;
+
+import java.lang.management.ManagementFactory;
+import java.util.List;
+import java.util.Random;
+
+import static io.weir.net.otlp.OtlpBodies.kv;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Once warmed up, decoding a request of string/int/bool attributes allocates nothing measurable per sample. */
+class OtlpAllocationTest {
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+    @Test
+    void decodingAllocatesNothingPerSample() {
+        byte[] body = body(new Random(3), 200);
+        OtlpMetricsDecoder decoder = new OtlpMetricsDecoder();
+        DecodedWriteRequest out = new DecodedWriteRequest();
+        for (int i = 0; i < 3_000; i++) {
+            decoder.decode(body, 0, body.length, out);
+        }
+        int rounds = 1_000;
+        long samples = 0;
+        long t0 = System.nanoTime();
+        long before = THREADS.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < rounds; i++) {
+            assertEquals(RemoteWriteStatus.OK, decoder.decode(body, 0, body.length, out));
+            samples += out.sampleCount();
+        }
+        long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
+        long nanos = System.nanoTime() - t0;
+        double perSample = (double) allocated / samples;
+        System.out.printf("otlp decode: %d bytes allocated over %d requests, %.4f bytes/sample; %.1f M samples/s%n",
+                allocated, rounds, perSample, samples * 1e3 / nanos);
+        assertTrue(perSample < 1.0, "allocated " + perSample + " bytes/sample");
+    }
+
+    /** Counters with string, int and bool attributes and histograms: the shape an SDK sends. */
+    static byte[] body(Random r, int points) {
+        Otlp.Sum.Builder sum = Otlp.Sum.newBuilder().setIsMonotonic(true)
+                .setAggregationTemporality(Otlp.AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE);
+        Otlp.Histogram.Builder hist = Otlp.Histogram.newBuilder()
+                .setAggregationTemporality(Otlp.AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE);
+        for (int i = 0; i < points; i++) {
+            Otlp.KeyValue[] attrs = {kv("http.method", "GET"), kv("http.route", "/api/" + i), kv("http.status_code", 200L),
+                kv("net.peer.name", "host-" + (i % 7)), kv("tls", true)};
+            sum.addDataPoints(Otlp.NumberDataPoint.newBuilder().setTimeUnixNano(OtlpBodies.T_NANOS).setAsInt(r.nextInt(1000))
+                    .addAllAttributes(List.of(attrs)));
+            if (i % 10 == 0) {
+                hist.addDataPoints(Otlp.HistogramDataPoint.newBuilder().setTimeUnixNano(OtlpBodies.T_NANOS).setCount(10).setSum(5)
+                        .addAllExplicitBounds(List.of(0.005, 0.01, 0.1, 1.0)).addAllBucketCounts(List.of(1L, 2L, 3L, 4L, 0L))
+                        .addAllAttributes(List.of(attrs)));
+            }
+        }
+        return OtlpBodies.request(OtlpBodies.resource(kv("service.name", "api"), kv("service.instance.id", "pod-7"),
+                        kv("k8s.namespace.name", "prod")),
+                Otlp.Metric.newBuilder().setName("http.server.requests").setUnit("{request}").setSum(sum).build(),
+                Otlp.Metric.newBuilder().setName("http.server.duration").setUnit("s").setHistogram(hist).build()).toByteArray();
+    }
+}
