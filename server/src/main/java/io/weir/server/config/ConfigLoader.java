@@ -53,7 +53,7 @@ public final class ConfigLoader {
     /** Request bodies are held in one byte array, so the limit must fit an int with room to spare. */
     public static final long MAX_REQUEST_BYTES_CEILING = 1L << 30;
 
-    private static final List<String> ROOT_KEYS = List.of("server", "storage", "wal", "backend", "sketch");
+    private static final List<String> ROOT_KEYS = List.of("server", "storage", "wal", "backend", "sketch", "scrape_configs");
     private static final List<String> SERVER_KEYS = List.of("listen", "max_request_bytes");
     private static final List<String> STORAGE_KEYS = List.of("data_dir", "memory_limit");
     private static final List<String> WAL_KEYS = List.of("fsync", "fsync_interval", "max_disk");
@@ -158,7 +158,7 @@ public final class ConfigLoader {
         if (!checker.problems.isEmpty()) {
             throw new InvalidConfigException(checker.problems);
         }
-        return new WeirConfig(server, storage, base.wal(), backend, base.sketch());
+        return new WeirConfig(server, storage, base.wal(), backend, base.sketch(), base.scrapeConfigs());
     }
 
     /** A few lines for {@code ./weir check-config}: what the node will do with this config. */
@@ -200,6 +200,7 @@ public final class ConfigLoader {
                         .append('\n');
             }
         }
+        sb.append(ScrapeConfigReader.summary(config.scrapeConfigs()));
         return sb.toString();
     }
 
@@ -213,7 +214,7 @@ public final class ConfigLoader {
      * One pass over a document, collecting problems. Each reader returns the default (or null) for a bad value so
      * that checking goes on; the values of a pass with problems are thrown away.
      */
-    private final class Checker {
+    final class Checker {
         final List<ConfigProblem> problems = new ArrayList<>();
 
         void problem(String keyPath, String message) {
@@ -223,7 +224,8 @@ public final class ConfigLoader {
         WeirConfig config(Node root) {
             Section top = section(root, "", ROOT_KEYS);
             return new WeirConfig(server(top.get("server")), storage(top.get("storage")), wal(top.get("wal")),
-                    backend(top.get("backend")), sketch(top.get("sketch")));
+                    backend(top.get("backend")), sketch(top.get("sketch")),
+                    new ScrapeConfigReader(this).read(top.get("scrape_configs")));
         }
 
         ServerConfig server(Node node) {
@@ -600,7 +602,7 @@ public final class ConfigLoader {
     }
 
     /** A mapping's known keys, as found; absent and null-valued keys read as null. */
-    private static final class Section {
+    static final class Section {
         final String path;
         final Map<String, Node> entries = new LinkedHashMap<>();
         boolean malformed;
@@ -619,11 +621,11 @@ public final class ConfigLoader {
         }
     }
 
-    private static boolean isNull(Node node) {
+    static boolean isNull(Node node) {
         return node == null || (node instanceof ScalarNode && Tag.NULL.equals(node.getTag()));
     }
 
-    private static String describe(Node node) {
+    static String describe(Node node) {
         if (node instanceof MappingNode) {
             return "a mapping";
         }
