@@ -464,7 +464,7 @@ final class ScrapeConfigReader {
     /** For {@code ./weir check-config}. */
     static String summary(List<ScrapeJob> jobs) {
         if (jobs.isEmpty()) {
-            return "scrape jobs:    none\n";
+            return ""; // nothing scraped: the summary stays as it was before scrape_configs existed
         }
         StringBuilder sb = new StringBuilder("scrape jobs:    ").append(jobs.size()).append('\n');
         for (ScrapeJob j : jobs) {
