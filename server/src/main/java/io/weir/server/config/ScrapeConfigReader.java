@@ -367,9 +367,7 @@ final class ScrapeConfigReader {
                 }
             }
             case LABELMAP, KEEP, DROP -> {
-                if ((action == RelabelAction.KEEP || action == RelabelAction.DROP) && sources.isEmpty()) {
-                    c.problem(s.pathOf("source_labels"), "required for action " + action.configName());
-                }
+                // as in Prometheus: keep/drop without source_labels match the regex against ""
             }
         }
         if (c.problems.size() > before || regex == null) {
