@@ -10,7 +10,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +36,8 @@ final class ScrapeLoop implements Runnable {
     private final ScrapeStats stats;
     private final String userAgent;
     private final ExpositionParser parser = new ExpositionParser();
+    /** As Prometheus formats it: "10", "0.5". */
+    private final String timeoutHeader;
     private final ScrapeBatch batch;
     private volatile boolean stopping;
     private volatile boolean gone;
@@ -52,6 +53,7 @@ final class ScrapeLoop implements Runnable {
         this.ingest = ingest;
         this.stats = stats;
         this.userAgent = userAgent;
+        this.timeoutHeader = java.math.BigDecimal.valueOf(job.timeoutMillis()).movePointLeft(3).stripTrailingZeros().toPlainString();
         this.batch = new ScrapeBatch(target, job.honorLabels(), job.honorTimestamps(), job.sampleLimit(), job.metricRelabelConfigs());
     }
 
@@ -111,7 +113,7 @@ final class ScrapeLoop implements Runnable {
         } catch (RuntimeException | Error e) {
             LOG.log(System.Logger.Level.ERROR, "scrape loop of " + target.url() + " stopped", e);
         }
-        if (gone) {
+        if (gone && lastScrapeMillis != 0) { // a target never scraped has nothing to mark stale
             Thread.interrupted(); // the interrupt that stopped us must not cut the last publish
             batch.targetGone(System.currentTimeMillis());
             stopping = false;
@@ -192,7 +194,7 @@ final class ScrapeLoop implements Runnable {
                 .timeout(Duration.ofMillis(job.timeoutMillis()))
                 .header("Accept", ACCEPT)
                 .header("User-Agent", userAgent)
-                .header("X-Prometheus-Scrape-Timeout-Seconds", String.format(Locale.ROOT, "%g", job.timeoutMillis() / 1000.0));
+                .header("X-Prometheus-Scrape-Timeout-Seconds", timeoutHeader);
         ScrapeJob.BasicAuth basic = job.basicAuth();
         if (basic != null) {
             String password = basic.passwordFile() != null ? Files.readString(basic.passwordFile()).strip() : nullToEmpty(basic.password());
