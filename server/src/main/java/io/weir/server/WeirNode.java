@@ -23,6 +23,7 @@ import io.weir.net.ingest.OtlpMetricsEndpoint;
 import io.weir.net.ingest.RemoteWriteEndpoint;
 import io.weir.net.query.MetadataEndpoint;
 import io.weir.net.query.QueryEndpoint;
+import io.weir.net.scrape.Scraper;
 import io.weir.persistence.journal.Journaler;
 import io.weir.persistence.journal.WalRetention;
 import io.weir.persistence.wal.FsyncPolicy;
@@ -73,6 +74,8 @@ public final class WeirNode implements AutoCloseable {
     private IngestRing ring;
     private Forwarder forwarder;
     private BackendClient backend;
+    private IngestPath ingest;
+    private Scraper scraper;
     private volatile boolean closed;
 
     private WeirNode(WeirConfig config) {
@@ -163,12 +166,33 @@ public final class WeirNode implements AutoCloseable {
                 security.refusals()::sum);
         http = new HttpServer(config.server().host(), config.server().port(), Math.max(1, cores), config.server().maxRequestBytes(), router, security);
         closeInReverse.add(http);
+        startScraper(build);
         LOG.log(System.Logger.Level.INFO, String.format(
                 "weir ready: listening on %s:%d, data dir %s, backend %s, %d series, %d samples replayed from the WAL, %d shard(s), started in %d ms",
                 config.server().host().isEmpty() ? "*" : config.server().host(), http.port(), dataDir,
                 backend == null ? "none (sketch-only)" : backend.base(), series.size(), replayed, shardCount,
                 (System.nanoTime() - t0) / 1_000_000));
     }
+
+    /** scrape_configs: scraped samples go through the same ingest path; stopped first, before the ring drains. */
+    private void startScraper(BuildInfo build) {
+        if (config.scrapeConfigs().isEmpty()) {
+            return;
+        }
+        scraper = new Scraper(config.scrapeConfigs(), ingest, "Weir/" + build.version());
+        closeInReverse.add(scraper);
+        Scraper sc = scraper;
+        metrics.gauge("weir_scrape_targets", "Scrape targets.", sc::targetCount)
+                .gauge("weir_scrape_targets_up", "Scrape targets whose last scrape succeeded.", sc::targetsUp)
+                .counter("weir_scrapes_total", "Scrapes done.", () -> sc.stats().scrapes())
+                .counter("weir_scrape_failures_total", "Scrapes that failed (target down, timeout, bad body, sample_limit).", () -> sc.stats().failures())
+                .counter("weir_scrape_samples_total", "Scraped samples kept (after metric relabeling).", () -> sc.stats().samples())
+                .counter("weir_scrape_publish_retries_total", "Scrape batches retried because the ring or WAL was full.", () -> sc.stats().retries())
+                .counter("weir_scrape_batches_dropped_total", "Scrape batches given up because the ring or WAL stayed full until the next scrape.", () -> sc.stats().droppedBatches())
+                .counter("weir_scrape_wal_failures_total", "Scrape batches the WAL failed to write.", () -> sc.stats().walFailures());
+    }
+
+    Scraper scraper() { return scraper; }
 
     /** One shard per two cores (a power of two): the event loops and the journaler need the rest. */
     private static int shardCount() {
@@ -229,6 +253,7 @@ public final class WeirNode implements AutoCloseable {
         WalWriter w = wal;
         long maxDisk = config.wal().maxDiskBytes();
         IngestPath ingest = new IngestPath(series, ring, ingestStats, () -> w.diskBytes() > maxDisk);
+        this.ingest = ingest;
         RemoteWriteEndpoint write = new RemoteWriteEndpoint(ingest, config.server().maxRequestBytes());
         OtlpMetricsEndpoint otlp = new OtlpMetricsEndpoint(ingest, config.server().maxRequestBytes());
         MetadataEndpoint metadata = new MetadataEndpoint(series, backend, queries, build.version());

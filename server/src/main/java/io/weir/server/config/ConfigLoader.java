@@ -52,7 +52,7 @@ public final class ConfigLoader {
     /** Request bodies are held in one byte array, so the limit must fit an int with room to spare. */
     public static final long MAX_REQUEST_BYTES_CEILING = 1L << 30;
 
-    private static final List<String> ROOT_KEYS = List.of("server", "storage", "wal", "backend", "sketch");
+    private static final List<String> ROOT_KEYS = List.of("server", "storage", "wal", "backend", "sketch", "scrape_configs");
     private static final List<String> SERVER_KEYS = List.of("listen", "max_request_bytes", "web_config_file", "authorization");
     private static final List<String> STORAGE_KEYS = List.of("data_dir", "memory_limit");
     private static final List<String> WAL_KEYS = List.of("fsync", "fsync_interval", "max_disk");
@@ -168,7 +168,7 @@ public final class ConfigLoader {
         if (!checker.problems.isEmpty()) {
             throw new InvalidConfigException(checker.problems);
         }
-        return new WeirConfig(server, storage, base.wal(), backend, base.sketch());
+        return new WeirConfig(server, storage, base.wal(), backend, base.sketch(), base.scrapeConfigs());
     }
 
     /** A few lines for {@code ./weir check-config}: what the node will do with this config. */
@@ -216,6 +216,7 @@ public final class ConfigLoader {
                         .append('\n');
             }
         }
+        sb.append(ScrapeConfigReader.summary(config.scrapeConfigs()));
         return sb.toString();
     }
 
@@ -229,7 +230,7 @@ public final class ConfigLoader {
      * One pass over a document, collecting problems. Each reader returns the default (or null) for a bad value so
      * that checking goes on; the values of a pass with problems are thrown away.
      */
-    private final class Checker {
+    final class Checker {
         final List<ConfigProblem> problems = new ArrayList<>();
 
         void problem(String keyPath, String message) {
@@ -239,7 +240,8 @@ public final class ConfigLoader {
         WeirConfig config(Node root) {
             Section top = section(root, "", ROOT_KEYS);
             return new WeirConfig(server(top.get("server")), storage(top.get("storage")), wal(top.get("wal")),
-                    backend(top.get("backend")), sketch(top.get("sketch")));
+                    backend(top.get("backend")), sketch(top.get("sketch")),
+                    new ScrapeConfigReader(this).read(top.get("scrape_configs")));
         }
 
         ServerConfig server(Node node) {
@@ -794,7 +796,7 @@ public final class ConfigLoader {
     }
 
     /** A mapping's known keys, as found; absent and null-valued keys read as null. */
-    private static final class Section {
+    static final class Section {
         final String path;
         final Map<String, Node> entries = new LinkedHashMap<>();
         boolean malformed;
@@ -813,11 +815,11 @@ public final class ConfigLoader {
         }
     }
 
-    private static boolean isNull(Node node) {
+    static boolean isNull(Node node) {
         return node == null || (node instanceof ScalarNode && Tag.NULL.equals(node.getTag()));
     }
 
-    private static String describe(Node node) {
+    static String describe(Node node) {
         if (node instanceof MappingNode) {
             return "a mapping";
         }

@@ -1,5 +1,8 @@
 package io.weir.server.config;
 
+import io.weir.net.scrape.ScrapeJob;
+
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -7,13 +10,19 @@ import java.util.Objects;
  * Immutable.
  */
 public record WeirConfig(ServerConfig server, StorageConfig storage, WalConfig wal, BackendConfig backend,
-                         SketchConfig sketch) {
+                         SketchConfig sketch, List<ScrapeJob> scrapeConfigs) {
     public WeirConfig {
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(storage, "storage");
         Objects.requireNonNull(wal, "wal");
         Objects.requireNonNull(backend, "backend");
         Objects.requireNonNull(sketch, "sketch");
+        scrapeConfigs = List.copyOf(scrapeConfigs);
+    }
+
+    /** A config without scrape jobs. */
+    public WeirConfig(ServerConfig server, StorageConfig storage, WalConfig wal, BackendConfig backend, SketchConfig sketch) {
+        this(server, storage, wal, backend, sketch, List.of());
     }
 
     /** The embedded defaults: listen {@code :9201}, data dir {@code ./data}, no backend, no sketch targets. */

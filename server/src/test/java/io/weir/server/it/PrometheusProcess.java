@@ -9,13 +9,23 @@ import java.time.Duration;
 public final class PrometheusProcess extends ExternalProcess {
     private final boolean ownsDir;
 
-    private PrometheusProcess(int port, Path dir, Path config, boolean ownsDir) throws IOException {
-        super("prometheus", port, dir, args("prometheus",
+    private PrometheusProcess(int port, Path dir, Path config, boolean ownsDir, String... extraFlags) throws IOException {
+        super("prometheus", port, dir, withFlags(args("prometheus",
                 "--config.file=" + config,
                 "--web.listen-address=127.0.0.1:" + port,
                 "--storage.tsdb.path=" + dir.resolve("tsdb"),
-                "--log.level=warn"));
+                "--log.level=warn"), extraFlags));
         this.ownsDir = ownsDir;
+    }
+
+    private static java.util.List<String> withFlags(java.util.List<String> args, String... extra) {
+        args.addAll(java.util.List.of(extra));
+        return args;
+    }
+
+    /** A Prometheus that accepts remote write on /api/v1/write (a backend for a Weir node). */
+    public static PrometheusProcess startReceiver(String configYaml) throws IOException, InterruptedException {
+        return startOn(tempDir("prom"), configYaml, true, "--web.enable-remote-write-receiver");
     }
 
     /** @param configYaml the full prometheus.yml; "%PORT%" is replaced by Prometheus' own port */
@@ -28,11 +38,11 @@ public final class PrometheusProcess extends ExternalProcess {
         return startOn(dir, configYaml, false);
     }
 
-    private static PrometheusProcess startOn(Path dir, String configYaml, boolean ownsDir) throws IOException, InterruptedException {
+    private static PrometheusProcess startOn(Path dir, String configYaml, boolean ownsDir, String... extraFlags) throws IOException, InterruptedException {
         int port = Ports.free();
         Path config = dir.resolve("prometheus-" + port + ".yml");
         Files.writeString(config, configYaml.replace("%PORT%", Integer.toString(port)));
-        PrometheusProcess p = new PrometheusProcess(port, dir, config, ownsDir);
+        PrometheusProcess p = new PrometheusProcess(port, dir, config, ownsDir, extraFlags);
         try {
             p.awaitHttpOk("/-/ready", Duration.ofSeconds(30));
         } catch (RuntimeException | InterruptedException e) {

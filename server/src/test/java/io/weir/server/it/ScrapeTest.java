@@ -1,0 +1,277 @@
+package io.weir.server.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Weir's own scraper against a real Prometheus 2.42 scraping the same real node-exporter with the same job config.
+ * Weir forwards to a second Prometheus (remote-write receiver), which is where its samples are read back: the same
+ * series set as the reference, {@code up}, staleness when the exporter stops and when a file_sd target leaves, and
+ * faulty targets (one that never answers, one that sends garbage after a valid line) at {@code up 0} with nothing
+ * of theirs kept and nothing else stalled.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ScrapeTest {
+    private static final String INTERVAL = "2s";
+
+    private NodeExporterProcess exporter;
+    private PrometheusProcess reference;
+    private PrometheusProcess sink;
+    private WeirTestNode weir;
+    private HttpServer faults;
+    private final CountDownLatch release = new CountDownLatch(1);
+    private Path sdFile;
+    private String nodeInstance;
+    private String tinyInstance;
+
+    @BeforeAll
+    void start() throws Exception {
+        exporter = NodeExporterProcess.start();
+        nodeInstance = "127.0.0.1:" + exporter.port();
+        faults = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+        faults.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        faults.createContext("/hang", ex -> {
+            try {
+                release.await(); // never answers while the test runs
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ex.close();
+        });
+        faults.createContext("/garbage", ex -> respond(ex, "valid_metric{a=\"1\"} 1\nvalid_metric{a=\"2\"} 2\nthis is { not the text format\n"));
+        faults.createContext("/tiny", ex -> respond(ex, "# TYPE tiny_metric gauge\ntiny_metric{a=\"1\"} 42\n"));
+        faults.start();
+        tinyInstance = "127.0.0.1:" + faults.getAddress().getPort();
+        sdFile = ExternalProcess.tempDir("sd").resolve("targets.json");
+        Files.writeString(sdFile, "[]\n");
+
+        String job = """
+                  - job_name: node
+                    scrape_interval: %s
+                    scrape_timeout: 1s
+                    static_configs:
+                      - targets: ["%s"]
+                """.formatted(INTERVAL, nodeInstance);
+        reference = PrometheusProcess.start("global: {scrape_interval: " + INTERVAL + "}\nscrape_configs:\n" + job);
+        sink = PrometheusProcess.startReceiver("global: {scrape_interval: 1h}\n");
+        weir = WeirTestNode.start("""
+                backend:
+                  url: %s
+                sketch:
+                  targets: []
+                scrape_configs:
+                %s
+                  - job_name: hang
+                    scrape_interval: %s
+                    scrape_timeout: 1s
+                    metrics_path: /hang
+                    static_configs: [{targets: ["%s"]}]
+                  - job_name: garbage
+                    scrape_interval: %s
+                    metrics_path: /garbage
+                    static_configs: [{targets: ["%s"]}]
+                  - job_name: filesd
+                    scrape_interval: %s
+                    metrics_path: /tiny
+                    file_sd_configs:
+                      - files: ["%s"]
+                """.formatted(sink.url(), job, INTERVAL, tinyInstance, INTERVAL, tinyInstance, INTERVAL, sdFile));
+    }
+
+    private static void respond(com.sun.net.httpserver.HttpExchange ex, String body) throws IOException {
+        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+        ex.sendResponseHeaders(200, b.length);
+        ex.getResponseBody().write(b);
+        ex.close();
+    }
+
+    @AfterAll
+    void stop() {
+        release.countDown();
+        for (AutoCloseable c : new AutoCloseable[] {weir, sink, reference, exporter}) {
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (Exception ignored) {
+                // best effort
+            }
+        }
+        if (faults != null) {
+            faults.stop(0);
+        }
+    }
+
+    @Test
+    @Order(1)
+    void sameSeriesAsPrometheusAndUp() throws Exception {
+        // both have done a few scrapes
+        awaitValue(reference, "count_over_time(up{job=\"node\"}[1m])", v -> v >= 3);
+        awaitValue(sink, "count_over_time(up{job=\"node\"}[1m])", v -> v >= 3);
+        assertEquals(1.0, single(sink, "up{job=\"node\"}"));
+        assertEquals(1.0, single(reference, "up{job=\"node\"}"));
+        // exact oracle on a constant: the boot time read by both
+        assertEquals(single(reference, "node_boot_time_seconds{job=\"node\"}"), single(sink, "node_boot_time_seconds{job=\"node\"}"));
+
+        Set<String> ref = seriesSet(reference, "{job=\"node\"}");
+        Set<String> got = seriesSet(sink, "{job=\"node\"}");
+        Set<String> onlyRef = new TreeSet<>(ref);
+        onlyRef.removeAll(got);
+        Set<String> onlyWeir = new TreeSet<>(got);
+        onlyWeir.removeAll(ref);
+        System.out.printf("series: reference %d, weir %d, only in reference %s, only in weir %s%n", ref.size(), got.size(), onlyRef, onlyWeir);
+        assertTrue(ref.size() > 200, "reference has " + ref.size() + " series");
+        assertEquals(Set.of(), onlyRef, "series Prometheus has and Weir has not");
+        assertEquals(Set.of(), onlyWeir, "series Weir has and Prometheus has not");
+        for (String report : List.of("up", "scrape_duration_seconds", "scrape_samples_scraped",
+                "scrape_samples_post_metric_relabeling", "scrape_series_added")) {
+            assertTrue(got.contains("{__name__=" + report + ", instance=" + nodeInstance + ", job=node}"), report + " in " + got.size());
+        }
+        // samples scraped: the same exposition size, up to series that come and go between two scrapes
+        double refSamples = single(reference, "scrape_samples_scraped{job=\"node\"}");
+        double weirSamples = single(sink, "scrape_samples_scraped{job=\"node\"}");
+        assertEquals(refSamples, weirSamples, refSamples * 0.02, "scrape_samples_scraped");
+    }
+
+    @Test
+    @Order(2)
+    void hangingAndGarbageTargetsAreDownAndStallNothing() throws Exception {
+        awaitValue(sink, "up{job=\"hang\"}", v -> v == 0.0);
+        awaitValue(sink, "up{job=\"garbage\"}", v -> v == 0.0);
+        // the hanging scrape is cut at its 1s timeout
+        double duration = single(sink, "scrape_duration_seconds{job=\"hang\"}");
+        assertTrue(duration >= 0.9 && duration < 5, "hang scrape took " + duration + " s");
+        // nothing of the garbage body is kept, not even its valid first lines: only the report series exist
+        Set<String> garbage = seriesSet(sink, "{job=\"garbage\"}");
+        assertEquals(Set.of("scrape_duration_seconds", "scrape_samples_post_metric_relabeling", "scrape_samples_scraped",
+                "scrape_series_added", "up"), names(garbage), garbage.toString());
+        // meanwhile the node job keeps its pace: three more scrapes arrive
+        double before = single(sink, "count_over_time(up{job=\"node\"}[10m])");
+        awaitValue(sink, "count_over_time(up{job=\"node\"}[10m])", v -> v >= before + 3);
+        assertEquals(1.0, single(sink, "up{job=\"node\"}"));
+    }
+
+    @Test
+    @Order(3)
+    void fileSdReloadAddsAndRemovesTargets() throws Exception {
+        assertTrue(query(sink, "up{job=\"filesd\"}").isEmpty());
+        Files.writeString(sdFile, "[{\"targets\": [\"" + tinyInstance + "\"], \"labels\": {\"team\": \"a\"}}]\n");
+        awaitValue(sink, "tiny_metric{job=\"filesd\",team=\"a\",a=\"1\",instance=\"" + tinyInstance + "\"}", v -> v == 42.0);
+        assertEquals(1.0, single(sink, "up{job=\"filesd\"}"));
+        // the target leaves: its series get stale markers, so they vanish at once (not after the 5m lookback)
+        Files.writeString(sdFile, "[]\n");
+        awaitEmpty(sink, "tiny_metric{job=\"filesd\"}");
+        awaitEmpty(sink, "up{job=\"filesd\"}");
+    }
+
+    @Test
+    @Order(4)
+    void exporterStopsSeriesGoStaleLikePrometheus() throws Exception {
+        exporter.close();
+        for (PrometheusProcess p : List.of(reference, sink)) {
+            awaitValue(p, "up{job=\"node\"}", v -> v == 0.0);
+            awaitEmpty(p, "{job=\"node\",__name__!~\"up|scrape_.*\"}");
+        }
+        assertEquals(0.0, single(sink, "scrape_samples_scraped{job=\"node\"}"));
+    }
+
+    // ---- helpers ----
+
+    private static Set<String> names(Set<String> series) {
+        Set<String> out = new TreeSet<>();
+        for (String s : series) {
+            out.add(s.substring("{__name__=".length(), s.indexOf(',')));
+        }
+        return out;
+    }
+
+    private static Set<String> seriesSet(PrometheusProcess p, String match) throws Exception {
+        long now = System.currentTimeMillis() / 1000;
+        Http.Response r = Http.get(p.url(), "/api/v1/series", Http.params("match[]", match, "start", Long.toString(now - 600),
+                "end", Long.toString(now)));
+        assertEquals(200, r.status(), r.body());
+        Set<String> out = new TreeSet<>();
+        for (JsonNode s : r.json().get("data")) {
+            TreeMap<String, String> m = new TreeMap<>();
+            s.fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue().asText()));
+            out.add(m.toString());
+        }
+        return out;
+    }
+
+    private static List<JsonNode> query(PrometheusProcess p, String q) throws Exception {
+        Http.Response r = Http.get(p.url(), "/api/v1/query", Http.params("query", q));
+        assertEquals(200, r.status(), r.body());
+        List<JsonNode> out = new ArrayList<>();
+        r.json().get("data").get("result").forEach(out::add);
+        return out;
+    }
+
+    private static double single(PrometheusProcess p, String q) throws Exception {
+        List<JsonNode> r = query(p, q);
+        assertEquals(1, r.size(), q + " -> " + r);
+        return Double.parseDouble(r.get(0).get("value").get(1).asText());
+    }
+
+    private static void awaitValue(PrometheusProcess p, String q, java.util.function.DoublePredicate ok) throws Exception {
+        AtomicReference<String> last = new AtomicReference<>("");
+        await(q + " on " + p.url(), last::get, () -> {
+            List<JsonNode> r = query(p, q);
+            last.set(r.toString());
+            return r.size() == 1 && ok.test(Double.parseDouble(r.get(0).get("value").get(1).asText()));
+        });
+    }
+
+    private static void awaitEmpty(PrometheusProcess p, String q) throws Exception {
+        AtomicReference<String> last = new AtomicReference<>("");
+        await(q + " empty on " + p.url(), last::get, () -> {
+            List<JsonNode> r = query(p, q);
+            last.set(r.size() + " series, e.g. " + (r.isEmpty() ? "" : r.get(0).toString()));
+            return r.isEmpty();
+        });
+    }
+
+    private interface Check {
+        boolean ok() throws Exception;
+    }
+
+    private static void await(String what, Supplier<String> last, Check check) throws Exception {
+        long deadline = System.nanoTime() + 90_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            if (check.ok()) {
+                return;
+            }
+            Thread.sleep(250);
+        }
+        fail("timed out waiting for " + what + "; last: " + last.get());
+    }
+}
