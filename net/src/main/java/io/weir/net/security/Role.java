@@ -28,7 +28,8 @@ public enum Role {
 
     /** The role a request to {@code path} needs; unknown paths need {@link #READ} (they answer 404 anyway). */
     public static Role requiredFor(String path) {
-        if (path.equals("/api/v1/write") || path.startsWith("/api/v1/otlp/") || path.startsWith("/api/v2/write")) {
+        if (path.equals("/api/v1/write") || path.equals("/opentelemetry/v1/metrics") || path.equals("/v1/metrics")
+                || path.startsWith("/api/v1/otlp/") || path.startsWith("/api/v2/write")) {
             return WRITE;
         }
         if (path.startsWith("/api/v1/admin/") || path.equals("/-/reload") || path.equals("/-/quit")

@@ -75,6 +75,8 @@ class AuthenticatorTest {
     @Test
     void pathsMapToRoles() {
         assertEquals(Role.WRITE, Role.requiredFor("/api/v1/write"));
+        assertEquals(Role.WRITE, Role.requiredFor("/opentelemetry/v1/metrics"));
+        assertEquals(Role.WRITE, Role.requiredFor("/v1/metrics"));
         assertEquals(Role.ADMIN, Role.requiredFor("/api/v1/admin/tsdb/snapshot"));
         assertEquals(Role.READ, Role.requiredFor("/api/v1/query"));
         assertEquals(Role.READ, Role.requiredFor("/metrics"));
