@@ -9,13 +9,18 @@ import java.time.Duration;
 public final class PrometheusProcess extends ExternalProcess {
     private final boolean ownsDir;
 
-    private PrometheusProcess(int port, Path dir, Path config, boolean ownsDir) throws IOException {
-        super("prometheus", port, dir, args("prometheus",
+    private PrometheusProcess(int port, Path dir, Path config, boolean ownsDir, String... extraFlags) throws IOException {
+        super("prometheus", port, dir, withFlags(args("prometheus",
                 "--config.file=" + config,
                 "--web.listen-address=127.0.0.1:" + port,
                 "--storage.tsdb.path=" + dir.resolve("tsdb"),
-                "--log.level=warn"));
+                "--log.level=warn"), extraFlags));
         this.ownsDir = ownsDir;
+    }
+
+    private static java.util.List<String> withFlags(java.util.List<String> args, String... extraFlags) {
+        args.addAll(java.util.List.of(extraFlags));
+        return args;
     }
 
     /** @param configYaml the full prometheus.yml; "%PORT%" is replaced by Prometheus' own port */
@@ -23,16 +28,21 @@ public final class PrometheusProcess extends ExternalProcess {
         return startOn(tempDir("prom"), configYaml, true);
     }
 
+    /** As {@link #start(String)} with more command-line flags (e.g. {@code --enable-feature=native-histograms}). */
+    public static PrometheusProcess start(String configYaml, String... extraFlags) throws IOException, InterruptedException {
+        return startOn(tempDir("prom"), configYaml, true, extraFlags);
+    }
+
     /** Starts on an existing directory (e.g. to read back the TSDB of a stopped instance); leaves it in place. */
     public static PrometheusProcess startOn(Path dir, String configYaml) throws IOException, InterruptedException {
         return startOn(dir, configYaml, false);
     }
 
-    private static PrometheusProcess startOn(Path dir, String configYaml, boolean ownsDir) throws IOException, InterruptedException {
+    private static PrometheusProcess startOn(Path dir, String configYaml, boolean ownsDir, String... extraFlags) throws IOException, InterruptedException {
         int port = Ports.free();
         Path config = dir.resolve("prometheus-" + port + ".yml");
         Files.writeString(config, configYaml.replace("%PORT%", Integer.toString(port)));
-        PrometheusProcess p = new PrometheusProcess(port, dir, config, ownsDir);
+        PrometheusProcess p = new PrometheusProcess(port, dir, config, ownsDir, extraFlags);
         try {
             p.awaitHttpOk("/-/ready", Duration.ofSeconds(30));
         } catch (RuntimeException | InterruptedException e) {
