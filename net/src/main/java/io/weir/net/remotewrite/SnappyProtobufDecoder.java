@@ -170,11 +170,11 @@ public abstract sealed class SnappyProtobufDecoder permits RemoteWriteDecoder, R
             int wireType = (int) tag & 7;
             switch (field) {
                 case 1, 4, 6, 14, 15 -> {
-                    expectWireType(wireType, VARINT, "Histogram field " + field);
+                    expectWireType(wireType, VARINT, "Histogram", field);
                     readVarint(end);
                 }
                 case 2, 3, 5, 7 -> {
-                    expectWireType(wireType, I64, "Histogram field " + field);
+                    expectWireType(wireType, I64, "Histogram", field);
                     readFixed64(end);
                 }
                 case 8, 11 -> checkBucketSpan(endOf(wireType, end, "Histogram.spans"));
@@ -191,13 +191,13 @@ public abstract sealed class SnappyProtobufDecoder permits RemoteWriteDecoder, R
                 }
                 case 10, 13, 16 -> {
                     if (wireType == LEN) {
-                        int len = lengthOf(wireType, end, "Histogram field " + field);
+                        int len = lengthOf(wireType, end, "Histogram packed doubles");
                         if (len % 8 != 0) {
                             throw fail(BAD_PROTOBUF, "Histogram field " + field + ": packed doubles of " + len + " bytes");
                         }
                         pos += len;
                     } else {
-                        expectWireType(wireType, I64, "Histogram field " + field);
+                        expectWireType(wireType, I64, "Histogram", field);
                         readFixed64(end);
                     }
                 }
@@ -212,7 +212,7 @@ public abstract sealed class SnappyProtobufDecoder permits RemoteWriteDecoder, R
             int field = (int) (tag >>> 3);
             int wireType = (int) tag & 7;
             if (field == 1 || field == 2) {
-                expectWireType(wireType, VARINT, "BucketSpan field " + field);
+                expectWireType(wireType, VARINT, "BucketSpan", field);
                 readVarint(end);
             } else {
                 skipField(field, wireType, end);
@@ -251,7 +251,7 @@ public abstract sealed class SnappyProtobufDecoder permits RemoteWriteDecoder, R
                 expectWireType(wireType, VARINT, "MetricMetadata.type");
                 readVarint(end);
             } else if (field == 2 || field == 4 || field == 5) {
-                checkUtf8(lengthOf(wireType, end, "MetricMetadata field " + field), "MetricMetadata field " + field);
+                checkUtf8(lengthOf(wireType, end, "MetricMetadata string"), "MetricMetadata string");
             } else {
                 skipField(field, wireType, end);
             }
@@ -349,6 +349,13 @@ public abstract sealed class SnappyProtobufDecoder permits RemoteWriteDecoder, R
     final int endOf(int wireType, int end, String what) {
         int len = lengthOf(wireType, end, what);
         return pos + len;
+    }
+
+    /** As {@link #expectWireType(int, int, String)}; the message naming the field is built only on failure. */
+    final void expectWireType(int wireType, int expected, String message, int field) {
+        if (wireType != expected) {
+            expectWireType(wireType, expected, message + " field " + field);
+        }
     }
 
     final void expectWireType(int wireType, int expected, String what) {

@@ -34,6 +34,31 @@ final class RandomV2Requests {
         }
     }
 
+    /** The same content as a 1.0 request, as 2.0: labels through a symbol table, exemplars' labels too. */
+    static WriteV2.Request from(io.weir.net.remotewrite.proto.Remote.WriteRequest v1) {
+        Symbols symbols = new Symbols();
+        WriteV2.Request.Builder b = WriteV2.Request.newBuilder();
+        for (io.weir.net.remotewrite.proto.Remote.TimeSeries ts : v1.getTimeseriesList()) {
+            WriteV2.TimeSeries.Builder t = WriteV2.TimeSeries.newBuilder();
+            ts.getLabelsList().forEach(l -> t.addLabelsRefs(symbols.ref(l.getName())).addLabelsRefs(symbols.ref(l.getValue())));
+            ts.getSamplesList().forEach(x -> t.addSamples(WriteV2.Sample.newBuilder().setValue(x.getValue()).setTimestamp(x.getTimestamp())));
+            for (io.weir.net.remotewrite.proto.Remote.Exemplar e : ts.getExemplarsList()) {
+                WriteV2.Exemplar.Builder x = WriteV2.Exemplar.newBuilder().setValue(e.getValue()).setTimestamp(e.getTimestamp());
+                e.getLabelsList().forEach(l -> x.addLabelsRefs(symbols.ref(l.getName())).addLabelsRefs(symbols.ref(l.getValue())));
+                t.addExemplars(x);
+            }
+            for (io.weir.net.remotewrite.proto.Remote.Histogram h : ts.getHistogramsList()) {
+                try {
+                    t.addHistograms(WriteV2.Histogram.parseFrom(h.toByteArray()));
+                } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            b.addTimeseries(t);
+        }
+        return b.addAllSymbols(symbols.list()).build();
+    }
+
     WriteV2.Request request() {
         Symbols symbols = new Symbols();
         List<WriteV2.TimeSeries> series = new ArrayList<>();
