@@ -45,9 +45,10 @@ final class OpsEndpoints {
         long now = System.nanoTime();
         String json = String.format(Locale.ROOT,
                 "{\"total_samples\":%d,\"total_requests\":%d,\"rejected_requests\":%d,\"throttled_requests\":%d,"
-                        + "\"current_rate\":%.1f,\"average_rate\":%.1f,\"uptime_seconds\":%.1f,\"series\":%d}",
+                        + "\"current_rate\":%.1f,\"average_rate\":%.1f,\"uptime_seconds\":%.1f,\"series\":%d,"
+                        + "\"total_histograms\":%d,\"total_exemplars\":%d,\"total_metadata\":%d}",
                 s.samples(), s.requests(), s.rejectedRequests(), s.throttledRequests(), s.currentRate(),
-                s.averageRate(now), s.uptimeSeconds(now), node.series().size());
+                s.averageRate(now), s.uptimeSeconds(now), node.series().size(), s.histograms(), s.exemplars(), s.metadata());
         HttpResponses.send(ctx, HttpResponses.json(HttpResponseStatus.OK, json), keepAlive);
     }
 

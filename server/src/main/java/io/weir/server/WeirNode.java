@@ -231,6 +231,11 @@ public final class WeirNode implements AutoCloseable {
                     }
                     samples[0] += count;
                 }
+
+                @Override
+                public void onExtras(byte[] fields, int off, int len) {
+                    // histograms, exemplars and metadata: forwarded from the WAL, never summarised by sketches
+                }
             };
             while (reader.read(apply, end, 1024) > 0) {
                 // until caught up with what was committed before this start
@@ -283,6 +288,9 @@ public final class WeirNode implements AutoCloseable {
                 .counter("weir_ingest_requests_total", "Remote-write requests accepted.", s::requests)
                 .counter("weir_ingest_rejected_requests_total", "Remote-write requests refused as bad input (4xx).", s::rejectedRequests)
                 .counter("weir_ingest_throttled_requests_total", "Remote-write requests refused for backpressure (429/503).", s::throttledRequests)
+                .counter("weir_ingested_histograms_total", "Native histogram samples acknowledged (in the WAL, forwarded; not summarised by sketches).", s::histograms)
+                .counter("weir_ingested_exemplars_total", "Exemplars acknowledged (in the WAL, forwarded; not summarised by sketches).", s::exemplars)
+                .counter("weir_ingested_metadata_total", "Metadata entries acknowledged (in the WAL, forwarded).", s::metadata)
                 .gauge("weir_ring_capacity_slots", "Ingest ring size.", ring::capacity)
                 .gauge("weir_ring_free_slots", "Ingest ring slots free right now.", ring::remainingCapacity)
                 .counter("weir_ring_consumer_errors_total", "Exceptions caught in ring consumers.", ring::consumerErrors)
@@ -310,6 +318,8 @@ public final class WeirNode implements AutoCloseable {
                     .counter("weir_forwarder_requests_total", "Remote-write requests acknowledged by the backend.", f::requestsSent)
                     .counter("weir_forwarder_retries_total", "Forwarding attempts that failed and were retried.", f::retries)
                     .counter("weir_forwarder_samples_dropped_total", "Samples the backend refused as invalid (4xx).", f::samplesDropped)
+                    .counter("weir_forwarder_extras_sent_total", "WAL EXTRAS records (a request's histograms, exemplars, metadata) acknowledged by the backend.", f::extrasSent)
+                    .counter("weir_forwarder_extras_dropped_total", "WAL EXTRAS records in batches the backend refused as invalid (4xx).", f::extrasDropped)
                     .gauge("weir_forwarder_backend_up", "1 when the last forward succeeded.", () -> f.backendUp() ? 1 : 0);
         }
         Runtime rt = Runtime.getRuntime();

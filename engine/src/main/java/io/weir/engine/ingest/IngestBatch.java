@@ -2,7 +2,7 @@ package io.weir.engine.ingest;
 
 /**
  * One ring slot: up to {@link #capacity()} samples of one request, grouped by shard, plus what the journaler
- * needs to answer the sender. Slots are pre-allocated by the ring and reused; nothing here is allocated per
+ * needs to answer the sender and, in the slot that takes the ticket, the request's {@link IngestExtras} bytes. Slots are pre-allocated by the ring and reused; nothing here is allocated per
  * sample. Written by one producer between claim and publish, then read by the journaler and the shard writers.
  */
 public final class IngestBatch {
@@ -12,6 +12,9 @@ public final class IngestBatch {
     /** shardEnd[s] = index after the last sample of shard s; shard s owns [shardEnd[s-1], shardEnd[s]). */
     private final int[] shardEnd;
     private int count;
+    /** Grows to the largest extras seen; only {@code [0, extrasLength)} is this request's. */
+    private byte[] extras = new byte[0];
+    private int extrasLength;
     private IngestTicket ticket;
     private boolean journalFailed;
 
@@ -35,6 +38,11 @@ public final class IngestBatch {
     public int shardStart(int shard) { return shard == 0 ? 0 : shardEnd[shard - 1]; }
 
     public int shardEnd(int shard) { return shardEnd[shard]; }
+
+    /** The request's histograms, exemplars and metadata as encoded by its {@link IngestExtras}; empty in most slots. */
+    public byte[] extras() { return extras; }
+
+    public int extrasLength() { return extrasLength; }
 
     /** The request to complete once this slot is durable, or null when another slot of the request completes it. */
     public IngestTicket ticket() { return ticket; }
@@ -79,5 +87,16 @@ public final class IngestBatch {
         this.count = n;
         this.ticket = ticket;
         this.journalFailed = false;
+        this.extrasLength = 0;
+    }
+
+    /** Copies the request's extras into this slot (the one that takes the ticket); called after {@link #fill}. */
+    void fillExtras(IngestExtras source, int length) {
+        if (extras.length < length) {
+            extras = new byte[Math.max(length, extras.length * 2)];
+        }
+        // no check that throws here: the slot is claimed, and a producer that threw before publishing would stall the ring
+        source.writeExtras(extras, 0);
+        extrasLength = length;
     }
 }

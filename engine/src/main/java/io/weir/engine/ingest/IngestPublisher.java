@@ -20,6 +20,15 @@ public final class IngestPublisher {
      * @return false when the ring has no room (answer 429); true when published
      */
     public boolean publish(int[] ids, long[] ts, double[] values, int count, IngestTicket ticket) {
+        return publish(ids, ts, values, count, null, ticket);
+    }
+
+    /**
+     * As {@link #publish(int[], long[], double[], int, IngestTicket)}, with the request's extras (or null) copied into
+     * the last slot, which also takes the ticket; a request of extras alone ({@code count == 0}) takes one slot.
+     */
+    public boolean publish(int[] ids, long[] ts, double[] values, int count, IngestExtras extras, IngestTicket ticket) {
+        int extrasLength = extras == null ? 0 : extras.extrasLength();
         int capacity = ring.batchCapacity();
         int slots = Math.max(1, (count + capacity - 1) / capacity);
         if (slots > ring.capacity()) {
@@ -33,7 +42,11 @@ public final class IngestPublisher {
         int from = 0;
         for (long seq = lo; seq <= hi; seq++) {
             int n = Math.min(capacity, count - from);
-            ring.slot(seq).fill(ids, ts, values, from, n, shardMask, seq == hi ? ticket : null);
+            IngestBatch slot = ring.slot(seq);
+            slot.fill(ids, ts, values, from, n, shardMask, seq == hi ? ticket : null);
+            if (seq == hi && extrasLength > 0) {
+                slot.fillExtras(extras, extrasLength);
+            }
             from += n;
         }
         ring.publish(lo, hi);

@@ -15,6 +15,9 @@ public final class IngestStats {
     private final LongAdder series = new LongAdder();
     private final LongAdder rejected = new LongAdder();
     private final LongAdder throttled = new LongAdder();
+    private final LongAdder histograms = new LongAdder();
+    private final LongAdder exemplars = new LongAdder();
+    private final LongAdder metadata = new LongAdder();
     private final long startNanos = System.nanoTime();
     private final long[] historySamples = new long[HISTORY];
     private final long[] historyNanos = new long[HISTORY];
@@ -26,6 +29,22 @@ public final class IngestStats {
         series.add(requestSeries);
         requests.increment();
     }
+
+    /**
+     * Native histograms, exemplars and metadata entries of an accepted request: journaled and forwarded, but not
+     * summarised by sketches (which take float samples only).
+     */
+    public void acceptedExtras(int requestHistograms, int requestExemplars, int requestMetadata) {
+        histograms.add(requestHistograms);
+        exemplars.add(requestExemplars);
+        metadata.add(requestMetadata);
+    }
+
+    public long histograms() { return histograms.sum(); }
+
+    public long exemplars() { return exemplars.sum(); }
+
+    public long metadata() { return metadata.sum(); }
 
     /** A request refused as bad input (4xx). */
     public void rejected() { rejected.increment(); }

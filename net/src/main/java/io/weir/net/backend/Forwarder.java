@@ -11,7 +11,8 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 
 /**
- * Sends every raw sample to the backend by tailing the WAL from its own persisted cursor: the backend being down
+ * Sends every raw sample, native histogram, exemplar and metadata entry to the backend by tailing the WAL from its own
+ * persisted cursor: the backend being down
  * costs WAL disk, never data. Batches are re-encoded as remote write 1.0, retried with exponential backoff on
  * network errors, 5xx and 429, and dropped (counted, logged) only on other 4xx, which a retry cannot fix.
  * Owned by its own thread ({@link #run}); counters are readable from any thread.
@@ -22,6 +23,8 @@ public final class Forwarder implements Runnable, AutoCloseable {
     private static final long MIN_BACKOFF_MS = 100;
     private static final long MAX_BACKOFF_MS = 30_000;
     private static final long CURSOR_STORE_PERIOD_NANOS = 1_000_000_000L;
+    /** A batch stops growing past this many protobuf bytes (EXTRAS records can be large and hold no float samples). */
+    private static final int MAX_BATCH_BYTES = 8 << 20;
 
     private final WalReader reader;
     private final LongSupplier committedPosition;
@@ -34,9 +37,11 @@ public final class Forwarder implements Runnable, AutoCloseable {
     private volatile boolean running = true;
     private volatile long ackedPosition;
     private volatile long samplesSent;
+    private volatile long extrasSent;
     private volatile long requestsSent;
     private volatile long retries;
     private volatile long samplesDropped;
+    private volatile long extrasDropped;
     private volatile boolean backendUp = true;
     private volatile String lastError = "";
     private long lastCursorStoreNanos;
@@ -94,13 +99,14 @@ public final class Forwarder implements Runnable, AutoCloseable {
      * @return samples sent, 0 when caught up
      */
     int doWork() throws IOException {
-        if (encoder.sampleCount() == 0) {
+        if (encoder.isEmpty()) {
             encoder.reset();
             long limit = committedPosition.getAsLong();
-            while (encoder.sampleCount() < maxSamplesPerRequest && reader.read(batcher, limit, 1) > 0) {
+            while (encoder.sampleCount() < maxSamplesPerRequest && encoder.uncompressedSize() < MAX_BATCH_BYTES
+                    && reader.read(batcher, limit, 1) > 0) {
                 // one record at a time so the batch stays near maxSamplesPerRequest
             }
-            if (encoder.sampleCount() == 0) {
+            if (encoder.isEmpty()) {
                 advanceCursor(reader.position());
                 return 0;
             }
@@ -118,12 +124,14 @@ public final class Forwarder implements Runnable, AutoCloseable {
         int sent = encoder.sampleCount();
         if (status / 100 == 2) {
             samplesSent += sent;
+            extrasSent += encoder.fieldBlockCount();
             requestsSent++;
             backendUp = true;
         } else if (status == 429 || status / 100 == 5) {
             throw new RetryLater("HTTP " + status);
         } else {
             samplesDropped += sent;
+            extrasDropped += encoder.fieldBlockCount();
             lastError = "HTTP " + status + " (batch dropped: the backend refused it as invalid)";
             LOG.log(System.Logger.Level.ERROR, "backend refused a batch of " + sent + " samples with HTTP " + status + "; dropped");
         }
@@ -174,6 +182,11 @@ public final class Forwarder implements Runnable, AutoCloseable {
                 encoder.endSeries();
             }
         }
+
+        @Override
+        public void onExtras(byte[] fields, int off, int len) {
+            encoder.appendFields(fields, off, len);
+        }
     }
 
     private static final class RetryLater extends RuntimeException {
@@ -196,6 +209,12 @@ public final class Forwarder implements Runnable, AutoCloseable {
     public long retries() { return retries; }
 
     public long samplesDropped() { return samplesDropped; }
+
+    /** EXTRAS records (one per request that carried histograms, exemplars or metadata) the backend accepted. */
+    public long extrasSent() { return extrasSent; }
+
+    /** EXTRAS records in batches the backend refused as invalid (4xx other than 429). */
+    public long extrasDropped() { return extrasDropped; }
 
     public boolean backendUp() { return backendUp; }
 

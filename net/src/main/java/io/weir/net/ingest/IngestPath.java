@@ -19,7 +19,7 @@ import java.util.function.BooleanSupplier;
 public final class IngestPath {
     /** {@link Writer#publish} outcomes. */
     public static final int PUBLISHED = 0;
-    /** Nothing to journal (no samples): the caller answers success at once. */
+    /** Nothing to journal (no samples, no histograms, exemplars or metadata): the caller answers success at once. */
     public static final int EMPTY = 1;
     /** The ring has no room: answer 429 with Retry-After. */
     public static final int RING_FULL = 2;
@@ -54,9 +54,11 @@ public final class IngestPath {
         private Writer() {}
 
         /**
-         * Resolves the request's series and publishes its samples; counts the request in the stats (accepted or
-         * throttled). On {@link #PUBLISHED} the ticket will be completed by the journaler; on any other outcome it
-         * is never touched.
+         * Resolves the request's series and publishes its samples, and its histograms, exemplars and metadata (kept
+         * as {@link DecodedWriteRequest#writeExtras extras} in the same ring slot as the ticket, so they reach the WAL
+         * in the same commit); counts the request in the stats (accepted or throttled). On {@link #PUBLISHED} the
+         * ticket will be completed by the journaler; on any other outcome it is never touched. A request built with
+         * the builder methods has no extras and works as before.
          */
         public int publish(DecodedWriteRequest d, IngestTicket ticket) {
             if (walOverCap.getAsBoolean()) {
@@ -64,7 +66,8 @@ public final class IngestPath {
                 return WAL_FULL;
             }
             int samples = d.sampleCount();
-            if (samples == 0) {
+            boolean extras = d.hasExtras();
+            if (samples == 0 && !extras) {
                 stats.accepted(0, d.seriesCount());
                 return EMPTY;
             }
@@ -79,18 +82,21 @@ public final class IngestPath {
             int[] valueLen = d.labelValueLengths();
             for (int s = 0, n = d.seriesCount(); s < n; s++) {
                 int sampleCount = d.seriesSampleCount(s);
-                if (sampleCount == 0) {
+                if (sampleCount == 0) { // a series of extras alone: they carry their labels, no id is needed
                     continue;
                 }
                 int id = resolver.resolve(buf, nameOff, nameLen, valueOff, valueLen, d.seriesFirstLabel(s), d.seriesLabelCount(s));
                 int first = d.seriesFirstSample(s);
                 Arrays.fill(ids, first, first + sampleCount, id);
             }
-            if (!publisher.publish(ids, d.timestamps(), d.values(), samples, ticket)) {
+            if (!publisher.publish(ids, d.timestamps(), d.values(), samples, extras ? d : null, ticket)) {
                 stats.throttled();
                 return RING_FULL;
             }
             stats.accepted(samples, d.seriesCount());
+            if (extras) {
+                stats.acceptedExtras(d.histogramCount(), d.exemplarCount(), d.metadataCount());
+            }
             return PUBLISHED;
         }
     }

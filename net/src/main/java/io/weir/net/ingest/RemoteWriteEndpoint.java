@@ -12,17 +12,25 @@ import io.weir.engine.ingest.IngestTicket;
 import io.weir.net.http.HttpEndpoint;
 import io.weir.net.http.HttpResponses;
 import io.weir.net.remotewrite.DecodedWriteRequest;
+import io.weir.net.remotewrite.RemoteWrite2Decoder;
+import io.weir.net.remotewrite.RemoteWriteContentType;
 import io.weir.net.remotewrite.RemoteWriteDecoder;
 import io.weir.net.remotewrite.RemoteWriteStatus;
+import io.weir.net.remotewrite.SnappyProtobufDecoder;
 
 /**
- * {@code POST /api/v1/write}: remote write 1.0. On the event loop: copy the body once, decode it whole (so a bad
- * request is refused before anything changes), resolve series ids, put the samples on the ring. The 204 is
- * sent by the journaler once the request is in the WAL.
+ * {@code POST /api/v1/write}: remote write 1.0 and 2.0, told apart by Content-Type ({@link RemoteWriteContentType}).
+ * On the event loop: copy the body once, decode it whole (so a bad request is refused before anything changes),
+ * resolve series ids, put the samples on the ring. The 204 is sent by the journaler once the request is in the WAL,
+ * with the {@code X-Prometheus-Remote-Write-*-Written} counts of the 2.0 specification (on 1.0 answers too: senders
+ * that do not know them ignore them).
  */
 public final class RemoteWriteEndpoint implements HttpEndpoint {
     private static final System.Logger LOG = System.getLogger(RemoteWriteEndpoint.class.getName());
     private static final String RETRY_AFTER_SECONDS = "1";
+    static final String SAMPLES_WRITTEN = "X-Prometheus-Remote-Write-Samples-Written";
+    static final String HISTOGRAMS_WRITTEN = "X-Prometheus-Remote-Write-Histograms-Written";
+    static final String EXEMPLARS_WRITTEN = "X-Prometheus-Remote-Write-Exemplars-Written";
 
     private final IngestPath ingest;
     private final int maxRequestBytes;
@@ -39,6 +47,7 @@ public final class RemoteWriteEndpoint implements HttpEndpoint {
     /** Everything one event loop reuses from request to request; touched only by that loop's thread. */
     private final class LoopState {
         final RemoteWriteDecoder decoder = new RemoteWriteDecoder(maxRequestBytes);
+        final RemoteWrite2Decoder decoder2 = new RemoteWrite2Decoder(maxRequestBytes);
         final DecodedWriteRequest decoded = new DecodedWriteRequest();
         final IngestPath.Writer writer = ingest.newWriter();
         byte[] body = new byte[64 * 1024];
@@ -52,6 +61,14 @@ public final class RemoteWriteEndpoint implements HttpEndpoint {
             stats.rejected();
             HttpResponses.send(ctx, HttpResponses.text(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE,
                     "unsupported Content-Encoding \"" + encoding + "\": remote write 1.0 bodies are snappy-compressed"), keepAlive);
+            return;
+        }
+        int version = RemoteWriteContentType.version(request.headers().get(HttpHeaderNames.CONTENT_TYPE));
+        if (version == RemoteWriteContentType.UNSUPPORTED) {
+            stats.rejected();
+            HttpResponses.send(ctx, HttpResponses.text(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported Content-Type \"" + request.headers().get(HttpHeaderNames.CONTENT_TYPE) + "\"; accepted: "
+                            + RemoteWriteContentType.ACCEPTED), keepAlive);
             return;
         }
         if (ingest.walOverCap()) {
@@ -68,15 +85,19 @@ public final class RemoteWriteEndpoint implements HttpEndpoint {
         content.getBytes(content.readerIndex(), s.body, 0, length);
 
         DecodedWriteRequest d = s.decoded;
-        int code = s.decoder.decode(s.body, 0, length, d);
+        SnappyProtobufDecoder decoder = version == RemoteWriteContentType.V2 ? s.decoder2 : s.decoder;
+        int code = decoder.decode(s.body, 0, length, d);
         if (code != RemoteWriteStatus.OK) {
             stats.rejected();
             HttpResponseStatus status = HttpResponseStatus.valueOf(RemoteWriteStatus.httpStatus(code));
-            HttpResponses.send(ctx, HttpResponses.text(status, s.decoder.errorMessage()), keepAlive);
+            FullHttpResponse r = HttpResponses.text(status, decoder.errorMessage());
+            written(r, 0, 0, 0); // the request is refused whole: nothing of it was written
+            HttpResponses.send(ctx, r, keepAlive);
             return;
         }
-        switch (s.writer.publish(d, new Ticket(ctx, keepAlive))) {
-            case IngestPath.EMPTY -> HttpResponses.send(ctx, HttpResponses.noContent(), keepAlive);
+        Ticket ticket = new Ticket(ctx, keepAlive, d.sampleCount(), d.histogramCount(), d.exemplarCount());
+        switch (s.writer.publish(d, ticket)) {
+            case IngestPath.EMPTY -> ticket.durable();
             case IngestPath.RING_FULL -> sendRetryLater(ctx, HttpResponseStatus.TOO_MANY_REQUESTS, "ingest ring is full; retry later", keepAlive);
             case IngestPath.WAL_FULL -> sendWalFull(ctx, keepAlive);
             default -> { } // PUBLISHED: the journaler answers
@@ -94,11 +115,20 @@ public final class RemoteWriteEndpoint implements HttpEndpoint {
         HttpResponses.send(ctx, r, keepAlive);
     }
 
+    private static void written(FullHttpResponse r, int samples, int histograms, int exemplars) {
+        r.headers().setInt(SAMPLES_WRITTEN, samples);
+        r.headers().setInt(HISTOGRAMS_WRITTEN, histograms);
+        r.headers().setInt(EXEMPLARS_WRITTEN, exemplars);
+    }
+
     /** Answers the sender from the journaler thread; Netty runs the write on the channel's event loop. */
-    private record Ticket(ChannelHandlerContext ctx, boolean keepAlive) implements IngestTicket {
+    private record Ticket(ChannelHandlerContext ctx, boolean keepAlive, int samples, int histograms, int exemplars)
+            implements IngestTicket {
         @Override
         public void durable() {
-            HttpResponses.send(ctx, HttpResponses.noContent(), keepAlive);
+            FullHttpResponse r = HttpResponses.noContent();
+            written(r, samples, histograms, exemplars);
+            HttpResponses.send(ctx, r, keepAlive);
         }
 
         @Override

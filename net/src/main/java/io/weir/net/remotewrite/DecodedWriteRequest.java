@@ -1,5 +1,6 @@
 package io.weir.net.remotewrite;
 
+import io.weir.engine.ingest.IngestExtras;
 import io.weir.engine.series.CanonicalLabels;
 
 import java.nio.charset.StandardCharsets;
@@ -16,11 +17,14 @@ import java.util.Arrays;
  *   label l      name  = buf[labelNameOffset(l)  .. + labelNameLength(l)]     (UTF-8, non-empty)
  *                value = buf[labelValueOffset(l) .. + labelValueLength(l)]    (UTF-8, non-empty)
  *   sample i     timestamps()[i] (ms), values()[i] (raw bits kept: NaN payloads and the stale marker survive)
+ *   extras       native histograms, exemplars, metadata and created timestamps: kept as ranges of buf (RW 1.0
+ *                submessages, zero copy) or as fields (RW 2.0, labels resolved from symbols), and written out once,
+ *                as RW 1.0 WriteRequest fields, by {@link #writeExtras} into the ring slot that takes the ticket
  * </pre>
  * Contents are only meaningful after {@link RemoteWriteDecoder#decode} returned {@link RemoteWriteStatus#OK}; on any
  * other code the request is left empty.
  */
-public final class DecodedWriteRequest {
+public final class DecodedWriteRequest implements IngestExtras {
     private static final byte[] METRIC_NAME = "__name__".getBytes(StandardCharsets.US_ASCII);
 
     private byte[] buf = new byte[1024];
@@ -42,9 +46,40 @@ public final class DecodedWriteRequest {
     private long[] timestamps = new long[64];
     private double[] values = new double[64];
 
+    private int[] seriesFirstHistogram = new int[64];
+    private int[] seriesHistogramCount = new int[64];
+    private int[] seriesFirstExemplar = new int[64];
+    private int[] seriesExemplarCount = new int[64];
+    /** 0 = none (the RW 2.0 convention) */
+    private long[] seriesCreatedTimestamp = new long[64];
+    private int createdTimestampCount;
+
+    /** Histogram h: the protobuf Histogram message buf[histOff[h] .. + histLen[h]), the same bytes in RW 1.0 and 2.0. */
     private int histogramCount;
+    private int[] histOff = new int[16];
+    private int[] histLen = new int[16];
+
+    /** Exemplar e: RW 1.0 message buf[exRawOff .. + exRawLen) when exRawLen >= 0, else value, timestamp and labels. */
     private int exemplarCount;
+    private int[] exRawOff = new int[16];
+    private int[] exRawLen = new int[16];
+    private long[] exValueBits = new long[16];
+    private long[] exTimestamp = new long[16];
+    private int[] exFirstLabel = new int[16];
+    private int[] exLabelCount = new int[16];
+    private int exLabelTotal;
+    private int[] exNameOff = new int[16];
+    private int[] exNameLen = new int[16];
+    private int[] exValueOff = new int[16];
+    private int[] exValueLen = new int[16];
+
+    /** Metadata m: RW 1.0 MetricMetadata buf[mdRawOff .. + mdRawLen) when mdRawLen >= 0, else type and string ranges. */
     private int metadataCount;
+    private int[] mdRawOff = new int[16];
+    private int[] mdRawLen = new int[16];
+    private int[] mdType = new int[16];
+    /** name, help, unit: offset and length pairs at [6m .. 6m+6) */
+    private int[] mdStrings = new int[96];
 
     public byte[] buf() { return buf; }
     /** @return how many bytes of {@link #buf()} hold the decompressed request */
@@ -55,12 +90,18 @@ public final class DecodedWriteRequest {
     public int labelCount() { return labelCount; }
     /** @return the total number of float samples, over all series */
     public int sampleCount() { return sampleCount; }
-    /** @return native histogram samples seen and skipped (not decoded) */
+    /** @return native histogram samples kept (as extras) */
     public int histogramCount() { return histogramCount; }
-    /** @return exemplars seen and skipped */
+    /** @return exemplars kept (as extras) */
     public int exemplarCount() { return exemplarCount; }
-    /** @return metric metadata entries seen and skipped */
+    /** @return metric metadata entries kept (as extras) */
     public int metadataCount() { return metadataCount; }
+    /** @return series that carry a created timestamp (RW 2.0), kept in the extras */
+    public int createdTimestampCount() { return createdTimestampCount; }
+
+    public int seriesHistogramCount(int series) { return seriesHistogramCount[series]; }
+    public int seriesExemplarCount(int series) { return seriesExemplarCount[series]; }
+    public long seriesCreatedTimestamp(int series) { return seriesCreatedTimestamp[series]; }
 
     public int seriesFirstLabel(int series) { return seriesFirstLabel[series]; }
     public int seriesLabelCount(int series) { return seriesLabelCount[series]; }
@@ -160,6 +201,12 @@ public final class DecodedWriteRequest {
         int s = seriesCount - 1;
         labelCount = seriesFirstLabel[s];
         sampleCount = seriesFirstSample[s];
+        histogramCount = seriesFirstHistogram[s];
+        exemplarCount = seriesFirstExemplar[s];
+        exLabelTotal = exemplarCount == 0 ? 0 : exFirstLabel[exemplarCount - 1] + exLabelCount[exemplarCount - 1];
+        if (seriesCreatedTimestamp[s] != 0) {
+            createdTimestampCount--;
+        }
         seriesCount = s;
     }
 
@@ -182,7 +229,9 @@ public final class DecodedWriteRequest {
         sampleCount = 0;
         histogramCount = 0;
         exemplarCount = 0;
+        exLabelTotal = 0;
         metadataCount = 0;
+        createdTimestampCount = 0;
     }
 
     /** @return a buffer of at least {@code size} bytes; grows geometrically but never past {@code cap} unless asked */
@@ -205,9 +254,17 @@ public final class DecodedWriteRequest {
             seriesLabelCount = Arrays.copyOf(seriesLabelCount, n);
             seriesFirstSample = Arrays.copyOf(seriesFirstSample, n);
             seriesSampleCount = Arrays.copyOf(seriesSampleCount, n);
+            seriesFirstHistogram = Arrays.copyOf(seriesFirstHistogram, n);
+            seriesHistogramCount = Arrays.copyOf(seriesHistogramCount, n);
+            seriesFirstExemplar = Arrays.copyOf(seriesFirstExemplar, n);
+            seriesExemplarCount = Arrays.copyOf(seriesExemplarCount, n);
+            seriesCreatedTimestamp = Arrays.copyOf(seriesCreatedTimestamp, n);
         }
         seriesFirstLabel[s] = labelCount;
         seriesFirstSample[s] = sampleCount;
+        seriesFirstHistogram[s] = histogramCount;
+        seriesFirstExemplar[s] = exemplarCount;
+        seriesCreatedTimestamp[s] = 0;
         seriesCount = s + 1;
         return s;
     }
@@ -215,6 +272,8 @@ public final class DecodedWriteRequest {
     public void endSeries(int s) {
         seriesLabelCount[s] = labelCount - seriesFirstLabel[s];
         seriesSampleCount[s] = sampleCount - seriesFirstSample[s];
+        seriesHistogramCount[s] = histogramCount - seriesFirstHistogram[s];
+        seriesExemplarCount[s] = exemplarCount - seriesFirstExemplar[s];
     }
 
     void addLabel(int nOff, int nLen, int vOff, int vLen) {
@@ -244,9 +303,311 @@ public final class DecodedWriteRequest {
         sampleCount = i + 1;
     }
 
-    void countHistogram() { histogramCount++; }
-    void countExemplar() { exemplarCount++; }
-    void countMetadata() { metadataCount++; }
+    /** Keeps a Histogram message of the open series: buf[off .. + len). */
+    void addHistogram(int off, int len) {
+        int h = histogramCount;
+        if (h == histOff.length) {
+            histOff = Arrays.copyOf(histOff, h * 2);
+            histLen = Arrays.copyOf(histLen, h * 2);
+        }
+        histOff[h] = off;
+        histLen[h] = len;
+        histogramCount = h + 1;
+    }
+
+    /** Keeps a RW 1.0 Exemplar message of the open series as it is on the wire: buf[off .. + len). */
+    void addRawExemplar(int off, int len) {
+        int e = newExemplar();
+        exRawOff[e] = off;
+        exRawLen[e] = len;
+        exFirstLabel[e] = exLabelTotal;
+        exLabelCount[e] = 0;
+    }
+
+    /** Starts an exemplar of the open series given by fields; its labels follow with {@link #addExemplarLabel}. */
+    void beginExemplar(long valueBits, long timestamp) {
+        int e = newExemplar();
+        exRawLen[e] = -1;
+        exValueBits[e] = valueBits;
+        exTimestamp[e] = timestamp;
+        exFirstLabel[e] = exLabelTotal;
+        exLabelCount[e] = 0;
+    }
+
+    void addExemplarLabel(int nOff, int nLen, int vOff, int vLen) {
+        int l = exLabelTotal;
+        if (l == exNameOff.length) {
+            int n = l * 2;
+            exNameOff = Arrays.copyOf(exNameOff, n);
+            exNameLen = Arrays.copyOf(exNameLen, n);
+            exValueOff = Arrays.copyOf(exValueOff, n);
+            exValueLen = Arrays.copyOf(exValueLen, n);
+        }
+        exNameOff[l] = nOff;
+        exNameLen[l] = nLen;
+        exValueOff[l] = vOff;
+        exValueLen[l] = vLen;
+        exLabelTotal = l + 1;
+        exLabelCount[exemplarCount - 1]++;
+    }
+
+    private int newExemplar() {
+        int e = exemplarCount;
+        if (e == exRawOff.length) {
+            int n = e * 2;
+            exRawOff = Arrays.copyOf(exRawOff, n);
+            exRawLen = Arrays.copyOf(exRawLen, n);
+            exValueBits = Arrays.copyOf(exValueBits, n);
+            exTimestamp = Arrays.copyOf(exTimestamp, n);
+            exFirstLabel = Arrays.copyOf(exFirstLabel, n);
+            exLabelCount = Arrays.copyOf(exLabelCount, n);
+        }
+        exemplarCount = e + 1;
+        return e;
+    }
+
+    void createdTimestamp(int s, long timestamp) {
+        if (seriesCreatedTimestamp[s] == 0 && timestamp != 0) {
+            createdTimestampCount++;
+        } else if (seriesCreatedTimestamp[s] != 0 && timestamp == 0) {
+            createdTimestampCount--;
+        }
+        seriesCreatedTimestamp[s] = timestamp;
+    }
+
+    /** Keeps a RW 1.0 MetricMetadata message as it is on the wire: buf[off .. + len). */
+    void addRawMetadata(int off, int len) {
+        int m = newMetadata();
+        mdRawOff[m] = off;
+        mdRawLen[m] = len;
+    }
+
+    /** Keeps metadata given by fields (RW 2.0): the metric type number and ranges of buf (length 0 = absent). */
+    void addMetadata(int type, int nameOff, int nameLen, int helpOff, int helpLen, int unitOff, int unitLen) {
+        int m = newMetadata();
+        mdRawLen[m] = -1;
+        mdType[m] = type;
+        int at = 6 * m;
+        mdStrings[at] = nameOff;
+        mdStrings[at + 1] = nameLen;
+        mdStrings[at + 2] = helpOff;
+        mdStrings[at + 3] = helpLen;
+        mdStrings[at + 4] = unitOff;
+        mdStrings[at + 5] = unitLen;
+    }
+
+    private int newMetadata() {
+        int m = metadataCount;
+        if (m == mdRawOff.length) {
+            int n = m * 2;
+            mdRawOff = Arrays.copyOf(mdRawOff, n);
+            mdRawLen = Arrays.copyOf(mdRawLen, n);
+            mdType = Arrays.copyOf(mdType, n);
+            mdStrings = Arrays.copyOf(mdStrings, 6 * n);
+        }
+        metadataCount = m + 1;
+        return m;
+    }
+
+    // ---- extras as RW 1.0 WriteRequest fields (ring slot -> WAL EXTRAS record -> forwarder) ----
+    //   WriteRequest.timeseries (1): TimeSeries { labels 1, exemplars 3, histograms 4, created_timestamp 6 }
+    //                                for each series with histograms, exemplars or a created timestamp;
+    //                                no float samples (those travel as SAMPLES records)
+    //   WriteRequest.metadata (3):   MetricMetadata { type 1, metric_family_name 2, help 4, unit 5 }
+    // Field 6 is not in RW 1.0: receivers skip it as an unknown field, and the WAL keeps it.
+
+    private static final int TAG_TIMESERIES = 1 << 3 | 2;
+    private static final int TAG_METADATA = 3 << 3 | 2;
+    private static final int TAG_LABELS = 1 << 3 | 2;
+    private static final int TAG_EXEMPLARS = 3 << 3 | 2;
+    private static final int TAG_HISTOGRAMS = 4 << 3 | 2;
+    private static final int TAG_CREATED_TIMESTAMP = 6 << 3;
+    private static final int TAG_STRING_1 = 1 << 3 | 2;
+    private static final int TAG_STRING_2 = 2 << 3 | 2;
+    private static final int TAG_EXEMPLAR_VALUE = 2 << 3 | 1;
+    private static final int TAG_EXEMPLAR_TIMESTAMP = 3 << 3;
+    private static final int TAG_METADATA_TYPE = 1 << 3;
+    private static final int TAG_METADATA_HELP = 4 << 3 | 2;
+    private static final int TAG_METADATA_UNIT = 5 << 3 | 2;
+
+    /** @return true when the request carries anything besides float samples */
+    public boolean hasExtras() {
+        return histogramCount + exemplarCount + metadataCount + createdTimestampCount > 0;
+    }
+
+    private boolean seriesHasExtras(int s) {
+        return seriesHistogramCount[s] + seriesExemplarCount[s] > 0 || seriesCreatedTimestamp[s] != 0;
+    }
+
+    @Override
+    public int extrasLength() {
+        if (!hasExtras()) {
+            return 0;
+        }
+        int size = 0;
+        for (int s = 0; s < seriesCount; s++) {
+            if (seriesHasExtras(s)) {
+                size += field(seriesExtrasSize(s));
+            }
+        }
+        for (int m = 0; m < metadataCount; m++) {
+            size += field(metadataSize(m));
+        }
+        return size;
+    }
+
+    @Override
+    public int writeExtras(byte[] dst, int pos) {
+        if (!hasExtras()) {
+            return pos;
+        }
+        for (int s = 0; s < seriesCount; s++) {
+            if (!seriesHasExtras(s)) {
+                continue;
+            }
+            dst[pos++] = TAG_TIMESERIES;
+            pos = CanonicalLabels.putVarint(dst, pos, seriesExtrasSize(s));
+            for (int l = seriesFirstLabel[s], end = l + seriesLabelCount[s]; l < end; l++) {
+                pos = putLabel(dst, pos, nameOff[l], nameLen[l], valueOff[l], valueLen[l]);
+            }
+            for (int e = seriesFirstExemplar[s], end = e + seriesExemplarCount[s]; e < end; e++) {
+                dst[pos++] = TAG_EXEMPLARS;
+                if (exRawLen[e] >= 0) {
+                    pos = putBytes(dst, pos, exRawOff[e], exRawLen[e]);
+                    continue;
+                }
+                pos = CanonicalLabels.putVarint(dst, pos, exemplarSize(e));
+                for (int l = exFirstLabel[e], end2 = l + exLabelCount[e]; l < end2; l++) {
+                    pos = putLabel(dst, pos, exNameOff[l], exNameLen[l], exValueOff[l], exValueLen[l]);
+                }
+                if (exValueBits[e] != 0) {
+                    dst[pos++] = TAG_EXEMPLAR_VALUE;
+                    long bits = exValueBits[e];
+                    for (int i = 0; i < 8; i++) {
+                        dst[pos++] = (byte) (bits >>> (i << 3));
+                    }
+                }
+                if (exTimestamp[e] != 0) {
+                    dst[pos++] = TAG_EXEMPLAR_TIMESTAMP;
+                    pos = putVarint64(dst, pos, exTimestamp[e]);
+                }
+            }
+            for (int h = seriesFirstHistogram[s], end = h + seriesHistogramCount[s]; h < end; h++) {
+                dst[pos++] = TAG_HISTOGRAMS;
+                pos = putBytes(dst, pos, histOff[h], histLen[h]);
+            }
+            if (seriesCreatedTimestamp[s] != 0) {
+                dst[pos++] = TAG_CREATED_TIMESTAMP;
+                pos = putVarint64(dst, pos, seriesCreatedTimestamp[s]);
+            }
+        }
+        for (int m = 0; m < metadataCount; m++) {
+            dst[pos++] = TAG_METADATA;
+            if (mdRawLen[m] >= 0) {
+                pos = putBytes(dst, pos, mdRawOff[m], mdRawLen[m]);
+                continue;
+            }
+            pos = CanonicalLabels.putVarint(dst, pos, metadataSize(m));
+            if (mdType[m] != 0) {
+                dst[pos++] = TAG_METADATA_TYPE;
+                pos = CanonicalLabels.putVarint(dst, pos, mdType[m]);
+            }
+            int at = 6 * m;
+            pos = putString(dst, pos, TAG_STRING_2, mdStrings[at], mdStrings[at + 1]);
+            pos = putString(dst, pos, TAG_METADATA_HELP, mdStrings[at + 2], mdStrings[at + 3]);
+            pos = putString(dst, pos, TAG_METADATA_UNIT, mdStrings[at + 4], mdStrings[at + 5]);
+        }
+        return pos;
+    }
+
+    private int seriesExtrasSize(int s) {
+        int size = 0;
+        for (int l = seriesFirstLabel[s], end = l + seriesLabelCount[s]; l < end; l++) {
+            size += field(labelSize(nameLen[l], valueLen[l]));
+        }
+        for (int e = seriesFirstExemplar[s], end = e + seriesExemplarCount[s]; e < end; e++) {
+            size += field(exRawLen[e] >= 0 ? exRawLen[e] : exemplarSize(e));
+        }
+        for (int h = seriesFirstHistogram[s], end = h + seriesHistogramCount[s]; h < end; h++) {
+            size += field(histLen[h]);
+        }
+        if (seriesCreatedTimestamp[s] != 0) {
+            size += 1 + varint64Size(seriesCreatedTimestamp[s]);
+        }
+        return size;
+    }
+
+    private int exemplarSize(int e) {
+        int size = 0;
+        for (int l = exFirstLabel[e], end = l + exLabelCount[e]; l < end; l++) {
+            size += field(labelSize(exNameLen[l], exValueLen[l]));
+        }
+        if (exValueBits[e] != 0) {
+            size += 9;
+        }
+        if (exTimestamp[e] != 0) {
+            size += 1 + varint64Size(exTimestamp[e]);
+        }
+        return size;
+    }
+
+    private int metadataSize(int m) {
+        if (mdRawLen[m] >= 0) {
+            return mdRawLen[m];
+        }
+        int at = 6 * m;
+        int size = mdType[m] != 0 ? 1 + CanonicalLabels.varintSize(mdType[m]) : 0;
+        for (int i = 1; i < 6; i += 2) {
+            int len = mdStrings[at + i];
+            size += len == 0 ? 0 : field(len);
+        }
+        return size;
+    }
+
+    /** A Label message: name (1) and value (2), each omitted when empty as protobuf does. */
+    private static int labelSize(int nameLength, int valueLength) {
+        return (nameLength == 0 ? 0 : field(nameLength)) + (valueLength == 0 ? 0 : field(valueLength));
+    }
+
+    /** Bytes of a LEN field with a one-byte tag and a payload of {@code len} bytes. */
+    private static int field(int len) {
+        return 1 + CanonicalLabels.varintSize(len) + len;
+    }
+
+    private int putLabel(byte[] dst, int pos, int nOff, int nLen, int vOff, int vLen) {
+        dst[pos++] = TAG_LABELS;
+        pos = CanonicalLabels.putVarint(dst, pos, labelSize(nLen, vLen));
+        pos = putString(dst, pos, TAG_STRING_1, nOff, nLen);
+        return putString(dst, pos, TAG_STRING_2, vOff, vLen);
+    }
+
+    private int putString(byte[] dst, int pos, int tag, int off, int len) {
+        if (len == 0) {
+            return pos;
+        }
+        dst[pos++] = (byte) tag;
+        return putBytes(dst, pos, off, len);
+    }
+
+    /** Length prefix, then buf[off .. + len). */
+    private int putBytes(byte[] dst, int pos, int off, int len) {
+        pos = CanonicalLabels.putVarint(dst, pos, len);
+        System.arraycopy(buf, off, dst, pos, len);
+        return pos + len;
+    }
+
+    private static int varint64Size(long v) {
+        return v == 0 ? 1 : (63 - Long.numberOfLeadingZeros(v)) / 7 + 1;
+    }
+
+    private static int putVarint64(byte[] dst, int pos, long v) {
+        while ((v & ~0x7FL) != 0) {
+            dst[pos++] = (byte) ((v & 0x7F) | 0x80);
+            v >>>= 7;
+        }
+        dst[pos++] = (byte) v;
+        return pos;
+    }
 
     /** Insertion sort of the series' labels by name: label sets are small and usually arrive sorted (one pass). */
     void sortLabels(int s) {
@@ -293,12 +654,17 @@ public final class DecodedWriteRequest {
     }
 
     boolean hasMetricName(int s) {
+        return metricNameLabel(s) >= 0;
+    }
+
+    /** @return the label holding the series' {@code __name__}, or -1 */
+    int metricNameLabel(int s) {
         for (int l = seriesFirstLabel[s], end = l + seriesLabelCount[s]; l < end; l++) {
             int o = nameOff[l];
             if (Arrays.equals(buf, o, o + nameLen[l], METRIC_NAME, 0, METRIC_NAME.length)) {
-                return true;
+                return l;
             }
         }
-        return false;
+        return -1;
     }
 }

@@ -16,8 +16,11 @@ import java.util.Arrays;
  * the same content (minimal varints, zero-valued fields omitted). No allocation per series or sample once the buffers
  * have grown to the batch size.
  * <pre>
- *   reset()  { beginSeries(labels)  sample(ts, v)*  endSeries() }*  finish()  -> compressed()[0 .. returned length)
+ *   reset()  { beginSeries(labels)  sample(ts, v)*  endSeries()  |  appendFields(bytes) }*  finish()
+ *            -> compressed()[0 .. returned length)
  * </pre>
+ * {@link #appendFields} takes WriteRequest fields that are already encoded (a WAL EXTRAS record: series with
+ * histograms and exemplars, metadata); protobuf concatenates repeated fields, so they go in as they are.
  */
 public final class RemoteWriteEncoder {
     private static final int TAG_TIMESERIES = 1 << 3 | 2;
@@ -38,6 +41,7 @@ public final class RemoteWriteEncoder {
     private int compressedLength;
     private int seriesCount;
     private int sampleCount;
+    private int fieldBlocks;
     /** Offset of the open series' tag, or -1 when no series is open. */
     private int seriesStart = -1;
     private final CanonicalLabels.Visitor labelWriter = this::putLabel;
@@ -48,8 +52,28 @@ public final class RemoteWriteEncoder {
         compressedLength = 0;
         seriesCount = 0;
         sampleCount = 0;
+        fieldBlocks = 0;
         seriesStart = -1;
     }
+
+    /** Appends pre-encoded WriteRequest fields ({@code src[off .. + len)}) between series. */
+    public void appendFields(byte[] src, int off, int len) {
+        if (seriesStart >= 0) {
+            throw new IllegalStateException("appendFields: a series is open");
+        }
+        ensure(len);
+        System.arraycopy(src, off, raw, size, len);
+        size += len;
+        fieldBlocks++;
+    }
+
+    /** @return true when nothing was added since {@link #reset()} */
+    public boolean isEmpty() {
+        return seriesCount == 0 && fieldBlocks == 0;
+    }
+
+    /** @return blocks added with {@link #appendFields} since {@link #reset()} */
+    public int fieldBlockCount() { return fieldBlocks; }
 
     /** Opens a series whose label set is in {@link CanonicalLabels} form (sorted, unique, non-empty values). */
     public void beginSeries(byte[] canonicalLabels, int off, int len) {

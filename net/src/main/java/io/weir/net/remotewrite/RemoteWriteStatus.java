@@ -15,10 +15,12 @@ public final class RemoteWriteStatus {
     public static final int INVALID_LABEL_NAME = 6;
     public static final int INVALID_LABEL_VALUE = 7;
     public static final int DUPLICATE_LABEL_NAME = 8;
+    /** RW 2.0: a symbol reference out of range, or an odd-length labels_refs list. */
+    public static final int BAD_SYMBOL_REFERENCE = 9;
 
     private static final String[] NAMES = {
         "OK", "TOO_LARGE", "BAD_SNAPPY", "BAD_PROTOBUF", "MISSING_METRIC_NAME", "EMPTY_LABEL_NAME",
-        "INVALID_LABEL_NAME", "INVALID_LABEL_VALUE", "DUPLICATE_LABEL_NAME",
+        "INVALID_LABEL_NAME", "INVALID_LABEL_VALUE", "DUPLICATE_LABEL_NAME", "BAD_SYMBOL_REFERENCE",
     };
 
     private RemoteWriteStatus() {}

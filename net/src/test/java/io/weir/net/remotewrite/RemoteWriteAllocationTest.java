@@ -42,6 +42,43 @@ class RemoteWriteAllocationTest {
     }
 
     @Test
+    void decodingARemoteWrite2RequestAndWritingItsExtrasAllocatesNothing() throws Exception {
+        // the fixture's content as 2.0, plus an exemplar and a histogram on every tenth series
+        io.weir.net.remotewrite.proto.Remote.WriteRequest v1 = io.weir.net.remotewrite.proto.Remote.WriteRequest.parseFrom(
+                Fixtures.unsnappy(Fixtures.load("req-0001.bin")));
+        io.weir.net.remotewrite.proto.WriteV2.Request plain = RandomV2Requests.from(v1);
+        var b = plain.toBuilder();
+        RandomV2Requests random = new RandomV2Requests(new java.util.Random(3));
+        for (int s = 0; s < b.getTimeseriesCount(); s += 10) {
+            b.getTimeseriesBuilder(s).addHistograms(random.histogram(1_700_000_000_000L))
+                    .addExemplars(io.weir.net.remotewrite.proto.WriteV2.Exemplar.newBuilder().addLabelsRefs(1).addLabelsRefs(2).setValue(1));
+        }
+        byte[] body = Fixtures.snappy(b.build().toByteArray());
+        RemoteWrite2Decoder decoder = new RemoteWrite2Decoder(32 << 20);
+        DecodedWriteRequest out = new DecodedWriteRequest();
+        byte[] slot = new byte[1 << 20];
+        for (int i = 0; i < 3_000; i++) {
+            decoder.decode(body, 0, body.length, out);
+            out.writeExtras(slot, 0);
+        }
+        int rounds = 1_000;
+        int failures = 0;
+        long samples = 0;
+        long before = THREADS.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < rounds; i++) {
+            if (decoder.decode(body, 0, body.length, out) != OK || out.writeExtras(slot, 0) != out.extrasLength()) {
+                failures++;
+            }
+            samples += out.sampleCount() + out.histogramCount();
+        }
+        long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
+        assertEquals(0, failures, decoder.errorMessage());
+        double perSample = (double) allocated / samples;
+        System.out.printf("decode 2.0 + extras: %d bytes allocated over %d requests, %.4f bytes/sample%n", allocated, rounds, perSample);
+        assertTrue(perSample < 1.0, "allocated " + perSample + " bytes/sample");
+    }
+
+    @Test
     void encodingABatchAllocatesNothingPerSample() {
         byte[] body = Fixtures.load("req-0001.bin");
         DecodedWriteRequest in = new DecodedWriteRequest();

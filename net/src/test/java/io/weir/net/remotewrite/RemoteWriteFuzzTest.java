@@ -48,6 +48,7 @@ class RemoteWriteFuzzTest {
         int[] codes = new int[RemoteWriteStatus.count()];
         int crossChecked = 0;
         int lenientThanProtobufJava = 0;
+        int extrasChecked = 0;
         java.util.Map<String, Integer> refusals = new java.util.TreeMap<>();
         for (int i = 0; i < ITERATIONS; i++) {
             boolean corruptSnappy = i % 3 == 0;
@@ -80,6 +81,11 @@ class RemoteWriteFuzzTest {
                     crossChecked++;
                 }
             }
+            if (code == OK && out.hasExtras()) {
+                // what is kept whole is forwarded as it is: it must parse, or the backend would refuse the batch
+                ExtrasOracle.extras(out);
+                extrasChecked++;
+            }
             if (i % 64 == 0) {
                 assertEquals(OK, decoder.decode(valid, 0, valid.length, out), decoder::errorMessage);
                 Fixtures.assertSame(validExpected, out);
@@ -90,13 +96,14 @@ class RemoteWriteFuzzTest {
             sb.append(' ').append(RemoteWriteStatus.name(c)).append('=').append(codes[c]);
         }
         sb.append("; OK cross-checked with protobuf-java=").append(crossChecked)
-                .append(", OK where protobuf-java refuses=").append(lenientThanProtobufJava).append(' ').append(refusals);
+                .append(", OK where protobuf-java refuses=").append(lenientThanProtobufJava)
+                .append(", extras parsed by protobuf-java=").append(extrasChecked).append(' ').append(refusals);
         System.out.println(sb);
         assertTrue(codes[OK] > 100 && codes[RemoteWriteStatus.BAD_PROTOBUF] > 1000
                 && codes[RemoteWriteStatus.BAD_SNAPPY] > 100, "mutations should reach every layer: " + sb);
     }
 
-    private static byte[] mutate(Random r, byte[] seed, List<byte[]> others) {
+    static byte[] mutate(Random r, byte[] seed, List<byte[]> others) {
         byte[] b = seed;
         for (int n = 1 + r.nextInt(3); n > 0; n--) {
             if (b.length == 0) {

@@ -12,7 +12,8 @@ import java.util.Arrays;
 
 /**
  * The ring's first consumer and the only user of the {@link WalWriter}: appends each batch (and the SERIES
- * records of series created since the last batch) to the WAL, commits once per Disruptor batch (group commit),
+ * records of series created since the last batch, and the EXTRAS record of a request's histograms, exemplars and
+ * metadata) to the WAL, commits once per Disruptor batch (group commit),
  * then answers the senders of the requests that are now durable. Shard writers run after it, so a batch that
  * failed to reach the WAL is marked and never applied to sketches; its sender gets 503 and retries.
  */
@@ -45,7 +46,13 @@ public final class Journaler implements EventHandler<IngestBatch> {
         group[groupSize++] = batch;
         try {
             journalNewSeries();
-            wal.appendSamples(batch.count(), batch.seriesIds(), batch.timestamps(), batch.values());
+            if (batch.count() > 0) {
+                wal.appendSamples(batch.count(), batch.seriesIds(), batch.timestamps(), batch.values());
+            }
+            if (batch.extrasLength() > 0) {
+                // same commit as the samples: the sender's 204 covers both
+                wal.appendExtras(batch.extras(), 0, batch.extrasLength());
+            }
         } catch (IOException | RuntimeException e) {
             batch.journalFailed(true);
             fail("append", e);

@@ -34,6 +34,7 @@ public final class WalReader implements AutoCloseable {
     private final WalSegmentHeaderFlyweight segmentHeader = new WalSegmentHeaderFlyweight();
     private final SegmentWindow window = new SegmentWindow(WINDOW);
     private final SamplesDecoder samples = new SamplesDecoder();
+    private final ExtrasCodec extras = ExtrasCodec.forReading();
     private byte[] labels = new byte[256];
 
     private FileChannel channel;
@@ -175,6 +176,18 @@ public final class WalReader implements AutoCloseable {
                 }
                 visitor.onSamples(count, samples.ids, samples.timestamps, samples.values);
             }
+            case TYPE_EXTRAS -> {
+                if (payloadLength < EXTRAS_BLOCK_OFFSET || (record.flags() & FLAG_COMPRESSED) == 0) {
+                    throw new WalCorruptionException(segmentPath, offset, "EXTRAS payload shorter than its length or not compressed");
+                }
+                int rawLength = buffer.getInt(payloadAt + EXTRAS_RAW_LENGTH_OFFSET);
+                String bad = extras.decompress(rawLength, buffer, payloadAt + EXTRAS_BLOCK_OFFSET,
+                        payloadLength - EXTRAS_BLOCK_OFFSET);
+                if (bad != null) {
+                    throw new WalCorruptionException(segmentPath, offset, bad);
+                }
+                visitor.onExtras(extras.raw, 0, rawLength);
+            }
             default -> throw new WalCorruptionException(segmentPath, offset, "record type " + record.type());
         }
     }
@@ -214,6 +227,7 @@ public final class WalReader implements AutoCloseable {
     @Override
     public void close() throws IOException {
         samples.close();
+        extras.close();
         if (channel != null) {
             channel.close();
         }

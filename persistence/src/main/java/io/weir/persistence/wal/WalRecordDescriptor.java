@@ -18,6 +18,9 @@ package io.weir.persistence.wal;
  *
  *  SERIES  payload:  series id (i32) | canonical label bytes (see CanonicalLabels)
  *  SAMPLES payload:  count (u32)     | column block, zstd-compressed as one frame when FLAG_COMPRESSED
+ *  EXTRAS  payload:  raw length (u32) | remote write 1.0 WriteRequest fields (TimeSeries with labels, exemplars,
+ *                    histograms and no float samples; MetricMetadata), zstd-compressed as one frame (FLAG_COMPRESSED);
+ *                    written in the same commit as the SAMPLES of the request that carried them
  *  column block (before compression): count x series id (i32) | count x timestamp ms (i64) | count x value (f64)
  *     FLAG_DELTA:   ids and timestamps hold the difference to the previous entry (first: to 0), wrapping
  *     FLAG_SHUFFLE: each column is stored as byte planes (all byte 0s, then all byte 1s, ...)
@@ -40,6 +43,7 @@ public final class WalRecordDescriptor {
 
     public static final byte TYPE_SERIES = 1;
     public static final byte TYPE_SAMPLES = 2;
+    public static final byte TYPE_EXTRAS = 3;
 
     public static final int FLAG_COMPRESSED = 1;
     public static final int FLAG_DELTA = 1 << 1;
@@ -54,8 +58,11 @@ public final class WalRecordDescriptor {
     /** Uncompressed bytes per sample in the column block: id + timestamp + value. */
     public static final int SAMPLE_BYTES = Integer.BYTES + Long.BYTES + Double.BYTES;
 
+    public static final int EXTRAS_RAW_LENGTH_OFFSET = 0;
+    public static final int EXTRAS_BLOCK_OFFSET = 4;
+
     public static boolean isKnownType(int type) {
-        return type == TYPE_SERIES || type == TYPE_SAMPLES;
+        return type == TYPE_SERIES || type == TYPE_SAMPLES || type == TYPE_EXTRAS;
     }
 
     public static int frameLength(int payloadLength) {

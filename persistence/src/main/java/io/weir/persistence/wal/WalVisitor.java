@@ -8,4 +8,11 @@ public interface WalVisitor {
     void onSeries(int seriesId, byte[] labels, int off, int len);
 
     void onSamples(int count, int[] seriesIds, long[] timestamps, double[] values);
+
+    /**
+     * An EXTRAS record: remote write 1.0 WriteRequest fields (TimeSeries without float samples, carrying
+     * histograms and exemplars; MetricMetadata) to forward as they are. A visitor that does not forward (replay into
+     * sketches) skips them; there is deliberately no default, so each visitor says what it does.
+     */
+    void onExtras(byte[] writeRequestFields, int off, int len);
 }

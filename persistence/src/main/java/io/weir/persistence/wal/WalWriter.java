@@ -36,6 +36,7 @@ public final class WalWriter implements AutoCloseable {
     private final WalRecordFlyweight record = new WalRecordFlyweight();
     private final WalSegmentHeaderFlyweight segmentHeader = new WalSegmentHeaderFlyweight();
     private final SamplesEncoder samples;
+    private final ExtrasCodec extras;
     private final ByteBuffer headerBuffer = ByteBuffer.allocateDirect(WalSegmentDescriptor.HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
     private ByteBuffer pending = ByteBuffer.allocateDirect(INITIAL_BUFFER).order(ByteOrder.LITTLE_ENDIAN);
 
@@ -68,6 +69,7 @@ public final class WalWriter implements AutoCloseable {
         this.segmentSize = options.segmentSizeBytes();
         this.maxPayload = segmentSize - WalSegmentDescriptor.HEADER_LENGTH - HEADER_LENGTH;
         this.samples = new SamplesEncoder(options.zstdLevel(), SAMPLES_FLAGS);
+        this.extras = ExtrasCodec.forWriting(options.zstdLevel());
     }
 
     /** Opens the WAL in {@code dir} (created if absent), repairing the tail of the last segment. */
@@ -174,6 +176,20 @@ public final class WalWriter implements AutoCloseable {
         int blockAt = payloadAt + SAMPLES_BLOCK_OFFSET;
         int block = samples.encode(count, seriesIds, timestamps, values, pending, blockAt, pending.capacity() - blockAt);
         finishRecord(at, TYPE_SAMPLES, samples.flags(), SAMPLES_BLOCK_OFFSET + block);
+    }
+
+    /**
+     * Appends an EXTRAS record: a request's histograms, exemplars and metadata as remote write 1.0 WriteRequest
+     * fields ({@code src[off .. + len)}, copied and compressed before returning). The journaler appends it after the
+     * request's SAMPLES, before the commit that makes both durable.
+     */
+    public void appendExtras(byte[] src, int off, int len) throws IOException {
+        int at = reserve(frameLength(EXTRAS_BLOCK_OFFSET + ExtrasCodec.maxBlockLength(len)));
+        int payloadAt = at + HEADER_LENGTH;
+        pending.putInt(payloadAt + EXTRAS_RAW_LENGTH_OFFSET, len);
+        int blockAt = payloadAt + EXTRAS_BLOCK_OFFSET;
+        int block = extras.compress(src, off, len, pending, blockAt, pending.capacity() - blockAt);
+        finishRecord(at, TYPE_EXTRAS, FLAG_COMPRESSED, EXTRAS_BLOCK_OFFSET + block);
     }
 
     private void finishRecord(int at, byte type, int flags, int payload) {
@@ -393,5 +409,6 @@ public final class WalWriter implements AutoCloseable {
             LOG.log(Level.WARNING, "closing WAL segment", e);
         }
         samples.close();
+        extras.close();
     }
 }

@@ -40,7 +40,7 @@ class WalCorruptionTest {
         expected = new ArrayList<>();
         try (WalWriter writer = WalWriter.open(dir, OPTIONS)) {
             for (int i = 0; i < 120; i++) {
-                Rec rec = i % 3 == 0 ? samples(rnd, 20 + rnd.nextInt(40), 1_000_000L * i) : series(i);
+                Rec rec = i % 3 == 0 ? samples(rnd, 20 + rnd.nextInt(40), 1_000_000L * i) : i % 6 == 2 ? extras(rnd, 200) : series(i);
                 append(writer, rec);
                 expected.add(rec);
                 writer.commit();
@@ -297,5 +297,27 @@ class WalCorruptionTest {
             }
             assertEquals(expected.subList(0, recordsBefore), c.records);
         }
+    }
+
+    /** An EXTRAS record whose CRC is right but whose raw length lies: the reader names it, never skips it. */
+    @Test
+    void extrasWithAConsistentCrcButAWrongRawLengthFailsTheReader() throws IOException {
+        writeLog();
+        int victim = -1;
+        for (int i = 0; i < expected.size(); i++) {
+            if (expected.get(i) instanceof Extras && WalPosition.segment(starts.get(i)) < WalPosition.segment(end)) {
+                victim = i;
+                break;
+            }
+        }
+        assertTrue(victim >= 0, "the log needs an EXTRAS record in an older segment");
+        Path seg = segment(WalPosition.segment(starts.get(victim)));
+        int at = (int) WalPosition.offset(starts.get(victim));
+        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(seg)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int rawAt = at + WalRecordDescriptor.HEADER_LENGTH + WalRecordDescriptor.EXTRAS_RAW_LENGTH_OFFSET;
+        b.putInt(rawAt, b.getInt(rawAt) + 1);
+        new WalRecordFlyweight().wrap(b, at).sealCrc(new java.util.zip.CRC32C());
+        overwrite(seg, 0, b.array());
+        assertCorruptionAt(seg, at, victim);
     }
 }

@@ -29,7 +29,8 @@ class WalRoundTripTest {
                 }
                 for (int commit = 0; commit < 50; commit++) {
                     for (int r = 0; r < 1 + rnd.nextInt(5); r++) {
-                        Rec rec = rnd.nextInt(3) == 0 ? series(rnd.nextInt(100_000)) : samples(rnd, 1 + rnd.nextInt(500), ts += 15_000);
+                        int kind = rnd.nextInt(4);
+                        Rec rec = kind == 0 ? series(rnd.nextInt(100_000)) : kind == 1 ? extras(rnd) : samples(rnd, 1 + rnd.nextInt(500), ts += 15_000);
                         append(writer, rec);
                         expected.add(rec);
                     }

@@ -47,7 +47,8 @@ class WalTailingTest {
             });
             SplittableRandom rnd = new SplittableRandom(11);
             for (int i = 0; i < 3000; i++) {
-                Rec rec = rnd.nextInt(4) == 0 ? series(i) : samples(rnd, 1 + rnd.nextInt(100), i * 1000L);
+                int kind = rnd.nextInt(5);
+                Rec rec = kind == 0 ? series(i) : kind == 1 ? extras(rnd) : samples(rnd, 1 + rnd.nextInt(100), i * 1000L);
                 append(writer, rec);
                 written.add(rec);
                 if (rnd.nextInt(3) == 0) {

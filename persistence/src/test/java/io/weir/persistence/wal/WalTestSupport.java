@@ -15,7 +15,7 @@ import java.util.SplittableRandom;
 final class WalTestSupport {
     private WalTestSupport() {}
 
-    sealed interface Rec permits Series, Samples {}
+    sealed interface Rec permits Series, Samples, Extras {}
 
     record Series(int id, byte[] labels) implements Rec {
         @Override
@@ -51,6 +51,37 @@ final class WalTestSupport {
         }
     }
 
+    /** EXTRAS: opaque bytes to the WAL (remote write fields in real use); compared byte for byte. */
+    record Extras(byte[] fields) implements Rec {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Extras e && Arrays.equals(e.fields, fields);
+        }
+
+        @Override
+        public int hashCode() {
+            return fields.length;
+        }
+
+        @Override
+        public String toString() {
+            return "Extras[" + fields.length + " bytes]";
+        }
+    }
+
+    /** Repetitive bytes (like encoded histograms with their labels), 1 .. maxLength (default 4 KiB), so compression has work to do. */
+    static Extras extras(SplittableRandom rnd) {
+        return extras(rnd, 4096);
+    }
+
+    static Extras extras(SplittableRandom rnd, int maxLength) {
+        byte[] b = new byte[1 + rnd.nextInt(maxLength)];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (byte) (rnd.nextInt(4) == 0 ? rnd.nextInt(256) : "histogram_bucket".charAt(i % 16));
+        }
+        return new Extras(b);
+    }
+
     static Series series(int id) {
         return new Series(id, CanonicalLabels.of("__name__", "metric_" + (id % 97), "instance", "host-" + id, "job", "node"));
     }
@@ -74,6 +105,7 @@ final class WalTestSupport {
         switch (rec) {
             case Series s -> writer.appendSeries(s.id, s.labels, 0, s.labels.length);
             case Samples s -> writer.appendSamples(s.ids.length, s.ids, s.ts, s.values);
+            case Extras e -> writer.appendExtras(e.fields, 0, e.fields.length);
         }
     }
 
@@ -89,6 +121,11 @@ final class WalTestSupport {
         @Override
         public void onSamples(int count, int[] seriesIds, long[] timestamps, double[] values) {
             records.add(new Samples(Arrays.copyOf(seriesIds, count), Arrays.copyOf(timestamps, count), Arrays.copyOf(values, count)));
+        }
+
+        @Override
+        public void onExtras(byte[] fields, int off, int len) {
+            records.add(new Extras(Arrays.copyOfRange(fields, off, off + len)));
         }
     }
 

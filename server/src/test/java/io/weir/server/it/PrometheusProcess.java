@@ -33,6 +33,11 @@ public final class PrometheusProcess extends ExternalProcess {
         return startOn(tempDir("prom"), configYaml, true);
     }
 
+    /** As {@link #start(String)} with more command-line flags (e.g. {@code --enable-feature=native-histograms}). */
+    public static PrometheusProcess start(String configYaml, String... extraFlags) throws IOException, InterruptedException {
+        return startOn(tempDir("prom"), configYaml, true, extraFlags);
+    }
+
     /** Starts on an existing directory (e.g. to read back the TSDB of a stopped instance); leaves it in place. */
     public static PrometheusProcess startOn(Path dir, String configYaml) throws IOException, InterruptedException {
         return startOn(dir, configYaml, false);
