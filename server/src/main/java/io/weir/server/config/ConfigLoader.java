@@ -52,7 +52,7 @@ public final class ConfigLoader {
     /** Request bodies are held in one byte array, so the limit must fit an int with room to spare. */
     public static final long MAX_REQUEST_BYTES_CEILING = 1L << 30;
 
-    private static final List<String> ROOT_KEYS = List.of("server", "storage", "wal", "backend", "sketch");
+    private static final List<String> ROOT_KEYS = List.of("server", "storage", "wal", "backend", "sketch", "log");
     private static final List<String> SERVER_KEYS = List.of("listen", "max_request_bytes", "web_config_file", "authorization");
     private static final List<String> STORAGE_KEYS = List.of("data_dir", "memory_limit");
     private static final List<String> WAL_KEYS = List.of("fsync", "fsync_interval", "max_disk");
@@ -168,7 +168,18 @@ public final class ConfigLoader {
         if (!checker.problems.isEmpty()) {
             throw new InvalidConfigException(checker.problems);
         }
-        return new WeirConfig(server, storage, base.wal(), backend, base.sketch());
+        return new WeirConfig(server, storage, base.wal(), backend, base.sketch(), base.log());
+    }
+
+    /** Applies {@code --log.level} and {@code --log.format} (null = not given). */
+    public WeirConfig withLogOverrides(WeirConfig base, String level, String format) {
+        Checker checker = new Checker();
+        LogConfig log = new LogConfig(level == null ? base.log().level() : checker.logLevel(level, "--log.level"),
+                format == null ? base.log().format() : checker.logFormat(format, "--log.format"));
+        if (!checker.problems.isEmpty()) {
+            throw new InvalidConfigException(checker.problems);
+        }
+        return base.withLog(log);
     }
 
     /** A few lines for {@code ./weir check-config}: what the node will do with this config. */
@@ -239,7 +250,30 @@ public final class ConfigLoader {
         WeirConfig config(Node root) {
             Section top = section(root, "", ROOT_KEYS);
             return new WeirConfig(server(top.get("server")), storage(top.get("storage")), wal(top.get("wal")),
-                    backend(top.get("backend")), sketch(top.get("sketch")));
+                    backend(top.get("backend")), sketch(top.get("sketch")), log(top.get("log")));
+        }
+
+        LogConfig log(Node node) {
+            Section s = section(node, "log", List.of("level", "format"));
+            return new LogConfig(logLevel(text(s, "level"), s.pathOf("level")), logFormat(text(s, "format"), s.pathOf("format")));
+        }
+
+        LogConfig.Level logLevel(String text, String path) {
+            LogConfig.Level l = text == null ? LogConfig.Level.INFO : LogConfig.level(text);
+            if (l == null) {
+                problem(path, "must be one of debug, info, warn, error (got " + Quote.of(text) + ")");
+                return LogConfig.Level.INFO;
+            }
+            return l;
+        }
+
+        LogConfig.Format logFormat(String text, String path) {
+            LogConfig.Format f = text == null ? LogConfig.Format.LOGFMT : LogConfig.format(text);
+            if (f == null) {
+                problem(path, "must be logfmt or json (got " + Quote.of(text) + ")");
+                return LogConfig.Format.LOGFMT;
+            }
+            return f;
         }
 
         ServerConfig server(Node node) {

@@ -7,13 +7,22 @@ import java.util.Objects;
  * Immutable.
  */
 public record WeirConfig(ServerConfig server, StorageConfig storage, WalConfig wal, BackendConfig backend,
-                         SketchConfig sketch) {
+                         SketchConfig sketch, LogConfig log) {
+    public WeirConfig(ServerConfig server, StorageConfig storage, WalConfig wal, BackendConfig backend, SketchConfig sketch) {
+        this(server, storage, wal, backend, sketch, LogConfig.defaults());
+    }
+
     public WeirConfig {
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(storage, "storage");
         Objects.requireNonNull(wal, "wal");
         Objects.requireNonNull(backend, "backend");
         Objects.requireNonNull(sketch, "sketch");
+        Objects.requireNonNull(log, "log");
+    }
+
+    public WeirConfig withLog(LogConfig newLog) {
+        return new WeirConfig(server, storage, wal, backend, sketch, newLog);
     }
 
     /** The embedded defaults: listen {@code :9201}, data dir {@code ./data}, no backend, no sketch targets. */
