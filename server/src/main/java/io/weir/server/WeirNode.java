@@ -16,6 +16,7 @@ import io.weir.net.backend.BackendClient;
 import io.weir.net.backend.Forwarder;
 import io.weir.net.backend.ForwarderCursor;
 import io.weir.net.http.HttpServer;
+import io.weir.net.ingest.IngestLimits;
 import io.weir.net.security.WebSecurity;
 import io.weir.net.http.Router;
 import io.weir.net.ingest.RemoteWriteEndpoint;
@@ -226,8 +227,14 @@ public final class WeirNode implements AutoCloseable {
         Set<HttpMethod> getPost = Set.of(HttpMethod.GET, HttpMethod.POST);
         WalWriter w = wal;
         long maxDisk = config.wal().maxDiskBytes();
+        IngestLimits limits = new IngestLimits(config.limits(), series::size);
+        for (int i = 0; i < IngestLimits.KEYS.length; i++) {
+            metrics.add("weir_ingest_limit_refusals_total", MetricRegistry.Type.COUNTER,
+                    "Remote-write requests refused by an ingest limit (limits.*).", "limit=\"" + IngestLimits.KEYS[i] + "\"",
+                    limits.refusals()[i]::sum);
+        }
         RemoteWriteEndpoint write = new RemoteWriteEndpoint(series, ring, ingestStats, () -> w.diskBytes() > maxDisk,
-                config.server().maxRequestBytes());
+                config.server().maxRequestBytes(), limits);
         MetadataEndpoint metadata = new MetadataEndpoint(series, backend, queries, build.version());
         OpsEndpoints ops = new OpsEndpoints(this, build);
         return new Router()

@@ -35,12 +35,19 @@ public final class RemoteWriteEndpoint implements HttpEndpoint {
     private final IngestStats stats;
     private final BooleanSupplier walOverCap;
     private final int maxRequestBytes;
+    private final IngestLimits limits;
     private final FastThreadLocal<LoopState> loopState = new FastThreadLocal<>() {
         @Override
         protected LoopState initialValue() { return new LoopState(); }
     };
 
     public RemoteWriteEndpoint(SeriesTable series, IngestRing ring, IngestStats stats, BooleanSupplier walOverCap, long maxRequestBytes) {
+        this(series, ring, stats, walOverCap, maxRequestBytes, new IngestLimits(IngestLimits.Config.NONE, series::size));
+    }
+
+    public RemoteWriteEndpoint(SeriesTable series, IngestRing ring, IngestStats stats, BooleanSupplier walOverCap,
+                               long maxRequestBytes, IngestLimits limits) {
+        this.limits = limits;
         this.series = series;
         this.ring = ring;
         this.stats = stats;
@@ -87,6 +94,17 @@ public final class RemoteWriteEndpoint implements HttpEndpoint {
             stats.rejected();
             HttpResponseStatus status = HttpResponseStatus.valueOf(RemoteWriteStatus.httpStatus(code));
             HttpResponses.send(ctx, HttpResponses.text(status, s.decoder.errorMessage()), keepAlive);
+            return;
+        }
+        IngestLimits.Refusal refusal = limits.check(d, s.resolver);
+        if (refusal != null) {
+            if (refusal.status() == HttpResponseStatus.TOO_MANY_REQUESTS) {
+                stats.throttled();
+                sendRetryLater(ctx, refusal.status(), refusal.message(), keepAlive);
+            } else {
+                stats.rejected();
+                HttpResponses.send(ctx, HttpResponses.text(refusal.status(), refusal.message()), keepAlive);
+            }
             return;
         }
         int samples = d.sampleCount();

@@ -7,9 +7,9 @@ import java.util.Objects;
  * Immutable.
  */
 public record WeirConfig(ServerConfig server, StorageConfig storage, WalConfig wal, BackendConfig backend,
-                         SketchConfig sketch, LogConfig log) {
+                         SketchConfig sketch, LogConfig log, io.weir.net.ingest.IngestLimits.Config limits) {
     public WeirConfig(ServerConfig server, StorageConfig storage, WalConfig wal, BackendConfig backend, SketchConfig sketch) {
-        this(server, storage, wal, backend, sketch, LogConfig.defaults());
+        this(server, storage, wal, backend, sketch, LogConfig.defaults(), io.weir.net.ingest.IngestLimits.Config.defaults());
     }
 
     public WeirConfig {
@@ -19,10 +19,11 @@ public record WeirConfig(ServerConfig server, StorageConfig storage, WalConfig w
         Objects.requireNonNull(backend, "backend");
         Objects.requireNonNull(sketch, "sketch");
         Objects.requireNonNull(log, "log");
+        Objects.requireNonNull(limits, "limits");
     }
 
     public WeirConfig withLog(LogConfig newLog) {
-        return new WeirConfig(server, storage, wal, backend, sketch, newLog);
+        return new WeirConfig(server, storage, wal, backend, sketch, newLog, limits);
     }
 
     /** The embedded defaults: listen {@code :9201}, data dir {@code ./data}, no backend, no sketch targets. */
