@@ -50,6 +50,8 @@ public final class Main implements Callable<Integer> {
         @Option(names = "--data-dir", description = "data directory (default ./data)") Path dataDir;
         @Option(names = "--backend-url", description = "backend TSDB base URL, e.g. http://127.0.0.1:8428") String backendUrl;
         @Option(names = "--web.config.file", description = "web config in Prometheus' format: TLS and basic auth") Path webConfigFile;
+        @Option(names = "--log.level", description = "debug, info, warn, error (default info)") String logLevel;
+        @Option(names = "--log.format", description = "logfmt or json (default logfmt)") String logFormat;
 
         @Override
         public Integer call() throws Exception {
@@ -62,10 +64,12 @@ public final class Main implements Callable<Integer> {
             WeirConfig effective;
             try {
                 effective = loader.withOverrides(base.config(), listen, dataDir, backendUrl, webConfigFile);
+                effective = loader.withLogOverrides(effective, logLevel, logFormat);
             } catch (io.weir.server.config.InvalidConfigException e) {
                 System.err.println("weir: " + e.getMessage());
                 return 1;
             }
+            Logging.configure(effective.log());
             WeirNode node = WeirNode.start(effective, BuildInfo.load());
             node.installSignalHandlers();
             node.awaitShutdown();

@@ -18,6 +18,7 @@ import io.weir.net.backend.ForwarderCursor;
 import io.weir.net.http.HttpServer;
 import io.weir.net.security.WebSecurity;
 import io.weir.net.http.Router;
+import io.weir.net.ingest.IngestLimits;
 import io.weir.net.ingest.IngestPath;
 import io.weir.net.ingest.OtlpMetricsEndpoint;
 import io.weir.net.ingest.RemoteWriteEndpoint;
@@ -257,7 +258,13 @@ public final class WeirNode implements AutoCloseable {
         Set<HttpMethod> getPost = Set.of(HttpMethod.GET, HttpMethod.POST);
         WalWriter w = wal;
         long maxDisk = config.wal().maxDiskBytes();
-        IngestPath ingest = new IngestPath(series, ring, ingestStats, () -> w.diskBytes() > maxDisk);
+        IngestLimits limits = new IngestLimits(config.limits(), series::size);
+        for (int i = 0; i < IngestLimits.KEYS.length; i++) {
+            metrics.add("weir_ingest_limit_refusals_total", MetricRegistry.Type.COUNTER,
+                    "Requests refused by an ingest limit (limits.*), whatever source sent them.", "limit=\"" + IngestLimits.KEYS[i] + "\"",
+                    limits.refusals()[i]::sum);
+        }
+        IngestPath ingest = new IngestPath(series, ring, ingestStats, () -> w.diskBytes() > maxDisk, limits);
         this.ingest = ingest;
         RemoteWriteEndpoint write = new RemoteWriteEndpoint(ingest, config.server().maxRequestBytes());
         OtlpMetricsEndpoint otlp = new OtlpMetricsEndpoint(ingest, config.server().maxRequestBytes());

@@ -59,6 +59,37 @@ public final class SeriesResolver {
         return id;
     }
 
+    /**
+     * Whether these labels name an existing series; creates nothing (ingest limits count a request's new series
+     * before any is created). A series found in the table is cached, so the {@link #resolve} that follows hits.
+     */
+    public boolean exists(byte[] buf, int[] nameOff, int[] nameLen, int[] valueOff, int[] valueLen, int first, int count) {
+        hash.hashSpans(buf, nameOff, nameLen, valueOff, valueLen, first, count);
+        long hi = hash.hi();
+        long lo = hash.lo();
+        if (cache.get(hi, lo) >= 0) {
+            return true;
+        }
+        int end = first + count;
+        int size = 0;
+        for (int i = first; i < end; i++) {
+            size += CanonicalLabels.labelSize(nameLen[i], valueLen[i]);
+        }
+        if (scratch.length < size) {
+            scratch = new byte[Math.max(size, scratch.length * 2)];
+        }
+        int pos = 0;
+        for (int i = first; i < end; i++) {
+            pos = CanonicalLabels.putLabel(scratch, pos, buf, nameOff[i], nameLen[i], valueOff[i], valueLen[i]);
+        }
+        int id = table.find(Arrays.copyOf(scratch, pos));
+        if (id < 0) {
+            return false;
+        }
+        cache.put(hi, lo, id);
+        return true;
+    }
+
     /** Resolutions that missed this thread's cache. */
     public long misses() { return misses; }
 

@@ -25,17 +25,26 @@ public final class IngestPath {
     public static final int RING_FULL = 2;
     /** The WAL is at {@code wal.max_disk} while the backend catches up: answer 503 with Retry-After. */
     public static final int WAL_FULL = 3;
+    /** An ingest limit ({@code limits.*}) refused the request: answer with {@link Writer#refusal()}. */
+    public static final int LIMITED = 4;
 
     private final SeriesTable series;
     private final IngestRing ring;
     private final IngestStats stats;
     private final BooleanSupplier walOverCap;
+    private final IngestLimits limits;
 
     public IngestPath(SeriesTable series, IngestRing ring, IngestStats stats, BooleanSupplier walOverCap) {
+        this(series, ring, stats, walOverCap, new IngestLimits(IngestLimits.Config.NONE, series::size));
+    }
+
+    /** @param limits checked on every request, whatever source brought it, before anything is resolved or written */
+    public IngestPath(SeriesTable series, IngestRing ring, IngestStats stats, BooleanSupplier walOverCap, IngestLimits limits) {
         this.series = series;
         this.ring = ring;
         this.stats = stats;
         this.walOverCap = walOverCap;
+        this.limits = limits;
     }
 
     public IngestStats stats() { return stats; }
@@ -50,8 +59,12 @@ public final class IngestPath {
         private final SeriesResolver resolver = series.newResolver();
         private final IngestPublisher publisher = ring.newPublisher();
         private int[] sampleIds = new int[4096];
+        private IngestLimits.Refusal refusal;
 
         private Writer() {}
+
+        /** Why the last {@link #publish} answered {@link #LIMITED}: the status to answer and a message naming the limit. */
+        public IngestLimits.Refusal refusal() { return refusal; }
 
         /**
          * Resolves the request's series and publishes its samples, and its histograms, exemplars and metadata (kept
@@ -64,6 +77,15 @@ public final class IngestPath {
             if (walOverCap.getAsBoolean()) {
                 stats.throttled();
                 return WAL_FULL;
+            }
+            refusal = limits.check(d, resolver);
+            if (refusal != null) {
+                if (refusal.status().code() == 429) {
+                    stats.throttled();
+                } else {
+                    stats.rejected();
+                }
+                return LIMITED;
             }
             int samples = d.sampleCount();
             boolean extras = d.hasExtras();

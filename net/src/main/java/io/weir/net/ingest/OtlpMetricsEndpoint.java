@@ -111,6 +111,14 @@ public final class OtlpMetricsEndpoint implements HttpEndpoint {
             case IngestPath.RING_FULL -> sendRetryLater(ctx, HttpResponseStatus.TOO_MANY_REQUESTS, OtlpResponses.RESOURCE_EXHAUSTED,
                     "ingest ring is full; retry later", keepAlive);
             case IngestPath.WAL_FULL -> sendWalFull(ctx, keepAlive);
+            case IngestPath.LIMITED -> {
+                IngestLimits.Refusal refusal = s.writer.refusal();
+                if (refusal.status().code() == 429) {
+                    sendRetryLater(ctx, refusal.status(), OtlpResponses.RESOURCE_EXHAUSTED, refusal.message(), keepAlive);
+                } else {
+                    HttpResponses.send(ctx, status(refusal.status(), OtlpResponses.INVALID_ARGUMENT, refusal.message()), keepAlive);
+                }
+            }
             default -> { } // PUBLISHED: the journaler answers
         }
     }

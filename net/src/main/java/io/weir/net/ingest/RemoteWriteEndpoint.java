@@ -100,7 +100,16 @@ public final class RemoteWriteEndpoint implements HttpEndpoint {
             case IngestPath.EMPTY -> ticket.durable();
             case IngestPath.RING_FULL -> sendRetryLater(ctx, HttpResponseStatus.TOO_MANY_REQUESTS, "ingest ring is full; retry later", keepAlive);
             case IngestPath.WAL_FULL -> sendWalFull(ctx, keepAlive);
+            case IngestPath.LIMITED -> sendRefusal(ctx, s.writer.refusal(), keepAlive);
             default -> { } // PUBLISHED: the journaler answers
+        }
+    }
+
+    private static void sendRefusal(ChannelHandlerContext ctx, IngestLimits.Refusal refusal, boolean keepAlive) {
+        if (refusal.status().code() == 429) {
+            sendRetryLater(ctx, refusal.status(), refusal.message(), keepAlive);
+        } else {
+            HttpResponses.send(ctx, HttpResponses.text(refusal.status(), refusal.message()), keepAlive);
         }
     }
 

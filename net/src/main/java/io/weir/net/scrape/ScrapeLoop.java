@@ -227,6 +227,13 @@ final class ScrapeLoop implements Runnable {
                 if (r == IngestPath.EMPTY) {
                     return;
                 }
+                if (r == IngestPath.LIMITED) {
+                    // a limit is a verdict on the content, not backpressure: the same batch would be refused again
+                    stats.droppedBatches.increment();
+                    LOG.log(System.Logger.Level.WARNING, "scrape of " + target.url() + " refused by an ingest limit: "
+                            + writer.refusal().message());
+                    return;
+                }
                 if (System.currentTimeMillis() + backoff >= giveUpAt || stopping) {
                     stats.droppedBatches.increment();
                     LOG.log(System.Logger.Level.WARNING, "scrape of " + target.url() + " dropped: "

@@ -52,7 +52,7 @@ public final class ConfigLoader {
     /** Request bodies are held in one byte array, so the limit must fit an int with room to spare. */
     public static final long MAX_REQUEST_BYTES_CEILING = 1L << 30;
 
-    private static final List<String> ROOT_KEYS = List.of("server", "storage", "wal", "backend", "sketch", "scrape_configs");
+    private static final List<String> ROOT_KEYS = List.of("server", "storage", "wal", "backend", "sketch", "scrape_configs", "log", "limits");
     private static final List<String> SERVER_KEYS = List.of("listen", "max_request_bytes", "web_config_file", "authorization");
     private static final List<String> STORAGE_KEYS = List.of("data_dir", "memory_limit");
     private static final List<String> WAL_KEYS = List.of("fsync", "fsync_interval", "max_disk");
@@ -168,7 +168,18 @@ public final class ConfigLoader {
         if (!checker.problems.isEmpty()) {
             throw new InvalidConfigException(checker.problems);
         }
-        return new WeirConfig(server, storage, base.wal(), backend, base.sketch(), base.scrapeConfigs());
+        return new WeirConfig(server, storage, base.wal(), backend, base.sketch(), base.scrapeConfigs(), base.log(), base.limits());
+    }
+
+    /** Applies {@code --log.level} and {@code --log.format} (null = not given). */
+    public WeirConfig withLogOverrides(WeirConfig base, String level, String format) {
+        Checker checker = new Checker();
+        LogConfig log = new LogConfig(level == null ? base.log().level() : checker.logLevel(level, "--log.level"),
+                format == null ? base.log().format() : checker.logFormat(format, "--log.format"));
+        if (!checker.problems.isEmpty()) {
+            throw new InvalidConfigException(checker.problems);
+        }
+        return base.withLog(log);
     }
 
     /** A few lines for {@code ./weir check-config}: what the node will do with this config. */
@@ -241,7 +252,59 @@ public final class ConfigLoader {
             Section top = section(root, "", ROOT_KEYS);
             return new WeirConfig(server(top.get("server")), storage(top.get("storage")), wal(top.get("wal")),
                     backend(top.get("backend")), sketch(top.get("sketch")),
-                    new ScrapeConfigReader(this).read(top.get("scrape_configs")));
+                    new ScrapeConfigReader(this).read(top.get("scrape_configs")), log(top.get("log")), limits(top.get("limits")));
+        }
+
+        /** {@code limits}: ingest limits that protect the node; 0 turns one off. */
+        io.weir.net.ingest.IngestLimits.Config limits(Node node) {
+            Section s = section(node, "limits", List.of(io.weir.net.ingest.IngestLimits.KEYS));
+            io.weir.net.ingest.IngestLimits.Config d = io.weir.net.ingest.IngestLimits.Config.defaults();
+            return new io.weir.net.ingest.IngestLimits.Config(count(s, "max_labels_per_series", d.maxLabelsPerSeries()),
+                    count(s, "max_label_name_length", d.maxLabelNameLength()),
+                    count(s, "max_label_value_length", d.maxLabelValueLength()),
+                    count(s, "max_series_per_request", d.maxSeriesPerRequest()),
+                    count(s, "max_new_series_per_second", d.maxNewSeriesPerSecond()),
+                    count(s, "max_series", d.maxSeries()));
+        }
+
+        int count(Section s, String key, int defaultValue) {
+            String text = text(s, key);
+            if (text == null) {
+                return defaultValue;
+            }
+            try {
+                int v = Integer.parseInt(text.strip());
+                if (v >= 0) {
+                    return v;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            problem(s.pathOf(key), "must be a whole number from 0 (no limit) to " + Integer.MAX_VALUE + " (got " + Quote.of(text) + ")");
+            return defaultValue;
+        }
+
+        LogConfig log(Node node) {
+            Section s = section(node, "log", List.of("level", "format"));
+            return new LogConfig(logLevel(text(s, "level"), s.pathOf("level")), logFormat(text(s, "format"), s.pathOf("format")));
+        }
+
+        LogConfig.Level logLevel(String text, String path) {
+            LogConfig.Level l = text == null ? LogConfig.Level.INFO : LogConfig.level(text);
+            if (l == null) {
+                problem(path, "must be one of debug, info, warn, error (got " + Quote.of(text) + ")");
+                return LogConfig.Level.INFO;
+            }
+            return l;
+        }
+
+        LogConfig.Format logFormat(String text, String path) {
+            LogConfig.Format f = text == null ? LogConfig.Format.LOGFMT : LogConfig.format(text);
+            if (f == null) {
+                problem(path, "must be logfmt or json (got " + Quote.of(text) + ")");
+                return LogConfig.Format.LOGFMT;
+            }
+            return f;
         }
 
         ServerConfig server(Node node) {

@@ -10,19 +10,26 @@ import java.util.Objects;
  * Immutable.
  */
 public record WeirConfig(ServerConfig server, StorageConfig storage, WalConfig wal, BackendConfig backend,
-                         SketchConfig sketch, List<ScrapeJob> scrapeConfigs) {
+                         SketchConfig sketch, List<ScrapeJob> scrapeConfigs, LogConfig log,
+                         io.weir.net.ingest.IngestLimits.Config limits) {
     public WeirConfig {
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(storage, "storage");
         Objects.requireNonNull(wal, "wal");
         Objects.requireNonNull(backend, "backend");
         Objects.requireNonNull(sketch, "sketch");
+        Objects.requireNonNull(log, "log");
+        Objects.requireNonNull(limits, "limits");
         scrapeConfigs = List.copyOf(scrapeConfigs);
     }
 
-    /** A config without scrape jobs. */
+    /** A config without scrape jobs, with default logging and limits. */
     public WeirConfig(ServerConfig server, StorageConfig storage, WalConfig wal, BackendConfig backend, SketchConfig sketch) {
-        this(server, storage, wal, backend, sketch, List.of());
+        this(server, storage, wal, backend, sketch, List.of(), LogConfig.defaults(), io.weir.net.ingest.IngestLimits.Config.defaults());
+    }
+
+    public WeirConfig withLog(LogConfig newLog) {
+        return new WeirConfig(server, storage, wal, backend, sketch, scrapeConfigs, newLog, limits);
     }
 
     /** The embedded defaults: listen {@code :9201}, data dir {@code ./data}, no backend, no sketch targets. */

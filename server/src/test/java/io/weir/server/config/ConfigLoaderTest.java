@@ -174,14 +174,14 @@ class ConfigLoaderTest {
         return Stream.of(
                 // unknown keys, at every level
                 arguments("servr: {}", "servr", "unknown key (did you mean \"server\"?)"),
-                arguments("metrics: {}", "metrics", "unknown key (expected one of server, storage, wal, backend, sketch, scrape_configs)"),
+                arguments("metrics: {}", "metrics", "unknown key (expected one of server, storage, wal, backend, sketch, scrape_configs, log, limits)"),
                 arguments("server: {listn: ':1'}", "server.listn", "unknown key (did you mean \"listen\"?)"),
                 arguments("wal: {fsync_intervall: 1s}", "wal.fsync_intervall", "unknown key (did you mean \"fsync_interval\"?)"),
                 arguments("sketch: {targets: [{match: up, windows: 1h}]}", "sketch.targets[0].windows",
                         "unknown key (did you mean \"window\"?)"),
                 arguments("server:\n  listen: ':1'\n  listen: ':2'\n", "server.listen", "duplicate key"),
                 // wrong YAML types
-                arguments("- a\n- b\n", "", "the document must be a mapping with keys server, storage, wal, backend, sketch, scrape_configs (got a list)"),
+                arguments("- a\n- b\n", "", "the document must be a mapping with keys server, storage, wal, backend, sketch, scrape_configs, log, limits (got a list)"),
                 arguments("server: 5", "server", "must be a mapping with keys listen, max_request_bytes, web_config_file, authorization (got \"5\")"),
                 arguments("wal: [always]", "wal", "must be a mapping with keys fsync, fsync_interval, max_disk (got a list)"),
                 arguments("server: {listen: [':1']}", "server.listen", "must be a single value (got a list)"),
@@ -240,6 +240,13 @@ class ConfigLoaderTest {
                         "must be an http:// or https:// URL (got \"h/api/v1/write\")"),
                 arguments("backend: {remote_write_url: 'http://h/api/v1/write'}", "backend.remote_write_url",
                         "set without backend.url (got \"http://h/api/v1/write\"); set backend.url to the backend's query API as well"),
+                // log
+                arguments("log: {level: verbose}", "log.level", "must be one of debug, info, warn, error (got \"verbose\")"),
+                arguments("log: {format: text}", "log.format", "must be logfmt or json (got \"text\")"),
+                // limits
+                arguments("limits: {max_series: -1}", "limits.max_series", "must be a whole number from 0 (no limit) to 2147483647 (got \"-1\")"),
+                arguments("limits: {max_labels_per_series: many}", "limits.max_labels_per_series", "must be a whole number from 0 (no limit) to 2147483647 (got \"many\")"),
+                arguments("limits: {max_labels: 3}", "limits.max_labels", "unknown key (expected one of max_labels_per_series, max_label_name_length, max_label_value_length, max_series_per_request, max_new_series_per_second, max_series)"),
                 // backend access
                 arguments("backend: {url: 'http://h', basic_auth: {username: u, password: p}, authorization: {credentials: c}}",
                         "backend.authorization", "at most one of basic_auth and authorization may be set"),
