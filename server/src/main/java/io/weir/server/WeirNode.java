@@ -268,6 +268,7 @@ public final class WeirNode implements AutoCloseable {
         this.ingest = ingest;
         RemoteWriteEndpoint write = new RemoteWriteEndpoint(ingest, config.server().maxRequestBytes());
         OtlpMetricsEndpoint otlp = new OtlpMetricsEndpoint(ingest, config.server().maxRequestBytes());
+        metrics.counter("weir_otlp_rejected_points_total", "OTLP data points refused in partial_success answers.", otlp::rejectedPoints);
         MetadataEndpoint metadata = new MetadataEndpoint(series, backend, queries, build.version());
         OpsEndpoints ops = new OpsEndpoints(this, build);
         return new Router()

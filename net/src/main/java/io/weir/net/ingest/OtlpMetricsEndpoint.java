@@ -17,6 +17,8 @@ import io.weir.net.otlp.OtlpResponses;
 import io.weir.net.remotewrite.DecodedWriteRequest;
 import io.weir.net.remotewrite.RemoteWriteStatus;
 
+import java.util.concurrent.atomic.LongAdder;
+
 /**
  * {@code POST /opentelemetry/v1/metrics} (and {@code /v1/metrics}): OTLP/HTTP metrics in protobuf, plain or gzip.
  * On the event loop: copy the body once, gunzip it under {@code server.max_request_bytes}, decode and translate it
@@ -31,6 +33,8 @@ public final class OtlpMetricsEndpoint implements HttpEndpoint {
 
     private final IngestPath ingest;
     private final int maxRequestBytes;
+    /** Points refused in partial_success answers that were sent (a refused point is never silent). */
+    private final LongAdder rejectedPoints = new LongAdder();
     private final FastThreadLocal<LoopState> loopState = new FastThreadLocal<>() {
         @Override
         protected LoopState initialValue() { return new LoopState(); }
@@ -40,6 +44,9 @@ public final class OtlpMetricsEndpoint implements HttpEndpoint {
         this.ingest = ingest;
         this.maxRequestBytes = (int) Math.min(Integer.MAX_VALUE - 8, maxRequestBytes);
     }
+
+    /** @return data points refused (partial_success) in answered requests, since start */
+    public long rejectedPoints() { return rejectedPoints.sum(); }
 
     /** Everything one event loop reuses from request to request; touched only by that loop's thread. */
     private final class LoopState {
@@ -105,9 +112,13 @@ public final class OtlpMetricsEndpoint implements HttpEndpoint {
                     "malformed OTLP ExportMetricsServiceRequest: " + s.decoder.errorMessage()), keepAlive);
             return;
         }
-        byte[] answer = OtlpResponses.export(s.decoder.rejectedPoints(), s.decoder.rejectionMessage());
-        switch (s.writer.publish(d, new Ticket(ctx, keepAlive, answer))) {
-            case IngestPath.EMPTY -> HttpResponses.send(ctx, ok(answer), keepAlive);
+        long rejected = s.decoder.rejectedPoints();
+        byte[] answer = OtlpResponses.export(rejected, s.decoder.rejectionMessage());
+        switch (s.writer.publish(d, new Ticket(ctx, keepAlive, answer, rejected, rejectedPoints))) {
+            case IngestPath.EMPTY -> {
+                rejectedPoints.add(rejected);
+                HttpResponses.send(ctx, ok(answer), keepAlive);
+            }
             case IngestPath.RING_FULL -> sendRetryLater(ctx, HttpResponseStatus.TOO_MANY_REQUESTS, OtlpResponses.RESOURCE_EXHAUSTED,
                     "ingest ring is full; retry later", keepAlive);
             case IngestPath.WAL_FULL -> sendWalFull(ctx, keepAlive);
@@ -143,9 +154,11 @@ public final class OtlpMetricsEndpoint implements HttpEndpoint {
     }
 
     /** Answers the sender from the journaler thread; Netty runs the write on the channel's event loop. */
-    private record Ticket(ChannelHandlerContext ctx, boolean keepAlive, byte[] answer) implements IngestTicket {
+    private record Ticket(ChannelHandlerContext ctx, boolean keepAlive, byte[] answer, long rejected, LongAdder rejectedTotal)
+            implements IngestTicket {
         @Override
         public void durable() {
+            rejectedTotal.add(rejected);
             HttpResponses.send(ctx, ok(answer), keepAlive);
         }
 

@@ -149,7 +149,7 @@ class OtlpSdkToVictoriaMetricsTest {
     }
 
     @Test
-    @Order(9) // last: the SDK exporter's final export on close may still be in flight afterwards
+    @Order(Integer.MAX_VALUE) // last: the SDK exporter's final export on close may still be in flight afterwards
     void sdkExportOfEveryInstrumentKindArrivesInVictoriaMetricsAsPrometheusSeries() throws Exception {
         for (String compression : new String[] {"none", "gzip"}) {
             String instance = "pod-" + compression;
@@ -306,6 +306,15 @@ class OtlpSdkToVictoriaMetricsTest {
         return Http.get(weir.url() + "/ingest_stats").json().path("total_samples").asLong();
     }
 
+    private long rejectedMetric() throws Exception {
+        for (String line : Http.get(weir.url() + "/metrics").body().split("\n")) {
+            if (line.startsWith("weir_otlp_rejected_points_total ")) {
+                return (long) Double.parseDouble(line.substring(line.indexOf(' ') + 1).trim());
+            }
+        }
+        throw new AssertionError("no weir_otlp_rejected_points_total in /metrics");
+    }
+
     /** ExportMetricsServiceResponse -> {rejected_data_points, error_message}; read by hand (two nested fields). */
     private static Object[] partialSuccess(byte[] body) {
         if (body.length == 0) {
@@ -353,6 +362,7 @@ class OtlpSdkToVictoriaMetricsTest {
     void deltaAndExponentialPointsAreRefusedInPartialSuccessAndTheRestKept() throws Exception {
         byte[] delta = sdkBody("pod-delta", AggregationTemporalitySelector.deltaPreferred(), Aggregation.defaultAggregation());
         long before = totalSamples();
+        long rejectedBefore = rejectedMetric();
         Answer a = post(delta, "Content-Type", "application/x-protobuf");
         assertEquals(200, a.status(), a.text());
         assertEquals("application/x-protobuf", a.contentType());
@@ -367,6 +377,7 @@ class OtlpSdkToVictoriaMetricsTest {
             }
         });
         assertEquals(before + kept.size(), totalSamples(), "exactly the kept samples were journaled");
+        assertEquals(rejectedBefore + 4, rejectedMetric(), "weir_otlp_rejected_points_total");
         Map<String, double[]> stored = awaitSeries("{instance=\"pod-delta\"}", kept.size());
         assertEquals(kept.keySet(), stored.keySet());
 
@@ -376,6 +387,7 @@ class OtlpSdkToVictoriaMetricsTest {
         partial = partialSuccess(a.body());
         assertEquals(1L, partial[0]);
         assertTrue(((String) partial[1]).contains("exponential histograms are not supported"), (String) partial[1]);
+        assertEquals(rejectedBefore + 5, rejectedMetric(), "weir_otlp_rejected_points_total");
     }
 
     @Test
