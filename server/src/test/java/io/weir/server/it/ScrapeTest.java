@@ -35,7 +35,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * Weir forwards to a second Prometheus (remote-write receiver), which is where its samples are read back: the same
  * series set as the reference, {@code up}, staleness when the exporter stops and when a file_sd target leaves, and
  * faulty targets (one that never answers, one that sends garbage after a valid line) at {@code up 0} with nothing
- * of theirs kept and nothing else stalled.
+ * of theirs kept and nothing else stalled; basic_auth, authorization and tls_config (ca_file, insecure_skip_verify)
+ * against in-test HTTP(S) servers.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -47,6 +48,7 @@ class ScrapeTest {
     private PrometheusProcess sink;
     private WeirTestNode weir;
     private HttpServer faults;
+    private TlsTarget tlsServer;
     private final CountDownLatch release = new CountDownLatch(1);
     private Path sdFile;
     private String nodeInstance;
@@ -68,8 +70,20 @@ class ScrapeTest {
         });
         faults.createContext("/garbage", ex -> respond(ex, "valid_metric{a=\"1\"} 1\nvalid_metric{a=\"2\"} 2\nthis is { not the text format\n"));
         faults.createContext("/tiny", ex -> respond(ex, "# TYPE tiny_metric gauge\ntiny_metric{a=\"1\"} 42\n"));
+        faults.createContext("/auth", ex -> {
+            String auth = ex.getRequestHeaders().getFirst("Authorization");
+            if ("Basic dTpzM2NyZXQ=".equals(auth) || "Bearer t0ken".equals(auth)) { // u:s3cret
+                respond(ex, "auth_ok 1\n");
+            } else {
+                ex.sendResponseHeaders(401, -1);
+                ex.close();
+            }
+        });
         faults.start();
         tinyInstance = "127.0.0.1:" + faults.getAddress().getPort();
+        Path tlsDir = ExternalProcess.tempDir("tls");
+        tlsServer = TlsTarget.start(tlsDir);
+        Path passwordFile = Files.writeString(tlsDir.resolve("password"), "s3cret\n");
         sdFile = ExternalProcess.tempDir("sd").resolve("targets.json");
         Files.writeString(sdFile, "[]\n");
 
@@ -103,7 +117,37 @@ class ScrapeTest {
                     metrics_path: /tiny
                     file_sd_configs:
                       - files: ["%s"]
-                """.formatted(sink.url(), job, INTERVAL, tinyInstance, INTERVAL, tinyInstance, INTERVAL, sdFile));
+                  - job_name: basic
+                    scrape_interval: %s
+                    metrics_path: /auth
+                    basic_auth: {username: u, password_file: "%s"}
+                    static_configs: [{targets: ["%s"]}]
+                  - job_name: bearer
+                    scrape_interval: %s
+                    metrics_path: /auth
+                    authorization: {credentials: t0ken}
+                    static_configs: [{targets: ["%s"]}]
+                  - job_name: noauth
+                    scrape_interval: %s
+                    metrics_path: /auth
+                    static_configs: [{targets: ["%s"]}]
+                  - job_name: tls_ca
+                    scrape_interval: %s
+                    scheme: https
+                    tls_config: {ca_file: "%s"}
+                    static_configs: [{targets: ["%s"]}]
+                  - job_name: tls_insecure
+                    scrape_interval: %s
+                    scheme: https
+                    tls_config: {insecure_skip_verify: true}
+                    static_configs: [{targets: ["%s"]}]
+                  - job_name: tls_untrusted
+                    scrape_interval: %s
+                    scheme: https
+                    static_configs: [{targets: ["%s"]}]
+                """.formatted(sink.url(), job, INTERVAL, tinyInstance, INTERVAL, tinyInstance, INTERVAL, sdFile,
+                INTERVAL, passwordFile, tinyInstance, INTERVAL, tinyInstance, INTERVAL, tinyInstance,
+                INTERVAL, tlsServer.caFile(), tlsServer.address(), INTERVAL, tlsServer.address(), INTERVAL, tlsServer.address()));
     }
 
     private static void respond(com.sun.net.httpserver.HttpExchange ex, String body) throws IOException {
@@ -128,6 +172,9 @@ class ScrapeTest {
         }
         if (faults != null) {
             faults.stop(0);
+        }
+        if (tlsServer != null) {
+            tlsServer.close();
         }
     }
 
@@ -191,6 +238,21 @@ class ScrapeTest {
         Files.writeString(sdFile, "[]\n");
         awaitEmpty(sink, "tiny_metric{job=\"filesd\"}");
         awaitEmpty(sink, "up{job=\"filesd\"}");
+    }
+
+    @Test
+    @Order(5)
+    void authAndTls() throws Exception {
+        for (String j : List.of("basic", "bearer", "tls_ca", "tls_insecure")) {
+            awaitValue(sink, "up{job=\"" + j + "\"}", v -> v == 1.0);
+        }
+        assertEquals(1.0, single(sink, "auth_ok{job=\"basic\"}"));
+        assertEquals(1.0, single(sink, "auth_ok{job=\"bearer\"}"));
+        assertEquals(1.0, single(sink, "tls_ok{job=\"tls_ca\"}"));
+        // without credentials: 401; without the CA: the certificate is refused
+        awaitValue(sink, "up{job=\"noauth\"}", v -> v == 0.0);
+        awaitValue(sink, "up{job=\"tls_untrusted\"}", v -> v == 0.0);
+        assertTrue(query(sink, "tls_ok{job=\"tls_untrusted\"}").isEmpty());
     }
 
     @Test
