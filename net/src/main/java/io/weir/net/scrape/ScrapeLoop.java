@@ -103,6 +103,9 @@ final class ScrapeLoop implements Runnable {
                 }
                 long start = System.currentTimeMillis();
                 scrapeOnce(start);
+                if (stopping) {
+                    break; // a scrape cut by shutdown is not a failed scrape: no up 0, no stale markers
+                }
                 publish(writer, start + interval);
                 next += interval;
                 long now = System.currentTimeMillis();

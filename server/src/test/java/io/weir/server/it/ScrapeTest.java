@@ -35,18 +35,41 @@ import static org.junit.jupiter.api.Assertions.fail;
  * Weir forwards to a second Prometheus (remote-write receiver), which is where its samples are read back: the same
  * series set as the reference, {@code up}, staleness when the exporter stops and when a file_sd target leaves, and
  * faulty targets (one that never answers, one that sends garbage after a valid line) at {@code up 0} with nothing
- * of theirs kept and nothing else stalled.
+ * of theirs kept and nothing else stalled; basic_auth, authorization and tls_config (ca_file, insecure_skip_verify)
+ * against in-test HTTP(S) servers.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ScrapeTest {
     private static final String INTERVAL = "2s";
+    /** Served to both scrapers: counters with _created, a histogram, exemplars, escapes, NaN and infinities. */
+    private static final String OPEN_METRICS = """
+            # TYPE om_requests counter
+            # HELP om_requests Requests, with "quotes".
+            om_requests_total{path="/a",q="x\\"y\\\\z"} 17.0 # {trace_id="abc"} 1.0
+            om_requests_created{path="/a",q="x\\"y\\\\z"} 1.7e9
+            # TYPE om_latency_seconds histogram
+            # UNIT om_latency_seconds seconds
+            om_latency_seconds_bucket{le="0.1"} 3
+            om_latency_seconds_bucket{le="+Inf"} 5
+            om_latency_seconds_count 5
+            om_latency_seconds_sum 0.75
+            om_latency_seconds_created 1.7e9
+            # TYPE om_gauge gauge
+            om_gauge{kind="nan"} NaN
+            om_gauge{kind="inf"} +Inf
+            om_gauge{kind="ninf"} -Inf
+            om_gauge{kind="small"} 1.5e-300
+            # EOF
+            """;
+    private final java.util.Map<String, String> acceptHeaders = new java.util.concurrent.ConcurrentHashMap<>();
 
     private NodeExporterProcess exporter;
     private PrometheusProcess reference;
     private PrometheusProcess sink;
     private WeirTestNode weir;
     private HttpServer faults;
+    private TlsTarget tlsServer;
     private final CountDownLatch release = new CountDownLatch(1);
     private Path sdFile;
     private String nodeInstance;
@@ -68,8 +91,29 @@ class ScrapeTest {
         });
         faults.createContext("/garbage", ex -> respond(ex, "valid_metric{a=\"1\"} 1\nvalid_metric{a=\"2\"} 2\nthis is { not the text format\n"));
         faults.createContext("/tiny", ex -> respond(ex, "# TYPE tiny_metric gauge\ntiny_metric{a=\"1\"} 42\n"));
+        faults.createContext("/om", ex -> {
+            String agent = String.valueOf(ex.getRequestHeaders().getFirst("User-Agent"));
+            acceptHeaders.put(agent.startsWith("Prometheus") ? "prometheus" : "weir", String.valueOf(ex.getRequestHeaders().getFirst("Accept")));
+            byte[] b = OPEN_METRICS.getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().set("Content-Type", "application/openmetrics-text; version=1.0.0; charset=utf-8");
+            ex.sendResponseHeaders(200, b.length);
+            ex.getResponseBody().write(b);
+            ex.close();
+        });
+        faults.createContext("/auth", ex -> {
+            String auth = ex.getRequestHeaders().getFirst("Authorization");
+            if ("Basic dTpzM2NyZXQ=".equals(auth) || "Bearer t0ken".equals(auth)) { // u:s3cret
+                respond(ex, "auth_ok 1\n");
+            } else {
+                ex.sendResponseHeaders(401, -1);
+                ex.close();
+            }
+        });
         faults.start();
         tinyInstance = "127.0.0.1:" + faults.getAddress().getPort();
+        Path tlsDir = ExternalProcess.tempDir("tls");
+        tlsServer = TlsTarget.start(tlsDir);
+        Path passwordFile = Files.writeString(tlsDir.resolve("password"), "s3cret\n");
         sdFile = ExternalProcess.tempDir("sd").resolve("targets.json");
         Files.writeString(sdFile, "[]\n");
 
@@ -79,7 +123,12 @@ class ScrapeTest {
                     scrape_timeout: 1s
                     static_configs:
                       - targets: ["%s"]
-                """.formatted(INTERVAL, nodeInstance);
+                  - job_name: om
+                    scrape_interval: %s
+                    metrics_path: /om
+                    static_configs:
+                      - targets: ["%s"]
+                """.formatted(INTERVAL, nodeInstance, INTERVAL, "127.0.0.1:" + faults.getAddress().getPort());
         reference = PrometheusProcess.start("global: {scrape_interval: " + INTERVAL + "}\nscrape_configs:\n" + job);
         sink = PrometheusProcess.startReceiver("global: {scrape_interval: 1h}\n");
         weir = WeirTestNode.start("""
@@ -103,7 +152,37 @@ class ScrapeTest {
                     metrics_path: /tiny
                     file_sd_configs:
                       - files: ["%s"]
-                """.formatted(sink.url(), job, INTERVAL, tinyInstance, INTERVAL, tinyInstance, INTERVAL, sdFile));
+                  - job_name: basic
+                    scrape_interval: %s
+                    metrics_path: /auth
+                    basic_auth: {username: u, password_file: "%s"}
+                    static_configs: [{targets: ["%s"]}]
+                  - job_name: bearer
+                    scrape_interval: %s
+                    metrics_path: /auth
+                    authorization: {credentials: t0ken}
+                    static_configs: [{targets: ["%s"]}]
+                  - job_name: noauth
+                    scrape_interval: %s
+                    metrics_path: /auth
+                    static_configs: [{targets: ["%s"]}]
+                  - job_name: tls_ca
+                    scrape_interval: %s
+                    scheme: https
+                    tls_config: {ca_file: "%s"}
+                    static_configs: [{targets: ["%s"]}]
+                  - job_name: tls_insecure
+                    scrape_interval: %s
+                    scheme: https
+                    tls_config: {insecure_skip_verify: true}
+                    static_configs: [{targets: ["%s"]}]
+                  - job_name: tls_untrusted
+                    scrape_interval: %s
+                    scheme: https
+                    static_configs: [{targets: ["%s"]}]
+                """.formatted(sink.url(), job, INTERVAL, tinyInstance, INTERVAL, tinyInstance, INTERVAL, sdFile,
+                INTERVAL, passwordFile, tinyInstance, INTERVAL, tinyInstance, INTERVAL, tinyInstance,
+                INTERVAL, tlsServer.caFile(), tlsServer.address(), INTERVAL, tlsServer.address(), INTERVAL, tlsServer.address()));
     }
 
     private static void respond(com.sun.net.httpserver.HttpExchange ex, String body) throws IOException {
@@ -128,6 +207,9 @@ class ScrapeTest {
         }
         if (faults != null) {
             faults.stop(0);
+        }
+        if (tlsServer != null) {
+            tlsServer.close();
         }
     }
 
@@ -164,6 +246,32 @@ class ScrapeTest {
 
     @Test
     @Order(2)
+    void openMetricsLikePrometheus() throws Exception {
+        awaitValue(reference, "count_over_time(up{job=\"om\"}[1m])", v -> v >= 2);
+        awaitValue(sink, "count_over_time(up{job=\"om\"}[1m])", v -> v >= 2);
+        assertEquals(1.0, single(sink, "up{job=\"om\"}"));
+        // Weir asks for the formats in the same order and weights as Prometheus 2.42
+        assertEquals(acceptHeaders.get("prometheus"), acceptHeaders.get("weir"));
+        Set<String> ref = seriesSet(reference, "{job=\"om\",__name__=~\"om_.*\"}");
+        Set<String> got = seriesSet(sink, "{job=\"om\",__name__=~\"om_.*\"}");
+        assertEquals(ref, got);
+        assertEquals(11, got.size(), got.toString()); // _created series included, as 2.42 ingests them
+        // the same values, NaN and infinities included, compared as Prometheus renders them
+        assertEquals(values(reference, "{job=\"om\",__name__=~\"om_.*\"}"), values(sink, "{job=\"om\",__name__=~\"om_.*\"}"));
+    }
+
+    private static java.util.Map<String, String> values(PrometheusProcess p, String q) throws Exception {
+        java.util.Map<String, String> out = new TreeMap<>();
+        for (JsonNode r : query(p, q)) {
+            TreeMap<String, String> m = new TreeMap<>();
+            r.get("metric").fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue().asText()));
+            out.put(m.toString(), r.get("value").get(1).asText());
+        }
+        return out;
+    }
+
+    @Test
+    @Order(3)
     void hangingAndGarbageTargetsAreDownAndStallNothing() throws Exception {
         awaitValue(sink, "up{job=\"hang\"}", v -> v == 0.0);
         awaitValue(sink, "up{job=\"garbage\"}", v -> v == 0.0);
@@ -181,7 +289,7 @@ class ScrapeTest {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void fileSdReloadAddsAndRemovesTargets() throws Exception {
         assertTrue(query(sink, "up{job=\"filesd\"}").isEmpty());
         Files.writeString(sdFile, "[{\"targets\": [\"" + tinyInstance + "\"], \"labels\": {\"team\": \"a\"}}]\n");
@@ -194,7 +302,22 @@ class ScrapeTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
+    void authAndTls() throws Exception {
+        for (String j : List.of("basic", "bearer", "tls_ca", "tls_insecure")) {
+            awaitValue(sink, "up{job=\"" + j + "\"}", v -> v == 1.0);
+        }
+        assertEquals(1.0, single(sink, "auth_ok{job=\"basic\"}"));
+        assertEquals(1.0, single(sink, "auth_ok{job=\"bearer\"}"));
+        assertEquals(1.0, single(sink, "tls_ok{job=\"tls_ca\"}"));
+        // without credentials: 401; without the CA: the certificate is refused
+        awaitValue(sink, "up{job=\"noauth\"}", v -> v == 0.0);
+        awaitValue(sink, "up{job=\"tls_untrusted\"}", v -> v == 0.0);
+        assertTrue(query(sink, "tls_ok{job=\"tls_untrusted\"}").isEmpty());
+    }
+
+    @Test
+    @Order(6)
     void exporterStopsSeriesGoStaleLikePrometheus() throws Exception {
         exporter.close();
         for (PrometheusProcess p : List.of(reference, sink)) {
