@@ -9,13 +9,34 @@ import java.time.Duration;
 public final class PrometheusProcess extends ExternalProcess {
     private final boolean ownsDir;
 
-    private PrometheusProcess(int port, Path dir, Path config, boolean ownsDir) throws IOException {
-        super("prometheus", port, dir, args("prometheus",
+    private PrometheusProcess(int port, Path dir, Path config, boolean ownsDir, String... extraArgs) throws IOException {
+        super("prometheus", port, dir, withExtra(args("prometheus",
                 "--config.file=" + config,
                 "--web.listen-address=127.0.0.1:" + port,
                 "--storage.tsdb.path=" + dir.resolve("tsdb"),
-                "--log.level=warn"));
+                "--log.level=warn"), extraArgs));
         this.ownsDir = ownsDir;
+    }
+
+    private static java.util.List<String> withExtra(java.util.List<String> args, String... extra) {
+        args.addAll(java.util.List.of(extra));
+        return args;
+    }
+
+    /** Starts with extra command-line flags, e.g. {@code --web.enable-remote-write-receiver}. */
+    public static PrometheusProcess startWithFlags(String configYaml, String... flags) throws IOException, InterruptedException {
+        Path dir = tempDir("prom");
+        int port = Ports.free();
+        Path config = dir.resolve("prometheus-" + port + ".yml");
+        Files.writeString(config, configYaml.replace("%PORT%", Integer.toString(port)));
+        PrometheusProcess p = new PrometheusProcess(port, dir, config, true, flags);
+        try {
+            p.awaitHttpOk("/-/ready", Duration.ofSeconds(30));
+        } catch (RuntimeException | InterruptedException e) {
+            p.close();
+            throw e;
+        }
+        return p;
     }
 
     /** @param configYaml the full prometheus.yml; "%PORT%" is replaced by Prometheus' own port */
