@@ -12,7 +12,7 @@ import java.util.Set;
  * ({@code ^(?:re)$}), and '.' matches '\n'. Compiled with RE2/J, so matching time is linear in the value's length
  * whatever the pattern: no user regex can backtrack a query thread into minutes of CPU. Immutable, thread-safe.
  * <p>
- * Two shapes skip the automaton: an alternation of literals ({@code a|b|c}, punctuation may be escaped as Grafana
+ * Three shapes skip the automaton: {@code .+} (any non-empty value), an alternation of literals ({@code a|b|c}, punctuation may be escaped as Grafana
  * does, {@code 10\.0\.0\.1}) is set membership, and a literal followed by {@code .*} is a prefix test. The label
  * index uses the literal set to look postings up instead of scanning every value.
  * <p>
@@ -45,6 +45,9 @@ public final class LabelRegex {
         if (literals != null) {
             return new LabelRegex(regex, literals, null, null);
         }
+        if (regex.equals(".+")) {
+            return new LabelRegex(regex, null, null, null); // any non-empty value: {__name__=~".+"} is common
+        }
         if (regex.endsWith(".*")) {
             Set<String> head = literalAlternatives(regex.substring(0, regex.length() - 2));
             if (head != null && head.size() == 1 && regex.substring(0, regex.length() - 2).indexOf('|') < 0) {
@@ -73,6 +76,9 @@ public final class LabelRegex {
         }
         if (prefix != null) {
             return value.startsWith(prefix);
+        }
+        if (pattern == null) {
+            return !value.isEmpty(); // ".+"
         }
         return pattern.matches(value);
     }

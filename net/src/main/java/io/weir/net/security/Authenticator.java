@@ -43,7 +43,9 @@ public final class Authenticator implements AutoCloseable {
     private final Map<String, Set<Role>> rolesByUser;
     private final List<BearerToken> tokens;
     private final ExecutorService bcryptPool;
-    private final ConcurrentHashMap<String, Verdict> cache = new ConcurrentHashMap<>();
+    /** Verified credentials, and refused ones apart: a flood of wrong passwords must not evict the right ones. */
+    private final ConcurrentHashMap<String, Verdict> accepted = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Verdict> refused = new ConcurrentHashMap<>();
 
     /**
      * @param bcryptHashes user -> bcrypt hash ($2a$/$2b$/$2y$)
@@ -78,7 +80,12 @@ public final class Authenticator implements AutoCloseable {
         if (userPass == null) {
             return Verdict.REFUSED;
         }
-        return cache.get(cacheKey(userPass[0], userPass[1]));
+        return cached(cacheKey(userPass[0], userPass[1]));
+    }
+
+    private Verdict cached(String key) {
+        Verdict v = accepted.get(key);
+        return v != null ? v : refused.get(key);
     }
 
     /** Runs bcrypt for a basic-auth header {@link #quick} could not decide. */
@@ -93,15 +100,16 @@ public final class Authenticator implements AutoCloseable {
 
     private Verdict verifyBasic(String user, String password) {
         String key = cacheKey(user, password);
-        Verdict cached = cache.get(key);
+        Verdict cached = cached(key);
         if (cached != null) {
             return cached;
         }
         byte[] hash = bcryptHashes.get(user);
         boolean ok = BCrypt.verifyer().verify(password.getBytes(StandardCharsets.UTF_8), hash != null ? hash : DUMMY_HASH).verified;
         Verdict v = ok && hash != null ? new Verdict(user, rolesOf(user)) : Verdict.REFUSED;
+        ConcurrentHashMap<String, Verdict> cache = v.authenticated() ? accepted : refused;
         if (cache.size() >= CACHE_LIMIT) {
-            cache.clear(); // a crude bound: a flood of distinct pairs only costs bcrypt again
+            cache.clear(); // a crude bound: what is forgotten only costs a bcrypt again
         }
         cache.put(key, v);
         return v;

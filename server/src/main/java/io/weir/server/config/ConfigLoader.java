@@ -212,6 +212,15 @@ public final class ConfigLoader {
         } else {
             sb.append("backend:        none (sketch-only)\n");
         }
+        io.weir.net.ingest.IngestLimits.Config l = config.limits();
+        sb.append("limits:         ").append(limit(l.maxLabelsPerSeries(), " labels/series"))
+                .append(", names ").append(limit(l.maxLabelNameLength(), " B"))
+                .append(", values ").append(limit(l.maxLabelValueLength(), " B"))
+                .append(", ").append(limit(l.maxSeriesPerRequest(), " series/request"))
+                .append(", new series/s ").append(limit(l.maxNewSeriesPerSecond(), ""))
+                .append(", series ").append(limit(l.maxSeries(), "")).append('\n');
+        sb.append("log:            ").append(config.log().level().name().toLowerCase(Locale.ROOT)).append(", ")
+                .append(config.log().format().name().toLowerCase(Locale.ROOT)).append('\n');
         sb.append("sketch window:  ").append(Durations.format(sketch.defaultWindowMillis())).append(" by default\n");
         if (sketch.targets().isEmpty()) {
             sb.append("sketch targets: none (no series is sketched; all are only forwarded)\n");
@@ -229,6 +238,10 @@ public final class ConfigLoader {
         }
         sb.append(ScrapeConfigReader.summary(config.scrapeConfigs()));
         return sb.toString();
+    }
+
+    private static String limit(int value, String unit) {
+        return value == 0 ? "unlimited" : value + unit;
     }
 
     private static ConfigResult documentProblem(String message) {

@@ -412,6 +412,8 @@ class ConfigLoaderTest {
                 memory limit:   4GiB
                 wal:            fsync interval every 1s, max disk 16GiB
                 backend:        none (sketch-only)
+                limits:         30 labels/series, names 1024 B, values 2048 B, 50000 series/request, new series/s unlimited, series unlimited
+                log:            info, logfmt
                 sketch window:  1h by default
                 sketch targets: 1 (first match wins)
                   [0] {__name__=~".+"}  window 1h  functions all

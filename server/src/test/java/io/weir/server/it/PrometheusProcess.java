@@ -28,6 +28,11 @@ public final class PrometheusProcess extends ExternalProcess {
         return startOn(tempDir("prom"), configYaml, true, "--web.enable-remote-write-receiver");
     }
 
+    /** Starts with extra command-line flags, e.g. {@code --web.enable-remote-write-receiver}. */
+    public static PrometheusProcess startWithFlags(String configYaml, String... flags) throws IOException, InterruptedException {
+        return startOn(tempDir("prom"), configYaml, true, flags);
+    }
+
     /** @param configYaml the full prometheus.yml; "%PORT%" is replaced by Prometheus' own port */
     public static PrometheusProcess start(String configYaml) throws IOException, InterruptedException {
         return startOn(tempDir("prom"), configYaml, true);
