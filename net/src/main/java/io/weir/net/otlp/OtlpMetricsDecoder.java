@@ -747,7 +747,7 @@ public final class OtlpMetricsDecoder {
             }
             int no = attrs.nameOff(i);
             int nl = attrs.nameLen(i);
-            while (next < specials && Arrays.compareUnsigned(specialName[next], 0, specialName[next].length, names, no, no + nl) < 0) {
+            while (next < specials && AttributeTable.compare(specialName[next], 0, specialName[next].length, names, no, nl) < 0) {
                 out.addLabel(specialName[next], 0, specialName[next].length, specialValue[next], 0, specialLength[next]);
                 next++;
             }
