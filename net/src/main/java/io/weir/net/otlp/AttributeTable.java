@@ -120,7 +120,7 @@ final class AttributeTable {
             int e = order[i];
             int bits = 0;
             for (int r = 0; r < RESERVED.length; r++) {
-                if (Arrays.equals(names, nameOff[e], nameOff[e] + nameLen[e], RESERVED[r], 0, RESERVED[r].length)) {
+                if (nameLen[e] == RESERVED[r].length && compare(names, nameOff[e], nameLen[e], RESERVED[r], 0, RESERVED[r].length) == 0) {
                     bits = 1 << r;
                 }
             }
@@ -132,7 +132,7 @@ final class AttributeTable {
     int reserved(int i) { return reserved[order[i]]; }
 
     private int compareNames(int a, int b) {
-        return Arrays.compareUnsigned(names, nameOff[a], nameOff[a] + nameLen[a], names, nameOff[b], nameOff[b] + nameLen[b]);
+        return compare(names, nameOff[a], nameLen[a], names, nameOff[b], nameLen[b]);
     }
 
     /** @return the number of labels after {@link #finish} */
@@ -146,11 +146,27 @@ final class AttributeTable {
     int valueLen(int i) { return valueLen[order[i]]; }
 
     private int compareKeys(int a, int b) {
-        return Arrays.compareUnsigned(src, keyOff[a], keyOff[a] + keyLen[a], src, keyOff[b], keyOff[b] + keyLen[b]);
+        return compare(src, keyOff[a], keyLen[a], src, keyOff[b], keyLen[b]);
     }
 
     private boolean sameName(int a, int b) {
-        return Arrays.equals(names, nameOff[a], nameOff[a] + nameLen[a], names, nameOff[b], nameOff[b] + nameLen[b]);
+        return nameLen[a] == nameLen[b] && compare(names, nameOff[a], nameLen[a], names, nameOff[b], nameLen[b]) == 0;
+    }
+
+    /**
+     * Unsigned byte-wise comparison; a plain loop, because label names are short and usually differ in their first
+     * bytes, where {@code Arrays.compareUnsigned}'s vectorised mismatch costs more to set up than it saves.
+     */
+    static int compare(byte[] a, int aOff, int aLen, byte[] b, int bOff, int bLen) {
+        int n = Math.min(aLen, bLen);
+        for (int i = 0; i < n; i++) {
+            int x = a[aOff + i] & 0xFF;
+            int y = b[bOff + i] & 0xFF;
+            if (x != y) {
+                return x - y;
+            }
+        }
+        return aLen - bLen;
     }
 
     /** Writes the sanitised key at the end of {@link #names}; one '_' per non-alphanumeric character (not byte). */

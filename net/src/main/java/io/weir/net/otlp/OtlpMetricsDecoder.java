@@ -36,6 +36,10 @@ import static io.weir.net.remotewrite.RemoteWriteStatus.OK;
  * (value 1, at the resource's latest point). Timestamps ns -> ms (truncated); the NoRecordedValue flag becomes the
  * Prometheus stale marker.
  * <p>
+ * Fields may come in any order (the resource after its metrics, a Sum's temporality after its points); unknown fields
+ * are skipped by wire type. Where a singular message field (a ResourceMetrics' resource, a Metric's data) appears
+ * twice, the last one is used, where protobuf-java would merge the two; senders do not split these.
+ * <p>
  * A body that is not a well-formed request is refused whole ({@link RemoteWriteStatus#BAD_PROTOBUF}, nothing kept). A
  * well-formed request keeps every point it can translate; the others (delta or unspecified temporality, exponential
  * histograms, bucket counts that do not match the bounds, labels Prometheus would refuse) are counted in
@@ -743,7 +747,7 @@ public final class OtlpMetricsDecoder {
             }
             int no = attrs.nameOff(i);
             int nl = attrs.nameLen(i);
-            while (next < specials && Arrays.compareUnsigned(specialName[next], 0, specialName[next].length, names, no, no + nl) < 0) {
+            while (next < specials && AttributeTable.compare(specialName[next], 0, specialName[next].length, names, no, nl) < 0) {
                 out.addLabel(specialName[next], 0, specialName[next].length, specialValue[next], 0, specialLength[next]);
                 next++;
             }

@@ -1,28 +1,12 @@
 package io.weir.server.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.metrics.DoubleCounter;
-import io.opentelemetry.api.metrics.DoubleGauge;
-import io.opentelemetry.api.metrics.DoubleHistogram;
-import io.opentelemetry.api.metrics.LongCounter;
-import io.opentelemetry.api.metrics.LongUpDownCounter;
-import io.opentelemetry.api.metrics.Meter;
-import io.opentelemetry.exporter.internal.otlp.metrics.MetricsRequestMarshaler;
 import io.opentelemetry.exporter.otlp.http.metrics.OtlpHttpMetricExporter;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.metrics.Aggregation;
-import io.opentelemetry.sdk.metrics.InstrumentSelector;
-import io.opentelemetry.sdk.metrics.InstrumentType;
-import io.opentelemetry.sdk.metrics.View;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
-import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
-import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.metrics.export.AggregationTemporalitySelector;
-import io.opentelemetry.sdk.metrics.export.MetricExporter;
-import io.opentelemetry.sdk.metrics.export.MetricReader;
 import io.opentelemetry.sdk.metrics.export.PeriodicMetricReader;
-import io.opentelemetry.sdk.resources.Resource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -41,15 +25,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Collection;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPOutputStream;
 
-import static io.opentelemetry.api.common.AttributeKey.longKey;
-import static io.opentelemetry.api.common.AttributeKey.stringKey;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -89,43 +69,6 @@ class OtlpSdkToVictoriaMetricsTest {
         }
     }
 
-    private static Resource resource(String instance) {
-        return Resource.create(Attributes.builder()
-                .put("service.name", "shop").put("service.namespace", "acme").put("service.instance.id", instance)
-                .put("deployment.environment", "test").put("host.cpus", 4L).put("weight", 2.5).put("canary", true).build());
-    }
-
-    /** A provider for the test's instruments only: the SDK's own otel.sdk.* telemetry is dropped by a view. */
-    private static io.opentelemetry.sdk.metrics.SdkMeterProviderBuilder meterProvider(String instance) {
-        return SdkMeterProvider.builder().setResource(resource(instance)).registerView(
-                InstrumentSelector.builder().setName("otel.sdk.*").build(), View.builder().setAggregation(Aggregation.drop()).build());
-    }
-
-    /** Records one known value set on every instrument kind, synchronous and asynchronous. */
-    private static void record(Meter meter) {
-        LongCounter requests = meter.counterBuilder("http.server.requests").setUnit("{request}").build();
-        Attributes get = Attributes.of(stringKey("method"), "GET", longKey("status"), 200L);
-        requests.add(2, get);
-        requests.add(1, get);
-        DoubleCounter cpu = meter.counterBuilder("process.cpu.time").ofDoubles().setUnit("s").build();
-        cpu.add(1.5);
-        LongUpDownCounter queue = meter.upDownCounterBuilder("queue.size").setUnit("{item}").build();
-        queue.add(5);
-        queue.add(-2);
-        DoubleGauge utilization = meter.gaugeBuilder("cpu.utilization").setUnit("1").build();
-        utilization.set(0.25, Attributes.of(stringKey("core"), "0"));
-        DoubleHistogram duration = meter.histogramBuilder("http.server.duration").setUnit("ms")
-                .setExplicitBucketBoundariesAdvice(List.of(5.0, 10.0, 100.0)).build();
-        for (double v : new double[] {3, 7, 50, 200}) {
-            duration.record(v, Attributes.of(stringKey("route"), "/a"));
-        }
-        meter.counterBuilder("bytes.sent").setUnit("By").buildWithCallback(m -> m.record(1024, Attributes.of(stringKey("peer"), "db")));
-        meter.upDownCounterBuilder("memory.used").ofDoubles().setUnit("MiBy").buildWithCallback(m -> m.record(12.5));
-        meter.gaugeBuilder("room.temperature").setUnit("Cel").buildWithCallback(
-                m -> m.record(21.5, Attributes.of(stringKey("sensor.id"), "s-1", stringKey("job"), "override-me")));
-        meter.gaugeBuilder("threads").ofLongs().buildWithCallback(m -> m.record(8));
-    }
-
     /** The series the recordings above must become, per Prometheus' OTLP translation, keyed name{sorted labels}. */
     private static Map<String, Double> expected(String instance) {
         String id = "instance=\"" + instance + "\",job=\"acme/shop\"";
@@ -156,9 +99,9 @@ class OtlpSdkToVictoriaMetricsTest {
             OtlpHttpMetricExporter exporter = OtlpHttpMetricExporter.builder()
                     .setEndpoint(weir.url() + "/opentelemetry/v1/metrics").setCompression(compression).build();
             long before = System.currentTimeMillis();
-            try (SdkMeterProvider provider = meterProvider(instance)
+            try (SdkMeterProvider provider = OtlpSdk.meterProvider(instance)
                     .registerMetricReader(PeriodicMetricReader.builder(exporter).setInterval(Duration.ofHours(1)).build()).build()) {
-                record(provider.get("io.weir.test"));
+                OtlpSdk.record(provider.get("io.weir.test"));
                 CompletableResultCode flushed = provider.forceFlush().join(60, TimeUnit.SECONDS);
                 assertTrue(flushed.isSuccess(), "the SDK's export to Weir failed (" + compression + ")");
             }
@@ -232,58 +175,6 @@ class OtlpSdkToVictoriaMetricsTest {
     }
 
     // ---- the endpoint's contract, with bodies the SDK's own marshaller wrote ----
-
-    /** A MetricExporter that keeps the first protobuf body the OTLP exporter would have sent. */
-    private static final class CapturingExporter implements MetricExporter {
-        private final AggregationTemporalitySelector temporality;
-        private final Aggregation histogram;
-        byte[] body;
-
-        CapturingExporter(AggregationTemporalitySelector temporality, Aggregation histogram) {
-            this.temporality = temporality;
-            this.histogram = histogram;
-        }
-
-        @Override
-        public CompletableResultCode export(Collection<MetricData> metrics) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            try {
-                MetricsRequestMarshaler.create(metrics).writeBinaryTo(out);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            if (body == null) {
-                body = out.toByteArray(); // the forceFlush collection; closing the provider exports another
-            }
-            return CompletableResultCode.ofSuccess();
-        }
-
-        @Override
-        public AggregationTemporality getAggregationTemporality(InstrumentType type) {
-            return temporality.getAggregationTemporality(type);
-        }
-
-        @Override
-        public Aggregation getDefaultAggregation(InstrumentType type) {
-            return type == InstrumentType.HISTOGRAM ? histogram : Aggregation.defaultAggregation();
-        }
-
-        @Override
-        public CompletableResultCode flush() { return CompletableResultCode.ofSuccess(); }
-
-        @Override
-        public CompletableResultCode shutdown() { return CompletableResultCode.ofSuccess(); }
-    }
-
-    private static byte[] sdkBody(String instance, AggregationTemporalitySelector temporality, Aggregation histogram) {
-        CapturingExporter exporter = new CapturingExporter(temporality, histogram);
-        MetricReader reader = PeriodicMetricReader.builder(exporter).setInterval(Duration.ofHours(1)).build();
-        try (SdkMeterProvider provider = meterProvider(instance).registerMetricReader(reader).build()) {
-            record(provider.get("io.weir.test"));
-            assertTrue(provider.forceFlush().join(30, TimeUnit.SECONDS).isSuccess());
-        }
-        return exporter.body;
-    }
 
     private record Answer(int status, String contentType, byte[] body) {
         String text() { return new String(body, StandardCharsets.UTF_8); }
@@ -360,7 +251,7 @@ class OtlpSdkToVictoriaMetricsTest {
 
     @Test
     void deltaAndExponentialPointsAreRefusedInPartialSuccessAndTheRestKept() throws Exception {
-        byte[] delta = sdkBody("pod-delta", AggregationTemporalitySelector.deltaPreferred(), Aggregation.defaultAggregation());
+        byte[] delta = OtlpSdk.body("pod-delta", AggregationTemporalitySelector.deltaPreferred(), Aggregation.defaultAggregation());
         long before = totalSamples();
         long rejectedBefore = rejectedMetric();
         Answer a = post(delta, "Content-Type", "application/x-protobuf");
@@ -381,7 +272,7 @@ class OtlpSdkToVictoriaMetricsTest {
         Map<String, double[]> stored = awaitSeries("{instance=\"pod-delta\"}", kept.size());
         assertEquals(kept.keySet(), stored.keySet());
 
-        byte[] exponential = sdkBody("pod-exp", AggregationTemporalitySelector.alwaysCumulative(), Aggregation.base2ExponentialBucketHistogram());
+        byte[] exponential = OtlpSdk.body("pod-exp", AggregationTemporalitySelector.alwaysCumulative(), Aggregation.base2ExponentialBucketHistogram());
         a = post(exponential, "Content-Type", "application/x-protobuf");
         assertEquals(200, a.status(), a.text());
         partial = partialSuccess(a.body());
@@ -392,7 +283,7 @@ class OtlpSdkToVictoriaMetricsTest {
 
     @Test
     void gzipChunkedAndTheV1Alias() throws Exception {
-        byte[] body = sdkBody("pod-chunked", AggregationTemporalitySelector.alwaysCumulative(), Aggregation.defaultAggregation());
+        byte[] body = OtlpSdk.body("pod-chunked", AggregationTemporalitySelector.alwaysCumulative(), Aggregation.defaultAggregation());
         long before = totalSamples();
         // chunked: the JDK client sends a body of unknown length with Transfer-Encoding: chunked
         Answer a = post("/v1/metrics", HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(gzip(body))),
@@ -406,7 +297,7 @@ class OtlpSdkToVictoriaMetricsTest {
 
     @Test
     void badRequestsAreRefusedWithAClearMessageAndChangeNothing() throws Exception {
-        byte[] body = sdkBody("pod-bad", AggregationTemporalitySelector.alwaysCumulative(), Aggregation.defaultAggregation());
+        byte[] body = OtlpSdk.body("pod-bad", AggregationTemporalitySelector.alwaysCumulative(), Aggregation.defaultAggregation());
         long before = totalSamples();
 
         Answer a = post(body, "Content-Type", "application/json");
