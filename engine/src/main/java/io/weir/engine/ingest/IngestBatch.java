@@ -13,7 +13,9 @@ public final class IngestBatch {
     private final int[] shardEnd;
     private int count;
     /** Grows to the largest extras seen; only {@code [0, extrasLength)} is this request's. */
-    private byte[] extras = new byte[0];
+    private static final byte[] NO_EXTRAS = new byte[0];
+
+    private byte[] extras = NO_EXTRAS;
     private int extrasLength;
     private IngestTicket ticket;
     private boolean journalFailed;
@@ -88,6 +90,17 @@ public final class IngestBatch {
         this.ticket = ticket;
         this.journalFailed = false;
         this.extrasLength = 0;
+    }
+
+    /**
+     * Called by the journaler once the extras are in the WAL: a slot keeps an extras array of up to {@code keepBytes}
+     * for reuse and drops a larger one, so that a few large requests do not leave every slot of the ring holding
+     * their size for good.
+     */
+    public void releaseExtras(int keepBytes) {
+        if (extras.length > keepBytes) {
+            extras = NO_EXTRAS;
+        }
     }
 
     /** Copies the request's extras into this slot (the one that takes the ticket); called after {@link #fill}. */

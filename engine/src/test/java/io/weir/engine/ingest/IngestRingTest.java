@@ -142,4 +142,43 @@ class IngestRingTest {
             assertTrue(third.done.await(10, TimeUnit.SECONDS));
         }
     }
+
+    /** Extras go with the ticket, into the request's last slot only, once; a request of extras alone takes one slot. */
+    @Test
+    void extrasTravelInTheSlotThatTakesTheTicket() throws Exception {
+        List<String> seen = Collections.synchronizedList(new ArrayList<>());
+        EventHandler<IngestBatch> journaler = (b, seq, end) -> {
+            seen.add(b.count() + ":" + (b.ticket() != null) + ":"
+                    + new String(b.extras(), 0, b.extrasLength(), java.nio.charset.StandardCharsets.US_ASCII));
+            if (b.ticket() != null) {
+                b.ticket().durable();
+            }
+        };
+        @SuppressWarnings("unchecked")
+        EventHandler<IngestBatch>[] writers = new EventHandler[] {new Recorder(0, 1)};
+        IngestExtras hello = new IngestExtras() {
+            @Override
+            public int extrasLength() { return 5; }
+
+            @Override
+            public int writeExtras(byte[] dst, int pos) {
+                System.arraycopy("hello".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, dst, pos, 5);
+                return pos + 5;
+            }
+        };
+        try (IngestRing ring = new IngestRing(8, 10, journaler, writers)) {
+            ring.start();
+            IngestPublisher p = ring.newPublisher();
+            int[] ids = new int[25];
+            long[] ts = new long[25];
+            double[] vs = new double[25];
+            Ticket a = new Ticket();
+            Ticket b = new Ticket();
+            assertTrue(p.publish(ids, ts, vs, 25, hello, a)); // 3 slots, extras in the last
+            assertTrue(p.publish(ids, ts, vs, 0, hello, b)); // extras alone: one slot, no samples
+            assertTrue(a.done.await(10, TimeUnit.SECONDS) && b.done.await(10, TimeUnit.SECONDS));
+            assertTrue(a.ok && b.ok);
+        }
+        assertEquals(List.of("10:false:", "10:false:", "5:true:hello", "0:true:hello"), seen);
+    }
 }

@@ -27,6 +27,14 @@ public final class IngestPath {
     public static final int WAL_FULL = 3;
     /** An ingest limit ({@code limits.*}) refused the request: answer with {@link Writer#refusal()}. */
     public static final int LIMITED = 4;
+    /** The request's histograms, exemplars and metadata encode to more than {@link #MAX_EXTRAS_BYTES}: answer 413. */
+    public static final int EXTRAS_TOO_LARGE = 5;
+    /**
+     * Largest extras of one request. A 2.0 body names each label string once, but its extras repeat every series'
+     * labels, so a small body can ask for a large copy: this bounds the copy and the WAL record (a segment is
+     * 128 MiB). Far above what a sender's batch of histograms and exemplars needs.
+     */
+    public static final int MAX_EXTRAS_BYTES = 64 << 20;
 
     private final SeriesTable series;
     private final IngestRing ring;
@@ -92,6 +100,10 @@ public final class IngestPath {
             if (samples == 0 && !extras) {
                 stats.accepted(0, d.seriesCount());
                 return EMPTY;
+            }
+            if (extras && d.extrasSize() > MAX_EXTRAS_BYTES) {
+                stats.rejected();
+                return EXTRAS_TOO_LARGE;
             }
             if (sampleIds.length < samples) {
                 sampleIds = new int[Math.max(samples, sampleIds.length * 2)];

@@ -101,6 +101,13 @@ public final class RemoteWriteEndpoint implements HttpEndpoint {
             case IngestPath.RING_FULL -> sendRetryLater(ctx, HttpResponseStatus.TOO_MANY_REQUESTS, "ingest ring is full; retry later", keepAlive);
             case IngestPath.WAL_FULL -> sendWalFull(ctx, keepAlive);
             case IngestPath.LIMITED -> sendRefusal(ctx, s.writer.refusal(), keepAlive);
+            case IngestPath.EXTRAS_TOO_LARGE -> {
+                FullHttpResponse r = HttpResponses.text(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "the request's histograms,"
+                        + " exemplars and metadata encode to " + d.extrasSize() + " bytes with their series' labels, over the"
+                        + " limit of " + IngestPath.MAX_EXTRAS_BYTES + "; send them in smaller requests");
+                written(r, 0, 0, 0);
+                HttpResponses.send(ctx, r, keepAlive);
+            }
             default -> { } // PUBLISHED: the journaler answers
         }
     }

@@ -439,12 +439,16 @@ public final class DecodedWriteRequest implements IngestExtras {
         return seriesHistogramCount[s] + seriesExemplarCount[s] > 0 || seriesCreatedTimestamp[s] != 0;
     }
 
-    @Override
-    public int extrasLength() {
+    /**
+     * @return bytes of the extras, as a long: a 2.0 request resolves each series' labels from the symbol table, so its
+     *         extras can be many times larger than the body; callers refuse a request whose extras are too large
+     *         before asking for {@link #extrasLength()}
+     */
+    public long extrasSize() {
         if (!hasExtras()) {
             return 0;
         }
-        int size = 0;
+        long size = 0;
         for (int s = 0; s < seriesCount; s++) {
             if (seriesHasExtras(s)) {
                 size += field(seriesExtrasSize(s));
@@ -454,6 +458,12 @@ public final class DecodedWriteRequest implements IngestExtras {
             size += field(metadataSize(m));
         }
         return size;
+    }
+
+    /** @return {@link #extrasSize()}; only valid when that is at most Integer.MAX_VALUE (the caller checked) */
+    @Override
+    public int extrasLength() {
+        return (int) extrasSize();
     }
 
     @Override

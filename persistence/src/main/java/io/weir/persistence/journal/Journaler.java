@@ -19,6 +19,8 @@ import java.util.Arrays;
  */
 public final class Journaler implements EventHandler<IngestBatch> {
     private static final System.Logger LOG = System.getLogger(Journaler.class.getName());
+    /** A ring slot keeps an extras array up to this size for the next request (1,024 slots: at most 64 MiB kept). */
+    private static final int KEEP_EXTRAS_BYTES = 64 * 1024;
 
     private final WalWriter wal;
     private final SeriesTable series;
@@ -52,6 +54,7 @@ public final class Journaler implements EventHandler<IngestBatch> {
             if (batch.extrasLength() > 0) {
                 // same commit as the samples: the sender's 204 covers both
                 wal.appendExtras(batch.extras(), 0, batch.extrasLength());
+                batch.releaseExtras(KEEP_EXTRAS_BYTES);
             }
         } catch (IOException | RuntimeException e) {
             batch.journalFailed(true);

@@ -270,6 +270,28 @@ class RemoteWrite2BackendTest {
         assertTrue(r.body().contains("remote write 1.0"), r.body());
     }
 
+    /** A small 2.0 body whose extras would repeat a 60 KB label on 1,200 series (72 MB): 413, nothing changes. */
+    @Test
+    void extrasThatWouldExpandPastTheLimitGet413() throws Exception {
+        String big = "x".repeat(60_000);
+        WriteV2.Request.Builder req = WriteV2.Request.newBuilder().addAllSymbols(List.of("", "__name__", "rw2_big", "blob", big, "id"));
+        for (int i = 0; i < 1_200; i++) {
+            req.addSymbols(Integer.toString(i));
+            req.addTimeseries(WriteV2.TimeSeries.newBuilder().addAllLabelsRefs(List.of(1, 2, 3, 4, 5, 6 + i))
+                    .addSamples(WriteV2.Sample.newBuilder().setValue(i).setTimestamp(now))
+                    .addExemplars(WriteV2.Exemplar.newBuilder().setValue(1).setTimestamp(now)));
+        }
+        JsonNode before = stats();
+        Http.Response r = postV2(req.build());
+        assertEquals(413, r.status(), r.body());
+        assertTrue(r.body().contains("histograms, exemplars and metadata encode to"), r.body());
+        assertEquals("0", r.header("X-Prometheus-Remote-Write-Samples-Written"));
+        JsonNode after = stats();
+        for (String k : List.of("total_samples", "total_exemplars", "series", "total_requests")) {
+            assertEquals(before.path(k).asLong(), after.path(k).asLong(), "ingest_stats." + k + " changed");
+        }
+    }
+
     @Test
     void unknownEncodingsGet415NamingWhatIsAccepted() throws Exception {
         byte[] body = RemoteWriteBodies.body(RemoteWriteBodies.Series.of(now, 1, "__name__", "rw2_415"));
