@@ -81,6 +81,11 @@ public final class ScrapeCost {
             double perRoundNoServer = (cpu - srv) / 1e9 / scrapes * targets;
             System.out.printf("targets %d, %d samples each, interval %ds: %d scrapes in %.1f s; process CPU %.2f s"
                     + " (target server threads %.2f s)%n", targets, samples, interval, scrapes, wall, cpu / 1e9, srv / 1e9);
+            System.gc();
+            Thread.sleep(500);
+            System.gc();
+            Runtime rt = Runtime.getRuntime();
+            System.out.printf("heap in use after GC: %.1f MiB%n", (rt.totalMemory() - rt.freeMemory()) / 1048576.0);
             System.out.printf("CPU-seconds per round of %d scrapes: %.3f with the targets' server, %.3f without"
                     + " (%.0f us per scrape; %.2f us per sample)%n", targets, perRound, perRoundNoServer,
                     perRoundNoServer / targets * 1e6, perRoundNoServer / targets / samples * 1e6);

@@ -123,6 +123,17 @@ class ScrapeTest {
                     scrape_timeout: 1s
                     static_configs:
                       - targets: ["%s"]
+                        labels: {team: infra}
+                    relabel_configs:
+                      - {source_labels: [__address__], regex: '(.*):(\\d+)', target_label: host, replacement: 'h_${1}'}
+                      - {target_label: env, replacement: test}
+                      - {source_labels: [team], target_label: TEAM, action: uppercase}
+                    metric_relabel_configs:
+                      - {source_labels: [__name__], regex: 'go_.*', action: drop}
+                      - {regex: fstype, action: labeldrop}
+                      - {source_labels: [device], target_label: dev_shard, modulus: 8, action: hashmod}
+                      - {source_labels: [mountpoint], regex: '/(.*)', target_label: mp, replacement: 'root_$1'}
+                      - {source_labels: [__name__, mode], separator: '@', regex: 'node_cpu_seconds_total@(idle|user)', target_label: busy, replacement: '${1}_x'}
                   - job_name: om
                     scrape_interval: %s
                     metrics_path: /om
@@ -236,8 +247,14 @@ class ScrapeTest {
         assertEquals(Set.of(), onlyWeir, "series Weir has and Prometheus has not");
         for (String report : List.of("up", "scrape_duration_seconds", "scrape_samples_scraped",
                 "scrape_samples_post_metric_relabeling", "scrape_series_added")) {
-            assertTrue(got.contains("{__name__=" + report + ", instance=" + nodeInstance + ", job=node}"), report + " in " + got.size());
+            assertTrue(got.contains("{TEAM=INFRA, __name__=" + report + ", env=test, host=h_127.0.0.1, instance=" + nodeInstance
+                    + ", job=node, team=infra}"), report + " in " + got.size());
         }
+        // the relabel rules did their work (and the same work as in Prometheus, by the set equality above)
+        assertTrue(got.stream().noneMatch(x -> x.contains("__name__=go_") || x.contains("fstype=")), "go_* and fstype dropped");
+        assertTrue(got.stream().anyMatch(x -> x.contains("dev_shard=")), "hashmod");
+        assertTrue(got.stream().anyMatch(x -> x.contains("mp=root_")), "replace with $1");
+        assertTrue(got.stream().anyMatch(x -> x.contains("busy=idle_x")), "separator and ${1}");
         // samples scraped: the same exposition size, up to series that come and go between two scrapes
         double refSamples = single(reference, "scrape_samples_scraped{job=\"node\"}");
         double weirSamples = single(sink, "scrape_samples_scraped{job=\"node\"}");
