@@ -47,6 +47,8 @@ class RemoteWrite2BackendTest {
                   url: %s
                 wal:
                   fsync: never
+                limits:
+                  max_label_value_length: 65536   # the 413 case needs label values past the default limit
                 """.formatted(backend.url()));
     }
 
