@@ -147,7 +147,9 @@ public final class WeirNode implements AutoCloseable {
         closeInReverse.add(timer::shutdownNow);
 
         int cores = Runtime.getRuntime().availableProcessors();
-        ThreadPoolExecutor queries = new ThreadPoolExecutor(cores, cores, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(256),
+        int maxQueries = config.query().maxConcurrency();
+        // query.max_concurrency running, as many waiting; past that the endpoints answer 503
+        ThreadPoolExecutor queries = new ThreadPoolExecutor(maxQueries, maxQueries, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(maxQueries),
                 Thread.ofPlatform().name("weir-query-", 0).daemon(true).factory());
         closeInReverse.add(queries::shutdownNow);
 
@@ -216,7 +218,9 @@ public final class WeirNode implements AutoCloseable {
         metrics.counter("weir_queries_backend_total", "Queries answered by the backend.", backendAnswers::sum);
         metrics.counter("weir_query_errors_total", "Queries answered with an error.", queryErrors::sum);
         SketchQueryEngine engine = new SketchQueryEngine(series, shards, backend == null);
-        long timeout = Math.min(config.backend().timeoutMillis(), 120_000);
+        long timeout = config.query().timeoutMillis();
+        long maxSeries = config.query().maxSeries();
+        long maxSamples = config.query().maxSamples();
         Set<HttpMethod> getPost = Set.of(HttpMethod.GET, HttpMethod.POST);
         WalWriter w = wal;
         long maxDisk = config.wal().maxDiskBytes();
@@ -226,8 +230,8 @@ public final class WeirNode implements AutoCloseable {
         OpsEndpoints ops = new OpsEndpoints(this, build);
         return new Router()
                 .route("/api/v1/write", Set.of(HttpMethod.POST), write)
-                .route("/api/v1/query", getPost, new QueryEndpoint(false, engine, backend, queries, timeout, queryLatency, sketchAnswers, backendAnswers, queryErrors))
-                .route("/api/v1/query_range", getPost, new QueryEndpoint(true, engine, backend, queries, timeout, queryLatency, sketchAnswers, backendAnswers, queryErrors))
+                .route("/api/v1/query", getPost, new QueryEndpoint(false, engine, backend, queries, timeout, maxSeries, maxSamples, queryLatency, sketchAnswers, backendAnswers, queryErrors))
+                .route("/api/v1/query_range", getPost, new QueryEndpoint(true, engine, backend, queries, timeout, maxSeries, maxSamples, queryLatency, sketchAnswers, backendAnswers, queryErrors))
                 .route("/api/v1/series", getPost, metadata)
                 .route("/api/v1/labels", getPost, metadata)
                 .route("/api/v1/label/", Set.of(HttpMethod.GET), metadata)

@@ -7,13 +7,19 @@ import java.util.Objects;
  * Immutable.
  */
 public record WeirConfig(ServerConfig server, StorageConfig storage, WalConfig wal, BackendConfig backend,
-                         SketchConfig sketch) {
+                         SketchConfig sketch, QueryConfig query) {
     public WeirConfig {
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(storage, "storage");
         Objects.requireNonNull(wal, "wal");
         Objects.requireNonNull(backend, "backend");
         Objects.requireNonNull(sketch, "sketch");
+        Objects.requireNonNull(query, "query");
+    }
+
+    /** Default query limits. */
+    public WeirConfig(ServerConfig server, StorageConfig storage, WalConfig wal, BackendConfig backend, SketchConfig sketch) {
+        this(server, storage, wal, backend, sketch, QueryConfig.defaults());
     }
 
     /** The embedded defaults: listen {@code :9201}, data dir {@code ./data}, no backend, no sketch targets. */
