@@ -229,13 +229,46 @@ final class Aggregation {
                     out.put(s.labels(), step, s.values[st], s.errors[st]);
                 }
                 if (take < m.length) {
-                    StepSeries in = series.get(m[take - 1]);
-                    StepSeries next = series.get(m[take]);
-                    if (ExprEvaluator.decidedWithin(in.values[st], in.errors[st], next.values[st], next.errors[st])) {
-                        ev.uncertain.add(in.labels().toString());
-                        ev.uncertain.add(next.labels().toString());
-                    }
+                    nameUncertainSelection(ev, series, m, take, top, st);
                 }
+            }
+        }
+    }
+
+    /**
+     * Names the series whose membership in the selection could change within the error bounds: a selected one
+     * whose interval reaches the best unselected one's, and the other way round.
+     */
+    private static void nameUncertainSelection(ExprEvaluator ev, List<StepSeries> series, Integer[] sorted, int take,
+                                               boolean top, int step) {
+        double sign = top ? 1 : -1;
+        boolean anyError = false;
+        boolean unbounded = false;
+        // in "larger is better" terms, selected ones must stay above every unselected one
+        double worstSelected = Double.POSITIVE_INFINITY;
+        double bestUnselected = Double.NEGATIVE_INFINITY;
+        for (int y = 0; y < sorted.length; y++) {
+            StepSeries s = series.get(sorted[y]);
+            double e = s.errors[step];
+            anyError |= e != 0;
+            unbounded |= Double.isNaN(e);
+            double v = sign * s.values[step];
+            if (y < take) {
+                worstSelected = Math.min(worstSelected, v - e);
+            } else {
+                bestUnselected = Math.max(bestUnselected, v + e);
+            }
+        }
+        if (!anyError) {
+            return;
+        }
+        for (int y = 0; y < sorted.length; y++) {
+            StepSeries s = series.get(sorted[y]);
+            double v = sign * s.values[step];
+            double e = s.errors[step];
+            boolean maybe = unbounded || (y < take ? v - e <= bestUnselected : v + e >= worstSelected);
+            if (maybe) {
+                ev.uncertain.add(s.labels().toString());
             }
         }
     }
