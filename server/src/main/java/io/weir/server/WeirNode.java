@@ -236,6 +236,7 @@ public final class WeirNode implements AutoCloseable {
                 .route("/api/v1/labels", getPost, metadata)
                 .route("/api/v1/label/", Set.of(HttpMethod.GET), metadata)
                 .route("/api/v1/metadata", Set.of(HttpMethod.GET), metadata)
+                .route("/api/v1/query_exemplars", getPost, metadata)
                 .route("/api/v1/status/buildinfo", Set.of(HttpMethod.GET), metadata)
                 .route("/health", Set.of(HttpMethod.GET), ops::health)
                 .route("/-/healthy", Set.of(HttpMethod.GET, HttpMethod.HEAD), ops::healthy)
