@@ -210,6 +210,42 @@ class PromQLDifferentialTest {
         report(80);
     }
 
+    /** promtool, Prometheus' own client, prints the same answers from Weir as from Prometheus. */
+    @Test
+    void promtoolQueriesGetTheSameAnswers() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(ExternalProcess.onPath("promtool"), "promtool not installed");
+        String[] queries = {"sum by (job) (count_over_time(dm[5m]))", "topk(2, max_over_time(dm[3m]))",
+                "count_over_time(dm[5m]) > bool 29", "sort_desc(min_over_time(dm[2m]) * 2)", "scalar(sum(count_over_time(dn[5m])))"};
+        for (String q : queries) {
+            String fromProm = promtool("query", "instant", "--time=" + sec(t1), prometheus.url(), q);
+            assertEquals(fromProm, promtool("query", "instant", "--time=" + sec(t1), weir.url(), q), q);
+            assertTrue(!fromProm.isBlank(), q);
+            String[] range = {"query", "range", "--start=" + sec(t1 - 300_000), "--end=" + sec(t2), "--step=1m"};
+            String rangeFromProm = promtool(concat(range, prometheus.url(), q));
+            assertEquals(rangeFromProm, promtool(concat(range, weir.url(), q)), q + " range");
+        }
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
+    private static String promtool(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add("promtool");
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            fail("promtool did not finish: " + cmd);
+        }
+        assertEquals(0, p.exitValue(), cmd + ": " + out);
+        return out;
+    }
+
     private void report(int atLeast) {
         System.out.printf("PromQL differential: %d queries compared with Prometheus, %d of them errors, %d empty results%n",
                 compared, errorsCompared, emptyResults);
