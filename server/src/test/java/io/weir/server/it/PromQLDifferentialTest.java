@@ -226,6 +226,84 @@ class PromQLDifferentialTest {
         }
     }
 
+    /**
+     * vmalert (VictoriaMetrics' rule evaluator) replays recording and alerting rules on sketch functions over the
+     * data, once with Weir and once with Prometheus as its datasource, writing both results to one
+     * VictoriaMetrics: the recorded series and alert states must be the same.
+     */
+    @Test
+    void vmalertRulesGiveTheSameResultsOnWeirAsOnPrometheus() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(ExternalProcess.onPath("vmalert"), "vmalert not installed");
+        java.nio.file.Path dir = ExternalProcess.tempDir("vmalert");
+        java.nio.file.Path rules = dir.resolve("rules.yml");
+        java.nio.file.Files.writeString(rules, """
+                groups:
+                  - name: sketches
+                    interval: 1m
+                    rules:
+                      - record: job:dm_avg5m:sum
+                        expr: sum by (job) (avg_over_time(dm[5m]))
+                      - record: dm_max3m:top2
+                        expr: topk(2, max_over_time(dm[3m]))
+                      - record: job:dm_count5m:ratio
+                        expr: count_over_time(dm[5m]) / on(job) group_left sum by (job) (count_over_time(dn[5m]))
+                      - alert: DmHigh
+                        expr: max_over_time(dm[3m]) > 60
+                        for: 2m
+                        labels: {severity: page}
+                """);
+        try (VictoriaMetricsProcess vm = VictoriaMetricsProcess.start()) {
+            String from = java.time.Instant.ofEpochMilli(t1 - 300_000).toString();
+            String to = java.time.Instant.ofEpochMilli(t2).toString();
+            for (String[] source : new String[][] {{"weir", weir.url()}, {"prom", prometheus.url()}}) {
+                List<String> cmd = List.of("vmalert", "-rule=" + rules, "-datasource.url=" + source[1],
+                        "-remoteWrite.url=" + vm.url(), "-external.label=src=" + source[0],
+                        "-replay.timeFrom=" + from, "-replay.timeTo=" + to, "-replay.disableProgressBar",
+                        "-replay.rulesDelay=0s", "-httpListenAddr=127.0.0.1:" + Ports.free(), "-loggerLevel=WARN");
+                Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+                String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                if (!p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    fail("vmalert did not finish: " + out);
+                }
+                assertEquals(0, p.exitValue(), "vmalert against " + source[0] + ": " + out);
+            }
+            vm.forceFlush();
+            Map<String, String> weirSeries = export(vm, "weir");
+            Map<String, String> promSeries = export(vm, "prom");
+            assertTrue(weirSeries.keySet().stream().anyMatch(k -> k.contains("job:dm_avg5m:sum")), weirSeries.toString());
+            assertTrue(weirSeries.keySet().stream().anyMatch(k -> k.contains("ALERTS")), weirSeries.toString());
+            assertEquals(promSeries, weirSeries);
+            System.out.printf("vmalert replay: %d series from Weir equal those from Prometheus, e.g. %s%n",
+                    weirSeries.size(), weirSeries.entrySet().iterator().next());
+        } finally {
+            ExternalProcess.deleteRecursively(dir);
+        }
+    }
+
+    /** Every series vmalert wrote for one datasource: labels without src, then its samples (values to 9 digits). */
+    private static Map<String, String> export(VictoriaMetricsProcess vm, String src) throws Exception {
+        Http.Response r = Http.get(vm.url(), "/api/v1/export", Http.params("match[]", "{src=\"" + src + "\"}"));
+        assertEquals(200, r.status(), r.body());
+        Map<String, String> out = new TreeMap<>();
+        for (String line : r.body().split("\n")) {
+            if (line.isBlank()) {
+                continue;
+            }
+            JsonNode j = Http.JSON.readTree(line);
+            Map<String, String> labels = new TreeMap<>();
+            j.path("metric").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
+            labels.remove("src");
+            StringBuilder samples = new StringBuilder();
+            for (int i = 0; i < j.path("values").size(); i++) {
+                samples.append(j.path("timestamps").get(i).asLong()).append('=')
+                        .append(String.format(java.util.Locale.ROOT, "%.9g", j.path("values").get(i).asDouble())).append(' ');
+            }
+            out.put(labels.toString(), samples.toString());
+        }
+        return out;
+    }
+
     private static String[] concat(String[] a, String... b) {
         String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, all, a.length, b.length);
