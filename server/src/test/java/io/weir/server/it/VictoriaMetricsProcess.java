@@ -13,18 +13,28 @@ import java.time.Duration;
  * that data is queryable as soon as {@link #forceFlush()} returns.
  */
 public final class VictoriaMetricsProcess extends ExternalProcess {
-    private VictoriaMetricsProcess(int port, Path dir) throws IOException {
-        super("victoria-metrics", port, dir, args("victoria-metrics",
+    private VictoriaMetricsProcess(int port, Path dir, boolean cache) throws IOException {
+        super("victoria-metrics", port, dir, args(cache ? new String[] {"victoria-metrics",
+                "-httpListenAddr=127.0.0.1:" + port,
+                "-storageDataPath=" + dir.resolve("data"),
+                "-retentionPeriod=100y",
+                "-search.latencyOffset=0s",
+                "-loggerLevel=WARN"} : new String[] {"victoria-metrics",
                 "-httpListenAddr=127.0.0.1:" + port,
                 "-storageDataPath=" + dir.resolve("data"),
                 "-retentionPeriod=100y",
                 "-search.latencyOffset=0s",
                 "-search.disableCache",
-                "-loggerLevel=WARN"));
+                "-loggerLevel=WARN"}));
     }
 
     public static VictoriaMetricsProcess start() throws IOException, InterruptedException {
-        VictoriaMetricsProcess vm = new VictoriaMetricsProcess(Ports.free(), tempDir("vm"));
+        return start(false);
+    }
+
+    /** @param cache true keeps VictoriaMetrics' rollup result cache on, as in production (for query benchmarks) */
+    public static VictoriaMetricsProcess start(boolean cache) throws IOException, InterruptedException {
+        VictoriaMetricsProcess vm = new VictoriaMetricsProcess(Ports.free(), tempDir("vm"), cache);
         try {
             vm.awaitHttpOk("/health", Duration.ofSeconds(30));
         } catch (RuntimeException | InterruptedException e) {
