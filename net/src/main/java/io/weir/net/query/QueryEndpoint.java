@@ -10,6 +10,7 @@ import io.weir.engine.metrics.LatencyHistogram;
 import io.weir.engine.query.QueryExecutionException;
 import io.weir.engine.query.eval.EvalLimits;
 import io.weir.engine.query.eval.ExprEvaluator;
+import io.weir.engine.query.eval.InvalidQueryException;
 import io.weir.engine.query.eval.LeafSource;
 import io.weir.engine.query.eval.LocalPlanner;
 import io.weir.engine.query.eval.QueryResult;
@@ -116,7 +117,7 @@ public final class QueryEndpoint implements HttpEndpoint {
                 QueryResult r;
                 try {
                     r = ExprEvaluator.evaluate(expr, engine, q.startMillis(), q.endMillis(), q.stepMillis(), limits, why);
-                } catch (IllegalArgumentException e) {
+                } catch (InvalidQueryException e) {
                     errors.increment();
                     send(ctx, keepAlive, HttpResponseStatus.BAD_REQUEST, PromJson.error("bad_data", e.getMessage()), null);
                     return;

@@ -323,10 +323,13 @@ final class Aggregation {
                 }
                 Labels l = s.labels().with(label, GoMath.formatPlain(s.values[step]));
                 Labels key = a.without() ? l.without(dropped) : l.keep(byLabels);
-                counts.computeIfAbsent(key, k -> new double[1])[0]++;
+                double[] c = counts.computeIfAbsent(key, k -> new double[2]);
+                c[0]++;
+                // an inexact value may belong under another label: the count has no bound then
+                c[1] = s.errors[step] == 0 ? c[1] : Double.NaN;
             }
             for (Map.Entry<Labels, double[]> e : counts.entrySet()) {
-                out.put(e.getKey(), step, e.getValue()[0], 0);
+                out.put(e.getKey(), step, e.getValue()[0], e.getValue()[1]);
             }
         }
         return out.build();

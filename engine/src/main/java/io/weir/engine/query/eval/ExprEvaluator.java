@@ -69,7 +69,7 @@ public final class ExprEvaluator {
                                        String[] fallbackReason) {
         boolean range = step != 0;
         if (range && expr.type() != ValueType.VECTOR && expr.type() != ValueType.SCALAR) {
-            throw new IllegalArgumentException("invalid expression type \"" + typeName(expr.type())
+            throw new InvalidQueryException("invalid expression type \"" + typeName(expr.type())
                     + "\" for range query, must be Scalar or instant Vector");
         }
         ExprEvaluator ev = new ExprEvaluator(source, start, end, step, limits);

@@ -227,7 +227,7 @@ class ExprEvaluatorTest {
         r = ExprEvaluator.evaluate(PromQLParser.parse("time() * 2"), src, T - 20_000, T, 10_000, EvalLimits.none(), why);
         assertEquals("matrix", r.resultType());
         assertEquals((T - 20_000) / 500.0, r.series().getFirst().value(0));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(InvalidQueryException.class,
                 () -> ExprEvaluator.evaluate(PromQLParser.parse("\"x\""), src, T - 20_000, T, 10_000, EvalLimits.none(), why));
     }
 
