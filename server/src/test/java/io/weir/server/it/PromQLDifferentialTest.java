@@ -145,6 +145,15 @@ class PromQLDifferentialTest {
                 "minute(timestamp(X))", "hour(timestamp(X))", "day_of_week(timestamp(X))", "days_in_month(timestamp(X))",
                 "month(timestamp(X))", "year(timestamp(X))", "day_of_month(timestamp(X))", "time() - timestamp(X)",
                 "sum(X) + on() group_left count(X)", "X + on(job) X",
+                // a metric name set again, to see where it is dropped and where it is kept
+                "label_replace(X, \"__name__\", \"renamed\", \"\", \"\") + 1",
+                "label_replace(X, \"__name__\", \"renamed\", \"\", \"\") > 0",
+                "label_replace(X, \"__name__\", \"renamed\", \"\", \"\") > bool 0",
+                "atan2(label_replace(X, \"__name__\", \"renamed\", \"\", \"\"), 1)",
+                "abs(label_replace(X, \"__name__\", \"renamed\", \"\", \"\"))",
+                "sort(label_replace(X, \"__name__\", \"renamed\", \"\", \"\"))",
+                "sum by (__name__) (label_replace(X, \"__name__\", \"renamed\", \"\", \"\"))",
+                "topk(1, label_replace(X, \"__name__\", \"renamed\", \"\", \"\"))",
         };
         List<String> out = new ArrayList<>();
         for (String leaf : LEAVES) {
