@@ -16,9 +16,17 @@ import org.roaringbitmap.RoaringBitmap;
  * The sketches as the evaluator's leaf source: the series a selector matches and, per series, the value of a
  * sketch function over each step's window, read through {@link SketchShard}'s aggregate, quantile and frequency
  * views. A window the sketch does not cover sends the whole query to the backend. Thread-safe: reads sketches
- * through their lock-free views; a reader object per call.
+ * through their lock-free views; a reader object per call over the calling thread's result holder.
  */
 public final class SketchQueryEngine implements LeafSource {
+    /*
+     * Result holders, one per query thread: the quantile and frequency ones carry scratch arrays of several hundred
+     * KiB, which a query over thousands of series must not allocate once per series.
+     */
+    private static final ThreadLocal<AggregateResult> AGGREGATE_RESULTS = ThreadLocal.withInitial(AggregateResult::new);
+    private static final ThreadLocal<QuantileResult> QUANTILE_RESULTS = ThreadLocal.withInitial(QuantileResult::new);
+    private static final ThreadLocal<FrequencyResult> FREQUENCY_RESULTS = ThreadLocal.withInitial(FrequencyResult::new);
+
     private final SeriesTable series;
     private final SketchShard[] shards;
     private final int shardMask;
@@ -105,7 +113,7 @@ public final class SketchQueryEngine implements LeafSource {
 
     private final class AggregatePoints extends PointReader {
         private final SketchFunction function;
-        private final AggregateResult r = new AggregateResult();
+        private final AggregateResult r = AGGREGATE_RESULTS.get();
 
         AggregatePoints(SketchFunction function) {
             this.function = function;
@@ -133,7 +141,7 @@ public final class SketchQueryEngine implements LeafSource {
 
     private final class FrequencyPoints extends PointReader {
         private final SketchFunction function;
-        private final FrequencyResult r = new FrequencyResult();
+        private final FrequencyResult r = FREQUENCY_RESULTS.get();
 
         FrequencyPoints(SketchFunction function) {
             this.function = function;
@@ -173,7 +181,7 @@ public final class SketchQueryEngine implements LeafSource {
 
     private final class QuantilePoints extends PointReader {
         private final double phi;
-        private final QuantileResult r = new QuantileResult();
+        private final QuantileResult r = QUANTILE_RESULTS.get();
 
         QuantilePoints(double phi) {
             this.phi = phi;
