@@ -155,7 +155,9 @@ public final class WeirNode implements AutoCloseable {
         closeInReverse.add(timer::shutdownNow);
 
         int cores = Runtime.getRuntime().availableProcessors();
-        ThreadPoolExecutor queries = new ThreadPoolExecutor(cores, cores, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(256),
+        int maxQueries = config.query().maxConcurrency();
+        // query.max_concurrency running, as many waiting; past that the endpoints answer 503
+        ThreadPoolExecutor queries = new ThreadPoolExecutor(maxQueries, maxQueries, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(maxQueries),
                 Thread.ofPlatform().name("weir-query-", 0).daemon(true).factory());
         closeInReverse.add(queries::shutdownNow);
 
@@ -254,7 +256,9 @@ public final class WeirNode implements AutoCloseable {
         metrics.counter("weir_queries_backend_total", "Queries answered by the backend.", backendAnswers::sum);
         metrics.counter("weir_query_errors_total", "Queries answered with an error.", queryErrors::sum);
         SketchQueryEngine engine = new SketchQueryEngine(series, shards, backend == null);
-        long timeout = Math.min(config.backend().timeoutMillis(), 120_000);
+        long timeout = config.query().timeoutMillis();
+        long maxSeries = config.query().maxSeries();
+        long maxSamples = config.query().maxSamples();
         Set<HttpMethod> getPost = Set.of(HttpMethod.GET, HttpMethod.POST);
         WalWriter w = wal;
         long maxDisk = config.wal().maxDiskBytes();
@@ -275,12 +279,13 @@ public final class WeirNode implements AutoCloseable {
                 .route("/api/v1/write", Set.of(HttpMethod.POST), write)
                 .route("/opentelemetry/v1/metrics", Set.of(HttpMethod.POST), otlp)
                 .route("/v1/metrics", Set.of(HttpMethod.POST), otlp)
-                .route("/api/v1/query", getPost, new QueryEndpoint(false, engine, backend, queries, timeout, queryLatency, sketchAnswers, backendAnswers, queryErrors))
-                .route("/api/v1/query_range", getPost, new QueryEndpoint(true, engine, backend, queries, timeout, queryLatency, sketchAnswers, backendAnswers, queryErrors))
+                .route("/api/v1/query", getPost, new QueryEndpoint(false, engine, backend, queries, timeout, maxSeries, maxSamples, queryLatency, sketchAnswers, backendAnswers, queryErrors))
+                .route("/api/v1/query_range", getPost, new QueryEndpoint(true, engine, backend, queries, timeout, maxSeries, maxSamples, queryLatency, sketchAnswers, backendAnswers, queryErrors))
                 .route("/api/v1/series", getPost, metadata)
                 .route("/api/v1/labels", getPost, metadata)
                 .route("/api/v1/label/", Set.of(HttpMethod.GET), metadata)
                 .route("/api/v1/metadata", Set.of(HttpMethod.GET), metadata)
+                .route("/api/v1/query_exemplars", getPost, metadata)
                 .route("/api/v1/status/buildinfo", Set.of(HttpMethod.GET), metadata)
                 .route("/health", Set.of(HttpMethod.GET), ops::health)
                 .route("/-/healthy", Set.of(HttpMethod.GET, HttpMethod.HEAD), ops::healthy)

@@ -1,11 +1,7 @@
 package io.weir.engine.query;
 
-import io.weir.engine.query.promql.Call;
-import io.weir.engine.query.promql.Expr;
-import io.weir.engine.query.promql.MatrixSelector;
-import io.weir.engine.query.promql.NumberLiteral;
-import io.weir.engine.query.promql.ParenExpr;
-import io.weir.engine.query.promql.UnaryExpr;
+import io.weir.engine.query.eval.FunctionAccuracy;
+import io.weir.engine.query.eval.LeafSource;
 import io.weir.engine.query.promql.VectorSelector;
 import io.weir.engine.series.SeriesLabels;
 import io.weir.engine.series.SeriesTable;
@@ -15,21 +11,21 @@ import io.weir.engine.sketch.aggregate.AggregateResult;
 import io.weir.engine.sketch.frequency.FrequencyResult;
 import io.weir.engine.sketch.quantile.QuantileResult;
 import org.roaringbitmap.RoaringBitmap;
-import org.roaringbitmap.IntIterator;
-
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
 
 /**
- * Plans and evaluates the queries sketches can answer: a bare {@code f(selector[range])} whose every matching
- * series is sketched with a window that covers every evaluation step. Anything else is planned for the backend.
- * Thread-safe: reads sketches through their lock-free views.
+ * The sketches as the evaluator's leaf source: the series a selector matches and, per series, the value of a
+ * sketch function over each step's window, read through {@link SketchShard}'s aggregate, quantile and frequency
+ * views. A window the sketch does not cover sends the whole query to the backend. Thread-safe: reads sketches
+ * through their lock-free views; a reader object per call over the calling thread's result holder.
  */
-public final class SketchQueryEngine {
-    /** A point budget per query keeps one request from monopolising a query thread. */
-    public static final long MAX_POINTS_PER_QUERY = 50_000_000L;
+public final class SketchQueryEngine implements LeafSource {
+    /*
+     * Result holders, one per query thread: the quantile and frequency ones carry scratch arrays of several hundred
+     * KiB, which a query over thousands of series must not allocate once per series.
+     */
+    private static final ThreadLocal<AggregateResult> AGGREGATE_RESULTS = ThreadLocal.withInitial(AggregateResult::new);
+    private static final ThreadLocal<QuantileResult> QUANTILE_RESULTS = ThreadLocal.withInitial(QuantileResult::new);
+    private static final ThreadLocal<FrequencyResult> FREQUENCY_RESULTS = ThreadLocal.withInitial(FrequencyResult::new);
 
     private final SeriesTable series;
     private final SketchShard[] shards;
@@ -48,100 +44,47 @@ public final class SketchQueryEngine {
         this.sketchesAreAllHistory = sketchesAreAllHistory;
     }
 
-    public SketchPlan plan(Expr expr) {
-        Expr e = expr;
-        while (e instanceof ParenExpr p) {
-            e = p.expr();
-        }
-        if (!(e instanceof Call call)) {
-            return new SketchPlan.Backend("not a range function call");
-        }
-        SketchFunction function = SketchFunction.byPromqlName(call.function().name());
-        if (function == null) {
-            return new SketchPlan.Backend("function " + call.function().name() + " is not answered from sketches");
-        }
-        double phi = Double.NaN;
-        List<Expr> args = call.args();
-        if (function == SketchFunction.QUANTILE_OVER_TIME) {
-            if (args.size() != 2 || Double.isNaN(phi = literal(args.getFirst()))) {
-                return new SketchPlan.Backend("quantile_over_time needs a literal phi to be answered from sketches");
-            }
-            args = args.subList(1, 2);
-        }
-        if (args.size() != 1 || !(args.getFirst() instanceof MatrixSelector m)) {
-            return new SketchPlan.Backend("argument is not a plain range selector");
-        }
-        return new SketchPlan.Sketch(function, phi, m.selector(), m.rangeMillis());
+    @Override
+    public RoaringBitmap select(VectorSelector selector) {
+        return series.index().select(selector.matchers());
     }
 
-    /** The value of a number literal, possibly negated or parenthesised; NaN for anything else. */
-    private static double literal(Expr e) {
-        if (e instanceof ParenExpr p) {
-            return literal(p.expr());
-        }
-        if (e instanceof UnaryExpr u) {
-            double v = literal(u.expr());
-            return u.op() == '-' ? -v : v;
-        }
-        return e instanceof NumberLiteral n && !Double.isNaN(n.value()) ? n.value() : Double.NaN;
+    @Override
+    public SeriesLabels labels(int seriesId) {
+        return series.labels(seriesId);
     }
 
-    /**
-     * Evaluates at {@code start, start + step, ..., end} (one point for an instant query, {@code step == 0}).
-     *
-     * @return the answer, or null when some series or window is not covered (then {@code fallbackReason} says why)
-     */
-    public SketchAnswer evaluate(SketchPlan.Sketch plan, long start, long end, long step, boolean range, String[] fallbackReason) {
-        RoaringBitmap ids = series.index().select(plan.selector().matchers());
-        int steps = step == 0 ? 1 : (int) ((end - start) / step) + 1;
-        if ((long) steps * Math.max(1, ids.getCardinality()) > MAX_POINTS_PER_QUERY) {
-            fallbackReason[0] = "query touches more than " + MAX_POINTS_PER_QUERY + " points";
-            return null;
-        }
-        PointReader reader = switch (plan.function().family()) {
-            case AGGREGATE -> new AggregatePoints(plan.function());
-            case QUANTILE -> new QuantilePoints(plan.phi());
-            case FREQUENCY -> new FrequencyPoints(plan.function());
+    @Override
+    public String read(int id, SketchFunction function, double phi, long rangeMillis, long[] windowEnds,
+                       double[] values, double[] errors, boolean[] present, FunctionAccuracy accuracy) {
+        PointReader reader = switch (function.family()) {
+            case AGGREGATE -> new AggregatePoints(function);
+            case QUANTILE -> new QuantilePoints(phi);
+            case FREQUENCY -> new FrequencyPoints(function);
         };
-        List<SketchSeries> out = new ArrayList<>();
-        Set<SeriesLabels> seen = new HashSet<>();
-        long[] ts = new long[steps];
-        double[] vs = new double[steps];
-        IntIterator it = ids.getIntIterator();
-        while (it.hasNext()) {
-            int id = it.next();
-            SketchShard shard = shards[id & shardMask];
-            int n = 0;
-            for (int i = 0; i < steps; i++) {
-                long t = start + i * step;
-                long windowEnd = evaluationTime(plan.selector(), t, start, end);
-                long windowStart = windowEnd - plan.rangeMillis();
-                int found = reader.read(shard, id, windowStart, windowEnd);
-                if (found == PointReader.NO_SKETCH) {
-                    fallbackReason[0] = "series " + series.labels(id) + " has no " + plan.function().promqlName() + " sketch";
-                    return null;
-                }
-                if (found == PointReader.NOT_COVERED) {
-                    fallbackReason[0] = "sketch of " + series.labels(id) + " does not cover (" + windowStart + ", " + windowEnd + "]";
-                    return null;
-                }
-                if (found == PointReader.POINT) {
-                    ts[n] = t;
-                    vs[n] = reader.value();
-                    n++;
+        SketchShard shard = shards[id & shardMask];
+        for (int i = 0; i < windowEnds.length; i++) {
+            long windowEnd = windowEnds[i];
+            long windowStart = windowEnd - rangeMillis;
+            int found = reader.read(shard, id, windowStart, windowEnd);
+            if (found == PointReader.NO_SKETCH) {
+                return "series " + series.labels(id) + " has no " + function.promqlName() + " sketch";
+            }
+            if (found == PointReader.NOT_COVERED) {
+                return "sketch of " + series.labels(id) + " does not cover (" + windowStart + ", " + windowEnd + "]";
+            }
+            present[i] = found == PointReader.POINT;
+            if (present[i]) {
+                double v = reader.value();
+                values[i] = v;
+                errors[i] = reader.pointExact ? 0 : Math.abs(v) * reader.pointRelError;
+                accuracy.point(reader.pointExact, reader.pointExact ? 0 : reader.pointRelError);
+                if (!Double.isNaN(reader.pointRankError)) {
+                    accuracy.rankError(reader.pointRankError);
                 }
             }
-            if (n == 0) {
-                continue;
-            }
-            SeriesLabels withoutName = series.labels(id).withoutMetricName();
-            if (!seen.add(withoutName)) {
-                throw new QueryExecutionException("vector cannot contain metrics with the same labelset");
-            }
-            out.add(new SketchSeries(withoutName, java.util.Arrays.copyOf(ts, n), java.util.Arrays.copyOf(vs, n), n));
         }
-        out.sort((a, b) -> a.labels().compareTo(b.labels()));
-        return new SketchAnswer(range, out, plan.function(), reader.exact, reader.maxRelError, reader.maxRankError);
+        return null;
     }
 
     /** Reads one point of one family and keeps the accuracy of all points read. One per query. */
@@ -151,9 +94,9 @@ public final class SketchQueryEngine {
         static final int NO_SKETCH = 2;
         static final int NOT_COVERED = 3;
 
-        boolean exact = true;
-        double maxRelError;
-        double maxRankError = Double.NaN;
+        boolean pointExact;
+        double pointRelError;
+        double pointRankError = Double.NaN;
 
         abstract int read(SketchShard shard, int id, long startExcl, long endIncl);
 
@@ -164,13 +107,13 @@ public final class SketchQueryEngine {
         }
 
         void relError(double e) {
-            maxRelError = Double.isNaN(e) || Double.isNaN(maxRelError) ? Double.NaN : Math.max(maxRelError, e);
+            pointRelError = e;
         }
     }
 
     private final class AggregatePoints extends PointReader {
         private final SketchFunction function;
-        private final AggregateResult r = new AggregateResult();
+        private final AggregateResult r = AGGREGATE_RESULTS.get();
 
         AggregatePoints(SketchFunction function) {
             this.function = function;
@@ -187,7 +130,7 @@ public final class SketchQueryEngine {
             if (r.count() <= 0) {
                 return EMPTY;
             }
-            exact &= r.exact();
+            pointExact = r.exact();
             relError(relativeErrorBound(function, r));
             return POINT;
         }
@@ -198,7 +141,7 @@ public final class SketchQueryEngine {
 
     private final class FrequencyPoints extends PointReader {
         private final SketchFunction function;
-        private final FrequencyResult r = new FrequencyResult();
+        private final FrequencyResult r = FREQUENCY_RESULTS.get();
 
         FrequencyPoints(SketchFunction function) {
             this.function = function;
@@ -215,7 +158,7 @@ public final class SketchQueryEngine {
             if (r.l1() <= 0) {
                 return EMPTY;
             }
-            exact &= r.exact();
+            pointExact = r.exact();
             relError(r.exact() ? 0 : switch (function) {
                 case DISTINCT_OVER_TIME -> r.distinctErrorBound();
                 case L1_OVER_TIME -> r.l1ErrorBound();
@@ -238,11 +181,10 @@ public final class SketchQueryEngine {
 
     private final class QuantilePoints extends PointReader {
         private final double phi;
-        private final QuantileResult r = new QuantileResult();
+        private final QuantileResult r = QUANTILE_RESULTS.get();
 
         QuantilePoints(double phi) {
             this.phi = phi;
-            this.maxRankError = 0;
         }
 
         @Override
@@ -256,10 +198,11 @@ public final class SketchQueryEngine {
             if (r.isEmpty()) {
                 return EMPTY;
             }
-            exact &= r.exact();
+            pointExact = r.exact();
+            pointRelError = 0;
+            pointRankError = Double.NaN;
             if (phi >= 0 && phi <= 1) {
-                double rank = r.rankErrorBound(phi);
-                maxRankError = Double.isNaN(rank) ? Double.NaN : Math.max(maxRankError, rank);
+                pointRankError = r.rankErrorBound(phi);
                 relError(r.exact() ? 0 : r.relativeValueErrorBound());
             }
             return POINT;
@@ -267,14 +210,6 @@ public final class SketchQueryEngine {
 
         @Override
         double value() { return r.quantile(phi); }
-    }
-
-    private static long evaluationTime(VectorSelector s, long t, long start, long end) {
-        long at = t;
-        if (s.at() != null) {
-            at = s.at().resolve(start, end);
-        }
-        return at - s.offsetMillis();
     }
 
     static double valueOf(SketchFunction f, AggregateResult r) {

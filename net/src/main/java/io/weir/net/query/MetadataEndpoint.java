@@ -9,7 +9,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.weir.engine.query.promql.PromQLParseException;
 import io.weir.engine.query.promql.PromQLParser;
-import io.weir.engine.series.SeriesLabels;
+import io.weir.engine.query.eval.Labels;
 import io.weir.engine.series.SeriesTable;
 import io.weir.net.backend.BackendClient;
 import io.weir.net.http.HttpEndpoint;
@@ -22,9 +22,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
- * {@code series}, {@code labels}, {@code label/<name>/values}, {@code metadata}, {@code status/buildinfo}: proxied
- * to the backend when there is one (it holds all history), otherwise served from the local series index.
- * Locally, {@code start}/{@code end} are not applied: the index holds every series the node has seen.
+ * {@code series}, {@code labels}, {@code label/<name>/values}, {@code metadata}, {@code query_exemplars},
+ * {@code status/buildinfo}: proxied to the backend when there is one (it holds all history), otherwise served from
+ * the local series index, with {@code match[]} and {@code limit}. Locally, {@code start}/{@code end} are not
+ * applied: the index holds every series the node has seen. Sketches keep no exemplars: locally that list is empty.
  */
 public final class MetadataEndpoint implements HttpEndpoint {
     private static final int MAX_SERIES = 100_000;
@@ -76,27 +77,42 @@ public final class MetadataEndpoint implements HttpEndpoint {
             send(ctx, keepAlive, HttpResponseStatus.BAD_REQUEST, PromJson.error("bad_data", "invalid parameter \"match[]\": " + e.getMessage()), "local");
             return;
         }
+        int limit;
+        try {
+            limit = limit(params.get("limit"));
+        } catch (IllegalArgumentException e) {
+            send(ctx, keepAlive, HttpResponseStatus.BAD_REQUEST, PromJson.error("bad_data", e.getMessage()), "local");
+            return;
+        }
         StringBuilder sb = new StringBuilder(256).append("{\"status\":\"success\",\"data\":");
         if (path.equals("/api/v1/labels")) {
-            stringArray(sb, series.index().labelNames(within));
+            stringArray(sb, truncate(series.index().labelNames(within), limit));
         } else if (path.startsWith("/api/v1/label/") && path.endsWith("/values")) {
             String name = QueryStringDecoder.decodeComponent(path.substring("/api/v1/label/".length(), path.length() - "/values".length()));
-            stringArray(sb, series.index().labelValues(name, within));
+            stringArray(sb, truncate(series.index().labelValues(name, within), limit));
+        } else if (path.equals("/api/v1/query_exemplars")) {
+            // sketches keep no exemplars: the answer Prometheus gives for series without any
+            sb.append("[]");
         } else if (path.equals("/api/v1/series")) {
             if (within == null) {
                 send(ctx, keepAlive, HttpResponseStatus.BAD_REQUEST, PromJson.error("bad_data", "no match[] parameter provided"), "local");
                 return;
             }
-            sb.append('[');
-            int n = 0;
+            List<Labels> found = new java.util.ArrayList<>();
             for (int id : within) {
-                if (n++ == MAX_SERIES) {
+                if (found.size() == MAX_SERIES) {
                     break;
                 }
-                if (n > 1) {
+                found.add(Labels.of(series.labels(id)));
+            }
+            // Prometheus returns series sorted by their label sets
+            java.util.Collections.sort(found);
+            sb.append('[');
+            int n = 0;
+            for (Labels l : truncate(found, limit)) {
+                if (n++ > 0) {
                     sb.append(',');
                 }
-                SeriesLabels l = series.labels(id);
                 sb.append('{');
                 for (int i = 0; i < l.size(); i++) {
                     if (i > 0) {
@@ -119,6 +135,26 @@ public final class MetadataEndpoint implements HttpEndpoint {
         }
         sb.append('}');
         send(ctx, keepAlive, HttpResponseStatus.OK, sb.toString(), "local");
+    }
+
+    /** {@code limit}: a non-negative integer, 0 (or absent) for no limit, as in Prometheus' API. */
+    static int limit(String text) {
+        if (text == null || text.isEmpty()) {
+            return 0;
+        }
+        try {
+            int v = Integer.parseInt(text.trim());
+            if (v < 0) {
+                throw new NumberFormatException();
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("invalid parameter \"limit\": cannot parse \"" + text + "\" to a valid limit");
+        }
+    }
+
+    private static <T> List<T> truncate(List<T> l, int limit) {
+        return limit > 0 && l.size() > limit ? l.subList(0, limit) : l;
     }
 
     private RoaringBitmap selection(List<String> matches) {

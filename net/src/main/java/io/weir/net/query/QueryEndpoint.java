@@ -8,9 +8,13 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.weir.engine.metrics.LatencyHistogram;
 import io.weir.engine.query.QueryExecutionException;
-import io.weir.engine.query.SketchAnswer;
-import io.weir.engine.query.SketchPlan;
-import io.weir.engine.query.SketchQueryEngine;
+import io.weir.engine.query.eval.EvalLimits;
+import io.weir.engine.query.eval.ExprEvaluator;
+import io.weir.engine.query.eval.InvalidQueryException;
+import io.weir.engine.query.eval.LeafSource;
+import io.weir.engine.query.eval.LocalPlanner;
+import io.weir.engine.query.eval.QueryResult;
+import io.weir.engine.query.eval.QueryTimeoutException;
 import io.weir.engine.query.promql.Expr;
 import io.weir.engine.query.promql.PromQLParseException;
 import io.weir.engine.query.promql.PromQLParser;
@@ -24,9 +28,10 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * {@code /api/v1/query} and {@code /api/v1/query_range}: parse, plan, and answer from sketches when they cover
- * the query, otherwise hand the request to the backend unchanged (same method, parameters and body). Work runs on
- * the bounded query executor, never on the event loop.
+ * {@code /api/v1/query} and {@code /api/v1/query_range}: parse, plan, and evaluate locally when every leaf of the
+ * expression is sketch-served and the sketches cover its windows, otherwise hand the request to the backend
+ * unchanged (same method, parameters and body). Work runs on the bounded query executor, never on the event loop,
+ * under the query's deadline and the series and points limits.
  */
 public final class QueryEndpoint implements HttpEndpoint {
     private static final System.Logger LOG = System.getLogger(QueryEndpoint.class.getName());
@@ -34,23 +39,31 @@ public final class QueryEndpoint implements HttpEndpoint {
     public static final String FALLBACK_HEADER = "X-Weir-Fallback";
 
     private final boolean range;
-    private final SketchQueryEngine engine;
+    private final LeafSource engine;
     private final BackendClient backend;
     private final ExecutorService executor;
     private final long defaultTimeoutMillis;
+    private final long maxSeries;
+    private final long maxPoints;
     private final LatencyHistogram latency;
     private final LongAdder sketchAnswers;
     private final LongAdder backendAnswers;
     private final LongAdder errors;
 
-    public QueryEndpoint(boolean range, SketchQueryEngine engine, BackendClient backend, ExecutorService executor,
-                         long defaultTimeoutMillis, LatencyHistogram latency, LongAdder sketchAnswers,
-                         LongAdder backendAnswers, LongAdder errors) {
+    /**
+     * @param maxSeries series one query may read from sketches (422 past it)
+     * @param maxPoints series x steps one query may read from sketches (422 past it)
+     */
+    public QueryEndpoint(boolean range, LeafSource engine, BackendClient backend, ExecutorService executor,
+                         long defaultTimeoutMillis, long maxSeries, long maxPoints, LatencyHistogram latency,
+                         LongAdder sketchAnswers, LongAdder backendAnswers, LongAdder errors) {
         this.range = range;
         this.engine = engine;
         this.backend = backend;
         this.executor = executor;
         this.defaultTimeoutMillis = defaultTimeoutMillis;
+        this.maxSeries = maxSeries;
+        this.maxPoints = maxPoints;
         this.latency = latency;
         this.sketchAnswers = sketchAnswers;
         this.backendAnswers = backendAnswers;
@@ -93,23 +106,35 @@ public final class QueryEndpoint implements HttpEndpoint {
                         PromJson.error("bad_data", "invalid parameter \"query\": " + e.getMessage()), null);
                 return;
             }
-            String reason;
-            SketchPlan plan = engine.plan(expr);
-            if (plan instanceof SketchPlan.Sketch sketch) {
+            if (System.nanoTime() - startNanos > q.timeoutMillis() * 1_000_000L) {
+                throw new QueryTimeoutException("query timed out in query queue");
+            }
+            String reason = LocalPlanner.reasonNotLocal(expr);
+            if (reason == null) {
                 String[] why = new String[1];
-                SketchAnswer a = engine.evaluate(sketch, q.startMillis(), q.endMillis(), q.stepMillis(), q.range(), why);
-                if (a != null) {
+                long elapsedMillis = (System.nanoTime() - startNanos) / 1_000_000L;
+                EvalLimits limits = EvalLimits.of(maxSeries, maxPoints, Math.max(0, q.timeoutMillis() - elapsedMillis));
+                QueryResult r;
+                try {
+                    r = ExprEvaluator.evaluate(expr, engine, q.startMillis(), q.endMillis(), q.stepMillis(), limits, why);
+                } catch (InvalidQueryException e) {
+                    errors.increment();
+                    send(ctx, keepAlive, HttpResponseStatus.BAD_REQUEST, PromJson.error("bad_data", e.getMessage()), null);
+                    return;
+                }
+                if (r != null) {
                     sketchAnswers.increment();
-                    FullHttpResponse r = HttpResponses.json(HttpResponseStatus.OK, SketchAnswerJson.render(a));
-                    r.headers().set(SOURCE_HEADER, "sketch");
-                    HttpResponses.send(ctx, r, keepAlive);
+                    FullHttpResponse resp = HttpResponses.json(HttpResponseStatus.OK, QueryResultJson.render(r));
+                    resp.headers().set(SOURCE_HEADER, "sketch");
+                    HttpResponses.send(ctx, resp, keepAlive);
                     return;
                 }
                 reason = why[0];
-            } else {
-                reason = ((SketchPlan.Backend) plan).reason();
             }
             forward(ctx, keepAlive, method, uri, body, contentType, reason);
+        } catch (QueryTimeoutException e) {
+            errors.increment();
+            send(ctx, keepAlive, HttpResponseStatus.SERVICE_UNAVAILABLE, PromJson.error("timeout", e.getMessage()), null);
         } catch (QueryExecutionException e) {
             errors.increment();
             send(ctx, keepAlive, HttpResponseStatus.UNPROCESSABLE_ENTITY, PromJson.error("execution", e.getMessage()), null);

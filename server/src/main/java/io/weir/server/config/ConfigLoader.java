@@ -52,7 +52,8 @@ public final class ConfigLoader {
     /** Request bodies are held in one byte array, so the limit must fit an int with room to spare. */
     public static final long MAX_REQUEST_BYTES_CEILING = 1L << 30;
 
-    private static final List<String> ROOT_KEYS = List.of("server", "storage", "wal", "backend", "sketch", "scrape_configs", "log", "limits");
+    private static final List<String> ROOT_KEYS = List.of("server", "storage", "wal", "backend", "sketch", "scrape_configs", "log", "limits", "query");
+    private static final List<String> QUERY_KEYS = List.of("timeout", "max_concurrency", "max_series", "max_samples");
     private static final List<String> SERVER_KEYS = List.of("listen", "max_request_bytes", "web_config_file", "authorization");
     private static final List<String> STORAGE_KEYS = List.of("data_dir", "memory_limit");
     private static final List<String> WAL_KEYS = List.of("fsync", "fsync_interval", "max_disk");
@@ -168,7 +169,7 @@ public final class ConfigLoader {
         if (!checker.problems.isEmpty()) {
             throw new InvalidConfigException(checker.problems);
         }
-        return new WeirConfig(server, storage, base.wal(), backend, base.sketch(), base.scrapeConfigs(), base.log(), base.limits());
+        return new WeirConfig(server, storage, base.wal(), backend, base.sketch(), base.scrapeConfigs(), base.log(), base.limits(), base.query());
     }
 
     /** Applies {@code --log.level} and {@code --log.format} (null = not given). */
@@ -265,7 +266,37 @@ public final class ConfigLoader {
             Section top = section(root, "", ROOT_KEYS);
             return new WeirConfig(server(top.get("server")), storage(top.get("storage")), wal(top.get("wal")),
                     backend(top.get("backend")), sketch(top.get("sketch")),
-                    new ScrapeConfigReader(this).read(top.get("scrape_configs")), log(top.get("log")), limits(top.get("limits")));
+                    new ScrapeConfigReader(this).read(top.get("scrape_configs")), log(top.get("log")), limits(top.get("limits")),
+                    query(top.get("query")));
+        }
+
+        QueryConfig query(Node node) {
+            Section s = section(node, "query", QUERY_KEYS);
+            QueryConfig d = QueryConfig.defaults();
+            return new QueryConfig(duration(s, "timeout", d.timeoutMillis()),
+                    (int) positive(s, "max_concurrency", d.maxConcurrency(), 10_000),
+                    positive(s, "max_series", d.maxSeries(), Long.MAX_VALUE),
+                    positive(s, "max_samples", d.maxSamples(), Long.MAX_VALUE));
+        }
+
+        /** A whole number in [1, max] at {@code key}, or the default when absent or after a problem. */
+        long positive(Section s, String key, long defaultValue, long max) {
+            String text = text(s, key);
+            if (text == null) {
+                return defaultValue;
+            }
+            long v;
+            try {
+                v = Long.parseLong(text.trim());
+            } catch (NumberFormatException e) {
+                problem(s.pathOf(key), "must be a whole number (got " + Quote.of(text) + ")");
+                return defaultValue;
+            }
+            if (v <= 0 || v > max) {
+                problem(s.pathOf(key), "must be between 1 and " + max + " (got " + Quote.of(text) + ")");
+                return defaultValue;
+            }
+            return v;
         }
 
         /** {@code limits}: ingest limits that protect the node; 0 turns one off. */

@@ -11,7 +11,7 @@ import java.util.Objects;
  */
 public record WeirConfig(ServerConfig server, StorageConfig storage, WalConfig wal, BackendConfig backend,
                          SketchConfig sketch, List<ScrapeJob> scrapeConfigs, LogConfig log,
-                         io.weir.net.ingest.IngestLimits.Config limits) {
+                         io.weir.net.ingest.IngestLimits.Config limits, QueryConfig query) {
     public WeirConfig {
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(storage, "storage");
@@ -20,16 +20,18 @@ public record WeirConfig(ServerConfig server, StorageConfig storage, WalConfig w
         Objects.requireNonNull(sketch, "sketch");
         Objects.requireNonNull(log, "log");
         Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(query, "query");
         scrapeConfigs = List.copyOf(scrapeConfigs);
     }
 
-    /** A config without scrape jobs, with default logging and limits. */
+    /** A config without scrape jobs, with default logging, limits and query limits. */
     public WeirConfig(ServerConfig server, StorageConfig storage, WalConfig wal, BackendConfig backend, SketchConfig sketch) {
-        this(server, storage, wal, backend, sketch, List.of(), LogConfig.defaults(), io.weir.net.ingest.IngestLimits.Config.defaults());
+        this(server, storage, wal, backend, sketch, List.of(), LogConfig.defaults(), io.weir.net.ingest.IngestLimits.Config.defaults(),
+                QueryConfig.defaults());
     }
 
     public WeirConfig withLog(LogConfig newLog) {
-        return new WeirConfig(server, storage, wal, backend, sketch, scrapeConfigs, newLog, limits);
+        return new WeirConfig(server, storage, wal, backend, sketch, scrapeConfigs, newLog, limits, query);
     }
 
     /** The embedded defaults: listen {@code :9201}, data dir {@code ./data}, no backend, no sketch targets. */

@@ -152,6 +152,13 @@ class ConfigLoaderTest {
         assertEquals(new BackendConfig(null, null, 30_000), d.backend());
         assertEquals(new SketchConfig(3_600_000, List.of(SketchConfig.everything(3_600_000))), d.sketch());
         assertEquals(SketchFunction.values().length, d.sketch().targets().getFirst().functions().size());
+        assertEquals(new QueryConfig(120_000, 20, 100_000, 50_000_000), d.query());
+    }
+
+    @Test
+    void queryLimitsAreRead() {
+        assertEquals(new QueryConfig(30_000, 4, 500, 1_000_000),
+                valid("query: {timeout: 30s, max_concurrency: 4, max_series: 500, max_samples: 1000000}\n").query());
     }
 
     @ParameterizedTest
@@ -174,14 +181,14 @@ class ConfigLoaderTest {
         return Stream.of(
                 // unknown keys, at every level
                 arguments("servr: {}", "servr", "unknown key (did you mean \"server\"?)"),
-                arguments("metrics: {}", "metrics", "unknown key (expected one of server, storage, wal, backend, sketch, scrape_configs, log, limits)"),
+                arguments("metrics: {}", "metrics", "unknown key (expected one of server, storage, wal, backend, sketch, scrape_configs, log, limits, query)"),
                 arguments("server: {listn: ':1'}", "server.listn", "unknown key (did you mean \"listen\"?)"),
                 arguments("wal: {fsync_intervall: 1s}", "wal.fsync_intervall", "unknown key (did you mean \"fsync_interval\"?)"),
                 arguments("sketch: {targets: [{match: up, windows: 1h}]}", "sketch.targets[0].windows",
                         "unknown key (did you mean \"window\"?)"),
                 arguments("server:\n  listen: ':1'\n  listen: ':2'\n", "server.listen", "duplicate key"),
                 // wrong YAML types
-                arguments("- a\n- b\n", "", "the document must be a mapping with keys server, storage, wal, backend, sketch, scrape_configs, log, limits (got a list)"),
+                arguments("- a\n- b\n", "", "the document must be a mapping with keys server, storage, wal, backend, sketch, scrape_configs, log, limits, query (got a list)"),
                 arguments("server: 5", "server", "must be a mapping with keys listen, max_request_bytes, web_config_file, authorization (got \"5\")"),
                 arguments("wal: [always]", "wal", "must be a mapping with keys fsync, fsync_interval, max_disk (got a list)"),
                 arguments("server: {listen: [':1']}", "server.listen", "must be a single value (got a list)"),
@@ -286,7 +293,12 @@ class ConfigLoaderTest {
                 arguments("sketch: {targets: [{match: up, functions: [[avg_over_time]]}]}", "sketch.targets[0].functions[0]",
                         "must be a single value (got a list)"),
                 arguments("sketch: {targets: [{match: up, functions: [~]}]}", "sketch.targets[0].functions[0]",
-                        "must not be null"));
+                        "must not be null"),
+                // query limits
+                arguments("query: {timeout: 0s}", "query.timeout", "must be greater than 0 (got \"0s\")"),
+                arguments("query: {max_concurrency: 0}", "query.max_concurrency", "must be between 1 and 10000 (got \"0\")"),
+                arguments("query: {max_series: lots}", "query.max_series", "must be a whole number (got \"lots\")"),
+                arguments("query: {max_sample: 5}", "query.max_sample", "unknown key (did you mean \"max_samples\"?)"));
     }
 
     @ParameterizedTest

@@ -105,6 +105,29 @@ class MetadataAndOpsTest {
     }
 
     @Test
+    void limitTruncatesSeriesComeSortedAndExemplarsAreEmpty() throws Exception {
+        assertEquals(List.of("__name__", "env"), strings(success(Http.get(node.url(), "/api/v1/labels", Http.params("limit", "2")))));
+        assertEquals(List.of("api"), strings(success(Http.get(node.url(), "/api/v1/label/job/values", Http.params("limit", "1")))));
+        JsonNode series = success(Http.get(node.url(), "/api/v1/series", Http.params("match[]", "{job=~\".+\"}")));
+        assertEquals(3, series.size(), series.toString());
+        // sorted by label set: mo_other before mo_up, and within mo_up by instance
+        assertEquals("mo_other", series.get(0).path("__name__").asText());
+        assertEquals("i1", series.get(1).path("instance").asText());
+        assertEquals(List.of("__name__", "env", "job"), fieldNames(series.get(0)));
+        assertEquals(1, success(Http.get(node.url(), "/api/v1/series", Http.params("match[]", "{job=~\".+\"}", "limit", "1"))).size());
+        Http.Response bad = Http.get(node.url(), "/api/v1/labels", Http.params("limit", "-1"));
+        assertEquals(400, bad.status(), bad.body());
+        assertEquals("bad_data", bad.json().path("errorType").asText());
+        assertEquals(0, success(Http.get(node.url(), "/api/v1/query_exemplars", Http.params("query", "mo_up", "start", "0", "end", "1"))).size());
+    }
+
+    private static List<String> fieldNames(JsonNode n) {
+        List<String> out = new ArrayList<>();
+        n.fieldNames().forEachRemaining(out::add);
+        return out;
+    }
+
+    @Test
     void buildinfoAndMetadataAnswer() throws Exception {
         JsonNode data = success(Http.get(node.url() + "/api/v1/status/buildinfo"));
         assertFalse(data.path("version").asText().isEmpty(), data.toString());

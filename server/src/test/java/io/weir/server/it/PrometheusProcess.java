@@ -28,6 +28,11 @@ public final class PrometheusProcess extends ExternalProcess {
         return startOn(tempDir("prom"), configYaml, true, "--web.enable-remote-write-receiver");
     }
 
+    /** A Prometheus that accepts remote write at {@code /api/v1/write} (and scrapes nothing). */
+    public static PrometheusProcess startReceiver() throws IOException, InterruptedException {
+        return startReceiver("global: {scrape_interval: 1m}\n");
+    }
+
     /** Starts with extra command-line flags, e.g. {@code --web.enable-remote-write-receiver}. */
     public static PrometheusProcess startWithFlags(String configYaml, String... flags) throws IOException, InterruptedException {
         return startOn(tempDir("prom"), configYaml, true, flags);

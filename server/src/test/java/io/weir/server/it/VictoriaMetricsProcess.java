@@ -61,6 +61,11 @@ public final class VictoriaMetricsProcess extends ExternalProcess {
         throw new IllegalStateException("secured victoria-metrics not ready (" + last + ")");
     }
 
+    /** @param cache true keeps VictoriaMetrics' rollup result cache on, as in production (for query benchmarks) */
+    public static VictoriaMetricsProcess start(boolean cache) throws IOException, InterruptedException {
+        return cache ? start("-search.disableCache=false") : start();
+    }
+
     public static VictoriaMetricsProcess start() throws IOException, InterruptedException {
         return start(new String[0]);
     }

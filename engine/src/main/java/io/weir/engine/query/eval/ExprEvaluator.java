@@ -1,0 +1,551 @@
+package io.weir.engine.query.eval;
+
+import io.weir.engine.query.QueryExecutionException;
+import io.weir.engine.query.promql.AggregateExpr;
+import io.weir.engine.query.promql.BinaryExpr;
+import io.weir.engine.query.promql.BinaryOp;
+import io.weir.engine.query.promql.Call;
+import io.weir.engine.query.promql.Expr;
+import io.weir.engine.query.promql.MatrixSelector;
+import io.weir.engine.query.promql.NumberLiteral;
+import io.weir.engine.query.promql.ParenExpr;
+import io.weir.engine.query.promql.StringLiteral;
+import io.weir.engine.query.promql.UnaryExpr;
+import io.weir.engine.query.promql.ValueType;
+import io.weir.engine.query.promql.VectorMatching;
+import io.weir.engine.query.promql.VectorSelector;
+import io.weir.engine.sketch.SketchFunction;
+import org.roaringbitmap.IntIterator;
+import org.roaringbitmap.RoaringBitmap;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Evaluates a PromQL expression whose leaves are sketch-answered {@code f(selector[range])} over all steps of a
+ * query at once: each leaf is read once per series for every step, and every operator works over the step columns
+ * of its operands (no re-planning per step). Semantics are Prometheus 2.42's; values carry an absolute error bound
+ * that is propagated through the operators by interval arithmetic. One instance per query, used by one thread.
+ */
+public final class ExprEvaluator {
+    private final LeafSource source;
+    private final long start;
+    private final long end;
+    final long[] times;
+    final int steps;
+    final EvalLimits limits;
+    private final Map<String, FunctionAccuracy> accuracy = new LinkedHashMap<>();
+    final Set<String> uncertain = new LinkedHashSet<>();
+    private long seriesRead;
+    private long pointsRead;
+
+    private ExprEvaluator(LeafSource source, long start, long end, long step, EvalLimits limits) {
+        this.source = source;
+        this.start = start;
+        this.end = end;
+        this.steps = step == 0 ? 1 : (int) ((end - start) / step) + 1;
+        this.times = new long[steps];
+        for (int i = 0; i < steps; i++) {
+            times[i] = start + i * step;
+        }
+        this.limits = limits;
+    }
+
+    /**
+     * @param step 0 for an instant query at {@code start == end}
+     * @return the result, or null when a leaf turned out not to be covered by sketches ({@code fallbackReason[0]}
+     *         then says why)
+     * @throws QueryExecutionException for what Prometheus answers 422 (including limits)
+     * @throws QueryTimeoutException   past the deadline
+     */
+    public static QueryResult evaluate(Expr expr, LeafSource source, long start, long end, long step, EvalLimits limits,
+                                       String[] fallbackReason) {
+        boolean range = step != 0;
+        if (range && expr.type() != ValueType.VECTOR && expr.type() != ValueType.SCALAR) {
+            throw new InvalidQueryException("invalid expression type \"" + typeName(expr.type())
+                    + "\" for range query, must be Scalar or instant Vector");
+        }
+        ExprEvaluator ev = new ExprEvaluator(source, start, end, step, limits);
+        Value v;
+        try {
+            v = ev.eval(expr);
+        } catch (NotLocalException e) {
+            fallbackReason[0] = e.getMessage();
+            return null;
+        }
+        return QueryResult.of(range, ev.times, v, ev.accuracy, new ArrayList<>(ev.uncertain));
+    }
+
+    static String typeName(ValueType t) {
+        return switch (t) {
+            case SCALAR -> "scalar";
+            case VECTOR -> "vector";
+            case MATRIX -> "matrix";
+            case STRING -> "string";
+        };
+    }
+
+    Value eval(Expr e) {
+        limits.checkDeadline();
+        return switch (e) {
+            case NumberLiteral n -> constant(n.value());
+            case StringLiteral s -> new Value.Text(s.value());
+            case ParenExpr p -> eval(p.expr());
+            case UnaryExpr u -> unary(u);
+            case BinaryExpr b -> binary(b);
+            case AggregateExpr a -> Aggregation.evaluate(this, a);
+            case Call c -> {
+                SketchFunction f = c.function().sketchFunction();
+                yield f != null ? leaf(c, f) : FunctionCalls.evaluate(this, c);
+            }
+            default -> throw new NotLocalException(e + " needs raw samples");
+        };
+    }
+
+    Value.Scalar constant(double v) {
+        double[] vs = new double[steps];
+        Arrays.fill(vs, v);
+        return new Value.Scalar(vs, new double[steps]);
+    }
+
+    Value.Vector vector(Expr e) {
+        return (Value.Vector) eval(e);
+    }
+
+    Value.Scalar scalar(Expr e) {
+        return (Value.Scalar) eval(e);
+    }
+
+    // ---- leaves ----
+
+    private Value.Vector leaf(Call c, SketchFunction f) {
+        double phi = Double.NaN;
+        Expr arg = c.args().getFirst();
+        if (f == SketchFunction.QUANTILE_OVER_TIME) {
+            phi = LocalPlanner.literal(arg);
+            arg = c.args().get(1);
+        }
+        if (!(arg instanceof MatrixSelector m)) {
+            throw new NotLocalException("argument of " + f.promqlName() + " is not a plain range selector");
+        }
+        VectorSelector sel = m.selector();
+        long[] windowEnds = new long[steps];
+        for (int i = 0; i < steps; i++) {
+            long at = sel.at() != null ? sel.at().resolve(start, end) : times[i];
+            windowEnds[i] = at - sel.offsetMillis();
+        }
+        RoaringBitmap ids = source.select(sel);
+        int n = ids.getCardinality();
+        seriesRead += n;
+        if (seriesRead > limits.maxSeries()) {
+            throw new QueryLimitException("query touches " + seriesRead + " series, more than query.max_series ("
+                    + limits.maxSeries() + ")");
+        }
+        pointsRead += (long) n * steps;
+        if (pointsRead > limits.maxPoints()) {
+            throw new QueryLimitException("query processing would load too many samples into memory in query execution");
+        }
+        FunctionAccuracy acc = accuracy.computeIfAbsent(f.promqlName(), k -> new FunctionAccuracy());
+        List<Labels> full = new ArrayList<>(n);
+        List<StepSeries> read = new ArrayList<>(n);
+        IntIterator it = ids.getIntIterator();
+        double[] vs = new double[steps];
+        double[] es = new double[steps];
+        boolean[] ps = new boolean[steps];
+        while (it.hasNext()) {
+            limits.checkDeadline();
+            int id = it.next();
+            Arrays.fill(ps, false);
+            String why = source.read(id, f, phi, m.rangeMillis(), windowEnds, vs, es, ps, acc);
+            if (why != null) {
+                throw new NotLocalException(why);
+            }
+            boolean any = false;
+            for (boolean p : ps) {
+                any |= p;
+            }
+            if (!any) {
+                continue;
+            }
+            Labels labels = Labels.of(source.labels(id));
+            StepSeries s = new StepSeries(labels.withoutMetricName(), steps);
+            System.arraycopy(vs, 0, s.values, 0, steps);
+            System.arraycopy(es, 0, s.errors, 0, steps);
+            System.arraycopy(ps, 0, s.present, 0, steps);
+            full.add(labels);
+            read.add(s);
+        }
+        // storage order: by the full label set, metric name included
+        Integer[] order = new Integer[read.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> full.get(a).compareTo(full.get(b)));
+        List<StepSeries> out = new ArrayList<>(order.length);
+        Set<Labels> seen = new HashSet<>();
+        for (Integer i : order) {
+            StepSeries s = read.get(i);
+            if (!seen.add(s.labels())) {
+                throw new QueryExecutionException("vector cannot contain metrics with the same labelset");
+            }
+            out.add(s);
+        }
+        return new Value.Vector(out);
+    }
+
+    // ---- unary and binary operators ----
+
+    private Value unary(UnaryExpr u) {
+        Value v = eval(u.expr());
+        if (u.op() == '+') {
+            return v;
+        }
+        if (v instanceof Value.Scalar s) {
+            double[] out = new double[steps];
+            for (int i = 0; i < steps; i++) {
+                out[i] = -s.values()[i];
+            }
+            return new Value.Scalar(out, s.errors().clone());
+        }
+        VectorBuilder b = new VectorBuilder(steps);
+        for (StepSeries s : ((Value.Vector) v).series()) {
+            StepSeries o = b.series(s.labels().withoutMetricName());
+            for (int i = 0; i < steps; i++) {
+                if (s.present[i]) {
+                    b.put(o, i, -s.values[i], s.errors[i]);
+                }
+            }
+        }
+        return b.build();
+    }
+
+    private Value binary(BinaryExpr b) {
+        Value l = eval(b.lhs());
+        Value r = eval(b.rhs());
+        BinaryOp op = b.op();
+        if (l instanceof Value.Scalar ls && r instanceof Value.Scalar rs) {
+            double[] out = new double[steps];
+            double[] err = new double[steps];
+            for (int i = 0; i < steps; i++) {
+                double a = ls.values()[i];
+                double c = rs.values()[i];
+                if (op.isComparison()) {
+                    out[i] = compare(op, a, c) ? 1 : 0;
+                    err[i] = 0;
+                    if (decidedWithin(a, ls.errors()[i], c, rs.errors()[i])) {
+                        uncertain.add("scalar comparison " + b);
+                    }
+                } else {
+                    out[i] = arithmetic(op, a, c);
+                    err[i] = arithmeticError(op, a, ls.errors()[i], c, rs.errors()[i]);
+                }
+            }
+            return new Value.Scalar(out, err);
+        }
+        if (l instanceof Value.Vector lv && r instanceof Value.Scalar rs) {
+            return vectorScalar(op, lv, rs, false, b.returnBool());
+        }
+        if (l instanceof Value.Scalar ls && r instanceof Value.Vector rv) {
+            return vectorScalar(op, rv, ls, true, b.returnBool());
+        }
+        VectorMatching m = b.matching() != null ? b.matching() : VectorMatching.defaultFor(op);
+        Value.Vector lv = (Value.Vector) l;
+        Value.Vector rv = (Value.Vector) r;
+        if (op.isSetOperator()) {
+            return setOperation(op, m, lv, rv);
+        }
+        return vectorVector(op, m, lv, rv, b.returnBool());
+    }
+
+    /** Prometheus drops the metric name for arithmetic (2.42: not for atan2). */
+    static boolean dropsMetricName(BinaryOp op) {
+        return switch (op) {
+            case ADD, SUB, MUL, DIV, POW, MOD -> true;
+            default -> false;
+        };
+    }
+
+    static double arithmetic(BinaryOp op, double l, double r) {
+        return switch (op) {
+            case ADD -> l + r;
+            case SUB -> l - r;
+            case MUL -> l * r;
+            case DIV -> l / r;
+            case POW -> GoMath.pow(l, r);
+            case MOD -> l % r;
+            case ATAN2 -> Math.atan2(l, r);
+            default -> throw new IllegalArgumentException(op + " is not arithmetic");
+        };
+    }
+
+    static boolean compare(BinaryOp op, double l, double r) {
+        return switch (op) {
+            case EQL -> l == r;
+            case NEQ -> l != r;
+            case GTR -> l > r;
+            case LSS -> l < r;
+            case GTE -> l >= r;
+            case LTE -> l <= r;
+            default -> throw new IllegalArgumentException(op + " is not a comparison");
+        };
+    }
+
+    /** Interval arithmetic on absolute bounds; NaN when the result cannot be bounded. */
+    static double arithmeticError(BinaryOp op, double a, double ea, double b, double eb) {
+        if (ea == 0 && eb == 0) {
+            return 0;
+        }
+        double aa = Math.abs(a);
+        double ab = Math.abs(b);
+        double e = switch (op) {
+            case ADD, SUB -> ea + eb;
+            case MUL -> aa * eb + ab * ea + ea * eb;
+            case DIV -> ab > eb ? (aa * eb + ab * ea) / (ab * (ab - eb)) : Double.NaN;
+            case ATAN2 -> Double.NaN;
+            default -> Double.NaN;
+        };
+        return Double.isInfinite(e) ? Double.NaN : e;
+    }
+
+    /** True when a comparison of a and b could go the other way within their bounds. */
+    static boolean decidedWithin(double a, double ea, double b, double eb) {
+        if (ea == 0 && eb == 0) {
+            return false;
+        }
+        return Double.isNaN(ea) || Double.isNaN(eb) || Math.abs(a - b) <= ea + eb;
+    }
+
+    private Value.Vector vectorScalar(BinaryOp op, Value.Vector v, Value.Scalar s, boolean swap, boolean returnBool) {
+        VectorBuilder b = new VectorBuilder(steps);
+        boolean drop = dropsMetricName(op) || returnBool;
+        for (StepSeries in : v.series()) {
+            limits.checkDeadline();
+            StepSeries out = null;
+            for (int i = 0; i < steps; i++) {
+                if (!in.present[i]) {
+                    continue;
+                }
+                double lv = in.values[i];
+                double le = in.errors[i];
+                double rv = s.values()[i];
+                double re = s.errors()[i];
+                if (swap) {
+                    double t = lv;
+                    lv = rv;
+                    rv = t;
+                    t = le;
+                    le = re;
+                    re = t;
+                }
+                double value;
+                double err;
+                boolean keep = true;
+                if (op.isComparison()) {
+                    keep = compare(op, lv, rv);
+                    value = swap ? rv : lv;
+                    err = swap ? re : le;
+                    if (decidedWithin(lv, le, rv, re)) {
+                        uncertain.add(in.labels().toString());
+                    }
+                } else {
+                    value = arithmetic(op, lv, rv);
+                    err = arithmeticError(op, lv, le, rv, re);
+                }
+                if (returnBool) {
+                    value = keep ? 1 : 0;
+                    err = 0;
+                    keep = true;
+                }
+                if (keep) {
+                    if (out == null) {
+                        out = b.series(drop ? in.labels().withoutMetricName() : in.labels());
+                    }
+                    b.put(out, i, value, err);
+                }
+            }
+        }
+        return b.build();
+    }
+
+    private static Labels signature(Labels l, VectorMatching m) {
+        if (m.on()) {
+            return l.keep(m.matchingLabels());
+        }
+        List<String> drop = new ArrayList<>(m.matchingLabels());
+        drop.add(Labels.METRIC_NAME);
+        return l.without(drop);
+    }
+
+    private Value.Vector setOperation(BinaryOp op, VectorMatching m, Value.Vector lv, Value.Vector rv) {
+        Map<Labels, Integer> sigIds = new HashMap<>();
+        int[] lg = new int[lv.series().size()];
+        int[] rg = new int[rv.series().size()];
+        for (int i = 0; i < lg.length; i++) {
+            lg[i] = sigIds.computeIfAbsent(signature(lv.series().get(i).labels(), m), k -> sigIds.size());
+        }
+        for (int i = 0; i < rg.length; i++) {
+            rg[i] = sigIds.computeIfAbsent(signature(rv.series().get(i).labels(), m), k -> sigIds.size());
+        }
+        int[] rhsStamp = new int[sigIds.size()];
+        int[] lhsStamp = new int[sigIds.size()];
+        VectorBuilder b = new VectorBuilder(steps);
+        for (int step = 0; step < steps; step++) {
+            limits.checkDeadline();
+            int stamp = step + 1;
+            for (int j = 0; j < rg.length; j++) {
+                if (rv.series().get(j).present[step]) {
+                    rhsStamp[rg[j]] = stamp;
+                }
+            }
+            for (int i = 0; i < lg.length; i++) {
+                StepSeries s = lv.series().get(i);
+                if (!s.present[step]) {
+                    continue;
+                }
+                boolean inRhs = rhsStamp[lg[i]] == stamp;
+                if (op == BinaryOp.OR || (op == BinaryOp.AND) == inRhs) {
+                    b.put(s.labels(), step, s.values[step], s.errors[step]);
+                }
+                lhsStamp[lg[i]] = stamp;
+            }
+            if (op == BinaryOp.OR) {
+                for (int j = 0; j < rg.length; j++) {
+                    StepSeries s = rv.series().get(j);
+                    if (s.present[step] && lhsStamp[rg[j]] != stamp) {
+                        b.put(s.labels(), step, s.values[step], s.errors[step]);
+                    }
+                }
+            }
+        }
+        return b.build();
+    }
+
+    private Value.Vector vectorVector(BinaryOp op, VectorMatching m, Value.Vector lv, Value.Vector rv, boolean returnBool) {
+        boolean oneToMany = m.card() == VectorMatching.Cardinality.ONE_TO_MANY;
+        List<StepSeries> many = oneToMany ? rv.series() : lv.series();
+        List<StepSeries> one = oneToMany ? lv.series() : rv.series();
+        Map<Labels, Integer> sigIds = new HashMap<>();
+        int[] oneGroup = new int[one.size()];
+        for (int j = 0; j < oneGroup.length; j++) {
+            oneGroup[j] = sigIds.computeIfAbsent(signature(one.get(j).labels(), m), k -> sigIds.size());
+        }
+        int[] manyGroup = new int[many.size()];
+        for (int i = 0; i < manyGroup.length; i++) {
+            Integer g = sigIds.get(signature(many.get(i).labels(), m));
+            manyGroup[i] = g == null ? -1 : g;
+        }
+        int groups = sigIds.size();
+        int[] oneAt = new int[groups];
+        int[] oneStamp = new int[groups];
+        int[] matchedStamp = new int[groups];
+        Map<Long, StepSeries> outputs = new HashMap<>();
+        VectorBuilder b = new VectorBuilder(steps);
+        for (int step = 0; step < steps; step++) {
+            limits.checkDeadline();
+            int stamp = step + 1;
+            for (int j = 0; j < oneGroup.length; j++) {
+                StepSeries rs = one.get(j);
+                if (!rs.present[step]) {
+                    continue;
+                }
+                int g = oneGroup[j];
+                if (oneStamp[g] == stamp) {
+                    StepSeries dupl = one.get(oneAt[g]);
+                    Labels matched = m.on() ? rs.labels().keep(m.matchingLabels())
+                            : rs.labels().without(withName(m.matchingLabels()));
+                    throw new QueryExecutionException("found duplicate series for the match group " + matched
+                            + " on the " + (oneToMany ? "left" : "right") + " hand-side of the operation: ["
+                            + rs.labels() + ", " + dupl.labels() + "];many-to-many matching not allowed: matching labels must be unique on one side");
+                }
+                oneStamp[g] = stamp;
+                oneAt[g] = j;
+            }
+            for (int i = 0; i < manyGroup.length; i++) {
+                StepSeries ls = many.get(i);
+                int g = manyGroup[i];
+                if (!ls.present[step] || g < 0 || oneStamp[g] != stamp) {
+                    continue;
+                }
+                int j = oneAt[g];
+                StepSeries rs = one.get(j);
+                double vl = ls.values[step];
+                double el = ls.errors[step];
+                double vr = rs.values[step];
+                double er = rs.errors[step];
+                if (oneToMany) {
+                    double t = vl;
+                    vl = vr;
+                    vr = t;
+                    t = el;
+                    el = er;
+                    er = t;
+                }
+                double value;
+                double err;
+                boolean keep = true;
+                if (op.isComparison()) {
+                    keep = compare(op, vl, vr);
+                    value = vl;
+                    err = el;
+                    if (decidedWithin(vl, el, vr, er)) {
+                        uncertain.add(ls.labels().toString());
+                    }
+                } else {
+                    value = arithmetic(op, vl, vr);
+                    err = arithmeticError(op, vl, el, vr, er);
+                }
+                if (returnBool) {
+                    value = keep ? 1 : 0;
+                    err = 0;
+                } else if (!keep) {
+                    continue;
+                }
+                long pair = (long) i * one.size() + j;
+                StepSeries out = outputs.get(pair);
+                if (out == null) {
+                    Labels labels = resultLabels(ls.labels(), rs.labels(), op, m);
+                    if (returnBool) {
+                        labels = labels.withoutMetricName();
+                    }
+                    out = b.series(labels);
+                    outputs.put(pair, out);
+                }
+                if (m.card() == VectorMatching.Cardinality.ONE_TO_ONE) {
+                    if (matchedStamp[g] == stamp) {
+                        throw new QueryExecutionException("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)");
+                    }
+                    matchedStamp[g] = stamp;
+                } else if (out.present[step]) {
+                    throw new QueryExecutionException("multiple matches for labels: grouping labels must ensure unique matches");
+                }
+                b.put(out, step, value, err);
+            }
+        }
+        return b.build();
+    }
+
+    private static List<String> withName(List<String> names) {
+        List<String> l = new ArrayList<>(names);
+        l.add(Labels.METRIC_NAME);
+        return l;
+    }
+
+    private static Labels resultLabels(Labels many, Labels one, BinaryOp op, VectorMatching m) {
+        Labels l = dropsMetricName(op) ? many.withoutMetricName() : many;
+        if (m.card() == VectorMatching.Cardinality.ONE_TO_ONE) {
+            l = m.on() ? l.keep(m.matchingLabels()) : l.without(m.matchingLabels());
+        } else {
+            for (String name : m.include()) {
+                l = l.with(name, one.get(name));
+            }
+        }
+        return l;
+    }
+}

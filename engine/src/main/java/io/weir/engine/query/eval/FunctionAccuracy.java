@@ -1,0 +1,29 @@
+package io.weir.engine.query.eval;
+
+/** The accuracy of all points one sketch function answered in a query: what the response reports per function. */
+public final class FunctionAccuracy {
+    private boolean exact = true;
+    private double maxRelativeError;
+    private double maxRankError = Double.NaN;
+
+    /** @param relativeError 0 when exact, NaN when the point has no finite bound */
+    public void point(boolean pointExact, double relativeError) {
+        exact &= pointExact;
+        maxRelativeError = Double.isNaN(relativeError) || Double.isNaN(maxRelativeError)
+                ? Double.NaN : Math.max(maxRelativeError, relativeError);
+    }
+
+    public void rankError(double rank) {
+        if (Double.isNaN(maxRankError)) {
+            maxRankError = rank;
+        } else if (!Double.isNaN(rank)) {
+            maxRankError = Math.max(maxRankError, rank);
+        }
+    }
+
+    public boolean exact() { return exact; }
+
+    public double maxRelativeError() { return maxRelativeError; }
+
+    public double maxRankError() { return maxRankError; }
+}

@@ -1,0 +1,175 @@
+package io.weir.engine.query.eval;
+
+import io.weir.engine.series.SeriesLabels;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.TreeMap;
+
+/**
+ * An immutable label set of an evaluated series, sorted by name, compared and ordered as Prometheus' labels are.
+ * The evaluator derives new sets from old ones (drop the metric name, keep grouping labels, set a label), which
+ * {@link SeriesLabels} with its canonical bytes is not built for.
+ */
+public final class Labels implements Comparable<Labels> {
+    public static final String METRIC_NAME = SeriesLabels.METRIC_NAME;
+    public static final Labels EMPTY = new Labels(new String[0], new String[0]);
+
+    private final String[] names;
+    private final String[] values;
+    private final int hash;
+
+    private Labels(String[] names, String[] values) {
+        this.names = names;
+        this.values = values;
+        this.hash = 31 * Arrays.hashCode(names) + Arrays.hashCode(values);
+    }
+
+    /** Sorted by name here: the canonical form keeps the order the series arrived with. */
+    public static Labels of(SeriesLabels s) {
+        String[] pairs = new String[s.size() * 2];
+        for (int i = 0; i < s.size(); i++) {
+            pairs[2 * i] = s.name(i);
+            pairs[2 * i + 1] = s.value(i);
+        }
+        return of(pairs);
+    }
+
+    /** @param pairs name, value, name, value...; empty values are left out, as Prometheus treats them as absent */
+    public static Labels of(String... pairs) {
+        TreeMap<String, String> m = new TreeMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            if (!pairs[i + 1].isEmpty()) {
+                m.put(pairs[i], pairs[i + 1]);
+            }
+        }
+        return fromSorted(m);
+    }
+
+    private static Labels fromSorted(TreeMap<String, String> m) {
+        return new Labels(m.keySet().toArray(new String[0]), m.values().toArray(new String[0]));
+    }
+
+    public int size() { return names.length; }
+
+    public String name(int i) { return names[i]; }
+
+    public String value(int i) { return values[i]; }
+
+    /** @return the value, or "" when absent */
+    public String get(String name) {
+        int i = Arrays.binarySearch(names, name);
+        return i >= 0 ? values[i] : "";
+    }
+
+    public boolean has(String name) { return Arrays.binarySearch(names, name) >= 0; }
+
+    public Labels withoutMetricName() {
+        return has(METRIC_NAME) ? without(List.of(METRIC_NAME)) : this;
+    }
+
+    /** Only the given labels (Prometheus' {@code Labels.WithLabels} / {@code Builder.Keep}). */
+    public Labels keep(Collection<String> keep) {
+        int n = 0;
+        for (String name : names) {
+            if (keep.contains(name)) {
+                n++;
+            }
+        }
+        if (n == names.length) {
+            return this;
+        }
+        String[] nn = new String[n];
+        String[] vv = new String[n];
+        for (int i = 0, j = 0; i < names.length; i++) {
+            if (keep.contains(names[i])) {
+                nn[j] = names[i];
+                vv[j++] = values[i];
+            }
+        }
+        return new Labels(nn, vv);
+    }
+
+    /** All but the given labels. */
+    public Labels without(Collection<String> drop) {
+        List<String> nn = new ArrayList<>(names.length);
+        List<String> vv = new ArrayList<>(names.length);
+        for (int i = 0; i < names.length; i++) {
+            if (!drop.contains(names[i])) {
+                nn.add(names[i]);
+                vv.add(values[i]);
+            }
+        }
+        if (nn.size() == names.length) {
+            return this;
+        }
+        return new Labels(nn.toArray(new String[0]), vv.toArray(new String[0]));
+    }
+
+    /** With {@code name} set to {@code value}; an empty value removes the label. */
+    public Labels with(String name, String value) {
+        TreeMap<String, String> m = new TreeMap<>();
+        for (int i = 0; i < names.length; i++) {
+            m.put(names[i], values[i]);
+        }
+        if (value.isEmpty()) {
+            if (m.remove(name) == null) {
+                return this;
+            }
+        } else {
+            m.put(name, value);
+        }
+        return fromSorted(m);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Labels l && hash == l.hash && Arrays.equals(names, l.names) && Arrays.equals(values, l.values);
+    }
+
+    @Override
+    public int hashCode() { return hash; }
+
+    /** Prometheus' {@code labels.Compare}: pair by pair, name then value, the shorter set first on a tie. */
+    @Override
+    public int compareTo(Labels o) {
+        int n = Math.min(names.length, o.names.length);
+        for (int i = 0; i < n; i++) {
+            int c = names[i].compareTo(o.names[i]);
+            if (c != 0) {
+                return c;
+            }
+            c = values[i].compareTo(o.values[i]);
+            if (c != 0) {
+                return c;
+            }
+        }
+        return Integer.compare(names.length, o.names.length);
+    }
+
+    /** Prometheus' {@code Labels.String()}: {@code {a="1", b="2"}}. */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("{");
+        for (int i = 0; i < names.length; i++) {
+            if (i > 0) {
+                sb.append(", ");
+            }
+            sb.append(names[i]).append("=\"");
+            String v = values[i];
+            for (int j = 0; j < v.length(); j++) {
+                char c = v.charAt(j);
+                switch (c) {
+                    case '"' -> sb.append("\\\"");
+                    case '\\' -> sb.append("\\\\");
+                    case '\n' -> sb.append("\\n");
+                    default -> sb.append(c);
+                }
+            }
+            sb.append('"');
+        }
+        return sb.append('}').toString();
+    }
+}

@@ -1,0 +1,158 @@
+package io.weir.perf;
+
+import io.weir.server.it.Http;
+import io.weir.server.it.RemoteWriteBodies;
+import io.weir.server.it.RemoteWriteBodies.Series;
+import io.weir.server.it.VictoriaMetricsProcess;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Query latency, Weir (sketches, local PromQL evaluation) beside VictoriaMetrics (raw samples, rollup cache on),
+ * in one run on this machine: the same 1,000 series (10 jobs x 100 instances, 5 h 15 min of 15 s samples) are
+ * written to both, then each query shape is asked {@code warmup} times (JIT, caches) and {@code runs} times
+ * measured, the two systems alternating per request. Prints the median and p90 per shape and system; checks that
+ * Weir answered every shape from sketches and that both return the same series count.
+ * <pre>
+ *   java -cp ... io.weir.perf.QueryComparison [--runs 30] [--warmup 20]
+ * </pre>
+ */
+public final class QueryComparison {
+    private static final int JOBS = 10;
+    private static final int INSTANCES = 100;
+    private static final long SCRAPE = 15_000;
+    private static final String WEIR_CONFIG = """
+            wal:
+              fsync: never
+            sketch:
+              default_window: 6h
+            """;
+
+    public static void main(String[] args) throws Exception {
+        int runs = 30;
+        int warmup = 20;
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            switch (args[i]) {
+                case "--runs" -> runs = Integer.parseInt(args[i + 1]);
+                case "--warmup" -> warmup = Integer.parseInt(args[i + 1]);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        long end = (System.currentTimeMillis() / 60_000 - 2) * 60_000;
+        long first = end - (5 * 3_600_000L + 15 * 60_000L);
+        try (WeirServerProcess weir = WeirServerProcess.start(WeirServerProcess.repoRoot(), WEIR_CONFIG, List.of());
+             VictoriaMetricsProcess vm = VictoriaMetricsProcess.start(true)) {
+            long samples = write(weir.url(), vm.url(), first, end);
+            vm.forceFlush();
+            awaitWeir(weir.url(), end, samples);
+            String t = Long.toString(end / 1000);
+            String[][] shapes = {
+                    {"avg_over_time(m[5h])", null},
+                    {"quantile_over_time(0.99, m[5h])", null},
+                    {"max_over_time(m[5h])", null},
+                    {"distinct_over_time(m[5h])", null},
+                    {"avg_over_time(m[1h])", "range"},
+                    {"sum by (job) (avg_over_time(m[1h]))", null},
+                    {"topk(10, quantile_over_time(0.99, m[1h]))", null},
+            };
+            System.out.printf(Locale.ROOT, "%n%d series, %d samples; %d warm-up + %d measured requests per shape and system%n%n",
+                    JOBS * INSTANCES, samples, warmup, runs);
+            System.out.println("| query | Weir median | Weir p90 | VictoriaMetrics median | VictoriaMetrics p90 | VM / Weir (median) |");
+            System.out.println("|---|---|---|---|---|---|");
+            for (String[] shape : shapes) {
+                boolean range = shape[1] != null;
+                String path = range ? "/api/v1/query_range" : "/api/v1/query";
+                Map<String, String> params = range
+                        ? Http.params("query", shape[0], "start", Long.toString((end - 4 * 3_600_000L) / 1000), "end", t, "step", "60")
+                        : Http.params("query", shape[0], "time", t);
+                long[] w = new long[runs];
+                long[] v = new long[runs];
+                for (int i = 0; i < warmup + runs; i++) {
+                    long a = timed(weir.url(), path, params, true, shape[0]);
+                    long b = timed(vm.url(), path, params, false, shape[0]);
+                    if (i >= warmup) {
+                        w[i - warmup] = a;
+                        v[i - warmup] = b;
+                    }
+                }
+                sameSeriesCount(weir.url(), vm.url(), path, params, shape[0]);
+                Arrays.sort(w);
+                Arrays.sort(v);
+                System.out.printf(Locale.ROOT, "| `%s`%s | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.2fx |%n", shape[0],
+                        range ? " (range, last 4 h, 60 s steps)" : "", ms(w[runs / 2]), ms(w[runs * 9 / 10]),
+                        ms(v[runs / 2]), ms(v[runs * 9 / 10]), (double) v[runs / 2] / w[runs / 2]);
+            }
+        }
+    }
+
+    private static double ms(long nanos) { return nanos / 1e6; }
+
+    private static long write(String weir, String vm, long first, long end) throws Exception {
+        long total = 0;
+        int perBody = 20;
+        for (int from = 0; from < JOBS * INSTANCES; from += perBody) {
+            List<Series> batch = new ArrayList<>();
+            for (int k = from; k < from + perBody; k++) {
+                int n = (int) ((end - first) / SCRAPE);
+                long[] ts = new long[n];
+                double[] vs = new double[n];
+                for (int i = 0; i < n; i++) {
+                    ts[i] = first + 1_000 + i * SCRAPE;
+                    // a latency-like series: a few hundred distinct values per window
+                    vs[i] = 100 + ((i * 7919L + k * 104_729L) % 997) / 10.0;
+                }
+                batch.add(new Series(new String[] {"__name__", "m", "job", "job" + (k % JOBS), "instance", "host" + k + ":9100"}, ts, vs));
+                total += n;
+            }
+            byte[] body = RemoteWriteBodies.body(batch.toArray(new Series[0]));
+            check(RemoteWriteBodies.post(weir, body), "Weir");
+            check(RemoteWriteBodies.post(vm, body), "VictoriaMetrics");
+        }
+        return total;
+    }
+
+    private static void check(Http.Response r, String who) {
+        if (r.status() / 100 != 2) {
+            throw new IllegalStateException(who + " refused a write: " + r.status() + " " + r.body());
+        }
+    }
+
+    private static void awaitWeir(String weir, long end, long samples) throws Exception {
+        long deadline = System.currentTimeMillis() + 300_000;
+        while (true) {
+            Http.Response r = Http.get(weir, "/api/v1/query", Http.params("query", "sum(count_over_time(m[6h]))", "time", Long.toString(end / 1000)));
+            if (r.status() == 200 && r.body().contains("\"" + samples + "\"")) {
+                return;
+            }
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException("Weir did not apply the samples: " + r.body());
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    private static long timed(String base, String path, Map<String, String> params, boolean weir, String q) throws Exception {
+        long t0 = System.nanoTime();
+        Http.Response r = Http.get(base, path, params);
+        long took = System.nanoTime() - t0;
+        if (r.status() != 200) {
+            throw new IllegalStateException(q + ": HTTP " + r.status() + " " + r.body());
+        }
+        if (weir && !"sketch".equals(r.header("X-Weir-Source"))) {
+            throw new IllegalStateException(q + " not answered from sketches: " + r.header("X-Weir-Fallback"));
+        }
+        return took;
+    }
+
+    private static void sameSeriesCount(String weir, String vm, String path, Map<String, String> params, String q) throws Exception {
+        int a = Http.get(weir, path, params).json().path("data").path("result").size();
+        int b = Http.get(vm, path, params).json().path("data").path("result").size();
+        if (a != b) {
+            throw new IllegalStateException(q + ": Weir returned " + a + " series, VictoriaMetrics " + b);
+        }
+    }
+}

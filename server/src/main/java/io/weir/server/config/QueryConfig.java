@@ -1,0 +1,28 @@
+package io.weir.server.config;
+
+/**
+ * The {@code query} section: limits every query runs under.
+ *
+ * @param timeoutMillis   a query's deadline (also the cap on a request's {@code timeout} parameter); past it 503
+ *                        {@code timeout} and the evaluation stops
+ * @param maxConcurrency  queries evaluated at once; as many more wait in a bounded queue, past that 503
+ * @param maxSeries       series one query may read from sketches; past it 422
+ * @param maxSamples      points (series x steps) one query may read from sketches; past it 422, as Prometheus'
+ *                        {@code query.max-samples}
+ */
+public record QueryConfig(long timeoutMillis, int maxConcurrency, long maxSeries, long maxSamples) {
+    public static final long DEFAULT_TIMEOUT_MILLIS = 120_000;
+    public static final int DEFAULT_MAX_CONCURRENCY = 20;
+    public static final long DEFAULT_MAX_SERIES = 100_000;
+    public static final long DEFAULT_MAX_SAMPLES = 50_000_000;
+
+    public QueryConfig {
+        if (timeoutMillis <= 0 || maxConcurrency <= 0 || maxSeries <= 0 || maxSamples <= 0) {
+            throw new IllegalArgumentException("query limits must be positive");
+        }
+    }
+
+    public static QueryConfig defaults() {
+        return new QueryConfig(DEFAULT_TIMEOUT_MILLIS, DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_SERIES, DEFAULT_MAX_SAMPLES);
+    }
+}
