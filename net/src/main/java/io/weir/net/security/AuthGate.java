@@ -58,7 +58,8 @@ public final class AuthGate extends ChannelInboundHandlerAdapter {
             return;
         }
         state = State.PENDING;
-        held.add(request);
+        // first: when replaying a pipelined request, its own content is still queued behind it
+        held.addFirst(request);
         ctx.channel().config().setAutoRead(false);
         authenticator.verifyAsync(authorization).whenComplete((verdict, failure) -> ctx.executor().execute(() -> {
             if (!ctx.channel().isActive() || held.isEmpty()) {
