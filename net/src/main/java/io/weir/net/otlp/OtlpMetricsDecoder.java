@@ -102,6 +102,8 @@ public final class OtlpMetricsDecoder {
 
     private long rejectedPoints;
     private int rejectedMetrics;
+    /** Exemplars seen on kept points: not kept (no exemplar forwarding yet), so the answer says so. */
+    private long droppedExemplars;
     private String firstRejection;
 
     // resource state
@@ -134,13 +136,19 @@ public final class OtlpMetricsDecoder {
     /** @return data points of the last decoded request that were not translated (OTLP partial success) */
     public long rejectedPoints() { return rejectedPoints; }
 
-    /** @return why points were refused (the first reason, and how many metrics had refused points), or null */
+    /**
+     * @return why points were refused (the first reason, and how many metrics had refused points), and how many
+     *         exemplars of kept points were dropped; null when nothing was refused or dropped
+     */
     public String rejectionMessage() {
+        String exemplars = droppedExemplars == 0 ? null
+                : droppedExemplars + " exemplar" + (droppedExemplars == 1 ? "" : "s") + " dropped: OTLP exemplars are not kept yet";
         if (firstRejection == null) {
-            return null;
+            return exemplars;
         }
-        return rejectedMetrics > 1 ? firstRejection + " (and points of " + (rejectedMetrics - 1) + " more metrics refused)"
+        String points = rejectedMetrics > 1 ? firstRejection + " (and points of " + (rejectedMetrics - 1) + " more metrics refused)"
                 : firstRejection;
+        return exemplars == null ? points : points + "; " + exemplars;
     }
 
     /**
@@ -156,6 +164,7 @@ public final class OtlpMetricsDecoder {
         rejectedPoints = 0;
         rejectedMetrics = 0;
         firstRejection = null;
+        droppedExemplars = 0;
         this.out = out;
         b = body;
         try {
@@ -176,6 +185,7 @@ public final class OtlpMetricsDecoder {
             rejectedPoints = 0;
             rejectedMetrics = 0;
             firstRejection = null;
+            droppedExemplars = 0;
             return errorCode;
         } finally {
             b = null;
@@ -465,6 +475,7 @@ public final class OtlpMetricsDecoder {
 
     private String numberPoint(int end) {
         pointAttrs.clear(b);
+        int exemplars = 0;
         long time = 0;
         long valueBits = 0;
         long flags = 0;
@@ -490,6 +501,10 @@ public final class OtlpMetricsDecoder {
                     expectWireType(wireType, VARINT, "NumberDataPoint.flags");
                     flags = readVarint(end);
                 }
+                case 5 -> {
+                    pos = endOf(wireType, end, "NumberDataPoint.exemplars");
+                    exemplars++;
+                }
                 default -> skipField(field, wireType, end);
             }
         }
@@ -499,11 +514,16 @@ public final class OtlpMetricsDecoder {
         int first = out.seriesCount();
         setSeriesName(namer.name(), 0, namer.nameLength(), NONE);
         int code = addSeries(pointAttrs, null, null, Long.divideUnsigned(time, 1_000_000L), v);
-        return code == OK ? null : labelProblem(first, code);
+        if (code != OK) {
+            return labelProblem(first, code);
+        }
+        droppedExemplars += exemplars;
+        return null;
     }
 
     private String histogramPoint(int end) {
         pointAttrs.clear(b);
+        int exemplars = 0;
         long time = 0;
         long count = 0;
         long sumBits = 0;
@@ -535,6 +555,10 @@ public final class OtlpMetricsDecoder {
                 case 10 -> {
                     expectWireType(wireType, VARINT, "HistogramDataPoint.flags");
                     flags = readVarint(end);
+                }
+                case 8 -> {
+                    pos = endOf(wireType, end, "HistogramDataPoint.exemplars");
+                    exemplars++;
                 }
                 default -> skipField(field, wireType, end);
             }
@@ -568,7 +592,11 @@ public final class OtlpMetricsDecoder {
             setSeriesName(base, 0, baseLen, COUNT);
             code = addSeries(pointAttrs, null, null, ts, stale ? staleNaN : unsignedToDouble(count));
         }
-        return code == OK ? null : labelProblem(first, code);
+        if (code != OK) {
+            return labelProblem(first, code);
+        }
+        droppedExemplars += exemplars;
+        return null;
     }
 
     private String summaryPoint(int end) {

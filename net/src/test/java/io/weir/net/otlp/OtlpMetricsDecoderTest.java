@@ -188,6 +188,20 @@ class OtlpMetricsDecoderTest {
     }
 
     @Test
+    void exemplarsAreDroppedAndTheAnswerSaysSo() {
+        Otlp.Exemplar ex = Otlp.Exemplar.newBuilder().setTimeUnixNano(T_NANOS).setAsDouble(7)
+                .setTraceId(com.google.protobuf.ByteString.copyFrom(new byte[16])).build();
+        Otlp.HistogramDataPoint h = Otlp.HistogramDataPoint.newBuilder().setTimeUnixNano(T_NANOS).setCount(1)
+                .addAllExplicitBounds(List.of(1.0)).addAllBucketCounts(List.of(0L, 1L)).addExemplars(ex).addExemplars(ex).build();
+        byte[] body = request(resource(), gauge("g", "", number(5).toBuilder().addExemplars(ex).build()),
+                histogram("h", "", AGGREGATION_TEMPORALITY_CUMULATIVE, h)).toByteArray();
+        assertEquals(List.of("g{} 5.0 @" + T_MS, "h_bucket{le=\"+Inf\"} 1.0 @" + T_MS, "h_bucket{le=\"1\"} 0.0 @" + T_MS,
+                "h_count{} 1.0 @" + T_MS), decode(body));
+        assertEquals(0, decoder.rejectedPoints());
+        assertEquals("3 exemplars dropped: OTLP exemplars are not kept yet", decoder.rejectionMessage());
+    }
+
+    @Test
     void noRecordedValueBecomesTheStaleMarkerOnEverySeriesOfThePoint() {
         Otlp.HistogramDataPoint h = Otlp.HistogramDataPoint.newBuilder().setTimeUnixNano(T_NANOS).setFlags(1)
                 .addAllExplicitBounds(List.of(1.0)).addAllBucketCounts(List.of(0L, 0L)).setSum(0).build();
