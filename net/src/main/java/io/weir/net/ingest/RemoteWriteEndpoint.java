@@ -60,7 +60,7 @@ public final class RemoteWriteEndpoint implements HttpEndpoint {
         if (encoding != null && !encoding.equalsIgnoreCase("snappy")) {
             stats.rejected();
             HttpResponses.send(ctx, HttpResponses.text(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE,
-                    "unsupported Content-Encoding \"" + encoding + "\": remote write 1.0 bodies are snappy-compressed"), keepAlive);
+                    "unsupported Content-Encoding \"" + encoding + "\": remote write bodies (1.0 and 2.0) are snappy-compressed"), keepAlive);
             return;
         }
         int version = RemoteWriteContentType.version(request.headers().get(HttpHeaderNames.CONTENT_TYPE));

@@ -476,7 +476,7 @@ public final class DecodedWriteRequest implements IngestExtras {
                 continue;
             }
             dst[pos++] = TAG_TIMESERIES;
-            pos = CanonicalLabels.putVarint(dst, pos, seriesExtrasSize(s));
+            pos = CanonicalLabels.putVarint(dst, pos, (int) seriesExtrasSize(s));
             for (int l = seriesFirstLabel[s], end = l + seriesLabelCount[s]; l < end; l++) {
                 pos = putLabel(dst, pos, nameOff[l], nameLen[l], valueOff[l], valueLen[l]);
             }
@@ -486,7 +486,7 @@ public final class DecodedWriteRequest implements IngestExtras {
                     pos = putBytes(dst, pos, exRawOff[e], exRawLen[e]);
                     continue;
                 }
-                pos = CanonicalLabels.putVarint(dst, pos, exemplarSize(e));
+                pos = CanonicalLabels.putVarint(dst, pos, (int) exemplarSize(e));
                 for (int l = exFirstLabel[e], end2 = l + exLabelCount[e]; l < end2; l++) {
                     pos = putLabel(dst, pos, exNameOff[l], exNameLen[l], exValueOff[l], exValueLen[l]);
                 }
@@ -517,7 +517,7 @@ public final class DecodedWriteRequest implements IngestExtras {
                 pos = putBytes(dst, pos, mdRawOff[m], mdRawLen[m]);
                 continue;
             }
-            pos = CanonicalLabels.putVarint(dst, pos, metadataSize(m));
+            pos = CanonicalLabels.putVarint(dst, pos, (int) metadataSize(m));
             if (mdType[m] != 0) {
                 dst[pos++] = TAG_METADATA_TYPE;
                 pos = CanonicalLabels.putVarint(dst, pos, mdType[m]);
@@ -530,8 +530,10 @@ public final class DecodedWriteRequest implements IngestExtras {
         return pos;
     }
 
-    private int seriesExtrasSize(int s) {
-        int size = 0;
+    // Sizes are longs: a 2.0 request can reference one long label string from many places, and only the caller's
+    // check of extrasSize() against a limit makes the parts small enough for int (when writing).
+    private long seriesExtrasSize(int s) {
+        long size = 0;
         for (int l = seriesFirstLabel[s], end = l + seriesLabelCount[s]; l < end; l++) {
             size += field(labelSize(nameLen[l], valueLen[l]));
         }
@@ -547,8 +549,8 @@ public final class DecodedWriteRequest implements IngestExtras {
         return size;
     }
 
-    private int exemplarSize(int e) {
-        int size = 0;
+    private long exemplarSize(int e) {
+        long size = 0;
         for (int l = exFirstLabel[e], end = l + exLabelCount[e]; l < end; l++) {
             size += field(labelSize(exNameLen[l], exValueLen[l]));
         }
@@ -561,12 +563,12 @@ public final class DecodedWriteRequest implements IngestExtras {
         return size;
     }
 
-    private int metadataSize(int m) {
+    private long metadataSize(int m) {
         if (mdRawLen[m] >= 0) {
             return mdRawLen[m];
         }
         int at = 6 * m;
-        int size = mdType[m] != 0 ? 1 + CanonicalLabels.varintSize(mdType[m]) : 0;
+        long size = mdType[m] != 0 ? 1 + CanonicalLabels.varintSize(mdType[m]) : 0;
         for (int i = 1; i < 6; i += 2) {
             int len = mdStrings[at + i];
             size += len == 0 ? 0 : field(len);
@@ -575,18 +577,18 @@ public final class DecodedWriteRequest implements IngestExtras {
     }
 
     /** A Label message: name (1) and value (2), each omitted when empty as protobuf does. */
-    private static int labelSize(int nameLength, int valueLength) {
+    private static long labelSize(int nameLength, int valueLength) {
         return (nameLength == 0 ? 0 : field(nameLength)) + (valueLength == 0 ? 0 : field(valueLength));
     }
 
     /** Bytes of a LEN field with a one-byte tag and a payload of {@code len} bytes. */
-    private static int field(int len) {
-        return 1 + CanonicalLabels.varintSize(len) + len;
+    private static long field(long len) {
+        return 1 + varint64Size(len) + len;
     }
 
     private int putLabel(byte[] dst, int pos, int nOff, int nLen, int vOff, int vLen) {
         dst[pos++] = TAG_LABELS;
-        pos = CanonicalLabels.putVarint(dst, pos, labelSize(nLen, vLen));
+        pos = CanonicalLabels.putVarint(dst, pos, (int) labelSize(nLen, vLen));
         pos = putString(dst, pos, TAG_STRING_1, nOff, nLen);
         return putString(dst, pos, TAG_STRING_2, vOff, vLen);
     }

@@ -155,4 +155,18 @@ class RemoteWrite2DecoderTest {
         }
         assertTrue(withExtras > 100, "requests with extras: " + withExtras);
     }
+
+    /** Extras repeat referenced strings: their size is counted in a long, so the caller's limit check cannot wrap. */
+    @Test
+    void extrasSizeOfManyReferencesToOneLongSymbolDoesNotOverflow() {
+        String big = "y".repeat(1 << 20);
+        WriteV2.TimeSeries.Builder ts = series(1, 2);
+        for (int i = 0; i < 3_000; i++) {
+            ts.addExemplars(WriteV2.Exemplar.newBuilder().addLabelsRefs(3).addLabelsRefs(4).setValue(i));
+        }
+        assertEquals(OK, decode(symbols("", "__name__", "up", "trace_id", big).addTimeseries(ts).build().toByteArray()),
+                decoder::errorMessage);
+        assertEquals(3_000, out.exemplarCount());
+        assertTrue(out.extrasSize() > 3_000L * (1 << 20), "extras size " + out.extrasSize());
+    }
 }
