@@ -153,7 +153,8 @@ public final class SlabArena implements AutoCloseable {
                 return NULL_BLOCK;
             }
         }
-        IN_USE.setOpaque(this, inUse + size);
+        // re-read: a reclaim above may have lowered it since 'inUse' was taken
+        IN_USE.setOpaque(this, (long) IN_USE.getOpaque(this) + size);
         return block;
     }
 

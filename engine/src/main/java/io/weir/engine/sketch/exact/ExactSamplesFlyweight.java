@@ -1,0 +1,329 @@
+package io.weir.engine.sketch.exact;
+
+import static io.weir.engine.sketch.exact.ExactSamplesDescriptor.*;
+
+import io.weir.engine.sketch.slab.SeqLock;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+
+/**
+ * Typed access to an exact-samples block laid out by {@link ExactSamplesDescriptor}.
+ *
+ * <p>{@link #init} and {@link #append} are for the series' shard writer thread only; {@link #read} may run on
+ * any thread and never blocks the writer: it takes the header under the seqlock, then decodes the stream
+ * prefix the header names, which the writer never changes again (appends only add bits after it). NaN values
+ * never reach this block (the shard skips them first).
+ */
+public final class ExactSamplesFlyweight {
+    public static final int APPLIED = 0;
+    public static final int SKIPPED_TOO_OLD = 2;
+    /** The stream has no room for the sample: the writer rebuilds the block (nothing was changed). */
+    public static final int FULL = 4;
+
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
+    private static final VarHandle COUNTER = ValueLayout.JAVA_LONG.varHandle();
+
+    private MemorySegment segment;
+    private long offset;
+
+    public ExactSamplesFlyweight wrap(MemorySegment segment, long offset) {
+        this.segment = segment;
+        this.offset = offset;
+        return this;
+    }
+
+    public MemorySegment segment() { return segment; }
+
+    public long offset() { return offset; }
+
+    /**
+     * Writer only, before the block is published: an empty stream of {@code capacityBytes} data bytes.
+     *
+     * @param familyMask   bit {@code Family.ordinal()} set for each family the series' target asks for
+     * @param promoteBytes block size from which the family sketches are the smaller form
+     */
+    public void init(int seriesId, long windowMs, int familyMask, int promoteBytes, int capacityBytes) {
+        SeqLock.initialise(segment, offset + VERSION_OFFSET);
+        segment.set(INT, offset + SERIES_ID_OFFSET, seriesId);
+        segment.set(INT, offset + FAMILY_OFFSET, EXACT_TAG);
+        segment.set(LONG, offset + WINDOW_OFFSET, windowMs);
+        segment.set(INT, offset + CAPACITY_OFFSET, capacityBytes & ~7);
+        segment.set(INT, offset + COUNT_OFFSET, 0);
+        segment.set(LONG, offset + BIT_LENGTH_OFFSET, 0L);
+        segment.set(LONG, offset + COVERAGE_START_OFFSET, EMPTY);
+        segment.set(LONG, offset + RETAINED_START_OFFSET, EMPTY);
+        segment.set(LONG, offset + NEWEST_OFFSET, EMPTY);
+        segment.set(LONG, offset + PREV_TS_OFFSET, 0L);
+        segment.set(LONG, offset + PREV_DELTA_OFFSET, 0L);
+        segment.set(LONG, offset + PREV_BITS_OFFSET, 0L);
+        segment.set(INT, offset + PREV_LEADING_OFFSET, -1);
+        segment.set(INT, offset + PREV_TRAILING_OFFSET, 0);
+        segment.set(INT, offset + FAMILY_MASK_OFFSET, familyMask);
+        segment.set(INT, offset + PROMOTE_BYTES_OFFSET, promoteBytes);
+        segment.set(LONG, offset + SKIPPED_TOO_OLD_OFFSET, 0L);
+    }
+
+    /** Writer only, before publication: carries ranges over from the block this one replaces. */
+    public void ranges(long coverageStartMs, long retainedStartMs) {
+        segment.set(LONG, offset + COVERAGE_START_OFFSET, coverageStartMs);
+        segment.set(LONG, offset + RETAINED_START_OFFSET, retainedStartMs);
+    }
+
+    // ---- header (writer's view, plain) ------------------------------------------------------------
+
+    public int seriesId() { return segment.get(INT, offset + SERIES_ID_OFFSET); }
+
+    public long windowMillis() { return segment.get(LONG, offset + WINDOW_OFFSET); }
+
+    public int capacityBytes() { return segment.get(INT, offset + CAPACITY_OFFSET); }
+
+    public int sampleCount() { return segment.get(INT, offset + COUNT_OFFSET); }
+
+    public long bitLength() { return segment.get(LONG, offset + BIT_LENGTH_OFFSET); }
+
+    public int familyMask() { return segment.get(INT, offset + FAMILY_MASK_OFFSET); }
+
+    public int promoteBytes() { return segment.get(INT, offset + PROMOTE_BYTES_OFFSET); }
+
+    public long coverageStartMs() { return segment.get(LONG, offset + COVERAGE_START_OFFSET); }
+
+    public long retainedStartMs() { return segment.get(LONG, offset + RETAINED_START_OFFSET); }
+
+    public long newestMs() { return segment.get(LONG, offset + NEWEST_OFFSET); }
+
+    public long skippedTooOld() { return (long) COUNTER.getOpaque(segment, offset + SKIPPED_TOO_OLD_OFFSET); }
+
+    /** Block bytes the stream needs now (header plus used words). */
+    public long usedBytes() { return blockLengthForBits(bitLength()); }
+
+    /** The oldest timestamp a new sample may have: after both the retained start and newest - W. */
+    public long tooOldAtOrBefore() {
+        long newest = newestMs();
+        long retained = retainedStartMs();
+        return newest == EMPTY ? retained : Math.max(retained, newest - windowMillis());
+    }
+
+    // ---- writer ---------------------------------------------------------------------------------
+
+    /**
+     * Writer only. Appends one (non-NaN) sample.
+     *
+     * @return {@link #APPLIED}, {@link #SKIPPED_TOO_OLD}, or {@link #FULL} when the caller must rebuild
+     */
+    public int append(long timestampMs, double value) {
+        final MemorySegment seg = segment;
+        final long base = offset;
+        final int count = seg.get(INT, base + COUNT_OFFSET);
+        if (count > 0 && timestampMs <= tooOldAtOrBefore()) {
+            COUNTER.setOpaque(seg, base + SKIPPED_TOO_OLD_OFFSET, (long) COUNTER.get(seg, base + SKIPPED_TOO_OLD_OFFSET) + 1);
+            if (timestampMs > seg.get(LONG, base + RETAINED_START_OFFSET)) {
+                // the block no longer holds everything after its retained start: move it past the lost sample
+                SeqLock.beginWrite(seg, base + VERSION_OFFSET);
+                seg.set(LONG, base + RETAINED_START_OFFSET, timestampMs);
+                SeqLock.endWrite(seg, base + VERSION_OFFSET);
+            }
+            return SKIPPED_TOO_OLD;
+        }
+        final long bits = seg.get(LONG, base + BIT_LENGTH_OFFSET);
+        final long capacityBits = (long) seg.get(INT, base + CAPACITY_OFFSET) * 8;
+        if (bits + MAX_SAMPLE_BITS > capacityBits || count == Integer.MAX_VALUE) {
+            return FULL;
+        }
+        final long valueBits = Double.doubleToRawLongBits(value);
+        SeqLock.beginWrite(seg, base + VERSION_OFFSET);
+        long pos = bits;
+        if (count == 0) {
+            pos = put(seg, base, pos, timestampMs, 64);
+            pos = put(seg, base, pos, valueBits, 64);
+            seg.set(LONG, base + PREV_DELTA_OFFSET, 0L);
+            seg.set(INT, base + PREV_LEADING_OFFSET, -1);
+            if (seg.get(LONG, base + COVERAGE_START_OFFSET) == EMPTY) {
+                seg.set(LONG, base + COVERAGE_START_OFFSET, timestampMs - 1);
+                seg.set(LONG, base + RETAINED_START_OFFSET, timestampMs - 1);
+            }
+            seg.set(LONG, base + NEWEST_OFFSET, timestampMs);
+        } else {
+            long delta = timestampMs - seg.get(LONG, base + PREV_TS_OFFSET);
+            long dod = delta - seg.get(LONG, base + PREV_DELTA_OFFSET);
+            long z = (dod << 1) ^ (dod >> 63);
+            if (z == 0) {
+                pos = put(seg, base, pos, 0L, 1);
+            } else if (z < (1L << 7)) {
+                pos = put(seg, base, pos, (0b10L << 7) | z, 9);
+            } else if (z < (1L << 9)) {
+                pos = put(seg, base, pos, (0b110L << 9) | z, 12);
+            } else if (z < (1L << 12)) {
+                pos = put(seg, base, pos, (0b1110L << 12) | z, 16);
+            } else if (z >>> 32 == 0) {
+                pos = put(seg, base, pos, (0b11110L << 32) | z, 37);
+            } else {
+                pos = put(seg, base, pos, 0b11111L, 5);
+                pos = put(seg, base, pos, z, 64);
+            }
+            seg.set(LONG, base + PREV_DELTA_OFFSET, delta);
+            long x = valueBits ^ seg.get(LONG, base + PREV_BITS_OFFSET);
+            if (x == 0) {
+                pos = put(seg, base, pos, 0L, 1);
+            } else {
+                int lead = Math.min(31, Long.numberOfLeadingZeros(x));
+                int trail = Long.numberOfTrailingZeros(x);
+                int prevLead = seg.get(INT, base + PREV_LEADING_OFFSET);
+                int prevTrail = seg.get(INT, base + PREV_TRAILING_OFFSET);
+                if (prevLead >= 0 && lead >= prevLead && trail >= prevTrail) {
+                    int meaningful = 64 - prevLead - prevTrail;
+                    pos = put(seg, base, pos, 0b10L, 2);
+                    pos = put(seg, base, pos, x >>> prevTrail, meaningful);
+                } else {
+                    int meaningful = 64 - lead - trail;
+                    pos = put(seg, base, pos, (0b11L << 11) | ((long) lead << 6) | (meaningful - 1), 13);
+                    pos = put(seg, base, pos, x >>> trail, meaningful);
+                    seg.set(INT, base + PREV_LEADING_OFFSET, lead);
+                    seg.set(INT, base + PREV_TRAILING_OFFSET, trail);
+                }
+            }
+            if (timestampMs > seg.get(LONG, base + NEWEST_OFFSET)) {
+                seg.set(LONG, base + NEWEST_OFFSET, timestampMs);
+            }
+        }
+        seg.set(LONG, base + PREV_TS_OFFSET, timestampMs);
+        seg.set(LONG, base + PREV_BITS_OFFSET, valueBits);
+        seg.set(LONG, base + BIT_LENGTH_OFFSET, pos);
+        seg.set(INT, base + COUNT_OFFSET, count + 1);
+        SeqLock.endWrite(seg, base + VERSION_OFFSET);
+        return APPLIED;
+    }
+
+    /**
+     * Appends the low {@code n} (1..64) bits of {@code v} at bit {@code pos}. A word is stored whole the first time
+     * a bit lands in it, so the data area never needs zeroing.
+     */
+    private static long put(MemorySegment seg, long base, long pos, long v, int n) {
+        if (n < 64) {
+            v &= (1L << n) - 1;
+        }
+        long addr = base + DATA_OFFSET + (pos >>> 6) * 8;
+        int used = (int) (pos & 63);
+        int free = 64 - used;
+        if (used == 0) {
+            seg.set(LONG, addr, v << (64 - n));
+        } else if (n <= free) {
+            seg.set(LONG, addr, seg.get(LONG, addr) | (v << (free - n)));
+        } else {
+            int spill = n - free;
+            seg.set(LONG, addr, seg.get(LONG, addr) | (v >>> spill));
+            seg.set(LONG, addr + 8, v << (64 - spill));
+        }
+        return pos + n;
+    }
+
+    // ---- reader ---------------------------------------------------------------------------------
+
+    /**
+     * Any thread. Decodes the samples with timestamps in {@code (startExclusiveMs, endInclusiveMs]} into
+     * {@code out}, with the block's ranges. Allocation-free once {@code out} has grown to the window.
+     */
+    public void read(long startExclusiveMs, long endInclusiveMs, ExactWindow out) {
+        final MemorySegment seg = segment;
+        final long base = offset;
+        int count;
+        long bits;
+        for (;;) {
+            long version = SeqLock.readBegin(seg, base + VERSION_OFFSET);
+            count = seg.get(INT, base + COUNT_OFFSET);
+            bits = seg.get(LONG, base + BIT_LENGTH_OFFSET);
+            out.coverageStartMs = seg.get(LONG, base + COVERAGE_START_OFFSET);
+            out.retainedStartMs = seg.get(LONG, base + RETAINED_START_OFFSET);
+            out.newestMs = seg.get(LONG, base + NEWEST_OFFSET);
+            if (SeqLock.readValidate(seg, base + VERSION_OFFSET, version)) {
+                break;
+            }
+        }
+        decode(seg, base, count, bits, startExclusiveMs, endInclusiveMs, out);
+    }
+
+    /** Writer only (its own block, no seqlock needed): every sample, for a rebuild. */
+    public void readAll(ExactWindow out) {
+        out.coverageStartMs = coverageStartMs();
+        out.retainedStartMs = retainedStartMs();
+        out.newestMs = newestMs();
+        decode(segment, offset, sampleCount(), bitLength(), Long.MIN_VALUE, Long.MAX_VALUE, out);
+    }
+
+    private static void decode(MemorySegment seg, long base, int count, long bits, long startExcl, long endIncl,
+                               ExactWindow out) {
+        out.clear();
+        if (count <= 0) {
+            return;
+        }
+        // the prefix below 'bits' is immutable while the block is published; the clamp only guards corruption
+        final long capacityBits = (long) seg.get(INT, base + CAPACITY_OFFSET) * 8;
+        final long limit = Math.min(bits, capacityBits);
+        final long data = base + DATA_OFFSET;
+        long pos = 0;
+        long ts = get(seg, data, pos, 64);
+        pos += 64;
+        long valueBits = get(seg, data, pos, 64);
+        pos += 64;
+        if (ts > startExcl && ts <= endIncl) {
+            out.add(ts, Double.longBitsToDouble(valueBits));
+        }
+        long delta = 0;
+        int lead = 0;
+        int trail = 0;
+        for (int i = 1; i < count && pos < limit; i++) {
+            long z;
+            if (get(seg, data, pos, 1) == 0) {
+                z = 0;
+                pos += 1;
+            } else if (get(seg, data, pos + 1, 1) == 0) {
+                z = get(seg, data, pos + 2, 7);
+                pos += 9;
+            } else if (get(seg, data, pos + 2, 1) == 0) {
+                z = get(seg, data, pos + 3, 9);
+                pos += 12;
+            } else if (get(seg, data, pos + 3, 1) == 0) {
+                z = get(seg, data, pos + 4, 12);
+                pos += 16;
+            } else if (get(seg, data, pos + 4, 1) == 0) {
+                z = get(seg, data, pos + 5, 32);
+                pos += 37;
+            } else {
+                z = get(seg, data, pos + 5, 64);
+                pos += 69;
+            }
+            long dod = (z >>> 1) ^ -(z & 1);
+            delta += dod;
+            ts += delta;
+            if (get(seg, data, pos, 1) == 0) {
+                pos += 1;
+            } else if (get(seg, data, pos + 1, 1) == 0) {
+                int meaningful = 64 - lead - trail;
+                valueBits ^= get(seg, data, pos + 2, meaningful) << trail;
+                pos += 2 + meaningful;
+            } else {
+                long head = get(seg, data, pos + 2, 11);
+                lead = (int) (head >>> 6);
+                int meaningful = (int) (head & 63) + 1;
+                trail = Math.max(0, 64 - lead - meaningful);
+                valueBits ^= get(seg, data, pos + 13, meaningful) << trail;
+                pos += 13 + meaningful;
+            }
+            if (ts > startExcl && ts <= endIncl) {
+                out.add(ts, Double.longBitsToDouble(valueBits));
+            }
+        }
+    }
+
+    /** The {@code n} (1..64) bits at bit {@code pos}, most significant first. */
+    private static long get(MemorySegment seg, long data, long pos, int n) {
+        long addr = data + (pos >>> 6) * 8;
+        int used = (int) (pos & 63);
+        long v = seg.get(LONG, addr) << used;
+        if (used + n > 64) {
+            v |= seg.get(LONG, addr + 8) >>> (64 - used);
+        }
+        return v >>> (64 - n);
+    }
+}
