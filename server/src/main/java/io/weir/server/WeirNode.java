@@ -56,6 +56,11 @@ public final class WeirNode implements AutoCloseable {
     static final int RING_SLOTS = 1024;
     static final int BATCH_CAPACITY = 2048;
     static final int FORWARD_BATCH_SAMPLES = 10_000;
+    /**
+     * Largest exact-samples block: a series keeps its raw samples while they take fewer bytes than its sketches
+     * (about 213 KiB with every function), up to this; it bounds the cost of an exact read.
+     */
+    static final int EXACT_MAX_BYTES = 256 * 1024;
 
     private final WeirConfig config;
     private final List<AutoCloseable> closeInReverse = new ArrayList<>();
@@ -102,7 +107,7 @@ public final class WeirNode implements AutoCloseable {
         shards = new SketchShard[shardCount];
         long perShardMemory = config.storage().memoryLimitBytes() / shardCount;
         for (int s = 0; s < shardCount; s++) {
-            shards[s] = new SketchShard(shardCount, new SlabArena(perShardMemory, 1 << 20, 64), targets);
+            shards[s] = new SketchShard(shardCount, new SlabArena(perShardMemory, 1 << 20, 64), targets, EXACT_MAX_BYTES);
             closeInReverse.add(shards[s]);
         }
 
@@ -265,6 +270,10 @@ public final class WeirNode implements AutoCloseable {
                     .add("weir_sketch_skipped_too_old_total", MetricRegistry.Type.COUNTER, "Samples older than the sketch window.", l, sh::skippedTooOld)
                     .add("weir_sketch_refused_series_total", MetricRegistry.Type.COUNTER, "Series refused by storage.memory_limit.", l, sh::refusedSeries)
                     .add("weir_sketched_series", MetricRegistry.Type.GAUGE, "Series with a sketch.", l, sh::sketchedSeries)
+                    .add("weir_sketch_exact_series", MetricRegistry.Type.GAUGE, "Series answered exactly from their raw samples.", l, sh::exactSeries)
+                    .add("weir_sketch_promoted_series_total", MetricRegistry.Type.COUNTER, "Series moved from raw samples to sketches.", l, sh::promotedSeries)
+                    .add("weir_sketch_evicted_series_total", MetricRegistry.Type.COUNTER, "Series dropped after no sample for longer than their window.", l, sh::evictedSeries)
+                    .add("weir_sketch_skipped_no_memory_total", MetricRegistry.Type.COUNTER, "Samples not sketched because storage.memory_limit refused a block.", l, sh::skippedNoMemory)
                     .add("weir_sketch_memory_bytes", MetricRegistry.Type.GAUGE, "Off-heap bytes in use by sketches.", l, sh::bytesInUse)
                     .add("weir_sketch_memory_reserved_bytes", MetricRegistry.Type.GAUGE, "Off-heap bytes reserved by sketch slabs.", l, sh::bytesReserved);
         }
