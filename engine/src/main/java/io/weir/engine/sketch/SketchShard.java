@@ -34,6 +34,7 @@ import java.lang.invoke.VarHandle;
  * from the shard writer's periodic work, retires its blocks and forgets its refusal, so memory returns to the slab.
  */
 public final class SketchShard implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(SketchShard.class.getName());
     private static final VarHandle SAMPLES_APPLIED;
     private static final VarHandle SKIPPED_NAN;
     private static final VarHandle SKIPPED_TOO_OLD;
@@ -235,7 +236,7 @@ public final class SketchShard implements AutoCloseable {
         long block = arena.allocate(INITIAL_EXACT_BYTES);
         if (block == SlabArena.NULL_BLOCK) {
             index.setExact(local, SketchIndex.REFUSED);
-            bump(REFUSED_SERIES);
+            refused();
             return SketchIndex.REFUSED;
         }
         int promoteBytes = (int) Math.min(exactMaxBytes, sketchBytes);
@@ -355,7 +356,7 @@ public final class SketchShard implements AutoCloseable {
     private void refuseWhole(int local) {
         retireAll(local);
         index.setExact(local, SketchIndex.REFUSED);
-        bump(REFUSED_SERIES);
+        refused();
     }
 
     /** The series' block of {@code family}, created on first use if its target asks for one; <= 0 when none. */
@@ -376,7 +377,7 @@ public final class SketchShard implements AutoCloseable {
         long block = arena.allocate(spec.blockLength());
         if (block == SlabArena.NULL_BLOCK) {
             index.set(local, family, SketchIndex.REFUSED);
-            bump(REFUSED_SERIES);
+            refused();
             return SketchIndex.REFUSED;
         }
         fam.init(arena.segment(block), SlabArena.offset(block), seriesId, spec);
@@ -547,6 +548,17 @@ public final class SketchShard implements AutoCloseable {
             return true;
         } finally {
             readerEpochs.exit(slot);
+        }
+    }
+
+    /** Counts a refused series; logs the first and then every power of two, so a full node does not flood the log. */
+    private void refused() {
+        bump(REFUSED_SERIES);
+        long n = refusedSeries();
+        if (Long.bitCount(n) == 1) {
+            LOG.log(System.Logger.Level.WARNING, "storage.memory_limit reached: " + n + " series refused by the sketches"
+                + " of this shard so far (" + arena.bytesInUse() + " of " + arena.memoryLimitBytes()
+                + " bytes in use); they are still written to the WAL and forwarded");
         }
     }
 
