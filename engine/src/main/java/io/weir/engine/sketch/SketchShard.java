@@ -65,8 +65,11 @@ public final class SketchShard implements AutoCloseable {
     private static final Family[] FAMILIES = Family.values();
     /** First size of an exact block: the header and room for a few samples. */
     static final int INITIAL_EXACT_BYTES = 256;
-    /** Rebuilt exact blocks get this share of their used bytes as room to grow (1/4), so rebuilds stay rare. */
-    private static final int GROWTH_SHIFT = 2;
+    /**
+     * Rebuilt exact blocks get this share of their used bytes as room to grow (1/8, plus the size class's rounding):
+     * a steady series is rebuilt about every eighth of its window, each rebuild O(window), ~8 decodes per sample.
+     */
+    private static final int GROWTH_SHIFT = 3;
 
     private final int shardCount;
     private final SlabArena arena;

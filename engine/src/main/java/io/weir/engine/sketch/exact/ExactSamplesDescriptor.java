@@ -48,7 +48,9 @@ import io.weir.engine.sketch.SketchBlockDescriptor;
  *   <li>timestamp: zigzag(delta - previous delta) as {@code 0} | {@code 10}+7 | {@code 110}+9 | {@code 1110}+12 |
  *       {@code 11110}+32 | {@code 11111}+64 bits; any order of timestamps encodes;</li>
  *   <li>value: x = bits XOR previous bits, {@code 0} when x = 0, {@code 10}+meaningful bits when x's set bits lie
- *       within the previous leading/trailing window, else {@code 11}+5 bits leading zeros+6 bits (length - 1)+bits.</li>
+ *       within the previous leading/trailing window, {@code 110}+5 bits leading zeros+6 bits (length - 1)+bits for
+ *       a new window, or, where shorter, {@code 111} and the zigzag step between two integer values (both within
+ *       2^53) as {@code 0}+8 | {@code 10}+16 | {@code 11}+32 bits (counters with varying increments).</li>
  * </ul>
  */
 public final class ExactSamplesDescriptor {
@@ -77,7 +79,7 @@ public final class ExactSamplesDescriptor {
     public static final int HEADER_LENGTH = 112;
     public static final int DATA_OFFSET = HEADER_LENGTH;
 
-    /** Upper bound of one encoded sample in bits (5 + 64 timestamp, 2 + 5 + 6 + 64 value), rounded up. */
+    /** Upper bound of one encoded sample in bits (5 + 64 timestamp, 3 + 5 + 6 + 64 value), rounded up. */
     public static final int MAX_SAMPLE_BITS = 160;
 
     private ExactSamplesDescriptor() {

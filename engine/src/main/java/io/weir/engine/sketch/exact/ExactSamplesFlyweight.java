@@ -163,7 +163,8 @@ public final class ExactSamplesFlyweight {
                 pos = put(seg, base, pos, z, 64);
             }
             seg.set(LONG, base + PREV_DELTA_OFFSET, delta);
-            long x = valueBits ^ seg.get(LONG, base + PREV_BITS_OFFSET);
+            long prevBits = seg.get(LONG, base + PREV_BITS_OFFSET);
+            long x = valueBits ^ prevBits;
             if (x == 0) {
                 pos = put(seg, base, pos, 0L, 1);
             } else {
@@ -171,13 +172,27 @@ public final class ExactSamplesFlyweight {
                 int trail = Long.numberOfTrailingZeros(x);
                 int prevLead = seg.get(INT, base + PREV_LEADING_OFFSET);
                 int prevTrail = seg.get(INT, base + PREV_TRAILING_OFFSET);
-                if (prevLead >= 0 && lead >= prevLead && trail >= prevTrail) {
+                boolean reuse = prevLead >= 0 && lead >= prevLead && trail >= prevTrail;
+                int xorBits = reuse ? 2 + 64 - prevLead - prevTrail : 14 + 64 - lead - trail;
+                long step = integerStep(Double.longBitsToDouble(prevBits), value);
+                int intBits = step < 0 ? Integer.MAX_VALUE
+                    : step < (1L << 8) ? 3 + 1 + 8 : step < (1L << 16) ? 3 + 2 + 16 : 3 + 2 + 32;
+                if (intBits < xorBits) {
+                    // integer-valued series (most counters): the zigzag step, which XOR would spread over more bits
+                    if (step < (1L << 8)) {
+                        pos = put(seg, base, pos, (0b1110L << 8) | step, 12);
+                    } else if (step < (1L << 16)) {
+                        pos = put(seg, base, pos, (0b11110L << 16) | step, 21);
+                    } else {
+                        pos = put(seg, base, pos, (0b11111L << 32) | step, 37);
+                    }
+                } else if (reuse) {
                     int meaningful = 64 - prevLead - prevTrail;
                     pos = put(seg, base, pos, 0b10L, 2);
                     pos = put(seg, base, pos, x >>> prevTrail, meaningful);
                 } else {
                     int meaningful = 64 - lead - trail;
-                    pos = put(seg, base, pos, (0b11L << 11) | ((long) lead << 6) | (meaningful - 1), 13);
+                    pos = put(seg, base, pos, (0b110L << 11) | ((long) lead << 6) | (meaningful - 1), 14);
                     pos = put(seg, base, pos, x >>> trail, meaningful);
                     seg.set(INT, base + PREV_LEADING_OFFSET, lead);
                     seg.set(INT, base + PREV_TRAILING_OFFSET, trail);
@@ -193,6 +208,24 @@ public final class ExactSamplesFlyweight {
         seg.set(INT, base + COUNT_OFFSET, count + 1);
         SeqLock.endWrite(seg, base + VERSION_OFFSET);
         return APPLIED;
+    }
+
+    /** Integers up to 2^53 are exact doubles, so a step between two of them decodes back bit for bit. */
+    private static final double EXACT_INTEGER_LIMIT = 0x1p53;
+
+    /**
+     * The zigzag-encoded step from {@code prev} to {@code value} when both are integers of at most 2^53 (and
+     * {@code value} is not -0.0, which an integer cannot give back) and the step fits 32 bits; else -1.
+     */
+    static long integerStep(double prev, double value) {
+        if (!(Math.abs(value) <= EXACT_INTEGER_LIMIT && Math.abs(prev) <= EXACT_INTEGER_LIMIT)
+                || value != Math.rint(value) || prev != Math.rint(prev)
+                || (value == 0 && Double.doubleToRawLongBits(value) != 0)) {
+            return -1;
+        }
+        long d = (long) value - (long) prev;
+        long z = (d << 1) ^ (d >> 63);
+        return z >>> 32 == 0 ? z : -1;
     }
 
     /**
@@ -302,13 +335,27 @@ public final class ExactSamplesFlyweight {
                 int meaningful = 64 - lead - trail;
                 valueBits ^= get(seg, data, pos + 2, meaningful) << trail;
                 pos += 2 + meaningful;
-            } else {
-                long head = get(seg, data, pos + 2, 11);
+            } else if (get(seg, data, pos + 2, 1) == 0) {
+                long head = get(seg, data, pos + 3, 11);
                 lead = (int) (head >>> 6);
                 int meaningful = (int) (head & 63) + 1;
                 trail = Math.max(0, 64 - lead - meaningful);
-                valueBits ^= get(seg, data, pos + 13, meaningful) << trail;
-                pos += 13 + meaningful;
+                valueBits ^= get(seg, data, pos + 14, meaningful) << trail;
+                pos += 14 + meaningful;
+            } else {
+                long step;
+                if (get(seg, data, pos + 3, 1) == 0) {
+                    step = get(seg, data, pos + 4, 8);
+                    pos += 12;
+                } else if (get(seg, data, pos + 4, 1) == 0) {
+                    step = get(seg, data, pos + 5, 16);
+                    pos += 21;
+                } else {
+                    step = get(seg, data, pos + 5, 32);
+                    pos += 37;
+                }
+                long d = (step >>> 1) ^ -(step & 1);
+                valueBits = Double.doubleToRawLongBits((double) ((long) Double.longBitsToDouble(valueBits) + d));
             }
             if (ts > startExcl && ts <= endIncl) {
                 out.add(ts, Double.longBitsToDouble(valueBits));
