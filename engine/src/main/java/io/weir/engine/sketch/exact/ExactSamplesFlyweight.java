@@ -98,11 +98,13 @@ public final class ExactSamplesFlyweight {
     /** Block bytes the stream needs now (header plus used words). */
     public long usedBytes() { return blockLengthForBits(bitLength()); }
 
-    /** The oldest timestamp a new sample may have: after both the retained start and newest - W. */
+    /**
+     * A sample at or before this is too old: newest - W. (One before the retained start but inside the window is
+     * kept: the block then holds more than it claims, never less.)
+     */
     public long tooOldAtOrBefore() {
         long newest = newestMs();
-        long retained = retainedStartMs();
-        return newest == EMPTY ? retained : Math.max(retained, newest - windowMillis());
+        return newest == EMPTY ? Long.MIN_VALUE : newest - windowMillis();
     }
 
     // ---- writer ---------------------------------------------------------------------------------
