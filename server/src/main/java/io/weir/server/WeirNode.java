@@ -53,14 +53,8 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class WeirNode implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(WeirNode.class.getName());
-    static final int RING_SLOTS = 1024;
-    static final int BATCH_CAPACITY = 2048;
     static final int FORWARD_BATCH_SAMPLES = 10_000;
-    /**
-     * Largest exact-samples block: a series keeps its raw samples while they take fewer bytes than its sketches
-     * (about 213 KiB with every function), up to this; it bounds the cost of an exact read.
-     */
-    static final int EXACT_MAX_BYTES = 256 * 1024;
+
 
     private final WeirConfig config;
     private final List<AutoCloseable> closeInReverse = new ArrayList<>();
@@ -98,16 +92,17 @@ public final class WeirNode implements AutoCloseable {
         Files.createDirectories(dataDir);
         lockDataDir(dataDir);
 
-        series = SeriesTable.open(dataDir.resolve("series"), 1 << 20);
+        series = SeriesTable.open(dataDir.resolve("series"), config.storage().seriesCapacity());
         closeInReverse.add(series);
         SeriesSketchTargets targets = new SeriesSketchTargets(config.sketch(), SeriesSketchTargets.DEFAULT_MAX_BUCKETS);
         targets.attach(series);
 
-        int shardCount = shardCount();
+        int shardCount = config.ingest().shards();
         shards = new SketchShard[shardCount];
         long perShardMemory = config.storage().memoryLimitBytes() / shardCount;
         for (int s = 0; s < shardCount; s++) {
-            shards[s] = new SketchShard(shardCount, new SlabArena(perShardMemory, 1 << 20, 64), targets, EXACT_MAX_BYTES);
+            shards[s] = new SketchShard(shardCount, new SlabArena(perShardMemory, 1 << 20, 64), targets,
+                    (int) config.storage().exactMaxBytes());
             closeInReverse.add(shards[s]);
         }
 
@@ -138,7 +133,7 @@ public final class WeirNode implements AutoCloseable {
         for (int s = 0; s < shardCount; s++) {
             writers[s] = new ShardWriter(s, shards[s]);
         }
-        ring = new IngestRing(RING_SLOTS, BATCH_CAPACITY, journaler, writers);
+        ring = new IngestRing(config.ingest().ringSlots(), config.ingest().batchCapacity(), journaler, writers);
         ring.start();
         // the ring drains into the WAL before the WAL closes: registered after it, closed before it
         closeInReverse.add(ring);
@@ -152,7 +147,8 @@ public final class WeirNode implements AutoCloseable {
         closeInReverse.add(timer::shutdownNow);
 
         int cores = Runtime.getRuntime().availableProcessors();
-        ThreadPoolExecutor queries = new ThreadPoolExecutor(cores, cores, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(256),
+        int queryThreads = config.ingest().queryThreads();
+        ThreadPoolExecutor queries = new ThreadPoolExecutor(queryThreads, queryThreads, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(256),
                 Thread.ofPlatform().name("weir-query-", 0).daemon(true).factory());
         closeInReverse.add(queries::shutdownNow);
 
@@ -165,12 +161,6 @@ public final class WeirNode implements AutoCloseable {
                 config.server().host().isEmpty() ? "*" : config.server().host(), http.port(), dataDir,
                 backend == null ? "none (sketch-only)" : backend.base(), series.size(), replayed, shardCount,
                 (System.nanoTime() - t0) / 1_000_000));
-    }
-
-    /** One shard per two cores (a power of two): the event loops and the journaler need the rest. */
-    private static int shardCount() {
-        int cores = Runtime.getRuntime().availableProcessors();
-        return Integer.highestOneBit(Math.max(1, cores / 2));
     }
 
     private void lockDataDir(Path dataDir) throws IOException {

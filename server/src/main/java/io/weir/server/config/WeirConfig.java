@@ -7,13 +7,19 @@ import java.util.Objects;
  * Immutable.
  */
 public record WeirConfig(ServerConfig server, StorageConfig storage, WalConfig wal, BackendConfig backend,
-                         SketchConfig sketch) {
+                         SketchConfig sketch, IngestConfig ingest) {
+    /** Without an {@code ingest} section: the machine's defaults. */
+    public WeirConfig(ServerConfig server, StorageConfig storage, WalConfig wal, BackendConfig backend, SketchConfig sketch) {
+        this(server, storage, wal, backend, sketch, IngestConfig.defaults());
+    }
+
     public WeirConfig {
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(storage, "storage");
         Objects.requireNonNull(wal, "wal");
         Objects.requireNonNull(backend, "backend");
         Objects.requireNonNull(sketch, "sketch");
+        Objects.requireNonNull(ingest, "ingest");
     }
 
     /** The embedded defaults: listen {@code :9201}, data dir {@code ./data}, no backend, no sketch targets. */
