@@ -66,10 +66,11 @@ public final class SketchShard implements AutoCloseable {
     /** First size of an exact block: the header and room for a few samples. */
     static final int INITIAL_EXACT_BYTES = 256;
     /**
-     * Rebuilt exact blocks get this share of their used bytes as room to grow (1/8, plus the size class's rounding):
-     * a steady series is rebuilt about every eighth of its window, each rebuild O(window), ~8 decodes per sample.
+     * Rebuilt exact blocks get this share of their used bytes as room to grow (1/4, plus the size class's
+     * rounding): a steady series is rebuilt about every quarter of its window, each rebuild re-encoding the window,
+     * so ~4 re-encodes per sample. While the window is still filling, blocks double instead (a plain copy).
      */
-    private static final int GROWTH_SHIFT = 3;
+    private static final int GROWTH_SHIFT = 2;
 
     private final int shardCount;
     private final SlabArena arena;
@@ -257,11 +258,16 @@ public final class SketchShard implements AutoCloseable {
      */
     private int rebuild(int seriesId, int local, long block, long timestampMs, double value) {
         ExactSamplesFlyweight old = writerExact.wrap(arena.segment(block), SlabArena.offset(block));
-        old.readAll(writerWindow);
         long window = old.windowMillis();
         int promoteBytes = old.promoteBytes();
-        long newest = Math.max(writerWindow.newestMs(), timestampMs);
+        long newest = Math.max(old.newestMs(), timestampMs);
         long threshold = Math.max(old.retainedStartMs(), newest - window);
+        int used = (int) old.usedBytes();
+        if (old.oldestMs() > threshold && used + ExactSamplesDescriptor.MAX_SAMPLE_BITS / 8 <= promoteBytes) {
+            // the window is still filling: nothing to drop, so copy the stream as it is into a block twice the size
+            return grow(local, block, used, Math.min(promoteBytes, 2 * used), timestampMs, value);
+        }
+        old.readAll(writerWindow);
         long retained = old.retainedStartMs();
         // the rebuilt stream in the writer's heap scratch, stopping as soon as it outgrows the promotion size
         ExactSamplesFlyweight fresh = rebuildExact.wrap(rebuildScratch, 0);
@@ -290,7 +296,7 @@ public final class SketchShard implements AutoCloseable {
         if (promote) {
             return promote(seriesId, local, block, old.familyMask(), threshold, timestampMs, value);
         }
-        int used = (int) fresh.usedBytes();
+        used = (int) fresh.usedBytes();
         int size = Math.min(promoteBytes, used + (used >>> GROWTH_SHIFT) + ExactSamplesDescriptor.MAX_SAMPLE_BITS / 8);
         long next = arena.allocate(Math.max(size, used));
         if (next == SlabArena.NULL_BLOCK) {
@@ -309,6 +315,28 @@ public final class SketchShard implements AutoCloseable {
     }
 
     private static final int SKIPPED_NO_MEMORY_RESULT = -1;
+
+    /**
+     * Writer only: moves the exact block's bytes unchanged (the stream and the encoder state are position
+     * independent) into a block of {@code size} bytes, publishes it, retires the old one, then appends the sample.
+     */
+    private int grow(int local, long block, int used, int size, long timestampMs, double value) {
+        long next = arena.allocate(Math.max(size, used + ExactSamplesDescriptor.MAX_SAMPLE_BITS / 8));
+        if (next == SlabArena.NULL_BLOCK) {
+            bump(SKIPPED_NO_MEMORY);
+            return SKIPPED_NO_MEMORY_RESULT;
+        }
+        MemorySegment seg = arena.segment(next);
+        long off = SlabArena.offset(next);
+        // no append is in progress, so the version copied is even and the copy starts consistent
+        MemorySegment.copy(arena.segment(block), SlabArena.offset(block), seg, off, used);
+        ExactSamplesFlyweight grown = writerExact.wrap(seg, off);
+        grown.capacityBytes(SlabArena.blockBytes(next) - ExactSamplesDescriptor.HEADER_LENGTH);
+        int r = grown.append(timestampMs, value);
+        index.setExact(local, next);
+        arena.retire(block);
+        return r;
+    }
 
     /**
      * Writer only: moves a series from its exact block to its family sketches. The sketches are laid out and
@@ -454,8 +482,8 @@ public final class SketchShard implements AutoCloseable {
     public int evictIdle(int maxScan) {
         int bound = index.idBound();
         int evicted = 0;
-        for (int i = 0; i < maxScan && bound > 0; i++) {
-            int local = evictCursor;
+        for (int i = 0, n = Math.min(maxScan, bound); i < n; i++) {
+            int local = evictCursor >= bound ? 0 : evictCursor;
             evictCursor = local + 1 >= bound ? 0 : local + 1;
             long exact = index.getExact(local);
             if (exact == SketchIndex.UNKNOWN || exact == SketchIndex.NOT_SKETCHED || !activity.idle(local, nowSec)) {

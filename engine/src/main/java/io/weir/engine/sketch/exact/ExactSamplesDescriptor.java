@@ -41,7 +41,9 @@ import io.weir.engine.sketch.SketchBlockDescriptor;
  *  +-------------------------------+-------------------------------+
  *  |           samples skipped: older than the window              | 104
  *  +---------------------------------------------------------------+
- *  |   stream: 64-bit words, bits most significant first ...       | 112
+ *  |   oldest sample timestamp in the stream    (writer only)      | 112
+ *  +---------------------------------------------------------------+
+ *  |   stream: 64-bit words, bits most significant first ...       | 120
  * </pre>
  * Stream encoding, per sample (the first one: 64-bit timestamp, 64-bit value bits):
  * <ul>
@@ -76,7 +78,8 @@ public final class ExactSamplesDescriptor {
     public static final int FAMILY_MASK_OFFSET = 96;
     public static final int PROMOTE_BYTES_OFFSET = 100;
     public static final int SKIPPED_TOO_OLD_OFFSET = 104;
-    public static final int HEADER_LENGTH = 112;
+    public static final int OLDEST_OFFSET = 112;
+    public static final int HEADER_LENGTH = 120;
     public static final int DATA_OFFSET = HEADER_LENGTH;
 
     /** Upper bound of one encoded sample in bits (5 + 64 timestamp, 3 + 5 + 6 + 64 value), rounded up. */

@@ -63,6 +63,7 @@ public final class ExactSamplesFlyweight {
         segment.set(INT, offset + FAMILY_MASK_OFFSET, familyMask);
         segment.set(INT, offset + PROMOTE_BYTES_OFFSET, promoteBytes);
         segment.set(LONG, offset + SKIPPED_TOO_OLD_OFFSET, 0L);
+        segment.set(LONG, offset + OLDEST_OFFSET, Long.MAX_VALUE);
     }
 
     /** Writer only, before publication: carries ranges over from the block this one replaces. */
@@ -92,6 +93,14 @@ public final class ExactSamplesFlyweight {
     public long retainedStartMs() { return segment.get(LONG, offset + RETAINED_START_OFFSET); }
 
     public long newestMs() { return segment.get(LONG, offset + NEWEST_OFFSET); }
+
+    /** Writer only: the oldest timestamp in the stream (a rebuild drops nothing while it is inside the window). */
+    public long oldestMs() { return segment.get(LONG, offset + OLDEST_OFFSET); }
+
+    /** Writer only, after copying this block's bytes into a larger block: its new data capacity. */
+    public void capacityBytes(int capacityBytes) {
+        segment.set(INT, offset + CAPACITY_OFFSET, capacityBytes & ~7);
+    }
 
     public long skippedTooOld() { return (long) COUNTER.getOpaque(segment, offset + SKIPPED_TOO_OLD_OFFSET); }
 
@@ -206,6 +215,9 @@ public final class ExactSamplesFlyweight {
         }
         seg.set(LONG, base + PREV_TS_OFFSET, timestampMs);
         seg.set(LONG, base + PREV_BITS_OFFSET, valueBits);
+        if (timestampMs < seg.get(LONG, base + OLDEST_OFFSET)) {
+            seg.set(LONG, base + OLDEST_OFFSET, timestampMs);
+        }
         seg.set(LONG, base + BIT_LENGTH_OFFSET, pos);
         seg.set(INT, base + COUNT_OFFSET, count + 1);
         SeqLock.endWrite(seg, base + VERSION_OFFSET);
