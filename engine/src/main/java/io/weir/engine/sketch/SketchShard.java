@@ -253,8 +253,10 @@ public final class SketchShard implements AutoCloseable {
     }
 
     /**
-     * Writer only, when the exact block has no room for a sample: re-encodes the samples still in the window plus
-     * the new one into a block of fitting size, or promotes the series when its sketches are the smaller form.
+     * Writer only, when the exact block has no room for a sample: while the window is still filling, copies the
+     * block into one twice the size; else drops the samples that left the window (the stream is cut, not
+     * re-encoded) and copies the rest plus the new sample into a block of fitting size; or promotes the series when
+     * its sketches are the smaller form.
      */
     private int rebuild(int seriesId, int local, long block, long timestampMs, double value) {
         ExactSamplesFlyweight old = writerExact.wrap(arena.segment(block), SlabArena.offset(block));
@@ -267,33 +269,17 @@ public final class SketchShard implements AutoCloseable {
             // the window is still filling: nothing to drop, so copy the stream as it is into a block twice the size
             return grow(local, block, used, Math.min(promoteBytes, 2 * used), timestampMs, value);
         }
-        old.readAll(writerWindow);
-        long retained = old.retainedStartMs();
-        // the rebuilt stream in the writer's heap scratch, stopping as soon as it outgrows the promotion size
+        // the stream from the first sample after the threshold on, copied as it is into the writer's heap scratch
         ExactSamplesFlyweight fresh = rebuildExact.wrap(rebuildScratch, 0);
-        fresh.init(seriesId, window, old.familyMask(), promoteBytes,
-            (int) rebuildScratch.byteSize() - ExactSamplesDescriptor.HEADER_LENGTH);
-        long[] ts = writerWindow.timestamps();
-        double[] vs = writerWindow.values();
-        int n = writerWindow.size();
-        for (int i = 0; i < n; i++) {
-            if (ts[i] <= threshold) {
-                retained = Math.max(retained, ts[i]);
-            }
-        }
-        fresh.ranges(old.coverageStartMs(), retained);
-        boolean promote = false;
-        for (int i = 0; i < n && !promote; i++) {
-            if (ts[i] > threshold) {
-                fresh.append(ts[i], vs[i]);
-                promote = fresh.usedBytes() > promoteBytes;
-            }
-        }
+        old.compactInto(fresh, threshold);
+        fresh.capacityBytes((int) rebuildScratch.byteSize() - ExactSamplesDescriptor.HEADER_LENGTH);
+        boolean promote = fresh.usedBytes() + ExactSamplesDescriptor.MAX_SAMPLE_BITS / 8 > promoteBytes;
         if (!promote) {
             fresh.append(timestampMs, value);
             promote = fresh.usedBytes() > promoteBytes;
         }
         if (promote) {
+            old.readAll(writerWindow);
             return promote(seriesId, local, block, old.familyMask(), threshold, timestampMs, value);
         }
         used = (int) fresh.usedBytes();

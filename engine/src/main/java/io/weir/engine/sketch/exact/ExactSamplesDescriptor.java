@@ -45,7 +45,8 @@ import io.weir.engine.sketch.SketchBlockDescriptor;
  *  +---------------------------------------------------------------+
  *  |   stream: 64-bit words, bits most significant first ...       | 120
  * </pre>
- * Stream encoding, per sample (the first one: 64-bit timestamp, 64-bit value bits):
+ * Stream encoding: a start ({@link #START_BITS}: the first sample raw and the decoder state after it), then per
+ * sample:
  * <ul>
  *   <li>timestamp: zigzag(delta - previous delta) as {@code 0} | {@code 10}+7 | {@code 110}+9 | {@code 1110}+12 |
  *       {@code 11110}+32 | {@code 11111}+64 bits; any order of timestamps encodes;</li>
@@ -81,6 +82,13 @@ public final class ExactSamplesDescriptor {
     public static final int OLDEST_OFFSET = 112;
     public static final int HEADER_LENGTH = 120;
     public static final int DATA_OFFSET = HEADER_LENGTH;
+
+    /**
+     * Bits of the stream's start: the first sample (64-bit timestamp, 64-bit value bits) and the decoder state after
+     * it (64-bit timestamp delta, 6-bit leading zeros, 6-bit trailing zeros), so a compaction can start a stream at
+     * any sample and copy the codes that follow it unchanged.
+     */
+    public static final int START_BITS = 64 + 64 + 64 + 6 + 6;
 
     /** Upper bound of one encoded sample in bits (5 + 64 timestamp, 3 + 5 + 6 + 64 value), rounded up. */
     public static final int MAX_SAMPLE_BITS = 160;

@@ -27,6 +27,8 @@ public final class ExactSamplesFlyweight {
 
     private MemorySegment segment;
     private long offset;
+    /** The writer's cursor for {@link #compactInto} (readers decode with their window's). */
+    private final StreamCursor writerCursor = new StreamCursor();
 
     public ExactSamplesFlyweight wrap(MemorySegment segment, long offset) {
         this.segment = segment;
@@ -148,6 +150,8 @@ public final class ExactSamplesFlyweight {
         if (count == 0) {
             pos = put(seg, base, pos, timestampMs, 64);
             pos = put(seg, base, pos, valueBits, 64);
+            pos = put(seg, base, pos, 0L, 64);  // decoder state: delta 0,
+            pos = put(seg, base, pos, 0L, 12);  // no leading/trailing window yet
             seg.set(LONG, base + PREV_DELTA_OFFSET, 0L);
             seg.set(INT, base + PREV_LEADING_OFFSET, -1);
             if (seg.get(LONG, base + COVERAGE_START_OFFSET) == EMPTY) {
@@ -301,90 +305,64 @@ public final class ExactSamplesFlyweight {
     private static void decode(MemorySegment seg, long base, int count, long bits, long startExcl, long endIncl,
                                ExactWindow out) {
         out.clear();
-        if (count <= 0) {
+        StreamCursor c = out.cursor;
+        if (!c.start(seg, base, count, bits)) {
             return;
         }
-        // the prefix below 'bits' is immutable while the block is published; the clamp only guards corruption
-        final long capacityBits = (long) seg.get(INT, base + CAPACITY_OFFSET) * 8;
-        final long limit = Math.min(bits, capacityBits);
-        final long data = base + DATA_OFFSET;
-        long pos = 0;
-        long ts = get(seg, data, pos, 64);
-        pos += 64;
-        long valueBits = get(seg, data, pos, 64);
-        pos += 64;
-        if (ts > startExcl && ts <= endIncl) {
-            out.add(ts, Double.longBitsToDouble(valueBits));
-        }
-        long delta = 0;
-        int lead = 0;
-        int trail = 0;
-        for (int i = 1; i < count && pos < limit; i++) {
-            long z;
-            if (get(seg, data, pos, 1) == 0) {
-                z = 0;
-                pos += 1;
-            } else if (get(seg, data, pos + 1, 1) == 0) {
-                z = get(seg, data, pos + 2, 7);
-                pos += 9;
-            } else if (get(seg, data, pos + 2, 1) == 0) {
-                z = get(seg, data, pos + 3, 9);
-                pos += 12;
-            } else if (get(seg, data, pos + 3, 1) == 0) {
-                z = get(seg, data, pos + 4, 12);
-                pos += 16;
-            } else if (get(seg, data, pos + 4, 1) == 0) {
-                z = get(seg, data, pos + 5, 32);
-                pos += 37;
-            } else {
-                z = get(seg, data, pos + 5, 64);
-                pos += 69;
+        do {
+            if (c.ts > startExcl && c.ts <= endIncl) {
+                out.add(c.ts, Double.longBitsToDouble(c.valueBits));
             }
-            long dod = (z >>> 1) ^ -(z & 1);
-            delta += dod;
-            ts += delta;
-            if (get(seg, data, pos, 1) == 0) {
-                pos += 1;
-            } else if (get(seg, data, pos + 1, 1) == 0) {
-                int meaningful = 64 - lead - trail;
-                valueBits ^= get(seg, data, pos + 2, meaningful) << trail;
-                pos += 2 + meaningful;
-            } else if (get(seg, data, pos + 2, 1) == 0) {
-                long head = get(seg, data, pos + 3, 11);
-                lead = (int) (head >>> 6);
-                int meaningful = (int) (head & 63) + 1;
-                trail = Math.max(0, 64 - lead - meaningful);
-                valueBits ^= get(seg, data, pos + 14, meaningful) << trail;
-                pos += 14 + meaningful;
-            } else {
-                long step;
-                if (get(seg, data, pos + 3, 1) == 0) {
-                    step = get(seg, data, pos + 4, 8);
-                    pos += 12;
-                } else if (get(seg, data, pos + 4, 1) == 0) {
-                    step = get(seg, data, pos + 5, 16);
-                    pos += 21;
-                } else {
-                    step = get(seg, data, pos + 5, 32);
-                    pos += 37;
-                }
-                long d = (step >>> 1) ^ -(step & 1);
-                valueBits = Double.doubleToRawLongBits((double) ((long) Double.longBitsToDouble(valueBits) + d));
-            }
-            if (ts > startExcl && ts <= endIncl) {
-                out.add(ts, Double.longBitsToDouble(valueBits));
-            }
-        }
+        } while (c.next());
     }
 
-    /** The {@code n} (1..64) bits at bit {@code pos}, most significant first. */
-    private static long get(MemorySegment seg, long data, long pos, int n) {
-        long addr = data + (pos >>> 6) * 8;
-        int used = (int) (pos & 63);
-        long v = seg.get(LONG, addr) << used;
-        if (used + n > 64) {
-            v |= seg.get(LONG, addr + 8) >>> (64 - used);
+    /**
+     * Writer only: lays out in {@code dst} (wrapped over at least this block's used bytes) this block without the
+     * samples before the first one after {@code threshold}: the new stream starts with that sample and the decoder
+     * state after it, then the codes of the samples after it, copied bit for bit (nothing is re-encoded). The
+     * retained start moves past every sample dropped. With out-of-order samples a dropped one may be newer than
+     * the threshold (then it is no longer claimed: the retained start passes it) and a kept one older (harmless).
+     *
+     * @return false when every sample is at or before the threshold ({@code dst} then holds an empty stream)
+     */
+    public boolean compactInto(ExactSamplesFlyweight dst, long threshold) {
+        final StreamCursor cursor = writerCursor;
+        final MemorySegment seg = segment;
+        final long base = offset;
+        final int count = sampleCount();
+        final long bits = bitLength();
+        MemorySegment.copy(seg, base, dst.segment, dst.offset, HEADER_LENGTH);
+        final MemorySegment d = dst.segment;
+        final long db = dst.offset;
+        long retained = retainedStartMs();
+        boolean any = cursor.start(seg, base, count, bits);
+        while (any && cursor.ts <= threshold) {
+            retained = Math.max(retained, cursor.ts);
+            any = cursor.next();
         }
-        return v >>> (64 - n);
+        d.set(LONG, db + RETAINED_START_OFFSET, retained);
+        if (!any) {
+            d.set(INT, db + COUNT_OFFSET, 0);
+            d.set(LONG, db + BIT_LENGTH_OFFSET, 0L);
+            d.set(LONG, db + OLDEST_OFFSET, Long.MAX_VALUE);
+            return false;
+        }
+        long p = put(d, db, 0, cursor.ts, 64);
+        p = put(d, db, p, cursor.valueBits, 64);
+        p = put(d, db, p, cursor.delta, 64);
+        p = put(d, db, p, cursor.lead, 6);
+        p = put(d, db, p, cursor.trail, 6);
+        // the codes after the kept first sample, 64 bits at a time
+        for (long from = cursor.pos; from < bits; ) {
+            int n = (int) Math.min(64, bits - from);
+            p = put(d, db, p, StreamCursor.bits(seg, base + DATA_OFFSET, from, n), n);
+            from += n;
+        }
+        d.set(INT, db + COUNT_OFFSET, count - cursor.index);
+        d.set(LONG, db + BIT_LENGTH_OFFSET, p);
+        // the kept first sample is the oldest for in-order data; a later older one only delays the next compaction
+        d.set(LONG, db + OLDEST_OFFSET, cursor.ts);
+        return true;
     }
+
 }

@@ -13,6 +13,8 @@ public final class ExactWindow {
     long coverageStartMs;
     long retainedStartMs;
     long newestMs;
+    /** The decoder of this window's reads. */
+    final StreamCursor cursor = new StreamCursor();
 
     void clear() {
         size = 0;
