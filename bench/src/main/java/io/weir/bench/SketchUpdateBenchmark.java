@@ -1,6 +1,9 @@
 package io.weir.bench;
 
 import io.weir.engine.sketch.SketchShard;
+import io.weir.engine.sketch.SketchTargets;
+import io.weir.engine.sketch.frequency.FrequencySketchSpec;
+import io.weir.engine.sketch.quantile.QuantileSketchSpec;
 import io.weir.engine.sketch.aggregate.AggregateSketchSpec;
 import io.weir.engine.sketch.slab.SlabArena;
 import java.util.SplittableRandom;
@@ -31,6 +34,14 @@ public class SketchUpdateBenchmark extends WeirForkedBenchmark {
     @Param({"scrape_15s", "dense_1ms"})
     public String cadence;
 
+    /**
+     * {@code aggregate}: the 8 aggregate functions, sketches from the first sample (the exact tier off);
+     * {@code all_sketch}: every function, sketches from the first sample; {@code all_exact}: every function with the
+     * node's exact tier (raw samples while smaller than the sketches, 256 KiB at most), the default.
+     */
+    @Param({"aggregate", "all_sketch", "all_exact"})
+    public String families;
+
     private SketchShard shard;
     private final double[] values = new double[VALUES];
     private long stepMs;
@@ -41,7 +52,8 @@ public class SketchUpdateBenchmark extends WeirForkedBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         AggregateSketchSpec spec = AggregateSketchSpec.forWindow(3_600_000L, 300);
-        shard = new SketchShard(1, new SlabArena(1L << 30, 1 << 20, 64), id -> spec);
+        SketchTargets targets = families.equals("aggregate") ? id -> spec : allFamilies(3_600_000L);
+        shard = new SketchShard(1, new SlabArena(4L << 30, 1 << 20, 64), targets, families.equals("all_exact") ? 256 * 1024 : 0);
         stepMs = cadence.equals("scrape_15s") ? 15_000L : 1L;
         SplittableRandom random = new SplittableRandom(7);
         for (int i = 0; i < VALUES; i++) {
@@ -57,11 +69,27 @@ public class SketchUpdateBenchmark extends WeirForkedBenchmark {
         }
     }
 
+    static SketchTargets allFamilies(long windowMs) {
+        AggregateSketchSpec a = AggregateSketchSpec.forWindow(windowMs, 225);
+        QuantileSketchSpec q = QuantileSketchSpec.forWindow(windowMs);
+        FrequencySketchSpec f = FrequencySketchSpec.forWindow(windowMs);
+        return new SketchTargets() {
+            @Override
+            public AggregateSketchSpec aggregate(int seriesId) { return a; }
+
+            @Override
+            public QuantileSketchSpec quantile(int seriesId) { return q; }
+
+            @Override
+            public FrequencySketchSpec frequency(int seriesId) { return f; }
+        };
+    }
+
     @TearDown(Level.Trial)
     public void tearDown() {
-        System.out.printf("%n[%d series, %s] applied=%d tooOld=%d nan=%d refused=%d bytesInUse=%d%n", seriesCount,
-            cadence, shard.samplesApplied(), shard.skippedTooOld(), shard.skippedNaN(), shard.refusedSeries(),
-            shard.bytesInUse());
+        System.out.printf("%n[%d series, %s, %s] applied=%d tooOld=%d nan=%d refused=%d exact=%d promoted=%d bytesInUse=%d%n",
+            seriesCount, cadence, families, shard.samplesApplied(), shard.skippedTooOld(), shard.skippedNaN(),
+            shard.refusedSeries(), shard.exactSeries(), shard.promotedSeries(), shard.bytesInUse());
         shard.close();
     }
 

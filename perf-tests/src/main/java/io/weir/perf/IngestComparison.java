@@ -33,9 +33,17 @@ import java.util.Locale;
  *   perf-tests/run-ingest-comparison [--rounds 3] [--warmup 10s] [--duration 20s] [--concurrency 4] [--series 10000]
  *       [--samples-per-request 2000] [--max-rate 2000000] [--out docs/perf-ingest-runs.md] [--weir-jvm-opt OPT]...
  *       [--only weir|vm]      (one system, one run, nothing appended: for profiling)
+ *       [--functions aggregate|all]  (Weir's sketches: the 8 aggregate functions (default) or all 13)
  * </pre>
  */
 public final class IngestComparison {
+    /** Every function (Weir's default when no target lists functions), over the whole series set, one hour. */
+    static final String WEIR_CONFIG_ALL_FUNCTIONS = """
+            wal:
+              fsync: interval
+            sketch:
+              default_window: 1h
+            """;
     /** Every aggregate function, over the whole series set, one hour: what the benchmark asks of Weir's sketches. */
     static final String WEIR_CONFIG = """
             wal:
@@ -54,7 +62,17 @@ public final class IngestComparison {
     static final long SCRAPE_INTERVAL_MILLIS = 15_000;
 
     record Options(int rounds, Duration warmup, Duration duration, int concurrency, int series, int samplesPerRequest,
-                   long maxRate, Path out, List<String> weirJvmOptions, String only) {
+                   long maxRate, Path out, List<String> weirJvmOptions, String only, String functions) {
+        Options(int rounds, Duration warmup, Duration duration, int concurrency, int series, int samplesPerRequest,
+                long maxRate, Path out, List<String> weirJvmOptions, String only) {
+            this(rounds, warmup, duration, concurrency, series, samplesPerRequest, maxRate, out, weirJvmOptions, only, "aggregate");
+        }
+
+        /** Weir's config for this run: {@code --functions aggregate} (the 8 aggregate functions) or {@code all}. */
+        String weirConfig() {
+            return functions.equals("all") ? WEIR_CONFIG_ALL_FUNCTIONS : WEIR_CONFIG;
+        }
+
         static Options parse(String[] args) {
             int rounds = 3, concurrency = 4, series = 10_000, perRequest = 2_000;
             Duration warmup = Duration.ofSeconds(10), duration = Duration.ofSeconds(20);
@@ -62,6 +80,7 @@ public final class IngestComparison {
             Path out = WeirServerProcess.repoRoot().resolve("docs/perf-ingest-runs.md");
             List<String> jvm = new ArrayList<>();
             String only = "";
+            String functions = "aggregate";
             for (int i = 0; i < args.length; i++) {
                 String v = i + 1 < args.length ? args[i + 1] : null;
                 if (v == null) {
@@ -78,6 +97,7 @@ public final class IngestComparison {
                     case "--out" -> out = Path.of(v);
                     case "--weir-jvm-opt" -> jvm.add(v);
                     case "--only" -> only = v;
+                    case "--functions" -> functions = v;
                     default -> throw new IllegalArgumentException("unknown option " + args[i]);
                 }
                 i++;
@@ -88,7 +108,11 @@ public final class IngestComparison {
             if (!only.isEmpty() && !only.equals("weir") && !only.equals("vm")) {
                 throw new IllegalArgumentException("--only must be weir or vm, was " + only);
             }
-            return new Options(rounds, warmup, duration, concurrency, series, perRequest, maxRate, out, List.copyOf(jvm), only);
+            if (!functions.equals("all") && !functions.equals("aggregate")) {
+                throw new IllegalArgumentException("--functions must be all or aggregate, was " + functions);
+            }
+            return new Options(rounds, warmup, duration, concurrency, series, perRequest, maxRate, out, List.copyOf(jvm), only,
+                    functions);
         }
     }
 
@@ -216,7 +240,7 @@ public final class IngestComparison {
     private static SystemRun runWeir(Options o, RemoteWritePayloads payloads, Path root, PrintStream log, int round)
             throws IOException, InterruptedException {
         log.printf("round %d: Weir%n", round);
-        try (WeirServerProcess weir = WeirServerProcess.start(root, WEIR_CONFIG, o.weirJvmOptions())) {
+        try (WeirServerProcess weir = WeirServerProcess.start(root, o.weirConfig(), o.weirJvmOptions())) {
             Cpu[] cpu = new Cpu[1];
             LoadResult load = measured(weir.pid(), weir.url(), o, payloads, log, cpu);
             List<String> checks = new ArrayList<>();
@@ -269,7 +293,7 @@ public final class IngestComparison {
         String query = "count_over_time(" + selector(payloads.catalog().labels(series)) + "[1h])";
         String get = url + "/api/v1/query?query=" + URLEncoder.encode(query, StandardCharsets.UTF_8)
                 + "&time=" + at / 1000 + "." + String.format(Locale.ROOT, "%03d", at % 1000);
-        // a 204 means durable in the WAL; shard writers apply the samples to sketches just after: poll briefly
+        // a 204 means applied to the sketches (read your writes); the poll only absorbs a slow query path
         Http.Response resp;
         JsonNode result;
         double got;

@@ -58,8 +58,6 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class WeirNode implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(WeirNode.class.getName());
-    static final int RING_SLOTS = 1024;
-    static final int BATCH_CAPACITY = 2048;
     static final int FORWARD_BATCH_SAMPLES = 10_000;
 
     private final WeirConfig config;
@@ -100,16 +98,17 @@ public final class WeirNode implements AutoCloseable {
         Files.createDirectories(dataDir);
         lockDataDir(dataDir);
 
-        series = SeriesTable.open(dataDir.resolve("series"), 1 << 20);
+        series = SeriesTable.open(dataDir.resolve("series"), config.storage().seriesCapacity());
         closeInReverse.add(series);
         SeriesSketchTargets targets = new SeriesSketchTargets(config.sketch(), SeriesSketchTargets.DEFAULT_MAX_BUCKETS);
         targets.attach(series);
 
-        int shardCount = shardCount();
+        int shardCount = config.ingest().shards();
         shards = new SketchShard[shardCount];
         long perShardMemory = config.storage().memoryLimitBytes() / shardCount;
         for (int s = 0; s < shardCount; s++) {
-            shards[s] = new SketchShard(shardCount, new SlabArena(perShardMemory, 1 << 20, 64), targets);
+            shards[s] = new SketchShard(shardCount, new SlabArena(perShardMemory, 1 << 20, 64), targets,
+                    (int) config.storage().exactMaxBytes());
             closeInReverse.add(shards[s]);
         }
 
@@ -141,7 +140,7 @@ public final class WeirNode implements AutoCloseable {
         for (int s = 0; s < shardCount; s++) {
             writers[s] = new ShardWriter(s, shards[s]);
         }
-        ring = new IngestRing(RING_SLOTS, BATCH_CAPACITY, journaler, writers);
+        ring = new IngestRing(config.ingest().ringSlots(), config.ingest().batchCapacity(), journaler, writers);
         ring.start();
         // the ring drains into the WAL before the WAL closes: registered after it, closed before it
         closeInReverse.add(ring);
@@ -196,12 +195,6 @@ public final class WeirNode implements AutoCloseable {
     }
 
     Scraper scraper() { return scraper; }
-
-    /** One shard per two cores (a power of two): the event loops and the journaler need the rest. */
-    private static int shardCount() {
-        int cores = Runtime.getRuntime().availableProcessors();
-        return Integer.highestOneBit(Math.max(1, cores / 2));
-    }
 
     private void lockDataDir(Path dataDir) throws IOException {
         FileChannel ch = FileChannel.open(dataDir.resolve("LOCK"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -322,6 +315,10 @@ public final class WeirNode implements AutoCloseable {
                     .add("weir_sketch_skipped_too_old_total", MetricRegistry.Type.COUNTER, "Samples older than the sketch window.", l, sh::skippedTooOld)
                     .add("weir_sketch_refused_series_total", MetricRegistry.Type.COUNTER, "Series refused by storage.memory_limit.", l, sh::refusedSeries)
                     .add("weir_sketched_series", MetricRegistry.Type.GAUGE, "Series with a sketch.", l, sh::sketchedSeries)
+                    .add("weir_sketch_exact_series", MetricRegistry.Type.GAUGE, "Series answered exactly from their raw samples.", l, sh::exactSeries)
+                    .add("weir_sketch_promoted_series_total", MetricRegistry.Type.COUNTER, "Series moved from raw samples to sketches.", l, sh::promotedSeries)
+                    .add("weir_sketch_evicted_series_total", MetricRegistry.Type.COUNTER, "Series dropped after no sample for longer than their window.", l, sh::evictedSeries)
+                    .add("weir_sketch_skipped_no_memory_total", MetricRegistry.Type.COUNTER, "Samples not sketched because storage.memory_limit refused a block.", l, sh::skippedNoMemory)
                     .add("weir_sketch_memory_bytes", MetricRegistry.Type.GAUGE, "Off-heap bytes in use by sketches.", l, sh::bytesInUse)
                     .add("weir_sketch_memory_reserved_bytes", MetricRegistry.Type.GAUGE, "Off-heap bytes reserved by sketch slabs.", l, sh::bytesReserved);
         }

@@ -1,8 +1,9 @@
 package io.weir.engine.ingest;
 
 /**
- * One ring slot: up to {@link #capacity()} samples of one request, grouped by shard, plus what the journaler
- * needs to answer the sender and, in the slot that takes the ticket, the request's {@link IngestExtras} bytes. Slots are pre-allocated by the ring and reused; nothing here is allocated per
+ * One ring slot: up to {@link #capacity()} samples of one request, grouped by shard, plus what the last shard
+ * writer needs to answer the sender and, in the slot that takes the ticket, the request's {@link IngestExtras} bytes.
+ * Slots are pre-allocated by the ring and reused; nothing here is allocated per
  * sample. Written by one producer between claim and publish, then read by the journaler and the shard writers.
  */
 public final class IngestBatch {
@@ -19,6 +20,9 @@ public final class IngestBatch {
     private int extrasLength;
     private IngestTicket ticket;
     private boolean journalFailed;
+    private String failureReason;
+    /** Shard writers still to finish this slot; the last one answers the ticket (see {@link #shardDone()}). */
+    private final java.util.concurrent.atomic.AtomicInteger shardsPending = new java.util.concurrent.atomic.AtomicInteger();
 
     IngestBatch(int capacity, int shardCount) {
         this.seriesIds = new int[capacity];
@@ -53,6 +57,23 @@ public final class IngestBatch {
     public boolean journalFailed() { return journalFailed; }
 
     public void journalFailed(boolean failed) { this.journalFailed = failed; }
+
+    /** Set by the journaler when the WAL write failed, with why; the sender's answer carries the reason. */
+    public void journalFailed(String reason) {
+        this.journalFailed = true;
+        this.failureReason = reason;
+    }
+
+    /** Why the journal failed, or a generic reason. */
+    public String failureReason() { return failureReason != null ? failureReason : "WAL append failed"; }
+
+    /**
+     * Called by each shard writer once it has applied (or skipped) this slot. @return true for the last one, which
+     * then answers the ticket: every shard has applied this slot and, in ring order, every slot before it
+     */
+    boolean shardDone() {
+        return shardsPending.decrementAndGet() == 0;
+    }
 
     /**
      * Copies samples [from, from + n) of the producer's arrays into this slot, grouped by shard with a counting
@@ -90,6 +111,8 @@ public final class IngestBatch {
         this.ticket = ticket;
         this.journalFailed = false;
         this.extrasLength = 0;
+        this.failureReason = null;
+        this.shardsPending.set(shards);
     }
 
     /**

@@ -16,6 +16,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * The multi-producer ring between the HTTP event loops and the consumers: the journaler first, then one
  * shard writer per shard. Producers never block: a full ring is reported to the caller, which answers
  * 429 so the sender backs off (nothing is buffered without bound).
+ *
+ * <p>Senders are answered after the shard writers, not after the journaler: the shard writer that finishes a
+ * request's last slot last completes its ticket, so once a sender has its 204 every query sees its samples
+ * (read your writes). No extra thread or hop is involved: one atomic decrement per ticketed slot and shard.
  */
 public final class IngestRing implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(IngestRing.class.getName());
@@ -43,7 +47,12 @@ public final class IngestRing implements AutoCloseable {
         this.disruptor = new Disruptor<>(() -> new IngestBatch(batchCapacity, shardCount), slots,
                 DaemonThreadFactory.INSTANCE, ProducerType.MULTI, new TimeoutBlockingWaitStrategy(50, TimeUnit.MILLISECONDS));
         this.disruptor.setDefaultExceptionHandler(new CountingExceptionHandler());
-        this.disruptor.handleEventsWith(journaler).then(shardWriters);
+        @SuppressWarnings("unchecked")
+        EventHandler<IngestBatch>[] stages = new EventHandler[shardWriters.length];
+        for (int s = 0; s < stages.length; s++) {
+            stages[s] = new AnsweringShardStage(shardWriters[s]);
+        }
+        this.disruptor.handleEventsWith(journaler).then(stages);
         this.ring = disruptor.getRingBuffer();
     }
 
@@ -83,6 +92,48 @@ public final class IngestRing implements AutoCloseable {
         } catch (com.lmax.disruptor.TimeoutException e) {
             LOG.log(System.Logger.Level.WARNING, "ingest ring did not drain in 30s; halting");
             disruptor.halt();
+        }
+    }
+
+    /** A shard writer plus the answer: the last shard to finish a ticketed slot completes the ticket. */
+    private static final class AnsweringShardStage implements EventHandler<IngestBatch> {
+        private final EventHandler<IngestBatch> writer;
+
+        AnsweringShardStage(EventHandler<IngestBatch> writer) {
+            this.writer = writer;
+        }
+
+        @Override
+        public void onEvent(IngestBatch batch, long sequence, boolean endOfBatch) throws Exception {
+            try {
+                writer.onEvent(batch, sequence, endOfBatch);
+            } finally {
+                IngestTicket ticket = batch.ticket();
+                if (ticket != null && batch.shardDone()) {
+                    if (batch.journalFailed()) {
+                        ticket.failed(batch.failureReason());
+                    } else {
+                        ticket.durable();
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void onTimeout(long sequence) throws Exception { writer.onTimeout(sequence); }
+
+        @Override
+        public void onBatchStart(long batchSize, long queueDepth) { writer.onBatchStart(batchSize, queueDepth); }
+
+        @Override
+        public void onStart() { writer.onStart(); }
+
+        @Override
+        public void onShutdown() { writer.onShutdown(); }
+
+        @Override
+        public void setSequenceCallback(com.lmax.disruptor.Sequence sequenceCallback) {
+            writer.setSequenceCallback(sequenceCallback);
         }
     }
 

@@ -5,11 +5,18 @@ import io.weir.engine.sketch.SketchShard;
 
 /**
  * Ring consumer that applies its shard's samples to the shard's sketches. Runs after the journaler, so sketches
- * only ever hold samples that are in the WAL. The only writer of its {@link SketchShard}.
+ * only ever hold samples that are in the WAL. The only writer of its {@link SketchShard}, so it also does the
+ * shard's periodic work: at most once a second (at the end of a ring batch, or on the ring's wait timeout when
+ * no batch comes) it evicts idle series and reclaims retired memory.
  */
 public final class ShardWriter implements EventHandler<IngestBatch> {
+    /** Series looked at per periodic pass: a bounded pause (~0.1 ms) however many series the shard holds. */
+    static final int EVICT_SCAN_PER_PASS = 1 << 16;
+    static final long PERIODIC_MS = 1_000;
+
     private final int shard;
     private final SketchShard sketches;
+    private long lastPeriodicMs;
 
     public ShardWriter(int shard, SketchShard sketches) {
         this.shard = shard;
@@ -18,15 +25,34 @@ public final class ShardWriter implements EventHandler<IngestBatch> {
 
     @Override
     public void onEvent(IngestBatch batch, long sequence, boolean endOfBatch) {
-        if (batch.journalFailed()) {
-            return;
+        if (!batch.journalFailed()) {
+            long now = System.currentTimeMillis();
+            sketches.clock(now);
+            int[] ids = batch.seriesIds();
+            long[] ts = batch.timestamps();
+            double[] values = batch.values();
+            for (int i = batch.shardStart(shard), end = batch.shardEnd(shard); i < end; i++) {
+                sketches.update(ids[i], ts[i], values[i]);
+            }
         }
-        int[] ids = batch.seriesIds();
-        long[] ts = batch.timestamps();
-        double[] values = batch.values();
-        for (int i = batch.shardStart(shard), end = batch.shardEnd(shard); i < end; i++) {
-            sketches.update(ids[i], ts[i], values[i]);
+        if (endOfBatch) {
+            periodic(System.currentTimeMillis());
         }
+    }
+
+    @Override
+    public void onTimeout(long sequence) {
+        periodic(System.currentTimeMillis());
+    }
+
+    /** Writer thread: evicts idle series and reclaims, at most once per {@link #PERIODIC_MS}. @return series evicted */
+    int periodic(long nowMs) {
+        if (nowMs - lastPeriodicMs < PERIODIC_MS) {
+            return 0;
+        }
+        lastPeriodicMs = nowMs;
+        sketches.clock(nowMs);
+        return sketches.evictIdle(EVICT_SCAN_PER_PASS);
     }
 
     public int shard() { return shard; }

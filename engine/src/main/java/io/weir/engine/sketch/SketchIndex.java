@@ -22,8 +22,12 @@ public final class SketchIndex {
     public static final long NOT_SKETCHED = -1L;
     /** The memory limit refused the block; counted once. */
     public static final long REFUSED = -2L;
+    /** Exact slot only: the series outgrew its exact block and is served by its family sketches. */
+    public static final long PROMOTED = -3L;
 
     private static final int FAMILIES = SketchFunction.Family.values().length;
+    /** Per id: one entry per family, then the exact-samples block (see {@code sketch.exact}). */
+    private static final int SLOTS = FAMILIES + 1;
     private static final int PAGE_SHIFT = 10;
     private static final int PAGE_IDS = 1 << PAGE_SHIFT;
     private static final VarHandle ENTRY = MethodHandles.arrayElementVarHandle(long[].class);
@@ -41,17 +45,42 @@ public final class SketchIndex {
         if (page == null) {
             return UNKNOWN;
         }
-        return (long) ENTRY.getVolatile(page, slot(localId, family));
+        return (long) ENTRY.getVolatile(page, slot(localId, family.ordinal()));
     }
 
     /** Writer only: publishes an entry; the block it names must be fully initialised already. */
     public void set(int localId, SketchFunction.Family family, long value) {
         long[] page = pageForWrite(localId >>> PAGE_SHIFT);
-        ENTRY.setVolatile(page, slot(localId, family), value);
+        ENTRY.setVolatile(page, slot(localId, family.ordinal()), value);
     }
 
-    private static int slot(int localId, SketchFunction.Family family) {
-        return (localId & (PAGE_IDS - 1)) * FAMILIES + family.ordinal();
+    /** Any thread: the series' exact-samples block, {@link #PROMOTED}, or another "no block" value. */
+    public long getExact(int localId) {
+        long[][] dir = pages;
+        int p = localId >>> PAGE_SHIFT;
+        if (p >= dir.length) {
+            return UNKNOWN;
+        }
+        long[] page = dir[p];
+        if (page == null) {
+            return UNKNOWN;
+        }
+        return (long) ENTRY.getVolatile(page, slot(localId, FAMILIES));
+    }
+
+    /** Writer only: publishes the exact-samples entry. */
+    public void setExact(int localId, long value) {
+        long[] page = pageForWrite(localId >>> PAGE_SHIFT);
+        ENTRY.setVolatile(page, slot(localId, FAMILIES), value);
+    }
+
+    /** Local ids below this may have entries (the writer's scan bound). */
+    public int idBound() {
+        return pages.length << PAGE_SHIFT;
+    }
+
+    private static int slot(int localId, int which) {
+        return (localId & (PAGE_IDS - 1)) * SLOTS + which;
     }
 
     private long[] pageForWrite(int p) {
@@ -62,7 +91,7 @@ public final class SketchIndex {
         }
         long[] page = dir[p];
         if (page == null) {
-            page = new long[PAGE_IDS * FAMILIES];
+            page = new long[PAGE_IDS * SLOTS];
             dir[p] = page;
             pages = dir; // volatile re-publication of the directory with its new page
         }

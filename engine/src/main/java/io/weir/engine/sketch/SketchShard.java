@@ -1,14 +1,11 @@
 package io.weir.engine.sketch;
 
 import io.weir.engine.sketch.aggregate.AggregateResult;
-import io.weir.engine.sketch.aggregate.AggregateSketchFlyweight;
-import io.weir.engine.sketch.aggregate.AggregateSketchSpec;
+import io.weir.engine.sketch.exact.ExactSamplesDescriptor;
+import io.weir.engine.sketch.exact.ExactSamplesFlyweight;
+import io.weir.engine.sketch.exact.ExactWindow;
 import io.weir.engine.sketch.frequency.FrequencyResult;
-import io.weir.engine.sketch.frequency.FrequencySketchFlyweight;
-import io.weir.engine.sketch.frequency.FrequencySketchSpec;
 import io.weir.engine.sketch.quantile.QuantileResult;
-import io.weir.engine.sketch.quantile.QuantileSketchFlyweight;
-import io.weir.engine.sketch.quantile.QuantileSketchSpec;
 import io.weir.engine.sketch.slab.ReaderEpochs;
 import io.weir.engine.sketch.slab.SlabArena;
 import io.weir.engine.sketch.SketchFunction.Family;
@@ -17,21 +14,36 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * The sketches of one shard: written only by that shard's writer thread ({@link #update},
- * {@link #dropSeries}, {@link #reclaim}, {@link #close}), read lock-free by any thread
- * ({@link #readAggregate} and the counters).
+ * The sketches of one shard: written only by that shard's writer thread ({@link #update}, {@link #clock},
+ * {@link #evictIdle}, {@link #dropSeries}, {@link #reclaim}, {@link #close}), read lock-free by any thread
+ * ({@link #readAggregate}, {@link #readQuantile}, {@link #readFrequency} and the counters).
  *
- * <p>A series gets its block on its first sample, if the targets say it is sketched; the block is
- * initialised, then published in the {@link SketchIndex}, so a reader finds either nothing or a
- * complete block. Readers enter a reader epoch around the lookup and the read, which keeps a block
- * that {@link #dropSeries} retires from being reused under them.
+ * <p>Memory follows the data. With the exact tier on, a targeted series starts with an exact-samples block (its
+ * raw samples, Gorilla-compressed, see {@link ExactSamplesDescriptor}) and every function is answered exactly from
+ * it. When the block is full the writer rebuilds it without the samples that left the window, in the smallest
+ * size class that fits; once the samples of a window need more bytes than the family sketches the series' target
+ * asks for, the series is promoted: its sketches are laid out, the window's samples replayed into them and
+ * published, then the exact block is unpublished. With the tier off, sketches are created on the first sample.
+ *
+ * <p>Every block is initialised before it is published in the {@link SketchIndex}, so a reader finds either
+ * nothing or a complete block; readers check the exact entry first, and the writer publishes the sketches of a
+ * promoted series before it unpublishes its exact block, so no reader misses a sample. Readers enter a reader
+ * epoch around the lookup and the read, which keeps a retired block from being reused under them.
+ *
+ * <p>A series with no sample for longer than its window (by the writer's clock) leaves: {@link #evictIdle}, called
+ * from the shard writer's periodic work, retires its blocks and forgets its refusal, so memory returns to the slab.
  */
 public final class SketchShard implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(SketchShard.class.getName());
     private static final VarHandle SAMPLES_APPLIED;
     private static final VarHandle SKIPPED_NAN;
     private static final VarHandle SKIPPED_TOO_OLD;
+    private static final VarHandle SKIPPED_NO_MEMORY;
     private static final VarHandle REFUSED_SERIES;
     private static final VarHandle SKETCHED_SERIES;
+    private static final VarHandle EXACT_SERIES;
+    private static final VarHandle PROMOTED_SERIES;
+    private static final VarHandle EVICTED_SERIES;
 
     static {
         try {
@@ -39,27 +51,55 @@ public final class SketchShard implements AutoCloseable {
             SAMPLES_APPLIED = l.findVarHandle(SketchShard.class, "samplesApplied", long.class);
             SKIPPED_NAN = l.findVarHandle(SketchShard.class, "skippedNaN", long.class);
             SKIPPED_TOO_OLD = l.findVarHandle(SketchShard.class, "skippedTooOld", long.class);
+            SKIPPED_NO_MEMORY = l.findVarHandle(SketchShard.class, "skippedNoMemory", long.class);
             REFUSED_SERIES = l.findVarHandle(SketchShard.class, "refusedSeries", long.class);
             SKETCHED_SERIES = l.findVarHandle(SketchShard.class, "sketchedSeries", long.class);
+            EXACT_SERIES = l.findVarHandle(SketchShard.class, "exactSeries", long.class);
+            PROMOTED_SERIES = l.findVarHandle(SketchShard.class, "promotedSeries", long.class);
+            EVICTED_SERIES = l.findVarHandle(SketchShard.class, "evictedSeries", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
     private static final Family[] FAMILIES = Family.values();
+    /** First size of an exact block: the header and room for a few samples. */
+    static final int INITIAL_EXACT_BYTES = 256;
+    /**
+     * Rebuilt exact blocks get this share of their used bytes as room to grow (1/4, plus the size class's
+     * rounding): a steady series is rebuilt about every quarter of its window, each rebuild re-encoding the window,
+     * so ~4 re-encodes per sample. While the window is still filling, blocks double instead (a plain copy).
+     */
+    private static final int GROWTH_SHIFT = 2;
 
     private final int shardCount;
     private final SlabArena arena;
     private final ReaderEpochs readerEpochs;
     private final SketchTargets targets;
+    /** Largest exact block; 0 turns the exact tier off. */
+    private final int exactMaxBytes;
     private final SketchIndex index = new SketchIndex();
-    /** The writer's flyweight; readers take theirs from {@link #readerFlyweight}. */
-    private final AggregateSketchFlyweight writerFlyweight = new AggregateSketchFlyweight();
-    private final ThreadLocal<AggregateSketchFlyweight> readerFlyweight = ThreadLocal.withInitial(AggregateSketchFlyweight::new);
-    private final QuantileSketchFlyweight writerQuantile = new QuantileSketchFlyweight();
-    private final ThreadLocal<QuantileSketchFlyweight> readerQuantile = ThreadLocal.withInitial(QuantileSketchFlyweight::new);
-    private final FrequencySketchFlyweight writerFrequency = new FrequencySketchFlyweight();
-    private final ThreadLocal<FrequencySketchFlyweight> readerFrequency = ThreadLocal.withInitial(FrequencySketchFlyweight::new);
+    private final SeriesActivity activity = new SeriesActivity();
+
+    // writer-only scratch
+    private final SketchFamily<?, ?>[] writerFamilies = SketchFamily.newSet();
+    private final ExactSamplesFlyweight writerExact = new ExactSamplesFlyweight();
+    private final ExactSamplesFlyweight rebuildExact = new ExactSamplesFlyweight();
+    private final ExactWindow writerWindow = new ExactWindow();
+    private final MemorySegment rebuildScratch;
+    private final long[] familyBlocks = new long[FAMILIES.length];
+    private final long clockOriginMs = System.currentTimeMillis();
+    private int nowSec;
+    private int evictCursor;
+
+    private final ThreadLocal<ReaderScratch> readerScratch = ThreadLocal.withInitial(ReaderScratch::new);
+
+    /** A reader thread's flyweights: one family set, one exact flyweight, one decoded window. */
+    private static final class ReaderScratch {
+        final SketchFamily<?, ?>[] families = SketchFamily.newSet();
+        final ExactSamplesFlyweight exact = new ExactSamplesFlyweight();
+        final ExactWindow window = new ExactWindow();
+    }
 
     // written by the writer with opaque stores, read by any thread with opaque loads
     @SuppressWarnings("unused")
@@ -69,53 +109,92 @@ public final class SketchShard implements AutoCloseable {
     @SuppressWarnings("unused")
     private long skippedTooOld;
     @SuppressWarnings("unused")
+    private long skippedNoMemory;
+    @SuppressWarnings("unused")
     private long refusedSeries;
     @SuppressWarnings("unused")
     private long sketchedSeries;
+    @SuppressWarnings("unused")
+    private long exactSeries;
+    @SuppressWarnings("unused")
+    private long promotedSeries;
+    @SuppressWarnings("unused")
+    private long evictedSeries;
+
+    /** A shard without the exact tier: every targeted series gets its family sketches on its first sample. */
+    public SketchShard(int shardCount, SlabArena arena, SketchTargets targets) {
+        this(shardCount, arena, targets, 0);
+    }
 
     /**
-     * @param shardCount       shards in the engine; this shard sees series ids {@code id mod shardCount}
-     * @param arena            memory of this shard, owned by the same writer thread from now on
-     * @param targets    the sketches of each series (null spec = none of that family); asked once per series and
-     *                   family, on the writer thread
+     * @param shardCount    shards in the engine; this shard sees series ids {@code id mod shardCount}
+     * @param arena         memory of this shard, owned by the same writer thread from now on
+     * @param targets       the sketches of each series (null spec = none of that family); asked once per series and
+     *                      family, on the writer thread
+     * @param exactMaxBytes largest exact-samples block (a series whose window needs more is promoted to its
+     *                      sketches even when they are larger); 0 turns the exact tier off
      */
-    public SketchShard(int shardCount, SlabArena arena, SketchTargets targets) {
+    public SketchShard(int shardCount, SlabArena arena, SketchTargets targets, int exactMaxBytes) {
         if (shardCount < 1) {
             throw new IllegalArgumentException("shardCount must be >= 1, was " + shardCount);
+        }
+        if (exactMaxBytes != 0 && (exactMaxBytes < INITIAL_EXACT_BYTES || arena.sizeClassOf(exactMaxBytes) < 0)) {
+            throw new IllegalArgumentException("exactMaxBytes must be 0 or in [" + INITIAL_EXACT_BYTES
+                + ", the arena's largest block], was " + exactMaxBytes);
         }
         this.shardCount = shardCount;
         this.arena = arena;
         this.readerEpochs = arena.readerEpochs();
         this.targets = targets;
+        this.exactMaxBytes = exactMaxBytes;
+        this.rebuildScratch = exactMaxBytes == 0 ? null
+            : MemorySegment.ofArray(new long[(exactMaxBytes + ExactSamplesDescriptor.MAX_SAMPLE_BITS + 64) / 8]);
+    }
+
+    /** Writer only: the wall clock for idle tracking, set by the shard writer once per ring batch. */
+    public void clock(long nowMs) {
+        nowSec = (int) ((nowMs - clockOriginMs) / 1000);
     }
 
     /** Writer only. Applies one sample of a series of this shard. Never throws for bad samples: counts them. */
     public void update(int seriesId, long timestampMs, double value) {
         int local = seriesId / shardCount;
+        long exact = index.getExact(local);
+        if (exact == SketchIndex.UNKNOWN) {
+            exact = admit(seriesId, local);
+        }
+        if (exact == SketchIndex.NOT_SKETCHED) {
+            return;
+        }
+        activity.touch(local, nowSec);
+        if (exact == SketchIndex.REFUSED) {
+            return;
+        }
         if (Double.isNaN(value)) {
             // NaN and Prometheus' stale marker (also a NaN) carry no value any sketch can take
-            if ((blockOf(seriesId, local, Family.AGGREGATE) > 0) | (blockOf(seriesId, local, Family.QUANTILE) > 0)
-                    | (blockOf(seriesId, local, Family.FREQUENCY) > 0)) {
-                bump(SKIPPED_NAN);
+            bump(SKIPPED_NAN);
+            return;
+        }
+        if (exact > 0) {
+            int r = writerExact.wrap(arena.segment(exact), SlabArena.offset(exact)).append(timestampMs, value);
+            if (r == ExactSamplesFlyweight.FULL) {
+                r = rebuild(seriesId, local, exact, timestampMs, value);
+            }
+            if (r == ExactSamplesFlyweight.APPLIED) {
+                bump(SAMPLES_APPLIED);
+            } else if (r == ExactSamplesFlyweight.SKIPPED_TOO_OLD) {
+                bump(SKIPPED_TOO_OLD);
             }
             return;
         }
-        // the first family a series carries decides whether the sample counts as applied or too old
+        // promoted (or the tier is off): every family the series carries; the first decides applied or too old
         int applied = NO_SKETCH;
-        long block = blockOf(seriesId, local, Family.AGGREGATE);
-        if (block > 0) {
-            applied = outcome(applied, writerFlyweight.wrap(arena.segment(block), SlabArena.offset(block))
-                    .update(timestampMs, value) == AggregateSketchFlyweight.APPLIED);
-        }
-        block = blockOf(seriesId, local, Family.QUANTILE);
-        if (block > 0) {
-            applied = outcome(applied, writerQuantile.wrap(arena.segment(block), SlabArena.offset(block))
-                    .update(timestampMs, value) == QuantileSketchFlyweight.APPLIED);
-        }
-        block = blockOf(seriesId, local, Family.FREQUENCY);
-        if (block > 0) {
-            applied = outcome(applied, writerFrequency.wrap(arena.segment(block), SlabArena.offset(block))
-                    .update(timestampMs, value) == FrequencySketchFlyweight.APPLIED);
+        for (Family f : FAMILIES) {
+            long block = blockOf(seriesId, local, f);
+            if (block > 0) {
+                boolean ok = writerFamilies[f.ordinal()].update(arena.segment(block), SlabArena.offset(block), timestampMs, value);
+                applied = outcome(applied, ok);
+            }
         }
         if (applied == APPLIED) {
             bump(SAMPLES_APPLIED);
@@ -132,6 +211,171 @@ public final class SketchShard implements AutoCloseable {
         return sofar != NO_SKETCH ? sofar : applied ? APPLIED : NOT_APPLIED;
     }
 
+    /**
+     * Cold path, once per series (until dropped): asks the targets which families it carries; with the exact tier
+     * on, lays out and publishes its exact block. @return the exact entry now published
+     */
+    private long admit(int seriesId, int local) {
+        int mask = 0;
+        long window = 0;
+        long sketchBytes = 0;
+        for (Family f : FAMILIES) {
+            SketchSpec spec = writerFamilies[f.ordinal()].spec(targets, seriesId);
+            if (spec != null) {
+                mask |= 1 << f.ordinal();
+                window = Math.max(window, spec.retainedWindowMillis());
+                int c = arena.sizeClassOf(spec.blockLength());
+                sketchBytes += c < 0 ? spec.blockLength() : SlabArena.classBytes(c);
+            }
+        }
+        if (mask == 0) {
+            index.setExact(local, SketchIndex.NOT_SKETCHED);
+            return SketchIndex.NOT_SKETCHED;
+        }
+        activity.idleAfter(local, (int) Math.min(Integer.MAX_VALUE / 2, (window + 999) / 1000));
+        if (exactMaxBytes == 0) {
+            index.setExact(local, SketchIndex.PROMOTED);
+            return SketchIndex.PROMOTED;
+        }
+        long block = arena.allocate(INITIAL_EXACT_BYTES);
+        if (block == SlabArena.NULL_BLOCK) {
+            index.setExact(local, SketchIndex.REFUSED);
+            refused();
+            return SketchIndex.REFUSED;
+        }
+        int promoteBytes = (int) Math.min(exactMaxBytes, sketchBytes);
+        writerExact.wrap(arena.segment(block), SlabArena.offset(block))
+            .init(seriesId, window, mask, promoteBytes, SlabArena.blockBytes(block) - ExactSamplesDescriptor.HEADER_LENGTH);
+        index.setExact(local, block);
+        bump(SKETCHED_SERIES);
+        bump(EXACT_SERIES);
+        return block;
+    }
+
+    /**
+     * Writer only, when the exact block has no room for a sample: while the window is still filling, copies the
+     * block into one twice the size; else drops the samples that left the window (the stream is cut, not
+     * re-encoded) and copies the rest plus the new sample into a block of fitting size; or promotes the series when
+     * its sketches are the smaller form.
+     */
+    private int rebuild(int seriesId, int local, long block, long timestampMs, double value) {
+        ExactSamplesFlyweight old = writerExact.wrap(arena.segment(block), SlabArena.offset(block));
+        long window = old.windowMillis();
+        int promoteBytes = old.promoteBytes();
+        long newest = Math.max(old.newestMs(), timestampMs);
+        long threshold = Math.max(old.retainedStartMs(), newest - window);
+        int used = (int) old.usedBytes();
+        if (old.oldestMs() > threshold && used + ExactSamplesDescriptor.MAX_SAMPLE_BITS / 8 <= promoteBytes) {
+            // the window is still filling: nothing to drop, so copy the stream as it is into a block twice the size
+            return grow(local, block, used, Math.min(promoteBytes, 2 * used), timestampMs, value);
+        }
+        // the stream from the first sample after the threshold on, copied as it is into the writer's heap scratch
+        ExactSamplesFlyweight fresh = rebuildExact.wrap(rebuildScratch, 0);
+        old.compactInto(fresh, threshold);
+        fresh.capacityBytes((int) rebuildScratch.byteSize() - ExactSamplesDescriptor.HEADER_LENGTH);
+        boolean promote = fresh.usedBytes() + ExactSamplesDescriptor.MAX_SAMPLE_BITS / 8 > promoteBytes;
+        if (!promote) {
+            fresh.append(timestampMs, value);
+            promote = fresh.usedBytes() > promoteBytes;
+        }
+        if (promote) {
+            old.readAll(writerWindow);
+            return promote(seriesId, local, block, old.familyMask(), threshold, timestampMs, value);
+        }
+        used = (int) fresh.usedBytes();
+        int size = Math.min(promoteBytes, used + (used >>> GROWTH_SHIFT) + ExactSamplesDescriptor.MAX_SAMPLE_BITS / 8);
+        long next = arena.allocate(Math.max(size, used));
+        if (next == SlabArena.NULL_BLOCK) {
+            bump(SKIPPED_NO_MEMORY);
+            return SKIPPED_NO_MEMORY_RESULT;
+        }
+        MemorySegment seg = arena.segment(next);
+        long off = SlabArena.offset(next);
+        // the scratch's version is even (no append is in progress), so the copy starts consistent
+        MemorySegment.copy(rebuildScratch, 0, seg, off, used);
+        seg.set(java.lang.foreign.ValueLayout.JAVA_INT, off + ExactSamplesDescriptor.CAPACITY_OFFSET,
+            (SlabArena.blockBytes(next) - ExactSamplesDescriptor.HEADER_LENGTH) & ~7);
+        index.setExact(local, next);
+        arena.retire(block);
+        return ExactSamplesFlyweight.APPLIED;
+    }
+
+    private static final int SKIPPED_NO_MEMORY_RESULT = -1;
+
+    /**
+     * Writer only: moves the exact block's bytes unchanged (the stream and the encoder state are position
+     * independent) into a block of {@code size} bytes, publishes it, retires the old one, then appends the sample.
+     */
+    private int grow(int local, long block, int used, int size, long timestampMs, double value) {
+        long next = arena.allocate(Math.max(size, used + ExactSamplesDescriptor.MAX_SAMPLE_BITS / 8));
+        if (next == SlabArena.NULL_BLOCK) {
+            bump(SKIPPED_NO_MEMORY);
+            return SKIPPED_NO_MEMORY_RESULT;
+        }
+        MemorySegment seg = arena.segment(next);
+        long off = SlabArena.offset(next);
+        // no append is in progress, so the version copied is even and the copy starts consistent
+        MemorySegment.copy(arena.segment(block), SlabArena.offset(block), seg, off, used);
+        ExactSamplesFlyweight grown = writerExact.wrap(seg, off);
+        grown.capacityBytes(SlabArena.blockBytes(next) - ExactSamplesDescriptor.HEADER_LENGTH);
+        int r = grown.append(timestampMs, value);
+        index.setExact(local, next);
+        arena.retire(block);
+        return r;
+    }
+
+    /**
+     * Writer only: moves a series from its exact block to its family sketches. The sketches are laid out and
+     * published, the window's samples (those after {@code threshold}, already in {@link #writerWindow}) and the new
+     * sample replayed into them, then the exact block is unpublished. When the memory limit refuses a sketch,
+     * the series leaves the sketches altogether (counted as refused) until it is dropped or evicted.
+     */
+    private int promote(int seriesId, int local, long exactBlock, int mask, long threshold, long timestampMs, double value) {
+        for (Family f : FAMILIES) {
+            familyBlocks[f.ordinal()] = SketchIndex.NOT_SKETCHED;
+            if ((mask & (1 << f.ordinal())) != 0) {
+                long b = create(seriesId, local, f);
+                familyBlocks[f.ordinal()] = b;
+                if (b <= 0) {
+                    refuseWhole(local);
+                    return SKIPPED_NO_MEMORY_RESULT;
+                }
+            }
+        }
+        long[] ts = writerWindow.timestamps();
+        double[] vs = writerWindow.values();
+        int n = writerWindow.size();
+        for (int i = 0; i < n; i++) {
+            if (ts[i] > threshold) {
+                replay(ts[i], vs[i]);
+            }
+        }
+        boolean applied = replay(timestampMs, value);
+        index.setExact(local, SketchIndex.PROMOTED);
+        arena.retire(exactBlock);
+        exactSeriesDown();
+        bump(PROMOTED_SERIES);
+        return applied ? ExactSamplesFlyweight.APPLIED : ExactSamplesFlyweight.SKIPPED_TOO_OLD;
+    }
+
+    private boolean replay(long ts, double v) {
+        boolean applied = false;
+        for (Family f : FAMILIES) {
+            long b = familyBlocks[f.ordinal()];
+            if (b > 0) {
+                applied |= writerFamilies[f.ordinal()].update(arena.segment(b), SlabArena.offset(b), ts, v);
+            }
+        }
+        return applied;
+    }
+
+    /** Writer only: retires every block of the series and marks it refused (counted once). */
+    private void refuseWhole(int local) {
+        retireAll(local);
+        index.setExact(local, SketchIndex.REFUSED);
+        refused();
+    }
+
     /** The series' block of {@code family}, created on first use if its target asks for one; <= 0 when none. */
     private long blockOf(int seriesId, int local, Family family) {
         long block = index.get(local, family);
@@ -140,35 +384,20 @@ public final class SketchShard implements AutoCloseable {
 
     /** Cold path, once per series and family: asks the targets, allocates, initialises, then publishes. */
     private long create(int seriesId, int local, Family family) {
-        Object spec = switch (family) {
-            case AGGREGATE -> targets.aggregate(seriesId);
-            case QUANTILE -> targets.quantile(seriesId);
-            case FREQUENCY -> targets.frequency(seriesId);
-        };
+        @SuppressWarnings("unchecked")
+        SketchFamily<SketchSpec, ?> fam = (SketchFamily<SketchSpec, ?>) writerFamilies[family.ordinal()];
+        SketchSpec spec = fam.spec(targets, seriesId);
         if (spec == null) {
             index.set(local, family, SketchIndex.NOT_SKETCHED);
             return SketchIndex.NOT_SKETCHED;
         }
-        int length = switch (spec) {
-            case AggregateSketchSpec a -> a.blockLength();
-            case QuantileSketchSpec q -> q.blockLength();
-            case FrequencySketchSpec f -> f.blockLength();
-            default -> throw new IllegalStateException("unknown spec " + spec);
-        };
-        long block = arena.allocate(length);
+        long block = arena.allocate(spec.blockLength());
         if (block == SlabArena.NULL_BLOCK) {
             index.set(local, family, SketchIndex.REFUSED);
-            bump(REFUSED_SERIES);
+            refused();
             return SketchIndex.REFUSED;
         }
-        MemorySegment segment = arena.segment(block);
-        long offset = SlabArena.offset(block);
-        switch (spec) {
-            case AggregateSketchSpec a -> writerFlyweight.wrap(segment, offset).init(seriesId, a);
-            case QuantileSketchSpec q -> writerQuantile.wrap(segment, offset).init(seriesId, q);
-            case FrequencySketchSpec f -> writerFrequency.wrap(segment, offset).init(seriesId, f);
-            default -> throw new IllegalStateException("unknown spec " + spec);
-        }
+        fam.init(arena.segment(block), SlabArena.offset(block), seriesId, spec);
         boolean firstBlockOfSeries = !hasBlock(local);
         index.set(local, family, block);
         if (firstBlockOfSeries) {
@@ -178,6 +407,9 @@ public final class SketchShard implements AutoCloseable {
     }
 
     private boolean hasBlock(int local) {
+        if (index.getExact(local) > 0) {
+            return true;
+        }
         for (Family f : FAMILIES) {
             if (index.get(local, f) > 0) {
                 return true;
@@ -188,13 +420,27 @@ public final class SketchShard implements AutoCloseable {
 
     /**
      * Writer only. Forgets a series' sketch (e.g. it left the targets or went stale): unpublishes and
-     * retires its block, and lets the next sample ask the targets again.
+     * retires its blocks, and lets the next sample ask the targets again.
      *
      * @return true when a block was retired
      */
     public boolean dropSeries(int seriesId) {
         int local = seriesId / shardCount;
+        boolean had = retireAll(local);
+        index.setExact(local, SketchIndex.UNKNOWN);
+        return had;
+    }
+
+    /** Unpublishes and retires the exact block and every family block of a series. @return true when any existed */
+    private boolean retireAll(int local) {
         boolean had = false;
+        long exact = index.getExact(local);
+        if (exact > 0) {
+            index.setExact(local, SketchIndex.UNKNOWN);
+            arena.retire(exact);
+            exactSeriesDown();
+            had = true;
+        }
         for (Family f : FAMILIES) {
             long block = index.get(local, f);
             index.set(local, f, SketchIndex.UNKNOWN);
@@ -209,68 +455,127 @@ public final class SketchShard implements AutoCloseable {
         return had;
     }
 
+    private void exactSeriesDown() {
+        EXACT_SERIES.setOpaque(this, (long) EXACT_SERIES.getOpaque(this) - 1);
+    }
+
+    /**
+     * Writer only, from the shard writer's periodic work: drops up to {@code maxScan} series' worth of idle
+     * series (no sample for longer than their window), resuming where the last call stopped, then reclaims.
+     *
+     * @return series evicted
+     */
+    public int evictIdle(int maxScan) {
+        int bound = index.idBound();
+        int evicted = 0;
+        for (int i = 0, n = Math.min(maxScan, bound); i < n; i++) {
+            int local = evictCursor >= bound ? 0 : evictCursor;
+            evictCursor = local + 1 >= bound ? 0 : local + 1;
+            long exact = index.getExact(local);
+            if (exact == SketchIndex.UNKNOWN || exact == SketchIndex.NOT_SKETCHED || !activity.idle(local, nowSec)) {
+                continue;
+            }
+            retireAll(local);
+            index.setExact(local, SketchIndex.UNKNOWN);
+            evicted++;
+        }
+        if (evicted > 0) {
+            EVICTED_SERIES.setOpaque(this, (long) EVICTED_SERIES.getOpaque(this) + evicted);
+        }
+        arena.reclaim();
+        return evicted;
+    }
+
+    /**
+     * Writer only (or with the writer stopped): bytes of every block published now, exact and sketch, by size
+     * class. Once retired blocks are reclaimed it equals {@link #bytesInUse()}; tests hold the metric to it.
+     */
+    public long publishedBytes() {
+        long total = 0;
+        for (int local = 0, bound = index.idBound(); local < bound; local++) {
+            long exact = index.getExact(local);
+            if (exact > 0) {
+                total += SlabArena.blockBytes(exact);
+            }
+            for (Family f : FAMILIES) {
+                long b = index.get(local, f);
+                if (b > 0) {
+                    total += SlabArena.blockBytes(b);
+                }
+            }
+        }
+        return total;
+    }
+
     /** Writer only, from its idle loop: makes retired blocks reusable once readers have left. @return blocks freed */
     public int reclaim() {
         return arena.reclaim();
     }
 
     /**
-     * Any thread. Reads a series' frequency sketch over {@code (startExclusiveMs, endInclusiveMs]}.
+     * Any thread. Reads a series' frequency answer over {@code (startExclusiveMs, endInclusiveMs]}.
      *
      * @return false when the series has no frequency sketch ({@code out} untouched)
      */
     public boolean readFrequency(int seriesId, long startExclusiveMs, long endInclusiveMs, FrequencyResult out) {
-        int slot = readerEpochs.enter();
-        try {
-            long block = index.get(seriesId / shardCount, SketchFunction.Family.FREQUENCY);
-            if (block <= 0) {
-                return false;
-            }
-            readerFrequency.get().wrap(arena.segment(block), SlabArena.offset(block))
-                .read(startExclusiveMs, endInclusiveMs, out);
-            return true;
-        } finally {
-            readerEpochs.exit(slot);
-        }
+        return read(Family.FREQUENCY, seriesId, startExclusiveMs, endInclusiveMs, out);
     }
 
     /**
-     * Any thread. Reads a series' quantile sketch over {@code (startExclusiveMs, endInclusiveMs]}.
+     * Any thread. Reads a series' quantile answer over {@code (startExclusiveMs, endInclusiveMs]}.
      *
      * @return false when the series has no quantile sketch ({@code out} untouched)
      */
     public boolean readQuantile(int seriesId, long startExclusiveMs, long endInclusiveMs, QuantileResult out) {
+        return read(Family.QUANTILE, seriesId, startExclusiveMs, endInclusiveMs, out);
+    }
+
+    /**
+     * Any thread. Reads a series' aggregate answer over {@code (startExclusiveMs, endInclusiveMs]}.
+     *
+     * @return false when the series has no aggregate sketch ({@code out} untouched)
+     */
+    public boolean readAggregate(int seriesId, long startExclusiveMs, long endInclusiveMs, AggregateResult out) {
+        return read(Family.AGGREGATE, seriesId, startExclusiveMs, endInclusiveMs, out);
+    }
+
+    /** Any thread: the answer of {@code family} from the exact block if the series has one, else from its sketch. */
+    @SuppressWarnings("unchecked")
+    private <R> boolean read(Family family, int seriesId, long startExclusiveMs, long endInclusiveMs, R out) {
+        ReaderScratch scratch = readerScratch.get();
+        SketchFamily<?, R> fam = (SketchFamily<?, R>) scratch.families[family.ordinal()];
         int slot = readerEpochs.enter();
         try {
-            long block = index.get(seriesId / shardCount, SketchFunction.Family.QUANTILE);
+            int local = seriesId / shardCount;
+            long exact = index.getExact(local);
+            if (exact > 0) {
+                ExactSamplesFlyweight x = scratch.exact.wrap(arena.segment(exact), SlabArena.offset(exact));
+                if ((x.familyMask() & (1 << family.ordinal())) == 0) {
+                    return false;
+                }
+                x.read(startExclusiveMs, endInclusiveMs, scratch.window);
+                fam.readExact(startExclusiveMs, endInclusiveMs, scratch.window, out);
+                return true;
+            }
+            long block = index.get(local, family);
             if (block <= 0) {
                 return false;
             }
-            readerQuantile.get().wrap(arena.segment(block), SlabArena.offset(block))
-                .read(startExclusiveMs, endInclusiveMs, out);
+            fam.read(arena.segment(block), SlabArena.offset(block), startExclusiveMs, endInclusiveMs, out);
             return true;
         } finally {
             readerEpochs.exit(slot);
         }
     }
 
-    /**
-     * Any thread. Reads a series' aggregate sketch over {@code (startExclusiveMs, endInclusiveMs]}.
-     *
-     * @return false when the series has no aggregate sketch ({@code out} untouched)
-     */
-    public boolean readAggregate(int seriesId, long startExclusiveMs, long endInclusiveMs, AggregateResult out) {
-        int slot = readerEpochs.enter();
-        try {
-            long block = index.get(seriesId / shardCount, SketchFunction.Family.AGGREGATE);
-            if (block <= 0) {
-                return false;
-            }
-            readerFlyweight.get().wrap(arena.segment(block), SlabArena.offset(block))
-                .read(startExclusiveMs, endInclusiveMs, out);
-            return true;
-        } finally {
-            readerEpochs.exit(slot);
+    /** Counts a refused series; logs the first and then every power of two, so a full node does not flood the log. */
+    private void refused() {
+        bump(REFUSED_SERIES);
+        long n = refusedSeries();
+        if (Long.bitCount(n) == 1) {
+            LOG.log(System.Logger.Level.WARNING, "storage.memory_limit reached: " + n + " series refused by the sketches"
+                + " of this shard so far (" + arena.bytesInUse() + " of " + arena.memoryLimitBytes()
+                + " bytes in use); they are still written to the WAL and forwarded");
         }
     }
 
@@ -284,11 +589,23 @@ public final class SketchShard implements AutoCloseable {
 
     public long skippedTooOld() { return (long) SKIPPED_TOO_OLD.getOpaque(this); }
 
+    /** Samples of sketched series lost because the memory limit refused a rebuilt exact block. */
+    public long skippedNoMemory() { return (long) SKIPPED_NO_MEMORY.getOpaque(this); }
+
     /** Series whose block the memory limit refused (each counted once until dropped). */
     public long refusedSeries() { return (long) REFUSED_SERIES.getOpaque(this); }
 
-    /** Series with a live aggregate block. */
+    /** Series with a live block (exact or sketch). */
     public long sketchedSeries() { return (long) SKETCHED_SERIES.getOpaque(this); }
+
+    /** Series answered from their exact block now. */
+    public long exactSeries() { return (long) EXACT_SERIES.getOpaque(this); }
+
+    /** Series moved from their exact block to sketches, in total. */
+    public long promotedSeries() { return (long) PROMOTED_SERIES.getOpaque(this); }
+
+    /** Series dropped for being idle longer than their window, in total. */
+    public long evictedSeries() { return (long) EVICTED_SERIES.getOpaque(this); }
 
     public long bytesInUse() { return arena.bytesInUse(); }
 

@@ -48,10 +48,7 @@ class IngestRingTest {
         @Override
         public void onEvent(IngestBatch b, long sequence, boolean endOfBatch) throws InterruptedException {
             gate.await();
-            batches.incrementAndGet();
-            if (b.ticket() != null) {
-                b.ticket().durable();
-            }
+            batches.incrementAndGet(); // the ring answers the ticket once the shard writers are done
         }
     }
 
@@ -150,9 +147,7 @@ class IngestRingTest {
         EventHandler<IngestBatch> journaler = (b, seq, end) -> {
             seen.add(b.count() + ":" + (b.ticket() != null) + ":"
                     + new String(b.extras(), 0, b.extrasLength(), java.nio.charset.StandardCharsets.US_ASCII));
-            if (b.ticket() != null) {
-                b.ticket().durable();
-            }
+            // the last shard writer answers the ticket (read your writes), not the journaler
         };
         @SuppressWarnings("unchecked")
         EventHandler<IngestBatch>[] writers = new EventHandler[] {new Recorder(0, 1)};
@@ -180,5 +175,59 @@ class IngestRingTest {
             assertTrue(a.ok && b.ok);
         }
         assertEquals(List.of("10:false:", "10:false:", "5:true:hello", "0:true:hello"), seen);
+    }
+
+    @Test
+    void theSenderIsAnsweredOnlyAfterEveryShardAppliedItsRequest() throws Exception {
+        int shards = 4;
+        Recorder[] recorders = new Recorder[shards];
+        for (int s = 0; s < shards; s++) {
+            recorders[s] = new Recorder(s, shards);
+        }
+        GateJournaler journaler = new GateJournaler(new CountDownLatch(0));
+        try (IngestRing ring = new IngestRing(64, 50, journaler, recorders)) {
+            ring.start();
+            IngestPublisher p = ring.newPublisher();
+            int total = 0;
+            for (int request = 0; request < 200; request++) {
+                int n = 1 + request % 170;
+                int[] ids = new int[n];
+                long[] ts = new long[n];
+                double[] vs = new double[n];
+                for (int i = 0; i < n; i++) {
+                    ids[i] = (request + i) % 13;
+                    ts[i] = request * 1000L + i;
+                }
+                total += n;
+                int expected = total;
+                // checked on the answering thread at the moment of the answer; the verdict reaches the test thread
+                java.util.concurrent.atomic.AtomicReference<String> verdict = new java.util.concurrent.atomic.AtomicReference<>();
+                CountDownLatch answered = new CountDownLatch(1);
+                IngestTicket t = new IngestTicket() {
+                    @Override
+                    public void durable() {
+                        int seen = 0;
+                        for (Recorder r : recorders) {
+                            seen += r.seen.size();
+                        }
+                        verdict.set(seen == expected ? "ok" : "answered with " + seen + " of " + expected + " applied");
+                        answered.countDown();
+                    }
+
+                    @Override
+                    public void failed(String reason) {
+                        verdict.set("failed: " + reason);
+                        answered.countDown();
+                    }
+                };
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (!p.publish(ids, ts, vs, n, t)) {
+                    assertTrue(System.nanoTime() < deadline, "ring stayed full");
+                    Thread.onSpinWait();
+                }
+                assertTrue(answered.await(10, TimeUnit.SECONDS));
+                assertEquals("ok", verdict.get(), "request " + request);
+            }
+        }
     }
 }

@@ -15,7 +15,7 @@ class SketchShardTest {
 
     @Test
     void sketchesOnlyTargetedSeriesAndCountsRefusals() {
-        // each block is 64 + 61 * 72 = 4456 bytes -> 8 KiB class; room for 3
+        // each block is 64 + 61 * 72 = 4456 bytes -> 5120-byte class; one per 8 KiB chunk (the tail is carved), room for 3
         SlabArena arena = new SlabArena(3 * 8192, 8192, 4);
         try (SketchShard shard = new SketchShard(4, arena, id -> (id / 4) % 2 == 0 ? ONE_MINUTE : null)) {
             for (int id = 0; id < 16; id++) {      // this shard's series (id mod 4 == 2); local ids 0..15, even ones targeted
@@ -25,7 +25,7 @@ class SketchShardTest {
             assertEquals(3, shard.sketchedSeries());
             assertEquals(5, shard.refusedSeries(), "8 even targets, 3 fit; each refusal counted once");
             assertEquals(6, shard.samplesApplied());
-            assertEquals(3 * 8192, shard.bytesInUse());
+            assertEquals(3 * 5120, shard.bytesInUse());
             AggregateResult out = new AggregateResult();
             assertTrue(shard.readAggregate(2, 0, 60_000, out));
             assertEquals(2.0, out.count());

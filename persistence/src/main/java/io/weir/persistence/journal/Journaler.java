@@ -2,7 +2,6 @@ package io.weir.persistence.journal;
 
 import com.lmax.disruptor.EventHandler;
 import io.weir.engine.ingest.IngestBatch;
-import io.weir.engine.ingest.IngestTicket;
 import io.weir.engine.series.SeriesLabels;
 import io.weir.engine.series.SeriesTable;
 import io.weir.persistence.wal.WalWriter;
@@ -13,9 +12,9 @@ import java.util.Arrays;
 /**
  * The ring's first consumer and the only user of the {@link WalWriter}: appends each batch (and the SERIES
  * records of series created since the last batch, and the EXTRAS record of a request's histograms, exemplars and
- * metadata) to the WAL, commits once per Disruptor batch (group commit),
- * then answers the senders of the requests that are now durable. Shard writers run after it, so a batch that
- * failed to reach the WAL is marked and never applied to sketches; its sender gets 503 and retries.
+ * metadata) to the WAL, commits once per Disruptor batch (group commit), and marks each batch's outcome. Shard
+ * writers run after it, so a batch that failed to reach the WAL is marked and never applied to sketches; the last
+ * shard writer answers the sender (503 on failure, so it retries).
  */
 public final class Journaler implements EventHandler<IngestBatch> {
     private static final System.Logger LOG = System.getLogger(Journaler.class.getName());
@@ -57,7 +56,7 @@ public final class Journaler implements EventHandler<IngestBatch> {
                 batch.releaseExtras(KEEP_EXTRAS_BYTES);
             }
         } catch (IOException | RuntimeException e) {
-            batch.journalFailed(true);
+            batch.journalFailed("WAL append failed: " + e);
             fail("append", e);
         }
         if (endOfBatch) {
@@ -101,16 +100,9 @@ public final class Journaler implements EventHandler<IngestBatch> {
         for (int i = 0; i < groupSize; i++) {
             IngestBatch b = group[i];
             if (failure != null) {
-                b.journalFailed(true);
+                b.journalFailed(failure);
             }
-            IngestTicket ticket = b.ticket();
-            if (ticket != null) {
-                if (b.journalFailed()) {
-                    ticket.failed(failure != null ? failure : "WAL append failed");
-                } else {
-                    ticket.durable();
-                }
-            }
+            // the sender is answered by the last shard writer to apply the slot (IngestRing), not here
             group[i] = null;
         }
         groupSize = 0;

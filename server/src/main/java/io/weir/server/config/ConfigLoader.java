@@ -52,10 +52,11 @@ public final class ConfigLoader {
     /** Request bodies are held in one byte array, so the limit must fit an int with room to spare. */
     public static final long MAX_REQUEST_BYTES_CEILING = 1L << 30;
 
-    private static final List<String> ROOT_KEYS = List.of("server", "storage", "wal", "backend", "sketch", "scrape_configs", "log", "limits", "query");
+    private static final List<String> ROOT_KEYS = List.of("server", "storage", "wal", "backend", "sketch", "scrape_configs", "log", "limits", "query", "ingest");
     private static final List<String> QUERY_KEYS = List.of("timeout", "max_concurrency", "max_series", "max_samples");
     private static final List<String> SERVER_KEYS = List.of("listen", "max_request_bytes", "web_config_file", "authorization");
-    private static final List<String> STORAGE_KEYS = List.of("data_dir", "memory_limit");
+    private static final List<String> STORAGE_KEYS = List.of("data_dir", "memory_limit", "exact_max_bytes", "series_capacity");
+    private static final List<String> INGEST_KEYS = List.of("shards", "ring_slots", "batch_capacity");
     private static final List<String> WAL_KEYS = List.of("fsync", "fsync_interval", "max_disk");
     private static final List<String> BACKEND_KEYS = List.of("url", "remote_write_url", "timeout", "basic_auth",
             "authorization", "tls_config", "headers");
@@ -151,7 +152,7 @@ public final class ConfigLoader {
             if (dataDir.toString().isBlank()) {
                 checker.problem("--data-dir", "must not be empty");
             } else {
-                storage = new StorageConfig(dataDir, storage.memoryLimitBytes());
+                storage = new StorageConfig(dataDir, storage.memoryLimitBytes(), storage.exactMaxBytes(), storage.seriesCapacity());
             }
         }
         BackendConfig backend = base.backend();
@@ -169,7 +170,7 @@ public final class ConfigLoader {
         if (!checker.problems.isEmpty()) {
             throw new InvalidConfigException(checker.problems);
         }
-        return new WeirConfig(server, storage, base.wal(), backend, base.sketch(), base.scrapeConfigs(), base.log(), base.limits(), base.query());
+        return new WeirConfig(server, storage, base.wal(), backend, base.sketch(), base.scrapeConfigs(), base.log(), base.limits(), base.query(), base.ingest());
     }
 
     /** Applies {@code --log.level} and {@code --log.format} (null = not given). */
@@ -200,7 +201,14 @@ public final class ConfigLoader {
                         + (web.userRoles() == null ? ", every user has every role" : ", roles per user")
                         : ", no authentication").append('\n');
         sb.append("data dir:       ").append(config.storage().dataDir()).append('\n');
-        sb.append("memory limit:   ").append(ByteSize.format(config.storage().memoryLimitBytes())).append('\n');
+        sb.append("memory limit:   ").append(ByteSize.format(config.storage().memoryLimitBytes()))
+                .append(", exact samples up to ").append(config.storage().exactMaxBytes() == 0 ? "off"
+                        : ByteSize.format(config.storage().exactMaxBytes()) + " a series")
+                .append(", series table ").append(config.storage().seriesCapacity()).append('\n');
+        IngestConfig ingest = config.ingest();
+        sb.append("ingest:         ").append(ingest.shards()).append(" shard writer(s), ring ").append(ingest.ringSlots())
+                .append(" x ").append(ingest.batchCapacity()).append(" samples (").append(Runtime.getRuntime().availableProcessors())
+                .append(" cores)\n");
         sb.append("wal:            fsync ").append(wal.fsync().configName());
         if (wal.fsync() == FsyncPolicy.INTERVAL) {
             sb.append(" every ").append(Durations.format(wal.fsyncIntervalMillis()));
@@ -267,7 +275,45 @@ public final class ConfigLoader {
             return new WeirConfig(server(top.get("server")), storage(top.get("storage")), wal(top.get("wal")),
                     backend(top.get("backend")), sketch(top.get("sketch")),
                     new ScrapeConfigReader(this).read(top.get("scrape_configs")), log(top.get("log")), limits(top.get("limits")),
-                    query(top.get("query")));
+                    query(top.get("query")), ingest(top.get("ingest")));
+        }
+
+        IngestConfig ingest(Node node) {
+            Section s = section(node, "ingest", INGEST_KEYS);
+            IngestConfig d = IngestConfig.defaults();
+            int shards = "auto".equals(text(s, "shards")) ? d.shards()
+                    : (int) integer(s, "shards", d.shards(), 1, IngestConfig.MAX_SHARDS);
+            powerOfTwo(s, "shards", shards);
+            int ringSlots = (int) integer(s, "ring_slots", d.ringSlots(), 8, 1 << 20);
+            powerOfTwo(s, "ring_slots", ringSlots);
+            int batch = (int) integer(s, "batch_capacity", d.batchCapacity(), 16, 65_536);
+            return new IngestConfig(shards, ringSlots, batch);
+        }
+
+        /** A whole number in [min, max] at {@code key}, or the default (with a problem when it is not). */
+        long integer(Section s, String key, long defaultValue, long min, long max) {
+            String text = text(s, key);
+            if (text == null) {
+                return defaultValue;
+            }
+            long v;
+            try {
+                v = Long.parseLong(text.strip());
+            } catch (NumberFormatException e) {
+                problem(s.pathOf(key), "must be a whole number (got " + Quote.of(text) + ")");
+                return defaultValue;
+            }
+            if (v < min || v > max) {
+                problem(s.pathOf(key), "must be in [" + min + ", " + max + "] (got " + Quote.of(text) + ")");
+                return defaultValue;
+            }
+            return v;
+        }
+
+        void powerOfTwo(Section s, String key, int v) {
+            if (Integer.bitCount(v) != 1) {
+                problem(s.pathOf(key), "must be a power of two (got " + v + ")");
+            }
         }
 
         QueryConfig query(Node node) {
@@ -474,7 +520,20 @@ public final class ConfigLoader {
                     }
                 }
             }
-            return new StorageConfig(dataDir, size(s, "memory_limit", d.memoryLimitBytes()));
+            long exactMax = d.exactMaxBytes();
+            String exactText = text(s, "exact_max_bytes");
+            if ("0".equals(exactText)) {
+                exactMax = 0;
+            } else if (exactText != null) {
+                exactMax = size(s, "exact_max_bytes", d.exactMaxBytes());
+                if (exactMax < 256 || exactMax > StorageConfig.MAX_EXACT_MAX_BYTES) {
+                    problem(s.pathOf("exact_max_bytes"), "must be 0 (off) or in [256B, "
+                            + ByteSize.format(StorageConfig.MAX_EXACT_MAX_BYTES) + "] (got " + Quote.of(exactText) + ")");
+                    exactMax = d.exactMaxBytes();
+                }
+            }
+            long seriesCapacity = integer(s, "series_capacity", d.seriesCapacity(), 1024, 1L << 31);
+            return new StorageConfig(dataDir, size(s, "memory_limit", d.memoryLimitBytes()), exactMax, seriesCapacity);
         }
 
         WalConfig wal(Node node) {

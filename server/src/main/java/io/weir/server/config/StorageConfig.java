@@ -8,10 +8,21 @@ import java.util.Objects;
  *
  * @param dataDir          as written (a relative path is relative to the working directory); need not exist yet
  * @param memoryLimitBytes off-heap sketch memory; past it new series are refused (and counted); &gt; 0
+ * @param exactMaxBytes    largest block of raw samples a series keeps (exact answers) before its sketches take
+ *                         over; 0 turns the exact tier off; else in [256 B, 1 MiB]
+ * @param seriesCapacity   entries the series table is sized for, &gt;= 1024
  */
-public record StorageConfig(Path dataDir, long memoryLimitBytes) {
+public record StorageConfig(Path dataDir, long memoryLimitBytes, long exactMaxBytes, long seriesCapacity) {
     public static final Path DEFAULT_DATA_DIR = Path.of("./data");
     public static final long DEFAULT_MEMORY_LIMIT_BYTES = 4L << 30;
+    /** Above the ~213 KiB the sketches of every function take, so a series keeps raw samples wherever they are smaller. */
+    public static final long DEFAULT_EXACT_MAX_BYTES = 256L << 10;
+    public static final long MAX_EXACT_MAX_BYTES = 1L << 20;
+    public static final long DEFAULT_SERIES_CAPACITY = 1L << 20;
+
+    public StorageConfig(Path dataDir, long memoryLimitBytes) {
+        this(dataDir, memoryLimitBytes, DEFAULT_EXACT_MAX_BYTES, DEFAULT_SERIES_CAPACITY);
+    }
 
     public StorageConfig {
         Objects.requireNonNull(dataDir, "dataDir");

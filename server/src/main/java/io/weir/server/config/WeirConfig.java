@@ -11,7 +11,8 @@ import java.util.Objects;
  */
 public record WeirConfig(ServerConfig server, StorageConfig storage, WalConfig wal, BackendConfig backend,
                          SketchConfig sketch, List<ScrapeJob> scrapeConfigs, LogConfig log,
-                         io.weir.net.ingest.IngestLimits.Config limits, QueryConfig query) {
+                         io.weir.net.ingest.IngestLimits.Config limits, QueryConfig query,
+                         IngestConfig ingest) {
     public WeirConfig {
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(storage, "storage");
@@ -21,17 +22,18 @@ public record WeirConfig(ServerConfig server, StorageConfig storage, WalConfig w
         Objects.requireNonNull(log, "log");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(query, "query");
+        Objects.requireNonNull(ingest, "ingest");
         scrapeConfigs = List.copyOf(scrapeConfigs);
     }
 
-    /** A config without scrape jobs, with default logging, limits and query limits. */
+    /** A config without scrape jobs, with default logging, limits, query limits and ingest sizes (from the machine). */
     public WeirConfig(ServerConfig server, StorageConfig storage, WalConfig wal, BackendConfig backend, SketchConfig sketch) {
         this(server, storage, wal, backend, sketch, List.of(), LogConfig.defaults(), io.weir.net.ingest.IngestLimits.Config.defaults(),
-                QueryConfig.defaults());
+                QueryConfig.defaults(), IngestConfig.defaults());
     }
 
     public WeirConfig withLog(LogConfig newLog) {
-        return new WeirConfig(server, storage, wal, backend, sketch, scrapeConfigs, newLog, limits, query);
+        return new WeirConfig(server, storage, wal, backend, sketch, scrapeConfigs, newLog, limits, query, ingest);
     }
 
     /** The embedded defaults: listen {@code :9201}, data dir {@code ./data}, no backend, no sketch targets. */

@@ -114,6 +114,28 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void ingestAndMemoryTunablesParse() {
+        WeirConfig c = valid("""
+                storage:
+                  exact_max_bytes: 0
+                  series_capacity: 4096
+                ingest:
+                  shards: 4
+                  ring_slots: 256
+                  batch_capacity: 512
+                """);
+        assertEquals(0, c.storage().exactMaxBytes());
+        assertEquals(4096, c.storage().seriesCapacity());
+        assertEquals(new IngestConfig(4, 256, 512), c.ingest());
+        WeirConfig d = valid("storage: {exact_max_bytes: 64KiB}\ningest: {shards: auto}");
+        assertEquals(64 * 1024, d.storage().exactMaxBytes());
+        assertEquals(IngestConfig.defaults(), d.ingest());
+        assertEquals(1, IngestConfig.defaultShards(2));
+        assertEquals(4, IngestConfig.defaultShards(8));
+        assertTrue(ConfigLoader.summary(c).contains("4 shard writer(s), ring 256 x 512 samples ("));
+    }
+
+    @Test
     void explicitRemoteWriteUrlIsKept() {
         BackendConfig b = valid("""
                 backend:
@@ -181,14 +203,14 @@ class ConfigLoaderTest {
         return Stream.of(
                 // unknown keys, at every level
                 arguments("servr: {}", "servr", "unknown key (did you mean \"server\"?)"),
-                arguments("metrics: {}", "metrics", "unknown key (expected one of server, storage, wal, backend, sketch, scrape_configs, log, limits, query)"),
+                arguments("metrics: {}", "metrics", "unknown key (expected one of server, storage, wal, backend, sketch, scrape_configs, log, limits, query, ingest)"),
                 arguments("server: {listn: ':1'}", "server.listn", "unknown key (did you mean \"listen\"?)"),
                 arguments("wal: {fsync_intervall: 1s}", "wal.fsync_intervall", "unknown key (did you mean \"fsync_interval\"?)"),
                 arguments("sketch: {targets: [{match: up, windows: 1h}]}", "sketch.targets[0].windows",
                         "unknown key (did you mean \"window\"?)"),
                 arguments("server:\n  listen: ':1'\n  listen: ':2'\n", "server.listen", "duplicate key"),
                 // wrong YAML types
-                arguments("- a\n- b\n", "", "the document must be a mapping with keys server, storage, wal, backend, sketch, scrape_configs, log, limits, query (got a list)"),
+                arguments("- a\n- b\n", "", "the document must be a mapping with keys server, storage, wal, backend, sketch, scrape_configs, log, limits, query, ingest (got a list)"),
                 arguments("server: 5", "server", "must be a mapping with keys listen, max_request_bytes, web_config_file, authorization (got \"5\")"),
                 arguments("wal: [always]", "wal", "must be a mapping with keys fsync, fsync_interval, max_disk (got a list)"),
                 arguments("server: {listen: [':1']}", "server.listen", "must be a single value (got a list)"),
@@ -219,6 +241,16 @@ class ConfigLoaderTest {
                 arguments("storage: {memory_limit: 1.5GiB}", "storage.memory_limit",
                         "not a valid size: \"1.5GiB\" (use bytes, or a whole number with KiB, MiB, GiB, TiB, KB, MB, GB or TB)"),
                 arguments("wal: {max_disk: 9000000TiB}", "wal.max_disk", "size out of range: \"9000000TiB\""),
+                arguments("storage: {exact_max_bytes: 2MiB}", "storage.exact_max_bytes",
+                        "must be 0 (off) or in [256B, 1MiB] (got \"2MiB\")"),
+                arguments("storage: {series_capacity: 10}", "storage.series_capacity", "must be in [1024, 2147483648] (got \"10\")"),
+                // ingest
+                arguments("ingest: {shards: 3}", "ingest.shards", "must be a power of two (got 3)"),
+                arguments("ingest: {shards: 0}", "ingest.shards", "must be in [1, 256] (got \"0\")"),
+                arguments("ingest: {ring_slots: 1000}", "ingest.ring_slots", "must be a power of two (got 1000)"),
+                arguments("ingest: {batch_capacity: lots}", "ingest.batch_capacity", "must be a whole number (got \"lots\")"),
+                arguments("ingest: {threads: 4}", "ingest.threads",
+                        "unknown key (expected one of shards, ring_slots, batch_capacity)"),
                 // durations
                 arguments("wal: {fsync_interval: 0s}", "wal.fsync_interval", "must be greater than 0 (got \"0s\")"),
                 arguments("backend: {timeout: 30}", "backend.timeout", "not a valid duration: \"30\" (a unit is required, e.g. \"30s\")"),
@@ -417,11 +449,13 @@ class ConfigLoaderTest {
     @Test
     void summaryNamesWhatTheNodeWillDo() {
         String defaults = ConfigLoader.summary(loader.defaults());
+        int cores = Runtime.getRuntime().availableProcessors();
         assertEquals("""
                 listen:         :9201 (all interfaces), max request 32MiB
                 web:            plain HTTP, no authentication
                 data dir:       ./data
-                memory limit:   4GiB
+                memory limit:   4GiB, exact samples up to 256KiB a series, series table 1048576
+                ingest:         %d shard writer(s), ring 1024 x 2048 samples (%d cores)
                 wal:            fsync interval every 1s, max disk 16GiB
                 backend:        none (sketch-only)
                 limits:         30 labels/series, names 1024 B, values 2048 B, 50000 series/request, new series/s unlimited, series unlimited
@@ -429,7 +463,7 @@ class ConfigLoaderTest {
                 sketch window:  1h by default
                 sketch targets: 1 (first match wins)
                   [0] {__name__=~".+"}  window 1h  functions all
-                """, defaults);
+                """.formatted(IngestConfig.defaultShards(cores), cores), defaults);
 
         String s = ConfigLoader.summary(valid("""
                 backend: {url: 'http://127.0.0.1:8428'}

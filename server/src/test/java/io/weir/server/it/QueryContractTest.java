@@ -107,6 +107,31 @@ class QueryContractTest {
         return Http.get(n.url(), "/api/v1/query_range", Http.params(params));
     }
 
+    /** The value of an instant query's single result, or NaN when it has none. */
+    private static double single(Http.Response r) {
+        assertEquals(200, r.status(), r.body());
+        JsonNode result = r.json().path("data").path("result");
+        return result.size() == 1 ? result.get(0).path("value").path(1).asDouble(Double.NaN) : Double.NaN;
+    }
+
+    @Test
+    void aQueryRightAfterThe204SeesTheRequestAndShortWindowsOverSparseSamplesAreExact() throws Exception {
+        // one sample per request, 10 s apart; every query right after its 204, never polled
+        for (int k = 1; k <= 30; k++) {
+            long ts = base + k * 10_000L;
+            byte[] body = RemoteWriteBodies.body(new Series(new String[] {"__name__", "ryw_metric"}, new long[] {ts}, new double[] {k}));
+            assertEquals(204, RemoteWriteBodies.post(local.url(), body).status());
+            assertEquals(k, single(query(local, "query", "count_over_time(ryw_metric[1h])", "time", sec(ts))), "request " + k);
+            assertEquals(k * (k + 1) / 2.0, single(query(local, "query", "sum_over_time(ryw_metric[1h])", "time", sec(ts))), "request " + k);
+        }
+        // Prometheus' answers over samples 10 s apart (values 1..30 at base+10s..base+300s), from raw samples
+        assertEquals(29.5, single(query(local, "query", "avg_over_time(ryw_metric[20s])", "time", sec(base + 300_000))));
+        assertEquals(28.5, single(query(local, "query", "avg_over_time(ryw_metric[20s])", "time", sec(base + 295_000))));
+        assertEquals(2.0, single(query(local, "query", "min_over_time(ryw_metric[10s])", "time", sec(base + 20_000))));
+        assertEquals(15.5, single(query(local, "query", "quantile_over_time(0.5, ryw_metric[5m])", "time", sec(base + 300_000))));
+        assertEquals(30.0, single(query(local, "query", "distinct_over_time(ryw_metric[5m])", "time", sec(base + 300_000))));
+    }
+
     @Test
     void parseErrorsAndBadParametersAre400BadData() throws Exception {
         assertError(query(local, "query", "sum(qc_metric"), 400, "bad_data", "query");

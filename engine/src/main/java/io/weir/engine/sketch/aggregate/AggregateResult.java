@@ -109,6 +109,31 @@ public final class AggregateResult {
 
     public long endInclusiveMs() { return endInclusiveMs; }
 
+    /**
+     * Fills the answer from raw samples decoded from an exact block: every sample weighs 1, so the answer is
+     * exact (to compensated float rounding) and {@link #exact()} is true. Allocation-free.
+     */
+    public void readExact(long startExclusive, long endInclusive, io.weir.engine.sketch.exact.ExactWindow window) {
+        begin(startExclusive, endInclusive);
+        range(window.coverageStartMs(), window.retainedStartMs(), window.newestMs());
+        int n = window.size();
+        double[] v = window.values();
+        for (int i = 0; i < n; i++) {
+            double x = v[i];
+            double d = x - x; // NaN for an infinite sample, as in a sketch bucket
+            mergeBucket(1.0, 1, x, d, 0.0, d * d, 0.0, x, x);
+        }
+        if (count > 0) {
+            beginSpread(v[0]);
+            for (int i = 0; i < n; i++) {
+                double x = v[i];
+                double d = x - x;
+                mergeSpread(1.0, 1, x, d, 0.0, d * d, 0.0);
+            }
+        }
+        finish();
+    }
+
     void begin(long startExclusive, long endInclusive) {
         startExclusiveMs = startExclusive;
         endInclusiveMs = endInclusive;

@@ -6,7 +6,7 @@ package io.weir.engine.sketch.aggregate;
  * @param bucketWidthMillis W, the width of one time bucket
  * @param bucketCount       buckets kept in the ring: enough for the window plus one partial bucket
  */
-public record AggregateSketchSpec(long bucketWidthMillis, int bucketCount) {
+public record AggregateSketchSpec(long bucketWidthMillis, int bucketCount) implements io.weir.engine.sketch.SketchSpec {
     /**
      * The widths {@link #forWindow} chooses from: round numbers a dashboard step is likely to hit. 20 s, 3 min,
      * 4 min, 7.5 min and 20 min fill the gaps where one step doubled the bytes (7.5 min divides 15 min, 30 min

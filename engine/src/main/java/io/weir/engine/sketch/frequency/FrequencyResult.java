@@ -89,6 +89,8 @@ public final class FrequencyResult {
     /** Per value: the highest level at which a bucket of the window pinned it, -1 if none. */
     private int[] mapPinLevel = new int[0];
     private int[] bucketOrder = new int[0];
+    /** Value bits of an exact window, sorted to find each value's count. */
+    private long[] exactKeys = new long[0];
 
     public FrequencyResult() {
         begin(0, 0);
@@ -187,6 +189,45 @@ public final class FrequencyResult {
             mapPinnedPrefix = new int[map];
             mapPinLevel = new int[map];
         }
+    }
+
+    /**
+     * Fills the answer from raw samples decoded from an exact block: counts per value come from the sorted
+     * value bits (-0.0 folded into 0.0, as in the sketch), so all four answers are exact and every bound is 0.
+     */
+    public void readExact(long startExclusive, long endInclusive, io.weir.engine.sketch.exact.ExactWindow window) {
+        begin(startExclusive, endInclusive);
+        range(window.coverageStartMs(), window.retainedStartMs(), window.newestMs());
+        int n = window.size();
+        if (exactKeys.length < n) {
+            exactKeys = new long[Math.max(n, exactKeys.length * 2)];
+        }
+        double[] v = window.values();
+        for (int i = 0; i < n; i++) {
+            exactKeys[i] = FrequencySketchFlyweight.canonicalBits(v[i]);
+        }
+        Arrays.sort(exactKeys, 0, n);
+        double runs = 0;
+        double f2 = 0;
+        double fLogF = 0;
+        for (int i = 0; i < n; ) {
+            int j = i + 1;
+            while (j < n && exactKeys[j] == exactKeys[i]) {
+                j++;
+            }
+            double f = j - i;
+            runs++;
+            f2 += f * f;
+            fLogF += f * (Math.log(f) / LN2);
+            i = j;
+        }
+        distinct = runs;
+        l1 = n;
+        l2 = Math.sqrt(f2);
+        entropy = n > 0 ? Math.max(0.0, Math.log(n) / LN2 - fLogF / n) : 0;
+        exact = true;
+        samplingLevel = 0;
+        distinctErrorBound = l1ErrorBound = l2ErrorBound = entropyErrorBound = 0;
     }
 
     void begin(long startExclusive, long endInclusive) {

@@ -9,7 +9,7 @@ package io.weir.engine.sketch.frequency;
  * @param bucketCount       buckets kept in the ring: enough for the window plus one partial bucket
  * @param tableCapacity     value-table slots per bucket
  */
-public record FrequencySketchSpec(long bucketWidthMillis, int bucketCount, int tableCapacity) {
+public record FrequencySketchSpec(long bucketWidthMillis, int bucketCount, int tableCapacity) implements io.weir.engine.sketch.SketchSpec {
     /** The widths {@link #forWindow} chooses from: round numbers a dashboard step is likely to hit. */
     private static final long[] NICE_WIDTHS_MILLIS = {
         1_000, 2_000, 5_000, 10_000, 15_000, 30_000,

@@ -63,6 +63,9 @@ public final class QuantileResult {
     private final double[] binWeight = new double[2 * MERGE_CAPACITY + 3];
     private final double[] binCum = new double[2 * MERGE_CAPACITY + 3];
     private int bins;
+    /** Set by {@link #readExact}: the window's values, sorted; answers come from them, not from bins. */
+    private boolean exactSamples;
+    private double[] sorted = new double[0];
 
     public QuantileResult() {
         begin(0, 0);
@@ -76,6 +79,9 @@ public final class QuantileResult {
      * interpolation at rank phi * (n - 1) between the two neighbouring order statistics.
      */
     public double quantile(double phi) {
+        if (exactSamples) {
+            return exactQuantile(phi);
+        }
         if (isEmpty() || histogramTotal <= 0) {
             return Double.NaN;
         }
@@ -104,6 +110,9 @@ public final class QuantileResult {
      * uncertainty. 1 when nothing can be said; 0 for phi outside [0, 1] or an empty window.
      */
     public double rankErrorBound(double phi) {
+        if (exactSamples) {
+            return 0;
+        }
         if (isEmpty() || histogramTotal <= 0 || !(phi >= 0 && phi <= 1)) {
             return 0;
         }
@@ -119,6 +128,9 @@ public final class QuantileResult {
 
     /** Bound valid for every phi: the heaviest bin plus partial-bucket uncertainty. */
     public double rankErrorBound() {
+        if (exactSamples) {
+            return 0;
+        }
         if (isEmpty() || histogramTotal <= 0) {
             return 0;
         }
@@ -194,6 +206,45 @@ public final class QuantileResult {
         return scratch;
     }
 
+    /**
+     * Fills the answer from raw samples decoded from an exact block: {@link #quantile} is then Prometheus'
+     * own computation over the sorted values, and both error bounds are 0. Allocates only to grow.
+     */
+    public void readExact(long startExclusive, long endInclusive, io.weir.engine.sketch.exact.ExactWindow window) {
+        begin(startExclusive, endInclusive);
+        range(window.coverageStartMs(), window.retainedStartMs(), window.newestMs());
+        int n = window.size();
+        if (sorted.length < n) {
+            sorted = new double[Math.max(n, sorted.length * 2)];
+        }
+        System.arraycopy(window.values(), 0, sorted, 0, n);
+        java.util.Arrays.sort(sorted, 0, n);
+        exactSamples = true;
+        count = histogramTotal = n;
+        if (n > 0) {
+            min = sorted[0];
+            max = sorted[n - 1];
+        }
+    }
+
+    private double exactQuantile(double phi) {
+        int n = (int) count;
+        if (n <= 0 || phi != phi) {
+            return Double.NaN;
+        }
+        if (phi < 0) {
+            return Double.NEGATIVE_INFINITY;
+        }
+        if (phi > 1) {
+            return Double.POSITIVE_INFINITY;
+        }
+        double rank = phi * (n - 1);
+        int lower = (int) Math.max(0, Math.floor(rank));
+        int upper = (int) Math.min(n - 1, lower + 1);
+        double weight = rank - Math.floor(rank);
+        return sorted[lower] * (1 - weight) + sorted[upper] * weight;
+    }
+
     void begin(long startExclusive, long endInclusive) {
         startExclusiveMs = startExclusive;
         endInclusiveMs = endInclusive;
@@ -205,6 +256,7 @@ public final class QuantileResult {
         level = 0;
         relativeValueErrorBound = 0;
         bins = 0;
+        exactSamples = false;
     }
 
     void range(long coverageStart, long retainedStart, long retainedEnd) {

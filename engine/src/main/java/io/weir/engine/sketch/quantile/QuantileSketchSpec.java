@@ -10,7 +10,8 @@ package io.weir.engine.sketch.quantile;
  * @param relativeAccuracy  a, the relative value error at full resolution: histogram bins are
  *                          {@code (g^(i-1), g^i]} with {@code g = 1 + a}; each collapse squares g
  */
-public record QuantileSketchSpec(long bucketWidthMillis, int bucketCount, int countersPerBucket, double relativeAccuracy) {
+public record QuantileSketchSpec(long bucketWidthMillis, int bucketCount, int countersPerBucket, double relativeAccuracy)
+        implements io.weir.engine.sketch.SketchSpec {
     /** The widths {@link #forWindow} chooses from (same list as the aggregate family). */
     private static final long[] NICE_WIDTHS_MILLIS = {
         1_000, 2_000, 5_000, 10_000, 15_000, 30_000,

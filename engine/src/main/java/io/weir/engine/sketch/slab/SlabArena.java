@@ -11,8 +11,10 @@ import java.util.Arrays;
  * Off-heap blocks for one shard, allocated and freed only by that shard's writer thread; any
  * thread may resolve a block ({@link #segment}, {@link #offset}) while inside {@link #readerEpochs()}.
  *
- * <p>Blocks come in power-of-two size classes from {@value #MIN_BLOCK_BYTES} bytes up to the chunk
- * size and are cut from chunks of one shared {@link Arena}; a block is 64-byte aligned. Bytes in use
+ * <p>Blocks come in size classes from {@value #MIN_BLOCK_BYTES} bytes up to the chunk size, four per doubling
+ * (64, 128, 192, 256, then 320, 384, 448, 512, 640, ...: every class a multiple of 64), so a block wastes at
+ * most a fifth of its bytes instead of up to half with power-of-two classes; blocks are cut from chunks of one
+ * shared {@link Arena} and are 64-byte aligned. Bytes in use
  * (handed out or retired but not yet reusable) and bytes reserved (chunks) never exceed the memory
  * limit: {@link #allocate} returns {@link #NULL_BLOCK} instead, and the caller counts the refusal.
  *
@@ -27,7 +29,6 @@ import java.util.Arrays;
 public final class SlabArena implements AutoCloseable {
     public static final long NULL_BLOCK = 0L;
     public static final int MIN_BLOCK_BYTES = 64;
-    private static final int MIN_BLOCK_SHIFT = 6;
     private static final int MAX_CHUNKS = (1 << 24) - 1;
     private static final VarHandle IN_USE;
     private static final VarHandle RESERVED;
@@ -83,21 +84,38 @@ public final class SlabArena implements AutoCloseable {
         this.memoryLimitBytes = memoryLimitBytes;
         this.chunkBytes = chunkBytes;
         this.readerEpochs = new ReaderEpochs(readerSlots);
-        this.freeHeads = new long[Integer.numberOfTrailingZeros(chunkBytes) - MIN_BLOCK_SHIFT + 1];
+        this.freeHeads = new long[classOf(chunkBytes) + 1];
     }
+
+    /** Classes at or below 256 bytes step by 64; above, each doubling [2^e, 2^(e+1)] has four steps of 2^(e-2). */
+    private static final int LINEAR_CLASSES = 4;
+    private static final int LINEAR_LIMIT = LINEAR_CLASSES * MIN_BLOCK_BYTES;
+    private static final int LINEAR_LIMIT_SHIFT = 8;
 
     /** The size class serving {@code bytes}, or -1 when larger than a chunk. */
     public int sizeClassOf(int bytes) {
-        if (bytes <= MIN_BLOCK_BYTES) {
-            return 0;
-        }
-        int c = 32 - Integer.numberOfLeadingZeros(bytes - 1) - MIN_BLOCK_SHIFT;
+        int c = classOf(Math.max(1, bytes));
         return c < freeHeads.length ? c : -1;
+    }
+
+    private static int classOf(int bytes) {
+        if (bytes <= LINEAR_LIMIT) {
+            return (bytes + MIN_BLOCK_BYTES - 1) / MIN_BLOCK_BYTES - 1;
+        }
+        int e = 31 - Integer.numberOfLeadingZeros(bytes - 1); // 2^e < bytes <= 2^(e+1)
+        int step = 1 << (e - 2);
+        int idx = (bytes - (1 << e) + step - 1) / step - 1;   // 0..3
+        return LINEAR_CLASSES + (e - LINEAR_LIMIT_SHIFT) * 4 + idx;
     }
 
     /** Bytes of a block of the given size class. */
     public static int classBytes(int sizeClass) {
-        return MIN_BLOCK_BYTES << sizeClass;
+        if (sizeClass < LINEAR_CLASSES) {
+            return MIN_BLOCK_BYTES * (sizeClass + 1);
+        }
+        int e = LINEAR_LIMIT_SHIFT + (sizeClass - LINEAR_CLASSES) / 4;
+        int idx = (sizeClass - LINEAR_CLASSES) % 4;
+        return (1 << e) + (idx + 1) * (1 << (e - 2));
     }
 
     /** Bytes of the block behind a handle (its size class). */
@@ -153,7 +171,8 @@ public final class SlabArena implements AutoCloseable {
                 return NULL_BLOCK;
             }
         }
-        IN_USE.setOpaque(this, inUse + size);
+        // re-read: a reclaim above may have lowered it since 'inUse' was taken
+        IN_USE.setOpaque(this, (long) IN_USE.getOpaque(this) + size);
         return block;
     }
 
@@ -288,7 +307,8 @@ public final class SlabArena implements AutoCloseable {
     private void carveTail() {
         long remaining = bumpChunk.byteSize() - bumpOffset;
         while (remaining >= MIN_BLOCK_BYTES) {
-            int c = Math.min(freeHeads.length - 1, 63 - Long.numberOfLeadingZeros(remaining) - MIN_BLOCK_SHIFT);
+            // powers of two (every fourth class): the sizes most likely to be asked for again
+            int c = Math.min(freeHeads.length - 1, classOf((int) Long.highestOneBit(remaining)));
             int size = classBytes(c);
             // keep blocks aligned to their own size where it matters for cache lines (64 bytes is enough)
             pushFree(handle(c, bumpChunkIndex, bumpOffset));

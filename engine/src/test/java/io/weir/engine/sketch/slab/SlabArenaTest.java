@@ -10,13 +10,25 @@ import org.junit.jupiter.api.Test;
 
 class SlabArenaTest {
     @Test
-    void sizeClassesArePowersOfTwoFrom64() {
+    void sizeClassesStepFourPerDoublingFrom64() {
         try (SlabArena arena = new SlabArena(1 << 20, 1 << 16, 4)) {
             assertEquals(0, arena.sizeClassOf(1));
             assertEquals(0, arena.sizeClassOf(64));
             assertEquals(1, arena.sizeClassOf(65));
-            assertEquals(6, arena.sizeClassOf(4096));
-            assertEquals(10, arena.sizeClassOf(1 << 16));
+            assertEquals(3, arena.sizeClassOf(256));
+            assertEquals(4, arena.sizeClassOf(257));
+            assertEquals(320, SlabArena.classBytes(4));
+            assertEquals(19, arena.sizeClassOf(4096));
+            assertEquals(4096, SlabArena.classBytes(19));
+            assertEquals(5120, SlabArena.classBytes(arena.sizeClassOf(4097)));
+            assertEquals(35, arena.sizeClassOf(1 << 16));
+            // every class: a multiple of 64, the smallest that fits, wasting at most a fifth
+            for (int bytes = 1; bytes <= 1 << 16; bytes += 7) {
+                int c = arena.sizeClassOf(bytes);
+                int size = SlabArena.classBytes(c);
+                assertTrue(size >= bytes && size % 64 == 0 && (c == 0 || SlabArena.classBytes(c - 1) < bytes), "bytes " + bytes);
+                assertTrue(size <= Math.max(64, bytes * 1.25 + 64), "bytes " + bytes + " -> " + size);
+            }
             assertEquals(-1, arena.sizeClassOf((1 << 16) + 1));
             long block = arena.allocate(100);
             assertEquals(128, SlabArena.blockBytes(block));
@@ -94,7 +106,7 @@ class SlabArenaTest {
     @Test
     void carvedChunkTailsAreReused() {
         try (SlabArena arena = new SlabArena(1 << 20, 4096, 2)) {
-            arena.allocate(3000);               // 4096-byte block fills chunk 1
+            arena.allocate(4000);               // 4096-byte block fills chunk 1
             arena.allocate(1024);               // chunk 2: 1024 used
             arena.allocate(4096);               // chunk 3; chunk 2's 3 KiB tail goes to the free lists
             assertEquals(3 * 4096, arena.bytesReserved());

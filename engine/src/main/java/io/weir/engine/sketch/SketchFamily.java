@@ -1,0 +1,46 @@
+package io.weir.engine.sketch;
+
+import io.weir.engine.sketch.aggregate.AggregateSketchFamily;
+import io.weir.engine.sketch.exact.ExactWindow;
+import io.weir.engine.sketch.frequency.FrequencySketchFamily;
+import io.weir.engine.sketch.quantile.QuantileSketchFamily;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One sketch family as the shard and the query side see it: its spec per series, the bytes its block takes,
+ * update and read on a block, and the exact answer from raw samples (the exact tier). An instance wraps a
+ * flyweight, so it belongs to one thread; {@link #newSet()} gives a thread its own instances.
+ *
+ * @param <S> the family's spec
+ * @param <R> the family's (reusable) result
+ */
+public interface SketchFamily<S extends SketchSpec, R> {
+    SketchFunction.Family family();
+
+    /** The spec the targets give the series for this family, or null when it has none. */
+    S spec(SketchTargets targets, int seriesId);
+
+    /** Writer only, before publication: lays out an empty sketch. */
+    void init(MemorySegment segment, long offset, int seriesId, S spec);
+
+    /** Writer only: adds one non-NaN sample. @return true when applied, false when too old */
+    boolean update(MemorySegment segment, long offset, long timestampMs, double value);
+
+    /** Any thread: merges the block's answer over {@code (startExclusiveMs, endInclusiveMs]} into {@code out}. */
+    void read(MemorySegment segment, long offset, long startExclusiveMs, long endInclusiveMs, R out);
+
+    /** Any thread: the exact answer over raw samples already restricted to the window. */
+    void readExact(long startExclusiveMs, long endInclusiveMs, ExactWindow window, R out);
+
+    /** A fresh result for this family's reads. */
+    R newResult();
+
+    /** One instance of every family, indexed by {@code Family.ordinal()}. */
+    static SketchFamily<?, ?>[] newSet() {
+        SketchFamily<?, ?>[] set = new SketchFamily<?, ?>[SketchFunction.Family.values().length];
+        set[SketchFunction.Family.AGGREGATE.ordinal()] = new AggregateSketchFamily();
+        set[SketchFunction.Family.QUANTILE.ordinal()] = new QuantileSketchFamily();
+        set[SketchFunction.Family.FREQUENCY.ordinal()] = new FrequencySketchFamily();
+        return set;
+    }
+}

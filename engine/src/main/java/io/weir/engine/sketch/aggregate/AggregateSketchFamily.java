@@ -1,0 +1,41 @@
+package io.weir.engine.sketch.aggregate;
+
+import io.weir.engine.sketch.SketchFamily;
+import io.weir.engine.sketch.SketchFunction;
+import io.weir.engine.sketch.SketchTargets;
+import io.weir.engine.sketch.exact.ExactWindow;
+import java.lang.foreign.MemorySegment;
+
+/** The aggregate family (count, sum, sum2, avg, min, max, stddev, stdvar) behind {@link SketchFamily}; one thread. */
+public final class AggregateSketchFamily implements SketchFamily<AggregateSketchSpec, AggregateResult> {
+    private final AggregateSketchFlyweight flyweight = new AggregateSketchFlyweight();
+
+    @Override
+    public SketchFunction.Family family() { return SketchFunction.Family.AGGREGATE; }
+
+    @Override
+    public AggregateSketchSpec spec(SketchTargets targets, int seriesId) { return targets.aggregate(seriesId); }
+
+    @Override
+    public void init(MemorySegment segment, long offset, int seriesId, AggregateSketchSpec spec) {
+        flyweight.wrap(segment, offset).init(seriesId, spec);
+    }
+
+    @Override
+    public boolean update(MemorySegment segment, long offset, long timestampMs, double value) {
+        return flyweight.wrap(segment, offset).update(timestampMs, value) == AggregateSketchFlyweight.APPLIED;
+    }
+
+    @Override
+    public void read(MemorySegment segment, long offset, long startExclusiveMs, long endInclusiveMs, AggregateResult out) {
+        flyweight.wrap(segment, offset).read(startExclusiveMs, endInclusiveMs, out);
+    }
+
+    @Override
+    public void readExact(long startExclusiveMs, long endInclusiveMs, ExactWindow window, AggregateResult out) {
+        out.readExact(startExclusiveMs, endInclusiveMs, window);
+    }
+
+    @Override
+    public AggregateResult newResult() { return new AggregateResult(); }
+}

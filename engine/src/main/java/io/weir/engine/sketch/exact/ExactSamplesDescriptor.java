@@ -1,0 +1,103 @@
+package io.weir.engine.sketch.exact;
+
+import io.weir.engine.sketch.SketchBlockDescriptor;
+
+/**
+ * Layout of an exact-samples block: the raw samples of one series' window, compressed as a Gorilla stream
+ * (delta-of-delta timestamps, XOR values), kept while that is smaller than the sketches the series would need.
+ * Every function is answered exactly from it. The stream is append-only: bits below the bit length never change
+ * while the block is published, so a reader needs the seqlock only for the header fields (count, bit length,
+ * ranges); expired samples leave when the writer rebuilds the block into a new one.
+ *
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +---------------------------------------------------------------+
+ *  |        version (seqlock)  [SketchBlockDescriptor]             |   0
+ *  +-------------------------------+-------------------------------+
+ *  |          series id            |   family tag (EXACT_TAG)      |   8
+ *  +-------------------------------+-------------------------------+
+ *  |   window W (ms): samples at or before newest - W are too old  |  16
+ *  +-------------------------------+-------------------------------+
+ *  |   data capacity (bytes)       |   sample count                |  24
+ *  +-------------------------------+-------------------------------+
+ *  |                 stream length (bits)                          |  32
+ *  +---------------------------------------------------------------+
+ *  |  coverage start: first accepted sample's ts - 1, or EMPTY     |  40
+ *  +---------------------------------------------------------------+
+ *  |  retained start: every accepted sample after it is held       |  48
+ *  +---------------------------------------------------------------+
+ *  |                 newest sample timestamp                       |  56
+ *  +---------------------------------------------------------------+
+ *  |   encoder: previous timestamp            (writer only)        |  64
+ *  +---------------------------------------------------------------+
+ *  |   encoder: previous timestamp delta      (writer only)        |  72
+ *  +---------------------------------------------------------------+
+ *  |   encoder: previous value bits           (writer only)        |  80
+ *  +-------------------------------+-------------------------------+
+ *  | enc: leading zeros, -1 = none | enc: trailing zeros           |  88
+ *  +-------------------------------+-------------------------------+
+ *  | family mask (bit = ordinal)   | promote at: block bytes       |  96
+ *  +-------------------------------+-------------------------------+
+ *  |           samples skipped: older than the window              | 104
+ *  +---------------------------------------------------------------+
+ *  |   oldest sample timestamp in the stream    (writer only)      | 112
+ *  +---------------------------------------------------------------+
+ *  |   stream: 64-bit words, bits most significant first ...       | 120
+ * </pre>
+ * Stream encoding: a start ({@link #START_BITS}: the first sample raw and the decoder state after it), then per
+ * sample:
+ * <ul>
+ *   <li>timestamp: zigzag(delta - previous delta) as {@code 0} | {@code 10}+7 | {@code 110}+9 | {@code 1110}+12 |
+ *       {@code 11110}+32 | {@code 11111}+64 bits; any order of timestamps encodes;</li>
+ *   <li>value: x = bits XOR previous bits, {@code 0} when x = 0, {@code 10}+meaningful bits when x's set bits lie
+ *       within the previous leading/trailing window, {@code 110}+5 bits leading zeros+6 bits (length - 1)+bits for
+ *       a new window, or, where shorter, {@code 111} and the zigzag step between two integer values (both within
+ *       2^53) as {@code 0}+8 | {@code 10}+16 | {@code 11}+32 bits (counters with varying increments).</li>
+ * </ul>
+ */
+public final class ExactSamplesDescriptor {
+    /** Family tag of exact blocks (not a {@code SketchFunction.Family}: the tier serves every family). */
+    public static final int EXACT_TAG = 0x45;
+    public static final long EMPTY = Long.MIN_VALUE;
+
+    public static final int VERSION_OFFSET = SketchBlockDescriptor.VERSION_OFFSET;
+    public static final int SERIES_ID_OFFSET = SketchBlockDescriptor.SERIES_ID_OFFSET;
+    public static final int FAMILY_OFFSET = SketchBlockDescriptor.FAMILY_OFFSET;
+    public static final int WINDOW_OFFSET = 16;
+    public static final int CAPACITY_OFFSET = 24;
+    public static final int COUNT_OFFSET = 28;
+    public static final int BIT_LENGTH_OFFSET = 32;
+    public static final int COVERAGE_START_OFFSET = 40;
+    public static final int RETAINED_START_OFFSET = 48;
+    public static final int NEWEST_OFFSET = 56;
+    public static final int PREV_TS_OFFSET = 64;
+    public static final int PREV_DELTA_OFFSET = 72;
+    public static final int PREV_BITS_OFFSET = 80;
+    public static final int PREV_LEADING_OFFSET = 88;
+    public static final int PREV_TRAILING_OFFSET = 92;
+    public static final int FAMILY_MASK_OFFSET = 96;
+    public static final int PROMOTE_BYTES_OFFSET = 100;
+    public static final int SKIPPED_TOO_OLD_OFFSET = 104;
+    public static final int OLDEST_OFFSET = 112;
+    public static final int HEADER_LENGTH = 120;
+    public static final int DATA_OFFSET = HEADER_LENGTH;
+
+    /**
+     * Bits of the stream's start: the first sample (64-bit timestamp, 64-bit value bits) and the decoder state after
+     * it (64-bit timestamp delta, 6-bit leading zeros, 6-bit trailing zeros), so a compaction can start a stream at
+     * any sample and copy the codes that follow it unchanged.
+     */
+    public static final int START_BITS = 64 + 64 + 64 + 6 + 6;
+
+    /** Upper bound of one encoded sample in bits (5 + 64 timestamp, 3 + 5 + 6 + 64 value), rounded up. */
+    public static final int MAX_SAMPLE_BITS = 160;
+
+    private ExactSamplesDescriptor() {
+    }
+
+    /** Block bytes for a stream of {@code bits} bits: header plus whole words. */
+    public static long blockLengthForBits(long bits) {
+        return HEADER_LENGTH + ((bits + 63) >>> 6) * 8;
+    }
+}

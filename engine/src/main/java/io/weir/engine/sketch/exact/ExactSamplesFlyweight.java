@@ -1,0 +1,368 @@
+package io.weir.engine.sketch.exact;
+
+import static io.weir.engine.sketch.exact.ExactSamplesDescriptor.*;
+
+import io.weir.engine.sketch.slab.SeqLock;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+
+/**
+ * Typed access to an exact-samples block laid out by {@link ExactSamplesDescriptor}.
+ *
+ * <p>{@link #init} and {@link #append} are for the series' shard writer thread only; {@link #read} may run on
+ * any thread and never blocks the writer: it takes the header under the seqlock, then decodes the stream
+ * prefix the header names, which the writer never changes again (appends only add bits after it). NaN values
+ * never reach this block (the shard skips them first).
+ */
+public final class ExactSamplesFlyweight {
+    public static final int APPLIED = 0;
+    public static final int SKIPPED_TOO_OLD = 2;
+    /** The stream has no room for the sample: the writer rebuilds the block (nothing was changed). */
+    public static final int FULL = 4;
+
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
+    private static final VarHandle COUNTER = ValueLayout.JAVA_LONG.varHandle();
+
+    private MemorySegment segment;
+    private long offset;
+    /** The writer's cursor for {@link #compactInto} (readers decode with their window's). */
+    private final StreamCursor writerCursor = new StreamCursor();
+
+    public ExactSamplesFlyweight wrap(MemorySegment segment, long offset) {
+        this.segment = segment;
+        this.offset = offset;
+        return this;
+    }
+
+    public MemorySegment segment() { return segment; }
+
+    public long offset() { return offset; }
+
+    /**
+     * Writer only, before the block is published: an empty stream of {@code capacityBytes} data bytes.
+     *
+     * @param familyMask   bit {@code Family.ordinal()} set for each family the series' target asks for
+     * @param promoteBytes block size from which the family sketches are the smaller form
+     */
+    public void init(int seriesId, long windowMs, int familyMask, int promoteBytes, int capacityBytes) {
+        SeqLock.initialise(segment, offset + VERSION_OFFSET);
+        segment.set(INT, offset + SERIES_ID_OFFSET, seriesId);
+        segment.set(INT, offset + FAMILY_OFFSET, EXACT_TAG);
+        segment.set(LONG, offset + WINDOW_OFFSET, windowMs);
+        segment.set(INT, offset + CAPACITY_OFFSET, capacityBytes & ~7);
+        segment.set(INT, offset + COUNT_OFFSET, 0);
+        segment.set(LONG, offset + BIT_LENGTH_OFFSET, 0L);
+        segment.set(LONG, offset + COVERAGE_START_OFFSET, EMPTY);
+        segment.set(LONG, offset + RETAINED_START_OFFSET, EMPTY);
+        segment.set(LONG, offset + NEWEST_OFFSET, EMPTY);
+        segment.set(LONG, offset + PREV_TS_OFFSET, 0L);
+        segment.set(LONG, offset + PREV_DELTA_OFFSET, 0L);
+        segment.set(LONG, offset + PREV_BITS_OFFSET, 0L);
+        segment.set(INT, offset + PREV_LEADING_OFFSET, -1);
+        segment.set(INT, offset + PREV_TRAILING_OFFSET, 0);
+        segment.set(INT, offset + FAMILY_MASK_OFFSET, familyMask);
+        segment.set(INT, offset + PROMOTE_BYTES_OFFSET, promoteBytes);
+        segment.set(LONG, offset + SKIPPED_TOO_OLD_OFFSET, 0L);
+        segment.set(LONG, offset + OLDEST_OFFSET, Long.MAX_VALUE);
+    }
+
+    /** Writer only, before publication: carries ranges over from the block this one replaces. */
+    public void ranges(long coverageStartMs, long retainedStartMs) {
+        segment.set(LONG, offset + COVERAGE_START_OFFSET, coverageStartMs);
+        segment.set(LONG, offset + RETAINED_START_OFFSET, retainedStartMs);
+    }
+
+    // ---- header (writer's view, plain) ------------------------------------------------------------
+
+    public int seriesId() { return segment.get(INT, offset + SERIES_ID_OFFSET); }
+
+    public long windowMillis() { return segment.get(LONG, offset + WINDOW_OFFSET); }
+
+    public int capacityBytes() { return segment.get(INT, offset + CAPACITY_OFFSET); }
+
+    public int sampleCount() { return segment.get(INT, offset + COUNT_OFFSET); }
+
+    public long bitLength() { return segment.get(LONG, offset + BIT_LENGTH_OFFSET); }
+
+    public int familyMask() { return segment.get(INT, offset + FAMILY_MASK_OFFSET); }
+
+    public int promoteBytes() { return segment.get(INT, offset + PROMOTE_BYTES_OFFSET); }
+
+    public long coverageStartMs() { return segment.get(LONG, offset + COVERAGE_START_OFFSET); }
+
+    public long retainedStartMs() { return segment.get(LONG, offset + RETAINED_START_OFFSET); }
+
+    public long newestMs() { return segment.get(LONG, offset + NEWEST_OFFSET); }
+
+    /** Writer only: the oldest timestamp in the stream (a rebuild drops nothing while it is inside the window). */
+    public long oldestMs() { return segment.get(LONG, offset + OLDEST_OFFSET); }
+
+    /** Writer only, after copying this block's bytes into a larger block: its new data capacity. */
+    public void capacityBytes(int capacityBytes) {
+        segment.set(INT, offset + CAPACITY_OFFSET, capacityBytes & ~7);
+    }
+
+    public long skippedTooOld() { return (long) COUNTER.getOpaque(segment, offset + SKIPPED_TOO_OLD_OFFSET); }
+
+    /** Block bytes the stream needs now (header plus used words). */
+    public long usedBytes() { return blockLengthForBits(bitLength()); }
+
+    /**
+     * A sample at or before this is too old: newest - W. (One before the retained start but inside the window is
+     * kept: the block then holds more than it claims, never less.)
+     */
+    public long tooOldAtOrBefore() {
+        long newest = newestMs();
+        return newest == EMPTY ? Long.MIN_VALUE : newest - windowMillis();
+    }
+
+    // ---- writer ---------------------------------------------------------------------------------
+
+    /**
+     * Writer only. Appends one (non-NaN) sample.
+     *
+     * @return {@link #APPLIED}, {@link #SKIPPED_TOO_OLD}, or {@link #FULL} when the caller must rebuild
+     */
+    public int append(long timestampMs, double value) {
+        final MemorySegment seg = segment;
+        final long base = offset;
+        final int count = seg.get(INT, base + COUNT_OFFSET);
+        if (count > 0 && timestampMs <= tooOldAtOrBefore()) {
+            COUNTER.setOpaque(seg, base + SKIPPED_TOO_OLD_OFFSET, (long) COUNTER.get(seg, base + SKIPPED_TOO_OLD_OFFSET) + 1);
+            if (timestampMs > seg.get(LONG, base + RETAINED_START_OFFSET)) {
+                // the block no longer holds everything after its retained start: move it past the lost sample
+                SeqLock.beginWrite(seg, base + VERSION_OFFSET);
+                seg.set(LONG, base + RETAINED_START_OFFSET, timestampMs);
+                SeqLock.endWrite(seg, base + VERSION_OFFSET);
+            }
+            return SKIPPED_TOO_OLD;
+        }
+        final long bits = seg.get(LONG, base + BIT_LENGTH_OFFSET);
+        final long capacityBits = (long) seg.get(INT, base + CAPACITY_OFFSET) * 8;
+        if (bits + MAX_SAMPLE_BITS > capacityBits || count == Integer.MAX_VALUE) {
+            return FULL;
+        }
+        final long valueBits = Double.doubleToRawLongBits(value);
+        SeqLock.beginWrite(seg, base + VERSION_OFFSET);
+        long pos = bits;
+        if (count == 0) {
+            pos = put(seg, base, pos, timestampMs, 64);
+            pos = put(seg, base, pos, valueBits, 64);
+            pos = put(seg, base, pos, 0L, 64);  // decoder state: delta 0,
+            pos = put(seg, base, pos, 0L, 12);  // no leading/trailing window yet
+            seg.set(LONG, base + PREV_DELTA_OFFSET, 0L);
+            seg.set(INT, base + PREV_LEADING_OFFSET, -1);
+            if (seg.get(LONG, base + COVERAGE_START_OFFSET) == EMPTY) {
+                seg.set(LONG, base + COVERAGE_START_OFFSET, timestampMs - 1);
+                seg.set(LONG, base + RETAINED_START_OFFSET, timestampMs - 1);
+            }
+            seg.set(LONG, base + NEWEST_OFFSET, timestampMs);
+        } else {
+            long delta = timestampMs - seg.get(LONG, base + PREV_TS_OFFSET);
+            long dod = delta - seg.get(LONG, base + PREV_DELTA_OFFSET);
+            long z = (dod << 1) ^ (dod >> 63);
+            if (z == 0) {
+                pos = put(seg, base, pos, 0L, 1);
+            } else if (z < (1L << 7)) {
+                pos = put(seg, base, pos, (0b10L << 7) | z, 9);
+            } else if (z < (1L << 9)) {
+                pos = put(seg, base, pos, (0b110L << 9) | z, 12);
+            } else if (z < (1L << 12)) {
+                pos = put(seg, base, pos, (0b1110L << 12) | z, 16);
+            } else if (z >>> 32 == 0) {
+                pos = put(seg, base, pos, (0b11110L << 32) | z, 37);
+            } else {
+                pos = put(seg, base, pos, 0b11111L, 5);
+                pos = put(seg, base, pos, z, 64);
+            }
+            seg.set(LONG, base + PREV_DELTA_OFFSET, delta);
+            long prevBits = seg.get(LONG, base + PREV_BITS_OFFSET);
+            long x = valueBits ^ prevBits;
+            if (x == 0) {
+                pos = put(seg, base, pos, 0L, 1);
+            } else {
+                int lead = Math.min(31, Long.numberOfLeadingZeros(x));
+                int trail = Long.numberOfTrailingZeros(x);
+                int prevLead = seg.get(INT, base + PREV_LEADING_OFFSET);
+                int prevTrail = seg.get(INT, base + PREV_TRAILING_OFFSET);
+                boolean reuse = prevLead >= 0 && lead >= prevLead && trail >= prevTrail;
+                int xorBits = reuse ? 2 + 64 - prevLead - prevTrail : 14 + 64 - lead - trail;
+                long step = integerStep(Double.longBitsToDouble(prevBits), value);
+                int intBits = step < 0 ? Integer.MAX_VALUE
+                    : step < (1L << 8) ? 3 + 1 + 8 : step < (1L << 16) ? 3 + 2 + 16 : 3 + 2 + 32;
+                if (intBits < xorBits) {
+                    // integer-valued series (most counters): the zigzag step, which XOR would spread over more bits
+                    if (step < (1L << 8)) {
+                        pos = put(seg, base, pos, (0b1110L << 8) | step, 12);
+                    } else if (step < (1L << 16)) {
+                        pos = put(seg, base, pos, (0b11110L << 16) | step, 21);
+                    } else {
+                        pos = put(seg, base, pos, (0b11111L << 32) | step, 37);
+                    }
+                } else if (reuse) {
+                    int meaningful = 64 - prevLead - prevTrail;
+                    pos = put(seg, base, pos, 0b10L, 2);
+                    pos = put(seg, base, pos, x >>> prevTrail, meaningful);
+                } else {
+                    int meaningful = 64 - lead - trail;
+                    pos = put(seg, base, pos, (0b110L << 11) | ((long) lead << 6) | (meaningful - 1), 14);
+                    pos = put(seg, base, pos, x >>> trail, meaningful);
+                    seg.set(INT, base + PREV_LEADING_OFFSET, lead);
+                    seg.set(INT, base + PREV_TRAILING_OFFSET, trail);
+                }
+            }
+            if (timestampMs > seg.get(LONG, base + NEWEST_OFFSET)) {
+                seg.set(LONG, base + NEWEST_OFFSET, timestampMs);
+            }
+        }
+        seg.set(LONG, base + PREV_TS_OFFSET, timestampMs);
+        seg.set(LONG, base + PREV_BITS_OFFSET, valueBits);
+        if (timestampMs < seg.get(LONG, base + OLDEST_OFFSET)) {
+            seg.set(LONG, base + OLDEST_OFFSET, timestampMs);
+        }
+        seg.set(LONG, base + BIT_LENGTH_OFFSET, pos);
+        seg.set(INT, base + COUNT_OFFSET, count + 1);
+        SeqLock.endWrite(seg, base + VERSION_OFFSET);
+        return APPLIED;
+    }
+
+    /** Integers up to 2^53 are exact doubles, so a step between two of them decodes back bit for bit. */
+    private static final double EXACT_INTEGER_LIMIT = 0x1p53;
+
+    /**
+     * The zigzag-encoded step from {@code prev} to {@code value} when both are integers of at most 2^53 (and
+     * {@code value} is not -0.0, which an integer cannot give back) and the step fits 32 bits; else -1.
+     */
+    static long integerStep(double prev, double value) {
+        if (!(Math.abs(value) <= EXACT_INTEGER_LIMIT && Math.abs(prev) <= EXACT_INTEGER_LIMIT)
+                || value != Math.rint(value) || prev != Math.rint(prev)
+                || (value == 0 && Double.doubleToRawLongBits(value) != 0)) {
+            return -1;
+        }
+        long d = (long) value - (long) prev;
+        long z = (d << 1) ^ (d >> 63);
+        return z >>> 32 == 0 ? z : -1;
+    }
+
+    /**
+     * Appends the low {@code n} (1..64) bits of {@code v} at bit {@code pos}. A word is stored whole the first time
+     * a bit lands in it, so the data area never needs zeroing.
+     */
+    private static long put(MemorySegment seg, long base, long pos, long v, int n) {
+        if (n < 64) {
+            v &= (1L << n) - 1;
+        }
+        long addr = base + DATA_OFFSET + (pos >>> 6) * 8;
+        int used = (int) (pos & 63);
+        int free = 64 - used;
+        if (used == 0) {
+            seg.set(LONG, addr, v << (64 - n));
+        } else if (n <= free) {
+            seg.set(LONG, addr, seg.get(LONG, addr) | (v << (free - n)));
+        } else {
+            int spill = n - free;
+            seg.set(LONG, addr, seg.get(LONG, addr) | (v >>> spill));
+            seg.set(LONG, addr + 8, v << (64 - spill));
+        }
+        return pos + n;
+    }
+
+    // ---- reader ---------------------------------------------------------------------------------
+
+    /**
+     * Any thread. Decodes the samples with timestamps in {@code (startExclusiveMs, endInclusiveMs]} into
+     * {@code out}, with the block's ranges. Allocation-free once {@code out} has grown to the window.
+     */
+    public void read(long startExclusiveMs, long endInclusiveMs, ExactWindow out) {
+        final MemorySegment seg = segment;
+        final long base = offset;
+        int count;
+        long bits;
+        for (;;) {
+            long version = SeqLock.readBegin(seg, base + VERSION_OFFSET);
+            count = seg.get(INT, base + COUNT_OFFSET);
+            bits = seg.get(LONG, base + BIT_LENGTH_OFFSET);
+            out.coverageStartMs = seg.get(LONG, base + COVERAGE_START_OFFSET);
+            out.retainedStartMs = seg.get(LONG, base + RETAINED_START_OFFSET);
+            out.newestMs = seg.get(LONG, base + NEWEST_OFFSET);
+            if (SeqLock.readValidate(seg, base + VERSION_OFFSET, version)) {
+                break;
+            }
+        }
+        decode(seg, base, count, bits, startExclusiveMs, endInclusiveMs, out);
+    }
+
+    /** Writer only (its own block, no seqlock needed): every sample, for a rebuild. */
+    public void readAll(ExactWindow out) {
+        out.coverageStartMs = coverageStartMs();
+        out.retainedStartMs = retainedStartMs();
+        out.newestMs = newestMs();
+        decode(segment, offset, sampleCount(), bitLength(), Long.MIN_VALUE, Long.MAX_VALUE, out);
+    }
+
+    private static void decode(MemorySegment seg, long base, int count, long bits, long startExcl, long endIncl,
+                               ExactWindow out) {
+        out.clear();
+        StreamCursor c = out.cursor;
+        if (!c.start(seg, base, count, bits)) {
+            return;
+        }
+        do {
+            if (c.ts > startExcl && c.ts <= endIncl) {
+                out.add(c.ts, Double.longBitsToDouble(c.valueBits));
+            }
+        } while (c.next());
+    }
+
+    /**
+     * Writer only: lays out in {@code dst} (wrapped over at least this block's used bytes) this block without the
+     * samples before the first one after {@code threshold}: the new stream starts with that sample and the decoder
+     * state after it, then the codes of the samples after it, copied bit for bit (nothing is re-encoded). The
+     * retained start moves past every sample dropped. With out-of-order samples a dropped one may be newer than
+     * the threshold (then it is no longer claimed: the retained start passes it) and a kept one older (harmless).
+     *
+     * @return false when every sample is at or before the threshold ({@code dst} then holds an empty stream)
+     */
+    public boolean compactInto(ExactSamplesFlyweight dst, long threshold) {
+        final StreamCursor cursor = writerCursor;
+        final MemorySegment seg = segment;
+        final long base = offset;
+        final int count = sampleCount();
+        final long bits = bitLength();
+        MemorySegment.copy(seg, base, dst.segment, dst.offset, HEADER_LENGTH);
+        final MemorySegment d = dst.segment;
+        final long db = dst.offset;
+        long retained = retainedStartMs();
+        boolean any = cursor.start(seg, base, count, bits);
+        while (any && cursor.ts <= threshold) {
+            retained = Math.max(retained, cursor.ts);
+            any = cursor.next();
+        }
+        d.set(LONG, db + RETAINED_START_OFFSET, retained);
+        if (!any) {
+            d.set(INT, db + COUNT_OFFSET, 0);
+            d.set(LONG, db + BIT_LENGTH_OFFSET, 0L);
+            d.set(LONG, db + OLDEST_OFFSET, Long.MAX_VALUE);
+            return false;
+        }
+        long p = put(d, db, 0, cursor.ts, 64);
+        p = put(d, db, p, cursor.valueBits, 64);
+        p = put(d, db, p, cursor.delta, 64);
+        p = put(d, db, p, cursor.lead, 6);
+        p = put(d, db, p, cursor.trail, 6);
+        // the codes after the kept first sample, 64 bits at a time
+        for (long from = cursor.pos; from < bits; ) {
+            int n = (int) Math.min(64, bits - from);
+            p = put(d, db, p, StreamCursor.bits(seg, base + DATA_OFFSET, from, n), n);
+            from += n;
+        }
+        d.set(INT, db + COUNT_OFFSET, count - cursor.index);
+        d.set(LONG, db + BIT_LENGTH_OFFSET, p);
+        // the kept first sample is the oldest for in-order data; a later older one only delays the next compaction
+        d.set(LONG, db + OLDEST_OFFSET, cursor.ts);
+        return true;
+    }
+
+}
