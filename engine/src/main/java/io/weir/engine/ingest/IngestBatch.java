@@ -14,6 +14,7 @@ public final class IngestBatch {
     private int count;
     private IngestTicket ticket;
     private boolean journalFailed;
+    private IngestControl control;
 
     IngestBatch(int capacity, int shardCount) {
         this.seriesIds = new int[capacity];
@@ -43,6 +44,18 @@ public final class IngestBatch {
     public boolean journalFailed() { return journalFailed; }
 
     public void journalFailed(boolean failed) { this.journalFailed = failed; }
+
+    /** The control event this slot carries instead of samples (count 0), or null for a sample batch. */
+    public IngestControl control() { return control; }
+
+    /** Turns this slot into a control event: no samples, no ticket. */
+    void fillControl(IngestControl event) {
+        java.util.Arrays.fill(shardEnd, 0);
+        this.count = 0;
+        this.ticket = null;
+        this.journalFailed = false;
+        this.control = event;
+    }
 
     /**
      * Copies samples [from, from + n) of the producer's arrays into this slot, grouped by shard with a counting
@@ -79,5 +92,6 @@ public final class IngestBatch {
         this.count = n;
         this.ticket = ticket;
         this.journalFailed = false;
+        this.control = null;
     }
 }

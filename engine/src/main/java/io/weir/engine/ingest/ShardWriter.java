@@ -21,6 +21,11 @@ public final class ShardWriter implements EventHandler<IngestBatch> {
         if (batch.journalFailed()) {
             return;
         }
+        IngestControl control = batch.control();
+        if (control != null) {
+            control.atShard(shard, sketches);
+            return;
+        }
         int[] ids = batch.seriesIds();
         long[] ts = batch.timestamps();
         double[] values = batch.values();

@@ -296,6 +296,40 @@ public final class SketchShard implements AutoCloseable {
 
     public SlabArena arena() { return arena; }
 
+    // --- snapshot support (io.weir.engine.snapshot): the only access to blocks from outside the families ---
+
+    public int shardCount() { return shardCount; }
+
+    /** Local series ids at or past this have no block. */
+    public int localIdLimit() { return index.idLimit(); }
+
+    /** Writer thread (or before it starts): the block of a local series id and family; {@code <= 0} when none. */
+    public long block(int localId, Family family) { return index.get(localId, family); }
+
+    /**
+     * Writer thread, or before it starts: puts back a block captured by a snapshot (its bytes copied verbatim),
+     * replacing any block the series has of that family.
+     *
+     * @return false when the memory limit refuses the block
+     */
+    public boolean restoreBlock(int seriesId, Family family, MemorySegment src, long srcOffset, int length) {
+        int local = seriesId / shardCount;
+        long block = arena.allocate(length);
+        if (block == SlabArena.NULL_BLOCK) {
+            return false;
+        }
+        MemorySegment.copy(src, srcOffset, arena.segment(block), SlabArena.offset(block), length);
+        boolean firstBlockOfSeries = !hasBlock(local);
+        long old = index.get(local, family);
+        index.set(local, family, block);
+        if (old > 0) {
+            arena.retire(old);
+        } else if (firstBlockOfSeries) {
+            bump(SKETCHED_SERIES);
+        }
+        return true;
+    }
+
     /** Writer only, after readers have stopped: releases the arena. */
     @Override
     public void close() {

@@ -53,12 +53,13 @@ public final class ConfigLoader {
     /** Request bodies are held in one byte array, so the limit must fit an int with room to spare. */
     public static final long MAX_REQUEST_BYTES_CEILING = 1L << 30;
 
-    private static final List<String> ROOT_KEYS = List.of("server", "storage", "wal", "backend", "sketch");
+    private static final List<String> ROOT_KEYS = List.of("server", "storage", "wal", "backend", "sketch", "snapshot");
     private static final List<String> SERVER_KEYS = List.of("listen", "max_request_bytes");
     private static final List<String> STORAGE_KEYS = List.of("data_dir", "memory_limit");
     private static final List<String> WAL_KEYS = List.of("fsync", "fsync_interval", "max_disk");
     private static final List<String> BACKEND_KEYS = List.of("url", "remote_write_url", "timeout");
     private static final List<String> SKETCH_KEYS = List.of("default_window", "targets");
+    private static final List<String> SNAPSHOT_KEYS = List.of("interval", "keep");
     private static final List<String> TARGET_KEYS = List.of("match", "window", "functions");
 
     private static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9._-]+");
@@ -158,7 +159,7 @@ public final class ConfigLoader {
         if (!checker.problems.isEmpty()) {
             throw new InvalidConfigException(checker.problems);
         }
-        return new WeirConfig(server, storage, base.wal(), backend, base.sketch());
+        return new WeirConfig(server, storage, base.wal(), backend, base.sketch(), base.snapshot());
     }
 
     /** A few lines for {@code ./weir check-config}: what the node will do with this config. */
@@ -185,6 +186,8 @@ public final class ConfigLoader {
         } else {
             sb.append("backend:        none (sketch-only)\n");
         }
+        sb.append("snapshots:      every ").append(Durations.format(config.snapshot().intervalMillis()))
+                .append(", keep ").append(config.snapshot().keep()).append('\n');
         sb.append("sketch window:  ").append(Durations.format(sketch.defaultWindowMillis())).append(" by default\n");
         if (sketch.targets().isEmpty()) {
             sb.append("sketch targets: none (no series is sketched; all are only forwarded)\n");
@@ -223,7 +226,26 @@ public final class ConfigLoader {
         WeirConfig config(Node root) {
             Section top = section(root, "", ROOT_KEYS);
             return new WeirConfig(server(top.get("server")), storage(top.get("storage")), wal(top.get("wal")),
-                    backend(top.get("backend")), sketch(top.get("sketch")));
+                    backend(top.get("backend")), sketch(top.get("sketch")), snapshot(top.get("snapshot")));
+        }
+
+        SnapshotConfig snapshot(Node node) {
+            Section s = section(node, "snapshot", SNAPSHOT_KEYS);
+            long interval = duration(s, "interval", SnapshotConfig.DEFAULT_INTERVAL_MILLIS);
+            int keep = SnapshotConfig.DEFAULT_KEEP;
+            String text = text(s, "keep");
+            if (text != null) {
+                try {
+                    keep = Integer.parseInt(text.strip());
+                    if (keep < 1 || keep > SnapshotConfig.MAX_KEEP) {
+                        problem(s.pathOf("keep"), "must be between 1 and " + SnapshotConfig.MAX_KEEP + " (got " + Quote.of(text) + ")");
+                        keep = SnapshotConfig.DEFAULT_KEEP;
+                    }
+                } catch (NumberFormatException e) {
+                    problem(s.pathOf("keep"), "must be a whole number (got " + Quote.of(text) + ")");
+                }
+            }
+            return new SnapshotConfig(interval, keep);
         }
 
         ServerConfig server(Node node) {

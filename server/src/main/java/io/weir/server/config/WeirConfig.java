@@ -7,18 +7,19 @@ import java.util.Objects;
  * Immutable.
  */
 public record WeirConfig(ServerConfig server, StorageConfig storage, WalConfig wal, BackendConfig backend,
-                         SketchConfig sketch) {
+                         SketchConfig sketch, SnapshotConfig snapshot) {
     public WeirConfig {
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(storage, "storage");
         Objects.requireNonNull(wal, "wal");
         Objects.requireNonNull(backend, "backend");
         Objects.requireNonNull(sketch, "sketch");
+        Objects.requireNonNull(snapshot, "snapshot");
     }
 
     /** The embedded defaults: listen {@code :9201}, data dir {@code ./data}, no backend, no sketch targets. */
     public static WeirConfig defaults() {
         return new WeirConfig(ServerConfig.defaults(), StorageConfig.defaults(), WalConfig.defaults(),
-                BackendConfig.defaults(), SketchConfig.defaults());
+                BackendConfig.defaults(), SketchConfig.defaults(), SnapshotConfig.defaults());
     }
 }
