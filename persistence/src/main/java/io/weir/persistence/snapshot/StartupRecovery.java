@@ -51,15 +51,45 @@ public final class StartupRecovery {
      * {@code <dir>.damaged-<ms>} and an empty one is created, to be rebuilt by {@link #recover}.
      */
     public static SeriesTable openSeriesTable(Path dir, long expectedSeries) throws IOException {
-        try {
-            return SeriesTable.open(dir, expectedSeries);
-        } catch (RuntimeException e) {
-            Path aside = dir.resolveSibling(dir.getFileName() + ".damaged-" + System.currentTimeMillis());
-            LOG.log(System.Logger.Level.ERROR, "series table " + dir + " cannot be opened (" + e
-                    + "); moved to " + aside + ", rebuilding it from the snapshot and the WAL");
-            Files.move(dir, aside);
-            return SeriesTable.open(dir, expectedSeries);
+        String damage = headerDamage(dir.resolve(SERIES_FILE));
+        if (damage == null) {
+            try {
+                return SeriesTable.open(dir, expectedSeries);
+            } catch (RuntimeException e) {
+                damage = e.toString();
+            }
         }
+        Path aside = dir.resolveSibling(dir.getFileName() + ".damaged-" + System.currentTimeMillis());
+        LOG.log(System.Logger.Level.ERROR, "series table " + dir + " cannot be opened (" + damage
+                + "); moved to " + aside + ", rebuilding it from the snapshot and the WAL");
+        Files.move(dir, aside);
+        return SeriesTable.open(dir, expectedSeries);
+    }
+
+    private static final String SERIES_FILE = "series.dat";
+    /** Chronicle Map files start with a small header and then the map's type name in its self-describing form. */
+    private static final byte[] CHRONICLE_MAP_TYPE = "net.openhft.chronicle.map".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    /**
+     * Why the table file is unusable, or null when it is absent or starts like a Chronicle Map file. Checked before
+     * Chronicle Map sees it: on a file whose header is overwritten (zeros) it waits for the header to be written
+     * by another process rather than failing.
+     */
+    static String headerDamage(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            return null;
+        }
+        byte[] head = new byte[64];
+        int n;
+        try (InputStream in = Files.newInputStream(file)) {
+            n = in.readNBytes(head, 0, head.length);
+        }
+        for (int i = 0; i + CHRONICLE_MAP_TYPE.length <= n; i++) {
+            if (Arrays.equals(head, i, i + CHRONICLE_MAP_TYPE.length, CHRONICLE_MAP_TYPE, 0, CHRONICLE_MAP_TYPE.length)) {
+                return null;
+            }
+        }
+        return "its header is not a Chronicle Map header";
     }
 
     public static Result recover(SnapshotStore store, SeriesTable series, SketchShard[] shards, ShardStateSnapshot format,

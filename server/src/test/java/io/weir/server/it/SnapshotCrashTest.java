@@ -56,6 +56,12 @@ class SnapshotCrashTest {
         }
     }
 
+    private static boolean answered(WeirProcess p, String instance, long at) throws Exception {
+        Http.Response r = Http.get(p.url(), "/api/v1/query", Http.params("query", "count_over_time(load_metric{instance=\"" + instance + "\"}[1h])",
+                "time", Long.toString(at / 1000)));
+        return r.status() == 200 && r.json().path("data").path("result").size() == 1;
+    }
+
     private static String metrics(WeirProcess p) throws Exception {
         return Http.get(p.url() + "/metrics").body();
     }
@@ -64,7 +70,7 @@ class SnapshotCrashTest {
     void kill9DuringASnapshotWriteAndDuringReplayLosesNothing() throws Exception {
         Path data = ExternalProcess.tempDir("crash-write");
         long base = base();
-        int series = 1500; // ~70 MB of sketch state: the write takes long enough to be caught mid-way
+        int series = 800; // ~40 MB of sketch state: the write takes long enough to be caught mid-way
         try {
             WeirProcess first = WeirProcess.start(data);
             String phase;
@@ -233,6 +239,11 @@ class SnapshotCrashTest {
                 Http.Response w = RemoteWriteBodies.post(second.url(), loadBatch(base, 40, 16, SAMPLES));
                 assertEquals(204, w.status());
                 assertEquals(16, Http.get(second.url(), "/api/v1/series", Http.params("match[]", "load_metric")).json().path("data").size());
+                // the shard writers apply after the 204 (which waits only for the WAL): poll until the sketch has it
+                long deadline = System.currentTimeMillis() + 30_000;
+                while (!answered(second, "host-15", base + 3_000_000) && System.currentTimeMillis() < deadline) {
+                    Thread.sleep(20);
+                }
                 assertEquals(1.0, nodeTotals(second.url(), "load_metric", base + 3_000_000).get("host-15")[0] / SAMPLES);
                 second.kill();
             } finally {
