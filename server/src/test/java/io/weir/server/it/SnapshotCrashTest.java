@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 
 import static io.weir.server.it.SnapshotRoundTripTest.assertTotals;
+import static io.weir.server.it.SnapshotRoundTripTest.awaitTotals;
 import static io.weir.server.it.SnapshotRoundTripTest.expectedTotals;
 import static io.weir.server.it.SnapshotRoundTripTest.loadBatch;
 import static io.weir.server.it.SnapshotRoundTripTest.nodeTotals;
@@ -40,8 +41,7 @@ class SnapshotCrashTest {
     }
 
     private static void assertExact(WeirProcess p, long base, int requests, int series, String what) throws Exception {
-        assertTotals(expectedTotals(requests, series, SAMPLES), nodeTotals(p.url(), "load_metric", base + 3_000_000),
-                what + "\n" + p.logTail(40));
+        awaitTotals(expectedTotals(requests, series, SAMPLES), p.url(), "load_metric", base + 3_000_000, what + "\n" + p.logTail(40));
     }
 
     private static String snapshot(WeirProcess p) throws Exception {

@@ -80,6 +80,11 @@ class SnapshotRoundTripTest {
         return out;
     }
 
+    static boolean sleep() throws InterruptedException {
+        Thread.sleep(25);
+        return true;
+    }
+
     static int cli(String... args) {
         return new CommandLine(new Main()).execute(args);
     }
@@ -132,8 +137,13 @@ class SnapshotRoundTripTest {
                 // the restored node keeps going: more samples for old series, a new series after the restored ids
                 write(b.url(), batch("snap_metric", base + 1_800_000, 30, 10_000, 4, 1));
                 write(b.url(), batch("snap_new", base + 1_800_000, 3, 10_000, 1, 2));
-                JsonNode r = Http.get(b.url(), "/api/v1/query", Http.params("query", "count_over_time(snap_metric[1h])",
-                        "time", Long.toString((base + 2_400_000) / 1000))).json();
+                long deadline = System.currentTimeMillis() + 30_000;
+                JsonNode r;
+                do {
+                    r = Http.get(b.url(), "/api/v1/query", Http.params("query", "count_over_time(snap_metric[1h])",
+                            "time", Long.toString((base + 2_400_000) / 1000))).json();
+                } while (!r.toString().contains("\"210\"") && System.currentTimeMillis() < deadline && sleep());
+                assertEquals(4, r.path("data").path("result").size(), r.toString());
                 for (JsonNode s : r.path("data").path("result")) {
                     assertEquals("210", s.path("value").get(1).asText(), r.toString());
                 }
@@ -187,6 +197,33 @@ class SnapshotRoundTripTest {
             }
         }
         return out;
+    }
+
+    static boolean sameTotals(Map<String, double[]> want, Map<String, double[]> got) {
+        if (!want.keySet().equals(got.keySet())) {
+            return false;
+        }
+        for (var e : want.entrySet()) {
+            double[] g = got.get(e.getKey());
+            if (g[0] != e.getValue()[0] || Math.abs(g[1] - e.getValue()[1]) > 1e-6) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * For answers right after writes: a 204 means the samples are in the WAL; the shard writers apply them just
+     * after, so poll (30 s at most) before asserting.
+     */
+    static void awaitTotals(Map<String, double[]> want, String url, String metric, long at, String what) throws Exception {
+        long deadline = System.currentTimeMillis() + 30_000;
+        Map<String, double[]> got = nodeTotals(url, metric, at);
+        while (!sameTotals(want, got) && System.currentTimeMillis() < deadline) {
+            Thread.sleep(25);
+            got = nodeTotals(url, metric, at);
+        }
+        assertTotals(want, got, what);
     }
 
     static void assertTotals(Map<String, double[]> want, Map<String, double[]> got, String what) {
