@@ -29,7 +29,6 @@ public final class BlockCopyShardSnapshot implements ShardStateSnapshot {
     static final int MAGIC = 'W' << 24 | 'S' << 16 | 'H' << 8 | 'S';
     static final int VERSION = 1;
     private static final Family[] FAMILIES = Family.values();
-    private static final int MAX_BLOCK = 1 << 30;
 
     @Override
     public CapturedShardState capture(SketchShard shard) {
@@ -164,7 +163,7 @@ public final class BlockCopyShardSnapshot implements ShardStateSnapshot {
                 int family = data.readByte();
                 int length = data.readInt();
                 if (seriesId < 0 || (shard >= 0 && seriesId % shardCount != shard) || family < 0 || family >= FAMILIES.length
-                        || length < SketchBlockDescriptor.HEADER_LENGTH || length > MAX_BLOCK) {
+                        || length < SketchBlockDescriptor.HEADER_LENGTH || shards[seriesId & mask].arena().sizeClassOf(length) < 0) {
                     throw new IOException("bad entry " + i + ": series " + seriesId + ", family " + family + ", length " + length);
                 }
                 if (buf.length < length) {

@@ -137,4 +137,42 @@ class BlockCopyShardSnapshotTest {
             into[0].close();
         }
     }
+
+    @Test
+    void fuzzedStreamsGiveAClearErrorOrRestoreSomething() throws IOException {
+        SketchShard[] from = shards(1);
+        BlockCopyShardSnapshot format = new BlockCopyShardSnapshot();
+        try {
+            for (int id = 0; id < 20; id++) {
+                from[0].update(id, 1000, id);
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try (CapturedShardState state = format.capture(from[0])) {
+                state.writeTo(out);
+            }
+            byte[] good = out.toByteArray();
+            java.util.Random random = new java.util.Random(3);
+            for (int round = 0; round < 2_000; round++) {
+                byte[] b = good.clone();
+                for (int e = 0, n = 1 + random.nextInt(3); e < n; e++) {
+                    // mostly headers and entry framing, where a flip changes how the rest is read
+                    int at = random.nextInt(4) == 0 ? random.nextInt(b.length) : random.nextInt(Math.min(b.length, 64));
+                    b[at] = (byte) random.nextInt(256);
+                }
+                if (random.nextInt(4) == 0) {
+                    b = java.util.Arrays.copyOf(b, random.nextInt(b.length));
+                }
+                SketchShard[] into = shards(1);
+                try {
+                    format.restore(into, new ByteArrayInputStream(b));
+                } catch (IOException expected) {
+                    // a clear error, nothing else
+                } finally {
+                    into[0].close();
+                }
+            }
+        } finally {
+            from[0].close();
+        }
+    }
 }

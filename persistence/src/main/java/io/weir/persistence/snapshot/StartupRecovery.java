@@ -159,6 +159,9 @@ public final class StartupRecovery {
             }
         }
         long replayNanos = System.nanoTime() - t1;
+        LOG.log(System.Logger.Level.INFO, String.format("replayed %d samples (%d records) from the WAL after %s in %d ms (%.0f samples/s)",
+                replay.samples(), records, from == WalReader.OLDEST ? "its start" : WalPosition.toString(from), replayNanos / 1_000_000,
+                replay.samples() / Math.max(1e-9, replayNanos / 1e9)));
         if (adoption[0] > 0) {
             LOG.log(System.Logger.Level.WARNING, adoption[0] + " series were missing from the series table and were put back from "
                     + (loaded != null ? "the snapshot and " : "") + "the WAL");
