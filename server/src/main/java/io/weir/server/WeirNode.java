@@ -153,7 +153,7 @@ public final class WeirNode implements AutoCloseable {
         ring.start();
         // the ring drains into the WAL before the WAL closes: registered after it, closed before it
         closeInReverse.add(ring);
-        snapshotter = new Snapshotter(ring, shardState, shardCount, series, new SnapshotWriter(snapshots, nodeId), snapshots,
+        snapshotter = new Snapshotter(ring, shardState, shards, series, new SnapshotWriter(snapshots, nodeId), snapshots,
                 config.snapshot().keep(), retainedAtStart);
         // closed after the port (no more writes) and before the ring: the last snapshot covers everything
         closeInReverse.add(() -> snapshotter.closeWithSnapshot(SHUTDOWN_SNAPSHOT_SECONDS));

@@ -11,7 +11,6 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -31,7 +30,13 @@ public final class BlockCopyShardSnapshot implements ShardStateSnapshot {
     private static final Family[] FAMILIES = Family.values();
 
     @Override
-    public CapturedShardState capture(SketchShard shard) {
+    public ShardCopyBuffer reserve(SketchShard shard) {
+        long inUse = shard.bytesInUse();
+        return ShardCopyBuffer.allocate(inUse + inUse / 8 + (1 << 20));
+    }
+
+    @Override
+    public CapturedShardState capture(SketchShard shard, ShardCopyBuffer buffer) {
         int limit = shard.localIdLimit();
         int entries = 0;
         long bytes = 0;
@@ -44,9 +49,14 @@ public final class BlockCopyShardSnapshot implements ShardStateSnapshot {
                 }
             }
         }
-        Arena arena = Arena.ofShared();
+        if (buffer == null || buffer.capacity() < bytes) {
+            if (buffer != null) {
+                buffer.close();
+            }
+            buffer = ShardCopyBuffer.allocate(bytes);
+        }
         try {
-            MemorySegment copy = bytes == 0 ? MemorySegment.NULL : arena.allocate(bytes, 64);
+            MemorySegment copy = buffer.segment();
             int[] ids = new int[entries];
             byte[] families = new byte[entries];
             int[] lengths = new int[entries];
@@ -70,15 +80,15 @@ public final class BlockCopyShardSnapshot implements ShardStateSnapshot {
                     }
                 }
             }
-            return new Copy(arena, copy, shardCount, shardIndex, ids, families, lengths, bytes);
+            return new Copy(buffer, copy, shardCount, shardIndex, ids, families, lengths, bytes);
         } catch (RuntimeException | Error e) {
-            arena.close();
+            buffer.close();
             throw e;
         }
     }
 
     private static final class Copy implements CapturedShardState {
-        private final Arena arena;
+        private final ShardCopyBuffer buffer;
         private final MemorySegment copy;
         private final int shardCount;
         private final int shard;
@@ -86,10 +96,9 @@ public final class BlockCopyShardSnapshot implements ShardStateSnapshot {
         private final byte[] families;
         private final int[] lengths;
         private final long bytes;
-        private boolean closed;
 
-        Copy(Arena arena, MemorySegment copy, int shardCount, int shard, int[] ids, byte[] families, int[] lengths, long bytes) {
-            this.arena = arena;
+        Copy(ShardCopyBuffer buffer, MemorySegment copy, int shardCount, int shard, int[] ids, byte[] families, int[] lengths, long bytes) {
+            this.buffer = buffer;
             this.copy = copy;
             this.shardCount = shardCount;
             this.shard = shard;
@@ -132,10 +141,7 @@ public final class BlockCopyShardSnapshot implements ShardStateSnapshot {
 
         @Override
         public void close() {
-            if (!closed) {
-                closed = true;
-                arena.close();
-            }
+            buffer.close();
         }
     }
 

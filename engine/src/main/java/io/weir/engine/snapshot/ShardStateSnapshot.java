@@ -11,8 +11,17 @@ import java.io.InputStream;
  * snapshot thread, through {@link CapturedShardState#writeTo}.
  */
 public interface ShardStateSnapshot {
-    /** Writer thread of {@code shard}: copies its state; the caller closes the result when written. */
-    CapturedShardState capture(SketchShard shard);
+    /**
+     * Snapshot thread, before the cut: memory for the copy, sized from the shard's use now (with room for growth
+     * until the cut), so the writer thread only copies.
+     */
+    ShardCopyBuffer reserve(SketchShard shard);
+
+    /**
+     * Writer thread of {@code shard}: copies its state into {@code buffer} (which the result owns from now on; when
+     * it is null or too small, the copy allocates its own). The caller closes the result when written.
+     */
+    CapturedShardState capture(SketchShard shard, ShardCopyBuffer buffer);
 
     /**
      * Before the shard writers start: reads one shard's stream (as written by {@link CapturedShardState#writeTo})

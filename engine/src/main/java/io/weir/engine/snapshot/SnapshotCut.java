@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class SnapshotCut implements IngestControl {
     private final ShardStateSnapshot format;
     private final CapturedShardState[] shards;
+    private final ShardCopyBuffer[] buffers;
     private final AtomicInteger pending;
     private final CompletableFuture<SnapshotCut> done = new CompletableFuture<>();
     // written by the journaler before the shard writers run (the ring orders them), read after done
@@ -24,10 +25,12 @@ public final class SnapshotCut implements IngestControl {
     private volatile Throwable failure;
     private long copyNanos;
 
-    public SnapshotCut(ShardStateSnapshot format, int shardCount) {
+    /** @param buffers one per shard, from {@link ShardStateSnapshot#reserve}; the cut owns them from now on */
+    public SnapshotCut(ShardStateSnapshot format, ShardCopyBuffer[] buffers) {
         this.format = format;
-        this.shards = new CapturedShardState[shardCount];
-        this.pending = new AtomicInteger(shardCount);
+        this.shards = new CapturedShardState[buffers.length];
+        this.buffers = buffers.clone();
+        this.pending = new AtomicInteger(buffers.length);
     }
 
     @Override
@@ -45,7 +48,9 @@ public final class SnapshotCut implements IngestControl {
         if (committed && failure == null) {
             long t0 = System.nanoTime();
             try {
-                shards[shard] = format.capture(sketches);
+                ShardCopyBuffer buffer = buffers[shard];
+                buffers[shard] = null; // the capture owns it now, whatever happens
+                shards[shard] = format.capture(sketches, buffer);
             } catch (RuntimeException | OutOfMemoryError e) {
                 failure = e;
             }
@@ -80,8 +85,14 @@ public final class SnapshotCut implements IngestControl {
     /** The longest time one shard writer spent copying (ingest on that shard paused for it). */
     public synchronized long copyNanos() { return copyNanos; }
 
-    /** Frees every copy. */
+    /** Frees every copy (and any buffer not used). */
     public void release() {
+        for (int i = 0; i < buffers.length; i++) {
+            if (buffers[i] != null) {
+                buffers[i].close();
+                buffers[i] = null;
+            }
+        }
         for (int i = 0; i < shards.length; i++) {
             if (shards[i] != null) {
                 shards[i].close();

@@ -81,7 +81,7 @@ class BlockCopyShardSnapshotTest {
             long restored = 0;
             for (SketchShard s : from) {
                 ByteArrayOutputStream out = new ByteArrayOutputStream();
-                try (CapturedShardState state = format.capture(s)) {
+                try (CapturedShardState state = format.capture(s, format.reserve(s))) {
                     state.writeTo(out);
                 }
                 restored += format.restore(into, new ByteArrayInputStream(out.toByteArray()));
@@ -120,7 +120,7 @@ class BlockCopyShardSnapshotTest {
         try {
             from[0].update(1, 1000, 1);
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            try (CapturedShardState state = format.capture(from[0])) {
+            try (CapturedShardState state = format.capture(from[0], null)) {
                 state.writeTo(out);
             }
             byte[] good = out.toByteArray();
@@ -147,7 +147,7 @@ class BlockCopyShardSnapshotTest {
                 from[0].update(id, 1000, id);
             }
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            try (CapturedShardState state = format.capture(from[0])) {
+            try (CapturedShardState state = format.capture(from[0], null)) {
                 state.writeTo(out);
             }
             byte[] good = out.toByteArray();

@@ -2,6 +2,8 @@ package io.weir.persistence.snapshot;
 
 import io.weir.engine.ingest.IngestRing;
 import io.weir.engine.series.SeriesTable;
+import io.weir.engine.sketch.SketchShard;
+import io.weir.engine.snapshot.ShardCopyBuffer;
 import io.weir.engine.snapshot.ShardStateSnapshot;
 import io.weir.engine.snapshot.SnapshotCut;
 import io.weir.persistence.wal.WalPosition;
@@ -25,7 +27,7 @@ public final class Snapshotter implements AutoCloseable {
 
     private final IngestRing ring;
     private final ShardStateSnapshot format;
-    private final int shardCount;
+    private final SketchShard[] shards;
     private final SeriesTable series;
     private final SnapshotWriter writer;
     private final SnapshotStore store;
@@ -40,11 +42,11 @@ public final class Snapshotter implements AutoCloseable {
     private boolean closed;
 
     /** @param retainedPosition WAL position of the oldest snapshot on disk at start, or -1 */
-    public Snapshotter(IngestRing ring, ShardStateSnapshot format, int shardCount, SeriesTable series,
+    public Snapshotter(IngestRing ring, ShardStateSnapshot format, SketchShard[] shards, SeriesTable series,
                        SnapshotWriter writer, SnapshotStore store, int keep, long retainedPosition) {
         this.ring = ring;
         this.format = format;
-        this.shardCount = shardCount;
+        this.shards = shards.clone();
         this.series = series;
         this.writer = writer;
         this.store = store;
@@ -68,11 +70,27 @@ public final class Snapshotter implements AutoCloseable {
     }
 
     private void take(CompletableFuture<SnapshotInfo> f) {
-        SnapshotCut cut = new SnapshotCut(format, shardCount);
+        SnapshotCut cut = null;
         try {
+            // the copy's memory is allocated here, so that the shard writers only copy at the cut
+            ShardCopyBuffer[] buffers = new ShardCopyBuffer[shards.length];
+            try {
+                for (int s = 0; s < shards.length; s++) {
+                    buffers[s] = format.reserve(shards[s]);
+                }
+            } catch (RuntimeException | OutOfMemoryError e) {
+                for (ShardCopyBuffer b : buffers) {
+                    if (b != null) {
+                        b.close();
+                    }
+                }
+                throw new IllegalStateException("cannot reserve memory for the snapshot copy: " + e, e);
+            }
+            cut = new SnapshotCut(format, buffers);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CUT_TIMEOUT_SECONDS);
             while (!ring.publishControl(cut)) {
                 if (System.nanoTime() > deadline) {
+                    cut.release();
                     throw new TimeoutException("the ingest ring stayed full");
                 }
                 Thread.sleep(1);
