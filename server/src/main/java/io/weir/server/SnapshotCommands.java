@@ -60,8 +60,11 @@ final class SnapshotCommands {
                 SnapshotStore.verify(out);
                 System.out.println(out.toAbsolutePath());
                 return 0;
+            } catch (java.net.ConnectException | java.net.http.HttpConnectTimeoutException e) {
+                System.err.println("weir snapshot: cannot reach " + base + " (" + e + ")");
+                return 1;
             } catch (IOException e) {
-                System.err.println("weir snapshot: " + e.getMessage());
+                System.err.println("weir snapshot: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
                 return 1;
             }
         }
