@@ -30,9 +30,15 @@ import io.weir.persistence.journal.WalRetention;
 import io.weir.persistence.wal.FsyncPolicy;
 import io.weir.persistence.wal.WalOptions;
 import io.weir.persistence.wal.WalReader;
-import io.weir.persistence.wal.WalVisitor;
 import io.weir.persistence.wal.WalWriter;
 import io.weir.server.config.WeirConfig;
+import io.weir.engine.snapshot.BlockCopyShardSnapshot;
+import io.weir.engine.snapshot.ShardStateSnapshot;
+import io.weir.persistence.snapshot.NodeId;
+import io.weir.persistence.snapshot.SnapshotStore;
+import io.weir.persistence.snapshot.SnapshotWriter;
+import io.weir.persistence.snapshot.Snapshotter;
+import io.weir.persistence.snapshot.StartupRecovery;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -76,6 +82,9 @@ public final class WeirNode implements AutoCloseable {
     private IngestPath ingest;
     private Scraper scraper;
     private volatile boolean closed;
+    private volatile Snapshotter snapshotter;
+    private StartupRecovery.Result recovery;
+    static final long SHUTDOWN_SNAPSHOT_SECONDS = 120;
 
     private WeirNode(WeirConfig config) {
         this.config = config;
@@ -98,7 +107,8 @@ public final class WeirNode implements AutoCloseable {
         Files.createDirectories(dataDir);
         lockDataDir(dataDir);
 
-        series = SeriesTable.open(dataDir.resolve("series"), config.storage().seriesCapacity());
+        String nodeId = NodeId.loadOrCreate(dataDir);
+        series = StartupRecovery.openSeriesTable(dataDir.resolve("series"), config.storage().seriesCapacity());
         closeInReverse.add(series);
         SeriesSketchTargets targets = new SeriesSketchTargets(config.sketch(), SeriesSketchTargets.DEFAULT_MAX_BUCKETS);
         targets.attach(series);
@@ -116,7 +126,10 @@ public final class WeirNode implements AutoCloseable {
         FsyncPolicy fsync = FsyncPolicy.valueOf(config.wal().fsync().name());
         wal = WalWriter.open(walDir, WalOptions.defaults().withFsync(fsync, Duration.ofMillis(config.wal().fsyncIntervalMillis())));
         closeInReverse.add(wal);
-        long replayed = replay(walDir, wal.committedPosition());
+        SnapshotStore snapshots = new SnapshotStore(dataDir.resolve("snapshots"));
+        ShardStateSnapshot shardState = new BlockCopyShardSnapshot();
+        recovery = StartupRecovery.recover(snapshots, series, shards, shardState, wal, walDir);
+        long replayed = recovery.replayedSamples();
 
         if (config.backend().enabled()) {
             var executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -133,7 +146,9 @@ public final class WeirNode implements AutoCloseable {
         }
 
         Forwarder f = forwarder;
-        WalRetention retention = new WalRetention(walDir, f == null ? null : f::ackedPosition, targets.longestWindowMillis());
+        long retainedAtStart = snapshots.oldestPosition();
+        WalRetention retention = new WalRetention(walDir, f == null ? null : f::ackedPosition, targets.longestWindowMillis(),
+                () -> snapshotter == null ? retainedAtStart : snapshotter.retainedPosition());
         journaler = new Journaler(wal, series, retention);
         @SuppressWarnings("unchecked")
         EventHandler<IngestBatch>[] writers = new EventHandler[shardCount];
@@ -144,6 +159,10 @@ public final class WeirNode implements AutoCloseable {
         ring.start();
         // the ring drains into the WAL before the WAL closes: registered after it, closed before it
         closeInReverse.add(ring);
+        snapshotter = new Snapshotter(ring, shardState, shards, series, new SnapshotWriter(snapshots, nodeId), snapshots,
+                config.snapshot().keep(), retainedAtStart);
+        // closed after the port (no more writes) and before the ring: the last snapshot covers everything
+        closeInReverse.add(() -> snapshotter.closeWithSnapshot(SHUTDOWN_SNAPSHOT_SECONDS));
         if (forwarder != null) {
             forwarder.start();
             closeInReverse.add(forwarder);
@@ -151,6 +170,8 @@ public final class WeirNode implements AutoCloseable {
 
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("weir-timer").daemon(true).factory());
         timer.scheduleAtFixedRate(() -> ingestStats.tick(System.nanoTime()), 1, 1, TimeUnit.SECONDS);
+        long every = config.snapshot().intervalMillis();
+        timer.scheduleAtFixedRate(snapshotter::request, every, every, TimeUnit.MILLISECONDS);
         closeInReverse.add(timer::shutdownNow);
 
         int cores = Runtime.getRuntime().availableProcessors();
@@ -209,37 +230,6 @@ public final class WeirNode implements AutoCloseable {
         });
     }
 
-    /** Rebuilds sketches from the WAL (until snapshots exist, the WAL is the only copy of sketch inputs). */
-    private long replay(Path walDir, long end) throws IOException {
-        int mask = shards.length - 1;
-        long[] samples = new long[1];
-        try (WalReader reader = WalReader.open(walDir, WalReader.OLDEST)) {
-            WalVisitor apply = new WalVisitor() {
-                @Override
-                public void onSeries(int seriesId, byte[] labels, int off, int len) {
-                    // the series table on disk already holds the labels
-                }
-
-                @Override
-                public void onSamples(int count, int[] ids, long[] ts, double[] values) {
-                    for (int i = 0; i < count; i++) {
-                        shards[ids[i] & mask].update(ids[i], ts[i], values[i]);
-                    }
-                    samples[0] += count;
-                }
-
-                @Override
-                public void onExtras(byte[] fields, int off, int len) {
-                    // histograms, exemplars and metadata: forwarded from the WAL, never summarised by sketches
-                }
-            };
-            while (reader.read(apply, end, 1024) > 0) {
-                // until caught up with what was committed before this start
-            }
-        }
-        return samples[0];
-    }
-
     private Router routes(BuildInfo build, ThreadPoolExecutor queries) {
         LatencyHistogram queryLatency = metrics.histogram("weir_query_duration_seconds", "Query latency, parse to response.");
         LongAdder sketchAnswers = new LongAdder();
@@ -268,6 +258,7 @@ public final class WeirNode implements AutoCloseable {
         metrics.counter("weir_otlp_rejected_points_total", "OTLP data points refused in partial_success answers.", otlp::rejectedPoints);
         MetadataEndpoint metadata = new MetadataEndpoint(series, backend, queries, build.version());
         OpsEndpoints ops = new OpsEndpoints(this, build);
+        SnapshotEndpoints snapshotEndpoints = new SnapshotEndpoints(snapshotter);
         return new Router()
                 .route("/api/v1/write", Set.of(HttpMethod.POST), write)
                 .route("/opentelemetry/v1/metrics", Set.of(HttpMethod.POST), otlp)
@@ -285,7 +276,9 @@ public final class WeirNode implements AutoCloseable {
                 .route("/-/ready", Set.of(HttpMethod.GET, HttpMethod.HEAD), ops::ready)
                 .route("/metrics", Set.of(HttpMethod.GET), ops::metrics)
                 .route("/ingest_stats", Set.of(HttpMethod.GET), ops::ingestStats)
-                .route("/ui", Set.of(HttpMethod.GET), ops::ui);
+                .route("/ui", Set.of(HttpMethod.GET), ops::ui)
+                .route("/api/v1/admin/snapshot", Set.of(HttpMethod.POST), snapshotEndpoints::take)
+                .route(SnapshotEndpoints.FILES_PREFIX, Set.of(HttpMethod.GET), snapshotEndpoints::file);
     }
 
     private void registerMetrics() {
@@ -332,6 +325,19 @@ public final class WeirNode implements AutoCloseable {
                     .counter("weir_forwarder_extras_dropped_total", "WAL EXTRAS records in batches the backend refused as invalid (4xx).", f::extrasDropped)
                     .gauge("weir_forwarder_backend_up", "1 when the last forward succeeded.", () -> f.backendUp() ? 1 : 0);
         }
+        StartupRecovery.Result rec = recovery;
+        Snapshotter sn = snapshotter;
+        metrics.counter("weir_snapshot_load_failures_total", "Snapshots found unusable at start-up (fell back to an older one or to full replay).", rec::loadFailures)
+                .gauge("weir_startup_replayed_samples", "Samples replayed from the WAL at start-up.", rec::replayedSamples)
+                .gauge("weir_startup_restored_sketch_states", "Series-family sketch states restored from the snapshot at start-up.", rec::restoredStates)
+                .gauge("weir_startup_snapshot_loaded", "1 when start-up loaded a snapshot, 0 after a full WAL replay.", () -> rec.snapshot() == null ? 0 : 1)
+                .counter("weir_series_table_rebuilt_series_total", "Series put back into the series table from the snapshot or the WAL at start-up.", rec::seriesAdopted)
+                .counter("weir_series_table_conflicts_total", "Series of the snapshot or the WAL that conflict with the series table.", rec::seriesConflicts)
+                .counter("weir_snapshots_total", "Snapshots written.", sn::taken)
+                .counter("weir_snapshot_failures_total", "Snapshots that failed.", sn::failures)
+                .gauge("weir_snapshot_last_file_bytes", "Bytes of the files of the last snapshot written.", () -> sn.last() == null ? 0 : sn.last().fileBytes())
+                .gauge("weir_snapshot_last_copy_seconds", "Longest shard-writer pause copying state for the last snapshot.", () -> sn.last() == null ? 0 : sn.last().copyNanos() / 1e9)
+                .gauge("weir_snapshot_last_write_seconds", "Time to encode, compress and write the last snapshot.", () -> sn.last() == null ? 0 : sn.last().writeNanos() / 1e9);
         Runtime rt = Runtime.getRuntime();
         metrics.gauge("weir_jvm_heap_used_bytes", "JVM heap in use.", () -> rt.totalMemory() - rt.freeMemory());
     }
@@ -349,6 +355,8 @@ public final class WeirNode implements AutoCloseable {
     SketchShard[] shards() { return shards; }
 
     SeriesTable series() { return series; }
+
+    Snapshotter snapshotter() { return snapshotter; }
 
     WeirConfig config() { return config; }
 

@@ -23,6 +23,7 @@ public final class IngestBatch {
     private String failureReason;
     /** Shard writers still to finish this slot; the last one answers the ticket (see {@link #shardDone()}). */
     private final java.util.concurrent.atomic.AtomicInteger shardsPending = new java.util.concurrent.atomic.AtomicInteger();
+    private IngestControl control;
 
     IngestBatch(int capacity, int shardCount) {
         this.seriesIds = new int[capacity];
@@ -75,6 +76,20 @@ public final class IngestBatch {
         return shardsPending.decrementAndGet() == 0;
     }
 
+    /** The control event this slot carries instead of samples (count 0), or null for a sample batch. */
+    public IngestControl control() { return control; }
+
+    /** Turns this slot into a control event: no samples, no ticket. */
+    void fillControl(IngestControl event) {
+        java.util.Arrays.fill(shardEnd, 0);
+        this.count = 0;
+        this.ticket = null;
+        this.journalFailed = false;
+        this.extrasLength = 0;
+        this.failureReason = null;
+        this.control = event;
+    }
+
     /**
      * Copies samples [from, from + n) of the producer's arrays into this slot, grouped by shard with a counting
      * sort. Relative order within a shard is kept, so the samples of one series stay in request order.
@@ -113,6 +128,7 @@ public final class IngestBatch {
         this.extrasLength = 0;
         this.failureReason = null;
         this.shardsPending.set(shards);
+        this.control = null;
     }
 
     /**

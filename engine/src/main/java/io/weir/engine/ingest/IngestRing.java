@@ -80,6 +80,21 @@ public final class IngestRing implements AutoCloseable {
         }
     }
 
+    /**
+     * Puts a control event on the ring (any thread; not a hot path).
+     *
+     * @return false when the ring has no free slot right now (the caller retries later)
+     */
+    public boolean publishControl(IngestControl event) {
+        long seq = tryClaim(1);
+        if (seq < 0) {
+            return false;
+        }
+        ring.get(seq).fillControl(event);
+        ring.publish(seq);
+        return true;
+    }
+
     IngestBatch slot(long sequence) { return ring.get(sequence); }
 
     void publish(long lo, long hi) { ring.publish(lo, hi); }

@@ -26,13 +26,18 @@ public final class ShardWriter implements EventHandler<IngestBatch> {
     @Override
     public void onEvent(IngestBatch batch, long sequence, boolean endOfBatch) {
         if (!batch.journalFailed()) {
-            long now = System.currentTimeMillis();
-            sketches.clock(now);
-            int[] ids = batch.seriesIds();
-            long[] ts = batch.timestamps();
-            double[] values = batch.values();
-            for (int i = batch.shardStart(shard), end = batch.shardEnd(shard); i < end; i++) {
-                sketches.update(ids[i], ts[i], values[i]);
+            IngestControl control = batch.control();
+            if (control != null) {
+                // a snapshot cut: every shard writer sees it at the same ring sequence
+                control.atShard(shard, sketches);
+            } else {
+                sketches.clock(System.currentTimeMillis());
+                int[] ids = batch.seriesIds();
+                long[] ts = batch.timestamps();
+                double[] values = batch.values();
+                for (int i = batch.shardStart(shard), end = batch.shardEnd(shard); i < end; i++) {
+                    sketches.update(ids[i], ts[i], values[i]);
+                }
             }
         }
         if (endOfBatch) {

@@ -206,6 +206,54 @@ public final class SeriesTable implements AutoCloseable {
         }
     }
 
+    /** {@link #adopt} outcomes. */
+    public static final int ADOPTED = 0;
+    public static final int PRESENT = 1;
+    public static final int CONFLICT = 2;
+
+    /**
+     * Start-up only, before the id can be handed out: puts back a series known from a snapshot or a SERIES record
+     * of the WAL under its recorded id (rebuilding a lost or damaged table). Runs the new-series listeners.
+     *
+     * @param canonical well-formed canonical label bytes; the table keeps the array
+     * @return {@link #ADOPTED}, {@link #PRESENT} (already there, same labels) or {@link #CONFLICT} (the id or the
+     *         labels belong to another series here; nothing changed)
+     */
+    public int adopt(int id, byte[] canonical) {
+        if (id < 0) {
+            return CONFLICT;
+        }
+        creationLock.lock();
+        try {
+            SeriesLabels[] byId = labelsById;
+            SeriesLabels existing = id < size ? byId[id] : null;
+            if (existing != null) {
+                return Arrays.equals(existing.canonicalUnsafe(), canonical) ? PRESENT : CONFLICT;
+            }
+            Integer other = map.get(canonical);
+            if (other != null) {
+                return other == id ? PRESENT : CONFLICT;
+            }
+            CanonicalLabels.forEach(canonical, 0, canonical.length, (b, no, nl, vo, vl) -> { }); // well-formed?
+            map.put(canonical, id);
+            if (id >= byId.length) {
+                byId = Arrays.copyOf(byId, Math.max(id + 1, byId.length * 2));
+            }
+            byId[id] = new SeriesLabels(canonical);
+            labelsById = byId;
+            index.add(id, canonical);
+            if (id >= size) {
+                size = id + 1; // before the listeners, which read the labels; nobody else holds the id yet
+            }
+            for (IntConsumer listener : listeners) {
+                listener.accept(id);
+            }
+            return ADOPTED;
+        } finally {
+            creationLock.unlock();
+        }
+    }
+
     @Override
     public void close() {
         Path marker = map.file() == null ? null : map.file().toPath().resolveSibling(CLEAN_MARKER);

@@ -48,6 +48,11 @@ public final class SketchIndex {
         return (long) ENTRY.getVolatile(page, slot(localId, family.ordinal()));
     }
 
+    /** Local ids at or past this were never written (a bound for walks over the index, e.g. snapshots). */
+    public int idLimit() {
+        return pages.length << PAGE_SHIFT;
+    }
+
     /** Writer only: publishes an entry; the block it names must be fully initialised already. */
     public void set(int localId, SketchFunction.Family family, long value) {
         long[] page = pageForWrite(localId >>> PAGE_SHIFT);

@@ -613,6 +613,96 @@ public final class SketchShard implements AutoCloseable {
 
     public SlabArena arena() { return arena; }
 
+    // --- snapshot support (io.weir.engine.snapshot): the only access to blocks from outside the families ---
+
+    public int shardCount() { return shardCount; }
+
+    /** Local series ids at or past this have no block. */
+    public int localIdLimit() { return index.idLimit(); }
+
+    /** Writer thread (or before it starts): the block of a local series id and family; {@code <= 0} when none. */
+    public long block(int localId, Family family) { return index.get(localId, family); }
+
+    /** Writer thread (or before it starts): the exact-samples block of a local series id; {@code <= 0} when none. */
+    public long exactBlock(int localId) { return index.getExact(localId); }
+
+    /**
+     * Writer thread, or before it starts: puts back an exact-samples block captured by a snapshot (bytes verbatim;
+     * the stream and the encoder state are position independent), replacing any exact block the series has.
+     *
+     * @return false when the memory limit refuses the block
+     */
+    public boolean restoreExactBlock(int seriesId, MemorySegment src, long srcOffset, int length) {
+        int local = seriesId / shardCount;
+        long block = arena.allocate(length);
+        if (block == SlabArena.NULL_BLOCK) {
+            return false;
+        }
+        MemorySegment seg = arena.segment(block);
+        long off = SlabArena.offset(block);
+        MemorySegment.copy(src, srcOffset, seg, off, length);
+        long old = index.getExact(local);
+        boolean firstBlockOfSeries = old <= 0 && !hasBlock(local);
+        index.setExact(local, block);
+        if (old > 0) {
+            arena.retire(old);
+        } else {
+            bump(EXACT_SERIES);
+            if (firstBlockOfSeries) {
+                bump(SKETCHED_SERIES);
+            }
+        }
+        long windowMs = readerExactWindow(seg, off);
+        restoredActivity(local, windowMs);
+        return true;
+    }
+
+    private long readerExactWindow(MemorySegment seg, long off) {
+        return writerExact.wrap(seg, off).windowMillis();
+    }
+
+    /** A restored series counts as active now, and goes idle after its window like an admitted one. */
+    private void restoredActivity(int local, long windowMs) {
+        activity.idleAfter(local, (int) Math.min(Integer.MAX_VALUE / 2, (windowMs + 999) / 1000));
+        activity.touch(local, nowSec);
+    }
+
+    /**
+     * Writer thread, or before it starts: puts back a block captured by a snapshot (its bytes copied verbatim),
+     * replacing any block the series has of that family.
+     *
+     * @return false when the memory limit refuses the block
+     */
+    public boolean restoreBlock(int seriesId, Family family, MemorySegment src, long srcOffset, int length) {
+        int local = seriesId / shardCount;
+        long block = arena.allocate(length);
+        if (block == SlabArena.NULL_BLOCK) {
+            return false;
+        }
+        MemorySegment.copy(src, srcOffset, arena.segment(block), SlabArena.offset(block), length);
+        boolean firstBlockOfSeries = !hasBlock(local) && index.getExact(local) <= 0;
+        long old = index.get(local, family);
+        index.set(local, family, block);
+        if (old > 0) {
+            arena.retire(old);
+        } else if (firstBlockOfSeries) {
+            bump(SKETCHED_SERIES);
+        }
+        if (index.getExact(local) <= 0) {
+            // a series with family sketches is past its exact tier: the next sample must not admit it afresh
+            index.setExact(local, SketchIndex.PROMOTED);
+            long window = 0;
+            for (Family f : FAMILIES) {
+                SketchSpec spec = writerFamilies[f.ordinal()].spec(targets, seriesId);
+                if (spec != null) {
+                    window = Math.max(window, spec.retainedWindowMillis());
+                }
+            }
+            restoredActivity(local, window);
+        }
+        return true;
+    }
+
     /** Writer only, after readers have stopped: releases the arena. */
     @Override
     public void close() {

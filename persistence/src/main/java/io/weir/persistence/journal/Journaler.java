@@ -2,6 +2,7 @@ package io.weir.persistence.journal;
 
 import com.lmax.disruptor.EventHandler;
 import io.weir.engine.ingest.IngestBatch;
+import io.weir.engine.ingest.IngestControl;
 import io.weir.engine.series.SeriesLabels;
 import io.weir.engine.series.SeriesTable;
 import io.weir.persistence.wal.WalWriter;
@@ -41,6 +42,13 @@ public final class Journaler implements EventHandler<IngestBatch> {
 
     @Override
     public void onEvent(IngestBatch batch, long sequence, boolean endOfBatch) {
+        IngestControl control = batch.control();
+        if (control != null) {
+            // a cut: commit the batches before it now, so the log position handed on is exact
+            boolean committed = commitGroup();
+            control.journaled(committed, wal.committedPosition(), journaledSeries);
+            return;
+        }
         if (groupSize == group.length) {
             group = Arrays.copyOf(group, groupSize * 2);
         }
@@ -89,7 +97,8 @@ public final class Journaler implements EventHandler<IngestBatch> {
         }
     }
 
-    private void commitGroup() {
+    /** @return false when the commit failed */
+    private boolean commitGroup() {
         String failure = null;
         try {
             wal.commit();
@@ -111,6 +120,7 @@ public final class Journaler implements EventHandler<IngestBatch> {
         } catch (IOException | RuntimeException e) {
             fail("retention", e);
         }
+        return failure == null;
     }
 
     private void fail(String what, Throwable e) {

@@ -85,6 +85,59 @@ public final class WalWriter implements AutoCloseable {
         return writer;
     }
 
+    /**
+     * Creates a WAL in an empty (or absent) {@code dir} whose positions all lie after {@code position}: a
+     * header-only segment holding {@code position}'s index (so a reader starting there finds it and moves on),
+     * then the segment after it, which is appended to. Used to give a node restored from a snapshot a WAL that
+     * continues the snapshot's positions.
+     */
+    public static WalWriter createAfter(Path dir, WalOptions options, long position) throws IOException {
+        Files.createDirectories(dir);
+        if (WalDirectory.listSegments(dir).length > 0) {
+            throw new IOException("WAL directory " + dir + " is not empty");
+        }
+        WalWriter writer = new WalWriter(dir, options);
+        try {
+            writer.createSegment(WalPosition.segment(position));
+            writer.channel.close();
+            writer.createSegment(WalPosition.segment(position) + 1);
+            writer.lastFsyncNanos = System.nanoTime();
+            writer.publish();
+            writer.committedPosition.setRelease(WalPosition.of(writer.segmentIndex, writer.fileOffset));
+        } catch (IOException | RuntimeException e) {
+            writer.closeQuietly();
+            throw e;
+        }
+        return writer;
+    }
+
+    /**
+     * Journaler thread, or before it starts: when the log ends before {@code position} (a snapshot is ahead of
+     * it: the log lost an unsynced tail, or was replaced), continues in a new segment after
+     * {@code position}'s, so that every later record lies after it. No-op when the log is already past it.
+     *
+     * @return true when the log moved
+     */
+    public boolean skipPast(long position) throws IOException {
+        if (WalPosition.of(segmentIndex, fileOffset) >= position) {
+            return false;
+        }
+        long target = WalPosition.segment(position);
+        writePending();
+        if (unsynced) {
+            fsync(System.nanoTime());
+        }
+        channel.close();
+        if (target > segmentIndex) {
+            createSegment(target);
+            channel.close();
+        }
+        createSegment(target + 1);
+        publish();
+        committedPosition.setRelease(WalPosition.of(segmentIndex, fileOffset));
+        return true;
+    }
+
     private void recover() throws IOException {
         long[] indices = WalDirectory.listSegments(dir);
         long existing = 0;

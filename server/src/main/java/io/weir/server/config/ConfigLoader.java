@@ -52,7 +52,8 @@ public final class ConfigLoader {
     /** Request bodies are held in one byte array, so the limit must fit an int with room to spare. */
     public static final long MAX_REQUEST_BYTES_CEILING = 1L << 30;
 
-    private static final List<String> ROOT_KEYS = List.of("server", "storage", "wal", "backend", "sketch", "scrape_configs", "log", "limits", "query", "ingest");
+    private static final List<String> ROOT_KEYS = List.of("server", "storage", "wal", "backend", "sketch", "scrape_configs", "log", "limits", "query", "ingest", "snapshot");
+    private static final List<String> SNAPSHOT_KEYS = List.of("interval", "keep");
     private static final List<String> QUERY_KEYS = List.of("timeout", "max_concurrency", "max_series", "max_samples");
     private static final List<String> SERVER_KEYS = List.of("listen", "max_request_bytes", "web_config_file", "authorization");
     private static final List<String> STORAGE_KEYS = List.of("data_dir", "memory_limit", "exact_max_bytes", "series_capacity");
@@ -170,7 +171,7 @@ public final class ConfigLoader {
         if (!checker.problems.isEmpty()) {
             throw new InvalidConfigException(checker.problems);
         }
-        return new WeirConfig(server, storage, base.wal(), backend, base.sketch(), base.scrapeConfigs(), base.log(), base.limits(), base.query(), base.ingest());
+        return new WeirConfig(server, storage, base.wal(), backend, base.sketch(), base.scrapeConfigs(), base.log(), base.limits(), base.query(), base.ingest(), base.snapshot());
     }
 
     /** Applies {@code --log.level} and {@code --log.format} (null = not given). */
@@ -221,6 +222,8 @@ public final class ConfigLoader {
         } else {
             sb.append("backend:        none (sketch-only)\n");
         }
+        sb.append("snapshots:      every ").append(Durations.format(config.snapshot().intervalMillis()))
+                .append(", keep ").append(config.snapshot().keep()).append('\n');
         io.weir.net.ingest.IngestLimits.Config l = config.limits();
         sb.append("limits:         ").append(limit(l.maxLabelsPerSeries(), " labels/series"))
                 .append(", names ").append(limit(l.maxLabelNameLength(), " B"))
@@ -275,7 +278,14 @@ public final class ConfigLoader {
             return new WeirConfig(server(top.get("server")), storage(top.get("storage")), wal(top.get("wal")),
                     backend(top.get("backend")), sketch(top.get("sketch")),
                     new ScrapeConfigReader(this).read(top.get("scrape_configs")), log(top.get("log")), limits(top.get("limits")),
-                    query(top.get("query")), ingest(top.get("ingest")));
+                    query(top.get("query")), ingest(top.get("ingest")), snapshot(top.get("snapshot")));
+        }
+
+        SnapshotConfig snapshot(Node node) {
+            Section s = section(node, "snapshot", SNAPSHOT_KEYS);
+            long interval = duration(s, "interval", SnapshotConfig.DEFAULT_INTERVAL_MILLIS);
+            int keep = (int) integer(s, "keep", SnapshotConfig.DEFAULT_KEEP, 1, SnapshotConfig.MAX_KEEP);
+            return new SnapshotConfig(interval, keep);
         }
 
         IngestConfig ingest(Node node) {

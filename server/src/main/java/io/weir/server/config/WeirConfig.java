@@ -12,7 +12,7 @@ import java.util.Objects;
 public record WeirConfig(ServerConfig server, StorageConfig storage, WalConfig wal, BackendConfig backend,
                          SketchConfig sketch, List<ScrapeJob> scrapeConfigs, LogConfig log,
                          io.weir.net.ingest.IngestLimits.Config limits, QueryConfig query,
-                         IngestConfig ingest) {
+                         IngestConfig ingest, SnapshotConfig snapshot) {
     public WeirConfig {
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(storage, "storage");
@@ -23,17 +23,18 @@ public record WeirConfig(ServerConfig server, StorageConfig storage, WalConfig w
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(query, "query");
         Objects.requireNonNull(ingest, "ingest");
+        Objects.requireNonNull(snapshot, "snapshot");
         scrapeConfigs = List.copyOf(scrapeConfigs);
     }
 
     /** A config without scrape jobs, with default logging, limits, query limits and ingest sizes (from the machine). */
     public WeirConfig(ServerConfig server, StorageConfig storage, WalConfig wal, BackendConfig backend, SketchConfig sketch) {
         this(server, storage, wal, backend, sketch, List.of(), LogConfig.defaults(), io.weir.net.ingest.IngestLimits.Config.defaults(),
-                QueryConfig.defaults(), IngestConfig.defaults());
+                QueryConfig.defaults(), IngestConfig.defaults(), SnapshotConfig.defaults());
     }
 
     public WeirConfig withLog(LogConfig newLog) {
-        return new WeirConfig(server, storage, wal, backend, sketch, scrapeConfigs, newLog, limits, query, ingest);
+        return new WeirConfig(server, storage, wal, backend, sketch, scrapeConfigs, newLog, limits, query, ingest, snapshot);
     }
 
     /** The embedded defaults: listen {@code :9201}, data dir {@code ./data}, no backend, no sketch targets. */

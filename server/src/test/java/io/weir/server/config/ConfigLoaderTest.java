@@ -203,15 +203,20 @@ class ConfigLoaderTest {
         return Stream.of(
                 // unknown keys, at every level
                 arguments("servr: {}", "servr", "unknown key (did you mean \"server\"?)"),
-                arguments("metrics: {}", "metrics", "unknown key (expected one of server, storage, wal, backend, sketch, scrape_configs, log, limits, query, ingest)"),
+                arguments("metrics: {}", "metrics", "unknown key (expected one of server, storage, wal, backend, sketch, scrape_configs, log, limits, query, ingest, snapshot)"),
                 arguments("server: {listn: ':1'}", "server.listn", "unknown key (did you mean \"listen\"?)"),
                 arguments("wal: {fsync_intervall: 1s}", "wal.fsync_intervall", "unknown key (did you mean \"fsync_interval\"?)"),
                 arguments("sketch: {targets: [{match: up, windows: 1h}]}", "sketch.targets[0].windows",
                         "unknown key (did you mean \"window\"?)"),
                 arguments("server:\n  listen: ':1'\n  listen: ':2'\n", "server.listen", "duplicate key"),
                 // wrong YAML types
-                arguments("- a\n- b\n", "", "the document must be a mapping with keys server, storage, wal, backend, sketch, scrape_configs, log, limits, query, ingest (got a list)"),
+                arguments("- a\n- b\n", "", "the document must be a mapping with keys server, storage, wal, backend, sketch, scrape_configs, log, limits, query, ingest, snapshot (got a list)"),
                 arguments("server: 5", "server", "must be a mapping with keys listen, max_request_bytes, web_config_file, authorization (got \"5\")"),
+                arguments("snapshot: {intervall: 5m}", "snapshot.intervall", "unknown key (did you mean \"interval\"?)"),
+                arguments("snapshot: {interval: 0s}", "snapshot.interval", "must be greater than 0 (got \"0s\")"),
+                arguments("snapshot: {interval: 15}", "snapshot.interval", "not a valid duration: \"15\" (a unit is required, e.g. \"15s\")"),
+                arguments("snapshot: {keep: 0}", "snapshot.keep", "must be in [1, 100] (got \"0\")"),
+                arguments("snapshot: {keep: three}", "snapshot.keep", "must be a whole number (got \"three\")"),
                 arguments("wal: [always]", "wal", "must be a mapping with keys fsync, fsync_interval, max_disk (got a list)"),
                 arguments("server: {listen: [':1']}", "server.listen", "must be a single value (got a list)"),
                 arguments("sketch: {targets: {match: up}}", "sketch.targets", "must be a list of targets (got a mapping)"),
@@ -458,6 +463,7 @@ class ConfigLoaderTest {
                 ingest:         %d shard writer(s), ring 1024 x 2048 samples (%d cores)
                 wal:            fsync interval every 1s, max disk 16GiB
                 backend:        none (sketch-only)
+                snapshots:      every 15m, keep 3
                 limits:         30 labels/series, names 1024 B, values 2048 B, 50000 series/request, new series/s unlimited, series unlimited
                 log:            info, logfmt
                 sketch window:  1h by default
@@ -476,6 +482,7 @@ class ConfigLoaderTest {
         assertTrue(s.contains("wal:            fsync always, max disk 16GiB\n"), s);
         assertTrue(s.contains("backend:        http://127.0.0.1:8428 (remote write http://127.0.0.1:8428/api/v1/write, timeout 30s)\n"), s);
         assertTrue(s.contains("sketch targets: 2 (first match wins)\n"), s);
+        assertEquals(new io.weir.server.config.SnapshotConfig(300_000, 5), valid("snapshot: {interval: 5m, keep: 5}").snapshot());
         assertTrue(s.contains("  [0] {__name__=~\"http_.*\", job!=\"test\"}  window 2h  functions avg_over_time, quantile_over_time\n"), s);
         assertTrue(s.contains("  [1] {__name__=~\".+\"}  window 1h  functions all\n"), s);
     }

@@ -18,6 +18,18 @@ public final class WeirProcess extends ExternalProcess {
 
     /** @param dataDir kept after the process stops, so a test can restart on it */
     public static WeirProcess start(Path dataDir, String... extraArgs) throws IOException, InterruptedException {
+        WeirProcess p = launch(dataDir, extraArgs);
+        try {
+            p.awaitHttpOk("/-/ready", Duration.ofSeconds(60));
+        } catch (RuntimeException | InterruptedException e) {
+            p.close();
+            throw e;
+        }
+        return p;
+    }
+
+    /** Starts the process without waiting for it to be ready (e.g. to kill it during start-up). */
+    public static WeirProcess launch(Path dataDir, String... extraArgs) throws IOException {
         int port = Ports.free();
         Path logDir = tempDir("weir-proc");
         List<String> cmd = new ArrayList<>();
@@ -37,14 +49,7 @@ public final class WeirProcess extends ExternalProcess {
         cmd.add("--data-dir");
         cmd.add(dataDir.toString());
         cmd.addAll(List.of(extraArgs));
-        WeirProcess p = new WeirProcess(port, logDir, cmd);
-        try {
-            p.awaitHttpOk("/-/ready", Duration.ofSeconds(60));
-        } catch (RuntimeException | InterruptedException e) {
-            p.close();
-            throw e;
-        }
-        return p;
+        return new WeirProcess(port, logDir, cmd);
     }
 
     private static Path optionsFile() {
