@@ -293,8 +293,7 @@ public final class SketchShard implements AutoCloseable {
         long off = SlabArena.offset(next);
         // the scratch's version is even (no append is in progress), so the copy starts consistent
         MemorySegment.copy(rebuildScratch, 0, seg, off, used);
-        seg.set(java.lang.foreign.ValueLayout.JAVA_INT, off + ExactSamplesDescriptor.CAPACITY_OFFSET,
-            (SlabArena.blockBytes(next) - ExactSamplesDescriptor.HEADER_LENGTH) & ~7);
+        writerExact.wrap(seg, off).capacityBytes(SlabArena.blockBytes(next) - ExactSamplesDescriptor.HEADER_LENGTH);
         index.setExact(local, next);
         arena.retire(block);
         return ExactSamplesFlyweight.APPLIED;
