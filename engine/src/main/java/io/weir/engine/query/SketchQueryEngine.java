@@ -63,6 +63,24 @@ public final class SketchQueryEngine implements LeafSource {
             case FREQUENCY -> new FrequencyPoints(function);
         };
         SketchShard shard = shards[id & shardMask];
+        if (windowEnds.length > 1) {
+            long lo = Long.MAX_VALUE;
+            long hi = Long.MIN_VALUE;
+            for (long end : windowEnds) {
+                lo = Math.min(lo, end - rangeMillis);
+                hi = Math.max(hi, end);
+            }
+            shard.beginSpan(id, lo, hi);
+        }
+        try {
+            return readSteps(shard, reader, id, function, rangeMillis, windowEnds, values, errors, present, accuracy);
+        } finally {
+            shard.endSpan();
+        }
+    }
+
+    private String readSteps(SketchShard shard, PointReader reader, int id, SketchFunction function, long rangeMillis,
+                             long[] windowEnds, double[] values, double[] errors, boolean[] present, FunctionAccuracy accuracy) {
         for (int i = 0; i < windowEnds.length; i++) {
             long windowEnd = windowEnds[i];
             long windowStart = windowEnd - rangeMillis;

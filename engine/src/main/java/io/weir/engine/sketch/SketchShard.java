@@ -99,6 +99,11 @@ public final class SketchShard implements AutoCloseable {
         final SketchFamily<?, ?>[] families = SketchFamily.newSet();
         final ExactSamplesFlyweight exact = new ExactSamplesFlyweight();
         final ExactWindow window = new ExactWindow();
+        /** The series of the open span ({@link #beginSpan}), -1 when none; its exact samples decoded once. */
+        int spanSeries = -1;
+        long spanStartExcl;
+        long spanEndIncl;
+        final ExactWindow span = new ExactWindow();
     }
 
     // written by the writer with opaque stores, read by any thread with opaque loads
@@ -538,6 +543,34 @@ public final class SketchShard implements AutoCloseable {
         return read(Family.AGGREGATE, seriesId, startExclusiveMs, endInclusiveMs, out);
     }
 
+    /**
+     * Any thread: opens a span of reads of one series whose windows all lie in {@code (startExclusiveMs,
+     * endInclusiveMs]} (a range query's steps). An exact block is decoded once here, and every read of that series
+     * inside the span slices the decoded samples instead of decoding the block again (steps x samples becomes
+     * samples + steps x window). The span sees the block as it was when opened. Close it with {@link #endSpan()}.
+     */
+    public void beginSpan(int seriesId, long startExclusiveMs, long endInclusiveMs) {
+        ReaderScratch scratch = readerScratch.get();
+        scratch.spanSeries = -1;
+        int slot = readerEpochs.enter();
+        try {
+            long exact = index.getExact(seriesId / shardCount);
+            if (exact > 0) {
+                scratch.exact.wrap(arena.segment(exact), SlabArena.offset(exact)).read(startExclusiveMs, endInclusiveMs, scratch.span);
+                scratch.spanSeries = seriesId;
+                scratch.spanStartExcl = startExclusiveMs;
+                scratch.spanEndIncl = endInclusiveMs;
+            }
+        } finally {
+            readerEpochs.exit(slot);
+        }
+    }
+
+    /** Any thread: closes the span opened by {@link #beginSpan} on this thread. */
+    public void endSpan() {
+        readerScratch.get().spanSeries = -1;
+    }
+
     /** Any thread: the answer of {@code family} from the exact block if the series has one, else from its sketch. */
     @SuppressWarnings("unchecked")
     private <R> boolean read(Family family, int seriesId, long startExclusiveMs, long endInclusiveMs, R out) {
@@ -552,7 +585,12 @@ public final class SketchShard implements AutoCloseable {
                 if ((x.familyMask() & (1 << family.ordinal())) == 0) {
                     return false;
                 }
-                x.read(startExclusiveMs, endInclusiveMs, scratch.window);
+                if (scratch.spanSeries == seriesId && startExclusiveMs >= scratch.spanStartExcl
+                        && endInclusiveMs <= scratch.spanEndIncl) {
+                    scratch.window.sliceOf(scratch.span, startExclusiveMs, endInclusiveMs);
+                } else {
+                    x.read(startExclusiveMs, endInclusiveMs, scratch.window);
+                }
                 fam.readExact(startExclusiveMs, endInclusiveMs, scratch.window, out);
                 return true;
             }

@@ -46,4 +46,56 @@ public final class ExactWindow {
 
     /** The newest sample's timestamp. */
     public long newestMs() { return newestMs; }
+
+    /**
+     * Makes this window the samples of {@code all} (a wider decoded window of the same block) that lie in
+     * {@code (startExclusiveMs, endInclusiveMs]}, in the same order, with the same block ranges: what decoding the
+     * block for that window would give, without decoding it again. A range query decodes a block once for all its
+     * steps and slices per step.
+     */
+    public void sliceOf(ExactWindow all, long startExclusiveMs, long endInclusiveMs) {
+        clear();
+        coverageStartMs = all.coverageStartMs;
+        retainedStartMs = all.retainedStartMs;
+        newestMs = all.newestMs;
+        long[] ts = all.timestamps;
+        double[] vs = all.values;
+        int from = 0;
+        int to = all.size;
+        if (all.sorted()) {
+            from = firstAfter(ts, all.size, startExclusiveMs);
+            to = firstAfter(ts, all.size, endInclusiveMs);
+        }
+        for (int i = from; i < to; i++) {
+            long t = ts[i];
+            if (t > startExclusiveMs && t <= endInclusiveMs) {
+                add(t, vs[i]);
+            }
+        }
+    }
+
+    /** True when the timestamps ascend (no out-of-order samples), so a slice is two binary searches. */
+    private boolean sorted() {
+        for (int i = 1; i < size; i++) {
+            if (timestamps[i] < timestamps[i - 1]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Index of the first timestamp greater than {@code t} in an ascending prefix of length n. */
+    private static int firstAfter(long[] ts, int n, long t) {
+        int lo = 0;
+        int hi = n;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (ts[mid] <= t) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
 }
