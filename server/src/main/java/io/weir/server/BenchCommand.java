@@ -44,6 +44,10 @@ public final class BenchCommand implements Callable<Integer> {
         long maxRate;
         @Option(names = "--scrape-interval", defaultValue = "15s", description = "timestamp step per series (default ${DEFAULT-VALUE})")
         String scrapeInterval;
+        @Option(names = "--ca-file", description = "PEM CA certificate that signed the node's certificate (for an https:// --url)")
+        java.nio.file.Path caFile;
+        @Option(names = "--basic-auth", description = "USER:PASSWORD sent as basic auth (a node with a web config)")
+        String basicAuth;
 
         @Override
         public Integer call() throws Exception {
@@ -51,11 +55,14 @@ public final class BenchCommand implements Callable<Integer> {
             Duration measure, warm;
             long interval;
             try {
-                target = InsertLoad.Target.of(url);
+                String authorization = basicAuth == null ? null : "Basic " + java.util.Base64.getEncoder()
+                        .encodeToString(basicAuth.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                target = InsertLoad.Target.of(url, caFile == null ? null : io.weir.net.security.ClientTls.context(caFile, null, null),
+                        authorization);
                 measure = Duration.ofMillis(Durations.parseMillis(duration));
                 warm = Duration.ofMillis(Durations.parseMillis(warmup));
                 interval = Durations.parseMillis(scrapeInterval);
-            } catch (IllegalArgumentException e) {
+            } catch (IllegalArgumentException | java.io.IOException e) {
                 System.err.println("weir bench insert: " + e.getMessage());
                 return 2;
             }
@@ -71,7 +78,7 @@ public final class BenchCommand implements Callable<Integer> {
                     series, samplesPerRequest, concurrency, samples < wanted ? " (capped by heap; raise -Xmx for more)" : "");
             RemoteWritePayloads payloads = RemoteWritePayloads.build(SeriesCatalog.of(series), concurrency,
                     samplesPerRequest, samples, interval, System.currentTimeMillis());
-            System.out.printf(Locale.ROOT, "sending to http://%s:%d%s: %s warm-up, %s measured%n", target.host(),
+            System.out.printf(Locale.ROOT, "sending to %s://%s:%d%s: %s warm-up, %s measured%n", target.tls() == null ? "http" : "https", target.host(),
                     target.port(), target.path(), warm, measure);
             LoadResult r = InsertLoad.run(target, payloads, warm, measure, System.out);
             System.out.println(r.summary());

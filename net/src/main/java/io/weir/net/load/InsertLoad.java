@@ -19,16 +19,33 @@ public final class InsertLoad {
     private InsertLoad() {}
 
     /** Where to send: host, port and path of a remote write endpoint on an {@code http://} URL. */
-    public record Target(String host, int port, String path) {
-        /** Accepts a base URL ({@code http://127.0.0.1:9201}) or the full write URL. */
+    /**
+     * Where the load goes. {@code tls} null = plain HTTP; otherwise the connections speak TLS with this context.
+     * {@code authorization} is a whole Authorization header value (e.g. "Basic ...") or null.
+     */
+    public record Target(String host, int port, String path, javax.net.ssl.SSLContext tls, String authorization) {
+        /** Accepts a base URL ({@code http://127.0.0.1:9201}) or the full write URL; plain HTTP only. */
         public static Target of(String url) {
+            return of(url, null, null);
+        }
+
+        /**
+         * @param tls           required for an https:// URL (the trust the bench needs for the node's certificate)
+         * @param authorization the Authorization header value, or null
+         */
+        public static Target of(String url, javax.net.ssl.SSLContext tls, String authorization) {
             URI uri = URI.create(url);
-            if (!"http".equals(uri.getScheme()) || uri.getHost() == null) {
-                throw new IllegalArgumentException("--url must be http://HOST:PORT[/path], was " + url);
+            boolean https = "https".equals(uri.getScheme());
+            if (!(https || "http".equals(uri.getScheme())) || uri.getHost() == null) {
+                throw new IllegalArgumentException("--url must be http(s)://HOST:PORT[/path], was " + url);
+            }
+            if (https && tls == null) {
+                throw new IllegalArgumentException("an https:// --url needs --ca-file (the CA that signed the node's certificate)");
             }
             String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() || uri.getRawPath().equals("/")
                     ? "/api/v1/write" : uri.getRawPath();
-            return new Target(uri.getHost(), uri.getPort() < 0 ? 80 : uri.getPort(), path);
+            return new Target(uri.getHost(), uri.getPort() < 0 ? (https ? 443 : 80) : uri.getPort(), path,
+                    https ? tls : null, authorization);
         }
     }
 
@@ -132,7 +149,7 @@ public final class InsertLoad {
                 while (next < bodies.length && !interrupted && System.nanoTime() < end) {
                     if (conn == null) {
                         try {
-                            conn = new RemoteWriteConnection(target.host(), target.port(), target.path());
+                            conn = new RemoteWriteConnection(target);
                         } catch (IOException e) {
                             transportErrors++;
                             pause(100_000_000L);

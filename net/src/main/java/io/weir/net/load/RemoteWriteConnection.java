@@ -28,14 +28,24 @@ final class RemoteWriteConnection implements AutoCloseable {
     private long retryAfterSeconds;
     private boolean closeAfterResponse;
 
-    RemoteWriteConnection(String host, int port, String path) throws IOException {
-        socket = new Socket();
-        socket.setTcpNoDelay(true);
-        socket.setSoTimeout(TIMEOUT_MILLIS);
-        socket.connect(new InetSocketAddress(host, port), TIMEOUT_MILLIS);
+    RemoteWriteConnection(InsertLoad.Target target) throws IOException {
+        String host = target.host();
+        int port = target.port();
+        Socket plain = new Socket();
+        plain.setTcpNoDelay(true);
+        plain.setSoTimeout(TIMEOUT_MILLIS);
+        plain.connect(new InetSocketAddress(host, port), TIMEOUT_MILLIS);
+        if (target.tls() != null) {
+            javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) target.tls().getSocketFactory().createSocket(plain, host, port, true);
+            tls.startHandshake();
+            socket = tls;
+        } else {
+            socket = plain;
+        }
         out = socket.getOutputStream();
         in = socket.getInputStream();
-        head = ("POST " + path + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\n"
+        head = ("POST " + target.path() + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\n"
+                + (target.authorization() == null ? "" : "Authorization: " + target.authorization() + "\r\n")
                 + "User-Agent: weir-bench-insert\r\n"
                 + "Content-Encoding: snappy\r\n"
                 + "Content-Type: application/x-protobuf\r\n"
