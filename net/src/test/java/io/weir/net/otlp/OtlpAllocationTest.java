@@ -23,7 +23,7 @@ class OtlpAllocationTest {
         byte[] body = body(new Random(3), 200);
         OtlpMetricsDecoder decoder = new OtlpMetricsDecoder();
         DecodedWriteRequest out = new DecodedWriteRequest();
-        for (int i = 0; i < 3_000; i++) {
+        for (int i = 0; i < 5_000; i++) { // the exponential-histogram and exemplar paths need the longer warm-up to be compiled
             decoder.decode(body, 0, body.length, out);
         }
         int rounds = 1_000;
@@ -32,8 +32,9 @@ class OtlpAllocationTest {
         long before = THREADS.getCurrentThreadAllocatedBytes();
         for (int i = 0; i < rounds; i++) {
             assertEquals(RemoteWriteStatus.OK, decoder.decode(body, 0, body.length, out));
-            samples += out.sampleCount();
+            samples += out.sampleCount() + out.histogramCount();
         }
+        assertTrue(out.histogramCount() > 0 && out.exemplarCount() > 0, "native histograms and exemplars are measured too");
         long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
         long nanos = System.nanoTime() - t0;
         double perSample = (double) allocated / samples;
@@ -42,12 +43,21 @@ class OtlpAllocationTest {
         assertTrue(perSample < 1.0, "allocated " + perSample + " bytes/sample");
     }
 
-    /** Counters with string, int and bool attributes and histograms: the shape an SDK sends. */
+    /**
+     * Counters with string, int and bool attributes, histograms and exponential histograms, some points with exemplars:
+     * the shape an SDK sends.
+     */
     static byte[] body(Random r, int points) {
         Otlp.Sum.Builder sum = Otlp.Sum.newBuilder().setIsMonotonic(true)
                 .setAggregationTemporality(Otlp.AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE);
         Otlp.Histogram.Builder hist = Otlp.Histogram.newBuilder()
                 .setAggregationTemporality(Otlp.AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE);
+        Otlp.ExponentialHistogram.Builder exp = Otlp.ExponentialHistogram.newBuilder()
+                .setAggregationTemporality(Otlp.AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE);
+        Otlp.Exemplar exemplar = Otlp.Exemplar.newBuilder().setTimeUnixNano(OtlpBodies.T_NANOS).setAsDouble(0.05)
+                .setTraceId(com.google.protobuf.ByteString.copyFrom(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}))
+                .setSpanId(com.google.protobuf.ByteString.copyFrom(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}))
+                .addFilteredAttributes(kv("user", "u-1")).build();
         for (int i = 0; i < points; i++) {
             Otlp.KeyValue[] attrs = {kv("http.method", "GET"), kv("http.route", "/api/" + i), kv("http.status_code", 200L),
                 kv("net.peer.name", "host-" + (i % 7)), kv("tls", true)};
@@ -56,12 +66,22 @@ class OtlpAllocationTest {
             if (i % 10 == 0) {
                 hist.addDataPoints(Otlp.HistogramDataPoint.newBuilder().setTimeUnixNano(OtlpBodies.T_NANOS).setCount(10).setSum(5)
                         .addAllExplicitBounds(List.of(0.005, 0.01, 0.1, 1.0)).addAllBucketCounts(List.of(1L, 2L, 3L, 4L, 0L))
-                        .addAllAttributes(List.of(attrs)));
+                        .addAllAttributes(List.of(attrs)).addExemplars(exemplar));
+            }
+            if (i % 10 == 5) {
+                Otlp.ExponentialHistogramDataPoint.Buckets.Builder buckets = Otlp.ExponentialHistogramDataPoint.Buckets.newBuilder().setOffset(-40);
+                for (int k = 0; k < 30; k++) {
+                    buckets.addBucketCounts(k % 4 == 0 ? 0 : k);
+                }
+                exp.addDataPoints(Otlp.ExponentialHistogramDataPoint.newBuilder().setTimeUnixNano(OtlpBodies.T_NANOS).setCount(400)
+                        .setSum(12.5).setScale(i % 20 == 5 ? 3 : 12).setZeroCount(3).setPositive(buckets)
+                        .addAllAttributes(List.of(attrs)).addExemplars(exemplar));
             }
         }
         return OtlpBodies.request(OtlpBodies.resource(kv("service.name", "api"), kv("service.instance.id", "pod-7"),
                         kv("k8s.namespace.name", "prod")),
                 Otlp.Metric.newBuilder().setName("http.server.requests").setUnit("{request}").setSum(sum).build(),
-                Otlp.Metric.newBuilder().setName("http.server.duration").setUnit("s").setHistogram(hist).build()).toByteArray();
+                Otlp.Metric.newBuilder().setName("http.server.duration").setUnit("s").setHistogram(hist).build(),
+                Otlp.Metric.newBuilder().setName("rpc.duration").setUnit("s").setExponentialHistogram(exp).build()).toByteArray();
     }
 }
