@@ -25,13 +25,17 @@ import static io.weir.net.remotewrite.RemoteWriteStatus.OK;
  *   Metric           { 1: name  3: unit  5: Gauge  7: Sum  9: Histogram  10: ExponentialHistogram  11: Summary }
  *   Gauge/Sum/Histogram/ExponentialHistogram/Summary { 1: repeated points  2: temporality  3: is_monotonic (Sum) }
  *   NumberDataPoint    { 7: attributes  3: time_unix_nano  4: as_double  6: as_int  8: flags }
- *   HistogramDataPoint { 9: attributes  3: time  4: count  5: sum  6: bucket_counts  7: explicit_bounds  10: flags }
+ *   HistogramDataPoint { 9: attributes  3: time  4: count  5: sum  6: bucket_counts  7: explicit_bounds  10: flags
+ *                        8: exemplars }
+ *   ExponentialHistogramDataPoint { 1: attributes  3: time  4: count  5: sum  6: scale  7: zero_count  8/9: buckets
+ *                        10: flags  11: exemplars  14: zero_threshold }
  *   SummaryDataPoint   { 7: attributes  3: time  4: count  5: sum  6: quantile_values {1: quantile  2: value}  8: flags }
  *   KeyValue { 1: key  2: AnyValue { 1: string 2: bool 3: int 4: double 5: array 6: kvlist 7: bytes } }
  * </pre>
  * Series: gauges and non-monotonic sums keep their name, monotonic sums get {@code _total}; histograms become
  * {@code _bucket{le}} (cumulative, ending in {@code +Inf} = count), {@code _sum} (when set) and {@code _count};
- * summaries {@code {quantile}}, {@code _sum}, {@code _count}. {@code job} = {@code service.namespace/service.name},
+ * summaries {@code {quantile}}, {@code _sum}, {@code _count}; exponential histograms one native histogram each (kept
+ * as the request's extras, see {@link NativeHistogramWriter}); exemplars remote write exemplars on their series. {@code job} = {@code service.namespace/service.name},
  * {@code instance} = {@code service.instance.id}; the other resource attributes go on one {@code target_info} series
  * (value 1, at the resource's latest point). Timestamps ns -> ms (truncated); the NoRecordedValue flag becomes the
  * Prometheus stale marker.
@@ -42,7 +46,7 @@ import static io.weir.net.remotewrite.RemoteWriteStatus.OK;
  * <p>
  * A body that is not a well-formed request is refused whole ({@link RemoteWriteStatus#BAD_PROTOBUF}, nothing kept). A
  * well-formed request keeps every point it can translate; the others (delta or unspecified temporality, exponential
- * histograms, bucket counts that do not match the bounds, labels Prometheus would refuse) are counted in
+ * histogram scales below -4, bucket counts that do not match the bounds, labels Prometheus would refuse) are counted in
  * {@link #rejectedPoints()} with a message, the OTLP partial-success answer. Label text is built into the
  * {@link DecodedWriteRequest}'s buffer; points, buckets and attributes cost no allocation once the buffers have grown
  * (attribute values of array, map, bytes or double type do allocate: they are rare and formatted as text).
@@ -841,7 +845,7 @@ public final class OtlpMetricsDecoder {
                 int keyOff = keyValueKeyOff;
                 pos = kvEnd;
                 runes += runes(b, keyOff, keyLen) + runes(value.bytes, 0, value.length);
-                if (value.length > 0) {
+                if (keyLen > 0 && value.length > 0) { // an empty value is no label; an empty name none Prometheus takes
                     labels = exemplarLabel(labels, b, keyOff, keyLen, value.bytes, 0, value.length);
                 }
             } else {
