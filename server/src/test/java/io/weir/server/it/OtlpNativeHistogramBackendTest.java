@@ -16,11 +16,16 @@ import io.opentelemetry.sdk.metrics.InstrumentSelector;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.metrics.View;
 import io.opentelemetry.sdk.metrics.export.PeriodicMetricReader;
+import io.weir.persistence.wal.WalReader;
+import io.weir.persistence.wal.WalVisitor;
+import io.weir.server.it.proto.Remote;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,7 +42,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * The OpenTelemetry Java SDK with base2 exponential bucket histograms exports to a real Weir node whose backend is a
  * real Prometheus 2.42 (remote-write receiver, native histograms, exemplar storage): the exponential histograms arrive
  * as native histograms with exactly the counts, sums and buckets the SDK recorded, and exemplars recorded under a
- * sampled span arrive with their trace and span ids, on the series Prometheus' OTLP translation puts them on.
+ * sampled span arrive with their trace and span ids, on the series Prometheus' OTLP translation puts them on; the
+ * node's WAL holds the native histograms and exemplars as EXTRAS records.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OtlpNativeHistogramBackendTest {
@@ -132,12 +138,53 @@ class OtlpNativeHistogramBackendTest {
             assertEquals(4.5, scalar(awaitBackend("histogram_sum(" + cacheSeries + ")", v -> v.size() == 1)));
             assertBucketsHold(cacheSeries, new double[] {1.5, 1.5, 1.5});
 
+            // journaled: the node's WAL holds both exports' native histograms of rpc.duration as EXTRAS records
+            // (the answer came after the commit), the second with its exemplar
+            List<Remote.Histogram> journaled = new ArrayList<>();
+            int journaledExemplars = 0;
+            for (Remote.TimeSeries ts : journaledExtras().getTimeseriesList()) {
+                boolean isRpc = ts.getLabelsList().stream().anyMatch(l -> l.getName().equals("__name__") && l.getValue().equals("rpc_duration_seconds"));
+                if (isRpc) {
+                    journaled.addAll(ts.getHistogramsList());
+                    journaledExemplars += ts.getExemplarsCount();
+                }
+            }
+            assertEquals(2, journaled.size(), "two exports, two native histograms in the WAL");
+            assertEquals(DURATIONS.length - 1, journaled.get(0).getCountInt());
+            assertEquals(DURATIONS.length, journaled.get(1).getCountInt());
+            assertEquals(sum, journaled.get(1).getSum());
+            assertEquals(1, journaled.get(1).getZeroCountInt());
+            assertEquals(1, journaledExemplars);
+
             // exemplars: on the native histogram series, on the classic bucket whose le covers 7, on the counter
             assertExemplar(rpcSeries, "{}", 250, start, end);
             assertExemplar(cacheSeries, "{}", 1.5, start, end);
             assertExemplar("http_server_duration_milliseconds_bucket" + ID.replace("}", ",route=\"/a\"}"), "{le=\"10\"}", 7, start, end);
             assertExemplar("http_server_requests_total" + ID.replace("}", ",route=\"/a\"}"), "{}", 2, start, end);
         }
+    }
+
+    /** Every EXTRAS record in the node's WAL so far, concatenated (RW 1.0 WriteRequest fields concatenate). */
+    private Remote.WriteRequest journaledExtras() throws IOException {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        try (WalReader reader = WalReader.open(node.dataDir().resolve("wal"), WalReader.OLDEST)) {
+            WalVisitor v = new WalVisitor() {
+                @Override
+                public void onSeries(int seriesId, byte[] labels, int off, int len) { }
+
+                @Override
+                public void onSamples(int count, int[] seriesIds, long[] timestamps, double[] values) { }
+
+                @Override
+                public void onExtras(byte[] fields, int off, int len) {
+                    all.write(fields, off, len);
+                }
+            };
+            while (reader.read(v, WalReader.NO_LIMIT, 100) > 0) {
+                // until the committed end
+            }
+        }
+        return Remote.WriteRequest.parseFrom(all.toByteArray());
     }
 
     /** The backend's buckets of the series' latest histogram hold exactly the values, each in the bucket around it. */
