@@ -25,6 +25,8 @@ import org.openjdk.jmh.annotations.State;
  * {@code points} points each, 5 string/int/bool attributes per point) is decoded and translated ({@code otlp}), and
  * gunzipped first ({@code otlpGzip}); the series it translates to are encoded as a snappy remote write 1.0 body, and
  * that is decoded ({@code remoteWrite}). Every operation yields the same series and samples, so ns/op compare.
+ * {@code otlpExponential} decodes a body of 50 exponential histogram points (160 buckets at scale 12, merged to schema
+ * 8; one exemplar with trace and span ids each) into native histograms and exemplars: its own shape, not comparable.
  */
 @State(Scope.Thread)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -40,6 +42,7 @@ public class OtlpDecodeBenchmark extends WeirForkedBenchmark {
     private byte[] otlpBody;
     private byte[] otlpGzipBody;
     private byte[] remoteWriteBody;
+    private byte[] exponentialBody;
 
     @Setup
     public void setUp() throws IOException {
@@ -70,6 +73,14 @@ public class OtlpDecodeBenchmark extends WeirForkedBenchmark {
         }
         System.out.printf("%n[%s] %d series, %d samples; OTLP %d B (%d B gzip), remote write %d B snappy%n", shape,
                 out.seriesCount(), samples, otlpBody.length, otlpGzipBody.length, remoteWriteBody.length);
+        exponentialBody = exponentialBody(50, 160);
+        check(otlp.decode(exponentialBody, 0, exponentialBody.length, out));
+        if (out.histogramCount() != 50 || out.exemplarCount() != 50 || otlp.rejectedPoints() != 0) {
+            throw new IllegalStateException("exponential body: " + out.histogramCount() + " histograms, " + out.exemplarCount()
+                    + " exemplars, " + otlp.rejectedPoints() + " refused");
+        }
+        System.out.printf("[exponential] %d native histograms, %d exemplars; OTLP %d B, extras %d B%n",
+                out.histogramCount(), out.exemplarCount(), exponentialBody.length, out.extrasLength());
     }
 
     private static void check(int code) {
@@ -89,6 +100,12 @@ public class OtlpDecodeBenchmark extends WeirForkedBenchmark {
         int n = gzip.inflate(otlpGzipBody, 0, otlpGzipBody.length, 32 << 20);
         otlp.decode(gzip.buffer(), 0, n, out);
         return out.sampleCount();
+    }
+
+    @Benchmark
+    public int otlpExponential() {
+        otlp.decode(exponentialBody, 0, exponentialBody.length, out);
+        return out.histogramCount();
     }
 
     @Benchmark
@@ -118,6 +135,32 @@ public class OtlpDecodeBenchmark extends WeirForkedBenchmark {
                 .msg(1, attr("k8s.namespace.name", "prod")).msg(1, attr("host.arch", "amd64"));
         Pb rm = new Pb().msg(1, resource).msg(2, scope);
         return new Pb().msg(1, rm).bytes();
+    }
+
+    /** One metric of exponential histogram points, {@code buckets} positive buckets each, one exemplar per point. */
+    static byte[] exponentialBody(int points, int buckets) {
+        Pb hist = new Pb();
+        byte[] traceId = new byte[16];
+        byte[] spanId = new byte[8];
+        for (int p = 0; p < points; p++) {
+            Pb counts = new Pb();
+            for (int b = 0; b < buckets; b++) {
+                counts.raw(b % 5 == 0 ? 0 : b);
+            }
+            traceId[0] = (byte) (p + 1);
+            spanId[0] = (byte) (p + 1);
+            Pb exemplar = new Pb().msg(7, attr("user", "u-" + p)).fixed64(2, 1_700_000_000_000_000_000L)
+                    .fixed64(3, Double.doubleToRawLongBits(0.25)).len(4, spanId).len(5, traceId);
+            Pb point = new Pb().msg(1, attr("http.route", "/api/v1/items/" + p)).msg(1, attr("http.method", "GET"))
+                    .fixed64(3, 1_700_000_000_000_000_000L).fixed64(4, 12_000).fixed64(5, Double.doubleToRawLongBits(1234.5))
+                    .varint(6, 12 << 1).fixed64(7, 3).msg(8, new Pb().varint(1, 2 * 81 - 1).len(2, counts.bytes()))
+                    .msg(11, exemplar);
+            hist.msg(1, point);
+        }
+        hist.varint(2, 2);
+        Pb scope = new Pb().msg(2, new Pb().str(1, "rpc.duration").str(3, "s").msg(10, hist));
+        Pb resource = new Pb().msg(1, attr("service.name", "checkout")).msg(1, attr("service.instance.id", "pod-7f9c"));
+        return new Pb().msg(1, new Pb().msg(1, resource).msg(2, scope)).bytes();
     }
 
     private static Pb attr(String key, String value) {
@@ -165,7 +208,7 @@ public class OtlpDecodeBenchmark extends WeirForkedBenchmark {
             return this;
         }
 
-        private void raw(long v) {
+        void raw(long v) {
             while ((v & ~0x7FL) != 0) {
                 out.write((int) ((v & 0x7F) | 0x80));
                 v >>>= 7;

@@ -25,13 +25,17 @@ import static io.weir.net.remotewrite.RemoteWriteStatus.OK;
  *   Metric           { 1: name  3: unit  5: Gauge  7: Sum  9: Histogram  10: ExponentialHistogram  11: Summary }
  *   Gauge/Sum/Histogram/ExponentialHistogram/Summary { 1: repeated points  2: temporality  3: is_monotonic (Sum) }
  *   NumberDataPoint    { 7: attributes  3: time_unix_nano  4: as_double  6: as_int  8: flags }
- *   HistogramDataPoint { 9: attributes  3: time  4: count  5: sum  6: bucket_counts  7: explicit_bounds  10: flags }
+ *   HistogramDataPoint { 9: attributes  3: time  4: count  5: sum  6: bucket_counts  7: explicit_bounds  10: flags
+ *                        8: exemplars }
+ *   ExponentialHistogramDataPoint { 1: attributes  3: time  4: count  5: sum  6: scale  7: zero_count  8/9: buckets
+ *                        10: flags  11: exemplars  14: zero_threshold }
  *   SummaryDataPoint   { 7: attributes  3: time  4: count  5: sum  6: quantile_values {1: quantile  2: value}  8: flags }
  *   KeyValue { 1: key  2: AnyValue { 1: string 2: bool 3: int 4: double 5: array 6: kvlist 7: bytes } }
  * </pre>
  * Series: gauges and non-monotonic sums keep their name, monotonic sums get {@code _total}; histograms become
  * {@code _bucket{le}} (cumulative, ending in {@code +Inf} = count), {@code _sum} (when set) and {@code _count};
- * summaries {@code {quantile}}, {@code _sum}, {@code _count}. {@code job} = {@code service.namespace/service.name},
+ * summaries {@code {quantile}}, {@code _sum}, {@code _count}; exponential histograms one native histogram each (kept
+ * as the request's extras, see {@link NativeHistogramWriter}); exemplars remote write exemplars on their series. {@code job} = {@code service.namespace/service.name},
  * {@code instance} = {@code service.instance.id}; the other resource attributes go on one {@code target_info} series
  * (value 1, at the resource's latest point). Timestamps ns -> ms (truncated); the NoRecordedValue flag becomes the
  * Prometheus stale marker.
@@ -42,7 +46,7 @@ import static io.weir.net.remotewrite.RemoteWriteStatus.OK;
  * <p>
  * A body that is not a well-formed request is refused whole ({@link RemoteWriteStatus#BAD_PROTOBUF}, nothing kept). A
  * well-formed request keeps every point it can translate; the others (delta or unspecified temporality, exponential
- * histograms, bucket counts that do not match the bounds, labels Prometheus would refuse) are counted in
+ * histogram scales below -4, bucket counts that do not match the bounds, labels Prometheus would refuse) are counted in
  * {@link #rejectedPoints()} with a message, the OTLP partial-success answer. Label text is built into the
  * {@link DecodedWriteRequest}'s buffer; points, buckets and attributes cost no allocation once the buffers have grown
  * (attribute values of array, map, bytes or double type do allocate: they are rare and formatted as text).
@@ -102,8 +106,6 @@ public final class OtlpMetricsDecoder {
 
     private long rejectedPoints;
     private int rejectedMetrics;
-    /** Exemplars seen on kept points: not kept (no exemplar forwarding yet), so the answer says so. */
-    private long droppedExemplars;
     private String firstRejection;
 
     // resource state
@@ -136,19 +138,13 @@ public final class OtlpMetricsDecoder {
     /** @return data points of the last decoded request that were not translated (OTLP partial success) */
     public long rejectedPoints() { return rejectedPoints; }
 
-    /**
-     * @return why points were refused (the first reason, and how many metrics had refused points), and how many
-     *         exemplars of kept points were dropped; null when nothing was refused or dropped
-     */
+    /** @return why points were refused (the first reason, and how many metrics had refused points), or null */
     public String rejectionMessage() {
-        String exemplars = droppedExemplars == 0 ? null
-                : droppedExemplars + " exemplar" + (droppedExemplars == 1 ? "" : "s") + " dropped: OTLP exemplars are not kept yet";
         if (firstRejection == null) {
-            return exemplars;
+            return null;
         }
-        String points = rejectedMetrics > 1 ? firstRejection + " (and points of " + (rejectedMetrics - 1) + " more metrics refused)"
+        return rejectedMetrics > 1 ? firstRejection + " (and points of " + (rejectedMetrics - 1) + " more metrics refused)"
                 : firstRejection;
-        return exemplars == null ? points : points + "; " + exemplars;
     }
 
     /**
@@ -164,7 +160,6 @@ public final class OtlpMetricsDecoder {
         rejectedPoints = 0;
         rejectedMetrics = 0;
         firstRejection = null;
-        droppedExemplars = 0;
         this.out = out;
         b = body;
         try {
@@ -185,8 +180,7 @@ public final class OtlpMetricsDecoder {
             rejectedPoints = 0;
             rejectedMetrics = 0;
             firstRejection = null;
-            droppedExemplars = 0;
-            return errorCode;
+                return errorCode;
         } finally {
             b = null;
             this.out = null;
@@ -363,8 +357,15 @@ public final class OtlpMetricsDecoder {
                     parsePoints(dataEnd, MetricNamer.HISTOGRAM);
                 }
             }
-            case 10 -> refuseAll(dataEnd, "exponential histograms are not supported yet (they need native-histogram "
-                    + "forwarding through remote write 2.0, which this node does not have)");
+            case 10 -> {
+                int temporality = (int) (scanAggregation(dataEnd) >>> 1);
+                if (temporality != CUMULATIVE) {
+                    refuseAll(dataEnd, temporalityProblem("exponential histogram", temporality));
+                } else {
+                    namer.build(b, nameOff, nameLen, unitOff, unitLen, MetricNamer.HISTOGRAM);
+                    parsePoints(dataEnd, EXPONENTIAL);
+                }
+            }
             default -> {
                 namer.build(b, nameOff, nameLen, unitOff, unitLen, MetricNamer.SUMMARY);
                 parsePoints(dataEnd, MetricNamer.SUMMARY);
@@ -452,6 +453,7 @@ public final class OtlpMetricsDecoder {
                 int pointEnd = endOf(wireType, end, "data_points");
                 String problem = switch (kind) {
                     case MetricNamer.HISTOGRAM -> histogramPoint(pointEnd);
+                    case EXPONENTIAL -> exponentialPoint(pointEnd);
                     case MetricNamer.SUMMARY -> summaryPoint(pointEnd);
                     default -> numberPoint(pointEnd);
                 };
@@ -475,7 +477,8 @@ public final class OtlpMetricsDecoder {
 
     private String numberPoint(int end) {
         pointAttrs.clear(b);
-        int exemplars = 0;
+        exemplarN = 0;
+        exemplarText.length = 0;
         long time = 0;
         long valueBits = 0;
         long flags = 0;
@@ -501,10 +504,7 @@ public final class OtlpMetricsDecoder {
                     expectWireType(wireType, VARINT, "NumberDataPoint.flags");
                     flags = readVarint(end);
                 }
-                case 5 -> {
-                    pos = endOf(wireType, end, "NumberDataPoint.exemplars");
-                    exemplars++;
-                }
+                case 5 -> parseExemplar(endOf(wireType, end, "NumberDataPoint.exemplars"));
                 default -> skipField(field, wireType, end);
             }
         }
@@ -513,17 +513,17 @@ public final class OtlpMetricsDecoder {
         double v = (flags & NO_RECORDED_VALUE) != 0 ? Double.longBitsToDouble(STALE_NAN_BITS) : Double.longBitsToDouble(valueBits);
         int first = out.seriesCount();
         setSeriesName(namer.name(), 0, namer.nameLength(), NONE);
-        int code = addSeries(pointAttrs, null, null, Long.divideUnsigned(time, 1_000_000L), v);
-        if (code != OK) {
-            return labelProblem(first, code);
-        }
-        droppedExemplars += exemplars;
-        return null;
+        int s = openSeries(pointAttrs, null, null);
+        out.addSample(Long.divideUnsigned(time, 1_000_000L), v);
+        attachExemplars(Double.POSITIVE_INFINITY, true);
+        int code = out.finishSeries(s);
+        return code == OK ? null : labelProblem(first, code);
     }
 
     private String histogramPoint(int end) {
         pointAttrs.clear(b);
-        int exemplars = 0;
+        exemplarN = 0;
+        exemplarText.length = 0;
         long time = 0;
         long count = 0;
         long sumBits = 0;
@@ -556,10 +556,7 @@ public final class OtlpMetricsDecoder {
                     expectWireType(wireType, VARINT, "HistogramDataPoint.flags");
                     flags = readVarint(end);
                 }
-                case 8 -> {
-                    pos = endOf(wireType, end, "HistogramDataPoint.exemplars");
-                    exemplars++;
-                }
+                case 8 -> parseExemplar(endOf(wireType, end, "HistogramDataPoint.exemplars"));
                 default -> skipField(field, wireType, end);
             }
         }
@@ -576,14 +573,24 @@ public final class OtlpMetricsDecoder {
         int baseLen = namer.nameLength();
         setSeriesName(base, 0, baseLen, BUCKET);
         long cumulative = 0;
+        // Each exemplar goes on the first bucket whose bound is >= its value (as Prometheus does): none are attached yet.
+        for (int i = 0; i < exemplarN; i++) {
+            exAttached[i] = false;
+        }
         for (int i = 0; i < bucketCountN - 1; i++) {
             cumulative += bucketCounts[i];
-            int code = addSeries(pointAttrs, LE, floatLabels.get(bounds[i]), ts, stale ? staleNaN : unsignedToDouble(cumulative));
+            int s = openSeries(pointAttrs, LE, floatLabels.get(bounds[i]));
+            out.addSample(ts, stale ? staleNaN : unsignedToDouble(cumulative));
+            attachExemplars(bounds[i], false);
+            int code = out.finishSeries(s);
             if (code != OK) {
                 return labelProblem(first, code);
             }
         }
-        int code = addSeries(pointAttrs, LE, PLUS_INF, ts, stale ? staleNaN : unsignedToDouble(count));
+        int s = openSeries(pointAttrs, LE, PLUS_INF);
+        out.addSample(ts, stale ? staleNaN : unsignedToDouble(count));
+        attachExemplars(Double.POSITIVE_INFINITY, false);
+        int code = out.finishSeries(s);
         if (code == OK && hasSum) {
             setSeriesName(base, 0, baseLen, SUM);
             code = addSeries(pointAttrs, null, null, ts, stale ? staleNaN : Double.longBitsToDouble(sumBits));
@@ -595,8 +602,324 @@ public final class OtlpMetricsDecoder {
         if (code != OK) {
             return labelProblem(first, code);
         }
-        droppedExemplars += exemplars;
         return null;
+    }
+
+    // ---- exponential histograms -> native histograms ----
+    //   ExponentialHistogramDataPoint { 1: attributes  3: time  4: count  5: sum  6: sint32 scale  7: zero_count
+    //                                   8: positive  9: negative  10: flags  11: exemplars  14: zero_threshold }
+    //   Buckets { 1: sint32 offset  2: repeated uint64 bucket_counts }
+
+    /** A point kind of its own: exponential histograms are named like histograms but parsed differently. */
+    private static final int EXPONENTIAL = 100;
+    /** Prometheus' native histograms have schemas -4 .. 8; finer OTLP scales are merged down to 8. */
+    private static final int MIN_SCALE = -4;
+    private static final int MAX_SCHEMA = 8;
+    /** What Prometheus' OTLP translator uses when the point has no zero threshold of its own. */
+    private static final double DEFAULT_ZERO_THRESHOLD = 1e-128;
+
+    private long[] positiveCounts = new long[32];
+    private int positiveN;
+    private int positiveOffset;
+    private long[] negativeCounts = new long[32];
+    private int negativeN;
+    private int negativeOffset;
+    private final NativeHistogramWriter histogram = new NativeHistogramWriter();
+
+    private String exponentialPoint(int end) {
+        pointAttrs.clear(b);
+        exemplarN = 0;
+        exemplarText.length = 0;
+        positiveN = 0;
+        negativeN = 0;
+        positiveOffset = 0;
+        negativeOffset = 0;
+        long time = 0;
+        long count = 0;
+        long sumBits = 0;
+        long zeroCount = 0;
+        long zeroThresholdBits = 0;
+        int scale = 0;
+        long flags = 0;
+        while (pos < end) {
+            long tag = readTag(end);
+            int field = (int) (tag >>> 3);
+            int wireType = (int) tag & 7;
+            switch (field) {
+                case 1 -> pointAttribute(endOf(wireType, end, "ExponentialHistogramDataPoint.attributes"));
+                case 3 -> {
+                    expectWireType(wireType, I64, "ExponentialHistogramDataPoint.time_unix_nano");
+                    time = readFixed64(end);
+                }
+                case 4 -> {
+                    expectWireType(wireType, I64, "ExponentialHistogramDataPoint.count");
+                    count = readFixed64(end);
+                }
+                case 5 -> {
+                    expectWireType(wireType, I64, "ExponentialHistogramDataPoint.sum");
+                    sumBits = readFixed64(end);
+                }
+                case 6 -> {
+                    expectWireType(wireType, VARINT, "ExponentialHistogramDataPoint.scale");
+                    scale = zigZag32(readVarint(end));
+                }
+                case 7 -> {
+                    expectWireType(wireType, I64, "ExponentialHistogramDataPoint.zero_count");
+                    zeroCount = readFixed64(end);
+                }
+                case 8 -> parseBuckets(endOf(wireType, end, "ExponentialHistogramDataPoint.positive"), true);
+                case 9 -> parseBuckets(endOf(wireType, end, "ExponentialHistogramDataPoint.negative"), false);
+                case 10 -> {
+                    expectWireType(wireType, VARINT, "ExponentialHistogramDataPoint.flags");
+                    flags = readVarint(end);
+                }
+                case 11 -> parseExemplar(endOf(wireType, end, "ExponentialHistogramDataPoint.exemplars"));
+                case 14 -> {
+                    expectWireType(wireType, I64, "ExponentialHistogramDataPoint.zero_threshold");
+                    zeroThresholdBits = readFixed64(end);
+                }
+                default -> skipField(field, wireType, end);
+            }
+        }
+        latest(time);
+        if (scale < MIN_SCALE) {
+            return "exponential histogram scale " + scale + " is below " + MIN_SCALE + " (native histograms cannot hold it)";
+        }
+        pointAttrs.finish();
+        int scaleDown = Math.max(0, scale - MAX_SCHEMA);
+        double zeroThreshold = Double.longBitsToDouble(zeroThresholdBits);
+        boolean stale = (flags & NO_RECORDED_VALUE) != 0;
+        histogram.begin();
+        // A stale point is a histogram whose sum is the stale NaN (and count its bits), as Prometheus writes it.
+        histogram.countAndSum(stale ? STALE_NAN_BITS : count, stale ? STALE_NAN_BITS : sumBits);
+        histogram.schema(scale - scaleDown);
+        histogram.zero(zeroThreshold > 0 ? zeroThreshold : DEFAULT_ZERO_THRESHOLD, zeroCount);
+        histogram.buckets(negativeCounts, negativeN, negativeOffset, scaleDown, false);
+        histogram.buckets(positiveCounts, positiveN, positiveOffset, scaleDown, true);
+        histogram.timestamp(Long.divideUnsigned(time, 1_000_000L));
+        int first = out.seriesCount();
+        setSeriesName(namer.name(), 0, namer.nameLength(), NONE);
+        int s = openSeries(pointAttrs, null, null);
+        out.addHistogramMessage(histogram.bytes(), 0, histogram.length());
+        attachExemplars(Double.POSITIVE_INFINITY, true);
+        int code = out.finishSeries(s);
+        return code == OK ? null : labelProblem(first, code);
+    }
+
+    private void parseBuckets(int end, boolean positive) {
+        if (positive) {
+            positiveN = 0;
+        } else {
+            negativeN = 0;
+        }
+        int offset = 0;
+        while (pos < end) {
+            long tag = readTag(end);
+            int field = (int) (tag >>> 3);
+            int wireType = (int) tag & 7;
+            if (field == 1) {
+                expectWireType(wireType, VARINT, "Buckets.offset");
+                offset = zigZag32(readVarint(end));
+            } else if (field == 2) {
+                if (wireType == VARINT) {
+                    addBucketCount(readVarint(end), positive);
+                } else {
+                    int packedEnd = endOf(wireType, end, "Buckets.bucket_counts");
+                    while (pos < packedEnd) {
+                        addBucketCount(readVarint(packedEnd), positive);
+                    }
+                }
+            } else {
+                skipField(field, wireType, end);
+            }
+        }
+        if (positive) {
+            positiveOffset = offset;
+        } else {
+            negativeOffset = offset;
+        }
+    }
+
+    private void addBucketCount(long v, boolean positive) {
+        if (positive) {
+            if (positiveN == positiveCounts.length) {
+                positiveCounts = Arrays.copyOf(positiveCounts, positiveN * 2);
+            }
+            positiveCounts[positiveN++] = v;
+        } else {
+            if (negativeN == negativeCounts.length) {
+                negativeCounts = Arrays.copyOf(negativeCounts, negativeN * 2);
+            }
+            negativeCounts[negativeN++] = v;
+        }
+    }
+
+    /** A sint32 as protobuf-java reads it: the low 32 bits of the varint, zig-zag decoded. */
+    private static int zigZag32(long raw) {
+        int n = (int) raw;
+        return (n >>> 1) ^ -(n & 1);
+    }
+
+    // ---- exemplars ----
+    //   Exemplar { 7: filtered_attributes  2: time_unix_nano  3: as_double  6: as_int  4: span_id  5: trace_id }
+    // Kept as remote write exemplars: labels trace_id and span_id (hex, when set), then the filtered attributes unless
+    // they would make the label set longer than 128 runes (as Prometheus' translator does); ns -> ms.
+
+    private static final int MAX_EXEMPLAR_RUNES = 128;
+    private static final byte[] TRACE_ID = ascii("trace_id");
+    private static final byte[] SPAN_ID = ascii("span_id");
+    private static final byte[] HEX = ascii("0123456789abcdef");
+
+    private int exemplarN;
+    private double[] exValue = new double[4];
+    private long[] exTimeMs = new long[4];
+    private boolean[] exAttached = new boolean[4];
+    /** Exemplar e's labels are [exFirstLabel[e], exFirstLabel[e + 1]) of the label arrays below (exFirstLabel[n] = total) */
+    private int[] exFirstLabel = new int[5];
+    private final Text exemplarText = new Text();
+    private int[] exLabelOff = new int[16];
+    /** name length, value length pairs */
+    private int[] exLabelLens = new int[16];
+
+    private void parseExemplar(int end) {
+        int e = exemplarN;
+        if (e == exValue.length) {
+            exValue = Arrays.copyOf(exValue, e * 2);
+            exTimeMs = Arrays.copyOf(exTimeMs, e * 2);
+            exAttached = Arrays.copyOf(exAttached, e * 2);
+            exFirstLabel = Arrays.copyOf(exFirstLabel, e * 2 + 1);
+        }
+        int firstLabel = exFirstLabel[e];
+        long time = 0;
+        double v = 0;
+        int traceOff = -1;
+        int traceLen = 0;
+        int spanOff = -1;
+        int spanLen = 0;
+        int start = pos;
+        while (pos < end) { // first pass: ids and value; attributes follow the ids in the label set
+            long tag = readTag(end);
+            int field = (int) (tag >>> 3);
+            int wireType = (int) tag & 7;
+            switch (field) {
+                case 2 -> {
+                    expectWireType(wireType, I64, "Exemplar.time_unix_nano");
+                    time = readFixed64(end);
+                }
+                case 3 -> {
+                    expectWireType(wireType, I64, "Exemplar.as_double");
+                    v = Double.longBitsToDouble(readFixed64(end));
+                }
+                case 6 -> {
+                    expectWireType(wireType, I64, "Exemplar.as_int");
+                    v = (double) readFixed64(end);
+                }
+                case 4 -> {
+                    spanLen = lengthOf(wireType, end, "Exemplar.span_id");
+                    spanOff = pos;
+                    pos += spanLen;
+                }
+                case 5 -> {
+                    traceLen = lengthOf(wireType, end, "Exemplar.trace_id");
+                    traceOff = pos;
+                    pos += traceLen;
+                }
+                default -> skipField(field, wireType, end);
+            }
+        }
+        int labels = firstLabel;
+        int idTextStart = exemplarText.length;
+        labels = hexLabel(labels, TRACE_ID, traceOff, traceLen);
+        labels = hexLabel(labels, SPAN_ID, spanOff, spanLen);
+        int runes = runes(exemplarText.bytes, idTextStart, exemplarText.length - idTextStart);
+        int idLabels = labels;
+        int idTextEnd = exemplarText.length;
+        pos = start;
+        while (pos < end) {
+            long tag = readTag(end);
+            int field = (int) (tag >>> 3);
+            int wireType = (int) tag & 7;
+            if (field == 7) {
+                int kvEnd = endOf(wireType, end, "Exemplar.filtered_attributes");
+                int keyLen = parseKeyValue(kvEnd);
+                int keyOff = keyValueKeyOff;
+                pos = kvEnd;
+                runes += runes(b, keyOff, keyLen) + runes(value.bytes, 0, value.length);
+                if (keyLen > 0 && value.length > 0) { // an empty value is no label; an empty name none Prometheus takes
+                    labels = exemplarLabel(labels, b, keyOff, keyLen, value.bytes, 0, value.length);
+                }
+            } else {
+                skipField(field, wireType, end);
+            }
+        }
+        if (runes > MAX_EXEMPLAR_RUNES) { // the ids alone, as Prometheus keeps them
+            labels = idLabels;
+            exemplarText.length = idTextEnd;
+        }
+        exValue[e] = v;
+        exTimeMs[e] = Long.divideUnsigned(time, 1_000_000L);
+        exFirstLabel[e + 1] = labels;
+        exemplarN = e + 1;
+    }
+
+    /** Adds label name = hex(b[off .. + len)) unless the id is absent or all zero (pdata's IsEmpty). */
+    private int hexLabel(int labels, byte[] name, int off, int len) {
+        boolean set = false;
+        for (int i = off; i < off + len && off >= 0; i++) {
+            set |= b[i] != 0;
+        }
+        if (!set) {
+            return labels;
+        }
+        labels = exemplarLabel(labels, name, 0, name.length, NONE, 0, 0);
+        exemplarText.reserve(2 * len);
+        for (int i = off; i < off + len; i++) {
+            exemplarText.bytes[exemplarText.length++] = HEX[(b[i] >> 4) & 15];
+            exemplarText.bytes[exemplarText.length++] = HEX[b[i] & 15];
+        }
+        exLabelLens[2 * (labels - 1) + 1] = 2 * len;
+        return labels;
+    }
+
+    private int exemplarLabel(int labels, byte[] name, int nOff, int nLen, byte[] val, int vOff, int vLen) {
+        if (labels == exLabelOff.length) {
+            exLabelOff = Arrays.copyOf(exLabelOff, labels * 2);
+            exLabelLens = Arrays.copyOf(exLabelLens, labels * 4);
+        }
+        exLabelOff[labels] = exemplarText.length;
+        exemplarText.append(name, nOff, nLen);
+        exemplarText.append(val, vOff, vLen);
+        exLabelLens[2 * labels] = nLen;
+        exLabelLens[2 * labels + 1] = vLen;
+        return labels + 1;
+    }
+
+    private static int runes(byte[] s, int off, int len) {
+        int n = 0;
+        for (int i = off; i < off + len; i++) {
+            n += (s[i] & 0xC0) != 0x80 ? 1 : 0;
+        }
+        return n;
+    }
+
+    /**
+     * Adds the point's exemplars to the open series: all of them ({@code all}), or those not yet attached whose value
+     * is at most {@code bound} (a classic histogram's bucket, as Prometheus places them).
+     */
+    private void attachExemplars(double bound, boolean all) {
+        for (int e = 0; e < exemplarN; e++) {
+            if (!all && (exAttached[e] || !(exValue[e] <= bound))) {
+                continue;
+            }
+            exAttached[e] = true;
+            out.addExemplar(exValue[e], exTimeMs[e]);
+            byte[] text = exemplarText.bytes;
+            for (int l = exFirstLabel[e]; l < exFirstLabel[e + 1]; l++) {
+                int nLen = exLabelLens[2 * l];
+                int at = exLabelOff[l];
+                out.addExemplarLabelCopy(text, at, nLen, text, at + nLen, exLabelLens[2 * l + 1]);
+            }
+        }
     }
 
     private String summaryPoint(int end) {
@@ -740,6 +1063,13 @@ public final class OtlpMetricsDecoder {
      * {@code __name__} = the current series name, and the extra label (le or quantile) when given.
      */
     private int addSeries(AttributeTable attrs, byte[] extraName, byte[] extraValue, long ts, double v) {
+        int s = openSeries(attrs, extraName, extraValue);
+        out.addSample(ts, v);
+        return out.finishSeries(s);
+    }
+
+    /** Begins a series and adds its labels (as {@link #addSeries}); the caller adds its samples and finishes it. */
+    private int openSeries(AttributeTable attrs, byte[] extraName, byte[] extraValue) {
         int s = out.beginSeries();
         // The labels the translation sets, in name order ("__name__" < "instance" < "job" < "le" < "quantile"), merged
         // with the name-sorted attributes so that the series arrives sorted and finishSeries' sort is one pass.
@@ -784,8 +1114,7 @@ public final class OtlpMetricsDecoder {
         for (; next < specials; next++) {
             out.addLabel(specialName[next], 0, specialName[next].length, specialValue[next], 0, specialLength[next]);
         }
-        out.addSample(ts, v);
-        return out.finishSeries(s);
+        return s;
     }
 
     private final byte[][] specialName = new byte[4][];
@@ -1239,7 +1568,7 @@ public final class OtlpMetricsDecoder {
             append(s.toString().getBytes(StandardCharsets.UTF_8));
         }
 
-        private void reserve(int more) {
+        void reserve(int more) {
             if (bytes.length - length < more) {
                 bytes = Arrays.copyOf(bytes, Math.max(length + more, bytes.length * 2));
             }

@@ -210,6 +210,26 @@ public final class DecodedWriteRequest implements IngestExtras {
         seriesCount = s;
     }
 
+    /**
+     * Adds a native histogram sample to the series being built: {@code src[off .. + len)} is an encoded RW 1.0
+     * Histogram message (copied into the request's buffer, kept as an extra).
+     */
+    public void addHistogramMessage(byte[] src, int off, int len) {
+        addHistogram(append(src, off, len), len);
+    }
+
+    /** Adds an exemplar to the series being built; its labels follow with {@link #addExemplarLabelCopy}. */
+    public void addExemplar(double value, long timestampMs) {
+        beginExemplar(Double.doubleToRawLongBits(value), timestampMs);
+    }
+
+    /** Adds a label of the exemplar added last, copying name and value (UTF-8) into the request's buffer. */
+    public void addExemplarLabelCopy(byte[] name, int nameOff, int nameLength, byte[] value, int valueOff, int valueLength) {
+        int n = append(name, nameOff, nameLength);
+        int v = append(value, valueOff, valueLength);
+        addExemplarLabel(n, nameLength, v, valueLength);
+    }
+
     private int append(byte[] src, int off, int len) {
         int at = bufLength;
         if (buf.length - at < len) {

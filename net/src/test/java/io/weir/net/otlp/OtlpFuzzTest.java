@@ -66,6 +66,7 @@ class OtlpFuzzTest {
                     final int n = i;
                     assertEquals(expected[0], out.sampleCount(), () -> "samples kept, iteration " + n);
                     assertEquals(expected[1], decoder.rejectedPoints(), () -> "points refused, iteration " + n);
+                    assertEquals(expected[2], out.histogramCount(), () -> "native histograms kept, iteration " + n);
                 }
             }
             if (i % 64 == 0) {
@@ -82,7 +83,7 @@ class OtlpFuzzTest {
     private static void assertWellFormed(DecodedWriteRequest d) {
         int samples = 0;
         for (int s = 0; s < d.seriesCount(); s++) {
-            assertEquals(1, d.seriesSampleCount(s));
+            assertEquals(1, d.seriesSampleCount(s) + d.seriesHistogramCount(s), "one float sample or one native histogram");
             assertEquals(samples, d.seriesFirstSample(s));
             samples += d.seriesSampleCount(s);
             boolean name = false;
@@ -97,6 +98,32 @@ class OtlpFuzzTest {
             assertTrue(name);
         }
         assertEquals(samples, d.sampleCount());
+        assertExtrasWellFormed(d);
+    }
+
+    /** The extras parse as a RW 1.0 WriteRequest, each histogram's spans cover exactly its deltas. */
+    static void assertExtrasWellFormed(DecodedWriteRequest d) {
+        byte[] bytes = new byte[d.extrasLength()];
+        assertEquals(bytes.length, d.writeExtras(bytes, 0));
+        io.weir.net.remotewrite.proto.Remote.WriteRequest w;
+        try {
+            w = io.weir.net.remotewrite.proto.Remote.WriteRequest.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            throw new AssertionError("extras do not parse", e);
+        }
+        int histograms = 0;
+        int exemplars = 0;
+        for (var ts : w.getTimeseriesList()) {
+            exemplars += ts.getExemplarsCount();
+            for (var h : ts.getHistogramsList()) {
+                histograms++;
+                assertEquals(h.getPositiveDeltasCount(), h.getPositiveSpansList().stream().mapToInt(sp -> sp.getLength()).sum());
+                assertEquals(h.getNegativeDeltasCount(), h.getNegativeSpansList().stream().mapToInt(sp -> sp.getLength()).sum());
+                assertTrue(h.getSchema() >= -4 && h.getSchema() <= 8, "schema " + h.getSchema());
+            }
+        }
+        assertEquals(d.histogramCount(), histograms);
+        assertEquals(d.exemplarCount(), exemplars);
     }
 
     /**
@@ -115,6 +142,7 @@ class OtlpFuzzTest {
         }
         long samples = 0;
         long rejected = 0;
+        long histograms = 0;
         for (Otlp.ResourceMetrics rm : req.getResourceMetricsList()) {
             boolean job = false;
             boolean instance = false;
@@ -175,9 +203,16 @@ class OtlpFuzzTest {
                             }
                         }
                         case EXPONENTIAL_HISTOGRAM -> {
+                            boolean cumulative = m.getExponentialHistogram().getAggregationTemporalityValue() == 2;
                             for (Otlp.ExponentialHistogramDataPoint p : m.getExponentialHistogram().getDataPointsList()) {
                                 latest = later(latest, p.getTimeUnixNano());
-                                rejected++;
+                                if (!cumulative || p.getScale() < -4) {
+                                    rejected++;
+                                } else if (emptyKey(p.getAttributesList())) {
+                                    return null;
+                                } else {
+                                    histograms++;
+                                }
                             }
                         }
                         case SUMMARY -> {
@@ -197,7 +232,7 @@ class OtlpFuzzTest {
                 samples++;
             }
         }
-        return new long[] {samples, rejected};
+        return new long[] {samples, rejected, histograms};
     }
 
     private static long later(long a, long b) {
@@ -258,12 +293,16 @@ class OtlpFuzzTest {
         RandomOtlp random = new RandomOtlp(new Random(11));
         OtlpMetricsDecoder decoder = new OtlpMetricsDecoder();
         DecodedWriteRequest out = new DecodedWriteRequest();
+        long histograms = 0;
         for (int i = 0; i < 200; i++) {
             byte[] body = random.request().toByteArray();
             assertEquals(RemoteWriteStatus.OK, decoder.decode(body, 0, body.length, out));
             long[] expected = reference(body);
             assertNotNull(expected);
-            assertArrayEquals(expected, new long[] {out.sampleCount(), decoder.rejectedPoints()});
+            assertArrayEquals(expected, new long[] {out.sampleCount(), decoder.rejectedPoints(), out.histogramCount()});
+            histograms += out.histogramCount();
+            assertExtrasWellFormed(out);
         }
+        assertTrue(histograms > 0, "the seeds hold exponential histograms that are kept");
     }
 }

@@ -148,7 +148,7 @@ class OtlpMetricsDecoderTest {
     @Test
     void pointsPrometheusCannotTakeAreRefusedOneByOneAndTheRestKept() {
         Otlp.Metric exp = Otlp.Metric.newBuilder().setName("exp").setExponentialHistogram(Otlp.ExponentialHistogram.newBuilder()
-                .setAggregationTemporality(AGGREGATION_TEMPORALITY_CUMULATIVE)
+                .setAggregationTemporality(AGGREGATION_TEMPORALITY_DELTA)
                 .addDataPoints(Otlp.ExponentialHistogramDataPoint.newBuilder().setTimeUnixNano(T_NANOS).setCount(1))).build();
         Otlp.HistogramDataPoint badBuckets = Otlp.HistogramDataPoint.newBuilder().setTimeUnixNano(T_NANOS).setCount(2)
                 .addAllExplicitBounds(List.of(1.0, 2.0)).addAllBucketCounts(List.of(1L, 1L)).build();
@@ -175,7 +175,7 @@ class OtlpMetricsDecoderTest {
         assertTrue(message.endsWith("(and points of 6 more metrics refused)"), message);
 
         for (Object[] c : new Object[][] {
-            {request(resource(), exp).toByteArray(), "exponential histograms are not supported"},
+            {request(resource(), exp).toByteArray(), "delta temporality is not supported (Prometheus keeps cumulative exponential histograms only"},
             {request(resource(), histogram("h", "", AGGREGATION_TEMPORALITY_CUMULATIVE, badBuckets)).toByteArray(), "2 bucket counts for 2 explicit bounds (want 3)"},
             {request(resource(), sum("u", "", true, AGGREGATION_TEMPORALITY_UNSPECIFIED, number(1))).toByteArray(), "temporality 0 is not valid"},
             {request(resource(), gauge("", "", number(1))).toByteArray(), "the metric has no name"},
@@ -187,18 +187,153 @@ class OtlpMetricsDecoderTest {
         }
     }
 
+    private static final com.google.protobuf.ByteString TRACE = com.google.protobuf.ByteString.copyFrom(
+            new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, (byte) 0xfe, (byte) 0xff});
+    private static final com.google.protobuf.ByteString SPAN = com.google.protobuf.ByteString.copyFrom(
+            new byte[] {(byte) 0xa0, 0, 0, 0, 0, 0, 0, 0x0b});
+    private static final String TRACE_HEX = "0102030405060708090a0b0c0d0efeff";
+    private static final String SPAN_HEX = "a00000000000000b";
+
+    private static Otlp.Exemplar exemplar(double v, Otlp.KeyValue... attrs) {
+        return Otlp.Exemplar.newBuilder().setTimeUnixNano(T_NANOS + 1_500_000).setAsDouble(v).setTraceId(TRACE).setSpanId(SPAN)
+                .addAllFilteredAttributes(List.of(attrs)).build();
+    }
+
+    private static Otlp.Metric exponential(String name, String unit, Otlp.AggregationTemporality t, Otlp.ExponentialHistogramDataPoint... points) {
+        return Otlp.Metric.newBuilder().setName(name).setUnit(unit).setExponentialHistogram(Otlp.ExponentialHistogram.newBuilder()
+                .setAggregationTemporality(t).addAllDataPoints(List.of(points))).build();
+    }
+
+    private static Otlp.ExponentialHistogramDataPoint.Buckets buckets(int offset, long... counts) {
+        Otlp.ExponentialHistogramDataPoint.Buckets.Builder b = Otlp.ExponentialHistogramDataPoint.Buckets.newBuilder().setOffset(offset);
+        for (long c : counts) {
+            b.addBucketCounts(c);
+        }
+        return b.build();
+    }
+
+    /** The extras as protobuf-java reads them: one line per native histogram or exemplar, sorted. */
+    private List<String> extras() throws Exception {
+        byte[] bytes = new byte[out.extrasLength()];
+        assertEquals(bytes.length, out.writeExtras(bytes, 0));
+        List<String> lines = new java.util.ArrayList<>();
+        for (var ts : io.weir.net.remotewrite.proto.Remote.WriteRequest.parseFrom(bytes).getTimeseriesList()) {
+            String series = ts.getLabelsList().stream().map(l -> l.getName() + "=" + l.getValue()).collect(java.util.stream.Collectors.joining(",", "{", "}"));
+            for (var h : ts.getHistogramsList()) {
+                assertEquals(io.weir.net.remotewrite.proto.Remote.Histogram.CountCase.COUNT_INT, h.getCountCase());
+                assertEquals(io.weir.net.remotewrite.proto.Remote.Histogram.ResetHint.UNKNOWN, h.getResetHint());
+                lines.add(series + " histogram count=" + Long.toHexString(h.getCountInt()) + " sum=" + Long.toHexString(Double.doubleToRawLongBits(h.getSum()))
+                        + " schema=" + h.getSchema() + " zt=" + h.getZeroThreshold() + " zc=" + h.getZeroCountInt()
+                        + " neg=" + spans(h.getNegativeSpansList()) + h.getNegativeDeltasList()
+                        + " pos=" + spans(h.getPositiveSpansList()) + h.getPositiveDeltasList() + " @" + h.getTimestamp());
+            }
+            for (var e : ts.getExemplarsList()) {
+                lines.add(series + " exemplar " + e.getLabelsList().stream().map(l -> l.getName() + "=" + l.getValue())
+                        .collect(java.util.stream.Collectors.joining(",", "{", "}")) + " " + e.getValue() + " @" + e.getTimestamp());
+            }
+        }
+        lines.sort(null);
+        return lines;
+    }
+
+    private static String spans(List<io.weir.net.remotewrite.proto.Remote.BucketSpan> spans) {
+        return spans.stream().map(sp -> sp.getOffset() + ":" + sp.getLength()).collect(java.util.stream.Collectors.joining(",", "[", "]"));
+    }
+
+    private static final String ONE_SUM = Long.toHexString(Double.doubleToRawLongBits(7.5));
+
     @Test
-    void exemplarsAreDroppedAndTheAnswerSaysSo() {
-        Otlp.Exemplar ex = Otlp.Exemplar.newBuilder().setTimeUnixNano(T_NANOS).setAsDouble(7)
-                .setTraceId(com.google.protobuf.ByteString.copyFrom(new byte[16])).build();
-        Otlp.HistogramDataPoint h = Otlp.HistogramDataPoint.newBuilder().setTimeUnixNano(T_NANOS).setCount(1)
-                .addAllExplicitBounds(List.of(1.0)).addAllBucketCounts(List.of(0L, 1L)).addExemplars(ex).addExemplars(ex).build();
-        byte[] body = request(resource(), gauge("g", "", number(5).toBuilder().addExemplars(ex).build()),
-                histogram("h", "", AGGREGATION_TEMPORALITY_CUMULATIVE, h)).toByteArray();
-        assertEquals(List.of("g{} 5.0 @" + T_MS, "h_bucket{le=\"+Inf\"} 1.0 @" + T_MS, "h_bucket{le=\"1\"} 0.0 @" + T_MS,
-                "h_count{} 1.0 @" + T_MS), decode(body));
+    void exponentialHistogramsBecomeNativeHistogramsInTheExtras() throws Exception {
+        Otlp.ExponentialHistogramDataPoint p = Otlp.ExponentialHistogramDataPoint.newBuilder().setTimeUnixNano(T_NANOS)
+                .setCount(5).setSum(7.5).setScale(0).setZeroCount(1).addAttributes(kv("route", "/a"))
+                .setPositive(buckets(0, 2, 1)).setNegative(buckets(-1, 1)).build();
+        List<String> floats = decode(request(SHOP, exponential("latency", "s", AGGREGATION_TEMPORALITY_CUMULATIVE, p)).toByteArray());
+        // The native histogram is the series' only sample: no float series for it, and nothing refused.
+        assertEquals(List.of("target_info{deployment_environment=\"test\",host_cpus=\"4\"," + ID + "} 1.0 @" + T_MS), floats);
         assertEquals(0, decoder.rejectedPoints());
-        assertEquals("3 exemplars dropped: OTLP exemplars are not kept yet", decoder.rejectionMessage());
+        assertNull(decoder.rejectionMessage());
+        assertEquals(1, out.histogramCount());
+        // OTLP bucket i covers (2^i, 2^(i+1)], Prometheus bucket i+1 the same: positive buckets 1 and 2, negative bucket 0.
+        assertEquals(List.of("{__name__=latency_seconds,instance=pod-1,job=acme/shop,route=/a} histogram count=5 sum=" + ONE_SUM
+                + " schema=0 zt=1.0E-128 zc=1 neg=[0:1][1] pos=[1:2][2, -1] @" + T_MS), extras());
+    }
+
+    @Test
+    void scalesAbove8MergeBucketsDownToSchema8AndLongGapsStartNewSpans() throws Exception {
+        // scale 10 -> schema 8: 4 OTLP buckets per native bucket; OTLP 3 -> 1, 4..7 -> 2, 8..19 empty, 22 -> 6.
+        long[] counts = new long[20];
+        Arrays.fill(counts, 0, 5, 1);
+        counts[19] = 4;
+        Otlp.ExponentialHistogramDataPoint p = Otlp.ExponentialHistogramDataPoint.newBuilder().setTimeUnixNano(T_NANOS)
+                .setCount(9).setSum(7.5).setScale(10).setZeroThreshold(0.001).setPositive(buckets(3, counts)).build();
+        decode(request(resource(), exponential("x", "", AGGREGATION_TEMPORALITY_CUMULATIVE, p)).toByteArray());
+        assertEquals(List.of("{__name__=x} histogram count=9 sum=" + ONE_SUM
+                + " schema=8 zt=0.001 zc=0 neg=[][] pos=[1:2,3:1][1, 3, 0] @" + T_MS), extras());
+
+        // A short gap (<= 2 empty buckets) is filled with zero deltas; negative offsets and the lowest schema.
+        p = Otlp.ExponentialHistogramDataPoint.newBuilder().setTimeUnixNano(T_NANOS).setCount(7).setSum(7.5).setScale(-4)
+                .setPositive(buckets(-3, 3, 0, 0, 4)).setNegative(buckets(5, 0, 2, 0, 0, 0, 1)).build();
+        decode(request(resource(), exponential("x", "", AGGREGATION_TEMPORALITY_CUMULATIVE, p)).toByteArray());
+        assertEquals(List.of("{__name__=x} histogram count=7 sum=" + ONE_SUM
+                + " schema=-4 zt=1.0E-128 zc=0 neg=[6:2,3:1][0, 2, -1] pos=[-2:4][3, -3, 0, 4] @" + T_MS), extras());
+    }
+
+    @Test
+    void exponentialHistogramsPrometheusCannotTakeAreRefusedPerPoint() throws Exception {
+        Otlp.ExponentialHistogramDataPoint ok = Otlp.ExponentialHistogramDataPoint.newBuilder().setTimeUnixNano(T_NANOS)
+                .setCount(1).setSum(7.5).setScale(3).setPositive(buckets(0, 1)).build();
+        Otlp.ExponentialHistogramDataPoint coarse = ok.toBuilder().setScale(-5).build();
+        byte[] body = request(resource(), exponential("e", "", AGGREGATION_TEMPORALITY_CUMULATIVE, coarse, ok),
+                exponential("d", "", AGGREGATION_TEMPORALITY_DELTA, ok, ok)).toByteArray();
+        assertEquals(List.of(), decode(body));
+        assertEquals(3, decoder.rejectedPoints());
+        assertTrue(decoder.rejectionMessage().startsWith("metric \"e\": 1 point refused: exponential histogram scale -5 is below -4"),
+                decoder.rejectionMessage());
+        assertTrue(decoder.rejectionMessage().endsWith("(and points of 1 more metrics refused)"), decoder.rejectionMessage());
+        assertEquals(List.of("{__name__=e} histogram count=1 sum=" + ONE_SUM + " schema=3 zt=1.0E-128 zc=0 neg=[][] pos=[1:1][1] @" + T_MS),
+                extras());
+        decode(request(resource(), exponential("d", "", AGGREGATION_TEMPORALITY_DELTA, ok)).toByteArray());
+        assertTrue(decoder.rejectionMessage().contains("delta temporality is not supported"), decoder.rejectionMessage());
+    }
+
+    @Test
+    void noRecordedValueBecomesAStaleNativeHistogram() throws Exception {
+        Otlp.ExponentialHistogramDataPoint p = Otlp.ExponentialHistogramDataPoint.newBuilder().setTimeUnixNano(T_NANOS)
+                .setFlags(1).setScale(2).build();
+        decode(request(resource(), exponential("x", "", AGGREGATION_TEMPORALITY_CUMULATIVE, p)).toByteArray());
+        String stale = Long.toHexString(OtlpMetricsDecoder.STALE_NAN_BITS);
+        assertEquals(List.of("{__name__=x} histogram count=" + stale + " sum=" + stale + " schema=2 zt=1.0E-128 zc=0 neg=[][] pos=[][] @" + T_MS),
+                extras());
+    }
+
+    @Test
+    void exemplarsAreKeptOnTheirSeriesWithTraceAndSpanIdsInHex() throws Exception {
+        String at = " @" + (T_MS + 1);
+        Otlp.HistogramDataPoint h = Otlp.HistogramDataPoint.newBuilder().setTimeUnixNano(T_NANOS).setCount(3)
+                .addAllExplicitBounds(List.of(1.0, 10.0)).addAllBucketCounts(List.of(1L, 1L, 1L))
+                .addExemplars(exemplar(50)).addExemplars(exemplar(0.5)).addExemplars(exemplar(10)).build();
+        Otlp.Exemplar noIds = Otlp.Exemplar.newBuilder().setTimeUnixNano(T_NANOS).setAsInt(3)
+                .setTraceId(com.google.protobuf.ByteString.copyFrom(new byte[16])).addFilteredAttributes(kv("user", "bob")).build();
+        Otlp.ExponentialHistogramDataPoint e = Otlp.ExponentialHistogramDataPoint.newBuilder().setTimeUnixNano(T_NANOS)
+                .setCount(1).setSum(7.5).setPositive(buckets(0, 1)).addExemplars(exemplar(1.5, kv("user", "alice"), kv("n", 2L))).build();
+        byte[] body = request(resource(), gauge("g", "", number(5).toBuilder().addExemplars(noIds)
+                        .addExemplars(exemplar(4, kv("long", "x".repeat(100)))).build()),
+                histogram("h", "", AGGREGATION_TEMPORALITY_CUMULATIVE, h),
+                exponential("e", "", AGGREGATION_TEMPORALITY_CUMULATIVE, e)).toByteArray();
+        decode(body);
+        assertEquals(0, decoder.rejectedPoints());
+        assertNull(decoder.rejectionMessage());
+        String ids = "trace_id=" + TRACE_HEX + ",span_id=" + SPAN_HEX;
+        assertEquals(List.of(
+                "{__name__=e} exemplar {" + ids + ",user=alice,n=2} 1.5" + at, // attributes in wire order, as pdata ranges them
+                "{__name__=e} histogram count=1 sum=" + ONE_SUM + " schema=0 zt=1.0E-128 zc=0 neg=[][] pos=[1:1][1] @" + T_MS,
+                // an all-zero trace id is no id; attributes that would pass 128 runes are left off (the ids stay)
+                "{__name__=g} exemplar {" + ids + "} 4.0" + at,
+                "{__name__=g} exemplar {user=bob} 3.0 @" + T_MS,
+                // each on the first bucket whose bound is >= its value
+                "{__name__=h_bucket,le=+Inf} exemplar {" + ids + "} 50.0" + at,
+                "{__name__=h_bucket,le=10} exemplar {" + ids + "} 10.0" + at,
+                "{__name__=h_bucket,le=1} exemplar {" + ids + "} 0.5" + at), extras());
     }
 
     @Test

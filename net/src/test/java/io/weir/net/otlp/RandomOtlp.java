@@ -130,7 +130,13 @@ final class RandomOtlp {
             default -> {
                 Otlp.ExponentialHistogram.Builder e = Otlp.ExponentialHistogram.newBuilder().setAggregationTemporality(temporality());
                 for (int p = 0; p < points; p++) {
-                    e.addDataPoints(Otlp.ExponentialHistogramDataPoint.newBuilder().setTimeUnixNano(time()).setCount(3).setScale(2));
+                    e.addDataPoints(Otlp.ExponentialHistogramDataPoint.newBuilder().setTimeUnixNano(time()).setCount(3)
+                            .setScale(r.nextInt(16) - 5).setZeroCount(1).addAllAttributes(List.of(attributes()))
+                            .setPositive(Otlp.ExponentialHistogramDataPoint.Buckets.newBuilder().setOffset(r.nextInt(9) - 4)
+                                    .addBucketCounts(1).addBucketCounts(0).addBucketCounts(0).addBucketCounts(0).addBucketCounts(1))
+                            .setNegative(Otlp.ExponentialHistogramDataPoint.Buckets.newBuilder().setOffset(-2).addBucketCounts(1))
+                            .addExemplars(Otlp.Exemplar.newBuilder().setTimeUnixNano(time()).setAsDouble(r.nextDouble())
+                                    .setTraceId(com.google.protobuf.ByteString.copyFrom(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}))));
                 }
                 m.setExponentialHistogram(e);
             }
