@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@code weir backfill} against a real VictoriaMetrics holding known samples: a new node answers the past window
  * from its sketches exactly, the backend gets nothing back (its export holds each sample once; the forwarder counts
- * the backfill as skipped and sends nothing), the backfill survives a restart (WAL replay), and a backfill split
+ * the backfill as skipped and sends nothing), the backfill survives a restart (from the shutdown snapshot, and from the WAL alone), and a backfill split
  * into runs sharing a checkpoint, one of them stopped between two requests of a chunk, counts every sample once.
  */
 class BackfillTest {
@@ -85,7 +85,13 @@ class BackfillTest {
                 assertEquals(SERIES * SAMPLES, export(vm), "the backend holds each sample once");
             }
             try (WeirTestNode node = WeirTestNode.start(yaml, dir.resolve("node"))) {
-                assertExact(node, base); // from the WAL's BACKFILL_SAMPLES
+                assertExact(node, base); // from the snapshot taken at shutdown
+            }
+            // without that snapshot the node rebuilds its sketches from the WAL alone, BACKFILL_SAMPLES included
+            ExternalProcess.deleteRecursively(dir.resolve("node").resolve("snapshots"));
+            try (WeirTestNode node = WeirTestNode.start(yaml, dir.resolve("node"))) {
+                assertEquals(SERIES * SAMPLES, metric(node, "weir_startup_replayed_samples"), "replayed from the WAL");
+                assertExact(node, base);
                 // replay must not turn backfill into samples to forward either: a live sample written after it is
                 // the only one the restarted node sends
                 Series live = new Series(labels(0), new long[] {base + SAMPLES * STEP}, new double[] {42});
