@@ -28,6 +28,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -43,13 +44,16 @@ import java.util.concurrent.Callable;
  * the node has acknowledged, and an interrupted run, killed between two requests or not, resumes after exactly those.
  * That order costs holding one chunk in memory; a smaller {@code --chunk} bounds it.
  * <p>
- * Sources: VictoriaMetrics' {@code /api/v1/export} (raw samples as JSON lines). Prometheus' remote read is not
- * implemented yet.
+ * Sources: VictoriaMetrics' {@code /api/v1/export} (raw samples as JSON lines) and Prometheus' remote read
+ * ({@code POST /api/v1/read}, SAMPLES responses: {@link PrometheusRemoteRead}); {@code query_range} would be lossy.
  */
 @Command(name = "backfill", description = "Read raw history from the backend into a node's sketches (not forwarded back).")
 final class BackfillCommand implements Callable<Integer> {
-    @Option(names = "--from", required = true, description = "backend base URL (VictoriaMetrics), e.g. http://127.0.0.1:8428")
+    @Option(names = "--from", required = true, description = "backend base URL, e.g. http://127.0.0.1:8428")
     String from;
+    @Option(names = "--source", defaultValue = "auto", description = "victoriametrics, prometheus or auto (default: "
+            + "VictoriaMetrics if the backend serves /api/v1/export, else Prometheus)")
+    String source;
     @Option(names = "--match", required = true, description = "series selector, e.g. '{job=\"node\"}'")
     String match;
     @Option(names = "--start", required = true, description = "first timestamp: RFC 3339 or unix seconds")
@@ -69,6 +73,8 @@ final class BackfillCommand implements Callable<Integer> {
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private final RemoteWriteEncoder encoder = new RemoteWriteEncoder();
+    private boolean prometheus;
+    private List<io.weir.engine.series.LabelMatcher> matchers;
     private long samplesPosted;
     private long samplesRead;
 
@@ -98,8 +104,19 @@ final class BackfillCommand implements Callable<Integer> {
         if (maxSamples < 1) {
             throw new IllegalArgumentException("--max-samples must be at least 1, got " + maxSamples);
         }
+        try {
+            matchers = io.weir.engine.query.promql.PromQLParser.parseSelector(match).matchers();
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("--match " + match + " is not a series selector: " + e.getMessage());
+        }
         String backend = trimSlash(from);
         String node = trimSlash(url);
+        prometheus = switch (source) {
+            case "prometheus" -> true;
+            case "victoriametrics" -> false;
+            case "auto" -> !servesExport(backend, startMs);
+            default -> throw new IllegalArgumentException("--source must be victoriametrics, prometheus or auto, got " + source);
+        };
         long next = startMs;
         long skip = 0;
         if (checkpoint != null && Files.exists(checkpoint)) {
@@ -130,16 +147,54 @@ final class BackfillCommand implements Callable<Integer> {
     /** One series' samples within a chunk, in time order. */
     private record SeriesSamples(byte[] labels, long[] timestamps, double[] values) {}
 
-    /** Reads [from, to] (ms, inclusive) from VictoriaMetrics' export, in the fixed order resuming relies on. */
+    /** Reads [from, to] (ms, inclusive) from the backend, in the fixed order resuming relies on. */
     private List<SeriesSamples> readChunk(String backend, long fromMs, long toMs) throws IOException, InterruptedException {
+        ChunkCollector chunk = new ChunkCollector();
+        if (prometheus) {
+            PrometheusRemoteRead.read(http, backend, matchers, fromMs, toMs, Duration.ofSeconds(timeoutSeconds), chunk::add);
+        } else {
+            readExport(backend, fromMs, toMs, chunk);
+        }
+        return chunk.sorted(fromMs, toMs);
+    }
+
+    /** A chunk's samples by label set (sorted, as a key); a series can come in several parts. */
+    static final class ChunkCollector {
+        private final TreeMap<String, byte[]> labelsByKey = new TreeMap<>();
+        private final Map<String, List<long[]>> tsByKey = new HashMap<>();
+        private final Map<String, List<double[]>> valuesByKey = new HashMap<>();
+
+        /** @param labels name -> value, sorted by name; empty values are dropped (a label with no value is no label) */
+        void add(TreeMap<String, String> labels, long[] ts, double[] values) {
+            labels.values().removeIf(String::isEmpty);
+            String[] pairs = new String[labels.size() * 2];
+            StringBuilder key = new StringBuilder();
+            int i = 0;
+            for (Map.Entry<String, String> l : labels.entrySet()) {
+                pairs[i++] = l.getKey();
+                pairs[i++] = l.getValue();
+                key.append(l.getKey()).append('\u0000').append(l.getValue()).append('\u0000');
+            }
+            String k = key.toString();
+            labelsByKey.computeIfAbsent(k, x -> CanonicalLabels.of(pairs));
+            tsByKey.computeIfAbsent(k, x -> new ArrayList<>()).add(ts);
+            valuesByKey.computeIfAbsent(k, x -> new ArrayList<>()).add(values);
+        }
+
+        List<SeriesSamples> sorted(long fromMs, long toMs) {
+            List<SeriesSamples> out = new ArrayList<>(labelsByKey.size());
+            for (Map.Entry<String, byte[]> s : labelsByKey.entrySet()) {
+                out.add(BackfillCommand.sorted(s.getValue(), tsByKey.get(s.getKey()), valuesByKey.get(s.getKey()), fromMs, toMs));
+            }
+            return out;
+        }
+    }
+
+    private void readExport(String backend, long fromMs, long toMs, ChunkCollector chunk) throws IOException, InterruptedException {
         String q = "match[]=" + URLEncoder.encode(match, StandardCharsets.UTF_8) + "&start=" + seconds(fromMs) + "&end=" + seconds(toMs);
         HttpRequest request = HttpRequest.newBuilder(URI.create(backend + "/api/v1/export?" + q))
                 .timeout(Duration.ofSeconds(timeoutSeconds)).GET().build();
         HttpResponse<InputStream> r = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-        // label set (sorted, as a key) -> samples; a series can come in several lines
-        TreeMap<String, List<long[]>> tsByKey = new TreeMap<>();
-        TreeMap<String, List<double[]>> valuesByKey = new TreeMap<>();
-        TreeMap<String, byte[]> labelsByKey = new TreeMap<>();
         try (InputStream body = r.body()) {
             if (r.statusCode() != 200) {
                 throw new BackfillException(backend + "/api/v1/export answered " + r.statusCode() + ": "
@@ -151,27 +206,15 @@ final class BackfillCommand implements Callable<Integer> {
             int lineNo = 0;
             for (String line; (line = lines.readLine()) != null; ) {
                 lineNo++;
-                if (line.isBlank()) {
-                    continue;
+                if (!line.isBlank()) {
+                    parseLine(yaml, line, lineNo, chunk);
                 }
-                ExportLine e = parseLine(yaml, line, lineNo);
-                String key = e.key();
-                labelsByKey.putIfAbsent(key, e.labels());
-                tsByKey.computeIfAbsent(key, k -> new ArrayList<>()).add(e.timestamps());
-                valuesByKey.computeIfAbsent(key, k -> new ArrayList<>()).add(e.values());
             }
         }
-        List<SeriesSamples> out = new ArrayList<>(labelsByKey.size());
-        for (Map.Entry<String, byte[]> s : labelsByKey.entrySet()) {
-            out.add(sorted(s.getValue(), tsByKey.get(s.getKey()), valuesByKey.get(s.getKey()), fromMs, toMs));
-        }
-        return out;
     }
 
-    private record ExportLine(String key, byte[] labels, long[] timestamps, double[] values) {}
-
     @SuppressWarnings("unchecked")
-    private static ExportLine parseLine(Yaml yaml, String line, int lineNo) {
+    private static void parseLine(Yaml yaml, String line, int lineNo, ChunkCollector chunk) {
         Object doc;
         try {
             doc = yaml.load(line);
@@ -185,18 +228,7 @@ final class BackfillCommand implements Callable<Integer> {
         }
         TreeMap<String, String> labels = new TreeMap<>();
         for (Map.Entry<?, ?> l : metric.entrySet()) {
-            String value = String.valueOf(l.getValue());
-            if (!value.isEmpty()) {
-                labels.put(String.valueOf(l.getKey()), value);
-            }
-        }
-        String[] pairs = new String[labels.size() * 2];
-        StringBuilder key = new StringBuilder();
-        int i = 0;
-        for (Map.Entry<String, String> l : labels.entrySet()) {
-            pairs[i++] = l.getKey();
-            pairs[i++] = l.getValue();
-            key.append(l.getKey()).append('\u0000').append(l.getValue()).append('\u0000');
+            labels.put(String.valueOf(l.getKey()), String.valueOf(l.getValue()));
         }
         long[] ts = new long[timestamps.size()];
         double[] vs = new double[values.size()];
@@ -209,7 +241,7 @@ final class BackfillCommand implements Callable<Integer> {
                 throw new BackfillException("export line " + lineNo + ": sample " + j + " is not a number: " + e.getMessage());
             }
         }
-        return new ExportLine(key.toString(), CanonicalLabels.of(pairs), ts, vs);
+        chunk.add(labels, ts, vs);
     }
 
     /** Joins a series' lines, keeps [fromMs, toMs], orders by time (ties by value, so the order is fixed). */
@@ -240,6 +272,14 @@ final class BackfillCommand implements Callable<Integer> {
             vs[j] = Double.longBitsToDouble(kept[j][1]);
         }
         return new SeriesSamples(labels, ts, vs);
+    }
+
+    /** Asks for one millisecond of the export: VictoriaMetrics answers 200, Prometheus 404 (it has no such API). */
+    private boolean servesExport(String backend, long atMs) throws IOException, InterruptedException {
+        String q = "match[]=" + URLEncoder.encode(match, StandardCharsets.UTF_8) + "&start=" + seconds(atMs) + "&end=" + seconds(atMs);
+        HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(backend + "/api/v1/export?" + q))
+                .timeout(Duration.ofSeconds(timeoutSeconds)).GET().build(), HttpResponse.BodyHandlers.discarding());
+        return r.statusCode() == 200;
     }
 
     /** Posts the chunk's samples after the first {@code skip} in requests of at most --max-samples, checkpointing each. */

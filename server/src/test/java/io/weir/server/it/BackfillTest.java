@@ -104,11 +104,44 @@ class BackfillTest {
         }
     }
 
+    /**
+     * Prometheus as the source (remote read, detected by --source auto because it has no /api/v1/export) and the
+     * backend: exact answers, and the forwarder sends nothing back (Prometheus would drop an exact duplicate silently,
+     * so its own count cannot show one: the forwarder's counters do).
+     */
+    @Test
+    void historyFromPrometheusRemoteReadIsAnsweredExactlyAndNotForwardedBack() throws Exception {
+        long base = (System.currentTimeMillis() / 60_000 - 20) * 60_000;
+        Path dir = ExternalProcess.tempDir("backfill-prom");
+        try (PrometheusProcess prom = PrometheusProcess.startReceiver()) {
+            Series[] s = new Series[SERIES];
+            for (int j = 0; j < SERIES; j++) {
+                s[j] = part(base, j, 0, SAMPLES);
+            }
+            assertEquals(204, RemoteWriteBodies.post(prom.url(), RemoteWriteBodies.body(s)).status());
+            String yaml = "wal: {fsync: always}\nbackend:\n  url: " + prom.url() + "\n";
+            try (WeirTestNode node = WeirTestNode.start(yaml, dir.resolve("node"))) {
+                assertEquals(0, backfill("--from", prom.url(), "--url", node.url(), "--match", "bf_metric{job=~\"back.*\"}",
+                        "--start", secs(base), "--end", secs(base + 900_000), "--chunk", "5m", "--max-samples", "40"));
+                assertExact(node, base);
+                awaitMetric(node, "weir_forwarder_backfill_skipped_total", SERIES * SAMPLES);
+                assertEquals(0, metric(node, "weir_forwarder_samples_sent_total"), "nothing forwarded back");
+                Http.Response r = Http.get(prom.url(), "/api/v1/query", Http.params("query", "sum(count_over_time(bf_metric[15m]))",
+                        "time", Long.toString((base + 900_000) / 1000)));
+                assertEquals(SERIES * SAMPLES, r.json().path("data").path("result").get(0).path("value").get(1).asInt(), r.body());
+            }
+        } finally {
+            ExternalProcess.deleteRecursively(dir);
+        }
+    }
+
     @Test
     void badArgumentsAreRefusedClearly() {
         assertEquals(1, backfill("--from", "http://127.0.0.1:1", "--match", "{a=\"b\"}", "--start", "yesterday", "--end", "1"));
         assertEquals(1, backfill("--from", "http://127.0.0.1:1", "--match", "{a=\"b\"}", "--start", "10", "--end", "5"));
         assertEquals(1, backfill("--from", "http://127.0.0.1:1", "--match", "{a=\"b\"}", "--start", "1", "--end", "5", "--chunk", "1x"));
+        assertEquals(1, backfill("--from", "http://127.0.0.1:1", "--match", "{a=~\"(\"}", "--start", "1", "--end", "5"));
+        assertEquals(1, backfill("--from", "http://127.0.0.1:1", "--match", "{a=\"b\"}", "--start", "1", "--end", "5", "--source", "influx"));
     }
 
     /** Series j's samples fromIndex (inclusive) to toIndex (exclusive). */
