@@ -145,7 +145,7 @@ final class BackfillCommand implements Callable<Integer> {
     }
 
     /** One series' samples within a chunk, in time order. */
-    private record SeriesSamples(byte[] labels, long[] timestamps, double[] values) {}
+    record SeriesSamples(byte[] labels, long[] timestamps, double[] values) {}
 
     /** Reads [from, to] (ms, inclusive) from the backend, in the fixed order resuming relies on. */
     private List<SeriesSamples> readChunk(String backend, long fromMs, long toMs) throws IOException, InterruptedException {
@@ -214,7 +214,7 @@ final class BackfillCommand implements Callable<Integer> {
     }
 
     @SuppressWarnings("unchecked")
-    private static void parseLine(Yaml yaml, String line, int lineNo, ChunkCollector chunk) {
+    static void parseLine(Yaml yaml, String line, int lineNo, ChunkCollector chunk) {
         Object doc;
         try {
             doc = yaml.load(line);
@@ -407,7 +407,7 @@ final class BackfillCommand implements Callable<Integer> {
         return u.endsWith("/") ? u.substring(0, u.length() - 1) : u;
     }
 
-    private static final class BackfillException extends RuntimeException {
+    static final class BackfillException extends RuntimeException {
         BackfillException(String message) {
             super(message);
         }
