@@ -135,6 +135,29 @@ class BackfillTest {
         }
     }
 
+    /** Histograms, exemplars and metadata are only forwarded, never summarised: in a backfill body they are refused whole. */
+    @Test
+    void aBackfillBodyWithMetadataIsRefusedAndChangesNothing() throws Exception {
+        try (WeirTestNode node = WeirTestNode.start("")) {
+            io.weir.server.it.proto.Remote.WriteRequest w = io.weir.server.it.proto.Remote.WriteRequest.newBuilder()
+                    .addTimeseries(io.weir.server.it.proto.Remote.TimeSeries.newBuilder()
+                            .addLabels(io.weir.server.it.proto.Remote.Label.newBuilder().setName("__name__").setValue("bf_meta"))
+                            .addSamples(io.weir.server.it.proto.Remote.Sample.newBuilder().setTimestamp(System.currentTimeMillis()).setValue(1)))
+                    .addMetadata(io.weir.server.it.proto.Remote.MetricMetadata.newBuilder().setMetricFamilyName("bf_meta").setHelp("h"))
+                    .build();
+            Http.Response r = Http.post(node.url() + "/api/v1/admin/backfill", RemoteWriteBodies.snappy(w.toByteArray()), RemoteWriteBodies.HEADERS);
+            assertEquals(400, r.status(), r.body());
+            assertTrue(r.body().contains("float samples only"), r.body());
+            assertEquals(0, Http.get(node.url() + "/ingest_stats").json().path("total_samples").asLong());
+            // the same samples without metadata are taken
+            Http.Response ok = Http.post(node.url() + "/api/v1/admin/backfill",
+                    RemoteWriteBodies.body(new Series(new String[] {"__name__", "bf_meta"}, new long[] {System.currentTimeMillis()}, new double[] {1})),
+                    RemoteWriteBodies.HEADERS);
+            assertEquals(204, ok.status(), ok.body());
+            assertEquals(1, Http.get(node.url() + "/ingest_stats").json().path("total_samples").asLong());
+        }
+    }
+
     @Test
     void badArgumentsAreRefusedClearly() {
         assertEquals(1, backfill("--from", "http://127.0.0.1:1", "--match", "{a=\"b\"}", "--start", "yesterday", "--end", "1"));
