@@ -119,6 +119,7 @@ final class BackfillCommand implements Callable<Integer> {
         };
         long next = startMs;
         long skip = 0;
+        long partialChunkEnd = Long.MIN_VALUE; // the end of a chunk a stopped run was part way through
         if (checkpoint != null && Files.exists(checkpoint)) {
             Properties p = readCheckpoint();
             if (!match.equals(p.getProperty("match"))) {
@@ -127,16 +128,24 @@ final class BackfillCommand implements Callable<Integer> {
             }
             next = Math.max(startMs, Long.parseLong(p.getProperty("next")));
             skip = next == Long.parseLong(p.getProperty("next")) ? Long.parseLong(p.getProperty("posted", "0")) : 0;
+            if (skip > 0) {
+                // the samples to skip are the first of that chunk's order, so the chunk must be read as it was then
+                partialChunkEnd = Long.parseLong(p.getProperty("chunk_end"));
+                if (partialChunkEnd > endMs) {
+                    throw new IllegalArgumentException("checkpoint " + checkpoint + " stopped inside a chunk that ends at "
+                            + Instant.ofEpochMilli(partialChunkEnd) + "; --end must not be before it");
+                }
+            }
             System.out.println("resuming at " + Instant.ofEpochMilli(next) + (skip > 0 ? " after " + skip + " samples" : ""));
         }
         int chunks = 0;
         while (next <= endMs) {
-            long chunkEnd = Math.min(endMs, next + chunkMs - 1); // inclusive
+            long chunkEnd = skip > 0 ? partialChunkEnd : Math.min(endMs, next + chunkMs - 1); // inclusive
             List<SeriesSamples> series = readChunk(backend, next, chunkEnd);
-            postChunk(node, series, next, skip);
+            postChunk(node, series, next, chunkEnd, skip);
             next = chunkEnd + 1;
             skip = 0;
-            storeCheckpoint(next, 0);
+            storeCheckpoint(next, next, 0);
             chunks++;
         }
         System.out.println("backfill done: " + chunks + " chunk(s), " + samplesRead + " samples read, " + samplesPosted
@@ -283,7 +292,8 @@ final class BackfillCommand implements Callable<Integer> {
     }
 
     /** Posts the chunk's samples after the first {@code skip} in requests of at most --max-samples, checkpointing each. */
-    private void postChunk(String node, List<SeriesSamples> series, long chunkStart, long skip) throws IOException, InterruptedException {
+    private void postChunk(String node, List<SeriesSamples> series, long chunkStart, long chunkEnd, long skip)
+            throws IOException, InterruptedException {
         long position = 0; // samples of this chunk before the encoder's
         long posted = skip;
         encoder.reset();
@@ -301,13 +311,13 @@ final class BackfillCommand implements Callable<Integer> {
                 encoder.endSeries();
                 if (encoder.sampleCount() >= maxSamples) {
                     posted += send(node);
-                    storeCheckpoint(chunkStart, posted);
+                    storeCheckpoint(chunkStart, chunkEnd, posted);
                 }
             }
         }
         if (!encoder.isEmpty()) {
             posted += send(node);
-            storeCheckpoint(chunkStart, posted);
+            storeCheckpoint(chunkStart, chunkEnd, posted);
         }
     }
 
@@ -345,25 +355,28 @@ final class BackfillCommand implements Callable<Integer> {
         }
         try {
             Long.parseLong(p.getProperty("next"));
-            Long.parseLong(p.getProperty("posted", "0"));
+            if (Long.parseLong(p.getProperty("posted", "0")) > 0) {
+                Long.parseLong(p.getProperty("chunk_end"));
+            }
         } catch (NumberFormatException e) {
-            throw new BackfillException("checkpoint " + checkpoint + " is damaged (next/posted are not numbers); remove it to start over");
+            throw new BackfillException("checkpoint " + checkpoint + " is damaged (next, chunk_end or posted is not a number); remove it to start over");
         }
         return p;
     }
 
     /** Written to a temporary file and renamed over the old one, so a kill leaves the old or the new, never half. */
-    private void storeCheckpoint(long next, long posted) throws IOException {
+    private void storeCheckpoint(long next, long chunkEnd, long posted) throws IOException {
         if (checkpoint == null) {
             return;
         }
         Properties p = new Properties();
         p.setProperty("match", match);
         p.setProperty("next", Long.toString(next));
+        p.setProperty("chunk_end", Long.toString(chunkEnd));
         p.setProperty("posted", Long.toString(posted));
         Path tmp = checkpoint.resolveSibling(checkpoint.getFileName() + ".tmp");
         try (Writer w = Files.newBufferedWriter(tmp)) {
-            p.store(w, "weir backfill progress: next chunk start (ms) and samples of it the node acknowledged");
+            p.store(w, "weir backfill progress: next chunk [next, chunk_end] (ms) and how many of its samples the node acknowledged");
         }
         Files.move(tmp, checkpoint, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }

@@ -71,10 +71,12 @@ class BackfillTest {
                 Series[] firstRequest = {part(base, 0, 30, 42), part(base, 1, 30, 38)};
                 Http.Response r = Http.post(node.url() + "/api/v1/admin/backfill", RemoteWriteBodies.body(firstRequest), RemoteWriteBodies.HEADERS);
                 assertEquals(204, r.status(), r.body());
-                Files.writeString(checkpoint, "match=" + match.replace("=", "\\=") + "\nnext=" + (base + 299_001) + "\nposted=20\n");
-                // run 2 over the whole range with the same checkpoint resumes after those 20
+                Files.writeString(checkpoint, "match=" + match.replace("=", "\\=") + "\nnext=" + (base + 299_001)
+                        + "\nchunk_end=" + (base + 299_000 + 120_000) + "\nposted=20\n");
+                // run 2 over the whole range with the same checkpoint resumes after those 20, even with another --chunk
+                // (the stopped chunk is read as it was)
                 assertEquals(0, backfill("--from", vm.url(), "--url", node.url(), "--match", match, "--start", secs(base),
-                        "--end", secs(base + 900_000), "--chunk", "2m", "--max-samples", "50", "--checkpoint", checkpoint.toString()));
+                        "--end", secs(base + 900_000), "--chunk", "5m", "--max-samples", "50", "--checkpoint", checkpoint.toString()));
                 // run 3: nothing left to do
                 assertEquals(0, backfill("--from", vm.url(), "--url", node.url(), "--match", match, "--start", secs(base),
                         "--end", secs(base + 900_000), "--checkpoint", checkpoint.toString()));
