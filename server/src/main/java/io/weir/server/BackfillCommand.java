@@ -47,7 +47,7 @@ import java.util.concurrent.Callable;
  * Sources: VictoriaMetrics' {@code /api/v1/export} (raw samples as JSON lines) and Prometheus' remote read
  * ({@code POST /api/v1/read}, SAMPLES responses: {@link PrometheusRemoteRead}); {@code query_range} would be lossy.
  */
-@Command(name = "backfill", description = "Read raw history from the backend into a node's sketches (not forwarded back).")
+@Command(name = "backfill", mixinStandardHelpOptions = true, description = "Read raw history from the backend into a node's sketches (not forwarded back).")
 final class BackfillCommand implements Callable<Integer> {
     @Option(names = "--from", required = true, description = "backend base URL, e.g. http://127.0.0.1:8428")
     String from;
