@@ -17,7 +17,7 @@ import java.util.concurrent.Callable;
 @Command(name = "weir", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Sketch-based ingestion engine for Prometheus remote write.",
         subcommands = {Main.Serve.class, Main.CheckConfig.class, Main.PrintVersion.class, BenchCommand.class,
-                SnapshotCommands.Take.class, SnapshotCommands.Restore.class})
+                SnapshotCommands.Take.class, SnapshotCommands.Restore.class, BackfillCommand.class})
 public final class Main implements Callable<Integer> {
 
     public static void main(String[] args) {

@@ -277,6 +277,7 @@ public final class WeirNode implements AutoCloseable {
                 .route("/metrics", Set.of(HttpMethod.GET), ops::metrics)
                 .route("/ingest_stats", Set.of(HttpMethod.GET), ops::ingestStats)
                 .route("/ui", Set.of(HttpMethod.GET), ops::ui)
+                .route("/api/v1/admin/backfill", Set.of(HttpMethod.POST), new RemoteWriteEndpoint(ingest, config.server().maxRequestBytes(), true))
                 .route("/api/v1/admin/snapshot", Set.of(HttpMethod.POST), snapshotEndpoints::take)
                 .route(SnapshotEndpoints.FILES_PREFIX, Set.of(HttpMethod.GET), snapshotEndpoints::file);
     }
@@ -322,6 +323,7 @@ public final class WeirNode implements AutoCloseable {
                     .counter("weir_forwarder_retries_total", "Forwarding attempts that failed and were retried.", f::retries)
                     .counter("weir_forwarder_samples_dropped_total", "Samples the backend refused as invalid (4xx).", f::samplesDropped)
                     .counter("weir_forwarder_extras_sent_total", "WAL EXTRAS records (a request's histograms, exemplars, metadata) acknowledged by the backend.", f::extrasSent)
+                    .counter("weir_forwarder_backfill_skipped_total", "Backfilled samples (read from the backend) not sent back to it.", f::backfillSkipped)
                     .counter("weir_forwarder_extras_dropped_total", "WAL EXTRAS records in batches the backend refused as invalid (4xx).", f::extrasDropped)
                     .gauge("weir_forwarder_backend_up", "1 when the last forward succeeded.", () -> f.backendUp() ? 1 : 0);
         }

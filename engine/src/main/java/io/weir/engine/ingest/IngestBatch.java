@@ -24,6 +24,8 @@ public final class IngestBatch {
     /** Shard writers still to finish this slot; the last one answers the ticket (see {@link #shardDone()}). */
     private final java.util.concurrent.atomic.AtomicInteger shardsPending = new java.util.concurrent.atomic.AtomicInteger();
     private IngestControl control;
+    /** History read from the backend: journaled as BACKFILL_SAMPLES so the forwarder does not send it back. */
+    private boolean backfill;
 
     IngestBatch(int capacity, int shardCount) {
         this.seriesIds = new int[capacity];
@@ -76,6 +78,9 @@ public final class IngestBatch {
         return shardsPending.decrementAndGet() == 0;
     }
 
+    /** True when this slot holds backfilled history ({@code POST /api/v1/admin/backfill}), not new samples. */
+    public boolean backfill() { return backfill; }
+
     /** The control event this slot carries instead of samples (count 0), or null for a sample batch. */
     public IngestControl control() { return control; }
 
@@ -88,6 +93,7 @@ public final class IngestBatch {
         this.extrasLength = 0;
         this.failureReason = null;
         this.control = event;
+        this.backfill = false;
     }
 
     /**
@@ -129,6 +135,12 @@ public final class IngestBatch {
         this.failureReason = null;
         this.shardsPending.set(shards);
         this.control = null;
+        this.backfill = false;
+    }
+
+    /** Marks the slot as backfilled history; called after {@link #fill}, before the slot is published. */
+    void markBackfill() {
+        this.backfill = true;
     }
 
     /**

@@ -28,6 +28,15 @@ public final class IngestPublisher {
      * the last slot, which also takes the ticket; a request of extras alone ({@code count == 0}) takes one slot.
      */
     public boolean publish(int[] ids, long[] ts, double[] values, int count, IngestExtras extras, IngestTicket ticket) {
+        return publish(ids, ts, values, count, extras, ticket, false);
+    }
+
+    /**
+     * As {@link #publish(int[], long[], double[], int, IngestExtras, IngestTicket)}; with {@code backfill} every slot
+     * is marked as history read from the backend ({@link IngestBatch#backfill()}), which the journaler keeps apart.
+     */
+    public boolean publish(int[] ids, long[] ts, double[] values, int count, IngestExtras extras, IngestTicket ticket,
+                           boolean backfill) {
         int extrasLength = extras == null ? 0 : extras.extrasLength();
         int capacity = ring.batchCapacity();
         int slots = Math.max(1, (count + capacity - 1) / capacity);
@@ -44,6 +53,9 @@ public final class IngestPublisher {
             int n = Math.min(capacity, count - from);
             IngestBatch slot = ring.slot(seq);
             slot.fill(ids, ts, values, from, n, shardMask, seq == hi ? ticket : null);
+            if (backfill) {
+                slot.markBackfill();
+            }
             if (seq == hi && extrasLength > 0) {
                 slot.fillExtras(extras, extrasLength);
             }

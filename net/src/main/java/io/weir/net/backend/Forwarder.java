@@ -42,6 +42,7 @@ public final class Forwarder implements Runnable, AutoCloseable {
     private volatile long retries;
     private volatile long samplesDropped;
     private volatile long extrasDropped;
+    private volatile long backfillSkipped;
     private volatile boolean backendUp = true;
     private volatile String lastError = "";
     private long lastCursorStoreNanos;
@@ -184,6 +185,12 @@ public final class Forwarder implements Runnable, AutoCloseable {
         }
 
         @Override
+        public void onBackfillSamples(int count, int[] ids, long[] ts, double[] values) {
+            // read from the backend by ./weir backfill: sending it back would duplicate the backend's own data
+            backfillSkipped += count;
+        }
+
+        @Override
         public void onExtras(byte[] fields, int off, int len) {
             encoder.appendFields(fields, off, len);
         }
@@ -215,6 +222,9 @@ public final class Forwarder implements Runnable, AutoCloseable {
 
     /** EXTRAS records in batches the backend refused as invalid (4xx other than 429). */
     public long extrasDropped() { return extrasDropped; }
+
+    /** Backfilled samples (BACKFILL_SAMPLES records) passed over: they came from the backend. */
+    public long backfillSkipped() { return backfillSkipped; }
 
     public boolean backendUp() { return backendUp; }
 

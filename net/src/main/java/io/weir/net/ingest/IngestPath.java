@@ -82,6 +82,18 @@ public final class IngestPath {
          * the builder methods has no extras and works as before.
          */
         public int publish(DecodedWriteRequest d, IngestTicket ticket) {
+            return publish(d, ticket, false);
+        }
+
+        /**
+         * As {@link #publish(DecodedWriteRequest, IngestTicket)} for history read from the backend: the samples reach
+         * sketches and the WAL (as BACKFILL_SAMPLES, replayed at start-up) but the forwarder skips them.
+         */
+        public int publishBackfill(DecodedWriteRequest d, IngestTicket ticket) {
+            return publish(d, ticket, true);
+        }
+
+        private int publish(DecodedWriteRequest d, IngestTicket ticket, boolean backfill) {
             if (walOverCap.getAsBoolean()) {
                 stats.throttled();
                 return WAL_FULL;
@@ -123,7 +135,7 @@ public final class IngestPath {
                 int first = d.seriesFirstSample(s);
                 Arrays.fill(ids, first, first + sampleCount, id);
             }
-            if (!publisher.publish(ids, d.timestamps(), d.values(), samples, extras ? d : null, ticket)) {
+            if (!publisher.publish(ids, d.timestamps(), d.values(), samples, extras ? d : null, ticket, backfill)) {
                 stats.throttled();
                 return RING_FULL;
             }

@@ -34,14 +34,25 @@ public final class RemoteWriteEndpoint implements HttpEndpoint {
 
     private final IngestPath ingest;
     private final int maxRequestBytes;
+    private final boolean backfill;
     private final FastThreadLocal<LoopState> loopState = new FastThreadLocal<>() {
         @Override
         protected LoopState initialValue() { return new LoopState(); }
     };
 
     public RemoteWriteEndpoint(IngestPath ingest, long maxRequestBytes) {
+        this(ingest, maxRequestBytes, false);
+    }
+
+    /**
+     * @param backfill true for {@code POST /api/v1/admin/backfill}: the body is history read from the backend
+     *                 ({@code ./weir backfill}); its float samples are kept and journaled as backfill, never forwarded,
+     *                 and a body with histograms, exemplars or metadata is refused (400) since those are only forwarded
+     */
+    public RemoteWriteEndpoint(IngestPath ingest, long maxRequestBytes, boolean backfill) {
         this.ingest = ingest;
         this.maxRequestBytes = (int) Math.min(Integer.MAX_VALUE - 8, maxRequestBytes);
+        this.backfill = backfill;
     }
 
     /** Everything one event loop reuses from request to request; touched only by that loop's thread. */
@@ -95,8 +106,16 @@ public final class RemoteWriteEndpoint implements HttpEndpoint {
             HttpResponses.send(ctx, r, keepAlive);
             return;
         }
+        if (backfill && d.hasExtras()) {
+            stats.rejected();
+            FullHttpResponse r = HttpResponses.text(HttpResponseStatus.BAD_REQUEST, "backfill takes float samples only:"
+                    + " histograms, exemplars and metadata are not summarised by sketches and would only be forwarded back");
+            written(r, 0, 0, 0);
+            HttpResponses.send(ctx, r, keepAlive);
+            return;
+        }
         Ticket ticket = new Ticket(ctx, keepAlive, d.sampleCount(), d.histogramCount(), d.exemplarCount());
-        switch (s.writer.publish(d, ticket)) {
+        switch (backfill ? s.writer.publishBackfill(d, ticket) : s.writer.publish(d, ticket)) {
             case IngestPath.EMPTY -> ticket.durable();
             case IngestPath.RING_FULL -> sendRetryLater(ctx, HttpResponseStatus.TOO_MANY_REQUESTS, "ingest ring is full; retry later", keepAlive);
             case IngestPath.WAL_FULL -> sendWalFull(ctx, keepAlive);

@@ -90,6 +90,22 @@ class ForwarderFaultTest {
         wal.commit();
     }
 
+    /** Backfilled history with timestamps in [from, to) and value -1 - t, so a forwarded one shows as a wrong value. */
+    private void writeBackfill(int from, int to) throws Exception {
+        int id = series.getOrCreate(CanonicalLabels.of("__name__", "m", "job", "t"));
+        int n = to - from;
+        int[] ids = new int[n];
+        long[] ts = new long[n];
+        double[] vs = new double[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = id;
+            ts[i] = from + i;
+            vs[i] = -1 - (from + i);
+        }
+        wal.appendBackfillSamples(n, ids, ts, vs);
+        wal.commit();
+    }
+
     private Forwarder forwarder(BackendClient client) throws Exception {
         ForwarderCursor cursor = new ForwarderCursor(dir.resolve("forwarder.cursor"));
         long from = cursor.load(WalReader.OLDEST);
@@ -134,6 +150,27 @@ class ForwarderFaultTest {
         }
         for (int i = 0; i < 3_000; i++) {
             assertEquals(i * 2.0, received.get((long) i));
+        }
+    }
+
+    @Test
+    void backfilledSamplesAreSkippedAndCountedNeverSentBack() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        status = () -> calls.getAndIncrement() % 3 == 0 ? 503 : 204; // retries must not resend backfill either
+        writeSamples(0, 1_000);
+        writeBackfill(10_000, 12_000);
+        writeSamples(1_000, 2_000);
+        writeBackfill(12_000, 12_500);
+        try (BackendClient c = client()) {
+            Forwarder f = forwarder(c);
+            f.start();
+            await(() -> f.samplesSent() == 2_000 && f.backfillSkipped() == 2_500
+                    && f.ackedPosition() == wal.committedPosition(), "live samples sent, backfill passed over");
+            f.close();
+        }
+        assertEquals(2_000, received.size(), "only the live samples reached the backend");
+        for (int i = 0; i < 2_000; i++) {
+            assertEquals(i * 2.0, received.get((long) i), "live sample " + i);
         }
     }
 

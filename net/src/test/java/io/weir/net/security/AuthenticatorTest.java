@@ -78,6 +78,7 @@ class AuthenticatorTest {
         assertEquals(Role.WRITE, Role.requiredFor("/opentelemetry/v1/metrics"));
         assertEquals(Role.WRITE, Role.requiredFor("/v1/metrics"));
         assertEquals(Role.ADMIN, Role.requiredFor("/api/v1/admin/tsdb/snapshot"));
+        assertEquals(Role.ADMIN, Role.requiredFor("/api/v1/admin/backfill")); // history the forwarder skips: not for senders
         assertEquals(Role.READ, Role.requiredFor("/api/v1/query"));
         assertEquals(Role.READ, Role.requiredFor("/metrics"));
         assertEquals(Role.READ, Role.requiredFor("/api/v1/writex"));

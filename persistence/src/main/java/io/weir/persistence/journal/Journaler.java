@@ -56,7 +56,11 @@ public final class Journaler implements EventHandler<IngestBatch> {
         try {
             journalNewSeries();
             if (batch.count() > 0) {
-                wal.appendSamples(batch.count(), batch.seriesIds(), batch.timestamps(), batch.values());
+                if (batch.backfill()) {
+                    wal.appendBackfillSamples(batch.count(), batch.seriesIds(), batch.timestamps(), batch.values());
+                } else {
+                    wal.appendSamples(batch.count(), batch.seriesIds(), batch.timestamps(), batch.values());
+                }
             }
             if (batch.extrasLength() > 0) {
                 // same commit as the samples: the sender's 204 covers both

@@ -154,6 +154,12 @@ public final class StartupRecovery {
                     }
 
                     @Override
+                    public void onBackfillSamples(int count, int[] ids, long[] ts, double[] values) {
+                        // history read from the backend: summarised like any other sample (only forwarding skips it)
+                        replay.apply(count, ids, ts, values);
+                    }
+
+                    @Override
                     public void onExtras(byte[] fields, int off, int len) {
                         // histograms, exemplars and metadata: forwarded from the WAL, never summarised by sketches
                     }

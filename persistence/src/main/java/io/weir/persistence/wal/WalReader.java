@@ -164,7 +164,7 @@ public final class WalReader implements AutoCloseable {
                 buffer.get(payloadAt + SERIES_LABELS_OFFSET, labels, 0, len);
                 visitor.onSeries(buffer.getInt(payloadAt + SERIES_ID_OFFSET), labels, 0, len);
             }
-            case TYPE_SAMPLES -> {
+            case TYPE_SAMPLES, TYPE_BACKFILL_SAMPLES -> {
                 if (payloadLength < SAMPLES_BLOCK_OFFSET) {
                     throw new WalCorruptionException(segmentPath, offset, "SAMPLES payload shorter than its count");
                 }
@@ -174,7 +174,11 @@ public final class WalReader implements AutoCloseable {
                 if (bad != null) {
                     throw new WalCorruptionException(segmentPath, offset, bad);
                 }
-                visitor.onSamples(count, samples.ids, samples.timestamps, samples.values);
+                if (record.type() == TYPE_SAMPLES) {
+                    visitor.onSamples(count, samples.ids, samples.timestamps, samples.values);
+                } else {
+                    visitor.onBackfillSamples(count, samples.ids, samples.timestamps, samples.values);
+                }
             }
             case TYPE_EXTRAS -> {
                 if (payloadLength < EXTRAS_BLOCK_OFFSET || (record.flags() & FLAG_COMPRESSED) == 0) {

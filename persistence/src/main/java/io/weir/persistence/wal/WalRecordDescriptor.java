@@ -18,6 +18,8 @@ package io.weir.persistence.wal;
  *
  *  SERIES  payload:  series id (i32) | canonical label bytes (see CanonicalLabels)
  *  SAMPLES payload:  count (u32)     | column block, zstd-compressed as one frame when FLAG_COMPRESSED
+ *  BACKFILL_SAMPLES payload: as SAMPLES; history read from the backend (./weir backfill): replayed into sketches,
+ *                    never forwarded back to the backend it came from
  *  EXTRAS  payload:  raw length (u32) | remote write 1.0 WriteRequest fields (TimeSeries with labels, exemplars,
  *                    histograms and no float samples; MetricMetadata), zstd-compressed as one frame (FLAG_COMPRESSED);
  *                    written in the same commit as the SAMPLES of the request that carried them
@@ -44,6 +46,7 @@ public final class WalRecordDescriptor {
     public static final byte TYPE_SERIES = 1;
     public static final byte TYPE_SAMPLES = 2;
     public static final byte TYPE_EXTRAS = 3;
+    public static final byte TYPE_BACKFILL_SAMPLES = 4;
 
     public static final int FLAG_COMPRESSED = 1;
     public static final int FLAG_DELTA = 1 << 1;
@@ -62,7 +65,7 @@ public final class WalRecordDescriptor {
     public static final int EXTRAS_BLOCK_OFFSET = 4;
 
     public static boolean isKnownType(int type) {
-        return type == TYPE_SERIES || type == TYPE_SAMPLES || type == TYPE_EXTRAS;
+        return type == TYPE_SERIES || type == TYPE_SAMPLES || type == TYPE_EXTRAS || type == TYPE_BACKFILL_SAMPLES;
     }
 
     public static int frameLength(int payloadLength) {

@@ -223,12 +223,24 @@ public final class WalWriter implements AutoCloseable {
 
     /** Appends a SAMPLES record holding the first {@code count} entries of each column; the arrays are not kept. */
     public void appendSamples(int count, int[] seriesIds, long[] timestamps, double[] values) throws IOException {
+        appendSamples(TYPE_SAMPLES, count, seriesIds, timestamps, values);
+    }
+
+    /**
+     * Appends a BACKFILL_SAMPLES record (encoded as SAMPLES): history read from the backend, replayed into sketches and
+     * skipped by the forwarder.
+     */
+    public void appendBackfillSamples(int count, int[] seriesIds, long[] timestamps, double[] values) throws IOException {
+        appendSamples(TYPE_BACKFILL_SAMPLES, count, seriesIds, timestamps, values);
+    }
+
+    private void appendSamples(byte type, int count, int[] seriesIds, long[] timestamps, double[] values) throws IOException {
         int at = reserve(frameLength(SAMPLES_BLOCK_OFFSET + SamplesEncoder.maxBlockLength(count)));
         int payloadAt = at + HEADER_LENGTH;
         pending.putInt(payloadAt + SAMPLES_COUNT_OFFSET, count);
         int blockAt = payloadAt + SAMPLES_BLOCK_OFFSET;
         int block = samples.encode(count, seriesIds, timestamps, values, pending, blockAt, pending.capacity() - blockAt);
-        finishRecord(at, TYPE_SAMPLES, samples.flags(), SAMPLES_BLOCK_OFFSET + block);
+        finishRecord(at, type, samples.flags(), SAMPLES_BLOCK_OFFSET + block);
     }
 
     /**

@@ -201,6 +201,11 @@ class SnapshotStoreTest {
             }
 
             @Override
+            public void onBackfillSamples(int count, int[] ids, long[] ts, double[] values) {
+                onSamples(count, ids, ts, values);
+            }
+
+            @Override
             public void onExtras(byte[] fields, int off, int len) {
                 // histograms, exemplars and metadata: forwarded from the WAL, never summarised by sketches
             }

@@ -29,8 +29,10 @@ class WalRoundTripTest {
                 }
                 for (int commit = 0; commit < 50; commit++) {
                     for (int r = 0; r < 1 + rnd.nextInt(5); r++) {
-                        int kind = rnd.nextInt(4);
-                        Rec rec = kind == 0 ? series(rnd.nextInt(100_000)) : kind == 1 ? extras(rnd) : samples(rnd, 1 + rnd.nextInt(500), ts += 15_000);
+                        int kind = rnd.nextInt(5);
+                        Rec rec = kind == 0 ? series(rnd.nextInt(100_000)) : kind == 1 ? extras(rnd)
+                                : kind == 2 ? new BackfillSamples(samples(rnd, 1 + rnd.nextInt(500), ts += 15_000))
+                                : samples(rnd, 1 + rnd.nextInt(500), ts += 15_000);
                         append(writer, rec);
                         expected.add(rec);
                     }

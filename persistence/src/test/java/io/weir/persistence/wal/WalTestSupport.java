@@ -15,7 +15,7 @@ import java.util.SplittableRandom;
 final class WalTestSupport {
     private WalTestSupport() {}
 
-    sealed interface Rec permits Series, Samples, Extras {}
+    sealed interface Rec permits Series, Samples, BackfillSamples, Extras {}
 
     record Series(int id, byte[] labels) implements Rec {
         @Override
@@ -50,6 +50,9 @@ final class WalTestSupport {
             return "Samples[" + ids.length + "]";
         }
     }
+
+    /** BACKFILL_SAMPLES: the same columns as SAMPLES under another record type, which must survive the round trip. */
+    record BackfillSamples(Samples samples) implements Rec {}
 
     /** EXTRAS: opaque bytes to the WAL (remote write fields in real use); compared byte for byte. */
     record Extras(byte[] fields) implements Rec {
@@ -105,6 +108,7 @@ final class WalTestSupport {
         switch (rec) {
             case Series s -> writer.appendSeries(s.id, s.labels, 0, s.labels.length);
             case Samples s -> writer.appendSamples(s.ids.length, s.ids, s.ts, s.values);
+            case BackfillSamples b -> writer.appendBackfillSamples(b.samples.ids.length, b.samples.ids, b.samples.ts, b.samples.values);
             case Extras e -> writer.appendExtras(e.fields, 0, e.fields.length);
         }
     }
@@ -121,6 +125,11 @@ final class WalTestSupport {
         @Override
         public void onSamples(int count, int[] seriesIds, long[] timestamps, double[] values) {
             records.add(new Samples(Arrays.copyOf(seriesIds, count), Arrays.copyOf(timestamps, count), Arrays.copyOf(values, count)));
+        }
+
+        @Override
+        public void onBackfillSamples(int count, int[] seriesIds, long[] timestamps, double[] values) {
+            records.add(new BackfillSamples(new Samples(Arrays.copyOf(seriesIds, count), Arrays.copyOf(timestamps, count), Arrays.copyOf(values, count))));
         }
 
         @Override

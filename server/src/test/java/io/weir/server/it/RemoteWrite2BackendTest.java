@@ -344,6 +344,9 @@ class RemoteWrite2BackendTest {
                 public void onSamples(int count, int[] seriesIds, long[] timestamps, double[] values) { }
 
                 @Override
+                public void onBackfillSamples(int count, int[] seriesIds, long[] timestamps, double[] values) { }
+
+                @Override
                 public void onExtras(byte[] fields, int off, int len) {
                     all.write(fields, off, len);
                 }

@@ -179,6 +179,11 @@ class SnapshotRoundTripTest {
                 }
 
                 @Override
+                public void onBackfillSamples(int count, int[] ids, long[] ts, double[] values) {
+                    onSamples(count, ids, ts, values);
+                }
+
+                @Override
                 public void onExtras(byte[] fields, int off, int len) {
                     // histograms, exemplars and metadata: forwarded from the WAL, never summarised by sketches
                 }
