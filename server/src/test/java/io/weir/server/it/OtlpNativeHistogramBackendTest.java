@@ -176,6 +176,9 @@ class OtlpNativeHistogramBackendTest {
                 public void onSamples(int count, int[] seriesIds, long[] timestamps, double[] values) { }
 
                 @Override
+                public void onBackfillSamples(int count, int[] seriesIds, long[] timestamps, double[] values) { }
+
+                @Override
                 public void onExtras(byte[] fields, int off, int len) {
                     all.write(fields, off, len);
                 }
