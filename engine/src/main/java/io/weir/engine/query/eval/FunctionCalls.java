@@ -11,9 +11,11 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.function.DoubleUnaryOperator;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
+import com.google.re2j.Matcher;
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
+import io.weir.engine.series.InvalidRegexException;
+import io.weir.engine.series.LabelRegex;
 
 /** The instant-vector and scalar functions, with Prometheus 2.42's values, labels and errors. */
 final class FunctionCalls {
@@ -300,8 +302,11 @@ final class FunctionCalls {
         String regex = text(ev, args.get(4));
         Pattern p;
         try {
+            // RE2 (linear time, Prometheus' dialect) like every user regex; LabelRegex first applies the size and
+            // nesting limits RE2/J lacks. Anchored as Prometheus 2.42 anchors it ('.' does not match '\n' here).
+            LabelRegex.compile(regex);
             p = Pattern.compile("^(?:" + regex + ")$");
-        } catch (PatternSyntaxException e) {
+        } catch (InvalidRegexException | PatternSyntaxException e) {
             throw new QueryExecutionException("invalid regular expression in label_replace(): " + regex);
         }
         if (!GoMath.validLabelName(dst)) {

@@ -1,7 +1,7 @@
 package io.weir.engine.query.eval;
 
 import java.math.BigDecimal;
-import java.util.regex.Matcher;
+import com.google.re2j.Matcher;
 
 /**
  * The few places where Go's math and strconv, which Prometheus uses, answer differently from Java's: these keep

@@ -179,6 +179,7 @@ class ExprEvaluatorTest {
 
     @Test
     void functions() {
+        QueryExecutionException e2;
         assertEquals("{instance=\"1\", job=\"a\"}=15.0\n{instance=\"1\", job=\"b\"}=7.0\n{instance=\"2\", job=\"a\"}=2.0\n",
                 vector("abs(-avg_over_time(m[1m]))"));
         assertEquals("{instance=\"1\", job=\"a\"}=10.0\n{instance=\"1\", job=\"b\"}=7.0\n{instance=\"2\", job=\"a\"}=2.0\n",
@@ -193,6 +194,12 @@ class ExprEvaluatorTest {
                         + "{instance=\"1\", job=\"a\"}=15.0\n{instance=\"1\", job=\"b\"}=7.0\n{instance=\"2\", job=\"a\"}=2.0\n",
                 vector("label_replace(avg_over_time(m[1m]), \"z\", \"${1}$2\", \"instance\", \"(.)|(x)\") and on(job) avg_over_time(n[1m]) "
                         + "or label_replace(avg_over_time(m[1m]), \"z\", \"\", \"instance\", \".*\")"));
+        // label_replace regexes are RE2 like every user regex: a backreference is refused, a backtracking bomb is linear
+        e2 = assertThrows(QueryExecutionException.class,
+                () -> instant("label_replace(avg_over_time(m[1m]), \"z\", \"$1\", \"job\", \"(a)\\\\1\")"));
+        assertTrue(e2.getMessage().startsWith("invalid regular expression in label_replace()"), e2.getMessage());
+        assertEquals("{instance=\"1\", job=\"a\"}=15.0\n{instance=\"1\", job=\"b\"}=7.0\n{instance=\"2\", job=\"a\"}=2.0\n",
+                vector("label_replace(avg_over_time(m[1m]), \"z\", \"$1\", \"job\", \"(.*a){25}b\")"));
         assertEquals("{}=1.0\n", vector("absent(avg_over_time(nothing[1m]))"));
         assertEquals("", vector("absent(avg_over_time(m[1m]))"));
         assertEquals("{}=3.0\n", vector("log2(vector(8))"));
