@@ -337,22 +337,7 @@ public final class ConfigLoader {
 
         /** A whole number in [1, max] at {@code key}, or the default when absent or after a problem. */
         long positive(Section s, String key, long defaultValue, long max) {
-            String text = text(s, key);
-            if (text == null) {
-                return defaultValue;
-            }
-            long v;
-            try {
-                v = Long.parseLong(text.trim());
-            } catch (NumberFormatException e) {
-                problem(s.pathOf(key), "must be a whole number (got " + Quote.of(text) + ")");
-                return defaultValue;
-            }
-            if (v <= 0 || v > max) {
-                problem(s.pathOf(key), "must be between 1 and " + max + " (got " + Quote.of(text) + ")");
-                return defaultValue;
-            }
-            return v;
+            return integer(s, key, defaultValue, 1, max);
         }
 
         /** {@code limits}: ingest limits that protect the node; 0 turns one off. */
@@ -367,21 +352,9 @@ public final class ConfigLoader {
                     count(s, "max_series", d.maxSeries()));
         }
 
+        /** A limit: a whole number from 0 (no limit) to Integer.MAX_VALUE. */
         int count(Section s, String key, int defaultValue) {
-            String text = text(s, key);
-            if (text == null) {
-                return defaultValue;
-            }
-            try {
-                int v = Integer.parseInt(text.strip());
-                if (v >= 0) {
-                    return v;
-                }
-            } catch (NumberFormatException e) {
-                // reported below
-            }
-            problem(s.pathOf(key), "must be a whole number from 0 (no limit) to " + Integer.MAX_VALUE + " (got " + Quote.of(text) + ")");
-            return defaultValue;
+            return (int) integer(s, key, defaultValue, 0, Integer.MAX_VALUE);
         }
 
         LogConfig log(Node node) {

@@ -288,8 +288,8 @@ class ConfigLoaderTest {
                 arguments("log: {level: verbose}", "log.level", "must be one of debug, info, warn, error (got \"verbose\")"),
                 arguments("log: {format: text}", "log.format", "must be logfmt or json (got \"text\")"),
                 // limits
-                arguments("limits: {max_series: -1}", "limits.max_series", "must be a whole number from 0 (no limit) to 2147483647 (got \"-1\")"),
-                arguments("limits: {max_labels_per_series: many}", "limits.max_labels_per_series", "must be a whole number from 0 (no limit) to 2147483647 (got \"many\")"),
+                arguments("limits: {max_series: -1}", "limits.max_series", "must be in [0, 2147483647] (got \"-1\")"),
+                arguments("limits: {max_labels_per_series: many}", "limits.max_labels_per_series", "must be a whole number (got \"many\")"),
                 arguments("limits: {max_labels: 3}", "limits.max_labels", "unknown key (expected one of max_labels_per_series, max_label_name_length, max_label_value_length, max_series_per_request, max_new_series_per_second, max_series)"),
                 // backend access
                 arguments("backend: {url: 'http://h', basic_auth: {username: u, password: p}, authorization: {credentials: c}}",
@@ -333,7 +333,7 @@ class ConfigLoaderTest {
                         "must not be null"),
                 // query limits
                 arguments("query: {timeout: 0s}", "query.timeout", "must be greater than 0 (got \"0s\")"),
-                arguments("query: {max_concurrency: 0}", "query.max_concurrency", "must be between 1 and 10000 (got \"0\")"),
+                arguments("query: {max_concurrency: 0}", "query.max_concurrency", "must be in [1, 10000] (got \"0\")"),
                 arguments("query: {max_series: lots}", "query.max_series", "must be a whole number (got \"lots\")"),
                 arguments("query: {max_sample: 5}", "query.max_sample", "unknown key (did you mean \"max_samples\"?)"));
     }
