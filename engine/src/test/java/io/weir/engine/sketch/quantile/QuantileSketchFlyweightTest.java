@@ -160,11 +160,17 @@ class QuantileSketchFlyweightTest {
             long end = t1 + n * 36L;
             int reads = 2000;
             double sink = 0;
-            for (int i = 0; i < reads; i++) {
-                s.read(end - 3_600_000 - (i % 7) * 1000, end, r);
-                sink += r.quantile(0.99);
+            // reads in rounds: a per-read allocation shows in every round (>= 2,000 x its size); a one-off of the
+            // JIT recompiling the read loop on a loaded machine (seen: 72 B once) shows in one round only
+            long readBytes = Long.MAX_VALUE;
+            for (int round = 0; round < 5 && readBytes != 0; round++) {
+                long roundStart = mx.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < reads; i++) {
+                    s.read(end - 3_600_000 - (i % 7) * 1000, end, r);
+                    sink += r.quantile(0.99);
+                }
+                readBytes = Math.min(readBytes, mx.getCurrentThreadAllocatedBytes() - roundStart);
             }
-            long afterReads = mx.getCurrentThreadAllocatedBytes();
             // timing (informational: the machine is shared, so CPU time is printed beside wall time)
             long t2 = end;
             long start = System.nanoTime();
@@ -187,9 +193,9 @@ class QuantileSketchFlyweightTest {
                     + " 1e5-sample window + quantile: %.1f us wall, %.1f us CPU; allocated %d B over %d updates, %d B over"
                     + " %d reads (sink %.3f, count %.0f)%n",
                 n * 1e3 / updateNs, n * 1e3 / updateCpuNs, (double) updateCpuNs / n, readNs / 1e3 / reads,
-                readCpuNs / 1e3 / reads, afterUpdates - before, n, afterReads - afterUpdates, reads, sink, r.count());
+                readCpuNs / 1e3 / reads, afterUpdates - before, n, readBytes, reads, sink, r.count());
             assertEquals(0, afterUpdates - before, "bytes allocated by updates");
-            assertEquals(0, afterReads - afterUpdates, "bytes allocated by reads");
+            assertEquals(0, readBytes, "bytes allocated by reads (the best of up to five rounds of " + reads + ")");
         }
     }
 }
