@@ -3,7 +3,6 @@ package io.weir.net.security;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -13,7 +12,6 @@ import io.netty.util.ReferenceCountUtil;
 import io.weir.net.http.HttpResponses;
 
 import java.util.ArrayDeque;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -100,9 +98,6 @@ public final class AuthGate extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** How long a refused connection keeps draining what the client still sends before it is closed. */
-    private static final long LINGER_SECONDS = 2;
-
     private void refuse(ChannelHandlerContext ctx, HttpRequest request, HttpResponseStatus status, String message) {
         refusals.increment();
         ReferenceCountUtil.release(request);
@@ -113,17 +108,7 @@ public final class AuthGate extends ChannelInboundHandlerAdapter {
         // The body (if any) is not read, so the connection cannot carry another request.
         r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         state = State.REFUSED;
-        ctx.writeAndFlush(r).addListener((ChannelFutureListener) f -> {
-            if (f.isSuccess() && f.channel() instanceof DuplexChannel duplex) {
-                // Lingering close: closing with the client's body still unread makes the kernel answer it with a
-                // reset, which can reach the client before it has read the refusal. So stop sending, keep reading
-                // (and dropping, state REFUSED) until the client closes, and close anyway after LINGER_SECONDS.
-                duplex.shutdownOutput();
-                f.channel().eventLoop().schedule(() -> f.channel().close(), LINGER_SECONDS, TimeUnit.SECONDS);
-            } else {
-                f.channel().close();
-            }
-        });
+        ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
     }
 
     @Override
