@@ -1,6 +1,7 @@
 package io.weir.engine.sketch;
 
 import io.weir.engine.sketch.aggregate.AggregateSketchFamily;
+import io.weir.engine.sketch.exact.ExactSpan;
 import io.weir.engine.sketch.exact.ExactWindow;
 import io.weir.engine.sketch.frequency.FrequencySketchFamily;
 import io.weir.engine.sketch.quantile.QuantileSketchFamily;
@@ -31,6 +32,13 @@ public interface SketchFamily<S extends SketchSpec, R> {
 
     /** Any thread: the exact answer over raw samples already restricted to the window. */
     void readExact(long startExclusiveMs, long endInclusiveMs, ExactWindow window, R out);
+
+    /**
+     * Any thread: the exact answer over the window {@code (startExclusiveMs, endInclusiveMs]} of a span decoded once
+     * for a range query (its timestamps ascending), in less than the window's samples where the family can;
+     * {@code slice} is scratch for windows it answers sample by sample.
+     */
+    void readExactSpan(long startExclusiveMs, long endInclusiveMs, ExactSpan span, ExactWindow slice, R out);
 
     /** A fresh result for this family's reads. */
     R newResult();

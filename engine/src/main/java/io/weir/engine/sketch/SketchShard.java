@@ -3,6 +3,7 @@ package io.weir.engine.sketch;
 import io.weir.engine.sketch.aggregate.AggregateResult;
 import io.weir.engine.sketch.exact.ExactSamplesDescriptor;
 import io.weir.engine.sketch.exact.ExactSamplesFlyweight;
+import io.weir.engine.sketch.exact.ExactSpan;
 import io.weir.engine.sketch.exact.ExactWindow;
 import io.weir.engine.sketch.frequency.FrequencyResult;
 import io.weir.engine.sketch.quantile.QuantileResult;
@@ -103,7 +104,7 @@ public final class SketchShard implements AutoCloseable {
         int spanSeries = -1;
         long spanStartExcl;
         long spanEndIncl;
-        final ExactWindow span = new ExactWindow();
+        final ExactSpan span = new ExactSpan();
     }
 
     // written by the writer with opaque stores, read by any thread with opaque loads
@@ -556,7 +557,8 @@ public final class SketchShard implements AutoCloseable {
         try {
             long exact = index.getExact(seriesId / shardCount);
             if (exact > 0) {
-                scratch.exact.wrap(arena.segment(exact), SlabArena.offset(exact)).read(startExclusiveMs, endInclusiveMs, scratch.span);
+                scratch.exact.wrap(arena.segment(exact), SlabArena.offset(exact)).read(startExclusiveMs, endInclusiveMs, scratch.span.samples());
+                scratch.span.reset();
                 scratch.spanSeries = seriesId;
                 scratch.spanStartExcl = startExclusiveMs;
                 scratch.spanEndIncl = endInclusiveMs;
@@ -587,7 +589,11 @@ public final class SketchShard implements AutoCloseable {
                 }
                 if (scratch.spanSeries == seriesId && startExclusiveMs >= scratch.spanStartExcl
                         && endInclusiveMs <= scratch.spanEndIncl) {
-                    scratch.window.sliceOf(scratch.span, startExclusiveMs, endInclusiveMs);
+                    if (scratch.span.ascending()) {
+                        fam.readExactSpan(startExclusiveMs, endInclusiveMs, scratch.span, scratch.window, out);
+                        return true;
+                    }
+                    scratch.window.sliceOf(scratch.span.samples(), startExclusiveMs, endInclusiveMs);
                 } else {
                     x.read(startExclusiveMs, endInclusiveMs, scratch.window);
                 }

@@ -118,6 +118,66 @@ public final class AggregateResult {
         range(window.coverageStartMs(), window.retainedStartMs(), window.newestMs());
         int n = window.size();
         double[] v = window.values();
+        if (n == 0) {
+            finish();
+            return;
+        }
+        // pass 1: the compensated sum around the first value, min and max
+        double k = v[0];
+        double hi = 0;
+        double lo = 0;
+        double lowest = Double.POSITIVE_INFINITY;
+        double highest = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            double x = v[i];
+            double d = x - k;
+            double t = hi + d;
+            double bv = t - hi;
+            lo += (hi - (t - bv)) + (d - bv);
+            hi = t;
+            lowest = Math.min(lowest, x);
+            highest = Math.max(highest, x);
+        }
+        double mean = k + (hi + lo) / n;
+        if (!Double.isFinite(mean) || !Double.isFinite(lowest) || !Double.isFinite(highest)) {
+            readExactBySample(window);
+            return;
+        }
+        // pass 2: the deviations from the mean, compensated, the squares split exactly by FMA
+        double s1h = 0;
+        double s1l = 0;
+        double s2h = 0;
+        double s2l = 0;
+        for (int i = 0; i < n; i++) {
+            double d = v[i] - mean;
+            double t = s1h + d;
+            double bv = t - s1h;
+            s1l += (s1h - (t - bv)) + (d - bv);
+            s1h = t;
+            double sq = d * d;
+            double sqErr = Math.fma(d, d, -sq);
+            t = s2h + sq;
+            bv = t - s2h;
+            s2l += (s2h - (t - bv)) + (sq - bv) + sqErr;
+            s2h = t;
+        }
+        if (!Double.isFinite(s2h)) {
+            readExactBySample(window);
+            return;
+        }
+        mergeBucket(1.0, n, mean, s1h, s1l, s2h, s2l, lowest, highest);
+        beginSpread(mean);
+        mergeSpread(1.0, n, mean, s1h, s1l, s2h, s2l);
+        finish();
+    }
+
+    /**
+     * Sample by sample, as one-sample buckets: the path for windows with infinite (or NaN) samples or sums that
+     * overflow, where the moments above do not apply and the bucket merge carries Prometheus' rules.
+     */
+    private void readExactBySample(io.weir.engine.sketch.exact.ExactWindow window) {
+        int n = window.size();
+        double[] v = window.values();
         for (int i = 0; i < n; i++) {
             double x = v[i];
             double d = x - x; // NaN for an infinite sample, as in a sketch bucket
@@ -133,6 +193,39 @@ public final class AggregateResult {
         }
         finish();
     }
+
+    /**
+     * The same answer as {@link #readExact} for the window {@code (startExclusive, endInclusive]} of a decoded span
+     * (a range query's steps): from the span's prefix sums and sliding extrema, so a window costs O(1) instead of
+     * its samples. Windows holding a non-finite sample are sliced and read sample by sample, as before.
+     */
+    public void readExactSpan(long startExclusive, long endInclusive, io.weir.engine.sketch.exact.ExactSpan span,
+                              io.weir.engine.sketch.exact.ExactWindow slice) {
+        span.locate(startExclusive, endInclusive);
+        int from = span.from();
+        int to = span.to();
+        if (to > from && span.nonFinite(from, to) > 0) {
+            slice.sliceOf(span.samples(), startExclusive, endInclusive);
+            readExact(startExclusive, endInclusive, slice);
+            return;
+        }
+        io.weir.engine.sketch.exact.ExactWindow all = span.samples();
+        begin(startExclusive, endInclusive);
+        range(all.coverageStartMs(), all.retainedStartMs(), all.newestMs());
+        int n = to - from;
+        if (n > 0) {
+            double[] sums = spanScratch;
+            span.shiftedSums(from, to, sums);
+            span.extrema(from, to, sums, 4);
+            double k = span.shift();
+            mergeBucket(1.0, n, k, sums[0], sums[1], sums[2], sums[3], sums[4], sums[5]);
+            beginSpread(k);
+            mergeSpread(1.0, n, k, sums[0], sums[1], sums[2], sums[3]);
+        }
+        finish();
+    }
+
+    private final double[] spanScratch = new double[6];
 
     void begin(long startExclusive, long endInclusive) {
         startExclusiveMs = startExclusive;

@@ -3,6 +3,7 @@ package io.weir.engine.sketch.aggregate;
 import io.weir.engine.sketch.SketchFamily;
 import io.weir.engine.sketch.SketchFunction;
 import io.weir.engine.sketch.SketchTargets;
+import io.weir.engine.sketch.exact.ExactSpan;
 import io.weir.engine.sketch.exact.ExactWindow;
 import java.lang.foreign.MemorySegment;
 
@@ -34,6 +35,11 @@ public final class AggregateSketchFamily implements SketchFamily<AggregateSketch
     @Override
     public void readExact(long startExclusiveMs, long endInclusiveMs, ExactWindow window, AggregateResult out) {
         out.readExact(startExclusiveMs, endInclusiveMs, window);
+    }
+
+    @Override
+    public void readExactSpan(long startExclusiveMs, long endInclusiveMs, ExactSpan span, ExactWindow slice, AggregateResult out) {
+        out.readExactSpan(startExclusiveMs, endInclusiveMs, span, slice);
     }
 
     @Override

@@ -207,12 +207,31 @@ public final class FrequencyResult {
             exactKeys[i] = FrequencySketchFlyweight.canonicalBits(v[i]);
         }
         Arrays.sort(exactKeys, 0, n);
+        fromSortedKeys(exactKeys, n);
+    }
+
+    /**
+     * The same answer as {@link #readExact} for the window {@code (startExclusive, endInclusive]} of a decoded span,
+     * whose keys the span keeps sorted as the window slides (no sort per step).
+     */
+    public void readExactSpan(long startExclusive, long endInclusive, io.weir.engine.sketch.exact.ExactSpan span) {
+        io.weir.engine.sketch.exact.ExactWindow all = span.samples();
+        begin(startExclusive, endInclusive);
+        range(all.coverageStartMs(), all.retainedStartMs(), all.newestMs());
+        span.locate(startExclusive, endInclusive);
+        int from = span.from();
+        int n = span.to() - from;
+        fromSortedKeys(n > 0 ? span.sortedKeys(from, from + n, FrequencySketchFlyweight::canonicalBits) : exactKeys, n);
+    }
+
+    /** All four answers from the {@code n} sorted value keys of a window: exact, every bound 0. */
+    private void fromSortedKeys(long[] keys, int n) {
         double runs = 0;
         double f2 = 0;
         double fLogF = 0;
         for (int i = 0; i < n; ) {
             int j = i + 1;
-            while (j < n && exactKeys[j] == exactKeys[i]) {
+            while (j < n && keys[j] == keys[i]) {
                 j++;
             }
             double f = j - i;

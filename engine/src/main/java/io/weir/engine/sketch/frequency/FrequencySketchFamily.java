@@ -3,6 +3,7 @@ package io.weir.engine.sketch.frequency;
 import io.weir.engine.sketch.SketchFamily;
 import io.weir.engine.sketch.SketchFunction;
 import io.weir.engine.sketch.SketchTargets;
+import io.weir.engine.sketch.exact.ExactSpan;
 import io.weir.engine.sketch.exact.ExactWindow;
 import java.lang.foreign.MemorySegment;
 
@@ -34,6 +35,11 @@ public final class FrequencySketchFamily implements SketchFamily<FrequencySketch
     @Override
     public void readExact(long startExclusiveMs, long endInclusiveMs, ExactWindow window, FrequencyResult out) {
         out.readExact(startExclusiveMs, endInclusiveMs, window);
+    }
+
+    @Override
+    public void readExactSpan(long startExclusiveMs, long endInclusiveMs, ExactSpan span, ExactWindow slice, FrequencyResult out) {
+        out.readExactSpan(startExclusiveMs, endInclusiveMs, span);
     }
 
     @Override

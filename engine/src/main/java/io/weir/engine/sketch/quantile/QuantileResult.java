@@ -227,6 +227,32 @@ public final class QuantileResult {
         }
     }
 
+    /**
+     * The same answer as {@link #readExact} for the window {@code (startExclusive, endInclusive]} of a decoded span:
+     * the span keeps the window's values sorted as it slides, so a step costs the samples that enter and leave
+     * plus one copy, not a sort.
+     */
+    public void readExactSpan(long startExclusive, long endInclusive, io.weir.engine.sketch.exact.ExactSpan span) {
+        io.weir.engine.sketch.exact.ExactWindow all = span.samples();
+        begin(startExclusive, endInclusive);
+        range(all.coverageStartMs(), all.retainedStartMs(), all.newestMs());
+        span.locate(startExclusive, endInclusive);
+        int from = span.from();
+        int n = span.to() - from;
+        if (sorted.length < n) {
+            sorted = new double[Math.max(n, sorted.length * 2)];
+        }
+        if (n > 0) {
+            System.arraycopy(span.sortedValues(from, from + n), 0, sorted, 0, n);
+        }
+        exactSamples = true;
+        count = histogramTotal = n;
+        if (n > 0) {
+            min = sorted[0];
+            max = sorted[n - 1];
+        }
+    }
+
     private double exactQuantile(double phi) {
         int n = (int) count;
         if (n <= 0 || phi != phi) {

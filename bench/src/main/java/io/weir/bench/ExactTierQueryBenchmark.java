@@ -1,0 +1,100 @@
+package io.weir.bench;
+
+import io.weir.engine.query.SketchQueryEngine;
+import io.weir.engine.query.eval.EvalLimits;
+import io.weir.engine.query.eval.ExprEvaluator;
+import io.weir.engine.query.eval.QueryResult;
+import io.weir.engine.query.promql.Expr;
+import io.weir.engine.query.promql.PromQLParser;
+import io.weir.engine.series.CanonicalLabels;
+import io.weir.engine.series.SeriesTable;
+import io.weir.engine.sketch.SketchShard;
+import io.weir.engine.sketch.SketchTargets;
+import io.weir.engine.sketch.aggregate.AggregateSketchSpec;
+import io.weir.engine.sketch.frequency.FrequencySketchSpec;
+import io.weir.engine.sketch.quantile.QuantileSketchSpec;
+import io.weir.engine.sketch.slab.SlabArena;
+import java.nio.file.Path;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * The evaluator over the default configuration's storage: every family targeted (6 h window) with the exact tier
+ * on (256 KiB), so the 1,000 series of {@code QueryComparison} (10 jobs x 100 instances, 5 h 15 min of 15 s
+ * latency-like samples) are held as raw samples and answered exactly. The same query shapes as
+ * {@code QueryComparison}, without HTTP: {@code steps = 241} is its range query (last 4 h at 60 s steps).
+ */
+@State(Scope.Thread)
+public class ExactTierQueryBenchmark extends WeirForkedBenchmark {
+    private static final long WINDOW_MS = 6 * 3_600_000L;
+    private static final long SCRAPE_MS = 15_000L;
+    private static final int JOBS = 10;
+    private static final int INSTANCES = 100;
+
+    @Param({"avg_over_time(m[5h])", "max_over_time(m[5h])", "quantile_over_time(0.99, m[5h])",
+            "distinct_over_time(m[5h])", "sum by (job) (avg_over_time(m[1h]))"})
+    public String query;
+
+    @Param({"1"})
+    public int steps;
+
+    private Path dir;
+    private SeriesTable table;
+    private SketchShard shard;
+    private SketchQueryEngine engine;
+    private Expr expr;
+    private long end;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        dir = TempDirs.create("weir-bench-exact-");
+        table = SeriesTable.open(dir, JOBS * INSTANCES);
+        AggregateSketchSpec a = AggregateSketchSpec.forWindow(WINDOW_MS, 225);
+        QuantileSketchSpec q = QuantileSketchSpec.forWindow(WINDOW_MS);
+        FrequencySketchSpec f = FrequencySketchSpec.forWindow(WINDOW_MS);
+        SketchTargets targets = new SketchTargets() {
+            @Override public AggregateSketchSpec aggregate(int id) { return a; }
+            @Override public QuantileSketchSpec quantile(int id) { return q; }
+            @Override public FrequencySketchSpec frequency(int id) { return f; }
+        };
+        shard = new SketchShard(1, new SlabArena(4L << 30, 1 << 20, 64), targets, 256 << 10);
+        int n = JOBS * INSTANCES;
+        int[] ids = new int[n];
+        for (int k = 0; k < n; k++) {
+            ids[k] = table.getOrCreate(CanonicalLabels.of("__name__", "m", "job", "job" + (k % JOBS),
+                    "instance", "host" + k + ":9100"));
+        }
+        long first = SyntheticSeries.START_MS;
+        int samples = (int) ((5 * 3_600_000L + 15 * 60_000L) / SCRAPE_MS);
+        for (int i = 0; i < samples; i++) {
+            long ts = first + 1_000 + i * SCRAPE_MS;
+            for (int k = 0; k < n; k++) {
+                shard.update(ids[k], ts, 100 + ((i * 7919L + k * 104_729L) % 997) / 10.0);
+            }
+        }
+        end = (first + samples * SCRAPE_MS) / 60_000 * 60_000;
+        engine = new SketchQueryEngine(table, new SketchShard[] {shard}, true);
+        expr = PromQLParser.parse(query);
+        QueryResult r = evaluate();
+        System.out.printf("%n[%s, %d steps] %d series, %s, exact series %d%n", query, steps, r.series().size(),
+                r.resultType(), shard.exactSeries());
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        shard.close();
+        table.close();
+        TempDirs.delete(dir);
+    }
+
+    @Benchmark
+    public QueryResult evaluate() {
+        long start = steps == 1 ? end : end - (steps - 1) * 60_000L;
+        return ExprEvaluator.evaluate(expr, engine, start, end, steps == 1 ? 0 : 60_000L, EvalLimits.none(), new String[1]);
+    }
+}

@@ -1,0 +1,375 @@
+package io.weir.engine.sketch.exact;
+
+import java.util.Arrays;
+
+/**
+ * An exact block decoded once for all the windows of a range query, with what makes each window cheap to answer:
+ * prefix sums of the values (so count, sum, sum of squares of any window are two lookups), a sliding min/max, and
+ * the window's values and value keys kept sorted as the window slides (so a quantile or a frequency answer costs
+ * the samples that enter and leave, not a sort of the whole window). Built lazily, only for the family asked.
+ * Owned by one reader thread; reused across series (it allocates only to grow).
+ *
+ * <p>Only for spans whose timestamps ascend (no out-of-order samples): then a window is the index range
+ * {@code [from, to)} ({@link #locate}). The families fall back to slicing otherwise
+ * ({@link #ascending()}).
+ */
+public final class ExactSpan {
+    private final ExactWindow samples = new ExactWindow();
+    private boolean ascending;
+
+    // prefix sums over the samples, shifted by the first finite value; non-finite samples counted apart
+    private boolean momentsBuilt;
+    private double shift;
+    private double[] s1Hi = new double[0];
+    private double[] s1Lo = new double[0];
+    private double[] s2Hi = new double[0];
+    private double[] s2Lo = new double[0];
+    private int[] nonFinite = new int[0];
+
+    // sliding extrema: monotonic deques of indices over [extremaFrom, extremaTo)
+    private int[] minDeque = new int[0];
+    private int[] maxDeque = new int[0];
+    private int minHead;
+    private int minTail;
+    private int maxHead;
+    private int maxTail;
+    private int extremaFrom = -1;
+    private int extremaTo = -1;
+
+    // sliding sorted values of [sortedFrom, sortedTo)
+    private double[] sortedValues = new double[0];
+    private int sortedFrom = -1;
+    private int sortedTo = -1;
+
+    // sliding sorted value keys of [keysFrom, keysTo)
+    private long[] sortedKeys = new long[0];
+    private int keysFrom = -1;
+    private int keysTo = -1;
+
+    /** The decoded samples; {@link ExactSamplesFlyweight#read} fills it, then {@link #reset()}. */
+    public ExactWindow samples() { return samples; }
+
+    /** After the samples were decoded afresh: forgets everything built over the previous ones. */
+    public void reset() {
+        int n = samples.size();
+        long[] ts = samples.timestamps();
+        boolean up = true;
+        for (int i = 1; i < n && up; i++) {
+            up = ts[i] >= ts[i - 1];
+        }
+        ascending = up;
+        momentsBuilt = false;
+        extremaFrom = extremaTo = -1;
+        sortedFrom = sortedTo = -1;
+        keysFrom = keysTo = -1;
+        from = to = 0;
+        lastStart = lastEnd = Long.MAX_VALUE;
+    }
+
+    /** True when the timestamps ascend, so windows are index ranges and the lazily built views apply. */
+    public boolean ascending() { return ascending; }
+
+    /**
+     * Finds the window {@code (startExclusive, endInclusive]} as the index range {@code [from(), to())}. Windows
+     * that move forward (a range query's steps) are found by walking on from the previous one, the others by
+     * binary search.
+     */
+    public void locate(long startExclusive, long endInclusive) {
+        from = indexAfter(startExclusive, from, lastStart);
+        lastStart = startExclusive;
+        to = indexAfter(endInclusive, to, lastEnd);
+        lastEnd = endInclusive;
+    }
+
+    /** First index of the window {@link #locate}d. */
+    public int from() { return from; }
+
+    /** End (exclusive) index of the window {@link #locate}d. */
+    public int to() { return to; }
+
+    private int from;
+    private int to;
+    private long lastStart = Long.MAX_VALUE;
+    private long lastEnd = Long.MAX_VALUE;
+
+    /** Index of the first sample after {@code t}, walking from {@code hint} (the answer for {@code hintT}) when near. */
+    private int indexAfter(long t, int hint, long hintT) {
+        long[] ts = samples.timestamps();
+        int n = samples.size();
+        if (t >= hintT && hintT != Long.MAX_VALUE) {
+            int i = hint;
+            for (int walked = 0; i < n && ts[i] <= t; i++, walked++) {
+                if (walked == 16) {
+                    return binarySearch(ts, i, n, t);
+                }
+            }
+            return i;
+        }
+        return binarySearch(ts, 0, n, t);
+    }
+
+    private static int binarySearch(long[] ts, int lo, int hi, long t) {
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (ts[mid] <= t) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    // ---- moments --------------------------------------------------------------------------------
+
+    /** The common shift K of the prefix sums (the first finite value, 0 when none). */
+    public double shift() {
+        buildMoments();
+        return shift;
+    }
+
+    /** Non-finite samples (NaN, ±Inf) in {@code [from, to)}. */
+    public int nonFinite(int from, int to) {
+        buildMoments();
+        return nonFinite[to] - nonFinite[from];
+    }
+
+    /**
+     * Compensated {@code sum(x - K)} over the finite samples of {@code [from, to)} as (hi, lo) in {@code out[0..1]},
+     * {@code sum((x - K)^2)} in {@code out[2..3]}.
+     */
+    public void shiftedSums(int from, int to, double[] out) {
+        buildMoments();
+        difference(s1Hi[to], s1Lo[to], s1Hi[from], s1Lo[from], out, 0);
+        difference(s2Hi[to], s2Lo[to], s2Hi[from], s2Lo[from], out, 2);
+    }
+
+    /** (aHi + aLo) - (bHi + bLo) as a normalised (hi, lo) pair, the subtraction's rounding error kept. */
+    private static void difference(double aHi, double aLo, double bHi, double bLo, double[] out, int at) {
+        double s = aHi - bHi;
+        double bb = s - aHi;
+        double err = (aHi - (s - bb)) + (-bHi - bb);
+        double lo = err + (aLo - bLo);
+        double hi = s + lo;
+        out[at] = hi;
+        out[at + 1] = lo - (hi - s);
+    }
+
+    private void buildMoments() {
+        if (momentsBuilt) {
+            return;
+        }
+        int n = samples.size();
+        if (s1Hi.length < n + 1) {
+            int cap = Math.max(n + 1, s1Hi.length * 2);
+            s1Hi = new double[cap];
+            s1Lo = new double[cap];
+            s2Hi = new double[cap];
+            s2Lo = new double[cap];
+            nonFinite = new int[cap];
+        }
+        double[] v = samples.values();
+        double k = 0;
+        for (int i = 0; i < n; i++) {
+            if (Double.isFinite(v[i])) {
+                k = v[i];
+                break;
+            }
+        }
+        shift = k;
+        double h1 = 0;
+        double l1 = 0;
+        double h2 = 0;
+        double l2 = 0;
+        int bad = 0;
+        for (int i = 0; i < n; i++) {
+            s1Hi[i] = h1;
+            s1Lo[i] = l1;
+            s2Hi[i] = h2;
+            s2Lo[i] = l2;
+            nonFinite[i] = bad;
+            double x = v[i];
+            if (!Double.isFinite(x)) {
+                bad++;
+                continue;
+            }
+            double d = x - k;
+            // two-sum of the running sum and d, the rounding error into the low part
+            double t = h1 + d;
+            double bv = t - h1;
+            l1 += (h1 - (t - bv)) + (d - bv);
+            h1 = t;
+            // d^2 split exactly by FMA, both halves added
+            double sq = d * d;
+            double sqErr = Math.fma(d, d, -sq);
+            t = h2 + sq;
+            bv = t - h2;
+            l2 += (h2 - (t - bv)) + (sq - bv) + sqErr;
+            h2 = t;
+        }
+        s1Hi[n] = h1;
+        s1Lo[n] = l1;
+        s2Hi[n] = h2;
+        s2Lo[n] = l2;
+        nonFinite[n] = bad;
+        momentsBuilt = true;
+    }
+
+    // ---- extrema --------------------------------------------------------------------------------
+
+    /** Min and max of {@code [from, to)} (non-empty, finite samples only) into {@code out[at..at+1]}. */
+    public void extrema(int from, int to, double[] out, int at) {
+        slideExtrema(from, to);
+        double[] v = samples.values();
+        out[at] = v[minDeque[minHead]];
+        out[at + 1] = v[maxDeque[maxHead]];
+    }
+
+    /** Moves the deques to {@code [from, to)}: amortised O(1) per sample when windows move forward. */
+    private void slideExtrema(int from, int to) {
+        if (minDeque.length < samples.size()) {
+            minDeque = new int[Math.max(samples.size(), minDeque.length * 2)];
+            maxDeque = new int[minDeque.length];
+        }
+        if (extremaFrom < 0 || from < extremaFrom || to < extremaTo || from >= extremaTo) {
+            minHead = minTail = maxHead = maxTail = 0;
+            extremaFrom = from;
+            extremaTo = from;
+        }
+        double[] v = samples.values();
+        for (int i = extremaTo; i < to; i++) {
+            double x = v[i];
+            while (minTail > minHead && v[minDeque[minTail - 1]] >= x) {
+                minTail--;
+            }
+            minDeque[minTail++] = i;
+            while (maxTail > maxHead && v[maxDeque[maxTail - 1]] <= x) {
+                maxTail--;
+            }
+            maxDeque[maxTail++] = i;
+        }
+        extremaTo = to;
+        extremaFrom = from;
+        while (minDeque[minHead] < from) {
+            minHead++;
+        }
+        while (maxDeque[maxHead] < from) {
+            maxHead++;
+        }
+    }
+
+    // ---- sorted values --------------------------------------------------------------------------
+
+    /**
+     * The values of {@code [from, to)} in ascending order ({@link Double#compare}, as {@code Arrays.sort}) in the
+     * first {@code to - from} slots of the returned array (valid until the next call).
+     */
+    public double[] sortedValues(int from, int to) {
+        double[] v = samples.values();
+        if (sortedValues.length < samples.size()) {
+            sortedValues = Arrays.copyOf(sortedValues, Math.max(samples.size(), sortedValues.length * 2));
+        }
+        int size = sortedTo - sortedFrom;
+        if (sortedFrom < 0 || from < sortedFrom || to < sortedTo || from >= sortedTo
+                || (from - sortedFrom) + (to - sortedTo) > (to - from) / 4 + 8) {
+            // a fresh window, or one that moved by much of its width: sorting beats sliding
+            System.arraycopy(v, from, sortedValues, 0, to - from);
+            Arrays.sort(sortedValues, 0, to - from);
+        } else {
+            for (int i = sortedFrom; i < from; i++) {
+                int at = find(sortedValues, size, v[i]);
+                System.arraycopy(sortedValues, at + 1, sortedValues, at, size - at - 1);
+                size--;
+            }
+            for (int i = sortedTo; i < to; i++) {
+                int at = insertionPoint(sortedValues, size, v[i]);
+                System.arraycopy(sortedValues, at, sortedValues, at + 1, size - at);
+                sortedValues[at] = v[i];
+                size++;
+            }
+        }
+        sortedFrom = from;
+        sortedTo = to;
+        return sortedValues;
+    }
+
+    /** Index of a value equal to {@code x} ({@link Double#compare}) in the sorted prefix; it is there. */
+    private static int find(double[] a, int n, double x) {
+        int lo = 0;
+        int hi = n - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            int c = Double.compare(a[mid], x);
+            if (c < 0) {
+                lo = mid + 1;
+            } else if (c > 0) {
+                hi = mid - 1;
+            } else {
+                return mid;
+            }
+        }
+        throw new IllegalStateException("sliding window lost a value");
+    }
+
+    private static int insertionPoint(double[] a, int n, double x) {
+        int lo = 0;
+        int hi = n;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (Double.compare(a[mid], x) <= 0) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    // ---- sorted keys ----------------------------------------------------------------------------
+
+    /** What a value counts as for the frequency family (its canonical bits). */
+    public interface KeyOf {
+        long key(double value);
+    }
+
+    /**
+     * The keys of the values of {@code [from, to)} in ascending order in the first {@code to - from} slots of the
+     * returned array (valid until the next call).
+     */
+    public long[] sortedKeys(int from, int to, KeyOf keyOf) {
+        double[] v = samples.values();
+        if (sortedKeys.length < samples.size()) {
+            sortedKeys = Arrays.copyOf(sortedKeys, Math.max(samples.size(), sortedKeys.length * 2));
+        }
+        int size = keysTo - keysFrom;
+        if (keysFrom < 0 || from < keysFrom || to < keysTo || from >= keysTo
+                || (from - keysFrom) + (to - keysTo) > (to - from) / 4 + 8) {
+            for (int i = from; i < to; i++) {
+                sortedKeys[i - from] = keyOf.key(v[i]);
+            }
+            Arrays.sort(sortedKeys, 0, to - from);
+        } else {
+            for (int i = keysFrom; i < from; i++) {
+                int at = Arrays.binarySearch(sortedKeys, 0, size, keyOf.key(v[i]));
+                if (at < 0) {
+                    throw new IllegalStateException("sliding window lost a key");
+                }
+                System.arraycopy(sortedKeys, at + 1, sortedKeys, at, size - at - 1);
+                size--;
+            }
+            for (int i = keysTo; i < to; i++) {
+                long k = keyOf.key(v[i]);
+                int at = Arrays.binarySearch(sortedKeys, 0, size, k);
+                if (at < 0) {
+                    at = -at - 1;
+                }
+                System.arraycopy(sortedKeys, at, sortedKeys, at + 1, size - at);
+                sortedKeys[at] = k;
+                size++;
+            }
+        }
+        keysFrom = from;
+        keysTo = to;
+        return sortedKeys;
+    }
+}
