@@ -90,7 +90,6 @@ public final class FrequencyResult {
     private int[] mapPinLevel = new int[0];
     private int[] bucketOrder = new int[0];
     /** Value bits of an exact window, sorted to find each value's count. */
-    private long[] exactKeys = new long[0];
 
     public FrequencyResult() {
         begin(0, 0);
@@ -199,15 +198,65 @@ public final class FrequencyResult {
         begin(startExclusive, endInclusive);
         range(window.coverageStartMs(), window.retainedStartMs(), window.newestMs());
         int n = window.size();
-        if (exactKeys.length < n) {
-            exactKeys = new long[Math.max(n, exactKeys.length * 2)];
+        // count per value in an open-addressing table at most half full: linear in the window, no sort
+        int capacity = Integer.highestOneBit(Math.max(8, n)) << 2;
+        if (countKeys.length < capacity) {
+            countKeys = new long[capacity];
+            counts = new int[capacity];
+        } else {
+            Arrays.fill(counts, 0, capacity, 0);
         }
+        int mask = capacity - 1;
         double[] v = window.values();
         for (int i = 0; i < n; i++) {
-            exactKeys[i] = FrequencySketchFlyweight.canonicalBits(v[i]);
+            long bits = FrequencySketchFlyweight.canonicalBits(v[i]);
+            int slot = (int) mix(bits) & mask;
+            while (counts[slot] != 0 && countKeys[slot] != bits) {
+                slot = (slot + 1) & mask;
+            }
+            countKeys[slot] = bits;
+            counts[slot]++;
         }
-        Arrays.sort(exactKeys, 0, n);
-        fromSortedKeys(exactKeys, n);
+        double runs = 0;
+        double f2 = 0;
+        double fLogF = 0;
+        for (int slot = 0; slot < capacity; slot++) {
+            int f = counts[slot];
+            if (f != 0) {
+                runs++;
+                f2 += (double) f * f;
+                fLogF += fLog2F(f);
+            }
+        }
+        answers(n, runs, f2, fLogF);
+    }
+
+    private long[] countKeys = new long[0];
+    private int[] counts = new int[0];
+
+    /**
+     * MurmurHash3's 64-bit finaliser: every input bit reaches the low bits the table uses (integer values as
+     * doubles end in dozens of zero bits, which a multiply alone leaves at zero).
+     */
+    private static long mix(long bits) {
+        long z = bits ^ (bits >>> 33);
+        z *= 0xFF51AFD7ED558CCDL;
+        z ^= z >>> 33;
+        z *= 0xC4CEB9FE1A85EC53L;
+        return z ^ (z >>> 33);
+    }
+
+    /** f log2 f for the counts that occur most (a window of thousands of samples), looked up instead of computed. */
+    private static final double[] F_LOG2_F = new double[4096];
+
+    static {
+        for (int f = 1; f < F_LOG2_F.length; f++) {
+            F_LOG2_F[f] = f * (Math.log(f) / LN2);
+        }
+    }
+
+    private static double fLog2F(int f) {
+        return f < F_LOG2_F.length ? F_LOG2_F[f] : f * (Math.log(f) / LN2);
     }
 
     /**
@@ -221,7 +270,7 @@ public final class FrequencyResult {
         span.locate(startExclusive, endInclusive);
         int from = span.from();
         int n = span.to() - from;
-        fromSortedKeys(n > 0 ? span.sortedKeys(from, from + n, FrequencySketchFlyweight::canonicalBits) : exactKeys, n);
+        fromSortedKeys(n > 0 ? span.sortedKeys(from, from + n, FrequencySketchFlyweight::canonicalBits) : NO_KEYS, n);
     }
 
     /** All four answers from the {@code n} sorted value keys of a window: exact, every bound 0. */
@@ -237,9 +286,16 @@ public final class FrequencyResult {
             double f = j - i;
             runs++;
             f2 += f * f;
-            fLogF += f * (Math.log(f) / LN2);
+            fLogF += fLog2F(j - i);
             i = j;
         }
+        answers(n, runs, f2, fLogF);
+    }
+
+    private static final long[] NO_KEYS = new long[0];
+
+    /** All four answers from the window's count, distinct values, sum of squared and of f log2 f counts. */
+    private void answers(int n, double runs, double f2, double fLogF) {
         distinct = runs;
         l1 = n;
         l2 = Math.sqrt(f2);

@@ -63,8 +63,13 @@ public final class QuantileResult {
     private final double[] binWeight = new double[2 * MERGE_CAPACITY + 3];
     private final double[] binCum = new double[2 * MERGE_CAPACITY + 3];
     private int bins;
-    /** Set by {@link #readExact}: the window's values, sorted; answers come from them, not from bins. */
+    /**
+     * Set by {@link #readExact}: the window's values; answers come from them, not from bins. They are sorted
+     * ({@link #sortedSamples}) when a span gave them so, else each quantile selects its order statistics in place
+     * (linear time, where sorting the window would cost n log n for the one or two ranks a query asks).
+     */
     private boolean exactSamples;
+    private boolean sortedSamples;
     private double[] sorted = new double[0];
 
     public QuantileResult() {
@@ -217,13 +222,26 @@ public final class QuantileResult {
         if (sorted.length < n) {
             sorted = new double[Math.max(n, sorted.length * 2)];
         }
-        System.arraycopy(window.values(), 0, sorted, 0, n);
-        java.util.Arrays.sort(sorted, 0, n);
+        double[] v = window.values();
+        double lowest = Double.NaN;
+        double highest = Double.NaN;
+        for (int i = 0; i < n; i++) {
+            double x = v[i];
+            sorted[i] = x;
+            // the order of Arrays.sort (Double.compare): -0.0 before 0.0, NaN after everything
+            if (i == 0 || Double.compare(x, lowest) < 0) {
+                lowest = x;
+            }
+            if (i == 0 || Double.compare(x, highest) > 0) {
+                highest = x;
+            }
+        }
         exactSamples = true;
+        sortedSamples = false;
         count = histogramTotal = n;
         if (n > 0) {
-            min = sorted[0];
-            max = sorted[n - 1];
+            min = lowest;
+            max = highest;
         }
     }
 
@@ -246,6 +264,7 @@ public final class QuantileResult {
             System.arraycopy(span.sortedValues(from, from + n), 0, sorted, 0, n);
         }
         exactSamples = true;
+        sortedSamples = true;
         count = histogramTotal = n;
         if (n > 0) {
             min = sorted[0];
@@ -268,6 +287,12 @@ public final class QuantileResult {
         int lower = (int) Math.max(0, Math.floor(rank));
         int upper = (int) Math.min(n - 1, lower + 1);
         double weight = rank - Math.floor(rank);
+        if (!sortedSamples) {
+            OrderStatistics.select(sorted, n, lower);
+            if (upper != lower) {
+                OrderStatistics.moveMinimum(sorted, upper, n);
+            }
+        }
         return sorted[lower] * (1 - weight) + sorted[upper] * weight;
     }
 

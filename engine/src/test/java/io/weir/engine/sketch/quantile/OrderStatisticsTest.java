@@ -1,0 +1,49 @@
+package io.weir.engine.sketch.quantile;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** Selection gives what sorting gives, rank after rank on the same array, with duplicates, -0.0, NaN and infinities. */
+class OrderStatisticsTest {
+    private static final double[] SPECIAL = {0.0, -0.0, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 1.0};
+
+    @Test
+    void selectionEqualsSorting() {
+        SplittableRandom rnd = new SplittableRandom(3);
+        for (int round = 0; round < 2_000; round++) {
+            int n = 1 + rnd.nextInt(round % 10 == 0 ? 5_000 : 60);
+            double[] a = new double[n];
+            int distinct = 1 + rnd.nextInt(n);
+            for (int i = 0; i < n; i++) {
+                a[i] = rnd.nextInt(8) == 0 ? SPECIAL[rnd.nextInt(SPECIAL.length)] : rnd.nextInt(distinct) * 0.5;
+            }
+            if (round % 7 == 0) {
+                Arrays.sort(a); // sorted and reversed input: the usual quickselect worst cases
+                if (round % 14 == 0) {
+                    for (int i = 0; i < n / 2; i++) {
+                        double t = a[i];
+                        a[i] = a[n - 1 - i];
+                        a[n - 1 - i] = t;
+                    }
+                }
+            }
+            double[] sorted = a.clone();
+            Arrays.sort(sorted);
+            for (int q = 0; q < 5; q++) {
+                int k = rnd.nextInt(n);
+                OrderStatistics.select(a, n, k);
+                assertEquals(Double.doubleToRawLongBits(sorted[k]), Double.doubleToRawLongBits(a[k]), "rank " + k + " of " + n);
+                if (k + 1 < n) {
+                    OrderStatistics.moveMinimum(a, k + 1, n);
+                    assertEquals(Double.doubleToRawLongBits(sorted[k + 1]), Double.doubleToRawLongBits(a[k + 1]), "rank " + (k + 1));
+                }
+            }
+            double[] after = a.clone();
+            Arrays.sort(after);
+            assertEquals(Arrays.toString(sorted), Arrays.toString(after), "selection only permutes");
+        }
+    }
+}
