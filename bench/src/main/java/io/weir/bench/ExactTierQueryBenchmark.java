@@ -25,13 +25,13 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * The evaluator over the default configuration's storage: every family targeted (6 h window) with the exact tier
- * on (256 KiB), so the 1,000 series of {@code QueryComparison} (10 jobs x 100 instances, 5 h 15 min of 15 s
- * latency-like samples) are held as raw samples and answered exactly. The same query shapes as
+ * on (256 KiB), so the 1,000 series of {@code QueryComparison} (10 jobs x 100 instances, 24 h 15 min of 15 s
+ * latency-like samples, 25 h window) are held as raw samples and answered exactly. The same query shapes as
  * {@code QueryComparison}, without HTTP: {@code steps = 241} is its range query (last 4 h at 60 s steps).
  */
 @State(Scope.Thread)
 public class ExactTierQueryBenchmark extends WeirForkedBenchmark {
-    private static final long WINDOW_MS = 6 * 3_600_000L;
+    private static final long WINDOW_MS = 25 * 3_600_000L;
     private static final long SCRAPE_MS = 15_000L;
     private static final int JOBS = 10;
     private static final int INSTANCES = 100;
@@ -42,6 +42,10 @@ public class ExactTierQueryBenchmark extends WeirForkedBenchmark {
 
     @Param({"1"})
     public int steps;
+
+    /** Hours of samples each series holds (QueryComparison writes 24 h 15 min). */
+    @Param({"24"})
+    public int hours;
 
     private Path dir;
     private SeriesTable table;
@@ -70,7 +74,7 @@ public class ExactTierQueryBenchmark extends WeirForkedBenchmark {
                     "instance", "host" + k + ":9100"));
         }
         long first = SyntheticSeries.START_MS;
-        int samples = (int) ((5 * 3_600_000L + 15 * 60_000L) / SCRAPE_MS);
+        int samples = (int) ((hours * 3_600_000L + 15 * 60_000L) / SCRAPE_MS);
         for (int i = 0; i < samples; i++) {
             long ts = first + 1_000 + i * SCRAPE_MS;
             for (int k = 0; k < n; k++) {

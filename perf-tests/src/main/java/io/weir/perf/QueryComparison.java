@@ -5,20 +5,31 @@ import io.weir.server.it.RemoteWriteBodies;
 import io.weir.server.it.RemoteWriteBodies.Series;
 import io.weir.server.it.VictoriaMetricsProcess;
 
+import io.weir.net.load.InsertLoad;
+import io.weir.net.load.LoadResult;
+import io.weir.net.load.RemoteWritePayloads;
+import io.weir.net.load.SeriesCatalog;
+
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Query latency, Weir (sketches, local PromQL evaluation) beside VictoriaMetrics (raw samples, rollup cache on),
- * in one run on this machine: the same 1,000 series (10 jobs x 100 instances, 5 h 15 min of 15 s samples) are
+ * in one run on this machine: the same 1,000 series (10 jobs x 100 instances, 24 h 15 min of 15 s samples) are
  * written to both, then each query shape is asked {@code warmup} times (JIT, caches) and {@code runs} times
  * measured, the two systems alternating per request. Prints the median and p90 per shape and system; checks that
  * Weir answered every shape from sketches and that both return the same series count.
  * <pre>
- *   java -cp ... io.weir.perf.QueryComparison [--runs 30] [--warmup 20]
+ *   java -cp ... io.weir.perf.QueryComparison [--runs 30] [--warmup 20] [--load-series 10000 --load-seconds 120]
+ * </pre>
+ * With {@code --load-series}, Weir's latencies are then measured again while a remote write load runs against
+ * it (p99 under load beside p99 idle).
+ * <pre>
  * </pre>
  */
 public final class QueryComparison {
@@ -29,27 +40,32 @@ public final class QueryComparison {
             wal:
               fsync: never
             sketch:
-              default_window: 6h
+              default_window: 25h
             """;
+    /** Hours of data written: the 24 h range query reads all of it. */
+    private static final long HOURS = 24;
 
     public static void main(String[] args) throws Exception {
         int runs = 30;
         int warmup = 20;
+        int loadSeries = 0;
+        int loadSeconds = 120;
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--runs" -> runs = Integer.parseInt(args[i + 1]);
                 case "--warmup" -> warmup = Integer.parseInt(args[i + 1]);
+                case "--load-series" -> loadSeries = Integer.parseInt(args[i + 1]);
+                case "--load-seconds" -> loadSeconds = Integer.parseInt(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
         long end = (System.currentTimeMillis() / 60_000 - 2) * 60_000;
-        long first = end - (5 * 3_600_000L + 15 * 60_000L);
+        long first = end - (HOURS * 3_600_000L + 15 * 60_000L);
         try (WeirServerProcess weir = WeirServerProcess.start(WeirServerProcess.repoRoot(), WEIR_CONFIG, List.of());
              VictoriaMetricsProcess vm = VictoriaMetricsProcess.start(true)) {
             long samples = write(weir.url(), vm.url(), first, end);
             vm.forceFlush();
             awaitWeir(weir.url(), end, samples);
-            String t = Long.toString(end / 1000);
             String[][] shapes = {
                     {"avg_over_time(m[5h])", null},
                     {"quantile_over_time(0.99, m[5h])", null},
@@ -58,17 +74,18 @@ public final class QueryComparison {
                     {"avg_over_time(m[1h])", "range"},
                     {"sum by (job) (avg_over_time(m[1h]))", null},
                     {"topk(10, quantile_over_time(0.99, m[1h]))", null},
+                    {"quantile_over_time(0.99, m[5m])", "range24h"},
             };
+            long[][] idle = new long[shapes.length][];
             System.out.printf(Locale.ROOT, "%n%d series, %d samples; %d warm-up + %d measured requests per shape and system%n%n",
                     JOBS * INSTANCES, samples, warmup, runs);
-            System.out.println("| query | Weir median | Weir p90 | VictoriaMetrics median | VictoriaMetrics p90 | VM / Weir (median) |");
-            System.out.println("|---|---|---|---|---|---|");
-            for (String[] shape : shapes) {
+            System.out.println("| query | Weir median | Weir p90 | Weir p99 | VictoriaMetrics median | VictoriaMetrics p90 | VM / Weir (median) |");
+            System.out.println("|---|---|---|---|---|---|---|");
+            for (int si = 0; si < shapes.length; si++) {
+                String[] shape = shapes[si];
                 boolean range = shape[1] != null;
                 String path = range ? "/api/v1/query_range" : "/api/v1/query";
-                Map<String, String> params = range
-                        ? Http.params("query", shape[0], "start", Long.toString((end - 4 * 3_600_000L) / 1000), "end", t, "step", "60")
-                        : Http.params("query", shape[0], "time", t);
+                Map<String, String> params = params(shape, end);
                 long[] w = new long[runs];
                 long[] v = new long[runs];
                 for (int i = 0; i < warmup + runs; i++) {
@@ -82,10 +99,80 @@ public final class QueryComparison {
                 sameSeriesCount(weir.url(), vm.url(), path, params, shape[0]);
                 Arrays.sort(w);
                 Arrays.sort(v);
-                System.out.printf(Locale.ROOT, "| `%s`%s | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.2fx |%n", shape[0],
-                        range ? " (range, last 4 h, 60 s steps)" : "", ms(w[runs / 2]), ms(w[runs * 9 / 10]),
+                idle[si] = w;
+                System.out.printf(Locale.ROOT, "| `%s`%s | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.2fx |%n", shape[0],
+                        describe(shape), ms(w[runs / 2]), ms(w[runs * 9 / 10]), ms(w[percentile99(runs)]),
                         ms(v[runs / 2]), ms(v[runs * 9 / 10]), (double) v[runs / 2] / w[runs / 2]);
             }
+            if (loadSeries > 0) {
+                underLoad(weir.url(), shapes, idle, end, loadSeries, loadSeconds);
+            }
+        }
+    }
+
+    private static Map<String, String> params(String[] shape, long end) {
+        String t = Long.toString(end / 1000);
+        if (shape[1] == null) {
+            return Http.params("query", shape[0], "time", t);
+        }
+        long back = "range24h".equals(shape[1]) ? 24 * 3_600_000L : 4 * 3_600_000L;
+        return Http.params("query", shape[0], "start", Long.toString((end - back) / 1000), "end", t, "step", "60");
+    }
+
+    private static String describe(String[] shape) {
+        return shape[1] == null ? "" : "range24h".equals(shape[1]) ? " (range, last 24 h, 60 s steps)" : " (range, last 4 h, 60 s steps)";
+    }
+
+    private static int percentile99(int n) {
+        return Math.min(n - 1, (int) Math.ceil(n * 0.99) - 1);
+    }
+
+    /**
+     * Weir's query latency while {@code ./weir bench insert}'s load generator writes to it (other series, other
+     * metric names, so the answers do not change): the shapes asked round-robin for as long as the load runs,
+     * each latency set beside the idle one. The load's own rate is printed: on a small machine the load generator
+     * and the node share the cores, which is part of what is measured.
+     */
+    private static void underLoad(String weir, String[][] shapes, long[][] idle, long end, int series, int seconds) throws Exception {
+        RemoteWritePayloads payloads = RemoteWritePayloads.build(SeriesCatalog.of(series), 4, 2_000,
+                (long) series * 40, SCRAPE, System.currentTimeMillis());
+        AtomicReference<LoadResult> result = new AtomicReference<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread load = Thread.ofPlatform().name("query-comparison-load").start(() -> {
+            try {
+                result.set(InsertLoad.run(InsertLoad.Target.of(weir), payloads, Duration.ofSeconds(5), Duration.ofSeconds(seconds), null));
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        });
+        List<List<Long>> loaded = new ArrayList<>();
+        for (int i = 0; i < shapes.length; i++) {
+            loaded.add(new ArrayList<>());
+        }
+        Thread.sleep(5_000); // the load's warm-up
+        while (load.isAlive()) {
+            for (int i = 0; i < shapes.length && load.isAlive(); i++) {
+                boolean range = shapes[i][1] != null;
+                loaded.get(i).add(timed(weir, range ? "/api/v1/query_range" : "/api/v1/query", params(shapes[i], end), true, shapes[i][0]));
+            }
+        }
+        load.join();
+        if (failure.get() != null) {
+            throw new IllegalStateException("load generator failed", failure.get());
+        }
+        System.out.printf(Locale.ROOT, "%nUnder ingest load (%,d series, 4 senders of 2,000-sample requests): %s%n%n",
+                series, result.get().summary());
+        System.out.println("| query | idle median | idle p99 | loaded median | loaded p99 | loaded p99 / idle p99 | queries under load |");
+        System.out.println("|---|---|---|---|---|---|---|");
+        for (int i = 0; i < shapes.length; i++) {
+            long[] l = loaded.get(i).stream().mapToLong(Long::longValue).sorted().toArray();
+            if (l.length == 0) {
+                continue;
+            }
+            long[] w = idle[i];
+            System.out.printf(Locale.ROOT, "| `%s`%s | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.2fx | %d |%n", shapes[i][0],
+                    describe(shapes[i]), ms(w[w.length / 2]), ms(w[percentile99(w.length)]), ms(l[l.length / 2]),
+                    ms(l[percentile99(l.length)]), (double) l[percentile99(l.length)] / w[percentile99(w.length)], l.length);
         }
     }
 
@@ -124,7 +211,7 @@ public final class QueryComparison {
     private static void awaitWeir(String weir, long end, long samples) throws Exception {
         long deadline = System.currentTimeMillis() + 300_000;
         while (true) {
-            Http.Response r = Http.get(weir, "/api/v1/query", Http.params("query", "sum(count_over_time(m[6h]))", "time", Long.toString(end / 1000)));
+            Http.Response r = Http.get(weir, "/api/v1/query", Http.params("query", "sum(count_over_time(m[25h]))", "time", Long.toString(end / 1000)));
             if (r.status() == 200 && r.body().contains("\"" + samples + "\"")) {
                 return;
             }

@@ -277,8 +277,7 @@ public final class SketchShard implements AutoCloseable {
         }
         // the stream from the first sample after the threshold on, copied as it is into the writer's heap scratch
         ExactSamplesFlyweight fresh = rebuildExact.wrap(rebuildScratch, 0);
-        old.compactInto(fresh, threshold);
-        fresh.capacityBytes((int) rebuildScratch.byteSize() - ExactSamplesDescriptor.HEADER_LENGTH);
+        old.compactInto(fresh, threshold, (int) rebuildScratch.byteSize() - ExactSamplesDescriptor.HEADER_LENGTH);
         boolean promote = fresh.usedBytes() + ExactSamplesDescriptor.MAX_SAMPLE_BITS / 8 > promoteBytes;
         if (!promote) {
             fresh.append(timestampMs, value);
@@ -298,8 +297,7 @@ public final class SketchShard implements AutoCloseable {
         MemorySegment seg = arena.segment(next);
         long off = SlabArena.offset(next);
         // the scratch's version is even (no append is in progress), so the copy starts consistent
-        MemorySegment.copy(rebuildScratch, 0, seg, off, used);
-        writerExact.wrap(seg, off).capacityBytes(SlabArena.blockBytes(next) - ExactSamplesDescriptor.HEADER_LENGTH);
+        fresh.copyInto(seg, off, SlabArena.blockBytes(next) - ExactSamplesDescriptor.HEADER_LENGTH);
         index.setExact(local, next);
         arena.retire(block);
         return ExactSamplesFlyweight.APPLIED;
@@ -320,9 +318,9 @@ public final class SketchShard implements AutoCloseable {
         MemorySegment seg = arena.segment(next);
         long off = SlabArena.offset(next);
         // no append is in progress, so the version copied is even and the copy starts consistent
-        MemorySegment.copy(arena.segment(block), SlabArena.offset(block), seg, off, used);
+        writerExact.wrap(arena.segment(block), SlabArena.offset(block))
+            .copyInto(seg, off, SlabArena.blockBytes(next) - ExactSamplesDescriptor.HEADER_LENGTH);
         ExactSamplesFlyweight grown = writerExact.wrap(seg, off);
-        grown.capacityBytes(SlabArena.blockBytes(next) - ExactSamplesDescriptor.HEADER_LENGTH);
         int r = grown.append(timestampMs, value);
         index.setExact(local, next);
         arena.retire(block);

@@ -30,7 +30,8 @@ import java.util.zip.CRC32C;
 public record SnapshotManifest(int formatVersion, String nodeId, int shardCount, long walPosition, int seriesCount,
                                long createdMillis, List<FileEntry> files) {
     public static final String FILE_NAME = "MANIFEST";
-    public static final int FORMAT_VERSION = 1;
+    /** 2: exact-samples blocks gained checkpoints (a 128-byte header); a version 1 snapshot is refused, and recovery falls back. */
+    public static final int FORMAT_VERSION = 2;
     static final String MAGIC = "weir-snapshot";
 
     /** One data file: its name in the snapshot directory, byte size and CRC32C of its bytes as stored. */

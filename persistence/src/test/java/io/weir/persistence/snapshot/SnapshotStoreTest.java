@@ -43,7 +43,7 @@ class SnapshotStoreTest {
             crc.update(body);
             files.add(new SnapshotManifest.FileEntry(f, body.length, (int) crc.getValue()));
         }
-        SnapshotManifest m = new SnapshotManifest(1, "node-a", 1, WalPosition.of(3, 4096), 10, 1_700_000_000_000L, files);
+        SnapshotManifest m = new SnapshotManifest(SnapshotManifest.FORMAT_VERSION, "node-a", 1, WalPosition.of(3, 4096), 10, 1_700_000_000_000L, files);
         Files.writeString(dir.resolve(SnapshotManifest.FILE_NAME), m.text());
         return dir;
     }

@@ -42,9 +42,21 @@ import io.weir.engine.sketch.SketchBlockDescriptor;
  *  |           samples skipped: older than the window              | 104
  *  +---------------------------------------------------------------+
  *  |   oldest sample timestamp in the stream    (writer only)      | 112
- *  +---------------------------------------------------------------+
- *  |   stream: 64-bit words, bits most significant first ...       | 120
+ *  +-------------------------------+-------------------------------+
+ *  | samples per checkpoint (C)    | in order: 1 while no sample   | 120
+ *  |                               | came before an earlier one    |
+ *  +-------------------------------+-------------------------------+
+ *  |   stream: 64-bit words, bits most significant first ...       | 128
+ *  |   ... free ...                                                |
+ *  |   checkpoint j-1 ... checkpoint 1, checkpoint 0 (32 bytes each, |
+ *  |   from the end of the data capacity downwards)                |
  * </pre>
+ * Checkpoint {@code j} is the decoder state after sample {@code (j+1)C - 1}: the stream position of the next
+ * sample's code with the leading/trailing zero window ({@code pos | lead << 48 | trail << 54}), that sample's
+ * timestamp, timestamp delta and value bits. A reader whose window starts late in an in-order stream resumes
+ * decoding at the last checkpoint at or before the window instead of at the first sample, and stops at the first
+ * sample after the window, so a read costs the window's samples (plus at most C), not the block's. Written by the
+ * writer before the sample that follows it is counted, so a reader sees every checkpoint its count implies.
  * Stream encoding: a start ({@link #START_BITS}: the first sample raw and the decoder state after it), then per
  * sample:
  * <ul>
@@ -80,7 +92,9 @@ public final class ExactSamplesDescriptor {
     public static final int PROMOTE_BYTES_OFFSET = 100;
     public static final int SKIPPED_TOO_OLD_OFFSET = 104;
     public static final int OLDEST_OFFSET = 112;
-    public static final int HEADER_LENGTH = 120;
+    public static final int CHECKPOINT_EVERY_OFFSET = 120;
+    public static final int IN_ORDER_OFFSET = 124;
+    public static final int HEADER_LENGTH = 128;
     public static final int DATA_OFFSET = HEADER_LENGTH;
 
     /**
@@ -93,11 +107,30 @@ public final class ExactSamplesDescriptor {
     /** Upper bound of one encoded sample in bits (5 + 64 timestamp, 3 + 5 + 6 + 64 value), rounded up. */
     public static final int MAX_SAMPLE_BITS = 160;
 
+    /** Samples between checkpoints: a read decodes at most this many samples before its window. */
+    public static final int CHECKPOINT_EVERY = 256;
+    public static final int CHECKPOINT_LENGTH = 32;
+    public static final int CHECKPOINT_POS_OFFSET = 0;
+    public static final int CHECKPOINT_TS_OFFSET = 8;
+    public static final int CHECKPOINT_DELTA_OFFSET = 16;
+    public static final int CHECKPOINT_BITS_OFFSET = 24;
+    public static final long CHECKPOINT_POS_MASK = (1L << 48) - 1;
+
     private ExactSamplesDescriptor() {
     }
 
-    /** Block bytes for a stream of {@code bits} bits: header plus whole words. */
-    public static long blockLengthForBits(long bits) {
-        return HEADER_LENGTH + ((bits + 63) >>> 6) * 8;
+    /** Checkpoints a stream of {@code count} samples carries (one after every C samples but the last). */
+    public static int checkpoints(int count, int every) {
+        return count <= 0 || every <= 0 ? 0 : (count - 1) / every;
+    }
+
+    /** Offset of checkpoint {@code j} from the block start, for a data capacity of {@code capacityBytes}. */
+    public static long checkpointOffset(int capacityBytes, int j) {
+        return DATA_OFFSET + capacityBytes - (long) (j + 1) * CHECKPOINT_LENGTH;
+    }
+
+    /** Block bytes for a stream of {@code bits} bits and {@code checkpoints} checkpoints: header, whole words, checkpoints. */
+    public static long blockLength(long bits, int checkpoints) {
+        return HEADER_LENGTH + ((bits + 63) >>> 6) * 8 + (long) checkpoints * CHECKPOINT_LENGTH;
     }
 }

@@ -66,6 +66,8 @@ public final class ExactSamplesFlyweight {
         segment.set(INT, offset + PROMOTE_BYTES_OFFSET, promoteBytes);
         segment.set(LONG, offset + SKIPPED_TOO_OLD_OFFSET, 0L);
         segment.set(LONG, offset + OLDEST_OFFSET, Long.MAX_VALUE);
+        segment.set(INT, offset + CHECKPOINT_EVERY_OFFSET, CHECKPOINT_EVERY);
+        segment.set(INT, offset + IN_ORDER_OFFSET, 1);
     }
 
     /** Writer only, before publication: carries ranges over from the block this one replaces. */
@@ -99,15 +101,12 @@ public final class ExactSamplesFlyweight {
     /** Writer only: the oldest timestamp in the stream (a rebuild drops nothing while it is inside the window). */
     public long oldestMs() { return segment.get(LONG, offset + OLDEST_OFFSET); }
 
-    /** Writer only, after copying this block's bytes into a larger block: its new data capacity. */
-    public void capacityBytes(int capacityBytes) {
-        segment.set(INT, offset + CAPACITY_OFFSET, capacityBytes & ~7);
-    }
-
     public long skippedTooOld() { return (long) COUNTER.getOpaque(segment, offset + SKIPPED_TOO_OLD_OFFSET); }
 
-    /** Block bytes the stream needs now (header plus used words). */
-    public long usedBytes() { return blockLengthForBits(bitLength()); }
+    /** Block bytes the stream needs now (header, used words and checkpoints). */
+    public long usedBytes() {
+        return blockLength(bitLength(), checkpoints(sampleCount(), segment.get(INT, offset + CHECKPOINT_EVERY_OFFSET)));
+    }
 
     /**
      * A sample at or before this is too old: newest - W. (One before the retained start but inside the window is
@@ -140,12 +139,28 @@ public final class ExactSamplesFlyweight {
             return SKIPPED_TOO_OLD;
         }
         final long bits = seg.get(LONG, base + BIT_LENGTH_OFFSET);
-        final long capacityBits = (long) seg.get(INT, base + CAPACITY_OFFSET) * 8;
+        final int capacity = seg.get(INT, base + CAPACITY_OFFSET);
+        final int every = seg.get(INT, base + CHECKPOINT_EVERY_OFFSET);
+        final int checkpoints = checkpoints(count + 1, every);
+        final long capacityBits = ((long) capacity - (long) checkpoints * CHECKPOINT_LENGTH) * 8;
         if (bits + MAX_SAMPLE_BITS > capacityBits || count == Integer.MAX_VALUE) {
             return FULL;
         }
         final long valueBits = Double.doubleToRawLongBits(value);
         SeqLock.beginWrite(seg, base + VERSION_OFFSET);
+        if (checkpoints > checkpoints(count, every)) {
+            // sample index `count` opens a new chunk: the encoder state now is the decoder state before it
+            long cp = base + checkpointOffset(capacity, checkpoints - 1);
+            int lead = Math.max(0, seg.get(INT, base + PREV_LEADING_OFFSET));
+            int trail = seg.get(INT, base + PREV_TRAILING_OFFSET);
+            seg.set(LONG, cp + CHECKPOINT_POS_OFFSET, bits | ((long) lead << 48) | ((long) trail << 54));
+            seg.set(LONG, cp + CHECKPOINT_TS_OFFSET, seg.get(LONG, base + PREV_TS_OFFSET));
+            seg.set(LONG, cp + CHECKPOINT_DELTA_OFFSET, seg.get(LONG, base + PREV_DELTA_OFFSET));
+            seg.set(LONG, cp + CHECKPOINT_BITS_OFFSET, seg.get(LONG, base + PREV_BITS_OFFSET));
+        }
+        if (count > 0 && timestampMs < seg.get(LONG, base + PREV_TS_OFFSET)) {
+            seg.set(INT, base + IN_ORDER_OFFSET, 0);
+        }
         long pos = bits;
         if (count == 0) {
             pos = put(seg, base, pos, timestampMs, 64);
@@ -280,10 +295,14 @@ public final class ExactSamplesFlyweight {
         final long base = offset;
         int count;
         long bits;
+        int every;
+        boolean inOrder;
         for (;;) {
             long version = SeqLock.readBegin(seg, base + VERSION_OFFSET);
             count = seg.get(INT, base + COUNT_OFFSET);
             bits = seg.get(LONG, base + BIT_LENGTH_OFFSET);
+            every = seg.get(INT, base + CHECKPOINT_EVERY_OFFSET);
+            inOrder = seg.get(INT, base + IN_ORDER_OFFSET) != 0;
             out.coverageStartMs = seg.get(LONG, base + COVERAGE_START_OFFSET);
             out.retainedStartMs = seg.get(LONG, base + RETAINED_START_OFFSET);
             out.newestMs = seg.get(LONG, base + NEWEST_OFFSET);
@@ -291,7 +310,47 @@ public final class ExactSamplesFlyweight {
                 break;
             }
         }
-        decode(seg, base, count, bits, startExclusiveMs, endInclusiveMs, out);
+        out.clear();
+        StreamCursor c = out.cursor;
+        if (!inOrder) {
+            decodeFrom(c.start(seg, base, count, bits), c, startExclusiveMs, endInclusiveMs, false, out);
+            return;
+        }
+        // in order: resume at the last checkpoint at or before the window, stop at the first sample after it
+        int j = lastCheckpointAtOrBefore(seg, base, checkpoints(count, every), startExclusiveMs);
+        boolean any;
+        if (j < 0) {
+            any = c.start(seg, base, count, bits);
+        } else {
+            long cp = base + checkpointOffset(seg.get(INT, base + CAPACITY_OFFSET), j);
+            long packed = seg.get(LONG, cp + CHECKPOINT_POS_OFFSET);
+            any = c.resume(seg, base, count, bits, (j + 1) * every - 1, packed & CHECKPOINT_POS_MASK,
+                seg.get(LONG, cp + CHECKPOINT_TS_OFFSET), seg.get(LONG, cp + CHECKPOINT_DELTA_OFFSET),
+                seg.get(LONG, cp + CHECKPOINT_BITS_OFFSET), (int) (packed >>> 48) & 63, (int) (packed >>> 54) & 63)
+                && c.next();
+        }
+        decodeFrom(any, c, startExclusiveMs, endInclusiveMs, true, out);
+    }
+
+    /** The last checkpoint whose sample is at or before {@code t} (binary search: in order, they ascend); -1 when none. */
+    private static int lastCheckpointAtOrBefore(MemorySegment seg, long base, int checkpoints, long t) {
+        if (checkpoints == 0) {
+            return -1;
+        }
+        int capacity = seg.get(INT, base + CAPACITY_OFFSET);
+        int lo = 0;
+        int hi = checkpoints - 1;
+        int found = -1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            if (seg.get(LONG, base + checkpointOffset(capacity, mid) + CHECKPOINT_TS_OFFSET) <= t) {
+                found = mid;
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return found;
     }
 
     /** Writer only (its own block, no seqlock needed): every sample, for a rebuild. */
@@ -299,19 +358,23 @@ public final class ExactSamplesFlyweight {
         out.coverageStartMs = coverageStartMs();
         out.retainedStartMs = retainedStartMs();
         out.newestMs = newestMs();
-        decode(segment, offset, sampleCount(), bitLength(), Long.MIN_VALUE, Long.MAX_VALUE, out);
-    }
-
-    private static void decode(MemorySegment seg, long base, int count, long bits, long startExcl, long endIncl,
-                               ExactWindow out) {
         out.clear();
         StreamCursor c = out.cursor;
-        if (!c.start(seg, base, count, bits)) {
+        decodeFrom(c.start(segment, offset, sampleCount(), bitLength()), c, Long.MIN_VALUE, Long.MAX_VALUE, false, out);
+    }
+
+    /** Adds the samples from the cursor's on that lie in the window; stops past it when {@code inOrder}. */
+    private static void decodeFrom(boolean any, StreamCursor c, long startExcl, long endIncl, boolean inOrder,
+                                   ExactWindow out) {
+        if (!any) {
             return;
         }
         do {
-            if (c.ts > startExcl && c.ts <= endIncl) {
-                out.add(c.ts, Double.longBitsToDouble(c.valueBits));
+            long ts = c.ts;
+            if (ts > startExcl && ts <= endIncl) {
+                out.add(ts, Double.longBitsToDouble(c.valueBits));
+            } else if (inOrder && ts > endIncl) {
+                return;
             }
         } while (c.next());
     }
@@ -323,9 +386,13 @@ public final class ExactSamplesFlyweight {
      * retained start moves past every sample dropped. With out-of-order samples a dropped one may be newer than
      * the threshold (then it is no longer claimed: the retained start passes it) and a kept one older (harmless).
      *
+     * The checkpoints are laid out afresh for the new stream (a second walk over it), and the in-order flag
+     * recomputed for the samples kept.
+     *
+     * @param dstCapacityBytes data capacity of {@code dst}
      * @return false when every sample is at or before the threshold ({@code dst} then holds an empty stream)
      */
-    public boolean compactInto(ExactSamplesFlyweight dst, long threshold) {
+    public boolean compactInto(ExactSamplesFlyweight dst, long threshold, int dstCapacityBytes) {
         final StreamCursor cursor = writerCursor;
         final MemorySegment seg = segment;
         final long base = offset;
@@ -334,6 +401,10 @@ public final class ExactSamplesFlyweight {
         MemorySegment.copy(seg, base, dst.segment, dst.offset, HEADER_LENGTH);
         final MemorySegment d = dst.segment;
         final long db = dst.offset;
+        final int dstCapacity = dstCapacityBytes & ~7;
+        d.set(INT, db + CAPACITY_OFFSET, dstCapacity);
+        d.set(INT, db + CHECKPOINT_EVERY_OFFSET, CHECKPOINT_EVERY);
+        d.set(INT, db + IN_ORDER_OFFSET, 1);
         long retained = retainedStartMs();
         boolean any = cursor.start(seg, base, count, bits);
         while (any && cursor.ts <= threshold) {
@@ -343,6 +414,7 @@ public final class ExactSamplesFlyweight {
         d.set(LONG, db + RETAINED_START_OFFSET, retained);
         if (!any) {
             d.set(INT, db + COUNT_OFFSET, 0);
+            d.set(INT, db + IN_ORDER_OFFSET, 1);
             d.set(LONG, db + BIT_LENGTH_OFFSET, 0L);
             d.set(LONG, db + OLDEST_OFFSET, Long.MAX_VALUE);
             return false;
@@ -358,11 +430,57 @@ public final class ExactSamplesFlyweight {
             p = put(d, db, p, StreamCursor.bits(seg, base + DATA_OFFSET, from, n), n);
             from += n;
         }
-        d.set(INT, db + COUNT_OFFSET, count - cursor.index);
+        int kept = count - cursor.index;
+        d.set(INT, db + COUNT_OFFSET, kept);
         d.set(LONG, db + BIT_LENGTH_OFFSET, p);
         // the kept first sample is the oldest for in-order data; a later older one only delays the next compaction
         d.set(LONG, db + OLDEST_OFFSET, cursor.ts);
+        layCheckpoints(d, db, dstCapacity, kept, p);
         return true;
+    }
+
+    /** Walks a freshly laid out stream once: its checkpoints and its in-order flag. */
+    private void layCheckpoints(MemorySegment d, long db, int capacity, int count, long bits) {
+        StreamCursor c = writerCursor;
+        if (!c.start(d, db, count, bits)) {
+            return;
+        }
+        boolean inOrder = true;
+        long previous = c.ts;
+        for (int i = 0; ; i++) {
+            // the cursor holds the state after sample i: checkpoint j when i = (j + 1)C - 1 and a sample follows
+            if ((i + 1) % CHECKPOINT_EVERY == 0 && i + 1 < count) {
+                long cp = db + checkpointOffset(capacity, (i + 1) / CHECKPOINT_EVERY - 1);
+                d.set(LONG, cp + CHECKPOINT_POS_OFFSET, c.pos | ((long) c.lead << 48) | ((long) c.trail << 54));
+                d.set(LONG, cp + CHECKPOINT_TS_OFFSET, c.ts);
+                d.set(LONG, cp + CHECKPOINT_DELTA_OFFSET, c.delta);
+                d.set(LONG, cp + CHECKPOINT_BITS_OFFSET, c.valueBits);
+            }
+            if (!c.next()) {
+                break;
+            }
+            inOrder &= c.ts >= previous;
+            previous = c.ts;
+        }
+        d.set(INT, db + IN_ORDER_OFFSET, inOrder ? 1 : 0);
+    }
+
+    /**
+     * Writer only: copies this block (header, stream words, checkpoints) into a block of {@code dstCapacityBytes}
+     * data bytes at {@code dst}/{@code dstOffset}: the stream is position independent, the checkpoints move to the
+     * new end of the data area.
+     */
+    public void copyInto(MemorySegment dst, long dstOffset, int dstCapacityBytes) {
+        long bits = bitLength();
+        int n = checkpoints(sampleCount(), segment.get(INT, offset + CHECKPOINT_EVERY_OFFSET));
+        int capacity = capacityBytes();
+        int dstCapacity = dstCapacityBytes & ~7;
+        MemorySegment.copy(segment, offset, dst, dstOffset, HEADER_LENGTH + ((bits + 63) >>> 6) * 8);
+        if (n > 0) {
+            MemorySegment.copy(segment, offset + checkpointOffset(capacity, n - 1), dst,
+                dstOffset + checkpointOffset(dstCapacity, n - 1), (long) n * CHECKPOINT_LENGTH);
+        }
+        dst.set(INT, dstOffset + CAPACITY_OFFSET, dstCapacity);
     }
 
 }

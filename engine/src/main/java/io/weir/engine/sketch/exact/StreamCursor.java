@@ -49,6 +49,25 @@ final class StreamCursor {
     }
 
     /**
+     * Positions on sample {@code index} from a checkpoint (the decoder state after it), without decoding the samples
+     * before. @return false when the stream is empty
+     */
+    boolean resume(MemorySegment segment, long base, int sampleCount, long bitLength, int index, long pos, long ts,
+                   long delta, long valueBits, int lead, int trail) {
+        if (!start(segment, base, sampleCount, bitLength)) {
+            return false;
+        }
+        this.index = index;
+        this.pos = pos;
+        this.ts = ts;
+        this.delta = delta;
+        this.valueBits = valueBits;
+        this.lead = lead;
+        this.trail = trail;
+        return true;
+    }
+
+    /**
      * Moves to the next sample. @return false at the end of the stream
      *
      * <p>Reads the stream 64 bits at a time ({@link #peek}) and takes each code's prefix from the count of leading

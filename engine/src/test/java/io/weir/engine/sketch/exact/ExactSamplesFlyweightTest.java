@@ -58,4 +58,82 @@ class ExactSamplesFlyweightTest {
             }
         }
     }
+
+    /**
+     * Windows read through the checkpoints (resume before the window, stop after it) hold exactly the samples a
+     * filter over the whole stream keeps: in-order and out-of-order streams, windows anywhere, and the same after
+     * the stream was compacted (checkpoints laid out afresh) and copied into a larger block (checkpoints moved).
+     */
+    @Test
+    void windowsReadThroughCheckpointsHoldExactlyTheirSamples() {
+        SplittableRandom rnd = new SplittableRandom(9);
+        for (int round = 0; round < 200; round++) {
+            int n = 1 + rnd.nextInt(3_000);
+            boolean outOfOrder = round % 3 == 0;
+            int capacity = n * 24 + 4096;
+            MemorySegment seg = MemorySegment.ofArray(new long[(ExactSamplesDescriptor.HEADER_LENGTH + capacity) / 8 + 1]);
+            ExactSamplesFlyweight f = new ExactSamplesFlyweight().wrap(seg, 0);
+            f.init(7, Long.MAX_VALUE / 4, 7, Integer.MAX_VALUE, capacity);
+            long[] ts = new long[n];
+            double[] vs = new double[n];
+            long t = 1_000_000;
+            for (int i = 0; i < n; i++) {
+                t += rnd.nextInt(4) == 0 ? 0 : 1 + rnd.nextInt(30_000);
+                ts[i] = outOfOrder && rnd.nextInt(50) == 0 ? t - rnd.nextInt(100_000) : t;
+                vs[i] = rnd.nextInt(3) == 0 ? rnd.nextInt(100) : rnd.nextGaussian();
+                assertEquals(ExactSamplesFlyweight.APPLIED, f.append(ts[i], vs[i]), "sample " + i);
+            }
+            checkWindows(f, ts, vs, 0, rnd);
+            // compact: drop the first samples, then check the rest through the new checkpoints
+            int drop = rnd.nextInt(n);
+            long threshold = outOfOrder ? ts[drop] - 1 : ts[drop] - 1;
+            MemorySegment seg2 = MemorySegment.ofArray(new long[(ExactSamplesDescriptor.HEADER_LENGTH + capacity) / 8 + 1]);
+            ExactSamplesFlyweight g = new ExactSamplesFlyweight().wrap(seg2, 0);
+            if (!outOfOrder && f.compactInto(g, threshold, capacity)) {
+                int first = 0;
+                while (ts[first] <= threshold) {
+                    first++;
+                }
+                checkWindows(g, ts, vs, first, rnd);
+                // and copied into a larger block
+                MemorySegment seg3 = MemorySegment.ofArray(new long[(ExactSamplesDescriptor.HEADER_LENGTH + 2 * capacity) / 8 + 1]);
+                g.copyInto(seg3, 0, 2 * capacity);
+                ExactSamplesFlyweight h = new ExactSamplesFlyweight().wrap(seg3, 0);
+                checkWindows(h, ts, vs, first, rnd);
+                // appending goes on after the copy, across further checkpoints
+                long[] ts2 = java.util.Arrays.copyOf(ts, n + 300);
+                double[] vs2 = java.util.Arrays.copyOf(vs, n + 300);
+                for (int i = n; i < n + 300; i++) {
+                    t += 1 + rnd.nextInt(30_000);
+                    ts2[i] = t;
+                    vs2[i] = rnd.nextGaussian();
+                    assertEquals(ExactSamplesFlyweight.APPLIED, h.append(t, vs2[i]));
+                }
+                checkWindows(h, ts2, vs2, first, rnd);
+            }
+        }
+    }
+
+    private static void checkWindows(ExactSamplesFlyweight f, long[] ts, double[] vs, int first, SplittableRandom rnd) {
+        ExactWindow w = new ExactWindow();
+        long lo = ts[first] - 50_000;
+        long hi = ts[ts.length - 1] + 50_000;
+        for (int q = 0; q < 40; q++) {
+            long a = lo + (long) (rnd.nextDouble() * (hi - lo));
+            long b = q % 5 == 0 ? Long.MAX_VALUE : a + (long) (rnd.nextDouble() * (hi - a));
+            if (q % 7 == 0) {
+                a = Long.MIN_VALUE;
+            }
+            f.read(a, b, w);
+            int k = 0;
+            for (int i = first; i < ts.length; i++) {
+                if (ts[i] > a && ts[i] <= b) {
+                    assertEquals(ts[i], w.timestamps()[k], "window (" + a + ", " + b + "] sample " + k);
+                    assertEquals(Double.doubleToRawLongBits(vs[i]), Double.doubleToRawLongBits(w.values()[k]));
+                    k++;
+                }
+            }
+            assertEquals(k, w.size(), "window (" + a + ", " + b + "]");
+        }
+    }
 }
