@@ -30,6 +30,17 @@ public interface SketchFamily<S extends SketchSpec, R> {
     /** Any thread: merges the block's answer over {@code (startExclusiveMs, endInclusiveMs]} into {@code out}. */
     void read(MemorySegment segment, long offset, long startExclusiveMs, long endInclusiveMs, R out);
 
+    /**
+     * Any thread: like {@link #read}, for a window inside the span {@code (spanStartExclusiveMs,
+     * spanEndInclusiveMs]} of a range query ({@code spanId} names the span; a new id means a new span or block).
+     * A family that can keep what one read of the block gives for every window of the span (and answer a window
+     * in less than its buckets) does; the others read the block per window.
+     */
+    default void readSpan(MemorySegment segment, long offset, long spanId, long spanStartExclusiveMs,
+                          long spanEndInclusiveMs, long startExclusiveMs, long endInclusiveMs, R out) {
+        read(segment, offset, startExclusiveMs, endInclusiveMs, out);
+    }
+
     /** Any thread: the exact answer over raw samples already restricted to the window. */
     void readExact(long startExclusiveMs, long endInclusiveMs, ExactWindow window, R out);
 

@@ -104,6 +104,10 @@ public final class SketchShard implements AutoCloseable {
         int spanSeries = -1;
         long spanStartExcl;
         long spanEndIncl;
+        /** True when the span's series had an exact block when it opened, now decoded in {@link #span}. */
+        boolean spanExact;
+        /** Names each span (and each block read within it) for the families that keep per-span state. */
+        long spanId;
         final ExactSpan span = new ExactSpan();
     }
 
@@ -550,16 +554,18 @@ public final class SketchShard implements AutoCloseable {
      */
     public void beginSpan(int seriesId, long startExclusiveMs, long endInclusiveMs) {
         ReaderScratch scratch = readerScratch.get();
-        scratch.spanSeries = -1;
+        scratch.spanSeries = seriesId;
+        scratch.spanStartExcl = startExclusiveMs;
+        scratch.spanEndIncl = endInclusiveMs;
+        scratch.spanExact = false;
+        scratch.spanId++;
         int slot = readerEpochs.enter();
         try {
             long exact = index.getExact(seriesId / shardCount);
             if (exact > 0) {
                 scratch.exact.wrap(arena.segment(exact), SlabArena.offset(exact)).read(startExclusiveMs, endInclusiveMs, scratch.span.samples());
                 scratch.span.reset();
-                scratch.spanSeries = seriesId;
-                scratch.spanStartExcl = startExclusiveMs;
-                scratch.spanEndIncl = endInclusiveMs;
+                scratch.spanExact = true;
             }
         } finally {
             readerEpochs.exit(slot);
@@ -585,7 +591,7 @@ public final class SketchShard implements AutoCloseable {
                 if ((x.familyMask() & (1 << family.ordinal())) == 0) {
                     return false;
                 }
-                if (scratch.spanSeries == seriesId && startExclusiveMs >= scratch.spanStartExcl
+                if (scratch.spanExact && scratch.spanSeries == seriesId && startExclusiveMs >= scratch.spanStartExcl
                         && endInclusiveMs <= scratch.spanEndIncl) {
                     if (scratch.span.ascending()) {
                         fam.readExactSpan(startExclusiveMs, endInclusiveMs, scratch.span, scratch.window, out);
@@ -602,7 +608,13 @@ public final class SketchShard implements AutoCloseable {
             if (block <= 0) {
                 return false;
             }
-            fam.read(arena.segment(block), SlabArena.offset(block), startExclusiveMs, endInclusiveMs, out);
+            if (scratch.spanSeries == seriesId && startExclusiveMs >= scratch.spanStartExcl
+                    && endInclusiveMs <= scratch.spanEndIncl) {
+                fam.readSpan(arena.segment(block), SlabArena.offset(block), scratch.spanId,
+                    scratch.spanStartExcl, scratch.spanEndIncl, startExclusiveMs, endInclusiveMs, out);
+            } else {
+                fam.read(arena.segment(block), SlabArena.offset(block), startExclusiveMs, endInclusiveMs, out);
+            }
             return true;
         } finally {
             readerEpochs.exit(slot);

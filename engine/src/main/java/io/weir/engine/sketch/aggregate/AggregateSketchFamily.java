@@ -32,6 +32,25 @@ public final class AggregateSketchFamily implements SketchFamily<AggregateSketch
         flyweight.wrap(segment, offset).read(startExclusiveMs, endInclusiveMs, out);
     }
 
+    /** The buckets of the span being read (a range query's), loaded on its first window. */
+    private final AggregateBucketSpan span = new AggregateBucketSpan();
+    private long spanId = -1;
+    private MemorySegment spanSegment;
+    private long spanOffset;
+
+    @Override
+    public void readSpan(MemorySegment segment, long offset, long id, long spanStartExclusiveMs, long spanEndInclusiveMs,
+                         long startExclusiveMs, long endInclusiveMs, AggregateResult out) {
+        if (id != spanId || segment != spanSegment || offset != spanOffset) {
+            // a new span, or the series' block changed within it: never answer from another block's copy
+            span.load(segment, offset, spanStartExclusiveMs, spanEndInclusiveMs);
+            spanId = id;
+            spanSegment = segment;
+            spanOffset = offset;
+        }
+        span.read(startExclusiveMs, endInclusiveMs, out);
+    }
+
     @Override
     public void readExact(long startExclusiveMs, long endInclusiveMs, ExactWindow window, AggregateResult out) {
         out.readExact(startExclusiveMs, endInclusiveMs, window);

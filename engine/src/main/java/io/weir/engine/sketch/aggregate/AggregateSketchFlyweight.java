@@ -309,8 +309,12 @@ public final class AggregateSketchFlyweight {
             return 0;
         }
         long bucketStart = k * width;
-        long first = bucketStart + seg.get(INT, b + BUCKET_FIRST_TS_OFFSET);
-        long last = bucketStart + seg.get(INT, b + BUCKET_LAST_TS_OFFSET);
+        return weight(bucketStart + seg.get(INT, b + BUCKET_FIRST_TS_OFFSET),
+            bucketStart + seg.get(INT, b + BUCKET_LAST_TS_OFFSET), startExclusive, endInclusive);
+    }
+
+    /** The share of a bucket whose samples span {@code [first, last]} assumed inside {@code (start, end]}. */
+    static double weight(long first, long last, long startExclusive, long endInclusive) {
         if (first > startExclusive && last <= endInclusive) {
             return 1;
         }

@@ -1,5 +1,7 @@
 package io.weir.engine.sketch.exact;
 
+import io.weir.engine.sketch.span.PrefixSums;
+import io.weir.engine.sketch.span.SlidingExtrema;
 import java.util.Arrays;
 
 /**
@@ -20,21 +22,11 @@ public final class ExactSpan {
     // prefix sums over the samples, shifted by the first finite value; non-finite samples counted apart
     private boolean momentsBuilt;
     private double shift;
-    private double[] s1Hi = new double[0];
-    private double[] s1Lo = new double[0];
-    private double[] s2Hi = new double[0];
-    private double[] s2Lo = new double[0];
+    private final PrefixSums s1 = new PrefixSums();
+    private final PrefixSums s2 = new PrefixSums();
     private int[] nonFinite = new int[0];
 
-    // sliding extrema: monotonic deques of indices over [extremaFrom, extremaTo)
-    private int[] minDeque = new int[0];
-    private int[] maxDeque = new int[0];
-    private int minHead;
-    private int minTail;
-    private int maxHead;
-    private int maxTail;
-    private int extremaFrom = -1;
-    private int extremaTo = -1;
+    private final SlidingExtrema extrema = new SlidingExtrema();
 
     // sliding sorted values of [sortedFrom, sortedTo)
     private double[] sortedValues = new double[0];
@@ -59,7 +51,7 @@ public final class ExactSpan {
         }
         ascending = up;
         momentsBuilt = false;
-        extremaFrom = extremaTo = -1;
+        extrema.reset();
         sortedFrom = sortedTo = -1;
         keysFrom = keysTo = -1;
         from = to = 0;
@@ -140,19 +132,8 @@ public final class ExactSpan {
      */
     public void shiftedSums(int from, int to, double[] out) {
         buildMoments();
-        difference(s1Hi[to], s1Lo[to], s1Hi[from], s1Lo[from], out, 0);
-        difference(s2Hi[to], s2Lo[to], s2Hi[from], s2Lo[from], out, 2);
-    }
-
-    /** (aHi + aLo) - (bHi + bLo) as a normalised (hi, lo) pair, the subtraction's rounding error kept. */
-    private static void difference(double aHi, double aLo, double bHi, double bLo, double[] out, int at) {
-        double s = aHi - bHi;
-        double bb = s - aHi;
-        double err = (aHi - (s - bb)) + (-bHi - bb);
-        double lo = err + (aLo - bLo);
-        double hi = s + lo;
-        out[at] = hi;
-        out[at + 1] = lo - (hi - s);
+        s1.sum(from, to, out, 0);
+        s2.sum(from, to, out, 2);
     }
 
     private void buildMoments() {
@@ -160,14 +141,11 @@ public final class ExactSpan {
             return;
         }
         int n = samples.size();
-        if (s1Hi.length < n + 1) {
-            int cap = Math.max(n + 1, s1Hi.length * 2);
-            s1Hi = new double[cap];
-            s1Lo = new double[cap];
-            s2Hi = new double[cap];
-            s2Lo = new double[cap];
-            nonFinite = new int[cap];
+        if (nonFinite.length < n + 1) {
+            nonFinite = new int[Math.max(n + 1, nonFinite.length * 2)];
         }
+        s1.clear(n);
+        s2.clear(n);
         double[] v = samples.values();
         double k = 0;
         for (int i = 0; i < n; i++) {
@@ -177,40 +155,21 @@ public final class ExactSpan {
             }
         }
         shift = k;
-        double h1 = 0;
-        double l1 = 0;
-        double h2 = 0;
-        double l2 = 0;
         int bad = 0;
         for (int i = 0; i < n; i++) {
-            s1Hi[i] = h1;
-            s1Lo[i] = l1;
-            s2Hi[i] = h2;
-            s2Lo[i] = l2;
             nonFinite[i] = bad;
             double x = v[i];
             if (!Double.isFinite(x)) {
                 bad++;
+                s1.add(0, 0);
+                s2.add(0, 0);
                 continue;
             }
             double d = x - k;
-            // two-sum of the running sum and d, the rounding error into the low part
-            double t = h1 + d;
-            double bv = t - h1;
-            l1 += (h1 - (t - bv)) + (d - bv);
-            h1 = t;
-            // d^2 split exactly by FMA, both halves added
+            s1.add(d, 0);
             double sq = d * d;
-            double sqErr = Math.fma(d, d, -sq);
-            t = h2 + sq;
-            bv = t - h2;
-            l2 += (h2 - (t - bv)) + (sq - bv) + sqErr;
-            h2 = t;
+            s2.add(sq, Math.fma(d, d, -sq)); // the square split exactly by FMA
         }
-        s1Hi[n] = h1;
-        s1Lo[n] = l1;
-        s2Hi[n] = h2;
-        s2Lo[n] = l2;
         nonFinite[n] = bad;
         momentsBuilt = true;
     }
@@ -219,43 +178,10 @@ public final class ExactSpan {
 
     /** Min and max of {@code [from, to)} (non-empty, finite samples only) into {@code out[at..at+1]}. */
     public void extrema(int from, int to, double[] out, int at) {
-        slideExtrema(from, to);
         double[] v = samples.values();
-        out[at] = v[minDeque[minHead]];
-        out[at + 1] = v[maxDeque[maxHead]];
-    }
-
-    /** Moves the deques to {@code [from, to)}: amortised O(1) per sample when windows move forward. */
-    private void slideExtrema(int from, int to) {
-        if (minDeque.length < samples.size()) {
-            minDeque = new int[Math.max(samples.size(), minDeque.length * 2)];
-            maxDeque = new int[minDeque.length];
-        }
-        if (extremaFrom < 0 || from < extremaFrom || to < extremaTo || from >= extremaTo) {
-            minHead = minTail = maxHead = maxTail = 0;
-            extremaFrom = from;
-            extremaTo = from;
-        }
-        double[] v = samples.values();
-        for (int i = extremaTo; i < to; i++) {
-            double x = v[i];
-            while (minTail > minHead && v[minDeque[minTail - 1]] >= x) {
-                minTail--;
-            }
-            minDeque[minTail++] = i;
-            while (maxTail > maxHead && v[maxDeque[maxTail - 1]] <= x) {
-                maxTail--;
-            }
-            maxDeque[maxTail++] = i;
-        }
-        extremaTo = to;
-        extremaFrom = from;
-        while (minDeque[minHead] < from) {
-            minHead++;
-        }
-        while (maxDeque[maxHead] < from) {
-            maxHead++;
-        }
+        extrema.slide(v, v, samples.size(), from, to);
+        out[at] = v[extrema.min()];
+        out[at + 1] = v[extrema.max()];
     }
 
     // ---- sorted values --------------------------------------------------------------------------
