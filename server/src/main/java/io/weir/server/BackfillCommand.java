@@ -70,8 +70,25 @@ final class BackfillCommand implements Callable<Integer> {
     int maxSamples;
     @Option(names = "--timeout", defaultValue = "300", description = "seconds to wait for one backend or node answer (default 300)")
     long timeoutSeconds;
+    @Option(names = "--basic-auth", description = "USER:PASSWORD of a node user with the admin role (a node with a web config)")
+    String basicAuth;
+    @Option(names = "--bearer-token-file", description = "file holding a node bearer token with the admin role")
+    Path bearerTokenFile;
+    @Option(names = "--ca-file", description = "PEM CA certificate that signed the node's certificate (https --url)")
+    Path caFile;
+    @Option(names = "--from-basic-auth", description = "USER:PASSWORD for the backend")
+    String fromBasicAuth;
+    @Option(names = "--from-bearer-token-file", description = "file holding a bearer token for the backend")
+    Path fromBearerTokenFile;
+    @Option(names = "--from-ca-file", description = "PEM CA certificate that signed the backend's certificate (https --from)")
+    Path fromCaFile;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    /** The node's client and credential. */
+    private HttpClient http;
+    private String authorization;
+    /** The backend's. */
+    private HttpClient backendHttp;
+    private String backendAuthorization;
     private final RemoteWriteEncoder encoder = new RemoteWriteEncoder();
     private boolean prometheus;
     private List<io.weir.engine.series.LabelMatcher> matchers;
@@ -95,6 +112,12 @@ final class BackfillCommand implements Callable<Integer> {
     }
 
     private int run() throws IOException, InterruptedException {
+        HttpCredentials nodeCredentials = new HttpCredentials(basicAuth, bearerTokenFile, caFile);
+        HttpCredentials backendCredentials = new HttpCredentials(fromBasicAuth, fromBearerTokenFile, fromCaFile);
+        http = nodeCredentials.client(Duration.ofSeconds(10));
+        authorization = nodeCredentials.authorization();
+        backendHttp = backendCredentials.client(Duration.ofSeconds(10));
+        backendAuthorization = backendCredentials.authorization();
         long startMs = parseTime("--start", start);
         long endMs = parseTime("--end", end);
         if (endMs < startMs) {
@@ -160,7 +183,7 @@ final class BackfillCommand implements Callable<Integer> {
     private List<SeriesSamples> readChunk(String backend, long fromMs, long toMs) throws IOException, InterruptedException {
         ChunkCollector chunk = new ChunkCollector();
         if (prometheus) {
-            PrometheusRemoteRead.read(http, backend, matchers, fromMs, toMs, Duration.ofSeconds(timeoutSeconds), chunk::add);
+            PrometheusRemoteRead.read(backendHttp, backend, backendAuthorization, matchers, fromMs, toMs, Duration.ofSeconds(timeoutSeconds), chunk::add);
         } else {
             readExport(backend, fromMs, toMs, chunk);
         }
@@ -201,9 +224,8 @@ final class BackfillCommand implements Callable<Integer> {
 
     private void readExport(String backend, long fromMs, long toMs, ChunkCollector chunk) throws IOException, InterruptedException {
         String q = "match[]=" + URLEncoder.encode(match, StandardCharsets.UTF_8) + "&start=" + seconds(fromMs) + "&end=" + seconds(toMs);
-        HttpRequest request = HttpRequest.newBuilder(URI.create(backend + "/api/v1/export?" + q))
-                .timeout(Duration.ofSeconds(timeoutSeconds)).GET().build();
-        HttpResponse<InputStream> r = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        HttpRequest request = backendRequest(URI.create(backend + "/api/v1/export?" + q)).GET().build();
+        HttpResponse<InputStream> r = backendHttp.send(request, HttpResponse.BodyHandlers.ofInputStream());
         try (InputStream body = r.body()) {
             if (r.statusCode() != 200) {
                 throw new BackfillException(backend + "/api/v1/export answered " + r.statusCode() + ": "
@@ -286,9 +308,18 @@ final class BackfillCommand implements Callable<Integer> {
     /** Asks for one millisecond of the export: VictoriaMetrics answers 200, Prometheus 404 (it has no such API). */
     private boolean servesExport(String backend, long atMs) throws IOException, InterruptedException {
         String q = "match[]=" + URLEncoder.encode(match, StandardCharsets.UTF_8) + "&start=" + seconds(atMs) + "&end=" + seconds(atMs);
-        HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(backend + "/api/v1/export?" + q))
-                .timeout(Duration.ofSeconds(timeoutSeconds)).GET().build(), HttpResponse.BodyHandlers.discarding());
+        HttpResponse<Void> r = backendHttp.send(backendRequest(URI.create(backend + "/api/v1/export?" + q)).GET().build(),
+                HttpResponse.BodyHandlers.discarding());
+        if (r.statusCode() == 401 || r.statusCode() == 403) {
+            throw new BackfillException(backend + " refused the backfill's credentials (" + r.statusCode()
+                    + "); see --from-basic-auth, --from-bearer-token-file");
+        }
         return r.statusCode() == 200;
+    }
+
+    private HttpRequest.Builder backendRequest(URI uri) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(timeoutSeconds));
+        return backendAuthorization == null ? b : b.header("Authorization", backendAuthorization);
     }
 
     /** Posts the chunk's samples after the first {@code skip} in requests of at most --max-samples, checkpointing each. */
@@ -328,8 +359,11 @@ final class BackfillCommand implements Callable<Integer> {
         byte[] body = Arrays.copyOf(encoder.compressed(), length);
         long backoffMs = 100;
         while (true) {
-            HttpRequest request = HttpRequest.newBuilder(URI.create(node + "/api/v1/admin/backfill"))
-                    .timeout(Duration.ofSeconds(timeoutSeconds))
+            HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(node + "/api/v1/admin/backfill"));
+            if (authorization != null) {
+                builder.header("Authorization", authorization);
+            }
+            HttpRequest request = builder.timeout(Duration.ofSeconds(timeoutSeconds))
                     .header("Content-Type", "application/x-protobuf")
                     .header("Content-Encoding", "snappy")
                     .header("X-Prometheus-Remote-Write-Version", "0.1.0")

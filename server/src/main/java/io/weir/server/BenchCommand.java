@@ -48,6 +48,8 @@ public final class BenchCommand implements Callable<Integer> {
         java.nio.file.Path caFile;
         @Option(names = "--basic-auth", description = "USER:PASSWORD sent as basic auth (a node with a web config)")
         String basicAuth;
+        @Option(names = "--bearer-token-file", description = "file holding a bearer token with the write role")
+        java.nio.file.Path bearerTokenFile;
 
         @Override
         public Integer call() throws Exception {
@@ -55,8 +57,7 @@ public final class BenchCommand implements Callable<Integer> {
             Duration measure, warm;
             long interval;
             try {
-                String authorization = basicAuth == null ? null : "Basic " + java.util.Base64.getEncoder()
-                        .encodeToString(basicAuth.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                String authorization = new HttpCredentials(basicAuth, bearerTokenFile, caFile).authorization();
                 target = InsertLoad.Target.of(url, caFile == null ? null : io.weir.net.security.ClientTls.context(caFile, null, null),
                         authorization);
                 measure = Duration.ofMillis(Durations.parseMillis(duration));

@@ -36,10 +36,14 @@ final class PrometheusRemoteRead {
     }
 
     /** Reads [fromMs, toMs] (inclusive) of the series {@code matchers} select. */
-    static void read(HttpClient http, String backend, List<LabelMatcher> matchers, long fromMs, long toMs, Duration timeout,
-                     SeriesSink sink) throws IOException, InterruptedException {
+    static void read(HttpClient http, String backend, String authorization, List<LabelMatcher> matchers, long fromMs,
+                     long toMs, Duration timeout, SeriesSink sink) throws IOException, InterruptedException {
         byte[] body = Snappy.compress(request(matchers, fromMs, toMs));
-        HttpRequest r = HttpRequest.newBuilder(URI.create(backend + "/api/v1/read")).timeout(timeout)
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(backend + "/api/v1/read"));
+        if (authorization != null) {
+            b.header("Authorization", authorization);
+        }
+        HttpRequest r = b.timeout(timeout)
                 .header("Content-Type", "application/x-protobuf")
                 .header("Content-Encoding", "snappy")
                 .header("X-Prometheus-Remote-Read-Version", "0.1.0")

@@ -29,6 +29,9 @@ final class SnapshotCommands {
         @Option(names = "--url", required = true, description = "the node, e.g. http://127.0.0.1:9201") String url;
         @Option(names = "--out", description = "download the snapshot's files into this new (or empty) directory") Path out;
         @Option(names = "--timeout", defaultValue = "600", description = "seconds to wait for the snapshot (default 600)") long timeoutSeconds;
+        @Option(names = "--basic-auth", description = "USER:PASSWORD of a user with the admin role (a node with a web config)") String basicAuth;
+        @Option(names = "--bearer-token-file", description = "file holding a bearer token with the admin role") Path bearerTokenFile;
+        @Option(names = "--ca-file", description = "PEM CA certificate that signed the node's certificate (for an https:// --url)") Path caFile;
 
         @Override
         public Integer call() throws Exception {
@@ -37,8 +40,10 @@ final class SnapshotCommands {
                 if (out != null) {
                     requireEmpty(out);
                 }
-                HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/admin/snapshot"))
+                HttpCredentials credentials = new HttpCredentials(basicAuth, bearerTokenFile, caFile);
+                this.credentials = credentials;
+                HttpClient http = credentials.client(Duration.ofSeconds(10));
+                HttpResponse<String> r = http.send(credentials.authorize(HttpRequest.newBuilder(URI.create(base + "/api/v1/admin/snapshot")))
                         .timeout(Duration.ofSeconds(timeoutSeconds)).POST(HttpRequest.BodyPublishers.noBody()).build(),
                         HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() != 200) {
@@ -63,14 +68,16 @@ final class SnapshotCommands {
             } catch (java.net.ConnectException | java.net.http.HttpConnectTimeoutException e) {
                 System.err.println("weir snapshot: cannot reach " + base + " (" + e + ")");
                 return 1;
-            } catch (IOException e) {
+            } catch (IOException | IllegalArgumentException e) {
                 System.err.println("weir snapshot: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
                 return 1;
             }
         }
 
-        private static void download(HttpClient http, String base, String name, String file, Path out) throws IOException, InterruptedException {
-            HttpResponse<Path> r = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/admin/snapshots/" + name + "/" + file)).build(),
+        private HttpCredentials credentials;
+
+        private void download(HttpClient http, String base, String name, String file, Path out) throws IOException, InterruptedException {
+            HttpResponse<Path> r = http.send(credentials.authorize(HttpRequest.newBuilder(URI.create(base + "/api/v1/admin/snapshots/" + name + "/" + file))).build(),
                     HttpResponse.BodyHandlers.ofFile(out.resolve(file)));
             if (r.statusCode() != 200) {
                 throw new IOException("downloading " + file + " of " + name + ": HTTP " + r.statusCode() + ": " + Files.readString(out.resolve(file)).strip());

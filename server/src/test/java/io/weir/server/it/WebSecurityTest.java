@@ -93,6 +93,56 @@ class WebSecurityTest {
         assertTrue(out.contains("SUCCESS"), out);
     }
 
+    /**
+     * The command-line clients of a secured node present credentials: {@code weir snapshot} is refused without the
+     * admin role and taken with the admin bearer token; {@code weir backfill} reads a TLS + basic-auth
+     * VictoriaMetrics with its {@code --from-*} credentials and posts to the node with the admin token, and the
+     * samples are answered by the node; without the node credential it fails and posts nothing.
+     */
+    @Test
+    void commandLineClientsPresentCredentials() throws Exception {
+        String ca = dir.resolve("weir.crt").toString();
+        String token = dir.resolve("admin.token").toString();
+        assertEquals(1, cli("snapshot", "--url", base, "--ca-file", ca));
+        assertEquals(1, cli("snapshot", "--url", base, "--ca-file", ca, "--basic-auth", "prometheus:write-secret"));
+        assertEquals(0, cli("snapshot", "--url", base, "--ca-file", ca, "--bearer-token-file", token));
+
+        try (VictoriaMetricsProcess vm = VictoriaMetricsProcess.startSecured(dir.resolve("weir.crt"), dir.resolve("weir.key"),
+                "vmuser", "vm-secret", client)) {
+            String vmUrl = "https://127.0.0.1:" + vm.port();
+            String vmAuth = basic("vmuser", "vm-secret");
+            long t = (System.currentTimeMillis() / 60_000 - 10) * 60_000;
+            byte[] body = RemoteWriteBodies.body(new Series(new String[] {"__name__", "bf_secure", "job", "bf"},
+                    new long[] {t, t + 15_000, t + 30_000, t + 45_000}, new double[] {1, 2, 3, 4}));
+            HttpResponse<String> w = client.send(HttpRequest.newBuilder(URI.create(vmUrl + "/api/v1/write"))
+                    .header("Authorization", vmAuth).header("Content-Encoding", "snappy")
+                    .header("Content-Type", "application/x-protobuf")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(204, w.statusCode(), w.body());
+            client.send(HttpRequest.newBuilder(URI.create(vmUrl + "/internal/force_flush")).header("Authorization", vmAuth).build(),
+                    HttpResponse.BodyHandlers.discarding());
+            String start = Long.toString(t / 1000 - 1);
+            String end = Long.toString(t / 1000 + 60);
+            // the backend's credentials given, the node's not: refused by the node, nothing posted
+            assertEquals(1, cli("backfill", "--from", vmUrl, "--from-basic-auth", "vmuser:vm-secret", "--from-ca-file", ca,
+                    "--url", base, "--ca-file", ca, "--match", "{job=\"bf\"}", "--start", start, "--end", end));
+            // the backend's credentials missing: refused by the backend
+            assertEquals(1, cli("backfill", "--from", vmUrl, "--from-ca-file", ca, "--url", base, "--ca-file", ca,
+                    "--bearer-token-file", token, "--match", "{job=\"bf\"}", "--start", start, "--end", end));
+            assertEquals(0, cli("backfill", "--from", vmUrl, "--from-basic-auth", "vmuser:vm-secret", "--from-ca-file", ca,
+                    "--url", base, "--ca-file", ca, "--bearer-token-file", token, "--match", "{job=\"bf\"}",
+                    "--start", start, "--end", end));
+        }
+        HttpResponse<String> r = get("/api/v1/query?query=" + java.net.URLEncoder.encode("sum_over_time(bf_secure[5m])",
+                StandardCharsets.UTF_8) + "&time=" + ((System.currentTimeMillis() / 60_000 - 10) * 60 + 50), READER);
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(r.body().contains("\"10\""), "1 + 2 + 3 + 4 backfilled once: " + r.body());
+    }
+
+    private static int cli(String... args) {
+        return new picocli.CommandLine(new io.weir.server.Main()).execute(args);
+    }
+
     @Test
     void credentialsAndRolesAreEnforced() throws Exception {
         // a fresh client: a keep-alive connection pooled by an earlier test may have been closed by the node since,
