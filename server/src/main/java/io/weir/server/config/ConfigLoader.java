@@ -901,6 +901,23 @@ public final class ConfigLoader {
             return millis;
         }
 
+        /** A list of scalars, or null (with a problem) when it is not one. */
+        List<String> strings(Node node, String path) {
+            if (!(node instanceof SequenceNode seq)) {
+                problem(path, "must be a list (got " + (node == null ? "nothing" : ConfigLoader.describe(node)) + ")");
+                return null;
+            }
+            List<String> out = new ArrayList<>();
+            for (int i = 0; i < seq.getValue().size(); i++) {
+                String v = scalar(seq.getValue().get(i), path + "[" + i + "]");
+                if (v == null) {
+                    return null;
+                }
+                out.add(v);
+            }
+            return out;
+        }
+
         /** The scalar at {@code key}, or null when absent or after a problem. */
         String text(Section s, String key) {
             Node node = s.get(key);

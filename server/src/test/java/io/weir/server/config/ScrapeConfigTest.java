@@ -1,6 +1,6 @@
 package io.weir.server.config;
 
-import io.weir.net.scrape.RelabelAction;
+import io.weir.net.relabel.RelabelAction;
 import io.weir.net.scrape.ScrapeJob;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
