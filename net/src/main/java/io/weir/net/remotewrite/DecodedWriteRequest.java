@@ -240,6 +240,64 @@ public final class DecodedWriteRequest implements IngestExtras {
         return at;
     }
 
+    // ---- relabeling (ingest.relabel_configs) rewrites a decoded request in place, before it is published ----
+
+    /**
+     * Replaces the labels of series {@code s} by the label set {@code canonical[off .. + len)} in
+     * {@link CanonicalLabels} form (sorted, unique names, no empty values), copied behind the buffer's contents. The
+     * series' labels then need not follow the previous series' in the label arrays; nothing reads them in order.
+     */
+    public void replaceLabels(int s, byte[] canonical, int off, int len) {
+        int first = labelCount;
+        CanonicalLabels.forEach(canonical, off, len, labelCopier);
+        seriesFirstLabel[s] = first;
+        seriesLabelCount[s] = labelCount - first;
+    }
+
+    /** Made once: {@link #replaceLabels} visits each label without allocating. */
+    private final CanonicalLabels.Visitor labelCopier = (src, nameOff, nameLength, valueOff, valueLength) -> {
+        int name = append(src, nameOff, nameLength);
+        int value = append(src, valueOff, valueLength);
+        addLabel(name, nameLength, value, valueLength);
+    };
+
+    /**
+     * Removes the series with {@code drop[s]} set, with their samples, histograms, exemplars and created timestamps;
+     * the others keep their order. Metadata stays: it names a metric family, not a series.
+     */
+    public void removeSeries(boolean[] drop) {
+        int kept = 0;
+        int samplesKept = 0;
+        for (int s = 0; s < seriesCount; s++) {
+            if (drop[s]) {
+                histogramCount -= seriesHistogramCount[s];
+                exemplarCount -= seriesExemplarCount[s];
+                if (seriesCreatedTimestamp[s] != 0) {
+                    createdTimestampCount--;
+                }
+                continue;
+            }
+            int first = seriesFirstSample[s];
+            int count = seriesSampleCount[s];
+            System.arraycopy(timestamps, first, timestamps, samplesKept, count);
+            System.arraycopy(values, first, values, samplesKept, count);
+            seriesFirstLabel[kept] = seriesFirstLabel[s];
+            seriesLabelCount[kept] = seriesLabelCount[s];
+            seriesFirstSample[kept] = samplesKept;
+            seriesSampleCount[kept] = count;
+            // histograms and exemplars stay where they are: each series names its own range of them
+            seriesFirstHistogram[kept] = seriesFirstHistogram[s];
+            seriesHistogramCount[kept] = seriesHistogramCount[s];
+            seriesFirstExemplar[kept] = seriesFirstExemplar[s];
+            seriesExemplarCount[kept] = seriesExemplarCount[s];
+            seriesCreatedTimestamp[kept] = seriesCreatedTimestamp[s];
+            samplesKept += count;
+            kept++;
+        }
+        seriesCount = kept;
+        sampleCount = samplesKept;
+    }
+
     // ---- written by RemoteWriteDecoder (and the builder methods above) ----
 
     void reset() {
