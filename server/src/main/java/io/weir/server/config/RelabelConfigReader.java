@@ -84,12 +84,14 @@ final class RelabelConfigReader {
         String separator = orDefault(c.text(s, "separator"), RelabelRule.DEFAULT_SEPARATOR);
         String regexText = orDefault(c.text(s, "regex"), RelabelRule.DEFAULT_REGEX);
         long modulus = 0;
+        boolean modulusRead = true;
         String mod = c.text(s, "modulus");
         if (mod != null) {
             try {
                 modulus = Long.parseUnsignedLong(mod);
             } catch (NumberFormatException e) {
                 c.problem(s.pathOf("modulus"), "must be a positive whole number (got " + Quote.of(mod) + ")");
+                modulusRead = false;
             }
         }
         String target = c.text(s, "target_label");
@@ -111,7 +113,7 @@ final class RelabelConfigReader {
                 }
                 if (action == RelabelAction.HASHMOD && modulus == 0 && mod == null) {
                     c.problem(s.pathOf("modulus"), "required (and > 0) for action hashmod");
-                } else if (action == RelabelAction.HASHMOD && modulus == 0) {
+                } else if (action == RelabelAction.HASHMOD && modulus == 0 && modulusRead) {
                     c.problem(s.pathOf("modulus"), "must be greater than 0");
                 }
                 if (action != RelabelAction.HASHMOD && !replacement.equals(RelabelRule.DEFAULT_REPLACEMENT)) {
