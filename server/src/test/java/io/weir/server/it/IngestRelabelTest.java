@@ -139,6 +139,75 @@ class IngestRelabelTest {
         }
     }
 
+    /**
+     * VictoriaMetrics 1.79 keeps neither native histograms nor exemplars, so a real Prometheus 2.42 (remote-write
+     * receiver, native histograms, exemplar storage) shows that the forwarded histogram and exemplar are those of the
+     * relabeled series, and that nothing of the dropped series arrives.
+     */
+    @Test
+    void theForwardedHistogramAndExemplarAreThoseOfTheRelabeledSeries() throws Exception {
+        try (PrometheusProcess prom = PrometheusProcess.start("global: {scrape_interval: 1h}\n",
+                "--web.enable-remote-write-receiver", "--enable-feature=native-histograms,exemplar-storage");
+             WeirTestNode node = WeirTestNode.start(CONFIG.formatted(prom.url()))) {
+            Http.Response r = Http.post(node.url() + "/api/v1/write", RemoteWriteBodies.snappy(v2Request().toByteArray()),
+                    RemoteWrite2BackendTest.V2_HEADERS);
+            assertEquals(204, r.status(), r.body());
+            String at = String.format(java.util.Locale.ROOT, "%.3f", t0 / 1000.0);
+            JsonNode count = awaitQuery(prom, "histogram_count(rw2_hist)", at);
+            assertEquals("{environment=\"dev\",job=\"rw2\"} 5", vector(count));
+            assertEquals("{environment=\"dev\",job=\"rw2\"} 12.5", vector(awaitQuery(prom, "histogram_sum(rw2_hist)", at)));
+            assertEquals("{environment=\"dev\",job=\"rw2\"} 5", vector(awaitQuery(prom, "new_rw2", at)));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            JsonNode ex = Http.JSON.createArrayNode();
+            while (System.nanoTime() < deadline && ex.isEmpty()) {
+                ex = Http.get(prom.url(), "/api/v1/query_exemplars", Http.params("query", "{job=\"rw2\"}",
+                        "start", String.format(java.util.Locale.ROOT, "%.3f", (t0 - 60_000) / 1000.0),
+                        "end", String.format(java.util.Locale.ROOT, "%.3f", (t0 + 60_000) / 1000.0))).json().path("data");
+                if (ex.isEmpty()) {
+                    Thread.sleep(200);
+                }
+            }
+            assertEquals(1, ex.size(), ex.toString());
+            TreeMap<String, String> exemplarSeries = new TreeMap<>();
+            ex.get(0).path("seriesLabels").fields().forEachRemaining(f -> exemplarSeries.put(f.getKey(), f.getValue().asText()));
+            assertEquals(Map.of("__name__", "new_rw2", "environment", "dev", "job", "rw2"), exemplarSeries);
+            assertEquals(1, ex.get(0).path("exemplars").size(), ex.toString());
+            assertEquals("abc", ex.get(0).path("exemplars").get(0).path("labels").path("trace_id").asText());
+            assertEquals("7.5", ex.get(0).path("exemplars").get(0).path("value").asText());
+            // nothing of the dropped series, nor the old names, reached the backend
+            Http.Response series = Http.get(prom.url(), "/api/v1/series", Http.params("match[]", "{job=\"rw2\"}",
+                    "start", "0", "end", String.format(java.util.Locale.ROOT, "%.3f", System.currentTimeMillis() / 1000.0)));
+            TreeSet<String> names = new TreeSet<>();
+            series.json().path("data").forEach(n -> names.add(n.path("__name__").asText()));
+            assertEquals(new TreeSet<>(List.of("new_rw2", "rw2_hist")), names);
+        }
+    }
+
+    private static JsonNode awaitQuery(PrometheusProcess prom, String query, String time) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        JsonNode last = null;
+        while (System.nanoTime() < deadline) {
+            Http.Response r = Http.get(prom.url(), "/api/v1/query", Http.params("query", query, "time", time));
+            assertEquals(200, r.status(), r.body());
+            last = r.json().path("data").path("result");
+            if (!last.isEmpty()) {
+                return last;
+            }
+            Thread.sleep(200);
+        }
+        fail(query + " at " + time + ": the backend has nothing");
+        return last;
+    }
+
+    /** One-element vector as {labels} value (without __name__). */
+    private static String vector(JsonNode result) {
+        assertEquals(1, result.size(), result.toString());
+        TreeMap<String, String> labels = new TreeMap<>();
+        result.get(0).path("metric").fields().forEachRemaining(f -> labels.put(f.getKey(), f.getValue().asText()));
+        labels.remove("__name__");
+        return format(labels) + " " + result.get(0).path("value").get(1).asText();
+    }
+
     private static final String OTLP_ID = "instance=\"pod-relabel\",job=\"acme/shop\"";
 
     /** name{labels} -> values, as Prometheus' OTLP translation and the rules give them. */
