@@ -183,6 +183,62 @@ class IngestRelabelTest {
         }
     }
 
+    /** Scraped series are relabeled too, after the job's own metric_relabel_configs. */
+    @Test
+    void scrapedSeriesAreRelabeledAfterMetricRelabelConfigs() throws Exception {
+        com.sun.net.httpserver.HttpServer target = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        target.createContext("/metrics", exchange -> {
+            byte[] body = "scraped_kept{env=\"a\"} 1\ndrop_scraped 2\n".getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4");
+            exchange.sendResponseHeaders(200, body.length);
+            try (java.io.OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        target.start();
+        String address = "127.0.0.1:" + target.getAddress().getPort();
+        try (VictoriaMetricsProcess vm = VictoriaMetricsProcess.start();
+             WeirTestNode node = WeirTestNode.start(CONFIG.formatted(vm.url()) + """
+                     scrape_configs:
+                       - job_name: sj
+                         scrape_interval: 1s
+                         static_configs: [{targets: ['%s']}]
+                         metric_relabel_configs:
+                           - {source_labels: [__name__], regex: 'scraped_(.*)', target_label: __name__, replacement: 'old_$1'}
+                     """.formatted(address))) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            TreeSet<String> names = new TreeSet<>();
+            TreeMap<String, String> kept = new TreeMap<>();
+            List<String> want = List.of("new_kept", "scrape_duration_seconds", "scrape_samples_post_metric_relabeling",
+                    "scrape_samples_scraped", "scrape_series_added", "up");
+            while (System.nanoTime() < deadline && !names.containsAll(want)) {
+                vm.forceFlush();
+                Http.Response r = Http.get(vm.url(), "/api/v1/export", Http.params("match[]", "{job=\"sj\"}"));
+                assertEquals(200, r.status(), r.body());
+                for (String line : r.body().split("\n")) {
+                    if (line.isBlank()) {
+                        continue;
+                    }
+                    JsonNode metric = Http.JSON.readTree(line).path("metric");
+                    names.add(metric.path("__name__").asText());
+                    if (metric.path("__name__").asText().equals("new_kept")) {
+                        metric.fields().forEachRemaining(f -> kept.put(f.getKey(), f.getValue().asText()));
+                    }
+                }
+                if (!names.containsAll(want)) {
+                    Thread.sleep(200);
+                }
+            }
+            // scraped_kept -> old_kept (metric_relabel_configs) -> new_kept, env -> environment (ingest); drop_scraped dropped
+            assertEquals(new TreeSet<>(want), names);
+            assertEquals(Map.of("__name__", "new_kept", "environment", "a", "instance", address, "job", "sj"), kept);
+            assertTrue(metrics(node).get("weir_ingest_relabel_dropped_series_total") >= 1, "drop_scraped counted");
+        } finally {
+            target.stop(0);
+        }
+    }
+
     private static JsonNode awaitQuery(PrometheusProcess prom, String query, String time) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         JsonNode last = null;
