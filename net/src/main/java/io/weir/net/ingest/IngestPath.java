@@ -95,10 +95,11 @@ public final class IngestPath {
         public IngestLimits.Refusal refusal() { return refusal; }
 
         /**
-         * Relabels the request in place, resolves its series and publishes its samples, and its histograms, exemplars and metadata (kept
-         * as {@link DecodedWriteRequest#writeExtras extras} in the same ring slot as the ticket, so they reach the WAL
+         * Relabels the request in place (once: publishing it again does not relabel it again), resolves its series and
+         * publishes its samples, and its histograms, exemplars and metadata (kept as
+         * {@link DecodedWriteRequest#writeExtras extras} in the same ring slot as the ticket, so they reach the WAL
          * in the same commit); counts the request in the stats (accepted or throttled). On {@link #PUBLISHED} the
-         * ticket will be completed by the journaler; on any other outcome it is never touched. A request built with
+         * ticket will be completed by the journaler; on any other outcome it is never completed. A request built with
          * the builder methods has no extras and works as before.
          */
         public int publish(DecodedWriteRequest d, IngestTicket ticket) {

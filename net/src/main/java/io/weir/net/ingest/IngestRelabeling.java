@@ -75,8 +75,15 @@ public final class IngestRelabeling {
 
         private RequestRelabeler() {}
 
-        /** Relabels every series of {@code d}: rewrites labels in place and removes the dropped series. */
+        /**
+         * Relabels every series of {@code d}: rewrites labels in place and removes the dropped series. Once per
+         * request: a request published again (after a full ring) is left as it is.
+         */
         public void apply(DecodedWriteRequest d) {
+            if (d.relabeled()) {
+                return;
+            }
+            d.markRelabeled();
             int n = d.seriesCount();
             if (drop.length < n) {
                 drop = new boolean[Math.max(n, drop.length * 2)];

@@ -81,6 +81,9 @@ public final class DecodedWriteRequest implements IngestExtras {
     /** name, help, unit: offset and length pairs at [6m .. 6m+6) */
     private int[] mdStrings = new int[96];
 
+    /** Set once relabeled, until the next decode or clear: a request published again is not relabeled twice. */
+    private boolean relabeled;
+
     public byte[] buf() { return buf; }
     /** @return how many bytes of {@link #buf()} hold the decompressed request */
     public int bufLength() { return bufLength; }
@@ -243,6 +246,14 @@ public final class DecodedWriteRequest implements IngestExtras {
     // ---- relabeling (ingest.relabel_configs) rewrites a decoded request in place, before it is published ----
 
     /**
+     * @return true once the request was relabeled (a scrape loop publishes the same request again after a full ring,
+     *         and rules applied twice need not give the same labels)
+     */
+    public boolean relabeled() { return relabeled; }
+
+    public void markRelabeled() { relabeled = true; }
+
+    /**
      * Replaces the labels of series {@code s} by the label set {@code canonical[off .. + len)} in
      * {@link CanonicalLabels} form (sorted, unique names, no empty values), copied behind the buffer's contents. The
      * series' labels then need not follow the previous series' in the label arrays; nothing reads them in order.
@@ -301,6 +312,7 @@ public final class DecodedWriteRequest implements IngestExtras {
     // ---- written by RemoteWriteDecoder (and the builder methods above) ----
 
     void reset() {
+        relabeled = false;
         bufLength = 0;
         seriesCount = 0;
         labelCount = 0;

@@ -160,6 +160,25 @@ class RelabeledRequestTest {
     }
 
     @Test
+    void aRequestPublishedAgainIsNotRelabeledTwice() {
+        // a scrape loop retries the same request after a full ring: a suffixing rule must apply once
+        IngestRelabeling suffix = new IngestRelabeling(List.of(
+                RelabelRule.of(RelabelAction.REPLACE, List.of("__name__"), ";", "(.+)", 0, "__name__", "${1}_x")));
+        IngestRelabeling.RequestRelabeler relabeler = suffix.newRelabeler();
+        DecodedWriteRequest d = new DecodedWriteRequest();
+        for (int round = 0; round < 2; round++) {
+            d.clear();
+            int s = d.beginSeries();
+            d.addLabel("__name__", "m");
+            d.addSample(T, 1);
+            assertEquals(RemoteWriteStatus.OK, d.finishSeries(s));
+            relabeler.apply(d);
+            relabeler.apply(d);
+            assertEquals(List.of("__name__=m_x"), labels(d, 0), "round " + round);
+        }
+    }
+
+    @Test
     void relabeledNamesAreSortedByUtf8Bytes() {
         // U+FF21 sorts after U+1F600 as UTF-16 (a surrogate, 0xD83D, is smaller) but before it as UTF-8 (EF < F0)
         DecodedWriteRequest d = new DecodedWriteRequest();
