@@ -274,7 +274,8 @@ public final class DecodedWriteRequest implements IngestExtras {
 
     /**
      * Removes the series with {@code drop[s]} set, with their samples, histograms, exemplars and created timestamps;
-     * the others keep their order. Metadata stays: it names a metric family, not a series.
+     * the others keep their order. Metadata stays: it names a metric family, not a series. Histograms and exemplars
+     * are not moved (each series names its own range), so the request is complete afterwards: nothing may be added.
      */
     public void removeSeries(boolean[] drop) {
         int kept = 0;
@@ -296,7 +297,6 @@ public final class DecodedWriteRequest implements IngestExtras {
             seriesLabelCount[kept] = seriesLabelCount[s];
             seriesFirstSample[kept] = samplesKept;
             seriesSampleCount[kept] = count;
-            // histograms and exemplars stay where they are: each series names its own range of them
             seriesFirstHistogram[kept] = seriesFirstHistogram[s];
             seriesHistogramCount[kept] = seriesHistogramCount[s];
             seriesFirstExemplar[kept] = seriesFirstExemplar[s];
