@@ -18,8 +18,9 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code ingest.relabel_configs}: Prometheus relabel rules applied to every series of a request on the
  * {@link IngestPath} before it is published, so the WAL, the sketches and the forwarder see only the relabeled
  * series (Prometheus' {@code write_relabel_configs}, VictoriaMetrics' {@code -relabelConfig}). A series that a rule
- * drops, or whose labels end up empty or without {@code __name__}, is dropped with its samples, histograms and
- * exemplars, and counted. Relabeling works on a map, so names stay unique; the result is re-sorted byte-wise.
+ * drops, or whose labels end up empty or without {@code __name__}, is dropped with its samples, histograms,
+ * exemplars and (remote write 2.0) metadata, and counted; remote write 1.0 metadata names a family, not a series,
+ * and is kept. Relabeling works on a map, so names stay unique; the result is re-sorted byte-wise.
  * <p>
  * Thread-safe: the rules are immutable and the counters are adders; each producer thread takes its own
  * {@link RequestRelabeler}.

@@ -30,6 +30,7 @@ class RelabeledRequestTest {
             RelabelRule.of(RelabelAction.DROP, List.of("__name__"), ";", "drop_.*", 0, null, "$1"),
             RelabelRule.of(RelabelAction.REPLACE, List.of("env"), ";", "(.+)", 0, "environment", "$1"),
             RelabelRule.of(RelabelAction.LABELDROP, List.of(), ";", "env", 0, null, "$1"),
+            RelabelRule.of(RelabelAction.REPLACE, List.of("__name__"), ";", "keep_(hist)", 0, "__name__", "kept_$1"),
             // a series marked kill=yes loses its name, and a series without __name__ is dropped
             RelabelRule.of(RelabelAction.REPLACE, List.of("kill"), ";", "yes", 0, "__name__", ""));
 
@@ -69,11 +70,13 @@ class RelabeledRequestTest {
                 .addTimeseries(series("__name__", "keep_float", "env", "prod").addSamples(sample(T, 1)).addSamples(sample(T + 1, 2))
                         .addExemplars(EXEMPLAR).setCreatedTimestamp(T - 1000)
                         .setMetadata(WriteV2.Metadata.newBuilder().setType(WriteV2.Metadata.MetricType.METRIC_TYPE_GAUGE).setHelpRef(sym("help"))))
-                // 1: dropped by name, with its samples, histogram, exemplar and created timestamp
+                // 1: dropped by name, with its samples, histogram, exemplar, created timestamp and metadata
                 .addTimeseries(series("__name__", "drop_hist", "job", "j").addSamples(sample(T, 3)).addHistograms(HIST)
-                        .addExemplars(EXEMPLAR).setCreatedTimestamp(T - 2000))
-                // 2: a native histogram series, rewritten
-                .addTimeseries(series("__name__", "keep_hist", "env", "prod").addHistograms(HIST).addExemplars(EXEMPLAR))
+                        .addExemplars(EXEMPLAR).setCreatedTimestamp(T - 2000)
+                        .setMetadata(WriteV2.Metadata.newBuilder().setType(WriteV2.Metadata.MetricType.METRIC_TYPE_HISTOGRAM).setHelpRef(sym("help"))))
+                // 2: a native histogram series, renamed and rewritten: its metadata follows the new name
+                .addTimeseries(series("__name__", "keep_hist", "env", "prod").addHistograms(HIST).addExemplars(EXEMPLAR)
+                        .setMetadata(WriteV2.Metadata.newBuilder().setType(WriteV2.Metadata.MetricType.METRIC_TYPE_HISTOGRAM).setHelpRef(sym("help"))))
                 // 3: loses __name__: dropped
                 .addTimeseries(series("__name__", "killed", "kill", "yes").addSamples(sample(T + 2, 4)).addSamples(sample(T + 3, 5)))
                 // 4: no rule applies: unchanged
@@ -109,7 +112,7 @@ class RelabeledRequestTest {
 
             assertEquals(3, d.seriesCount());
             assertEquals(List.of("__name__=keep_float", "environment=prod"), labels(d, 0));
-            assertEquals(List.of("__name__=keep_hist", "environment=prod"), labels(d, 1));
+            assertEquals(List.of("__name__=kept_hist", "environment=prod"), labels(d, 1));
             assertEquals(List.of("__name__=untouched", "job=j"), labels(d, 2));
             // float samples, compacted in order
             assertEquals(3, d.sampleCount());
@@ -120,7 +123,7 @@ class RelabeledRequestTest {
             assertEquals(1, d.histogramCount());
             assertEquals(2, d.exemplarCount());
             assertEquals(1, d.createdTimestampCount());
-            assertEquals(1, d.metadataCount()); // metadata names a family, not a series: kept
+            assertEquals(2, d.metadataCount()); // the dropped series' metadata went with it
 
             Remote.WriteRequest extras = extras(d);
             Remote.Exemplar exemplar = Remote.Exemplar.newBuilder().addLabels(Remote.Label.newBuilder().setName("trace_id").setValue("abc"))
@@ -131,10 +134,11 @@ class RelabeledRequestTest {
             assertEquals(List.of(exemplar), f.getExemplarsList());
             assertEquals(List.of(T - 1000), f.getUnknownFields().getField(6).getVarintList());
             Remote.TimeSeries h = extras.getTimeseries(1);
-            assertEquals(List.of("__name__=keep_hist", "environment=prod"), h.getLabelsList().stream().map(l -> l.getName() + "=" + l.getValue()).toList());
+            assertEquals(List.of("__name__=kept_hist", "environment=prod"), h.getLabelsList().stream().map(l -> l.getName() + "=" + l.getValue()).toList());
             assertEquals(List.of(Remote.Histogram.parseFrom(HIST.toByteArray())), h.getHistogramsList());
             assertEquals(List.of(exemplar), h.getExemplarsList());
-            assertEquals(List.of("keep_float"), extras.getMetadataList().stream().map(Remote.MetricMetadata::getMetricFamilyName).toList());
+            assertEquals(List.of("keep_float/GAUGE", "kept_hist/HISTOGRAM"), extras.getMetadataList().stream()
+                    .map(md -> md.getMetricFamilyName() + "/" + md.getType()).toList());
         }
         assertEquals(4, relabeling.droppedSeries()); // two per round
         assertEquals(2 * (1 + 1 + 2), relabeling.droppedSamples()); // drop_hist: 1 float + 1 histogram; killed: 2 floats
