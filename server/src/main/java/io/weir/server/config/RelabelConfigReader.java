@@ -1,5 +1,6 @@
 package io.weir.server.config;
 
+import com.google.re2j.Pattern;
 import io.weir.engine.series.InvalidRegexException;
 import io.weir.net.relabel.RelabelAction;
 import io.weir.net.relabel.RelabelRule;
@@ -11,7 +12,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -24,7 +24,10 @@ final class RelabelConfigReader {
             "target_label", "replacement", "action");
     private static final String ACTIONS = Arrays.stream(RelabelAction.values()).map(RelabelAction::configName)
             .collect(Collectors.joining(", "));
-    /** Prometheus' check of a labelmap replacement: label name characters and group references only. */
+    /**
+     * Prometheus' check of a labelmap replacement: label name characters and group references only. RE2: the nested
+     * repeats would backtrack exponentially in java.util.regex on a long replacement that fails near its end.
+     */
     private static final Pattern LABELMAP_REPLACEMENT = Pattern.compile("^(?:(?:[a-zA-Z_]|\\$(?:\\{\\w+\\}|\\w+))+\\w*)+$");
 
     private final ConfigLoader.Checker c;

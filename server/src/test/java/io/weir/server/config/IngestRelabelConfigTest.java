@@ -78,6 +78,7 @@ class IngestRelabelConfigTest {
         "ingest: {relabel_configs: [{action: dropequal, source_labels: [a], target_label: b, regex: x}]}|ingest.relabel_configs[0]|action dropequal takes only source_labels and target_label",
         "ingest: {relabel_configs: [{action: lowercase, source_labels: [a], target_label: b, replacement: x}]}|ingest.relabel_configs[0].replacement|not allowed with action lowercase",
         "ingest: {relabel_configs: [{action: labelmap, regex: 'a(.*)', replacement: 'b-$1'}]}|ingest.relabel_configs[0].replacement|not a label name or group reference: \"b-$1\"",
+        "ingest: {relabel_configs: [{action: labelmap, regex: 'a(.*)', replacement: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-'}]}|ingest.relabel_configs[0].replacement|not a label name or group reference: \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-\"",
         "ingest: {relabel_configs: [{action: labeldrop, regex: x, source_labels: [y]}]}|ingest.relabel_configs[0].source_labels|not allowed with action labeldrop (it takes only regex)",
         "ingest: {relabel_configs: [{action: drop, regexp: x}]}|ingest.relabel_configs[0].regexp|unknown key (did you mean \"regex\"?)",
     })
