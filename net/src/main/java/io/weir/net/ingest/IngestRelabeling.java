@@ -55,7 +55,10 @@ public final class IngestRelabeling {
     public long droppedSamples() { return droppedSamples.sum(); }
 
     /** A relabeler for one producer thread. */
-    public RequestRelabeler newRelabeler() { return new RequestRelabeler(); }
+    public RequestRelabeler newRelabeler() { return new RequestRelabeler(MAX_CACHED_LABEL_SETS); }
+
+    /** For tests of the cache's start-over. */
+    RequestRelabeler newRelabeler(int maxCachedLabelSets) { return new RequestRelabeler(maxCachedLabelSets); }
 
     /**
      * Rewrites decoded requests in place for ONE thread (an event loop, a scrape loop). The outcome for a label set
@@ -68,13 +71,17 @@ public final class IngestRelabeling {
         private static final String METRIC_NAME = "__name__";
 
         private final LabelSetHash hash = new LabelSetHash();
-        private final SeriesFrontCache cache = new SeriesFrontCache(MAX_CACHED_LABEL_SETS);
+        private final int maxCached;
+        private final SeriesFrontCache cache;
         private byte[][] outcomes = new byte[256][];
         private int outcomeCount;
         private boolean[] drop = new boolean[64];
         private byte[] original = new byte[256];
 
-        private RequestRelabeler() {}
+        private RequestRelabeler(int maxCached) {
+            this.maxCached = maxCached;
+            this.cache = new SeriesFrontCache(maxCached);
+        }
 
         /**
          * Relabels every series of {@code d}: rewrites labels in place and removes the dropped series. Once per
@@ -119,7 +126,7 @@ public final class IngestRelabeling {
                 return outcomes[cached];
             }
             byte[] outcome = relabel(d, s);
-            if (cache.size() >= MAX_CACHED_LABEL_SETS) {
+            if (cache.size() >= maxCached) {
                 Arrays.fill(outcomes, 0, outcomeCount, null); // the put below clears the cache: start over together
                 outcomeCount = 0;
             }
