@@ -19,6 +19,7 @@ import io.weir.net.http.HttpServer;
 import io.weir.net.security.WebSecurity;
 import io.weir.net.http.Router;
 import io.weir.net.ingest.IngestLimits;
+import io.weir.net.ingest.IngestRelabeling;
 import io.weir.net.ingest.IngestPath;
 import io.weir.net.ingest.OtlpMetricsEndpoint;
 import io.weir.net.ingest.RemoteWriteEndpoint;
@@ -251,7 +252,14 @@ public final class WeirNode implements AutoCloseable {
                     "Requests refused by an ingest limit (limits.*), whatever source sent them.", "limit=\"" + IngestLimits.KEYS[i] + "\"",
                     limits.refusals()[i]::sum);
         }
-        IngestPath ingest = new IngestPath(series, ring, ingestStats, () -> w.diskBytes() > maxDisk, limits);
+        IngestRelabeling relabeling = new IngestRelabeling(config.ingest().relabelConfigs());
+        metrics.counter("weir_ingest_relabel_dropped_series_total",
+                        "Series dropped by ingest.relabel_configs before the WAL (counted once per request that carried them).",
+                        relabeling::droppedSeries)
+                .counter("weir_ingest_relabel_dropped_samples_total",
+                        "Float and native histogram samples of the series dropped by ingest.relabel_configs.",
+                        relabeling::droppedSamples);
+        IngestPath ingest = new IngestPath(series, ring, ingestStats, () -> w.diskBytes() > maxDisk, limits, relabeling);
         this.ingest = ingest;
         RemoteWriteEndpoint write = new RemoteWriteEndpoint(ingest, config.server().maxRequestBytes());
         OtlpMetricsEndpoint otlp = new OtlpMetricsEndpoint(ingest, config.server().maxRequestBytes());

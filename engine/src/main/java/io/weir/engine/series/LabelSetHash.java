@@ -18,7 +18,7 @@ import java.nio.ByteOrder;
  * by a reversible final avalanche. Values are stable within one process only (random seeds). Treating the result as uniformly random, n distinct series collide with
  * probability about n^2 / 2^129: 1e9 series give ~1.5e-21, which is why the front cache does not compare bytes.
  */
-final class LabelSetHash implements CanonicalLabels.Visitor {
+public final class LabelSetHash implements CanonicalLabels.Visitor {
     private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     /**
@@ -42,7 +42,7 @@ final class LabelSetHash implements CanonicalLabels.Visitor {
     private long h2;
 
     /** Hashes labels first..first+count-1 given as spans of {@code buf}; result in {@link #hi()}, {@link #lo()}. */
-    void hashSpans(byte[] buf, int[] nameOff, int[] nameLen, int[] valueOff, int[] valueLen, int first, int count) {
+    public void hashSpans(byte[] buf, int[] nameOff, int[] nameLen, int[] valueOff, int[] valueLen, int first, int count) {
         h1 = SEED_1;
         h2 = SEED_2;
         for (int i = first, end = first + count; i < end; i++) {
@@ -67,9 +67,9 @@ final class LabelSetHash implements CanonicalLabels.Visitor {
         bytes(buf, valueOff, valueLen);
     }
 
-    long hi() { return h1; }
+    public long hi() { return h1; }
 
-    long lo() { return h2; }
+    public long lo() { return h2; }
 
     private void bytes(byte[] buf, int off, int len) {
         int pos = off;

@@ -3,8 +3,9 @@ package io.weir.engine.series;
 import java.util.Arrays;
 
 /**
- * Thread-confined map from a 128-bit label set hash to a series id: open addressing with linear probing over
- * one {@code long[]}, so a hit touches one or two cache lines and nothing is boxed or allocated.
+ * Thread-confined map from a 128-bit label set hash ({@link LabelSetHash}) to an int: a series id for the
+ * {@link SeriesResolver}, and the index of a cached outcome for the ingest relabeler. Open addressing with linear
+ * probing over one {@code long[]}, so a hit touches one or two cache lines and nothing is boxed or allocated.
  * <pre>
  *   slot i = slots[3i .. 3i+2]
  *   +-----------+-----------+-----------------------+
@@ -15,7 +16,7 @@ import java.util.Arrays;
  * one entry: linear probing has no cheap single removal, and a clear costs only a burst of misses that the
  * series table answers (the ids themselves are stable, so nothing cached can go wrong).
  */
-final class SeriesFrontCache {
+public final class SeriesFrontCache {
     private static final int STRIDE = 3;
     private static final int MIN_CAPACITY = 1024;
     static final int MAX_ENTRIES = 1 << 26;
@@ -26,7 +27,7 @@ final class SeriesFrontCache {
     private int size;
     private long clears;
 
-    SeriesFrontCache(int maxEntries) {
+    public SeriesFrontCache(int maxEntries) {
         if (maxEntries < 1 || maxEntries > MAX_ENTRIES) {
             throw new IllegalArgumentException("maxEntries must be in 1.." + MAX_ENTRIES + ": " + maxEntries);
         }
@@ -35,7 +36,7 @@ final class SeriesFrontCache {
     }
 
     /** @return the cached id, or -1 */
-    int get(long hi, long lo) {
+    public int get(long hi, long lo) {
         long[] s = slots;
         int m = mask;
         for (int i = (int) lo & m; ; i = (i + 1) & m) {
@@ -51,7 +52,7 @@ final class SeriesFrontCache {
     }
 
     /** Caches a hash that is not cached yet. */
-    void put(long hi, long lo, int id) {
+    public void put(long hi, long lo, int id) {
         if (size >= maxEntries) {
             Arrays.fill(slots, 0L);
             size = 0;
@@ -69,10 +70,10 @@ final class SeriesFrontCache {
         size++;
     }
 
-    int size() { return size; }
+    public int size() { return size; }
 
     /** Times the cache passed its cap and was cleared. */
-    long clears() { return clears; }
+    public long clears() { return clears; }
 
     private void insert(long hi, long lo, long idPlusOne) {
         int i = (int) lo & mask;

@@ -12,9 +12,11 @@ import java.util.Arrays;
 import java.util.function.BooleanSupplier;
 
 /**
- * The one way samples enter a node, whatever brought them (remote write, OTLP, scrapes): a decoded request's series
- * are resolved to ids and its samples go on the ingest ring whole or not at all; the ticket is completed once the
- * request is in the WAL. Thread-safe; each producer thread takes its own {@link Writer}.
+ * The one way samples enter a node, whatever brought them (remote write, OTLP, scrapes): a decoded request is
+ * relabeled ({@code ingest.relabel_configs}), checked against the limits, its series are resolved to ids and its
+ * samples go on the ingest ring whole or not at all; the ticket is completed once the request is in the WAL.
+ * Backfill is not relabeled: it reads back from the backend what the node forwarded, already relabeled (and rules
+ * applied twice need not give the same series). Thread-safe; each producer thread takes its own {@link Writer}.
  */
 public final class IngestPath {
     /** {@link Writer#publish} outcomes. */
@@ -36,11 +38,20 @@ public final class IngestPath {
      */
     public static final int MAX_EXTRAS_BYTES = 64 << 20;
 
+    /**
+     * A ticket whose answer reports what was written (remote write 2.0's {@code X-Prometheus-Remote-Write-*-Written}
+     * headers): {@link Writer#publish} tells it the counts after relabeling, before the ring can complete it.
+     */
+    public interface CountedTicket extends IngestTicket {
+        void written(int samples, int histograms, int exemplars);
+    }
+
     private final SeriesTable series;
     private final IngestRing ring;
     private final IngestStats stats;
     private final BooleanSupplier walOverCap;
     private final IngestLimits limits;
+    private final IngestRelabeling relabeling;
 
     public IngestPath(SeriesTable series, IngestRing ring, IngestStats stats, BooleanSupplier walOverCap) {
         this(series, ring, stats, walOverCap, new IngestLimits(IngestLimits.Config.NONE, series::size));
@@ -48,11 +59,18 @@ public final class IngestPath {
 
     /** @param limits checked on every request, whatever source brought it, before anything is resolved or written */
     public IngestPath(SeriesTable series, IngestRing ring, IngestStats stats, BooleanSupplier walOverCap, IngestLimits limits) {
+        this(series, ring, stats, walOverCap, limits, IngestRelabeling.NONE);
+    }
+
+    /** @param relabeling applied to every request but backfill, before the limits are checked */
+    public IngestPath(SeriesTable series, IngestRing ring, IngestStats stats, BooleanSupplier walOverCap, IngestLimits limits,
+                      IngestRelabeling relabeling) {
         this.series = series;
         this.ring = ring;
         this.stats = stats;
         this.walOverCap = walOverCap;
         this.limits = limits;
+        this.relabeling = relabeling;
     }
 
     public IngestStats stats() { return stats; }
@@ -66,6 +84,8 @@ public final class IngestPath {
     public final class Writer {
         private final SeriesResolver resolver = series.newResolver();
         private final IngestPublisher publisher = ring.newPublisher();
+        /** null when no relabel rules are configured: the request is then published as decoded */
+        private final IngestRelabeling.RequestRelabeler relabeler = relabeling.enabled() ? relabeling.newRelabeler() : null;
         private int[] sampleIds = new int[4096];
         private IngestLimits.Refusal refusal;
 
@@ -75,10 +95,11 @@ public final class IngestPath {
         public IngestLimits.Refusal refusal() { return refusal; }
 
         /**
-         * Resolves the request's series and publishes its samples, and its histograms, exemplars and metadata (kept
-         * as {@link DecodedWriteRequest#writeExtras extras} in the same ring slot as the ticket, so they reach the WAL
+         * Relabels the request in place (once: publishing it again does not relabel it again), resolves its series and
+         * publishes its samples, and its histograms, exemplars and metadata (kept as
+         * {@link DecodedWriteRequest#writeExtras extras} in the same ring slot as the ticket, so they reach the WAL
          * in the same commit); counts the request in the stats (accepted or throttled). On {@link #PUBLISHED} the
-         * ticket will be completed by the journaler; on any other outcome it is never touched. A request built with
+         * ticket will be completed by the journaler; on any other outcome it is never completed. A request built with
          * the builder methods has no extras and works as before.
          */
         public int publish(DecodedWriteRequest d, IngestTicket ticket) {
@@ -98,6 +119,9 @@ public final class IngestPath {
                 stats.throttled();
                 return WAL_FULL;
             }
+            if (relabeler != null && !backfill) {
+                relabeler.apply(d);
+            }
             refusal = limits.check(d, resolver);
             if (refusal != null) {
                 if (refusal.status().code() == 429) {
@@ -109,6 +133,9 @@ public final class IngestPath {
             }
             int samples = d.sampleCount();
             boolean extras = d.hasExtras();
+            if (ticket instanceof CountedTicket counted) {
+                counted.written(samples, d.histogramCount(), d.exemplarCount());
+            }
             if (samples == 0 && !extras) {
                 stats.accepted(0, d.seriesCount());
                 return EMPTY;

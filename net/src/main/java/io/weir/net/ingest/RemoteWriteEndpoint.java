@@ -8,7 +8,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.weir.engine.ingest.IngestStats;
-import io.weir.engine.ingest.IngestTicket;
 import io.weir.net.http.HttpEndpoint;
 import io.weir.net.http.HttpResponses;
 import io.weir.net.remotewrite.DecodedWriteRequest;
@@ -114,7 +113,7 @@ public final class RemoteWriteEndpoint implements HttpEndpoint {
             HttpResponses.send(ctx, r, keepAlive);
             return;
         }
-        Ticket ticket = new Ticket(ctx, keepAlive, d.sampleCount(), d.histogramCount(), d.exemplarCount());
+        Ticket ticket = new Ticket(ctx, keepAlive);
         switch (backfill ? s.writer.publishBackfill(d, ticket) : s.writer.publish(d, ticket)) {
             case IngestPath.EMPTY -> ticket.durable();
             case IngestPath.RING_FULL -> sendRetryLater(ctx, HttpResponseStatus.TOO_MANY_REQUESTS, "ingest ring is full; retry later", keepAlive);
@@ -156,13 +155,34 @@ public final class RemoteWriteEndpoint implements HttpEndpoint {
         r.headers().setInt(EXEMPLARS_WRITTEN, exemplars);
     }
 
-    /** Answers the sender from the journaler thread; Netty runs the write on the channel's event loop. */
-    private record Ticket(ChannelHandlerContext ctx, boolean keepAlive, int samples, int histograms, int exemplars)
-            implements IngestTicket {
+    /**
+     * Answers the sender from the journaler thread; Netty runs the write on the channel's event loop. The counts are
+     * what the node keeps after relabeling, set by the event loop before the ring publishes the request (the ring's
+     * publication makes them visible to the journaler).
+     */
+    private static final class Ticket implements IngestPath.CountedTicket {
+        private final ChannelHandlerContext ctx;
+        private final boolean keepAlive;
+        private int samples;
+        private int histograms;
+        private int exemplars;
+
+        Ticket(ChannelHandlerContext ctx, boolean keepAlive) {
+            this.ctx = ctx;
+            this.keepAlive = keepAlive;
+        }
+
+        @Override
+        public void written(int samples, int histograms, int exemplars) {
+            this.samples = samples;
+            this.histograms = histograms;
+            this.exemplars = exemplars;
+        }
+
         @Override
         public void durable() {
             FullHttpResponse r = HttpResponses.noContent();
-            written(r, samples, histograms, exemplars);
+            RemoteWriteEndpoint.written(r, samples, histograms, exemplars);
             HttpResponses.send(ctx, r, keepAlive);
         }
 

@@ -52,6 +52,8 @@ public final class DecodedWriteRequest implements IngestExtras {
     private int[] seriesExemplarCount = new int[64];
     /** 0 = none (the RW 2.0 convention) */
     private long[] seriesCreatedTimestamp = new long[64];
+    /** The metadata entry of a RW 2.0 series, or -1 */
+    private int[] seriesMetadata = new int[64];
     private int createdTimestampCount;
 
     /** Histogram h: the protobuf Histogram message buf[histOff[h] .. + histLen[h]), the same bytes in RW 1.0 and 2.0. */
@@ -80,6 +82,12 @@ public final class DecodedWriteRequest implements IngestExtras {
     private int[] mdType = new int[16];
     /** name, help, unit: offset and length pairs at [6m .. 6m+6) */
     private int[] mdStrings = new int[96];
+    /** The series a RW 2.0 metadata entry came with (its name is that series' __name__); -1 for RW 1.0 metadata */
+    private int[] mdSeries = new int[16];
+    private static final int DROPPED_SERIES = -2;
+
+    /** Set once relabeled, until the next decode or clear: a request published again is not relabeled twice. */
+    private boolean relabeled;
 
     public byte[] buf() { return buf; }
     /** @return how many bytes of {@link #buf()} hold the decompressed request */
@@ -240,9 +248,112 @@ public final class DecodedWriteRequest implements IngestExtras {
         return at;
     }
 
+    // ---- relabeling (ingest.relabel_configs) rewrites a decoded request in place, before it is published ----
+
+    /**
+     * @return true once the request was relabeled (a scrape loop publishes the same request again after a full ring,
+     *         and rules applied twice need not give the same labels)
+     */
+    public boolean relabeled() { return relabeled; }
+
+    public void markRelabeled() { relabeled = true; }
+
+    /**
+     * Replaces the labels of series {@code s} by the label set {@code canonical[off .. + len)} in
+     * {@link CanonicalLabels} form (sorted, unique names, no empty values), copied behind the buffer's contents. The
+     * series' labels then need not follow the previous series' in the label arrays; nothing reads them in order.
+     */
+    public void replaceLabels(int s, byte[] canonical, int off, int len) {
+        int first = labelCount;
+        CanonicalLabels.forEach(canonical, off, len, labelCopier);
+        seriesFirstLabel[s] = first;
+        seriesLabelCount[s] = labelCount - first;
+        int m = seriesMetadata[s];
+        int name = metricNameLabel(s);
+        if (m >= 0 && name >= 0) { // RW 2.0 metadata is named by its series: it follows a renamed one
+            mdStrings[6 * m] = valueOff[name];
+            mdStrings[6 * m + 1] = valueLen[name];
+        }
+    }
+
+    /** Made once: {@link #replaceLabels} visits each label without allocating. */
+    private final CanonicalLabels.Visitor labelCopier = (src, nameOff, nameLength, valueOff, valueLength) -> {
+        int name = append(src, nameOff, nameLength);
+        int value = append(src, valueOff, valueLength);
+        addLabel(name, nameLength, value, valueLength);
+    };
+
+    /**
+     * Removes the series with {@code drop[s]} set, with their samples, histograms, exemplars, created timestamps and
+     * (RW 2.0) metadata; the others keep their order. RW 1.0 metadata stays: it names a metric family, not a series.
+     * Histograms and exemplars are not moved (each series names its own range), so the request is complete
+     * afterwards: nothing may be added.
+     */
+    public void removeSeries(boolean[] drop) {
+        int kept = 0;
+        int samplesKept = 0;
+        for (int s = 0; s < seriesCount; s++) {
+            if (drop[s]) {
+                if (seriesMetadata[s] >= 0) {
+                    mdSeries[seriesMetadata[s]] = DROPPED_SERIES;
+                }
+                histogramCount -= seriesHistogramCount[s];
+                exemplarCount -= seriesExemplarCount[s];
+                if (seriesCreatedTimestamp[s] != 0) {
+                    createdTimestampCount--;
+                }
+                continue;
+            }
+            int first = seriesFirstSample[s];
+            int count = seriesSampleCount[s];
+            System.arraycopy(timestamps, first, timestamps, samplesKept, count);
+            System.arraycopy(values, first, values, samplesKept, count);
+            seriesFirstLabel[kept] = seriesFirstLabel[s];
+            seriesLabelCount[kept] = seriesLabelCount[s];
+            seriesFirstSample[kept] = samplesKept;
+            seriesSampleCount[kept] = count;
+            seriesFirstHistogram[kept] = seriesFirstHistogram[s];
+            seriesHistogramCount[kept] = seriesHistogramCount[s];
+            seriesFirstExemplar[kept] = seriesFirstExemplar[s];
+            seriesExemplarCount[kept] = seriesExemplarCount[s];
+            seriesCreatedTimestamp[kept] = seriesCreatedTimestamp[s];
+            seriesMetadata[kept] = seriesMetadata[s];
+            if (seriesMetadata[kept] >= 0) {
+                mdSeries[seriesMetadata[kept]] = kept;
+            }
+            samplesKept += count;
+            kept++;
+        }
+        seriesCount = kept;
+        sampleCount = samplesKept;
+        removeMetadataOfDroppedSeries();
+    }
+
+    /** Drops the RW 2.0 metadata that {@link #removeSeries} marked with its series, keeping the order of the rest. */
+    private void removeMetadataOfDroppedSeries() {
+        int kept = 0;
+        for (int m = 0; m < metadataCount; m++) {
+            int s = mdSeries[m];
+            if (s == DROPPED_SERIES) {
+                continue;
+            }
+            mdRawOff[kept] = mdRawOff[m];
+            mdRawLen[kept] = mdRawLen[m];
+            mdType[kept] = mdType[m];
+            System.arraycopy(mdStrings, 6 * m, mdStrings, 6 * kept, 6);
+            mdSeries[kept] = s;
+            if (s >= 0) {
+                seriesMetadata[s] = kept;
+            }
+            kept++;
+        }
+        metadataCount = kept;
+    }
+
     // ---- written by RemoteWriteDecoder (and the builder methods above) ----
 
     void reset() {
+        relabeled = false;
         bufLength = 0;
         seriesCount = 0;
         labelCount = 0;
@@ -279,12 +390,14 @@ public final class DecodedWriteRequest implements IngestExtras {
             seriesFirstExemplar = Arrays.copyOf(seriesFirstExemplar, n);
             seriesExemplarCount = Arrays.copyOf(seriesExemplarCount, n);
             seriesCreatedTimestamp = Arrays.copyOf(seriesCreatedTimestamp, n);
+            seriesMetadata = Arrays.copyOf(seriesMetadata, n);
         }
         seriesFirstLabel[s] = labelCount;
         seriesFirstSample[s] = sampleCount;
         seriesFirstHistogram[s] = histogramCount;
         seriesFirstExemplar[s] = exemplarCount;
         seriesCreatedTimestamp[s] = 0;
+        seriesMetadata[s] = -1;
         seriesCount = s + 1;
         return s;
     }
@@ -400,12 +513,16 @@ public final class DecodedWriteRequest implements IngestExtras {
         int m = newMetadata();
         mdRawOff[m] = off;
         mdRawLen[m] = len;
+        mdSeries[m] = -1;
     }
 
     /** Keeps metadata given by fields (RW 2.0): the metric type number and ranges of buf (length 0 = absent). */
     void addMetadata(int type, int nameOff, int nameLen, int helpOff, int helpLen, int unitOff, int unitLen) {
         int m = newMetadata();
         mdRawLen[m] = -1;
+        int s = seriesCount - 1; // the decoder adds a series' metadata once the series is complete
+        mdSeries[m] = s;
+        seriesMetadata[s] = m;
         mdType[m] = type;
         int at = 6 * m;
         mdStrings[at] = nameOff;
@@ -424,6 +541,7 @@ public final class DecodedWriteRequest implements IngestExtras {
             mdRawLen = Arrays.copyOf(mdRawLen, n);
             mdType = Arrays.copyOf(mdType, n);
             mdStrings = Arrays.copyOf(mdStrings, 6 * n);
+            mdSeries = Arrays.copyOf(mdSeries, n);
         }
         metadataCount = m + 1;
         return m;

@@ -1,5 +1,6 @@
 package io.weir.net.scrape;
 
+import io.weir.net.relabel.Relabeler;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;

@@ -1,5 +1,7 @@
 package io.weir.net.scrape;
 
+import io.weir.net.relabel.RelabelRule;
+import io.weir.net.relabel.Relabeler;
 import io.weir.net.remotewrite.DecodedWriteRequest;
 import io.weir.net.remotewrite.RemoteWriteStatus;
 

@@ -1,5 +1,7 @@
 package io.weir.net.scrape;
 
+import io.weir.net.relabel.RelabelRule;
+
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

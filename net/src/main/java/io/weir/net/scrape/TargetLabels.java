@@ -1,5 +1,7 @@
 package io.weir.net.scrape;
 
+import io.weir.net.relabel.Relabeler;
+
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLEncoder;

@@ -1,5 +1,7 @@
 package io.weir.net.scrape;
 
+import io.weir.net.relabel.RelabelAction;
+import io.weir.net.relabel.RelabelRule;
 import io.weir.net.remotewrite.DecodedWriteRequest;
 import org.junit.jupiter.api.Test;
 
@@ -131,8 +133,8 @@ class ScrapeBatchTest {
     @Test
     void metricRelabelingDropsAndRewrites() {
         List<RelabelRule> rules = List.of(
-                new RelabelRule(List.of("__name__"), ";", "go_.*", RelabelRule.compile("go_.*"), 0, null, "$1", RelabelAction.DROP),
-                new RelabelRule(List.of("__name__", "mode"), "_", "(.+)_(idle)", RelabelRule.compile("(.+)_(idle)"), 0, "__name__", "${1}_${2}_x", RelabelAction.REPLACE));
+                RelabelRule.of(RelabelAction.DROP, List.of("__name__"), ";", "go_.*", 0, null, "$1"),
+                RelabelRule.of(RelabelAction.REPLACE, List.of("__name__", "mode"), "_", "(.+)_(idle)", 0, "__name__", "${1}_${2}_x"));
         ScrapeBatch b = new ScrapeBatch(TARGET, false, true, 0, rules);
         ExpositionParser p = new ExpositionParser();
         List<String> got = scrape(b, p, "go_x 1\ncpu{mode=\"idle\"} 2\ncpu{mode=\"user\"} 3\n", 1000);

@@ -57,7 +57,7 @@ public final class ConfigLoader {
     private static final List<String> QUERY_KEYS = List.of("timeout", "max_concurrency", "max_series", "max_samples");
     private static final List<String> SERVER_KEYS = List.of("listen", "max_request_bytes", "web_config_file", "authorization");
     private static final List<String> STORAGE_KEYS = List.of("data_dir", "memory_limit", "exact_max_bytes", "series_capacity");
-    private static final List<String> INGEST_KEYS = List.of("shards", "ring_slots", "batch_capacity");
+    private static final List<String> INGEST_KEYS = List.of("shards", "ring_slots", "batch_capacity", "relabel_configs");
     private static final List<String> WAL_KEYS = List.of("fsync", "fsync_interval", "max_disk");
     private static final List<String> BACKEND_KEYS = List.of("url", "remote_write_url", "timeout", "basic_auth",
             "authorization", "tls_config", "headers");
@@ -210,6 +210,13 @@ public final class ConfigLoader {
         sb.append("ingest:         ").append(ingest.shards()).append(" shard writer(s), ring ").append(ingest.ringSlots())
                 .append(" x ").append(ingest.batchCapacity()).append(" samples (").append(Runtime.getRuntime().availableProcessors())
                 .append(" cores)\n");
+        if (!ingest.relabelConfigs().isEmpty()) {
+            sb.append("relabeling:     ").append(ingest.relabelConfigs().size())
+                    .append(" rule(s) on remote write, OTLP and scrapes, before the WAL\n");
+            for (int i = 0; i < ingest.relabelConfigs().size(); i++) {
+                sb.append("  [").append(i).append("] ").append(ingest.relabelConfigs().get(i)).append('\n');
+            }
+        }
         sb.append("wal:            fsync ").append(wal.fsync().configName());
         if (wal.fsync() == FsyncPolicy.INTERVAL) {
             sb.append(" every ").append(Durations.format(wal.fsyncIntervalMillis()));
@@ -297,7 +304,7 @@ public final class ConfigLoader {
             int ringSlots = (int) integer(s, "ring_slots", d.ringSlots(), 8, 1 << 20);
             powerOfTwo(s, "ring_slots", ringSlots);
             int batch = (int) integer(s, "batch_capacity", d.batchCapacity(), 16, 65_536);
-            return new IngestConfig(shards, ringSlots, batch);
+            return new IngestConfig(shards, ringSlots, batch, new RelabelConfigReader(this).read(s, "relabel_configs"));
         }
 
         /** A whole number in [min, max] at {@code key}, or the default (with a problem when it is not). */
@@ -899,6 +906,23 @@ public final class ConfigLoader {
                 return defaultValue;
             }
             return millis;
+        }
+
+        /** A list of scalars, or null (with a problem) when it is not one. */
+        List<String> strings(Node node, String path) {
+            if (!(node instanceof SequenceNode seq)) {
+                problem(path, "must be a list (got " + (node == null ? "nothing" : ConfigLoader.describe(node)) + ")");
+                return null;
+            }
+            List<String> out = new ArrayList<>();
+            for (int i = 0; i < seq.getValue().size(); i++) {
+                String v = scalar(seq.getValue().get(i), path + "[" + i + "]");
+                if (v == null) {
+                    return null;
+                }
+                out.add(v);
+            }
+            return out;
         }
 
         /** The scalar at {@code key}, or null when absent or after a problem. */

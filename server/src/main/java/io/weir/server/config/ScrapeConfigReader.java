@@ -1,12 +1,9 @@
 package io.weir.server.config;
 
-import com.google.re2j.Pattern;
-import com.google.re2j.PatternSyntaxException;
 import io.weir.engine.query.Durations;
+import io.weir.net.relabel.RelabelRule;
+import io.weir.net.relabel.Relabeler;
 import io.weir.net.scrape.FileSdConfig;
-import io.weir.net.scrape.RelabelAction;
-import io.weir.net.scrape.RelabelRule;
-import io.weir.net.scrape.Relabeler;
 import io.weir.net.scrape.ScrapeJob;
 import io.weir.net.scrape.TargetGroup;
 import org.yaml.snakeyaml.nodes.MappingNode;
@@ -19,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,13 +36,9 @@ final class ScrapeConfigReader {
             "honor_labels", "honor_timestamps", "sample_limit", "basic_auth", "authorization", "tls_config");
     private static final List<String> STATIC_KEYS = List.of("targets", "labels");
     private static final List<String> FILE_SD_KEYS = List.of("files", "refresh_interval");
-    private static final List<String> RELABEL_KEYS = List.of("source_labels", "separator", "regex", "modulus",
-            "target_label", "replacement", "action");
     private static final List<String> BASIC_AUTH_KEYS = List.of("username", "password", "password_file");
     private static final List<String> AUTHORIZATION_KEYS = List.of("type", "credentials", "credentials_file");
     private static final List<String> TLS_KEYS = List.of("ca_file", "insecure_skip_verify");
-    private static final String ACTIONS = Arrays.stream(RelabelAction.values()).map(RelabelAction::configName)
-            .collect(Collectors.joining(", "));
 
     private final ConfigLoader.Checker c;
 
@@ -120,8 +112,9 @@ final class ScrapeConfigReader {
         Map<String, List<String>> params = params(s);
         List<TargetGroup> statics = list(s, "static_configs", this::staticConfig);
         List<FileSdConfig> fileSd = list(s, "file_sd_configs", this::fileSd);
-        List<RelabelRule> relabel = list(s, "relabel_configs", this::relabel);
-        List<RelabelRule> metricRelabel = list(s, "metric_relabel_configs", this::relabel);
+        RelabelConfigReader rules = new RelabelConfigReader(c);
+        List<RelabelRule> relabel = rules.read(s, "relabel_configs");
+        List<RelabelRule> metricRelabel = rules.read(s, "metric_relabel_configs");
         boolean honorLabels = bool(s, "honor_labels", false);
         boolean honorTimestamps = bool(s, "honor_timestamps", true);
         int sampleLimit = 0;
@@ -186,26 +179,10 @@ final class ScrapeConfigReader {
         }
         for (NodeTuple t : m.getValue()) {
             String k = t.getKeyNode() instanceof ScalarNode sk ? sk.getValue() : "?";
-            List<String> values = strings(t.getValueNode(), path + "." + k);
+            List<String> values = c.strings(t.getValueNode(), path + "." + k);
             if (values != null) {
                 out.put(k, values);
             }
-        }
-        return out;
-    }
-
-    private List<String> strings(Node node, String path) {
-        if (!(node instanceof SequenceNode seq)) {
-            c.problem(path, "must be a list (got " + (node == null ? "nothing" : ConfigLoader.describe(node)) + ")");
-            return null;
-        }
-        List<String> out = new ArrayList<>();
-        for (int i = 0; i < seq.getValue().size(); i++) {
-            String v = c.scalar(seq.getValue().get(i), path + "[" + i + "]");
-            if (v == null) {
-                return null;
-            }
-            out.add(v);
         }
         return out;
     }
@@ -218,7 +195,7 @@ final class ScrapeConfigReader {
         List<String> targets = List.of();
         Node t = s.get("targets");
         if (t != null) {
-            targets = strings(t, s.pathOf("targets"));
+            targets = c.strings(t, s.pathOf("targets"));
             if (targets == null) {
                 return null;
             }
@@ -268,7 +245,7 @@ final class ScrapeConfigReader {
         if (s.malformed) {
             return null;
         }
-        List<String> files = s.get("files") == null ? null : strings(s.get("files"), s.pathOf("files"));
+        List<String> files = s.get("files") == null ? null : c.strings(s.get("files"), s.pathOf("files"));
         if (files == null) {
             if (s.get("files") == null) {
                 c.problem(s.pathOf("files"), "required: the target files (JSON or YAML; the last element may be a glob)");
@@ -291,89 +268,6 @@ final class ScrapeConfigReader {
         }
         long refresh = c.duration(s, "refresh_interval", FileSdConfig.DEFAULT_REFRESH_MILLIS);
         return new FileSdConfig(files, refresh);
-    }
-
-    private RelabelRule relabel(Node node, String path) {
-        ConfigLoader.Section s = c.section(node, path, RELABEL_KEYS);
-        if (s.malformed) {
-            return null;
-        }
-        int before = c.problems.size();
-        RelabelAction action = RelabelAction.REPLACE;
-        String a = c.text(s, "action");
-        if (a != null) {
-            action = RelabelAction.byConfigName(a.toLowerCase(java.util.Locale.ROOT));
-            if (action == null) {
-                c.problem(s.pathOf("action"), "unknown relabel action " + Quote.of(a) + " (supported: " + ACTIONS + ")");
-                return null;
-            }
-        }
-        List<String> sources = List.of();
-        if (s.get("source_labels") != null) {
-            sources = strings(s.get("source_labels"), s.pathOf("source_labels"));
-            if (sources == null) {
-                return null;
-            }
-            for (int i = 0; i < sources.size(); i++) {
-                if (!Relabeler.isLabelName(sources.get(i))) {
-                    c.problem(s.pathOf("source_labels") + "[" + i + "]", "invalid label name " + Quote.of(sources.get(i)));
-                }
-            }
-        }
-        String separator = orDefault(c.text(s, "separator"), RelabelRule.DEFAULT_SEPARATOR);
-        String regexText = orDefault(c.text(s, "regex"), RelabelRule.DEFAULT_REGEX);
-        Pattern regex = null;
-        try {
-            regex = RelabelRule.compile(regexText);
-        } catch (PatternSyntaxException e) {
-            c.problem(s.pathOf("regex"), "not a valid RE2 regular expression: " + Quote.of(regexText) + " (" + e.getDescription() + ")");
-        }
-        long modulus = 0;
-        String mod = c.text(s, "modulus");
-        if (mod != null) {
-            try {
-                modulus = Long.parseUnsignedLong(mod);
-            } catch (NumberFormatException e) {
-                c.problem(s.pathOf("modulus"), "must be a positive whole number (got " + Quote.of(mod) + ")");
-            }
-        }
-        String target = c.text(s, "target_label");
-        String replacement = orDefault(c.text(s, "replacement"), RelabelRule.DEFAULT_REPLACEMENT);
-        switch (action) {
-            case REPLACE -> {
-                if (target == null) {
-                    c.problem(s.pathOf("target_label"), "required for action replace");
-                } else if (!target.contains("$") && !Relabeler.isLabelName(target)) {
-                    c.problem(s.pathOf("target_label"), "invalid label name " + Quote.of(target));
-                }
-            }
-            case LOWERCASE, UPPERCASE, HASHMOD -> {
-                if (target == null) {
-                    c.problem(s.pathOf("target_label"), "required for action " + action.configName());
-                } else if (!Relabeler.isLabelName(target)) {
-                    c.problem(s.pathOf("target_label"), "invalid label name " + Quote.of(target));
-                }
-                if (action == RelabelAction.HASHMOD && modulus == 0 && mod == null) {
-                    c.problem(s.pathOf("modulus"), "required (and > 0) for action hashmod");
-                } else if (action == RelabelAction.HASHMOD && modulus == 0) {
-                    c.problem(s.pathOf("modulus"), "must be greater than 0");
-                }
-            }
-            case LABELDROP, LABELKEEP -> {
-                for (String k : List.of("source_labels", "target_label", "modulus", "separator", "replacement")) {
-                    if (s.get(k) != null) {
-                        c.problem(s.pathOf(k), "not allowed with action " + action.configName() + " (it takes only regex)");
-                    }
-                }
-            }
-            case LABELMAP, KEEP, DROP -> {
-                // as in Prometheus: keep/drop without source_labels match the regex against ""
-            }
-        }
-        if (c.problems.size() > before || regex == null) {
-            return null;
-        }
-        return new RelabelRule(sources, separator, regexText, regex, modulus, target, replacement, action);
     }
 
     private ScrapeJob.BasicAuth basicAuth(ConfigLoader.Section job) {

@@ -255,7 +255,7 @@ class ConfigLoaderTest {
                 arguments("ingest: {ring_slots: 1000}", "ingest.ring_slots", "must be a power of two (got 1000)"),
                 arguments("ingest: {batch_capacity: lots}", "ingest.batch_capacity", "must be a whole number (got \"lots\")"),
                 arguments("ingest: {threads: 4}", "ingest.threads",
-                        "unknown key (expected one of shards, ring_slots, batch_capacity)"),
+                        "unknown key (expected one of shards, ring_slots, batch_capacity, relabel_configs)"),
                 // durations
                 arguments("wal: {fsync_interval: 0s}", "wal.fsync_interval", "must be greater than 0 (got \"0s\")"),
                 arguments("backend: {timeout: 30}", "backend.timeout", "not a valid duration: \"30\" (a unit is required, e.g. \"30s\")"),

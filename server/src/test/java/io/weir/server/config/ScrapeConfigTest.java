@@ -1,6 +1,6 @@
 package io.weir.server.config;
 
-import io.weir.net.scrape.RelabelAction;
+import io.weir.net.relabel.RelabelAction;
 import io.weir.net.scrape.ScrapeJob;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -102,7 +102,7 @@ class ScrapeConfigTest {
         "scrape_configs: [{job_name: a, static_configs: [{targets: ['http://h:1/x']}]}]|scrape_configs[0].static_configs[0].targets[0]|must be host:port (got \"http://h:1/x\")",
         "scrape_configs: [{job_name: a, static_configs: [{labels: {1x: y}}]}]|scrape_configs[0].static_configs[0].labels.1x|invalid label name \"1x\"",
         "scrape_configs: [{job_name: a, relabel_configs: [{action: replace}]}]|scrape_configs[0].relabel_configs[0].target_label|required for action replace",
-        "scrape_configs: [{job_name: a, relabel_configs: [{action: explode}]}]|scrape_configs[0].relabel_configs[0].action|unknown relabel action \"explode\" (supported: replace, keep, drop, hashmod, labelmap, labeldrop, labelkeep, lowercase, uppercase)",
+        "scrape_configs: [{job_name: a, relabel_configs: [{action: explode}]}]|scrape_configs[0].relabel_configs[0].action|unknown relabel action \"explode\" (supported: replace, keep, drop, keepequal, dropequal, hashmod, labelmap, labeldrop, labelkeep, lowercase, uppercase)",
         "scrape_configs: [{job_name: a, relabel_configs: [{action: hashmod, target_label: s, source_labels: [x]}]}]|scrape_configs[0].relabel_configs[0].modulus|required (and > 0) for action hashmod",
         "scrape_configs: [{job_name: a, metric_relabel_configs: [{action: keep, source_labels: [x], regex: '(a'}]}]|scrape_configs[0].metric_relabel_configs[0].regex|not a valid RE2 regular expression: \"(a\" (missing closing ))",
         "scrape_configs: [{job_name: a, metric_relabel_configs: [{action: labeldrop, regex: x, target_label: y}]}]|scrape_configs[0].metric_relabel_configs[0].target_label|not allowed with action labeldrop (it takes only regex)",

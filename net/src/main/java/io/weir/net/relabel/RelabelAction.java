@@ -1,10 +1,10 @@
-package io.weir.net.scrape;
+package io.weir.net.relabel;
 
 import java.util.Locale;
 
 /** Prometheus relabel actions (config name in lower case). */
 public enum RelabelAction {
-    REPLACE, KEEP, DROP, HASHMOD, LABELMAP, LABELDROP, LABELKEEP, LOWERCASE, UPPERCASE;
+    REPLACE, KEEP, DROP, KEEPEQUAL, DROPEQUAL, HASHMOD, LABELMAP, LABELDROP, LABELKEEP, LOWERCASE, UPPERCASE;
 
     public String configName() {
         return name().toLowerCase(Locale.ROOT);

@@ -1,4 +1,4 @@
-package io.weir.net.scrape;
+package io.weir.net.relabel;
 
 import com.google.re2j.Matcher;
 
@@ -12,10 +12,12 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Applies relabel rules to a label set with Prometheus 2.42's semantics: source label values joined by the
- * separator, fully anchored RE2 matching, {@code $1}, {@code ${1}}, {@code $name} and {@code $$} expansion in
- * {@code target_label} and {@code replacement}, an empty result deleting the target label. Stateless; allocates
- * (used for target discovery and, only where configured, per scraped series).
+ * Applies relabel rules to a label set with Prometheus' semantics: source label values joined by the separator,
+ * fully anchored RE2 matching ({@link RelabelRule}), {@code $1}, {@code ${1}}, {@code $name} and {@code $$}
+ * expansion in {@code target_label} and {@code replacement}, an empty value deleting the label (as Prometheus'
+ * {@code labels.Builder.Set} does), {@code keepequal}/{@code dropequal} comparing the joined value with the target
+ * label's. Stateless; allocates (used for target discovery, per scraped series where configured, and per distinct
+ * label set on the ingest path, whose {@code IngestRelabeler} caches the results).
  */
 public final class Relabeler {
     private Relabeler() {}
@@ -37,42 +39,56 @@ public final class Relabeler {
         String value = sourceValue(r, labels);
         switch (r.action()) {
             case DROP -> {
-                return !r.regex().matcher(value).find();
+                return !r.regex().matches(value);
             }
             case KEEP -> {
-                return r.regex().matcher(value).find();
+                return r.regex().matches(value);
+            }
+            case DROPEQUAL -> {
+                return !labels.getOrDefault(r.targetLabel(), "").equals(value);
+            }
+            case KEEPEQUAL -> {
+                return labels.getOrDefault(r.targetLabel(), "").equals(value);
             }
             case REPLACE -> {
-                Matcher m = r.regex().matcher(value);
-                if (!m.find()) {
+                Matcher m = r.groups().matcher(value);
+                if (!m.matches()) {
                     return true;
                 }
                 String target = expand(m, r.targetLabel());
-                if (!isLabelName(target)) {
-                    return true;
-                }
-                String result = expand(m, r.replacement());
-                if (result.isEmpty()) {
-                    labels.remove(target);
-                } else {
-                    labels.put(target, result);
+                if (isLabelName(target)) {
+                    set(labels, target, expand(m, r.replacement()));
                 }
             }
-            case LOWERCASE -> labels.put(r.targetLabel(), value.toLowerCase(Locale.ROOT));
-            case UPPERCASE -> labels.put(r.targetLabel(), value.toUpperCase(Locale.ROOT));
-            case HASHMOD -> labels.put(r.targetLabel(), Long.toUnsignedString(Long.remainderUnsigned(md5Low64(value), r.modulus())));
+            case LOWERCASE -> set(labels, r.targetLabel(), value.toLowerCase(Locale.ROOT));
+            case UPPERCASE -> set(labels, r.targetLabel(), value.toUpperCase(Locale.ROOT));
+            case HASHMOD -> set(labels, r.targetLabel(),
+                    Long.toUnsignedString(Long.remainderUnsigned(md5Low64(value), r.modulus())));
             case LABELMAP -> {
+                // over a copy: Prometheus ranges over the labels as they were before this rule
                 for (Map.Entry<String, String> e : new ArrayList<>(labels.entrySet())) {
-                    Matcher m = r.regex().matcher(e.getKey());
-                    if (m.find()) {
-                        labels.put(expand(m, r.replacement()), e.getValue());
+                    Matcher m = r.groups().matcher(e.getKey());
+                    if (m.matches()) {
+                        String name = expand(m, r.replacement());
+                        if (!name.isEmpty()) {
+                            labels.put(name, e.getValue());
+                        }
                     }
                 }
             }
-            case LABELDROP -> labels.keySet().removeIf(name -> r.regex().matcher(name).find());
-            case LABELKEEP -> labels.keySet().removeIf(name -> !r.regex().matcher(name).find());
+            case LABELDROP -> labels.keySet().removeIf(name -> r.regex().matches(name));
+            case LABELKEEP -> labels.keySet().removeIf(name -> !r.regex().matches(name));
         }
         return true;
+    }
+
+    /** Prometheus' labels.Builder.Set: an empty value deletes the label. */
+    private static void set(TreeMap<String, String> labels, String name, String value) {
+        if (value.isEmpty()) {
+            labels.remove(name);
+        } else {
+            labels.put(name, value);
+        }
     }
 
     private static String sourceValue(RelabelRule r, Map<String, String> labels) {
