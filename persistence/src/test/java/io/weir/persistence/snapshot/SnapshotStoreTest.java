@@ -81,9 +81,9 @@ class SnapshotStoreTest {
         corrupt("flipped-file", d -> io(() -> flip(d.resolve("shard-0.zst"), 100)), "shard-0.zst checksum mismatch");
         corrupt("future-version", d -> io(() -> {
             SnapshotManifest m = SnapshotManifest.read(d);
-            Files.writeString(d.resolve("MANIFEST"), new SnapshotManifest(2, m.nodeId(), m.shardCount(), m.walPosition(),
-                    m.seriesCount(), m.createdMillis(), m.files()).text());
-        }), "format version 2");
+            Files.writeString(d.resolve("MANIFEST"), new SnapshotManifest(SnapshotManifest.FORMAT_VERSION + 1, m.nodeId(),
+                    m.shardCount(), m.walPosition(), m.seriesCount(), m.createdMillis(), m.files()).text());
+        }), "format version " + (SnapshotManifest.FORMAT_VERSION + 1));
     }
 
     private static byte[] read(Path p) throws IOException {
