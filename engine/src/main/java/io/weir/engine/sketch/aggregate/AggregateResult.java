@@ -12,7 +12,9 @@ package io.weir.engine.sketch.aggregate;
  * edges no bucket is ever partial, so the answer is exact.
  *
  * <p>Infinite samples follow Prometheus: sums become ±Inf (NaN when both signs occur), the mean is
- * sum/count, min and max include them, and variance and stddev are NaN.
+ * sum/count, min and max include them, and variance and stddev are NaN. So do NaN samples: they count, make
+ * sum, mean, sum2, variance and stddev NaN, and min and max ignore them unless every sample is NaN. A sketch
+ * bucket only knows that it holds a NaN, so a partial bucket with one makes the window's sums NaN.
  */
 public final class AggregateResult {
     private long startExclusiveMs;
@@ -165,7 +167,11 @@ public final class AggregateResult {
     void mergeBucket(double w, int n, double k, double s1Hi, double s1Lo, double s2Hi, double s2Lo,
                      double bMin, double bMax) {
         count += w * n;
-        if (bMax == Double.POSITIVE_INFINITY || bMin == Double.NEGATIVE_INFINITY) {
+        if (k != k) {
+            // the bucket holds a NaN sample (its shift is NaN then): every sum is NaN, as in Prometheus
+            addSum(Double.NaN);
+            addSum2(Double.NaN);
+        } else if (bMax == Double.POSITIVE_INFINITY || bMin == Double.NEGATIVE_INFINITY) {
             // infinite samples (S1 is NaN then): the sum is their sign, NaN with both, as Prometheus adds them
             addSum(bMax != Double.POSITIVE_INFINITY ? Double.NEGATIVE_INFINITY
                 : bMin == Double.NEGATIVE_INFINITY ? Double.NaN : Double.POSITIVE_INFINITY);
@@ -253,6 +259,9 @@ public final class AggregateResult {
         sum2 = CompensatedSum.value(sum2Hi, sum2Lo);
         double s1 = CompensatedSum.value(s1Hi, s1Lo);
         double s2 = CompensatedSum.value(s2Hi, s2Lo);
+        if (min > max) {
+            min = max = Double.NaN; // only NaN samples: Prometheus' min and max are NaN
+        }
         mean = sum / count;
         if (!Double.isFinite(sum)) {
             // the sum overflowed on finite samples: the shifted mean does not; with infinite samples it is NaN

@@ -24,6 +24,9 @@ import java.lang.foreign.ValueLayout;
  *   <li>rank: the estimate is off by at most the mass of the bins that hold the two neighbouring order
  *       statistics, plus the uncertain mass of partial buckets and saturated counters.</li>
  * </ul>
+ *
+ * <p>NaN samples count, and sort before every number as in Prometheus' {@code quantile}: a rank that falls
+ * among them (or interpolates from the last of them) gives NaN.
  */
 public final class QuantileResult {
     /** Counters per side of the merged histogram; more range than this collapses the merge further. */
@@ -42,6 +45,8 @@ public final class QuantileResult {
 
     private double count;
     private double histogramTotal;
+    /** NaN samples of the window (weighted like the bins); they rank below every number. */
+    private double nanCount;
     private double uncertainMass;
     private boolean exact;
     private double min;
@@ -82,7 +87,7 @@ public final class QuantileResult {
         if (exactSamples) {
             return exactQuantile(phi);
         }
-        if (isEmpty() || histogramTotal <= 0) {
+        if (isEmpty() || histogramTotal + nanCount <= 0) {
             return Double.NaN;
         }
         if (phi != phi) {
@@ -94,13 +99,16 @@ public final class QuantileResult {
         if (phi > 1) {
             return Double.POSITIVE_INFINITY;
         }
-        double n = histogramTotal;
+        double n = histogramTotal + nanCount;
         double rank = phi * Math.max(n - 1, 0);
         double lower = Math.floor(rank);
+        if (lower < nanCount) {
+            return Double.NaN;
+        }
         double upper = Math.min(Math.max(n - 1, 0), lower + 1);
         double weight = rank - lower;
-        double lo = orderStatistic(lower);
-        double hi = orderStatistic(upper);
+        double lo = orderStatistic(lower - nanCount);
+        double hi = orderStatistic(upper - nanCount);
         return lo * (1 - weight) + hi * weight;
     }
 
@@ -116,12 +124,15 @@ public final class QuantileResult {
         if (isEmpty() || histogramTotal <= 0 || !(phi >= 0 && phi <= 1)) {
             return 0;
         }
-        double n = histogramTotal;
+        double n = histogramTotal + nanCount;
         double rank = phi * Math.max(n - 1, 0);
         double lower = Math.floor(rank);
+        if (lower < nanCount) {
+            return 0; // NaN whichever numbers the bins hold
+        }
         double upper = Math.min(Math.max(n - 1, 0), lower + 1);
-        int a = binOf(lower);
-        int b = binOf(upper);
+        int a = binOf(lower - nanCount);
+        int b = binOf(upper - nanCount);
         double mass = binWeight[a] + (b != a ? binWeight[b] : 0);
         return boundFor(mass);
     }
@@ -218,12 +229,18 @@ public final class QuantileResult {
             sorted = new double[Math.max(n, sorted.length * 2)];
         }
         System.arraycopy(window.values(), 0, sorted, 0, n);
-        java.util.Arrays.sort(sorted, 0, n);
+        java.util.Arrays.sort(sorted, 0, n); // NaNs last here; exactQuantile ranks them first, as Prometheus
         exactSamples = true;
-        count = histogramTotal = n;
-        if (n > 0) {
+        count = n;
+        int nan = 0;
+        while (nan < n && sorted[n - 1 - nan] != sorted[n - 1 - nan]) {
+            nan++;
+        }
+        nanCount = nan;
+        histogramTotal = n - nan;
+        if (n > nan) {
             min = sorted[0];
-            max = sorted[n - 1];
+            max = sorted[n - nan - 1];
         }
     }
 
@@ -240,9 +257,13 @@ public final class QuantileResult {
         }
         double rank = phi * (n - 1);
         int lower = (int) Math.max(0, Math.floor(rank));
+        int nan = (int) nanCount;
+        if (lower < nan) {
+            return Double.NaN;
+        }
         int upper = (int) Math.min(n - 1, lower + 1);
         double weight = rank - Math.floor(rank);
-        return sorted[lower] * (1 - weight) + sorted[upper] * weight;
+        return sorted[lower - nan] * (1 - weight) + sorted[upper - nan] * weight;
     }
 
     void begin(long startExclusive, long endInclusive) {
@@ -250,7 +271,7 @@ public final class QuantileResult {
         endInclusiveMs = endInclusive;
         covered = false;
         coverageStartMs = retainedStartMs = retainedEndMs = Long.MIN_VALUE;
-        count = histogramTotal = uncertainMass = maxBinMass = 0;
+        count = histogramTotal = nanCount = uncertainMass = maxBinMass = 0;
         exact = true;
         min = max = Double.NaN;
         level = 0;
@@ -292,8 +313,15 @@ public final class QuantileResult {
                 exact = false;
                 uncertainMass += w * dropped;
             }
-            lo = Math.min(lo, s.get(DOUBLE, b + BUCKET_MIN_OFFSET));
-            hi = Math.max(hi, s.get(DOUBLE, b + BUCKET_MAX_OFFSET));
+            nanCount += w * s.get(INT, b + BUCKET_NAN_OFFSET);
+            double bucketMin = s.get(DOUBLE, b + BUCKET_MIN_OFFSET); // NaN when the bucket holds only NaNs
+            double bucketMax = s.get(DOUBLE, b + BUCKET_MAX_OFFSET);
+            if (bucketMin < lo) {
+                lo = bucketMin;
+            }
+            if (bucketMax > hi) {
+                hi = bucketMax;
+            }
             maxLevel = Math.max(maxLevel, s.get(INT, b + BUCKET_LEVEL_OFFSET));
         }
         if (used == 0 || count <= 0) {
