@@ -203,8 +203,16 @@ public final class AggregateSketchFlyweight {
             if (value != value) {
                 seg.set(DOUBLE, b + BUCKET_SHIFT_OFFSET, value);
             }
-            double d = value - seg.get(DOUBLE, b + BUCKET_SHIFT_OFFSET);
+            double shift = seg.get(DOUBLE, b + BUCKET_SHIFT_OFFSET);
+            double d = value - shift;
             addCompensated(seg, b + BUCKET_DEV_OFFSET, b + BUCKET_DEV_COMP_OFFSET, d);
+            // what value - K rounded away (exact, by TwoSum) joins S1's compensation, so a bucket's sum keeps
+            // small values next to huge ones as Prometheus 3's compensated sum over the raw values does
+            double back = d - value;
+            double lost = (value - (d - back)) + (-shift - back);
+            if (Double.isFinite(lost)) {
+                seg.set(DOUBLE, b + BUCKET_DEV_COMP_OFFSET, seg.get(DOUBLE, b + BUCKET_DEV_COMP_OFFSET) + lost);
+            }
             addCompensated(seg, b + BUCKET_DEV2_OFFSET, b + BUCKET_DEV2_COMP_OFFSET, d * d);
             double min = seg.get(DOUBLE, b + BUCKET_MIN_OFFSET);
             if (value < min || min != min) {

@@ -10,6 +10,7 @@ import io.weir.engine.query.eval.LocalPlanner;
 import io.weir.engine.query.eval.QueryResult;
 import io.weir.engine.query.eval.StepSeries;
 import io.weir.engine.query.promql.AggregateExpr;
+import io.weir.engine.query.promql.AtModifier;
 import io.weir.engine.query.promql.BinaryExpr;
 import io.weir.engine.query.promql.Call;
 import io.weir.engine.query.promql.Expr;
@@ -34,6 +35,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
@@ -45,9 +47,13 @@ import java.util.regex.Pattern;
  * {@code eval_ordered}; an instant eval is also run as a range query over [t-1m, t+1m] at 1m steps and its middle
  * step compared. Annotations (warnings, infos) are not compared: Weir does not emit them.
  *
+ * <p>As Prometheus' harness does, an instant eval is run again with every selector pinned by {@code @ t} to its
+ * time t and evaluated at -10t, 0, t/5, t and 10t (or -1000, 0, 1000 when t = 0), unless it calls a function whose
+ * value depends on the evaluation time.
+ *
  * <p>A case is selected when its expression calls one of the 13 sketch functions; it then counts as not local
- * when it has an {@code @} modifier or a subquery, when {@link LocalPlanner} would send it to a backend, when
- * Weir's parser refuses it, or when it reads native histograms (which Weir forwards but does not sketch).
+ * when it has a subquery, when {@link LocalPlanner} would send it to a backend, when Weir's parser refuses it, or
+ * when it reads native histograms (which Weir forwards but does not sketch).
  */
 final class PromqlTestRunner implements AutoCloseable {
     static final Pattern SKETCH_FUNCTION = Pattern.compile(
@@ -195,9 +201,6 @@ final class PromqlTestRunner implements AutoCloseable {
             if (node instanceof SubqueryExpr) {
                 why[0] = "subquery";
             } else if (node instanceof VectorSelector v) {
-                if (v.at() != null && why[0] == null) {
-                    why[0] = "@ modifier";
-                }
                 for (Labels h : histogramSeries) {
                     if (matches(v, h) && why[0] == null) {
                         why[0] = "reads native histograms (forwarded, not sketched)";
@@ -249,12 +252,56 @@ final class PromqlTestRunner implements AutoCloseable {
 
     /** @return null when it matches, else what differs */
     private String instant(PromqlTestScript.Eval e, Expr expr) {
-        String failure = evaluate(e, expr, e.start(), e.start(), 0, 0);
+        String failure = instantAt(e, expr, e.start());
+        if (failure != null) {
+            return failure;
+        }
+        String[] unsafe = new String[1];
+        walk(expr, n -> {
+            if (n instanceof Call c && AT_UNSAFE.contains(c.function().name())) {
+                unsafe[0] = c.function().name();
+            }
+        });
+        if (unsafe[0] != null) {
+            return null;
+        }
+        long t = e.start();
+        Expr pinned = pin(expr, AtModifier.at(t));
+        for (long at : t == 0 ? new long[] {-1000, 0, 1000} : new long[] {-10 * t, 0, t / 5, t, 10 * t}) {
+            failure = instantAt(e, pinned, at);
+            if (failure != null) {
+                return "pinned with @ " + t + " and evaluated at " + at + ": " + failure;
+            }
+        }
+        return null;
+    }
+
+    /** Functions whose value depends on the evaluation time itself, as Prometheus' AtModifierUnsafeFunctions. */
+    private static final Set<String> AT_UNSAFE = Set.of("days_in_month", "day_of_month", "day_of_week", "day_of_year",
+            "hour", "minute", "month", "year", "predict_linear", "time", "timestamp");
+
+    private String instantAt(PromqlTestScript.Eval e, Expr expr, long t) {
+        String failure = evaluate(e, expr, t, t, 0, 0);
         if (failure != null || e.fail() || e.ordered()) {
             return failure;
         }
-        failure = evaluate(e, expr, e.start() - MINUTE, e.start() + MINUTE, MINUTE, 1);
+        failure = evaluate(e, expr, t - MINUTE, t + MINUTE, MINUTE, 1);
         return failure == null ? null : "range mode: " + failure;
+    }
+
+    /** The expression with every selector that has no {@code @} pinned to {@code at}. */
+    private static Expr pin(Expr e, AtModifier at) {
+        return switch (e) {
+            case VectorSelector v -> v.at() == null ? v.withAt(at) : v;
+            case MatrixSelector m -> new MatrixSelector((VectorSelector) pin(m.selector(), at), m.rangeMillis());
+            case ParenExpr p -> new ParenExpr(pin(p.expr(), at));
+            case UnaryExpr u -> new UnaryExpr(u.op(), pin(u.expr(), at));
+            case BinaryExpr b -> new BinaryExpr(b.op(), pin(b.lhs(), at), pin(b.rhs(), at), b.returnBool(), b.matching());
+            case AggregateExpr a -> new AggregateExpr(a.op(), a.param() == null ? null : pin(a.param(), at),
+                    pin(a.expr(), at), a.grouping(), a.without(), a.groupingGiven());
+            case Call c -> new Call(c.function(), c.args().stream().map(x -> pin(x, at)).toList());
+            default -> e;
+        };
     }
 
     private String range(PromqlTestScript.Eval e, Expr expr) {
