@@ -110,6 +110,9 @@ public final class FrequencySketchFlyweight {
 
     // ---- value identity ---------------------------------------------------------------------------
 
+    /** The canonical bits of every NaN. */
+    private static final long NAN_BITS = Double.doubleToLongBits(Double.NaN);
+
     /** The bits that identify a value: its IEEE-754 pattern, with -0.0 folded into 0.0 and every NaN into one. */
     public static long canonicalBits(double value) {
         return value == 0.0 ? 0L : Double.doubleToLongBits(value);
@@ -188,7 +191,8 @@ public final class FrequencySketchFlyweight {
         seg.set(LONG, b + BUCKET_LAST_TS_OFFSET, timestampMs);
         seg.set(INT, b + BUCKET_LEVEL_OFFSET, 0);
         seg.set(INT, b + BUCKET_OCCUPIED_OFFSET, 0);
-        seg.set(INT, b + BUCKET_IN_ORDER_OFFSET, 1);
+        // NaN orders with nothing, so a bucket holding one has no runs in value order
+        seg.set(INT, b + BUCKET_IN_ORDER_OFFSET, bits == NAN_BITS ? 0 : 1);
         seg.set(INT, b + BUCKET_RUN_COUNT_OFFSET, 1);
         seg.set(INT, b + BUCKET_FIRST_RUN_OFFSET, 1);
         seg.set(INT, b + BUCKET_LAST_RUN_OFFSET, 1);
@@ -207,7 +211,7 @@ public final class FrequencySketchFlyweight {
         long lastBits = seg.get(LONG, b + BUCKET_LAST_VALUE_OFFSET);
         int lastRun = seg.get(INT, b + BUCKET_LAST_RUN_OFFSET);
         int runs = seg.get(INT, b + BUCKET_RUN_COUNT_OFFSET);
-        if (timestampMs < lastTs || value < Double.longBitsToDouble(lastBits) || lastRun == Integer.MAX_VALUE
+        if (timestampMs < lastTs || value < Double.longBitsToDouble(lastBits) || value != value || lastRun == Integer.MAX_VALUE
             || runs == Integer.MAX_VALUE) {
             seg.set(INT, b + BUCKET_IN_ORDER_OFFSET, 0);
         } else if (bits == lastBits) {

@@ -56,6 +56,17 @@ class AggregateSketchFlyweightTest {
         assertEquals(2.0, out.min());
         assertEquals(7.0, out.max());
         assertEquals(1, sketch.skippedStale());
+        // with infinities: Inf + NaN is NaN in Prometheus, whichever comes first
+        sketch.update(31_000, Double.POSITIVE_INFINITY);
+        sketch.update(32_000, Double.NaN);
+        sketch.update(41_000, Double.NaN);
+        sketch.update(42_000, Double.NEGATIVE_INFINITY);
+        sketch.read(30_000, 40_000, out);
+        assertTrue(Double.isNaN(out.sum()));
+        assertEquals(Double.POSITIVE_INFINITY, out.max());
+        sketch.read(40_000, 50_000, out);
+        assertTrue(Double.isNaN(out.sum()));
+        assertEquals(Double.NEGATIVE_INFINITY, out.min());
     }
 
     private void runStream(long seed) {
