@@ -44,8 +44,9 @@ import java.util.regex.Pattern;
  * whose targets give every series every family, the exact tier as configured, no backend) and each selected
  * {@code eval} is answered by {@link ExprEvaluator} over {@link SketchQueryEngine}, then compared as Prometheus'
  * promqltest compares: labels exactly, values almost equal (relative 1e-6, NaN equals NaN), order only for
- * {@code eval_ordered}; an instant eval is also run as a range query over [t-1m, t+1m] at 1m steps and its middle
- * step compared. Annotations (warnings, infos) are not compared: Weir does not emit them.
+ * {@code eval_ordered} (a matrix must be sorted by labels); an instant eval is also run as a range query over
+ * [t-1m, t+1m] at 1m steps and its middle step compared. Annotations (warnings, infos) and the messages of
+ * expected failures are not compared: Weir emits no annotations, and its messages are its own.
  *
  * <p>As Prometheus' harness does, an instant eval is run again with every selector pinned by {@code @ t} to its
  * time t and evaluated at -10t, 0, t/5, t and 10t (or -1000, 0, 1000 when t = 0), unless it calls a function whose
@@ -380,6 +381,11 @@ final class PromqlTestRunner implements AutoCloseable {
         }
         long[] times = r.times();
         int matched = 0;
+        for (int i = 1; i < r.series().size(); i++) {
+            if (r.series().get(i - 1).labels().compareTo(r.series().get(i).labels()) >= 0) {
+                return "matrix not sorted by labels: " + r.series().get(i - 1).labels() + " before " + r.series().get(i).labels();
+            }
+        }
         for (StepSeries s : r.series()) {
             SeriesNotation.Series want = expected.get(s.labels());
             if (want == null) {
