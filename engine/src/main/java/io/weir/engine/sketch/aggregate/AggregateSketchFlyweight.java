@@ -179,8 +179,9 @@ public final class AggregateSketchFlyweight {
         if (!same) {
             // the slot held an expired bucket (or none): start this one with the sample
             // NaN for ±Inf, so the variance of an infinite bucket is NaN; a NaN sample makes the shift NaN, the
-            // bucket's mark that it holds one; its min and max start NaN and take the first number that comes
+            // bucket's mark that it holds one, and starts min and max empty (+Inf, -Inf) for the first number
             double d = value - value;
+            boolean number = value == value;
             seg.set(INT, b + BUCKET_TAG_OFFSET, (int) k);
             seg.set(INT, b + BUCKET_SAMPLE_COUNT_OFFSET, 1);
             seg.set(INT, b + BUCKET_FIRST_TS_OFFSET, tsOffset);
@@ -190,8 +191,8 @@ public final class AggregateSketchFlyweight {
             seg.set(DOUBLE, b + BUCKET_DEV_COMP_OFFSET, 0.0);
             seg.set(DOUBLE, b + BUCKET_DEV2_OFFSET, d * d);
             seg.set(DOUBLE, b + BUCKET_DEV2_COMP_OFFSET, 0.0);
-            seg.set(DOUBLE, b + BUCKET_MIN_OFFSET, value);
-            seg.set(DOUBLE, b + BUCKET_MAX_OFFSET, value);
+            seg.set(DOUBLE, b + BUCKET_MIN_OFFSET, number ? value : Double.POSITIVE_INFINITY);
+            seg.set(DOUBLE, b + BUCKET_MAX_OFFSET, number ? value : Double.NEGATIVE_INFINITY);
         } else {
             seg.set(INT, b + BUCKET_SAMPLE_COUNT_OFFSET, n + 1);
             if (tsOffset < seg.get(INT, b + BUCKET_FIRST_TS_OFFSET)) {
@@ -201,26 +202,22 @@ public final class AggregateSketchFlyweight {
                 seg.set(INT, b + BUCKET_LAST_TS_OFFSET, tsOffset);
             }
             if (value != value) {
+                // the bucket's mark that it holds a NaN: readers take its sums as NaN and ignore S1 and S2
                 seg.set(DOUBLE, b + BUCKET_SHIFT_OFFSET, value);
-            }
-            double shift = seg.get(DOUBLE, b + BUCKET_SHIFT_OFFSET);
-            double d = value - shift;
-            addCompensated(seg, b + BUCKET_DEV_OFFSET, b + BUCKET_DEV_COMP_OFFSET, d);
-            // what value - K rounded away (exact, by TwoSum) joins S1's compensation, so a bucket's sum keeps
-            // small values next to huge ones as Prometheus 3's compensated sum over the raw values does
-            double back = d - value;
-            double lost = (value - (d - back)) + (-shift - back);
-            if (Double.isFinite(lost)) {
-                seg.set(DOUBLE, b + BUCKET_DEV_COMP_OFFSET, seg.get(DOUBLE, b + BUCKET_DEV_COMP_OFFSET) + lost);
-            }
-            addCompensated(seg, b + BUCKET_DEV2_OFFSET, b + BUCKET_DEV2_COMP_OFFSET, d * d);
-            double min = seg.get(DOUBLE, b + BUCKET_MIN_OFFSET);
-            if (value < min || min != min) {
-                seg.set(DOUBLE, b + BUCKET_MIN_OFFSET, value);
-            }
-            double max = seg.get(DOUBLE, b + BUCKET_MAX_OFFSET);
-            if (value > max || max != max) {
-                seg.set(DOUBLE, b + BUCKET_MAX_OFFSET, value);
+            } else {
+                double shift = seg.get(DOUBLE, b + BUCKET_SHIFT_OFFSET);
+                double d = value - shift;
+                // what value - K rounded away (exact, by TwoSum) joins S1's compensation, so a bucket's sum keeps
+                // small values next to huge ones as Prometheus 3's compensated sum over the raw values does
+                double back = d - value;
+                addCompensated(seg, b + BUCKET_DEV_OFFSET, b + BUCKET_DEV_COMP_OFFSET, d, (value - (d - back)) + (-shift - back));
+                addCompensated(seg, b + BUCKET_DEV2_OFFSET, b + BUCKET_DEV2_COMP_OFFSET, d * d, 0.0);
+                if (value < seg.get(DOUBLE, b + BUCKET_MIN_OFFSET)) {
+                    seg.set(DOUBLE, b + BUCKET_MIN_OFFSET, value);
+                }
+                if (value > seg.get(DOUBLE, b + BUCKET_MAX_OFFSET)) {
+                    seg.set(DOUBLE, b + BUCKET_MAX_OFFSET, value);
+                }
             }
         }
         SeqLock.endWrite(seg, base + VERSION_OFFSET);
@@ -245,10 +242,11 @@ public final class AggregateSketchFlyweight {
         }
     }
 
-    private static void addCompensated(MemorySegment seg, long hiOffset, long loOffset, double x) {
+    /** Adds {@code x} to a compensated pair, and {@code error} (what forming x rounded away) to its compensation. */
+    private static void addCompensated(MemorySegment seg, long hiOffset, long loOffset, double x, double error) {
         double hi = seg.get(DOUBLE, hiOffset);
         double t = hi + x;
-        seg.set(DOUBLE, loOffset, CompensatedSum.compensation(hi, x, t, seg.get(DOUBLE, loOffset)));
+        seg.set(DOUBLE, loOffset, CompensatedSum.compensation(hi, x, t, seg.get(DOUBLE, loOffset)) + error);
         seg.set(DOUBLE, hiOffset, t);
     }
 

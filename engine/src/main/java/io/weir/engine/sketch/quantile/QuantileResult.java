@@ -314,7 +314,7 @@ public final class QuantileResult {
                 uncertainMass += w * dropped;
             }
             nanCount += w * s.get(INT, b + BUCKET_NAN_OFFSET);
-            double bucketMin = s.get(DOUBLE, b + BUCKET_MIN_OFFSET); // NaN when the bucket holds only NaNs
+            double bucketMin = s.get(DOUBLE, b + BUCKET_MIN_OFFSET); // +Inf (and max -Inf) when it holds only NaNs
             double bucketMax = s.get(DOUBLE, b + BUCKET_MAX_OFFSET);
             if (bucketMin < lo) {
                 lo = bucketMin;

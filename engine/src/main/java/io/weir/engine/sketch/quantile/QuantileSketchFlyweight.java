@@ -153,8 +153,10 @@ public final class QuantileSketchFlyweight {
             seg.set(LONG, b + BUCKET_SAMPLE_COUNT_OFFSET, 1L);
             seg.set(LONG, b + BUCKET_FIRST_TS_OFFSET, timestampMs);
             seg.set(LONG, b + BUCKET_LAST_TS_OFFSET, timestampMs);
-            seg.set(DOUBLE, b + BUCKET_MIN_OFFSET, value);
-            seg.set(DOUBLE, b + BUCKET_MAX_OFFSET, value);
+            // a bucket started by a NaN starts min and max empty (+Inf, -Inf) for the first number
+            boolean number = value == value;
+            seg.set(DOUBLE, b + BUCKET_MIN_OFFSET, number ? value : Double.POSITIVE_INFINITY);
+            seg.set(DOUBLE, b + BUCKET_MAX_OFFSET, number ? value : Double.NEGATIVE_INFINITY);
             seg.set(INT, b + BUCKET_ZERO_OFFSET, 0);
             seg.set(INT, b + BUCKET_POS_INF_OFFSET, 0);
             seg.set(INT, b + BUCKET_NEG_INF_OFFSET, 0);
@@ -171,13 +173,10 @@ public final class QuantileSketchFlyweight {
             if (timestampMs > seg.get(LONG, b + BUCKET_LAST_TS_OFFSET)) {
                 seg.set(LONG, b + BUCKET_LAST_TS_OFFSET, timestampMs);
             }
-            // a bucket started by a NaN has NaN min and max until its first number
-            double min = seg.get(DOUBLE, b + BUCKET_MIN_OFFSET);
-            if (value < min || min != min) {
+            if (value < seg.get(DOUBLE, b + BUCKET_MIN_OFFSET)) {
                 seg.set(DOUBLE, b + BUCKET_MIN_OFFSET, value);
             }
-            double max = seg.get(DOUBLE, b + BUCKET_MAX_OFFSET);
-            if (value > max || max != max) {
+            if (value > seg.get(DOUBLE, b + BUCKET_MAX_OFFSET)) {
                 seg.set(DOUBLE, b + BUCKET_MAX_OFFSET, value);
             }
         }
