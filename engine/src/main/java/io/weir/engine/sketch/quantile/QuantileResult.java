@@ -328,8 +328,8 @@ public final class QuantileResult {
             count = 0;
             return;
         }
-        min = lo;
-        max = hi;
+        min = lo <= hi ? lo : Double.NaN; // NaN samples only: no number to bound
+        max = lo <= hi ? hi : Double.NaN;
         // the coarsest bucket sets the level; coarser still if the union of key ranges does not fit
         int posLo = 0;
         int negLo = 0;
