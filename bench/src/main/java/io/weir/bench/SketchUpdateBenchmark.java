@@ -88,7 +88,7 @@ public class SketchUpdateBenchmark extends WeirForkedBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() {
         System.out.printf("%n[%d series, %s, %s] applied=%d tooOld=%d nan=%d refused=%d exact=%d promoted=%d bytesInUse=%d%n",
-            seriesCount, cadence, families, shard.samplesApplied(), shard.skippedTooOld(), shard.skippedNaN(),
+            seriesCount, cadence, families, shard.samplesApplied(), shard.skippedTooOld(), shard.skippedStale(),
             shard.refusedSeries(), shard.exactSeries(), shard.promotedSeries(), shard.bytesInUse());
         shard.close();
     }

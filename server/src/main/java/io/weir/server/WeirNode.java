@@ -313,7 +313,7 @@ public final class WeirNode implements AutoCloseable {
             SketchShard sh = shards[i];
             String l = "shard=\"" + i + "\"";
             metrics.add("weir_sketch_samples_applied_total", MetricRegistry.Type.COUNTER, "Samples applied to sketches.", l, sh::samplesApplied)
-                    .add("weir_sketch_skipped_nan_total", MetricRegistry.Type.COUNTER, "NaN and stale-marker samples not sketched.", l, sh::skippedNaN)
+                    .add("weir_sketch_skipped_stale_total", MetricRegistry.Type.COUNTER, "Stale markers of sketched series (not samples, so not sketched).", l, sh::skippedStale)
                     .add("weir_sketch_skipped_too_old_total", MetricRegistry.Type.COUNTER, "Samples older than the sketch window.", l, sh::skippedTooOld)
                     .add("weir_sketch_refused_series_total", MetricRegistry.Type.COUNTER, "Series refused by storage.memory_limit.", l, sh::refusedSeries)
                     .add("weir_sketched_series", MetricRegistry.Type.GAUGE, "Series with a sketch.", l, sh::sketchedSeries)

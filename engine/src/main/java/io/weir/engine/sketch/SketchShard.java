@@ -37,7 +37,7 @@ import java.lang.invoke.VarHandle;
 public final class SketchShard implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SketchShard.class.getName());
     private static final VarHandle SAMPLES_APPLIED;
-    private static final VarHandle SKIPPED_NAN;
+    private static final VarHandle SKIPPED_STALE;
     private static final VarHandle SKIPPED_TOO_OLD;
     private static final VarHandle SKIPPED_NO_MEMORY;
     private static final VarHandle REFUSED_SERIES;
@@ -50,7 +50,7 @@ public final class SketchShard implements AutoCloseable {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             SAMPLES_APPLIED = l.findVarHandle(SketchShard.class, "samplesApplied", long.class);
-            SKIPPED_NAN = l.findVarHandle(SketchShard.class, "skippedNaN", long.class);
+            SKIPPED_STALE = l.findVarHandle(SketchShard.class, "skippedStale", long.class);
             SKIPPED_TOO_OLD = l.findVarHandle(SketchShard.class, "skippedTooOld", long.class);
             SKIPPED_NO_MEMORY = l.findVarHandle(SketchShard.class, "skippedNoMemory", long.class);
             REFUSED_SERIES = l.findVarHandle(SketchShard.class, "refusedSeries", long.class);
@@ -115,7 +115,7 @@ public final class SketchShard implements AutoCloseable {
     @SuppressWarnings("unused")
     private long samplesApplied;
     @SuppressWarnings("unused")
-    private long skippedNaN;
+    private long skippedStale;
     @SuppressWarnings("unused")
     private long skippedTooOld;
     @SuppressWarnings("unused")
@@ -180,9 +180,9 @@ public final class SketchShard implements AutoCloseable {
         if (exact == SketchIndex.REFUSED) {
             return;
         }
-        if (Double.isNaN(value)) {
-            // NaN and Prometheus' stale marker (also a NaN) carry no value any sketch can take
-            bump(SKIPPED_NAN);
+        if (StaleMarker.is(value)) {
+            // the end of a series, not a sample; any other NaN is one, kept as Prometheus keeps it
+            bump(SKIPPED_STALE);
             return;
         }
         if (exact > 0) {
@@ -638,7 +638,8 @@ public final class SketchShard implements AutoCloseable {
 
     public long samplesApplied() { return (long) SAMPLES_APPLIED.getOpaque(this); }
 
-    public long skippedNaN() { return (long) SKIPPED_NAN.getOpaque(this); }
+    /** Stale markers received for sketched series (not samples, so not sketched). */
+    public long skippedStale() { return (long) SKIPPED_STALE.getOpaque(this); }
 
     public long skippedTooOld() { return (long) SKIPPED_TOO_OLD.getOpaque(this); }
 

@@ -27,7 +27,11 @@ import java.lang.foreign.ValueLayout;
  */
 public final class BlockCopyShardSnapshot implements ShardStateSnapshot {
     static final int MAGIC = 'W' << 24 | 'S' << 16 | 'H' << 8 | 'S';
-    static final int VERSION = 1;
+    /**
+     * 2: NaN samples are kept (quantile buckets count them in a field that version 1 left unwritten, so a version 1
+     * block may hold anything there); version 1 streams are refused.
+     */
+    static final int VERSION = 2;
     private static final Family[] FAMILIES = Family.values();
     /** Stream code of an exact-samples block (the exact tier serves every family): after the family ordinals. */
     private static final int EXACT = FAMILIES.length;

@@ -31,10 +31,16 @@ class SketchShardTest {
             assertEquals(2.0, out.count());
             assertFalse(shard.readAggregate(6, 0, 60_000, out), "not targeted");
             assertFalse(shard.readAggregate(2 + 4 * 8, 0, 60_000, out), "refused");
-            shard.update(2, 12_000, Double.NaN);
+            shard.update(2, 12_000, Double.longBitsToDouble(StaleMarker.BITS));
             shard.update(2, 12_000 - 70_000, 1);
-            assertEquals(1, shard.skippedNaN());
+            assertEquals(1, shard.skippedStale(), "a stale marker is no sample");
             assertEquals(1, shard.skippedTooOld());
+            shard.update(2, 12_500, Double.NaN);
+            assertTrue(shard.readAggregate(2, 0, 60_000, out));
+            assertEquals(3.0, out.count(), "any other NaN is a sample, as in Prometheus");
+            assertTrue(Double.isNaN(out.sum()));
+            assertEquals(0.0, out.min());
+            assertEquals(0.0, out.max());
             // dropping frees room (after the epoch moves on) and lets the series be asked again
             assertTrue(shard.dropSeries(2));
             assertFalse(shard.readAggregate(2, 0, 60_000, out));

@@ -132,7 +132,7 @@ public final class ExprEvaluator {
             phi = LocalPlanner.literal(arg);
             arg = c.args().get(1);
         }
-        if (!(arg instanceof MatrixSelector m)) {
+        if (!(LocalPlanner.rangeArgument(arg) instanceof MatrixSelector m)) {
             throw new NotLocalException("argument of " + f.promqlName() + " is not a plain range selector");
         }
         VectorSelector sel = m.selector();

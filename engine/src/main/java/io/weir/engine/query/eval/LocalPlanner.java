@@ -65,10 +65,19 @@ public final class LocalPlanner {
             }
             arg = c.args().get(1);
         }
-        if (!(arg instanceof MatrixSelector)) {
+        if (!(rangeArgument(arg) instanceof MatrixSelector)) {
             return "argument of " + name + " is not a plain range selector";
         }
         return null;
+    }
+
+    /** A range function's argument without the parentheses around it: {@code f((m[5m]))} is {@code f(m[5m])}. */
+    static Expr rangeArgument(Expr arg) {
+        Expr e = arg;
+        while (e instanceof ParenExpr p) {
+            e = p.expr();
+        }
+        return e;
     }
 
     /** The value of a number literal, possibly negated or parenthesised; NaN for anything else. */

@@ -119,10 +119,18 @@ final class AggregateBucketSpan {
         s2.clear(3 * n);
         commonShift = n > 0 ? shift[0] : 0;
         int bad = 0;
+        double maxAbs = 0;
+        double minAbs = Double.POSITIVE_INFINITY;
         for (int i = 0; i < n; i++) {
             nonFinite[i] = bad;
+            double lowAbs = Math.min(Math.abs(min[i]), Math.abs(max[i]));
+            maxAbs = Math.max(maxAbs, Math.max(Math.abs(min[i]), Math.abs(max[i])));
+            if (lowAbs > 0) {
+                minAbs = Math.min(minAbs, lowAbs);
+            }
             samples[i + 1] = samples[i] + count[i];
-            if (!Double.isFinite(min[i]) || !Double.isFinite(max[i]) || !Double.isFinite(dev[i])) {
+            if (!Double.isFinite(shift[i]) || !Double.isFinite(min[i]) || !Double.isFinite(max[i]) || !Double.isFinite(dev[i])) {
+                // infinite samples, or a NaN (which marks its bucket with a NaN shift): merged bucket by bucket
                 bad++;
                 s1.add(0, 0);
                 s2.add(0, 0);
@@ -142,7 +150,11 @@ final class AggregateBucketSpan {
             s2.add(ndd, Math.fma(nd, d, -ndd));
         }
         nonFinite[n] = bad;
+        // as ExactSpan.momentsTame: values over many orders of magnitude are merged bucket by bucket
+        tame = maxAbs <= 0x1p400 && (maxAbs == 0 || maxAbs <= minAbs * 0x1p40);
     }
+
+    private boolean tame;
 
     /** Prefix entry at bucket {@code i}: three terms per finite bucket, one per non-finite bucket. */
     private int index(int i) {
@@ -168,7 +180,7 @@ final class AggregateBucketSpan {
         double wLower = lower >= 0 ? weight(lower, start, end) : 0;
         double wUpper = upper >= 0 ? weight(upper, start, end) : 0;
         boolean whole = b > a;
-        boolean wholeFinite = whole && nonFinite[b] - nonFinite[a] == 0;
+        boolean wholeFinite = whole && tame && nonFinite[b] - nonFinite[a] == 0;
         double firstShift = Double.NaN;
         if (wLower > 0) {
             firstShift = shift[lower];

@@ -12,7 +12,9 @@ package io.weir.engine.sketch.aggregate;
  * edges no bucket is ever partial, so the answer is exact.
  *
  * <p>Infinite samples follow Prometheus: sums become ±Inf (NaN when both signs occur), the mean is
- * sum/count, min and max include them, and variance and stddev are NaN.
+ * sum/count, min and max include them, and variance and stddev are NaN. So do NaN samples: they count, make
+ * sum, mean, sum2, variance and stddev NaN, and min and max ignore them unless every sample is NaN. A sketch
+ * bucket only knows that it holds a NaN, so a partial bucket with one makes the window's sums NaN.
  */
 public final class AggregateResult {
     private long startExclusiveMs;
@@ -122,42 +124,42 @@ public final class AggregateResult {
             finish();
             return;
         }
-        // pass 1: the compensated sum around the first value, min and max
-        double k = v[0];
+        // pass 1: the sum as Prometheus sums (Neumaier's compensation, kahanSumInc), min and max
         double hi = 0;
         double lo = 0;
         double lowest = Double.POSITIVE_INFINITY;
         double highest = Double.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) {
             double x = v[i];
-            double d = x - k;
-            double t = hi + d;
-            double bv = t - hi;
-            lo += (hi - (t - bv)) + (d - bv);
+            double t = hi + x;
+            lo = Math.abs(hi) >= Math.abs(x) ? lo + ((hi - t) + x) : lo + ((x - t) + hi);
             hi = t;
             lowest = Math.min(lowest, x);
             highest = Math.max(highest, x);
         }
-        double mean = k + (hi + lo) / n;
+        double mean = (hi + lo) / n;
         if (!Double.isFinite(mean) || !Double.isFinite(lowest) || !Double.isFinite(highest)) {
             readExactBySample(window);
             return;
         }
-        // pass 2: the deviations from the mean, compensated, the squares split exactly by FMA
+        // pass 2: the deviations from the mean, compensated, with what each subtraction rounds away (so that
+        // n * mean + sum(x - mean) gives the pass-1 sum back even for 1, 1e100, 1, -1e100); squares split by FMA
         double s1h = 0;
         double s1l = 0;
         double s2h = 0;
         double s2l = 0;
         for (int i = 0; i < n; i++) {
-            double d = v[i] - mean;
+            double x = v[i];
+            double d = x - mean;
+            double bd = d - x;
+            double dErr = (x - (d - bd)) + (-mean - bd);
             double t = s1h + d;
-            double bv = t - s1h;
-            s1l += (s1h - (t - bv)) + (d - bv);
+            s1l = Math.abs(s1h) >= Math.abs(d) ? s1l + ((s1h - t) + d) + dErr : s1l + ((d - t) + s1h) + dErr;
             s1h = t;
             double sq = d * d;
             double sqErr = Math.fma(d, d, -sq);
             t = s2h + sq;
-            bv = t - s2h;
+            double bv = t - s2h;
             s2l += (s2h - (t - bv)) + (sq - bv) + sqErr;
             s2h = t;
         }
@@ -204,7 +206,7 @@ public final class AggregateResult {
         span.locate(startExclusive, endInclusive);
         int from = span.from();
         int to = span.to();
-        if (to > from && span.nonFinite(from, to) > 0) {
+        if (to > from && (!span.momentsTame() || span.nonFinite(from, to) > 0)) {
             slice.sliceOf(span.samples(), startExclusive, endInclusive);
             readExact(startExclusive, endInclusive, slice);
             return;
@@ -258,7 +260,11 @@ public final class AggregateResult {
     void mergeBucket(double w, int n, double k, double s1Hi, double s1Lo, double s2Hi, double s2Lo,
                      double bMin, double bMax) {
         count += w * n;
-        if (bMax == Double.POSITIVE_INFINITY || bMin == Double.NEGATIVE_INFINITY) {
+        if (k != k) {
+            // the bucket holds a NaN sample (its shift is NaN then): every sum is NaN, as in Prometheus
+            addSum(Double.NaN);
+            addSum2(Double.NaN);
+        } else if (bMax == Double.POSITIVE_INFINITY || bMin == Double.NEGATIVE_INFINITY) {
             // infinite samples (S1 is NaN then): the sum is their sign, NaN with both, as Prometheus adds them
             addSum(bMax != Double.POSITIVE_INFINITY ? Double.NEGATIVE_INFINITY
                 : bMin == Double.NEGATIVE_INFINITY ? Double.NaN : Double.POSITIVE_INFINITY);
@@ -346,6 +352,9 @@ public final class AggregateResult {
         sum2 = CompensatedSum.value(sum2Hi, sum2Lo);
         double s1 = CompensatedSum.value(s1Hi, s1Lo);
         double s2 = CompensatedSum.value(s2Hi, s2Lo);
+        if (min > max) {
+            min = max = Double.NaN; // only NaN samples: Prometheus' min and max are NaN
+        }
         mean = sum / count;
         if (!Double.isFinite(sum)) {
             // the sum overflowed on finite samples: the shifted mean does not; with infinite samples it is NaN

@@ -24,7 +24,7 @@ import io.weir.engine.sketch.SketchBlockDescriptor;
  *  +---------------------------------------------------------------+
  *  |  coverage start: bucket of the first accepted sample, or EMPTY| 40
  *  +---------------------------------------------------------------+
- *  |                 samples skipped: NaN / stale                  | 48
+ *  |                 samples skipped: stale markers                | 48
  *  +---------------------------------------------------------------+
  *  |        samples skipped: older than the oldest bucket          | 56
  *  +---------------------------------------------------------------+
@@ -34,7 +34,8 @@ import io.weir.engine.sketch.SketchBlockDescriptor;
  *  +-------------------------------+-------------------------------+
  *  | first sample ts - k*W, (0, W] | last sample ts - k*W, (0, W]  |  8
  *  +-------------------------------+-------------------------------+
- *  |   shift K: first value written to the bucket                  | 16
+ *  |   shift K: first value written to the bucket; NaN once a NaN  | 16
+ *  |   sample is in it (its sums are NaN then, as Prometheus' are)  |
  *  +---------------------------------------------------------------+
  *  |   sum of (x - K)           |  its Neumaier compensation      | 24, 32
  *  +---------------------------------------------------------------+
@@ -68,8 +69,8 @@ public final class AggregateSketchDescriptor {
     public static final int BUCKET_COUNT_OFFSET = BUCKET_WIDTH_OFFSET + 8;
     public static final int NEWEST_BUCKET_OFFSET = BUCKET_COUNT_OFFSET + 8;
     public static final int COVERAGE_START_OFFSET = NEWEST_BUCKET_OFFSET + 8;
-    public static final int SKIPPED_NAN_OFFSET = COVERAGE_START_OFFSET + 8;
-    public static final int SKIPPED_TOO_OLD_OFFSET = SKIPPED_NAN_OFFSET + 8;
+    public static final int SKIPPED_STALE_OFFSET = COVERAGE_START_OFFSET + 8;
+    public static final int SKIPPED_TOO_OLD_OFFSET = SKIPPED_STALE_OFFSET + 8;
     public static final int HEADER_LENGTH = SKIPPED_TOO_OLD_OFFSET + 8;
 
     public static final int SKIPPED_FULL_OFFSET = BUCKET_COUNT_OFFSET + 4;

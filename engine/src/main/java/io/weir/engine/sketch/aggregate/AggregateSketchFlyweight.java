@@ -4,6 +4,7 @@ import static io.weir.engine.sketch.aggregate.AggregateSketchDescriptor.*;
 
 import io.weir.engine.sketch.SketchBlockDescriptor;
 import io.weir.engine.sketch.SketchFunction;
+import io.weir.engine.sketch.StaleMarker;
 import io.weir.engine.sketch.slab.SeqLock;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -16,7 +17,8 @@ import java.lang.invoke.VarHandle;
  * and the header getters may run on any thread and never block the writer (seqlock). A flyweight
  * instance holds no state beyond (segment, offset), so each thread uses its own instance.
  *
- * <p>Update rules: NaN values (which include the Prometheus stale marker) are skipped and counted;
+ * <p>Update rules: the Prometheus stale marker is skipped and counted; any other NaN is a sample: it
+ * counts, makes its bucket's shift (and so its sums) NaN, and leaves min and max alone;
  * samples in a bucket older than the ring are skipped and counted; out-of-order samples in a
  * retained bucket are added to it; a newer sample moves the ring forward. Expired slots are cleared
  * lazily: each slot records which bucket it holds (a 32-bit tag), and a slot holding another bucket
@@ -26,7 +28,7 @@ import java.lang.invoke.VarHandle;
  */
 public final class AggregateSketchFlyweight {
     public static final int APPLIED = 0;
-    public static final int SKIPPED_NAN = 1;
+    public static final int SKIPPED_STALE = 1;
     public static final int SKIPPED_TOO_OLD = 2;
     /** The sample's bucket already holds 2^31 - 1 samples (only reachable with many samples per millisecond). */
     public static final int SKIPPED_BUCKET_FULL = 3;
@@ -70,7 +72,7 @@ public final class AggregateSketchFlyweight {
         segment.set(INT, offset + SKIPPED_FULL_OFFSET, 0);
         segment.set(LONG, offset + NEWEST_BUCKET_OFFSET, EMPTY);
         segment.set(LONG, offset + COVERAGE_START_OFFSET, EMPTY);
-        segment.set(LONG, offset + SKIPPED_NAN_OFFSET, 0L);
+        segment.set(LONG, offset + SKIPPED_STALE_OFFSET, 0L);
         segment.set(LONG, offset + SKIPPED_TOO_OLD_OFFSET, 0L);
         for (int i = 0; i < spec.bucketCount(); i++) {
             segment.set(INT, offset + bucketOffset(i) + BUCKET_TAG_OFFSET, 0);
@@ -96,7 +98,7 @@ public final class AggregateSketchFlyweight {
     /** Bucket of the first accepted sample, or {@link AggregateSketchDescriptor#EMPTY}. */
     public long coverageStartBucket() { return segment.get(LONG, offset + COVERAGE_START_OFFSET); }
 
-    public long skippedNaN() { return (long) COUNTER.getOpaque(segment, offset + SKIPPED_NAN_OFFSET); }
+    public long skippedStale() { return (long) COUNTER.getOpaque(segment, offset + SKIPPED_STALE_OFFSET); }
 
     public long skippedTooOld() { return (long) COUNTER.getOpaque(segment, offset + SKIPPED_TOO_OLD_OFFSET); }
 
@@ -137,14 +139,14 @@ public final class AggregateSketchFlyweight {
     /**
      * Writer only. Adds one sample.
      *
-     * @return {@link #APPLIED}, {@link #SKIPPED_NAN} or {@link #SKIPPED_TOO_OLD}
+     * @return {@link #APPLIED}, {@link #SKIPPED_STALE} or {@link #SKIPPED_TOO_OLD}
      */
     public int update(long timestampMs, double value) {
         final MemorySegment seg = segment;
         final long base = offset;
-        if (value != value) {
-            COUNTER.setOpaque(seg, base + SKIPPED_NAN_OFFSET, (long) COUNTER.get(seg, base + SKIPPED_NAN_OFFSET) + 1);
-            return SKIPPED_NAN;
+        if (StaleMarker.is(value)) {
+            COUNTER.setOpaque(seg, base + SKIPPED_STALE_OFFSET, (long) COUNTER.get(seg, base + SKIPPED_STALE_OFFSET) + 1);
+            return SKIPPED_STALE;
         }
         final long width = seg.get(LONG, base + BUCKET_WIDTH_OFFSET);
         final int buckets = seg.get(INT, base + BUCKET_COUNT_OFFSET);
@@ -176,7 +178,10 @@ public final class AggregateSketchFlyweight {
         }
         if (!same) {
             // the slot held an expired bucket (or none): start this one with the sample
-            double d = value - value; // NaN for ±Inf, so the variance of an infinite bucket is NaN
+            // NaN for ±Inf, so the variance of an infinite bucket is NaN; a NaN sample makes the shift NaN, the
+            // bucket's mark that it holds one, and starts min and max empty (+Inf, -Inf) for the first number
+            double d = value - value;
+            boolean number = value == value;
             seg.set(INT, b + BUCKET_TAG_OFFSET, (int) k);
             seg.set(INT, b + BUCKET_SAMPLE_COUNT_OFFSET, 1);
             seg.set(INT, b + BUCKET_FIRST_TS_OFFSET, tsOffset);
@@ -186,8 +191,8 @@ public final class AggregateSketchFlyweight {
             seg.set(DOUBLE, b + BUCKET_DEV_COMP_OFFSET, 0.0);
             seg.set(DOUBLE, b + BUCKET_DEV2_OFFSET, d * d);
             seg.set(DOUBLE, b + BUCKET_DEV2_COMP_OFFSET, 0.0);
-            seg.set(DOUBLE, b + BUCKET_MIN_OFFSET, value);
-            seg.set(DOUBLE, b + BUCKET_MAX_OFFSET, value);
+            seg.set(DOUBLE, b + BUCKET_MIN_OFFSET, number ? value : Double.POSITIVE_INFINITY);
+            seg.set(DOUBLE, b + BUCKET_MAX_OFFSET, number ? value : Double.NEGATIVE_INFINITY);
         } else {
             seg.set(INT, b + BUCKET_SAMPLE_COUNT_OFFSET, n + 1);
             if (tsOffset < seg.get(INT, b + BUCKET_FIRST_TS_OFFSET)) {
@@ -196,14 +201,23 @@ public final class AggregateSketchFlyweight {
             if (tsOffset > seg.get(INT, b + BUCKET_LAST_TS_OFFSET)) {
                 seg.set(INT, b + BUCKET_LAST_TS_OFFSET, tsOffset);
             }
-            double d = value - seg.get(DOUBLE, b + BUCKET_SHIFT_OFFSET);
-            addCompensated(seg, b + BUCKET_DEV_OFFSET, b + BUCKET_DEV_COMP_OFFSET, d);
-            addCompensated(seg, b + BUCKET_DEV2_OFFSET, b + BUCKET_DEV2_COMP_OFFSET, d * d);
-            if (value < seg.get(DOUBLE, b + BUCKET_MIN_OFFSET)) {
-                seg.set(DOUBLE, b + BUCKET_MIN_OFFSET, value);
-            }
-            if (value > seg.get(DOUBLE, b + BUCKET_MAX_OFFSET)) {
-                seg.set(DOUBLE, b + BUCKET_MAX_OFFSET, value);
+            if (value != value) {
+                // the bucket's mark that it holds a NaN: readers take its sums as NaN and ignore S1 and S2
+                seg.set(DOUBLE, b + BUCKET_SHIFT_OFFSET, value);
+            } else {
+                double shift = seg.get(DOUBLE, b + BUCKET_SHIFT_OFFSET);
+                double d = value - shift;
+                // what value - K rounded away (exact, by TwoSum) joins S1's compensation, so a bucket's sum keeps
+                // small values next to huge ones as Prometheus 3's compensated sum over the raw values does
+                double back = d - value;
+                addCompensated(seg, b + BUCKET_DEV_OFFSET, b + BUCKET_DEV_COMP_OFFSET, d, (value - (d - back)) + (-shift - back));
+                addCompensated(seg, b + BUCKET_DEV2_OFFSET, b + BUCKET_DEV2_COMP_OFFSET, d * d, 0.0);
+                if (value < seg.get(DOUBLE, b + BUCKET_MIN_OFFSET)) {
+                    seg.set(DOUBLE, b + BUCKET_MIN_OFFSET, value);
+                }
+                if (value > seg.get(DOUBLE, b + BUCKET_MAX_OFFSET)) {
+                    seg.set(DOUBLE, b + BUCKET_MAX_OFFSET, value);
+                }
             }
         }
         SeqLock.endWrite(seg, base + VERSION_OFFSET);
@@ -228,10 +242,11 @@ public final class AggregateSketchFlyweight {
         }
     }
 
-    private static void addCompensated(MemorySegment seg, long hiOffset, long loOffset, double x) {
+    /** Adds {@code x} to a compensated pair, and {@code error} (what forming x rounded away) to its compensation. */
+    private static void addCompensated(MemorySegment seg, long hiOffset, long loOffset, double x, double error) {
         double hi = seg.get(DOUBLE, hiOffset);
         double t = hi + x;
-        seg.set(DOUBLE, loOffset, CompensatedSum.compensation(hi, x, t, seg.get(DOUBLE, loOffset)));
+        seg.set(DOUBLE, loOffset, CompensatedSum.compensation(hi, x, t, seg.get(DOUBLE, loOffset)) + error);
         seg.set(DOUBLE, hiOffset, t);
     }
 

@@ -13,7 +13,7 @@ import java.lang.invoke.VarHandle;
  * <p>{@link #init} and {@link #append} are for the series' shard writer thread only; {@link #read} may run on
  * any thread and never blocks the writer: it takes the header under the seqlock, then decodes the stream
  * prefix the header names, which the writer never changes again (appends only add bits after it). NaN values
- * never reach this block (the shard skips them first).
+ * are stored like any other (their bits XOR-encoded); stale markers never reach this block (the shard skips them).
  */
 public final class ExactSamplesFlyweight {
     public static final int APPLIED = 0;
@@ -120,7 +120,7 @@ public final class ExactSamplesFlyweight {
     // ---- writer ---------------------------------------------------------------------------------
 
     /**
-     * Writer only. Appends one (non-NaN) sample.
+     * Writer only. Appends one sample (NaN included; not a stale marker).
      *
      * @return {@link #APPLIED}, {@link #SKIPPED_TOO_OLD}, or {@link #FULL} when the caller must rebuild
      */

@@ -120,6 +120,19 @@ public final class ExactSpan {
         return shift;
     }
 
+    /**
+     * True when prefix differences answer every window as well as summing it would: the finite values lie within
+     * 2^40 of each other in magnitude and far from overflow. Values spread over many orders of magnitude (1e220 next
+     * to 1: Prometheus' own extreme cases) leave prefix differences with errors the size of the large values, so
+     * such spans are answered window by window.
+     */
+    public boolean momentsTame() {
+        buildMoments();
+        return tame;
+    }
+
+    private boolean tame;
+
     /** Non-finite samples (NaN, ±Inf) in {@code [from, to)}. */
     public int nonFinite(int from, int to) {
         buildMoments();
@@ -156,6 +169,8 @@ public final class ExactSpan {
         }
         shift = k;
         int bad = 0;
+        double maxAbs = 0;
+        double minAbs = Double.POSITIVE_INFINITY;
         for (int i = 0; i < n; i++) {
             nonFinite[i] = bad;
             double x = v[i];
@@ -165,12 +180,19 @@ public final class ExactSpan {
                 s2.add(0, 0);
                 continue;
             }
+            double ax = Math.abs(x);
+            maxAbs = Math.max(maxAbs, ax);
+            if (ax > 0) {
+                minAbs = Math.min(minAbs, ax);
+            }
             double d = x - k;
-            s1.add(d, 0);
+            double bd = d - x;
+            s1.add(d, (x - (d - bd)) + (-k - bd)); // with what the subtraction rounds away
             double sq = d * d;
             s2.add(sq, Math.fma(d, d, -sq)); // the square split exactly by FMA
         }
         nonFinite[n] = bad;
+        tame = maxAbs <= 0x1p400 && (maxAbs == 0 || maxAbs <= minAbs * 0x1p40);
         momentsBuilt = true;
     }
 

@@ -25,7 +25,7 @@ import io.weir.engine.sketch.SketchBlockDescriptor;
  *  +---------------------------------------------------------------+
  *  |  coverage start: bucket of the first accepted sample, or EMPTY| 40
  *  +---------------------------------------------------------------+
- *  |                 samples skipped: NaN / stale                  | 48
+ *  |                 samples skipped: stale markers                | 48
  *  +---------------------------------------------------------------+
  *  |        samples skipped: older than the oldest bucket          | 56
  *  +---------------------------------------------------------------+
@@ -87,8 +87,8 @@ public final class FrequencySketchDescriptor {
     public static final int TABLE_CAPACITY_OFFSET = BUCKET_COUNT_OFFSET + 4;
     public static final int NEWEST_BUCKET_OFFSET = BUCKET_COUNT_OFFSET + 8;
     public static final int COVERAGE_START_OFFSET = NEWEST_BUCKET_OFFSET + 8;
-    public static final int SKIPPED_NAN_OFFSET = COVERAGE_START_OFFSET + 8;
-    public static final int SKIPPED_TOO_OLD_OFFSET = SKIPPED_NAN_OFFSET + 8;
+    public static final int SKIPPED_STALE_OFFSET = COVERAGE_START_OFFSET + 8;
+    public static final int SKIPPED_TOO_OLD_OFFSET = SKIPPED_STALE_OFFSET + 8;
     public static final int HEADER_LENGTH = SKIPPED_TOO_OLD_OFFSET + 8;
 
     public static final int BUCKET_INDEX_OFFSET = 0;

@@ -4,6 +4,7 @@ import static io.weir.engine.sketch.frequency.FrequencySketchDescriptor.*;
 
 import io.weir.engine.sketch.SketchBlockDescriptor;
 import io.weir.engine.sketch.SketchFunction;
+import io.weir.engine.sketch.StaleMarker;
 import io.weir.engine.sketch.slab.SeqLock;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -17,7 +18,8 @@ import java.lang.invoke.VarHandle;
  * instance holds no state beyond (segment, offset), so each thread uses its own instance.
  *
  * <p>Value identity is the IEEE-754 bit pattern with -0.0 folded into 0.0: 1.0 and 1.0000000000000002
- * are distinct values, every NaN (including the Prometheus stale marker) is skipped and counted.
+ * are distinct values, every NaN is one more value (one, whatever its payload), and the Prometheus stale
+ * marker, which is no sample, is skipped and counted.
  *
  * <p>Update rules (as the aggregate family): samples in a bucket older than the ring are skipped and
  * counted; out-of-order samples in a retained bucket are added to it; a newer sample moves the ring
@@ -28,7 +30,7 @@ import java.lang.invoke.VarHandle;
  */
 public final class FrequencySketchFlyweight {
     public static final int APPLIED = 0;
-    public static final int SKIPPED_NAN = 1;
+    public static final int SKIPPED_STALE = 1;
     public static final int SKIPPED_TOO_OLD = 2;
 
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
@@ -70,7 +72,7 @@ public final class FrequencySketchFlyweight {
         segment.set(INT, offset + TABLE_CAPACITY_OFFSET, spec.tableCapacity());
         segment.set(LONG, offset + NEWEST_BUCKET_OFFSET, EMPTY);
         segment.set(LONG, offset + COVERAGE_START_OFFSET, EMPTY);
-        segment.set(LONG, offset + SKIPPED_NAN_OFFSET, 0L);
+        segment.set(LONG, offset + SKIPPED_STALE_OFFSET, 0L);
         segment.set(LONG, offset + SKIPPED_TOO_OLD_OFFSET, 0L);
         for (int i = 0; i < spec.bucketCount(); i++) {
             segment.set(LONG, offset + bucketOffset(i, spec.tableCapacity()) + BUCKET_INDEX_OFFSET, EMPTY);
@@ -97,7 +99,7 @@ public final class FrequencySketchFlyweight {
     /** Bucket of the first accepted sample, or {@link FrequencySketchDescriptor#EMPTY}. */
     public long coverageStartBucket() { return segment.get(LONG, offset + COVERAGE_START_OFFSET); }
 
-    public long skippedNaN() { return (long) COUNTER.getOpaque(segment, offset + SKIPPED_NAN_OFFSET); }
+    public long skippedStale() { return (long) COUNTER.getOpaque(segment, offset + SKIPPED_STALE_OFFSET); }
 
     public long skippedTooOld() { return (long) COUNTER.getOpaque(segment, offset + SKIPPED_TOO_OLD_OFFSET); }
 
@@ -108,9 +110,12 @@ public final class FrequencySketchFlyweight {
 
     // ---- value identity ---------------------------------------------------------------------------
 
-    /** The bits that identify a (non-NaN) value: its IEEE-754 pattern, with -0.0 folded into 0.0. */
+    /** The canonical bits of every NaN. */
+    private static final long NAN_BITS = Double.doubleToLongBits(Double.NaN);
+
+    /** The bits that identify a value: its IEEE-754 pattern, with -0.0 folded into 0.0 and every NaN into one. */
     public static long canonicalBits(double value) {
-        return value == 0.0 ? 0L : Double.doubleToRawLongBits(value);
+        return value == 0.0 ? 0L : Double.doubleToLongBits(value);
     }
 
     /** The table key of a value: the 28 high bits of a 64-bit mix of its bits, never 0. */
@@ -128,14 +133,14 @@ public final class FrequencySketchFlyweight {
     /**
      * Writer only. Adds one sample.
      *
-     * @return {@link #APPLIED}, {@link #SKIPPED_NAN} or {@link #SKIPPED_TOO_OLD}
+     * @return {@link #APPLIED}, {@link #SKIPPED_STALE} or {@link #SKIPPED_TOO_OLD}
      */
     public int update(long timestampMs, double value) {
         final MemorySegment seg = segment;
         final long base = offset;
-        if (value != value) {
-            COUNTER.setOpaque(seg, base + SKIPPED_NAN_OFFSET, (long) COUNTER.get(seg, base + SKIPPED_NAN_OFFSET) + 1);
-            return SKIPPED_NAN;
+        if (StaleMarker.is(value)) {
+            COUNTER.setOpaque(seg, base + SKIPPED_STALE_OFFSET, (long) COUNTER.get(seg, base + SKIPPED_STALE_OFFSET) + 1);
+            return SKIPPED_STALE;
         }
         final long width = seg.get(LONG, base + BUCKET_WIDTH_OFFSET);
         final int buckets = seg.get(INT, base + BUCKET_COUNT_OFFSET);
@@ -186,7 +191,8 @@ public final class FrequencySketchFlyweight {
         seg.set(LONG, b + BUCKET_LAST_TS_OFFSET, timestampMs);
         seg.set(INT, b + BUCKET_LEVEL_OFFSET, 0);
         seg.set(INT, b + BUCKET_OCCUPIED_OFFSET, 0);
-        seg.set(INT, b + BUCKET_IN_ORDER_OFFSET, 1);
+        // NaN orders with nothing, so a bucket holding one has no runs in value order
+        seg.set(INT, b + BUCKET_IN_ORDER_OFFSET, bits == NAN_BITS ? 0 : 1);
         seg.set(INT, b + BUCKET_RUN_COUNT_OFFSET, 1);
         seg.set(INT, b + BUCKET_FIRST_RUN_OFFSET, 1);
         seg.set(INT, b + BUCKET_LAST_RUN_OFFSET, 1);
@@ -205,7 +211,7 @@ public final class FrequencySketchFlyweight {
         long lastBits = seg.get(LONG, b + BUCKET_LAST_VALUE_OFFSET);
         int lastRun = seg.get(INT, b + BUCKET_LAST_RUN_OFFSET);
         int runs = seg.get(INT, b + BUCKET_RUN_COUNT_OFFSET);
-        if (timestampMs < lastTs || value < Double.longBitsToDouble(lastBits) || lastRun == Integer.MAX_VALUE
+        if (timestampMs < lastTs || value < Double.longBitsToDouble(lastBits) || value != value || lastRun == Integer.MAX_VALUE
             || runs == Integer.MAX_VALUE) {
             seg.set(INT, b + BUCKET_IN_ORDER_OFFSET, 0);
         } else if (bits == lastBits) {

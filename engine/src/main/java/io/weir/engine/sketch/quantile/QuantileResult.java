@@ -24,6 +24,9 @@ import java.lang.foreign.ValueLayout;
  *   <li>rank: the estimate is off by at most the mass of the bins that hold the two neighbouring order
  *       statistics, plus the uncertain mass of partial buckets and saturated counters.</li>
  * </ul>
+ *
+ * <p>NaN samples count, and sort before every number as in Prometheus' {@code quantile}: a rank that falls
+ * among them (or interpolates from the last of them) gives NaN.
  */
 public final class QuantileResult {
     /** Counters per side of the merged histogram; more range than this collapses the merge further. */
@@ -42,6 +45,8 @@ public final class QuantileResult {
 
     private double count;
     private double histogramTotal;
+    /** NaN samples of the window (weighted like the bins); they rank below every number. */
+    private double nanCount;
     private double uncertainMass;
     private boolean exact;
     private double min;
@@ -87,7 +92,7 @@ public final class QuantileResult {
         if (exactSamples) {
             return exactQuantile(phi);
         }
-        if (isEmpty() || histogramTotal <= 0) {
+        if (isEmpty() || histogramTotal + nanCount <= 0) {
             return Double.NaN;
         }
         if (phi != phi) {
@@ -99,13 +104,16 @@ public final class QuantileResult {
         if (phi > 1) {
             return Double.POSITIVE_INFINITY;
         }
-        double n = histogramTotal;
+        double n = histogramTotal + nanCount;
         double rank = phi * Math.max(n - 1, 0);
         double lower = Math.floor(rank);
+        if (lower < nanCount) {
+            return Double.NaN;
+        }
         double upper = Math.min(Math.max(n - 1, 0), lower + 1);
         double weight = rank - lower;
-        double lo = orderStatistic(lower);
-        double hi = orderStatistic(upper);
+        double lo = orderStatistic(lower - nanCount);
+        double hi = orderStatistic(upper - nanCount);
         return lo * (1 - weight) + hi * weight;
     }
 
@@ -121,12 +129,15 @@ public final class QuantileResult {
         if (isEmpty() || histogramTotal <= 0 || !(phi >= 0 && phi <= 1)) {
             return 0;
         }
-        double n = histogramTotal;
+        double n = histogramTotal + nanCount;
         double rank = phi * Math.max(n - 1, 0);
         double lower = Math.floor(rank);
+        if (lower < nanCount) {
+            return 0; // NaN whichever numbers the bins hold
+        }
         double upper = Math.min(Math.max(n - 1, 0), lower + 1);
-        int a = binOf(lower);
-        int b = binOf(upper);
+        int a = binOf(lower - nanCount);
+        int b = binOf(upper - nanCount);
         double mass = binWeight[a] + (b != a ? binWeight[b] : 0);
         return boundFor(mass);
     }
@@ -225,21 +236,28 @@ public final class QuantileResult {
         double[] v = window.values();
         double lowest = Double.NaN;
         double highest = Double.NaN;
+        int nan = 0;
         for (int i = 0; i < n; i++) {
             double x = v[i];
             sorted[i] = x;
-            // the order of Arrays.sort (Double.compare): -0.0 before 0.0, NaN after everything
-            if (i == 0 || Double.compare(x, lowest) < 0) {
+            if (x != x) {
+                nan++;
+                continue;
+            }
+            // the order of Arrays.sort (Double.compare): -0.0 before 0.0
+            if (lowest != lowest || Double.compare(x, lowest) < 0) {
                 lowest = x;
             }
-            if (i == 0 || Double.compare(x, highest) > 0) {
+            if (highest != highest || Double.compare(x, highest) > 0) {
                 highest = x;
             }
         }
         exactSamples = true;
         sortedSamples = false;
-        count = histogramTotal = n;
-        if (n > 0) {
+        count = n;
+        nanCount = nan;
+        histogramTotal = n - nan;
+        if (n > nan) {
             min = lowest;
             max = highest;
         }
@@ -265,10 +283,16 @@ public final class QuantileResult {
         }
         exactSamples = true;
         sortedSamples = true;
-        count = histogramTotal = n;
-        if (n > 0) {
+        count = n;
+        int nan = 0; // NaNs sort last here; exactQuantile ranks them first, as Prometheus
+        while (nan < n && sorted[n - 1 - nan] != sorted[n - 1 - nan]) {
+            nan++;
+        }
+        nanCount = nan;
+        histogramTotal = n - nan;
+        if (n > nan) {
             min = sorted[0];
-            max = sorted[n - 1];
+            max = sorted[n - nan - 1];
         }
     }
 
@@ -285,15 +309,20 @@ public final class QuantileResult {
         }
         double rank = phi * (n - 1);
         int lower = (int) Math.max(0, Math.floor(rank));
+        int nan = (int) nanCount;
+        if (lower < nan) {
+            return Double.NaN;
+        }
         int upper = (int) Math.min(n - 1, lower + 1);
         double weight = rank - Math.floor(rank);
         if (!sortedSamples) {
-            OrderStatistics.select(sorted, n, lower);
+            // Double.compare puts NaNs last: the non-NaN order statistics are the first n - nan
+            OrderStatistics.select(sorted, n, lower - nan);
             if (upper != lower) {
-                OrderStatistics.moveMinimum(sorted, upper, n);
+                OrderStatistics.moveMinimum(sorted, upper - nan, n);
             }
         }
-        return sorted[lower] * (1 - weight) + sorted[upper] * weight;
+        return sorted[lower - nan] * (1 - weight) + sorted[upper - nan] * weight;
     }
 
     void begin(long startExclusive, long endInclusive) {
@@ -301,7 +330,7 @@ public final class QuantileResult {
         endInclusiveMs = endInclusive;
         covered = false;
         coverageStartMs = retainedStartMs = retainedEndMs = Long.MIN_VALUE;
-        count = histogramTotal = uncertainMass = maxBinMass = 0;
+        count = histogramTotal = nanCount = uncertainMass = maxBinMass = 0;
         exact = true;
         min = max = Double.NaN;
         level = 0;
@@ -343,16 +372,23 @@ public final class QuantileResult {
                 exact = false;
                 uncertainMass += w * dropped;
             }
-            lo = Math.min(lo, s.get(DOUBLE, b + BUCKET_MIN_OFFSET));
-            hi = Math.max(hi, s.get(DOUBLE, b + BUCKET_MAX_OFFSET));
+            nanCount += w * s.get(INT, b + BUCKET_NAN_OFFSET);
+            double bucketMin = s.get(DOUBLE, b + BUCKET_MIN_OFFSET); // +Inf (and max -Inf) when it holds only NaNs
+            double bucketMax = s.get(DOUBLE, b + BUCKET_MAX_OFFSET);
+            if (bucketMin < lo) {
+                lo = bucketMin;
+            }
+            if (bucketMax > hi) {
+                hi = bucketMax;
+            }
             maxLevel = Math.max(maxLevel, s.get(INT, b + BUCKET_LEVEL_OFFSET));
         }
         if (used == 0 || count <= 0) {
             count = 0;
             return;
         }
-        min = lo;
-        max = hi;
+        min = lo <= hi ? lo : Double.NaN; // NaN samples only: no number to bound
+        max = lo <= hi ? hi : Double.NaN;
         // the coarsest bucket sets the level; coarser still if the union of key ranges does not fit
         int posLo = 0;
         int negLo = 0;

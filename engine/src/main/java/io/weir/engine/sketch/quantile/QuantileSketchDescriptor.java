@@ -59,8 +59,8 @@ import io.weir.engine.sketch.SketchBlockDescriptor;
  *  +-------------------------------+-------------------------------+
  *  |   negLo: key of counter M-negLen | negLen                     | 72
  *  +-------------------------------+-------------------------------+
- *  |   dropped: samples a saturated|   unused                      | 80
- *  |   counter could not take      |                               |
+ *  |   dropped: samples a saturated|   count of NaN samples (sorted| 80
+ *  |   counter could not take      |   first, as Prometheus sorts) |
  *  +-------------------------------+-------------------------------+
  *  |   M unsigned 16-bit counters: positive side from the left,    | 88
  *  |   negative side from the right, free space between            |
@@ -103,6 +103,7 @@ public final class QuantileSketchDescriptor {
     public static final int BUCKET_NEG_LO_OFFSET = 72;
     public static final int BUCKET_NEG_LEN_OFFSET = 76;
     public static final int BUCKET_DROPPED_OFFSET = 80;
+    public static final int BUCKET_NAN_OFFSET = 84;
     public static final int BUCKET_COUNTERS_OFFSET = 88;
     public static final int COUNTER_LENGTH = 2;
 

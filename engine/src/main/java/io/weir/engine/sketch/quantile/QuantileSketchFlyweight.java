@@ -4,6 +4,7 @@ import static io.weir.engine.sketch.quantile.QuantileSketchDescriptor.*;
 
 import io.weir.engine.sketch.SketchBlockDescriptor;
 import io.weir.engine.sketch.SketchFunction;
+import io.weir.engine.sketch.StaleMarker;
 import io.weir.engine.sketch.slab.SeqLock;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -16,13 +17,14 @@ import java.lang.invoke.VarHandle;
  * and the header getters may run on any thread and never block the writer (seqlock). A flyweight
  * instance holds no state beyond (segment, offset), so each thread uses its own instance.
  *
- * <p>Update rules match the aggregate family: NaN (and stale markers) are skipped and counted;
+ * <p>Update rules match the aggregate family: stale markers are skipped and counted; other NaNs are samples,
+ * counted in their bucket's NaN counter (they take no bin, and leave min and max alone);
  * samples in a bucket older than the ring are skipped and counted; out-of-order samples in a retained
  * bucket are added to it; a newer sample moves the ring forward, clearing expired slots lazily.
  */
 public final class QuantileSketchFlyweight {
     public static final int APPLIED = 0;
-    public static final int SKIPPED_NAN = 1;
+    public static final int SKIPPED_STALE = 1;
     public static final int SKIPPED_TOO_OLD = 2;
 
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
@@ -37,8 +39,8 @@ public final class QuantileSketchFlyweight {
 
     private MemorySegment segment;
     private long offset;
-    /** NaN samples seen through this flyweight (NaN is normally dropped by the caller; not in the block). */
-    private long skippedNaN;
+    /** Stale markers seen through this flyweight (normally dropped by the caller; not in the block). */
+    private long skippedStale;
 
     /** Points this flyweight at the block at {@code offset} in {@code segment}. */
     public QuantileSketchFlyweight wrap(MemorySegment segment, long offset) {
@@ -103,8 +105,8 @@ public final class QuantileSketchFlyweight {
 
     public long skippedTooOld() { return (long) COUNTER.getOpaque(segment, offset + SKIPPED_TOO_OLD_OFFSET); }
 
-    /** NaN samples this flyweight instance was given (the caller normally drops them first). */
-    public long skippedNaN() { return skippedNaN; }
+    /** Stale markers this flyweight instance was given (the caller normally drops them first). */
+    public long skippedStale() { return skippedStale; }
 
     /** Writer's view: the collapse level of ring slot {@code slot}. */
     public int bucketLevel(int slot) {
@@ -116,14 +118,14 @@ public final class QuantileSketchFlyweight {
     /**
      * Writer only. Adds one sample.
      *
-     * @return {@link #APPLIED}, {@link #SKIPPED_TOO_OLD}, or {@link #SKIPPED_NAN} for a NaN the caller let through
+     * @return {@link #APPLIED}, {@link #SKIPPED_TOO_OLD}, or {@link #SKIPPED_STALE} for a stale marker the caller let through
      */
     public int update(long timestampMs, double value) {
         final MemorySegment seg = segment;
         final long base = offset;
-        if (value != value) {
-            skippedNaN++;
-            return SKIPPED_NAN;
+        if (StaleMarker.is(value)) {
+            skippedStale++;
+            return SKIPPED_STALE;
         }
         final long width = seg.get(LONG, base + BUCKET_WIDTH_OFFSET);
         final int buckets = seg.get(INT, base + BUCKET_COUNT_OFFSET);
@@ -151,8 +153,10 @@ public final class QuantileSketchFlyweight {
             seg.set(LONG, b + BUCKET_SAMPLE_COUNT_OFFSET, 1L);
             seg.set(LONG, b + BUCKET_FIRST_TS_OFFSET, timestampMs);
             seg.set(LONG, b + BUCKET_LAST_TS_OFFSET, timestampMs);
-            seg.set(DOUBLE, b + BUCKET_MIN_OFFSET, value);
-            seg.set(DOUBLE, b + BUCKET_MAX_OFFSET, value);
+            // a bucket started by a NaN starts min and max empty (+Inf, -Inf) for the first number
+            boolean number = value == value;
+            seg.set(DOUBLE, b + BUCKET_MIN_OFFSET, number ? value : Double.POSITIVE_INFINITY);
+            seg.set(DOUBLE, b + BUCKET_MAX_OFFSET, number ? value : Double.NEGATIVE_INFINITY);
             seg.set(INT, b + BUCKET_ZERO_OFFSET, 0);
             seg.set(INT, b + BUCKET_POS_INF_OFFSET, 0);
             seg.set(INT, b + BUCKET_NEG_INF_OFFSET, 0);
@@ -160,6 +164,7 @@ public final class QuantileSketchFlyweight {
             seg.set(INT, b + BUCKET_POS_LEN_OFFSET, 0);
             seg.set(INT, b + BUCKET_NEG_LEN_OFFSET, 0);
             seg.set(INT, b + BUCKET_DROPPED_OFFSET, 0);
+            seg.set(INT, b + BUCKET_NAN_OFFSET, 0);
         } else {
             seg.set(LONG, b + BUCKET_SAMPLE_COUNT_OFFSET, seg.get(LONG, b + BUCKET_SAMPLE_COUNT_OFFSET) + 1);
             if (timestampMs < seg.get(LONG, b + BUCKET_FIRST_TS_OFFSET)) {
@@ -187,8 +192,10 @@ public final class QuantileSketchFlyweight {
             } else {
                 addKey(seg, b, m, NEG, key0);
             }
-        } else {
+        } else if (value == 0) {
             seg.set(INT, b + BUCKET_ZERO_OFFSET, seg.get(INT, b + BUCKET_ZERO_OFFSET) + 1);
+        } else {
+            seg.set(INT, b + BUCKET_NAN_OFFSET, seg.get(INT, b + BUCKET_NAN_OFFSET) + 1);
         }
         SeqLock.endWrite(seg, base + VERSION_OFFSET);
         return APPLIED;

@@ -22,6 +22,53 @@ class AggregateSketchFlyweightTest {
         }
     }
 
+    /**
+     * A NaN sample is a sample, as in Prometheus: it counts, makes the sums of its bucket (and so of any window
+     * holding the bucket) NaN, and min and max ignore it unless every sample of the window is NaN.
+     */
+    @Test
+    void nanSamplesMakeSumsNaN() {
+        AggregateSketchSpec spec = AggregateSketchSpec.forWindow(300_000, 30); // W = 10s
+        AggregateSketchFlyweight sketch = AggregateSketchFlyweight.onHeap(7, spec);
+        AggregateResult out = new AggregateResult();
+        sketch.update(1_000, 4.0);
+        sketch.update(2_000, Double.NaN);
+        sketch.update(3_000, 2.0);
+        sketch.update(11_000, Double.NaN);   // a bucket that starts with a NaN
+        sketch.update(12_000, 7.0);
+        sketch.update(21_000, Double.NaN);   // a bucket of NaNs only
+        assertEquals(AggregateSketchFlyweight.SKIPPED_STALE, sketch.update(22_000, STALE_NAN));
+        sketch.read(0, 10_000, out);
+        assertEquals(3.0, out.count());
+        assertTrue(Double.isNaN(out.sum()) && Double.isNaN(out.mean()) && Double.isNaN(out.variance()) && Double.isNaN(out.sum2()));
+        assertEquals(2.0, out.min());
+        assertEquals(4.0, out.max());
+        sketch.read(10_000, 20_000, out);
+        assertEquals(2.0, out.count());
+        assertTrue(Double.isNaN(out.sum()));
+        assertEquals(7.0, out.min());
+        assertEquals(7.0, out.max());
+        sketch.read(20_000, 30_000, out);
+        assertEquals(1.0, out.count());
+        assertTrue(Double.isNaN(out.sum()) && Double.isNaN(out.min()) && Double.isNaN(out.max()));
+        sketch.read(0, 30_000, out);
+        assertEquals(6.0, out.count());
+        assertEquals(2.0, out.min());
+        assertEquals(7.0, out.max());
+        assertEquals(1, sketch.skippedStale());
+        // with infinities: Inf + NaN is NaN in Prometheus, whichever comes first
+        sketch.update(31_000, Double.POSITIVE_INFINITY);
+        sketch.update(32_000, Double.NaN);
+        sketch.update(41_000, Double.NaN);
+        sketch.update(42_000, Double.NEGATIVE_INFINITY);
+        sketch.read(30_000, 40_000, out);
+        assertTrue(Double.isNaN(out.sum()));
+        assertEquals(Double.POSITIVE_INFINITY, out.max());
+        sketch.read(40_000, 50_000, out);
+        assertTrue(Double.isNaN(out.sum()));
+        assertEquals(Double.NEGATIVE_INFINITY, out.min());
+    }
+
     private void runStream(long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
         AggregateSketchSpec spec = AggregateSketchSpec.forWindow(300_000, 30); // W = 10s, 31 buckets
@@ -49,10 +96,8 @@ class AggregateSketchFlyweightTest {
             }
             double value = offset + scale * rnd.nextGaussian();
             int kind = rnd.nextInt(50);
-            if (kind == 0) {
-                value = Double.NaN;
-            } else if (kind == 1) {
-                value = STALE_NAN;
+            if (kind <= 1) {
+                value = STALE_NAN;                                  // NaN samples: see nanSamplesMakeSumsNaN
             } else if (kind == 2) {
                 value = Math.rint(value);                           // repeated integral values
             }
@@ -60,7 +105,7 @@ class AggregateSketchFlyweightTest {
             long k = Math.floorDiv(sampleTs - 1, width);
             if (Double.isNaN(value)) {
                 expectNaN++;
-                assertEquals(AggregateSketchFlyweight.SKIPPED_NAN, status);
+                assertEquals(AggregateSketchFlyweight.SKIPPED_STALE, status);
             } else if (newestBucket != Long.MIN_VALUE && k <= newestBucket - buckets) {
                 expectTooOld++;
                 assertEquals(AggregateSketchFlyweight.SKIPPED_TOO_OLD, status);
@@ -102,7 +147,7 @@ class AggregateSketchFlyweightTest {
                 }
             }
         }
-        assertEquals(expectNaN, sketch.skippedNaN());
+        assertEquals(expectNaN, sketch.skippedStale());
         assertEquals(expectTooOld, sketch.skippedTooOld());
         assertTrue(expectTooOld > 0 && expectNaN > 0);
         assertTrue(queries > 1500, "queries " + queries + ", exact " + exactQueries);

@@ -1,5 +1,6 @@
 package io.weir.engine.sketch.frequency;
 
+import io.weir.engine.sketch.StaleMarker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -189,7 +190,7 @@ class FrequencySketchAccuracyTest {
             delivered[idx] = true;
             maxTs = Math.max(maxTs, ts[idx]);
             if (p % 997 == 0) {
-                assertEquals(FrequencySketchFlyweight.SKIPPED_NAN, sketch.update(ts[idx], Double.NaN));
+                assertEquals(FrequencySketchFlyweight.SKIPPED_STALE, sketch.update(ts[idx], Double.longBitsToDouble(StaleMarker.BITS)));
                 nan++;
             }
             if (p > n && p % 4999 == 0) {
@@ -216,7 +217,7 @@ class FrequencySketchAccuracyTest {
                 }
             }
         }
-        assertEquals(nan, sketch.skippedNaN());
+        assertEquals(nan, sketch.skippedStale());
         assertEquals(tooOld, sketch.skippedTooOld());
     }
 

@@ -53,8 +53,7 @@ class FrequencySketchFlyweightTest {
         assertEquals(FrequencySketchFlyweight.APPLIED, f.update(t + 2, -0.0)); // same value as 0.0
         assertEquals(FrequencySketchFlyweight.APPLIED, f.update(t + 3, 1.0));
         assertEquals(FrequencySketchFlyweight.APPLIED, f.update(t + 4, Math.nextUp(1.0))); // distinct bit pattern
-        assertEquals(FrequencySketchFlyweight.SKIPPED_NAN, f.update(t + 5, STALE_NAN));
-        assertEquals(FrequencySketchFlyweight.SKIPPED_NAN, f.update(t + 5, Double.NaN));
+        assertEquals(FrequencySketchFlyweight.SKIPPED_STALE, f.update(t + 5, STALE_NAN));
         f.read(t, t + 10_000, out);
         assertTrue(out.exact());
         assertTrue(out.covered());
@@ -62,7 +61,13 @@ class FrequencySketchFlyweightTest {
         assertEquals(3, out.distinct());
         assertEquals(Math.sqrt(4 + 1 + 1), out.l2(), 1e-12);
         assertEquals(1.5, out.entropy(), 1e-12); // p = 1/2, 1/4, 1/4
-        assertEquals(2, f.skippedNaN());
+        assertEquals(1, f.skippedStale());
+        // any other NaN is a value (one, whatever its payload)
+        assertEquals(FrequencySketchFlyweight.APPLIED, f.update(t + 6, Double.NaN));
+        assertEquals(FrequencySketchFlyweight.APPLIED, f.update(t + 7, Double.longBitsToDouble(0x7ff8000000000123L)));
+        f.read(t, t + 10_000, out);
+        assertEquals(6, out.l1());
+        assertEquals(4, out.distinct());
         // a sample 8 buckets later expires the first bucket; an old one is then too old
         assertEquals(FrequencySketchFlyweight.APPLIED, f.update(t + 80_001, 5));
         assertEquals(FrequencySketchFlyweight.SKIPPED_TOO_OLD, f.update(t + 1, 5));

@@ -1,5 +1,6 @@
 package io.weir.engine.sketch.quantile;
 
+import io.weir.engine.sketch.StaleMarker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -48,7 +49,20 @@ class QuantileSketchFlyweightTest {
         assertEquals(60.0, r.quantile(0.5), 0);
         s.read(0, 10_000, r);
         assertEquals(5, r.count());
-        assertEquals(QuantileSketchFlyweight.SKIPPED_NAN, s.update(5000, Double.NaN));
+        assertEquals(QuantileSketchFlyweight.SKIPPED_STALE, s.update(5000, Double.longBitsToDouble(StaleMarker.BITS)));
+        // any other NaN is a sample and ranks below every number, as in Prometheus: of NaN, 1, 2, 3 at ranks
+        // 0..3, phi 0.25 lands on rank 0.75 (NaN from the NaN side), 2/3 on rank 2 (the number 2)
+        QuantileSketchFlyweight n = QuantileSketchFlyweight.onHeap(2, SMALL);
+        n.update(1000, Double.NaN);
+        n.update(2000, 1.0);
+        n.update(3000, 2.0);
+        n.update(4000, 3.0);
+        n.read(0, 10_000, r);
+        assertEquals(4, r.count());
+        assertTrue(Double.isNaN(r.quantile(0.25)));
+        assertEquals(2.0, r.quantile(2.0 / 3), 2.0 * r.relativeValueErrorBound());
+        assertEquals(3.0, r.quantile(1), 0);
+        assertEquals(Double.POSITIVE_INFINITY, r.quantile(1.5));
     }
 
     @Test
