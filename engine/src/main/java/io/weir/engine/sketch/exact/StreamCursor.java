@@ -16,8 +16,16 @@ final class StreamCursor {
     private MemorySegment seg;
     private long data;
     private long limit;
-    /** Address after the last word holding stream bits: a peek reads no further. */
-    private long wordsEnd;
+    /** Words holding stream bits: a peek reads no further. */
+    private long streamWords;
+    /**
+     * The stream's words {@code [wordBase, wordBase + BUFFER_WORDS)} copied to the heap: decoding reads them with
+     * plain array loads instead of a bounds- and liveness-checked segment access per code, which was most of the
+     * cost of a sample. Refilled (one bulk copy) when a code reaches past them.
+     */
+    private final long[] words = new long[BUFFER_WORDS];
+    private long wordBase = Long.MIN_VALUE / 2;
+    private static final int BUFFER_WORDS = 64;
     private int count;
     int index;
     long pos;
@@ -33,17 +41,19 @@ final class StreamCursor {
         this.data = base + DATA_OFFSET;
         // the prefix below the bit length is immutable while the block is published; the clamp only guards corruption
         this.limit = Math.min(bitLength, (long) segment.get(ValueLayout.JAVA_INT, base + CAPACITY_OFFSET) * 8);
-        this.wordsEnd = data + ((limit + 63) >>> 6) * 8;
+        this.streamWords = (limit + 63) >>> 6;
+        this.wordBase = Long.MIN_VALUE / 2; // nothing buffered: a new stream, or the same one grown
         this.count = sampleCount;
         this.index = 0;
         if (sampleCount <= 0 || limit < START_BITS) {
             return false;
         }
-        ts = get(0, 64);
-        valueBits = get(64, 64);
-        delta = get(128, 64);
-        lead = (int) get(192, 6);
-        trail = (int) get(198, 6);
+        ts = peek(0);
+        valueBits = peek(64);
+        delta = peek(128);
+        long w = peek(192);
+        lead = (int) (w >>> 58);
+        trail = (int) ((w << 6) >>> 58);
         pos = START_BITS;
         return true;
     }
@@ -129,14 +139,25 @@ final class StreamCursor {
 
     /** The 64 bits at bit {@code at} of the stream (bits past its last word read as zeros). */
     private long peek(long at) {
-        long addr = data + (at >>> 6) * 8;
+        long i = (at >>> 6) - wordBase;
+        if (i < 0 || i + 1 >= BUFFER_WORDS) {
+            refill(at >>> 6);
+            i = 0;
+        }
         int used = (int) (at & 63);
-        long v = seg.get(LONG, addr);
+        long v = words[(int) i];
         if (used == 0) {
             return v;
         }
-        long next = addr + 8 < wordsEnd ? seg.get(LONG, addr + 8) : 0L;
-        return (v << used) | (next >>> (64 - used));
+        return (v << used) | (words[(int) i + 1] >>> (64 - used));
+    }
+
+    /** Buffers the stream's words from {@code word} on (zeros past the stream's end). */
+    private void refill(long word) {
+        int n = (int) Math.max(0, Math.min(BUFFER_WORDS, streamWords - word));
+        MemorySegment.copy(seg, LONG, data + word * 8, words, 0, n);
+        java.util.Arrays.fill(words, n, BUFFER_WORDS, 0L);
+        wordBase = word;
     }
 
     /** The {@code n} (1..64) bits at {@code skip} bits into the code at {@code p} whose first 64 bits are {@code w}. */
@@ -147,11 +168,7 @@ final class StreamCursor {
         return peek(p + skip) >>> (64 - n);
     }
 
-    /** The {@code n} (1..64) bits at bit {@code at} of the stream, most significant first. */
-    private long get(long at, int n) {
-        return bits(seg, data, at, n);
-    }
-
+    /** The {@code n} (1..64) bits at bit {@code at} of a stream, most significant first (the writer's bit copy). */
     static long bits(MemorySegment seg, long data, long at, int n) {
         long addr = data + (at >>> 6) * 8;
         int used = (int) (at & 63);
