@@ -7,6 +7,8 @@ package io.weir.engine.sketch;
  */
 public final class StaleMarker {
     public static final long BITS = 0x7ff0000000000002L;
+    /** The marker as a value, to write (scrapes and OTLP end a series with it). */
+    public static final double VALUE = Double.longBitsToDouble(BITS);
 
     private StaleMarker() {}
 

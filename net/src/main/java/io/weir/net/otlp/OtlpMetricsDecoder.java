@@ -62,7 +62,7 @@ public final class OtlpMetricsDecoder {
     private static final int CUMULATIVE = 2;
     private static final int NO_RECORDED_VALUE = 1;
     /** Prometheus' stale marker (value.StaleNaN). */
-    static final long STALE_NAN_BITS = 0x7ff0000000000002L;
+    static final long STALE_NAN_BITS = io.weir.engine.sketch.StaleMarker.BITS;
     private static final int MAX_JSON_DEPTH = 32;
 
     private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);

@@ -24,7 +24,7 @@ import java.util.TreeMap;
  */
 public final class ScrapeBatch implements ExpositionParser.Sink {
     /** Prometheus' stale marker: a NaN that is not any NaN a target sends. */
-    public static final double STALE_NAN = Double.longBitsToDouble(0x7ff0000000000002L);
+    public static final double STALE_NAN = io.weir.engine.sketch.StaleMarker.VALUE;
 
     private static final byte[] NAME = bytes("__name__");
     private static final byte[] EXPORTED = bytes("exported_");
