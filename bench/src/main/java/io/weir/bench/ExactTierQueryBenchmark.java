@@ -34,7 +34,6 @@ public class ExactTierQueryBenchmark extends WeirForkedBenchmark {
     private static final long WINDOW_MS = 25 * 3_600_000L;
     private static final long SCRAPE_MS = 15_000L;
     private static final int JOBS = 10;
-    private static final int INSTANCES = 100;
 
     @Param({"avg_over_time(m[5h])", "max_over_time(m[5h])", "quantile_over_time(0.99, m[5h])",
             "distinct_over_time(m[5h])", "sum by (job) (avg_over_time(m[1h]))"})
@@ -42,6 +41,10 @@ public class ExactTierQueryBenchmark extends WeirForkedBenchmark {
 
     @Param({"1"})
     public int steps;
+
+    /** Series written, spread over 10 jobs (the scaling table varies it: 10, 100, 1,000). */
+    @Param({"1000"})
+    public int series;
 
     /** Hours of samples each series holds (QueryComparison writes 24 h 15 min). */
     @Param({"24"})
@@ -57,7 +60,7 @@ public class ExactTierQueryBenchmark extends WeirForkedBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         dir = TempDirs.create("weir-bench-exact-");
-        table = SeriesTable.open(dir, JOBS * INSTANCES);
+        table = SeriesTable.open(dir, Math.max(1024, series));
         AggregateSketchSpec a = AggregateSketchSpec.forWindow(WINDOW_MS, 225);
         QuantileSketchSpec q = QuantileSketchSpec.forWindow(WINDOW_MS);
         FrequencySketchSpec f = FrequencySketchSpec.forWindow(WINDOW_MS);
@@ -67,7 +70,7 @@ public class ExactTierQueryBenchmark extends WeirForkedBenchmark {
             @Override public FrequencySketchSpec frequency(int id) { return f; }
         };
         shard = new SketchShard(1, new SlabArena(4L << 30, 1 << 20, 64), targets, 256 << 10);
-        int n = JOBS * INSTANCES;
+        int n = series;
         int[] ids = new int[n];
         for (int k = 0; k < n; k++) {
             ids[k] = table.getOrCreate(CanonicalLabels.of("__name__", "m", "job", "job" + (k % JOBS),
