@@ -37,7 +37,21 @@ public final class PromJson {
             return;
         }
         double abs = Math.abs(v);
-        // Java's Double.toString gives the shortest digits that round-trip (JDK 19+), as Go's -1 precision does.
+        // Java gives the shortest digits that round-trip (JDK 19+), as Go's -1 precision does, and writes them into
+        // the builder without allocating; its plain form (1e-3 <= |v| < 1e7) is Go's too. Only the other
+        // magnitudes, which Java writes with an exponent, take the slow path (a range query writes millions of values).
+        int mark = out.length();
+        out.append(v);
+        for (int i = mark, n = out.length(); i < n; i++) {
+            if (out.charAt(i) == 'E') {
+                out.setLength(mark);
+                appendFloatSlow(out, v, abs);
+                return;
+            }
+        }
+    }
+
+    static void appendFloatSlow(StringBuilder out, double v, double abs) {
         String shortest = Double.toString(v);
         if (abs < 1e-6 || abs >= 1e21) {
             BigDecimal d = new BigDecimal(shortest).stripTrailingZeros();

@@ -1,0 +1,46 @@
+package io.weir.net.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Values are written as Go's strconv.FormatFloat(v, 'f'/'e', -1, 64) (Prometheus' JSON): the builder fast path
+ * (Java's shortest digits written in place) gives exactly what the exact BigDecimal path gives, at every magnitude,
+ * and a few values are pinned to Prometheus' own output.
+ */
+class PromJsonFloatTest {
+    @Test
+    void fastPathEqualsTheExactPath() {
+        SplittableRandom rnd = new SplittableRandom(17);
+        for (int i = 0; i < 200_000; i++) {
+            double v = switch (i % 4) {
+                case 0 -> Double.longBitsToDouble(rnd.nextLong());
+                case 1 -> rnd.nextDouble() * Math.pow(10, rnd.nextInt(-9, 24)) * (rnd.nextBoolean() ? 1 : -1);
+                case 2 -> Math.rint(rnd.nextDouble() * 1e6) / 100.0;
+                default -> rnd.nextInt(-100_000, 100_000) / 10.0;
+            };
+            if (!Double.isFinite(v) || v == 0 || (v == Math.rint(v) && Math.abs(v) < 1e15)) {
+                continue;
+            }
+            StringBuilder fast = new StringBuilder("x");
+            PromJson.appendFloat(fast, v);
+            StringBuilder exact = new StringBuilder("x");
+            PromJson.appendFloatSlow(exact, v, Math.abs(v));
+            assertEquals(exact.toString(), fast.toString(), "value " + v);
+        }
+    }
+
+    @Test
+    void prometheusForms() {
+        double[] v = {104.5, 0.001, 0.0001, 1e-7, 12345678.9, 1e21, 1.5e300, -2.25, 1e15, 123456789012345678.0};
+        String[] go = {"104.5", "0.001", "0.0001", "1e-07", "12345678.9", "1e+21", "1.5e+300", "-2.25", "1000000000000000",
+            "123456789012345680"};
+        for (int i = 0; i < v.length; i++) {
+            StringBuilder sb = new StringBuilder();
+            PromJson.appendFloat(sb, v[i]);
+            assertEquals(go[i], sb.toString(), "value " + v[i]);
+        }
+    }
+}
