@@ -78,6 +78,10 @@ final class ReplayColumns {
 
     /** Ranges the ids now in the buffer fall in: one past the range of the largest local id. */
     int rangesNeeded(int shardCount, int rangeShift) {
-        return (maxId / shardCount >>> rangeShift) + 1;
+        return (maxLocalId(shardCount) >>> rangeShift) + 1;
+    }
+
+    int maxLocalId(int shardCount) {
+        return maxId / shardCount;
     }
 }

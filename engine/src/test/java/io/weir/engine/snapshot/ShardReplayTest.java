@@ -169,6 +169,14 @@ class ShardReplayTest {
     }
 
     @Test
+    void rangesHoldAThousandSeriesOrMoreAndAreAtMost128() {
+        assertEquals(10, ShardReplay.rangeShift(0));
+        assertEquals(10, ShardReplay.rangeShift(99_999), "100,000 series: 98 ranges of 1,024");
+        assertEquals(13, ShardReplay.rangeShift(999_999), "1 M series: 123 ranges of 8,192");
+        assertTrue((Integer.MAX_VALUE >>> ShardReplay.rangeShift(Integer.MAX_VALUE)) + 1 <= ShardReplay.MAX_RANGES);
+    }
+
+    @Test
     void buffersTakeAnEighthOfTheHeapAtMost() {
         assertEquals(1 << 22, ShardReplay.heapBound(8L << 30, 1), "capped");
         assertEquals((2L << 30) / 8 / 60 / 4, ShardReplay.heapBound(2L << 30, 4));
