@@ -178,8 +178,8 @@ class ShardReplayTest {
 
     @Test
     void buffersTakeAnEighthOfTheHeapAtMost() {
-        assertEquals(1 << 22, ShardReplay.heapBound(8L << 30, 1), "capped");
-        assertEquals((2L << 30) / 8 / 60 / 4, ShardReplay.heapBound(2L << 30, 4));
+        assertEquals(1 << 20, ShardReplay.heapBound(2L << 30, 1), "capped");
+        assertEquals((512L << 20) / 8 / 60 / 4, ShardReplay.heapBound(512L << 20, 4));
         assertEquals(1 << 12, ShardReplay.heapBound(4L << 20, 4), "floor");
         assertEquals(1 << 12, ShardReplay.bufferSamples(1_000, 1), "a short replay gets the smallest buffers");
     }
