@@ -15,7 +15,7 @@ import java.util.concurrent.BlockingQueue;
  * every sample, and a node's blocks are far larger than the caches. An applier instead takes a buffer of its
  * shard's samples, groups them by ranges of {@value #RANGE_SERIES} or more local series ids (a range's state stays in the
  * cache while it is applied) and applies range after range; in {@code WalReplayBenchmark}'s 100,000-series WAL that
- * halved the CPU time per sample (230 to 115 ns, loaded machine). Each series' samples keep their WAL order and
+ * halved the CPU time per sample (230 to 115 ns, loaded machine, 4 M-sample buffers). Each series' samples keep their WAL order and
  * buffers are applied in WAL order, and a shard's series do not affect each other's state, so every series ends as
  * in-order application leaves it. (Which series the memory limit refuses, when it is reached, can differ: it
  * follows the order series are first seen.)
@@ -23,9 +23,8 @@ import java.util.concurrent.BlockingQueue;
 public final class ShardReplay implements AutoCloseable {
     /**
      * At least 1,024 series per range: a few hundred bytes each (index entry, activity word, block header and tail)
-     * fit L2. Wider ranges past {@value #MAX_RANGES} ranges: grouping writes one stream per range, and with a thousand
-     * (1 M series) those writes missed the caches and cost more than grouping saved (measured: 3.0 M samples/s against
-     * 4.4-6.1 in WAL order, loaded); 1 M series in 123 ranges of 8,192 still fit L3.
+     * fit L2. Wider ranges past {@value #MAX_RANGES} ranges: grouping writes one stream per range, and a thousand
+     * streams (1 M series) missed the caches; 1 M series in 123 ranges of 8,192 fit L3.
      */
     static final int MIN_RANGE_SHIFT = 10;
     static final int RANGE_SERIES = 1 << MIN_RANGE_SHIFT;
@@ -34,10 +33,9 @@ public final class ShardReplay implements AutoCloseable {
     private static final int SAMPLE_BYTES = Integer.BYTES + Long.BYTES + Double.BYTES;
     private static final int MIN_BUFFER_SAMPLES = 1 << 12;
     /**
-     * 1 M samples (20 MB): measured (loaded) against 256 k and 4 M. Larger buffers hold more samples of each series
-     * but no longer fit the caches, so filling and grouping them go to memory: at 1 M series with a 10-sample tail,
-     * 4 M-sample buffers replayed at 2.8-3.5 M samples/s and 1 M-sample ones at 6.9-7.1; at 100 k series with 255
-     * samples each, 8.2 against 7.9. Smaller ones (256 k) lose the grouping's gain at 100 k series (2.8-3.1).
+     * 1 M samples (20 MB), chosen against 256 k and 4 M on a loaded machine (docs/benchmarks.md): larger buffers hold
+     * more samples of each series but no longer fit the caches, so filling and grouping them go to memory; much
+     * smaller ones lose the grouping's gain at 100 k series.
      */
     private static final int MAX_BUFFER_SAMPLES = 1 << 20;
     /** The end of the input, to an applier. */
