@@ -21,10 +21,6 @@ final class ReplayColumns {
         values = new double[capacity];
     }
 
-    int capacity() {
-        return ids.length;
-    }
-
     boolean isFull() {
         return count == ids.length;
     }
