@@ -137,14 +137,16 @@ public final class StartupRecovery {
             LOG.log(System.Logger.Level.ERROR, "no usable snapshot among " + candidates.size() + ": replaying the whole WAL");
         }
         long t1 = System.nanoTime();
-        ShardReplay replay = new ShardReplay(shards);
         long records = 0;
+        long samples = 0;
         long end = wal.committedPosition();
         if (from < end) {
-            try (WalReader reader = WalReader.open(walDir, from)) {
+            try (WalReader reader = WalReader.open(walDir, from);
+                 ShardReplay replay = new ShardReplay(shards, ShardReplay.bufferSamples(bytesBetween(walDir, from, end), shards.length))) {
                 WalVisitor visitor = new WalVisitor() {
                     @Override
                     public void onSeries(int seriesId, byte[] labels, int off, int len) {
+                        // adopted before any sample of the series is applied: appliers only see samples handed over later
                         adopt(series, seriesId, Arrays.copyOfRange(labels, off, off + len), adoption);
                     }
 
@@ -167,12 +169,14 @@ public final class StartupRecovery {
                 for (int n; (n = reader.read(visitor, end, 1024)) > 0; ) {
                     records += n;
                 }
+                replay.finish();
+                samples = replay.samples();
             }
         }
         long replayNanos = System.nanoTime() - t1;
         LOG.log(System.Logger.Level.INFO, String.format("replayed %d samples (%d records) from the WAL after %s in %d ms (%.0f samples/s)",
-                replay.samples(), records, from == WalReader.OLDEST ? "its start" : WalPosition.toString(from), replayNanos / 1_000_000,
-                replay.samples() / Math.max(1e-9, replayNanos / 1e9)));
+                samples, records, from == WalReader.OLDEST ? "its start" : WalPosition.toString(from), replayNanos / 1_000_000,
+                samples / Math.max(1e-9, replayNanos / 1e9)));
         if (adoption[0] > 0) {
             LOG.log(System.Logger.Level.WARNING, adoption[0] + " series were missing from the series table and were put back from "
                     + (loaded != null ? "the snapshot and " : "") + "the WAL");
@@ -180,8 +184,23 @@ public final class StartupRecovery {
         if (adoption[1] > 0) {
             LOG.log(System.Logger.Level.ERROR, adoption[1] + " series in the snapshot or the WAL conflict with the series table (kept as the table has them)");
         }
-        return new Result(loaded, loadedDir, failures, from, replay.samples(), records, adoption[0], adoption[1], restored,
+        return new Result(loaded, loadedDir, failures, from, samples, records, adoption[0], adoption[1], restored,
                 loadNanos, replayNanos);
+    }
+
+    /** WAL bytes from {@code from} (or the oldest segment) to {@code end}: what replay will read. */
+    private static long bytesBetween(Path walDir, long from, long end) throws IOException {
+        long bytes = 0;
+        for (long segment : WalDirectory.listSegments(walDir)) {
+            if (segment >= WalPosition.segment(from) && segment <= WalPosition.segment(end)) {
+                bytes += segment == WalPosition.segment(end) ? WalPosition.offset(end)
+                    : Files.size(WalDirectory.segmentPath(walDir, segment));
+                if (segment == WalPosition.segment(from)) {
+                    bytes -= WalPosition.offset(from);
+                }
+            }
+        }
+        return Math.max(0, bytes);
     }
 
     private static long load(Path dir, SnapshotManifest m, SeriesTable series, SketchShard[] shards, ShardStateSnapshot format,
