@@ -109,7 +109,7 @@ class ShardReplayTest {
             SketchShard a = inOrder[s];
             SketchShard b = replayed[s];
             assertEquals(a.samplesApplied(), b.samplesApplied(), "applied, shard " + s);
-            assertEquals(a.skippedNaN(), b.skippedNaN(), "NaN, shard " + s);
+            assertEquals(a.skippedStale(), b.skippedStale(), "stale, shard " + s);
             assertEquals(a.skippedTooOld(), b.skippedTooOld(), "too old, shard " + s);
             assertEquals(a.sketchedSeries(), b.sketchedSeries(), "sketched, shard " + s);
             assertEquals(a.exactSeries(), b.exactSeries(), "exact, shard " + s);
