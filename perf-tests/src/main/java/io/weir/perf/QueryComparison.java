@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * measured, the two systems alternating per request. Prints the median and p90 per shape and system; checks that
  * Weir answered every shape from sketches and that both return the same series count.
  * <pre>
- *   java -cp ... io.weir.perf.QueryComparison [--runs 30] [--warmup 20] [--load-series 10000 --load-seconds 60]
+ *   java -cp ... io.weir.perf.QueryComparison [--runs 30] [--warmup 20] [--load-series 10000 --load-seconds 20]
  * </pre>
  * With {@code --load-series}, Weir's latencies are then measured again while a remote write load runs against
  * it (p99 under load beside p99 idle).
@@ -49,7 +49,7 @@ public final class QueryComparison {
         int runs = 30;
         int warmup = 20;
         int loadSeries = 0;
-        int loadSeconds = 60;
+        int loadSeconds = 20;
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--runs" -> runs = Integer.parseInt(args[i + 1]);
@@ -134,10 +134,10 @@ public final class QueryComparison {
      * and the node share the cores, which is part of what is measured.
      */
     private static void underLoad(String weir, String[][] shapes, long[][] idle, long end, int series, int seconds) throws Exception {
-        // enough requests for the whole run at up to 400 k samples/s (beyond that the pool runs out and the load
+        // enough requests for the whole run at up to 1.5 M samples/s (beyond that the pool runs out and the load
         // ends early, which the printed summary says)
         RemoteWritePayloads payloads = RemoteWritePayloads.build(SeriesCatalog.of(series), 4, 2_000,
-                (seconds + 5) * 400_000L, SCRAPE, System.currentTimeMillis());
+                (seconds + 5) * 1_500_000L, SCRAPE, System.currentTimeMillis());
         AtomicReference<LoadResult> result = new AtomicReference<>();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread load = Thread.ofPlatform().name("query-comparison-load").start(() -> {
