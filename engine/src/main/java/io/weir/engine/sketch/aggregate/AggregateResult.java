@@ -207,7 +207,7 @@ public final class AggregateResult {
         int from = span.from();
         int to = span.to();
         if (to > from && (!span.momentsTame() || span.nonFinite(from, to) > 0)) {
-            slice.sliceOf(span.samples(), startExclusive, endInclusive);
+            span.sliceInto(from, to, slice);
             readExact(startExclusive, endInclusive, slice);
             return;
         }

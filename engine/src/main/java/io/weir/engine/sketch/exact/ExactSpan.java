@@ -73,6 +73,22 @@ public final class ExactSpan {
         lastEnd = endInclusive;
     }
 
+    /**
+     * Makes {@code out} the samples {@code [from, to)} with the span's ranges: what decoding the block for that
+     * window alone would give (for the windows a family answers sample by sample), without a search.
+     */
+    public void sliceInto(int from, int to, ExactWindow out) {
+        out.clear();
+        out.coverageStartMs = samples.coverageStartMs;
+        out.retainedStartMs = samples.retainedStartMs;
+        out.newestMs = samples.newestMs;
+        long[] ts = samples.timestamps();
+        double[] v = samples.values();
+        for (int i = from; i < to; i++) {
+            out.add(ts[i], v[i]);
+        }
+    }
+
     /** First index of the window {@link #locate}d. */
     public int from() { return from; }
 
