@@ -3,6 +3,7 @@ package io.weir.engine.sketch.aggregate;
 import static io.weir.engine.sketch.aggregate.AggregateSketchDescriptor.*;
 
 import io.weir.engine.sketch.slab.SeqLock;
+import io.weir.engine.sketch.span.Ascending;
 import io.weir.engine.sketch.span.PrefixSums;
 import io.weir.engine.sketch.span.SlidingExtrema;
 import java.lang.foreign.MemorySegment;
@@ -173,8 +174,8 @@ final class AggregateBucketSpan {
             out.finish();
             return;
         }
-        int a = firstWhere(first, start); // first bucket wholly after start
-        int b = firstWhere(last, end);    // first bucket reaching past end
+        int a = Ascending.firstAfter(first, 0, n, start); // first bucket wholly after start
+        int b = Ascending.firstAfter(last, 0, n, end); // first bucket reaching past end
         int lower = a - 1;
         int upper = b < n && b != lower ? b : -1;
         double wLower = lower >= 0 ? weight(lower, start, end) : 0;
@@ -235,20 +236,6 @@ final class AggregateBucketSpan {
         out.mergeSpread(w, count[i], shift[i], dev[i], devComp[i], dev2[i], dev2Comp[i]);
     }
 
-    /** Index of the first bucket whose {@code ts[i]} is after {@code t} (the arrays ascend: buckets are disjoint). */
-    private int firstWhere(long[] ts, long t) {
-        int lo = 0;
-        int hi = n;
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            if (ts[mid] <= t) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        return lo;
-    }
 
     /** The share of bucket {@code i}'s samples assumed inside {@code (start, end]}, as the flyweight's read weighs it. */
     private double weight(int i, long start, long end) {

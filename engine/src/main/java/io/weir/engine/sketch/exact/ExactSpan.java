@@ -1,5 +1,6 @@
 package io.weir.engine.sketch.exact;
 
+import io.weir.engine.sketch.span.Ascending;
 import io.weir.engine.sketch.span.PrefixSums;
 import io.weir.engine.sketch.span.SlidingExtrema;
 import java.util.Arrays;
@@ -108,25 +109,14 @@ public final class ExactSpan {
             int i = hint;
             for (int walked = 0; i < n && ts[i] <= t; i++, walked++) {
                 if (walked == 16) {
-                    return binarySearch(ts, i, n, t);
+                    return Ascending.firstAfter(ts, i, n, t);
                 }
             }
             return i;
         }
-        return binarySearch(ts, 0, n, t);
+        return Ascending.firstAfter(ts, 0, n, t);
     }
 
-    private static int binarySearch(long[] ts, int lo, int hi, long t) {
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            if (ts[mid] <= t) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        return lo;
-    }
 
     // ---- moments --------------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 package io.weir.engine.sketch.exact;
 
+import io.weir.engine.sketch.span.Ascending;
 import java.util.Arrays;
 
 /**
@@ -63,8 +64,8 @@ public final class ExactWindow {
         int from = 0;
         int to = all.size;
         if (all.sorted()) {
-            from = firstAfter(ts, all.size, startExclusiveMs);
-            to = firstAfter(ts, all.size, endInclusiveMs);
+            from = Ascending.firstAfter(ts, 0, all.size, startExclusiveMs);
+            to = Ascending.firstAfter(ts, 0, all.size, endInclusiveMs);
         }
         for (int i = from; i < to; i++) {
             long t = ts[i];
@@ -84,18 +85,4 @@ public final class ExactWindow {
         return true;
     }
 
-    /** Index of the first timestamp greater than {@code t} in an ascending prefix of length n. */
-    private static int firstAfter(long[] ts, int n, long t) {
-        int lo = 0;
-        int hi = n;
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            if (ts[mid] <= t) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        return lo;
-    }
 }
