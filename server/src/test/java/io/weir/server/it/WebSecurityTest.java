@@ -107,11 +107,11 @@ class WebSecurityTest {
         assertEquals(1, cli("snapshot", "--url", base, "--ca-file", ca, "--basic-auth", "prometheus:write-secret"));
         assertEquals(0, cli("snapshot", "--url", base, "--ca-file", ca, "--bearer-token-file", token));
 
+        long t = (System.currentTimeMillis() / 60_000 - 10) * 60_000;
         try (VictoriaMetricsProcess vm = VictoriaMetricsProcess.startSecured(dir.resolve("weir.crt"), dir.resolve("weir.key"),
                 "vmuser", "vm-secret", client)) {
             String vmUrl = "https://127.0.0.1:" + vm.port();
             String vmAuth = basic("vmuser", "vm-secret");
-            long t = (System.currentTimeMillis() / 60_000 - 10) * 60_000;
             byte[] body = RemoteWriteBodies.body(new Series(new String[] {"__name__", "bf_secure", "job", "bf"},
                     new long[] {t, t + 15_000, t + 30_000, t + 45_000}, new double[] {1, 2, 3, 4}));
             HttpResponse<String> w = client.send(HttpRequest.newBuilder(URI.create(vmUrl + "/api/v1/write"))
@@ -134,7 +134,7 @@ class WebSecurityTest {
                     "--start", start, "--end", end));
         }
         HttpResponse<String> r = get("/api/v1/query?query=" + java.net.URLEncoder.encode("sum_over_time(bf_secure[5m])",
-                StandardCharsets.UTF_8) + "&time=" + ((System.currentTimeMillis() / 60_000 - 10) * 60 + 50), READER);
+                StandardCharsets.UTF_8) + "&time=" + (t / 1000 + 50), READER);
         assertEquals(200, r.statusCode(), r.body());
         assertTrue(r.body().contains("\"10\""), "1 + 2 + 3 + 4 backfilled once: " + r.body());
     }
