@@ -86,7 +86,7 @@ public final class SeriesSketchTargets implements SketchTargets {
 
     private static boolean matchesAll(List<LabelMatcher> matchers, SeriesLabels labels) {
         for (LabelMatcher m : matchers) {
-            if (!m.matches(labels.get(m.name()))) {
+            if (!m.matches(labels.peek(m.name()))) {
                 return false;
             }
         }

@@ -52,12 +52,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 
 /**
  * One Weir node: series table, sketch shards, WAL, ingest ring, forwarder and the HTTP port, wired together and
@@ -109,10 +113,41 @@ public final class WeirNode implements AutoCloseable {
         lockDataDir(dataDir);
 
         String nodeId = NodeId.loadOrCreate(dataDir);
-        series = StartupRecovery.openSeriesTable(dataDir.resolve("series"), config.storage().seriesCapacity());
-        closeInReverse.add(series);
         SeriesSketchTargets targets = new SeriesSketchTargets(config.sketch(), SeriesSketchTargets.DEFAULT_MAX_BUCKETS);
-        targets.attach(series);
+        // the table opens (after a crash: Chronicle Map's recovery, then the labels, the index and the targets) on its
+        // own thread while the snapshot's sketch states are restored on this one; recovery waits for it only when
+        // it needs the table
+        CompletableFuture<SeriesTable> tableOpening = new CompletableFuture<>();
+        Thread opener = Thread.ofPlatform().name("weir-series-open").start(() -> {
+            try {
+                SeriesTable table = StartupRecovery.openSeriesTable(dataDir.resolve("series"), config.storage().seriesCapacity());
+                try {
+                    long a0 = System.nanoTime();
+                    targets.attach(table);
+                    LOG.log(System.Logger.Level.INFO, String.format("matched %d series against the sketch targets in %d ms",
+                            table.size(), (System.nanoTime() - a0) / 1_000_000));
+                } catch (RuntimeException | Error e) {
+                    table.close();
+                    throw e;
+                }
+                tableOpening.complete(table);
+            } catch (Throwable e) {
+                tableOpening.completeExceptionally(e);
+            }
+        });
+        closeInReverse.add(() -> {
+            opener.join();
+            if (tableOpening.state() == Future.State.SUCCESS) {
+                tableOpening.resultNow().close();
+            }
+        });
+        Supplier<SeriesTable> table = () -> {
+            try {
+                return tableOpening.join();
+            } catch (CompletionException e) {
+                throw new StartupRecovery.TableUnavailable(e.getCause());
+            }
+        };
 
         int shardCount = config.ingest().shards();
         shards = new SketchShard[shardCount];
@@ -129,7 +164,17 @@ public final class WeirNode implements AutoCloseable {
         closeInReverse.add(wal);
         SnapshotStore snapshots = new SnapshotStore(dataDir.resolve("snapshots"));
         ShardStateSnapshot shardState = new BlockCopyShardSnapshot();
-        recovery = StartupRecovery.recover(snapshots, series, shards, shardState, wal, walDir);
+        try {
+            recovery = StartupRecovery.recover(snapshots, table, shards, shardState, wal, walDir);
+        } catch (StartupRecovery.TableUnavailable e) {
+            switch (e.getCause()) {
+                case IOException io -> throw io;
+                case RuntimeException re -> throw re;
+                case Error err -> throw err;
+                default -> throw e;
+            }
+        }
+        series = table.get();
         long replayed = recovery.replayedSamples();
 
         if (config.backend().enabled()) {

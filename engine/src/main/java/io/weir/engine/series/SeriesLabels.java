@@ -62,6 +62,26 @@ public final class SeriesLabels implements Comparable<SeriesLabels> {
 
     public String metricName() { return get(METRIC_NAME); }
 
+    /**
+     * Like {@link #get} without decoding and keeping every label of a series not decoded yet: for a pass over many
+     * series that asks each only once (matching the sketch targets at start-up), where keeping the Strings of a
+     * million series would cost hundreds of MB of heap.
+     */
+    public String peek(String name) {
+        Decoded d = decoded;
+        if (d != null) {
+            return get(name);
+        }
+        byte[] wanted = name.getBytes(StandardCharsets.UTF_8);
+        String[] found = {""};
+        CanonicalLabels.forEach(canonical, 0, canonical.length, (b, no, nl, vo, vl) -> {
+            if (Arrays.equals(b, no, no + nl, wanted, 0, wanted.length)) {
+                found[0] = new String(b, vo, vl, StandardCharsets.UTF_8);
+            }
+        });
+        return found[0];
+    }
+
     /** Visits (name, value) pairs in name order. */
     public void forEach(BiConsumer<String, String> action) {
         Decoded d = decoded();

@@ -24,6 +24,7 @@ import java.util.function.IntConsumer;
  * the postings of every id below it.
  */
 public final class SeriesTable implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(SeriesTable.class.getName());
     private static final String CLEAN_MARKER = "series.clean";
     static final String FILE_NAME = "series.dat";
     private static final int AVERAGE_KEY_BYTES = 128;
@@ -55,6 +56,8 @@ public final class SeriesTable implements AutoCloseable {
             throw new IllegalArgumentException("expectedSeries must be positive: " + expectedSeries);
         }
         ChronicleMap<byte[], Integer> map;
+        long t0 = System.nanoTime();
+        boolean recovered = false;
         try {
             Files.createDirectories(dir);
             var builder = ChronicleMap.of(byte[].class, Integer.class)
@@ -68,6 +71,7 @@ public final class SeriesTable implements AutoCloseable {
             // scans the whole file, so a clean shutdown leaves a marker that lets the next start skip it.
             if (Files.exists(file) && !Files.deleteIfExists(cleanMarker)) {
                 map = builder.createOrRecoverPersistedTo(file.toFile(), true);
+                recovered = true;
             } else {
                 Files.deleteIfExists(cleanMarker);
                 map = builder.createPersistedTo(file.toFile());
@@ -76,8 +80,12 @@ public final class SeriesTable implements AutoCloseable {
             throw new UncheckedIOException("cannot open series table " + dir.resolve(FILE_NAME), e);
         }
         SeriesTable table = new SeriesTable(map);
+        long t1 = System.nanoTime();
         try {
             table.load();
+            LOG.log(System.Logger.Level.INFO, String.format("series table %s: %s in %d ms, %d series loaded in %d ms", dir,
+                    recovered ? "recovered after an unclean stop" : "opened", (t1 - t0) / 1_000_000, table.size(),
+                    (System.nanoTime() - t1) / 1_000_000));
         } catch (RuntimeException e) {
             map.close();
             throw e;

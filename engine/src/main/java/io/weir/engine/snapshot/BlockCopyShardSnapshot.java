@@ -158,7 +158,7 @@ public final class BlockCopyShardSnapshot implements ShardStateSnapshot {
     }
 
     @Override
-    public long restore(SketchShard[] shards, InputStream in) throws IOException {
+    public long restore(SketchShard[] shards, InputStream in, Runnable targetsNeeded) throws IOException {
         DataInputStream data = new DataInputStream(in);
         try {
             if (data.readInt() != MAGIC) {
@@ -176,6 +176,7 @@ public final class BlockCopyShardSnapshot implements ShardStateSnapshot {
             }
             int mask = shards.length - 1;
             byte[] buf = new byte[16 << 10];
+            boolean targetsReady = false;
             for (int i = 0; i < entries; i++) {
                 int seriesId = data.readInt();
                 int family = data.readByte();
@@ -199,6 +200,11 @@ public final class BlockCopyShardSnapshot implements ShardStateSnapshot {
                     throw new IOException("entry " + i + ": block captured mid-update (odd version)");
                 }
                 SketchShard target = shards[seriesId & mask];
+                if (family != EXACT && !targetsReady) {
+                    // a family block sets its series' idle allowance from the targets (an exact block carries its window)
+                    targetsNeeded.run();
+                    targetsReady = true;
+                }
                 boolean restored = family == EXACT ? target.restoreExactBlock(seriesId, block, 0, length)
                         : target.restoreBlock(seriesId, FAMILIES[family], block, 0, length);
                 if (!restored) {

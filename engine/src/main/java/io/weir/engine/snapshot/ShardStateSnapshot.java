@@ -31,5 +31,14 @@ public interface ShardStateSnapshot {
      * @return series-family states restored
      * @throws IOException for a malformed stream, or state that the memory limit refuses
      */
-    long restore(SketchShard[] shards, InputStream in) throws IOException;
+    default long restore(SketchShard[] shards, InputStream in) throws IOException {
+        return restore(shards, in, () -> { });
+    }
+
+    /**
+     * Like {@link #restore(SketchShard[], InputStream)}; {@code targetsNeeded} runs (once, on this thread) before
+     * the first state whose restore asks the shards' targets about its series, so a start-up can restore the states
+     * that need no targets while the series table is still being opened and matched.
+     */
+    long restore(SketchShard[] shards, InputStream in, Runnable targetsNeeded) throws IOException;
 }

@@ -228,4 +228,44 @@ class BlockCopyShardSnapshotTest {
             from[0].close();
         }
     }
+
+    @Test
+    void asksForTheTargetsOnlyBeforeTheFirstFamilyBlock() throws IOException {
+        int series = 50;
+        BlockCopyShardSnapshot format = new BlockCopyShardSnapshot();
+        for (boolean exactTier : new boolean[] {true, false}) {
+            SketchShard[] from = new SketchShard[1];
+            SketchShard[] into = new SketchShard[1];
+            from[0] = new SketchShard(1, new SlabArena(256L << 20, 1 << 20, 8), ALL, exactTier ? 1 << 20 : 0);
+            into[0] = new SketchShard(1, new SlabArena(256L << 20, 1 << 20, 8), ALL, exactTier ? 1 << 20 : 0);
+            try {
+                for (int t = 0; t < 20; t++) {
+                    for (int id = 0; id < series; id++) {
+                        from[0].update(id, 1000L * t + id, (t * 7 + id) % 23);
+                    }
+                }
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                try (CapturedShardState state = format.capture(from[0], format.reserve(from[0]))) {
+                    state.writeTo(out);
+                }
+                int[] asked = {0};
+                long[] sketchedWhenAsked = {-1};
+                format.restore(into, new ByteArrayInputStream(out.toByteArray()), () -> {
+                    asked[0]++;
+                    sketchedWhenAsked[0] = into[0].sketchedSeries();
+                });
+                assertEquals(answers(from, series), answers(into, series));
+                if (exactTier) {
+                    // 20 samples a series stay in the exact tier: its blocks carry their window, no targets needed
+                    assertEquals(0, asked[0]);
+                } else {
+                    assertEquals(1, asked[0]);
+                    assertEquals(0, sketchedWhenAsked[0], "asked before the first family block was restored");
+                }
+            } finally {
+                from[0].close();
+                into[0].close();
+            }
+        }
+    }
 }

@@ -11,6 +11,7 @@ import io.weir.persistence.wal.WalPosition;
 import io.weir.persistence.wal.WalReader;
 import io.weir.persistence.wal.WalVisitor;
 import io.weir.persistence.wal.WalWriter;
+import org.agrona.collections.IntArrayList;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -18,8 +19,10 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Start-up: the newest usable snapshot, then the WAL after its position. A snapshot that cannot be used (bad
@@ -94,6 +97,18 @@ public final class StartupRecovery {
 
     public static Result recover(SnapshotStore store, SeriesTable series, SketchShard[] shards, ShardStateSnapshot format,
                                  WalWriter wal, Path walDir) throws IOException {
+        return recover(store, () -> series, shards, format, wal, walDir);
+    }
+
+    /**
+     * Like {@link #recover(SnapshotStore, SeriesTable, SketchShard[], ShardStateSnapshot, WalWriter, Path)} while the
+     * series table may still be opening: {@code table} gives it (waiting for it; a failure to open it is thrown as a
+     * {@link TableUnavailable}), and is asked only once the snapshot's sketch states that need no table are restored.
+     * Opening a large table after a crash (Chronicle Map's recovery, loading the labels and the index, matching the
+     * targets) and restoring the snapshot each take seconds at a million series; they overlap on two cores.
+     */
+    public static Result recover(SnapshotStore store, Supplier<SeriesTable> table, SketchShard[] shards,
+                                 ShardStateSnapshot format, WalWriter wal, Path walDir) throws IOException {
         store.removeTemporaries();
         List<Path> candidates = store.newestFirst();
         int failures = 0;
@@ -110,10 +125,12 @@ public final class StartupRecovery {
                     throw new SnapshotCorruptException(dir, "the WAL no longer holds segment " + WalPosition.segment(m.walPosition())
                             + ", where replay after it would start");
                 }
-                restored = load(dir, m, series, shards, format, adoption);
+                restored = load(dir, m, table, shards, format, adoption);
                 loaded = m;
                 loadedDir = dir;
                 break;
+            } catch (TableUnavailable e) {
+                throw e;
             } catch (IOException | RuntimeException e) {
                 failures++;
                 LOG.log(System.Logger.Level.ERROR, "snapshot " + dir.getFileName() + " unusable, trying the one before it: " + e.getMessage());
@@ -136,6 +153,7 @@ public final class StartupRecovery {
         } else if (!candidates.isEmpty()) {
             LOG.log(System.Logger.Level.ERROR, "no usable snapshot among " + candidates.size() + ": replaying the whole WAL");
         }
+        SeriesTable series = table.get();
         long t1 = System.nanoTime();
         long records = 0;
         long samples = 0;
@@ -203,18 +221,43 @@ public final class StartupRecovery {
         return Math.max(0, bytes);
     }
 
-    private static long load(Path dir, SnapshotManifest m, SeriesTable series, SketchShard[] shards, ShardStateSnapshot format,
-                             int[] adoption) throws IOException {
+    private static long load(Path dir, SnapshotManifest m, Supplier<SeriesTable> table, SketchShard[] shards,
+                             ShardStateSnapshot format, int[] adoption) throws IOException {
+        // read now, adopted once the table is open: the list is checked as part of the snapshot, and adoption must
+        // precede the restore of any state that asks the targets about its series
+        IntArrayList ids = new IntArrayList();
+        List<byte[]> labelSets = new ArrayList<>();
         try (InputStream in = open(dir, m, SnapshotWriter.SERIES_FILE)) {
-            SeriesListCodec.read(in, (id, labels) -> adopt(series, id, labels, adoption));
+            SeriesListCodec.read(in, (id, labels) -> {
+                ids.addInt(id);
+                labelSets.add(labels);
+            });
         }
+        boolean[] adopted = {false};
+        Runnable adoptSeries = () -> {
+            if (!adopted[0]) {
+                adopted[0] = true;
+                SeriesTable series = table.get();
+                for (int i = 0; i < labelSets.size(); i++) {
+                    adopt(series, ids.getInt(i), labelSets.get(i), adoption);
+                }
+            }
+        };
         long restored = 0;
         for (int s = 0; s < m.shardCount(); s++) {
             try (InputStream in = open(dir, m, SnapshotWriter.shardFile(s))) {
-                restored += format.restore(shards, in);
+                restored += format.restore(shards, in, adoptSeries);
             }
         }
+        adoptSeries.run();
         return restored;
+    }
+
+    /** The series table could not be opened while a start-up was restoring: no snapshot is to blame. */
+    public static final class TableUnavailable extends RuntimeException {
+        public TableUnavailable(Throwable cause) {
+            super("the series table could not be opened: " + cause.getMessage(), cause);
+        }
     }
 
     private static InputStream open(Path dir, SnapshotManifest m, String name) throws IOException {
