@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Snapshot measurements for docs/benchmarks.md: snapshot time and size for N sketched series, ingest rate while a
 # snapshot is written vs before, restart with a snapshot vs full WAL replay. Usage:
-#   perf-tests/scripts/snapshot-bench.sh [SERIES=100000] [LOAD_SECONDS=60]
+#   [FUNCTIONS="[avg_over_time, ...]"] perf-tests/scripts/snapshot-bench.sh [SERIES=100000] [LOAD_SECONDS=60]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 SERIES="${1:-100000}"
@@ -10,15 +10,18 @@ PORT="${PORT:-19301}"
 WORK="$(mktemp -d /tmp/weir-snapbench.XXXXXX)"
 URL="http://127.0.0.1:$PORT"
 export WEIR_JAVA_OPTS="${WEIR_JAVA_OPTS:--XX:MaxDirectMemorySize=12g}"
+# FUNCTIONS="[count_over_time, ...]" narrows the sketches; unset, every function is on (the default configuration)
 cat > "$WORK/weir.yml" <<YML
 storage: {memory_limit: 8GiB}
 sketch:
   targets:
     - match: '{__name__=~".+"}'
-      functions: [count_over_time, sum_over_time, avg_over_time, min_over_time, max_over_time]
+$( [ -n "${FUNCTIONS:-}" ] && echo "      functions: $FUNCTIONS" )
 snapshot: {interval: 24h, keep: 3}
 YML
 node_pid=""
+bench_pid=""
+trap '[ -n "$node_pid" ] && kill -9 "$node_pid" 2>/dev/null; [ -n "$bench_pid" ] && kill "$bench_pid" 2>/dev/null; true' EXIT
 start_node() {
   "$ROOT/weir" serve --config "$WORK/weir.yml" --listen "127.0.0.1:$PORT" --data-dir "$WORK/data" >"$WORK/node-$1.log" 2>&1 &
   node_pid=$!
@@ -30,7 +33,7 @@ start_node() {
 }
 start_node first
 # load for LOAD seconds; a snapshot is requested in the middle; total samples sampled every second
-"$ROOT/weir" bench insert --url "$URL" --series "$SERIES" --samples-per-request 2000 --concurrency 4 \
+WEIR_JAVA_OPTS="-Xmx8g" "$ROOT/weir" bench insert --url "$URL" --series "$SERIES" --samples-per-request 2000 --concurrency 4 --max-rate 2500000 \
     --warmup 5s --duration "${LOAD}s" >"$WORK/bench.txt" 2>&1 &
 bench_pid=$!
 ( while kill -0 "$bench_pid" 2>/dev/null; do

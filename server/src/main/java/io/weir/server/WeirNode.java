@@ -38,6 +38,7 @@ import io.weir.engine.snapshot.ShardStateSnapshot;
 import io.weir.persistence.snapshot.NodeId;
 import io.weir.persistence.snapshot.SnapshotStore;
 import io.weir.persistence.snapshot.SnapshotWriter;
+import io.weir.persistence.snapshot.WriteThrottle;
 import io.weir.persistence.snapshot.Snapshotter;
 import io.weir.persistence.snapshot.StartupRecovery;
 
@@ -205,7 +206,7 @@ public final class WeirNode implements AutoCloseable {
         ring.start();
         // the ring drains into the WAL before the WAL closes: registered after it, closed before it
         closeInReverse.add(ring);
-        snapshotter = new Snapshotter(ring, shardState, shards, series, new SnapshotWriter(snapshots, nodeId), snapshots,
+        snapshotter = new Snapshotter(ring, shardState, shards, series, new SnapshotWriter(snapshots, nodeId, new WriteThrottle(config.snapshot().writeBytesPerSecond())), snapshots,
                 config.snapshot().keep(), retainedAtStart);
         // closed after the port (no more writes) and before the ring: the last snapshot covers everything
         closeInReverse.add(() -> snapshotter.closeWithSnapshot(SHUTDOWN_SNAPSHOT_SECONDS));

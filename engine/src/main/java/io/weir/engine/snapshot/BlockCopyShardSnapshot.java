@@ -14,6 +14,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.function.LongConsumer;
 
 /**
  * Shard state as raw sketch blocks: every block is self-contained (its header names the series and family, see
@@ -37,9 +38,9 @@ public final class BlockCopyShardSnapshot implements ShardStateSnapshot {
     private static final int EXACT = FAMILIES.length;
 
     @Override
-    public ShardCopyBuffer reserve(SketchShard shard) {
+    public ShardCopyBuffer reserve(SketchShard shard, LongConsumer afterPiece) {
         long inUse = shard.bytesInUse();
-        return ShardCopyBuffer.allocate(inUse + inUse / 8 + (1 << 20));
+        return ShardCopyBuffer.allocate(inUse + inUse / 8 + (1 << 20), afterPiece);
     }
 
     @Override
@@ -47,28 +48,25 @@ public final class BlockCopyShardSnapshot implements ShardStateSnapshot {
         int limit = shard.localIdLimit();
         int entries = 0;
         long bytes = 0;
+        long needed = 0;
         for (int local = 0; local < limit; local++) {
-            long exact = shard.exactBlock(local);
-            if (exact > 0) {
-                entries++;
-                bytes += SlabArena.blockBytes(exact);
-            }
-            for (Family f : FAMILIES) {
-                long block = shard.block(local, f);
+            for (int code = 0; code <= EXACT; code++) {
+                long block = code == EXACT ? shard.exactBlock(local) : shard.block(local, FAMILIES[code]);
                 if (block > 0) {
+                    int len = SlabArena.blockBytes(block);
                     entries++;
-                    bytes += SlabArena.blockBytes(block);
+                    bytes += len;
+                    needed = ShardCopyBuffer.place(needed, len) + len;
                 }
             }
         }
-        if (buffer == null || buffer.capacity() < bytes) {
+        if (buffer == null || buffer.capacity() < needed) {
             if (buffer != null) {
                 buffer.close();
             }
-            buffer = ShardCopyBuffer.allocate(bytes);
+            buffer = ShardCopyBuffer.allocate(needed);
         }
         try {
-            MemorySegment copy = buffer.segment();
             int[] ids = new int[entries];
             byte[] families = new byte[entries];
             int[] lengths = new int[entries];
@@ -81,8 +79,11 @@ public final class BlockCopyShardSnapshot implements ShardStateSnapshot {
                     long block = code == EXACT ? shard.exactBlock(local) : shard.block(local, FAMILIES[code]);
                     if (block > 0) {
                         int len = SlabArena.blockBytes(block);
-                        MemorySegment.copy(shard.arena().segment(block), SlabArena.offset(block), copy, at, len);
-                        int seriesId = copy.get(ValueLayout.JAVA_INT_UNALIGNED, at + SketchBlockDescriptor.SERIES_ID_OFFSET);
+                        at = ShardCopyBuffer.place(at, len);
+                        MemorySegment piece = buffer.piece(at);
+                        long off = ShardCopyBuffer.offset(at);
+                        MemorySegment.copy(shard.arena().segment(block), SlabArena.offset(block), piece, off, len);
+                        int seriesId = piece.get(ValueLayout.JAVA_INT_UNALIGNED, off + SketchBlockDescriptor.SERIES_ID_OFFSET);
                         ids[n] = seriesId;
                         families[n] = (byte) code;
                         lengths[n] = len;
@@ -92,7 +93,7 @@ public final class BlockCopyShardSnapshot implements ShardStateSnapshot {
                     }
                 }
             }
-            return new Copy(buffer, copy, shardCount, shardIndex, ids, families, lengths, bytes);
+            return new Copy(buffer, shardCount, shardIndex, ids, families, lengths, bytes);
         } catch (RuntimeException | Error e) {
             buffer.close();
             throw e;
@@ -101,7 +102,6 @@ public final class BlockCopyShardSnapshot implements ShardStateSnapshot {
 
     private static final class Copy implements CapturedShardState {
         private final ShardCopyBuffer buffer;
-        private final MemorySegment copy;
         private final int shardCount;
         private final int shard;
         private final int[] ids;
@@ -109,9 +109,8 @@ public final class BlockCopyShardSnapshot implements ShardStateSnapshot {
         private final int[] lengths;
         private final long bytes;
 
-        Copy(ShardCopyBuffer buffer, MemorySegment copy, int shardCount, int shard, int[] ids, byte[] families, int[] lengths, long bytes) {
+        Copy(ShardCopyBuffer buffer, int shardCount, int shard, int[] ids, byte[] families, int[] lengths, long bytes) {
             this.buffer = buffer;
-            this.copy = copy;
             this.shardCount = shardCount;
             this.shard = shard;
             this.ids = ids;
@@ -140,9 +139,12 @@ public final class BlockCopyShardSnapshot implements ShardStateSnapshot {
                 data.writeInt(ids[i]);
                 data.writeByte(families[i]);
                 data.writeInt(lengths[i]);
+                at = ShardCopyBuffer.place(at, lengths[i]);
+                MemorySegment piece = buffer.piece(at);
+                long off = ShardCopyBuffer.offset(at);
                 for (int done = 0; done < lengths[i]; ) {
                     int n = Math.min(buf.length, lengths[i] - done);
-                    MemorySegment.copy(copy, ValueLayout.JAVA_BYTE, at + done, buf, 0, n);
+                    MemorySegment.copy(piece, ValueLayout.JAVA_BYTE, off + done, buf, 0, n);
                     data.write(buf, 0, n);
                     done += n;
                 }

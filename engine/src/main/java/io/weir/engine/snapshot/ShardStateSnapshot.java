@@ -15,7 +15,12 @@ public interface ShardStateSnapshot {
      * Snapshot thread, before the cut: memory for the copy, sized from the shard's use now (with room for growth
      * until the cut), so the writer thread only copies.
      */
-    ShardCopyBuffer reserve(SketchShard shard);
+    default ShardCopyBuffer reserve(SketchShard shard) {
+        return reserve(shard, done -> { });
+    }
+
+    /** Like {@link #reserve(SketchShard)}, telling {@code afterPiece} the bytes of each piece allocated (it may wait, to pace). */
+    ShardCopyBuffer reserve(SketchShard shard, java.util.function.LongConsumer afterPiece);
 
     /**
      * Writer thread of {@code shard}: copies its state into {@code buffer} (which the result owns from now on; when

@@ -268,4 +268,31 @@ class BlockCopyShardSnapshotTest {
             }
         }
     }
+
+    @Test
+    void roundTripsAStateLargerThanOneCopyPiece() throws IOException {
+        int series = 6_000;
+        SketchShard[] from = shards(1);
+        SketchShard[] into = shards(1);
+        BlockCopyShardSnapshot format = new BlockCopyShardSnapshot();
+        try {
+            for (int t = 0; t < 3; t++) {
+                for (int id = 0; id < series; id++) {
+                    from[0].update(id, 1000L * t + id, (t * 7 + id) % 23);
+                }
+            }
+            assertTrue(from[0].bytesInUse() > ShardCopyBuffer.PIECE, "blocks must fill more than one piece: " + from[0].bytesInUse());
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            long[] reserved = {0};
+            try (CapturedShardState state = format.capture(from[0], format.reserve(from[0], piece -> reserved[0] += piece))) {
+                state.writeTo(out);
+            }
+            assertTrue(reserved[0] > ShardCopyBuffer.PIECE, "reserved in pieces: " + reserved[0]);
+            format.restore(into, new ByteArrayInputStream(out.toByteArray()));
+            assertEquals(answers(from, series), answers(into, series));
+        } finally {
+            from[0].close();
+            into[0].close();
+        }
+    }
 }

@@ -26,10 +26,27 @@ public final class SnapshotWriter {
 
     private final SnapshotStore store;
     private final String nodeId;
+    private final WriteThrottle throttle;
 
     public SnapshotWriter(SnapshotStore store, String nodeId) {
+        this(store, nodeId, WriteThrottle.unlimited());
+    }
+
+    /** @param throttle paces every file's write (see {@link WriteThrottle}) */
+    public SnapshotWriter(SnapshotStore store, String nodeId, WriteThrottle throttle) {
         this.store = store;
         this.nodeId = nodeId;
+        this.throttle = throttle;
+    }
+
+    /** The pace for reserving the memory of a snapshot's copy (see {@link WriteThrottle#allocationPace}). */
+    public java.util.function.LongConsumer reservePace() {
+        return throttle.allocationPace();
+    }
+
+    /** Any thread: the write in progress, and every later one, go at full speed (the node is stopping). */
+    public void hurry() {
+        throttle.lift();
     }
 
     static String shardFile(int shard) {
@@ -46,12 +63,12 @@ public final class SnapshotWriter {
         Files.createDirectories(tmp);
         try {
             List<SnapshotManifest.FileEntry> files = new ArrayList<>();
-            files.add(writeFile(tmp, SERIES_FILE, out -> SeriesListCodec.write(series, cut.seriesInLog(), out)));
+            files.add(writeFile(tmp, SERIES_FILE, throttle, out -> SeriesListCodec.write(series, cut.seriesInLog(), out)));
             long stateBytes = 0;
             for (int s = 0; s < cut.shardCount(); s++) {
                 var state = cut.shard(s);
                 stateBytes += state.bytes();
-                files.add(writeFile(tmp, shardFile(s), state::writeTo));
+                files.add(writeFile(tmp, shardFile(s), throttle, state::writeTo));
             }
             SnapshotManifest manifest = new SnapshotManifest(SnapshotManifest.FORMAT_VERSION, nodeId, cut.shardCount(),
                     cut.logPosition(), cut.seriesInLog(), created, files);
@@ -74,11 +91,11 @@ public final class SnapshotWriter {
         void writeTo(OutputStream out) throws IOException;
     }
 
-    private static SnapshotManifest.FileEntry writeFile(Path dir, String name, Body body) throws IOException {
+    private static SnapshotManifest.FileEntry writeFile(Path dir, String name, WriteThrottle throttle, Body body) throws IOException {
         Path file = dir.resolve(name);
         CRC32C crc = new CRC32C();
-        try (OutputStream out = new BufferedOutputStream(new ZstdOutputStream(
-                new CheckedOutputStream(Files.newOutputStream(file), crc), ZSTD_LEVEL), 1 << 16)) {
+        try (OutputStream out = new BufferedOutputStream(throttle.pace(new ZstdOutputStream(
+                new CheckedOutputStream(Files.newOutputStream(file), crc), ZSTD_LEVEL)), 1 << 16)) {
             body.writeTo(out);
         }
         SnapshotStore.fsyncFile(file);

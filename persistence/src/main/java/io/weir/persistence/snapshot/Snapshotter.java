@@ -75,8 +75,9 @@ public final class Snapshotter implements AutoCloseable {
             // the copy's memory is allocated here, so that the shard writers only copy at the cut
             ShardCopyBuffer[] buffers = new ShardCopyBuffer[shards.length];
             try {
+                var pace = writer.reservePace();
                 for (int s = 0; s < shards.length; s++) {
-                    buffers[s] = format.reserve(shards[s]);
+                    buffers[s] = format.reserve(shards[s], pace);
                 }
             } catch (RuntimeException | OutOfMemoryError e) {
                 for (ShardCopyBuffer b : buffers) {
@@ -151,6 +152,7 @@ public final class Snapshotter implements AutoCloseable {
 
     /** Takes a last snapshot (waiting up to {@code timeoutSeconds}), then stops taking any. */
     public void closeWithSnapshot(long timeoutSeconds) {
+        writer.hurry(); // the node is stopping: no pacing for this one, nor for one being written now
         try {
             request().get(timeoutSeconds, TimeUnit.SECONDS);
         } catch (Exception e) {

@@ -53,7 +53,7 @@ public final class ConfigLoader {
     public static final long MAX_REQUEST_BYTES_CEILING = 1L << 30;
 
     private static final List<String> ROOT_KEYS = List.of("server", "storage", "wal", "backend", "sketch", "scrape_configs", "log", "limits", "query", "ingest", "snapshot");
-    private static final List<String> SNAPSHOT_KEYS = List.of("interval", "keep");
+    private static final List<String> SNAPSHOT_KEYS = List.of("interval", "keep", "write_rate");
     private static final List<String> QUERY_KEYS = List.of("timeout", "max_concurrency", "max_series", "max_samples");
     private static final List<String> SERVER_KEYS = List.of("listen", "max_request_bytes", "web_config_file", "authorization");
     private static final List<String> STORAGE_KEYS = List.of("data_dir", "memory_limit", "exact_max_bytes", "series_capacity");
@@ -230,7 +230,8 @@ public final class ConfigLoader {
             sb.append("backend:        none (sketch-only)\n");
         }
         sb.append("snapshots:      every ").append(Durations.format(config.snapshot().intervalMillis()))
-                .append(", keep ").append(config.snapshot().keep()).append('\n');
+                .append(", keep ").append(config.snapshot().keep()).append(", written at ")
+                .append(ByteSize.format(config.snapshot().writeBytesPerSecond())).append("/s\n");
         io.weir.net.ingest.IngestLimits.Config l = config.limits();
         sb.append("limits:         ").append(limit(l.maxLabelsPerSeries(), " labels/series"))
                 .append(", names ").append(limit(l.maxLabelNameLength(), " B"))
@@ -292,7 +293,8 @@ public final class ConfigLoader {
             Section s = section(node, "snapshot", SNAPSHOT_KEYS);
             long interval = duration(s, "interval", SnapshotConfig.DEFAULT_INTERVAL_MILLIS);
             int keep = (int) integer(s, "keep", SnapshotConfig.DEFAULT_KEEP, 1, SnapshotConfig.MAX_KEEP);
-            return new SnapshotConfig(interval, keep);
+            long writeRate = size(s, "write_rate", SnapshotConfig.DEFAULT_WRITE_BYTES_PER_SECOND);
+            return new SnapshotConfig(interval, keep, writeRate);
         }
 
         IngestConfig ingest(Node node) {

@@ -377,6 +377,8 @@ class ConfigLoaderTest {
                         .getFirst().message()),
                 new ConfigProblem("sketch.targets[1].functions[2]", "duplicate function \"avg_over_time\"")), problems);
         assertEquals("server.listen: port 70000 out of range", problems.get(1).toString());
+        assertEquals(List.of(new ConfigProblem("snapshot.write_rate", "must be greater than 0 (got \"0\")")),
+                problems("snapshot: {write_rate: 0}"));
     }
 
     @Test
@@ -463,7 +465,7 @@ class ConfigLoaderTest {
                 ingest:         %d shard writer(s), ring 1024 x 2048 samples (%d cores)
                 wal:            fsync interval every 1s, max disk 16GiB
                 backend:        none (sketch-only)
-                snapshots:      every 15m, keep 3
+                snapshots:      every 15m, keep 3, written at 32MiB/s
                 limits:         30 labels/series, names 1024 B, values 2048 B, 50000 series/request, new series/s unlimited, series unlimited
                 log:            info, logfmt
                 sketch window:  1h by default
@@ -483,6 +485,8 @@ class ConfigLoaderTest {
         assertTrue(s.contains("backend:        http://127.0.0.1:8428 (remote write http://127.0.0.1:8428/api/v1/write, timeout 30s)\n"), s);
         assertTrue(s.contains("sketch targets: 2 (first match wins)\n"), s);
         assertEquals(new io.weir.server.config.SnapshotConfig(300_000, 5), valid("snapshot: {interval: 5m, keep: 5}").snapshot());
+        assertEquals(new io.weir.server.config.SnapshotConfig(300_000, 5, 100L << 20),
+                valid("snapshot: {interval: 5m, keep: 5, write_rate: 100MiB}").snapshot());
         assertTrue(s.contains("  [0] {__name__=~\"http_.*\", job!=\"test\"}  window 2h  functions avg_over_time, quantile_over_time\n"), s);
         assertTrue(s.contains("  [1] {__name__=~\".+\"}  window 1h  functions all\n"), s);
     }
