@@ -20,7 +20,7 @@ storage: {memory_limit: 8GiB}
 sketch:
   targets:
     - match: '{__name__=~".+"}'
-snapshot: {interval: 24h, keep: 3}
+snapshot: {interval: 24h, keep: 3, write_rate: 4GiB}   # unpaced: the snapshot is only the start of the tail here
 YML
 node_pid=""
 bench_pid=""

@@ -148,7 +148,7 @@ public final class StartupRecovery {
                         + " (restored from another node, or an unsynced WAL tail was lost); new records continue after it in segment "
                         + wal.activeSegment());
             }
-            LOG.log(System.Logger.Level.INFO, String.format("loaded %s (%s) in %d ms: %d sketch states; replaying the WAL after %s",
+            LOG.log(System.Logger.Level.INFO, String.format("loaded %s (%s) in %d ms (the series table opening beside it): %d sketch states; replaying the WAL after %s",
                     loadedDir.getFileName(), loaded, loadNanos / 1_000_000, restored, WalPosition.toString(from)));
         } else if (!candidates.isEmpty()) {
             LOG.log(System.Logger.Level.ERROR, "no usable snapshot among " + candidates.size() + ": replaying the whole WAL");

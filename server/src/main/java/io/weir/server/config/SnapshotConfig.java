@@ -14,9 +14,10 @@ public record SnapshotConfig(long intervalMillis, int keep, long writeBytesPerSe
     public static final int MAX_KEEP = 100;
     /**
      * Sketch state compressed and written a second by a periodic or requested snapshot (the one at shutdown is not
-     * paced). Measured on 2 cores busy with ingest (docs/benchmarks.md): written at full speed, a snapshot of 1 M
-     * series (457 MB of state, 2.3 s) cut ingest by ~30% while it lasted; paced at 32 MiB/s it takes ~14 s and
-     * costs about a tenth of one core.
+     * paced). Measured on 2 cores busy with ingest (docs/benchmarks.md, "Ingest while a snapshot is written"):
+     * unpaced, a snapshot of 1 M series (457 MB of state, written in 2.3 s) cut ingest by ~30% while it lasted and
+     * reserving its copy's memory stalled it for seconds; paced at 32 MiB/s, one of 809 MB took 42 s and ingest
+     * ran 9% below the 15 s before it.
      */
     public static final long DEFAULT_WRITE_BYTES_PER_SECOND = 32L << 20;
 
