@@ -10,6 +10,7 @@ import io.weir.engine.metrics.LatencyHistogram;
 import io.weir.engine.metrics.MetricRegistry;
 import io.weir.engine.query.SketchQueryEngine;
 import io.weir.engine.series.SeriesTable;
+import io.weir.engine.sketch.SeriesSketchTargets;
 import io.weir.engine.sketch.SketchShard;
 import io.weir.engine.sketch.slab.SlabArena;
 import io.weir.net.backend.BackendClient;
@@ -114,7 +115,7 @@ public final class WeirNode implements AutoCloseable {
         lockDataDir(dataDir);
 
         String nodeId = NodeId.loadOrCreate(dataDir);
-        SeriesSketchTargets targets = new SeriesSketchTargets(config.sketch(), SeriesSketchTargets.DEFAULT_MAX_BUCKETS);
+        SeriesSketchTargets targets = new SeriesSketchTargets(config.sketch().targets(), SeriesSketchTargets.DEFAULT_MAX_BUCKETS);
         // the table opens (after a crash: Chronicle Map's recovery, then the labels, the index and the targets) on its
         // own thread while the snapshot's sketch states are restored on this one; recovery waits for it only when
         // it needs the table

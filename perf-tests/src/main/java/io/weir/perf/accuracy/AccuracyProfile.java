@@ -1,6 +1,6 @@
 package io.weir.perf.accuracy;
 
-import io.weir.server.SeriesSketchTargets;
+import io.weir.engine.sketch.SeriesSketchTargets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;

@@ -1,5 +1,6 @@
 package io.weir.server.config;
 
+import io.weir.engine.sketch.SketchTarget;
 import io.weir.engine.query.Durations;
 import io.weir.engine.series.LabelMatcher;
 import io.weir.engine.sketch.SketchFunction;

@@ -1,7 +1,6 @@
-package io.weir.server.config;
+package io.weir.engine.sketch;
 
 import io.weir.engine.series.LabelMatcher;
-import io.weir.engine.sketch.SketchFunction;
 
 import java.util.Collections;
 import java.util.EnumSet;
@@ -10,7 +9,7 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * One entry of {@code sketch.targets}: the series it selects and what is sketched for them.
+ * One entry of the config's {@code sketch.targets}: the series it selects and what is sketched for them.
  *
  * @param match        the selector as written in the config, for messages and the summary
  * @param matchers     the parsed selector; at least one matcher does not match the empty string

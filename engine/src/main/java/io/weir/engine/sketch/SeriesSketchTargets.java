@@ -1,15 +1,11 @@
-package io.weir.server;
+package io.weir.engine.sketch;
 
 import io.weir.engine.series.LabelMatcher;
 import io.weir.engine.series.SeriesLabels;
 import io.weir.engine.series.SeriesTable;
-import io.weir.engine.sketch.SketchFunction;
-import io.weir.engine.sketch.SketchTargets;
 import io.weir.engine.sketch.aggregate.AggregateSketchSpec;
 import io.weir.engine.sketch.frequency.FrequencySketchSpec;
 import io.weir.engine.sketch.quantile.QuantileSketchSpec;
-import io.weir.server.config.SketchConfig;
-import io.weir.server.config.SketchTarget;
 
 import java.util.Arrays;
 import java.util.List;
@@ -34,11 +30,12 @@ public final class SeriesSketchTargets implements SketchTargets {
     /** Target index per series id, NONE when no target matches; replaced whole when it grows (volatile). */
     private volatile byte[] targetOf = new byte[1024];
 
-    public SeriesSketchTargets(SketchConfig config, int maxBuckets) {
-        if (config.targets().size() > Byte.MAX_VALUE) {
+    /** @param targets the config's {@code sketch.targets}, first match wins */
+    public SeriesSketchTargets(List<SketchTarget> targets, int maxBuckets) {
+        if (targets.size() > Byte.MAX_VALUE) {
             throw new IllegalArgumentException("at most " + Byte.MAX_VALUE + " sketch targets");
         }
-        this.targets = config.targets();
+        this.targets = List.copyOf(targets);
         this.aggregateSpecs = new AggregateSketchSpec[targets.size()];
         this.quantileSpecs = new QuantileSketchSpec[targets.size()];
         this.frequencySpecs = new FrequencySketchSpec[targets.size()];
