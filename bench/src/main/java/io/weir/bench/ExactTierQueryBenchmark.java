@@ -50,6 +50,12 @@ public class ExactTierQueryBenchmark extends WeirForkedBenchmark {
     @Param({"24"})
     public int hours;
 
+    /** Threads reading one leaf (query.read_parallelism; the node's default is the cores). */
+    @Param({"1", "2"})
+    public int readParallelism;
+
+    private java.util.concurrent.ExecutorService readPool;
+
     private Path dir;
     private SeriesTable table;
     private SketchShard shard;
@@ -85,7 +91,8 @@ public class ExactTierQueryBenchmark extends WeirForkedBenchmark {
             }
         }
         end = (first + samples * SCRAPE_MS) / 60_000 * 60_000;
-        engine = new SketchQueryEngine(table, new SketchShard[] {shard}, true);
+        readPool = readParallelism > 1 ? java.util.concurrent.Executors.newFixedThreadPool(readParallelism - 1) : null;
+        engine = new SketchQueryEngine(table, new SketchShard[] {shard}, true, readPool, readParallelism);
         expr = PromQLParser.parse(query);
         QueryResult r = evaluate();
         System.out.printf("%n[%s, %d steps] %d series, %s, exact series %d%n", query, steps, r.series().size(),
@@ -94,6 +101,9 @@ public class ExactTierQueryBenchmark extends WeirForkedBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
+        if (readPool != null) {
+            readPool.shutdownNow();
+        }
         shard.close();
         table.close();
         TempDirs.delete(dir);

@@ -59,9 +59,11 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
@@ -286,7 +288,19 @@ public final class WeirNode implements AutoCloseable {
         metrics.counter("weir_queries_sketch_total", "Queries answered from sketches.", sketchAnswers::sum);
         metrics.counter("weir_queries_backend_total", "Queries answered by the backend.", backendAnswers::sum);
         metrics.counter("weir_query_errors_total", "Queries answered with an error.", queryErrors::sum);
-        SketchQueryEngine engine = new SketchQueryEngine(series, shards, backend == null);
+        int readParallelism = config.query().readParallelism();
+        ExecutorService readPool = null;
+        if (readParallelism > 1) {
+            AtomicInteger readers = new AtomicInteger();
+            ExecutorService pool = Executors.newFixedThreadPool(readParallelism - 1, r -> {
+                Thread t = new Thread(r, "weir-query-read-" + readers.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+            closeInReverse.add(pool::shutdownNow);
+            readPool = pool;
+        }
+        SketchQueryEngine engine = new SketchQueryEngine(series, shards, backend == null, readPool, readParallelism);
         long timeout = config.query().timeoutMillis();
         long maxSeries = config.query().maxSeries();
         long maxSamples = config.query().maxSamples();

@@ -12,6 +12,8 @@ import io.weir.engine.sketch.frequency.FrequencyResult;
 import io.weir.engine.sketch.quantile.QuantileResult;
 import org.roaringbitmap.RoaringBitmap;
 
+import java.util.concurrent.Executor;
+
 /**
  * The sketches as the evaluator's leaf source: the series a selector matches and, per series, the value of a
  * sketch function over each step's window, read through {@link SketchShard}'s aggregate, quantile and frequency
@@ -31,6 +33,8 @@ public final class SketchQueryEngine implements LeafSource {
     private final SketchShard[] shards;
     private final int shardMask;
     private final boolean sketchesAreAllHistory;
+    private final Executor readExecutor;
+    private final int readParallelism;
 
     /**
      * @param sketchesAreAllHistory true when there is no backend: then a window reaching back before a series'
@@ -38,10 +42,31 @@ public final class SketchQueryEngine implements LeafSource {
      *                              because there is no older data anywhere to fall back to
      */
     public SketchQueryEngine(SeriesTable series, SketchShard[] shards, boolean sketchesAreAllHistory) {
+        this(series, shards, sketchesAreAllHistory, null, 1);
+    }
+
+    /**
+     * @param readExecutor    threads that read parts of a leaf beside the query thread (null: none)
+     * @param readParallelism threads reading one leaf at most, the query thread included
+     */
+    public SketchQueryEngine(SeriesTable series, SketchShard[] shards, boolean sketchesAreAllHistory,
+                             Executor readExecutor, int readParallelism) {
         this.series = series;
         this.shards = shards;
         this.shardMask = shards.length - 1;
         this.sketchesAreAllHistory = sketchesAreAllHistory;
+        this.readExecutor = readExecutor;
+        this.readParallelism = readExecutor == null ? 1 : readParallelism;
+    }
+
+    @Override
+    public Executor readExecutor() {
+        return readExecutor;
+    }
+
+    @Override
+    public int readParallelism() {
+        return readParallelism;
     }
 
     @Override

@@ -55,7 +55,7 @@ public final class ConfigLoader {
 
     private static final List<String> ROOT_KEYS = List.of("server", "storage", "wal", "backend", "sketch", "scrape_configs", "log", "limits", "query", "ingest", "snapshot");
     private static final List<String> SNAPSHOT_KEYS = List.of("interval", "keep", "write_rate");
-    private static final List<String> QUERY_KEYS = List.of("timeout", "max_concurrency", "max_series", "max_samples");
+    private static final List<String> QUERY_KEYS = List.of("timeout", "max_concurrency", "max_series", "max_samples", "read_parallelism");
     private static final List<String> SERVER_KEYS = List.of("listen", "max_request_bytes", "web_config_file", "authorization");
     private static final List<String> STORAGE_KEYS = List.of("data_dir", "memory_limit", "exact_max_bytes", "series_capacity");
     private static final List<String> INGEST_KEYS = List.of("shards", "ring_slots", "batch_capacity", "relabel_configs");
@@ -230,6 +230,10 @@ public final class ConfigLoader {
         } else {
             sb.append("backend:        none (sketch-only)\n");
         }
+        QueryConfig q = config.query();
+        sb.append("queries:        timeout ").append(Durations.format(q.timeoutMillis())).append(", ").append(q.maxConcurrency())
+                .append(" at once, ").append(q.maxSeries()).append(" series and ").append(q.maxSamples())
+                .append(" points each, a leaf read by ").append(q.readParallelism()).append(" thread(s)\n");
         sb.append("snapshots:      every ").append(Durations.format(config.snapshot().intervalMillis()))
                 .append(", keep ").append(config.snapshot().keep()).append(", written at ")
                 .append(ByteSize.format(config.snapshot().writeBytesPerSecond())).append("/s\n");
@@ -342,7 +346,8 @@ public final class ConfigLoader {
             return new QueryConfig(duration(s, "timeout", d.timeoutMillis()),
                     (int) positive(s, "max_concurrency", d.maxConcurrency(), 10_000),
                     positive(s, "max_series", d.maxSeries(), Long.MAX_VALUE),
-                    positive(s, "max_samples", d.maxSamples(), Long.MAX_VALUE));
+                    positive(s, "max_samples", d.maxSamples(), Long.MAX_VALUE),
+                    (int) positive(s, "read_parallelism", d.readParallelism(), QueryConfig.MAX_READ_PARALLELISM));
         }
 
         /** A whole number in [1, max] at {@code key}, or the default when absent or after a problem. */

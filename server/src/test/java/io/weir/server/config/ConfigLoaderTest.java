@@ -182,6 +182,10 @@ class ConfigLoaderTest {
     void queryLimitsAreRead() {
         assertEquals(new QueryConfig(30_000, 4, 500, 1_000_000),
                 valid("query: {timeout: 30s, max_concurrency: 4, max_series: 500, max_samples: 1000000}\n").query());
+        assertEquals(new QueryConfig(30_000, 4, 500, 1_000_000, 3),
+                valid("query: {timeout: 30s, max_concurrency: 4, max_series: 500, max_samples: 1000000, read_parallelism: 3}\n").query());
+        assertEquals(List.of(new ConfigProblem("query.read_parallelism", problems("query: {read_parallelism: 0}").getFirst().message())),
+                problems("query: {read_parallelism: 0}"));
     }
 
     @ParameterizedTest
@@ -466,13 +470,14 @@ class ConfigLoaderTest {
                 ingest:         %d shard writer(s), ring 1024 x 2048 samples (%d cores)
                 wal:            fsync interval every 1s, max disk 16GiB
                 backend:        none (sketch-only)
+                queries:        timeout 2m, 20 at once, 100000 series and 50000000 points each, a leaf read by %d thread(s)
                 snapshots:      every 15m, keep 3, written at 32MiB/s
                 limits:         30 labels/series, names 1024 B, values 2048 B, 50000 series/request, new series/s unlimited, series unlimited
                 log:            info, logfmt
                 sketch window:  1h by default
                 sketch targets: 1 (first match wins)
                   [0] {__name__=~".+"}  window 1h  functions all
-                """.formatted(IngestConfig.defaultShards(cores), cores), defaults);
+                """.formatted(IngestConfig.defaultShards(cores), cores, Math.min(cores, QueryConfig.MAX_READ_PARALLELISM)), defaults);
 
         String s = ConfigLoader.summary(valid("""
                 backend: {url: 'http://127.0.0.1:8428'}

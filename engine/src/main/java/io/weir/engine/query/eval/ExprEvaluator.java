@@ -15,7 +15,6 @@ import io.weir.engine.query.promql.ValueType;
 import io.weir.engine.query.promql.VectorMatching;
 import io.weir.engine.query.promql.VectorSelector;
 import io.weir.engine.sketch.SketchFunction;
-import org.roaringbitmap.IntIterator;
 import org.roaringbitmap.RoaringBitmap;
 
 import java.util.ArrayList;
@@ -27,12 +26,16 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Evaluates a PromQL expression whose leaves are sketch-answered {@code f(selector[range])} over all steps of a
  * query at once: each leaf is read once per series for every step, and every operator works over the step columns
  * of its operands (no re-planning per step). Semantics are Prometheus 2.42's; values carry an absolute error bound
- * that is propagated through the operators by interval arithmetic. One instance per query, used by one thread.
+ * that is propagated through the operators by interval arithmetic. One instance per query, used by one thread (a
+ * leaf's series may be read in parts on the source's read executor, see {@link #readLeaf}).
  */
 public final class ExprEvaluator {
     private final LeafSource source;
@@ -153,34 +156,13 @@ public final class ExprEvaluator {
             throw new QueryLimitException("query processing would load too many samples into memory in query execution");
         }
         FunctionAccuracy acc = accuracy.computeIfAbsent(f.promqlName(), k -> new FunctionAccuracy());
+        LeafChunk[] chunks = readLeaf(ids.toArray(), f, phi, m.rangeMillis(), windowEnds);
         List<Labels> full = new ArrayList<>(n);
         List<StepSeries> read = new ArrayList<>(n);
-        IntIterator it = ids.getIntIterator();
-        double[] vs = new double[steps];
-        double[] es = new double[steps];
-        boolean[] ps = new boolean[steps];
-        while (it.hasNext()) {
-            limits.checkDeadline();
-            int id = it.next();
-            Arrays.fill(ps, false);
-            String why = source.read(id, f, phi, m.rangeMillis(), windowEnds, vs, es, ps, acc);
-            if (why != null) {
-                throw new NotLocalException(why);
-            }
-            boolean any = false;
-            for (boolean p : ps) {
-                any |= p;
-            }
-            if (!any) {
-                continue;
-            }
-            Labels labels = Labels.of(source.labels(id));
-            StepSeries s = new StepSeries(labels.withoutMetricName(), steps);
-            System.arraycopy(vs, 0, s.values, 0, steps);
-            System.arraycopy(es, 0, s.errors, 0, steps);
-            System.arraycopy(ps, 0, s.present, 0, steps);
-            full.add(labels);
-            read.add(s);
+        for (LeafChunk part : chunks) {
+            full.addAll(part.full);
+            read.addAll(part.read);
+            acc.merge(part.accuracy);
         }
         // storage order: by the full label set, metric name included
         Integer[] order = new Integer[read.size()];
@@ -198,6 +180,104 @@ public final class ExprEvaluator {
             out.add(s);
         }
         return new Value.Vector(out);
+    }
+
+    /** What one part of a leaf's series read: their labels, their step columns, the accuracy of their points. */
+    private static final class LeafChunk {
+        final List<Labels> full = new ArrayList<>();
+        final List<StepSeries> read = new ArrayList<>();
+        final FunctionAccuracy accuracy = new FunctionAccuracy();
+    }
+
+    /** Fewer series than this a task are read by the query thread alone: a hand-off costs more than they do. */
+    static final int MIN_SERIES_PER_TASK = 64;
+    /** Tasks per reading thread, so that threads that finish early take more. */
+    private static final int TASKS_PER_THREAD = 4;
+
+    /**
+     * Reads a leaf's series in parts: the query thread and up to {@link LeafSource#readParallelism()} - 1 threads of
+     * the source's read executor each take parts until none is left, so a leaf over a thousand series uses the
+     * cores an idle node has, and a busy pool costs the query nothing (its thread reads whatever no helper took).
+     */
+    private LeafChunk[] readLeaf(int[] ids, SketchFunction f, double phi, long rangeMillis, long[] windowEnds) {
+        int threads = source.readExecutor() == null ? 1 : Math.max(1, source.readParallelism());
+        int tasks = Math.min(threads * TASKS_PER_THREAD, ids.length / MIN_SERIES_PER_TASK);
+        if (threads == 1 || tasks <= 1) {
+            return new LeafChunk[] {readChunk(ids, 0, ids.length, f, phi, rangeMillis, windowEnds, null)};
+        }
+        LeafChunk[] chunks = new LeafChunk[tasks];
+        AtomicInteger next = new AtomicInteger();
+        CountDownLatch done = new CountDownLatch(tasks);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Runnable worker = () -> {
+            for (int c; (c = next.getAndIncrement()) < tasks; ) {
+                try {
+                    if (failure.get() == null) {
+                        int from = (int) ((long) ids.length * c / tasks);
+                        int to = (int) ((long) ids.length * (c + 1) / tasks);
+                        chunks[c] = readChunk(ids, from, to, f, phi, rangeMillis, windowEnds, failure);
+                    }
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                } finally {
+                    done.countDown();
+                }
+            }
+        };
+        for (int i = 1; i < threads; i++) {
+            source.readExecutor().execute(worker);
+        }
+        worker.run();
+        try {
+            done.await(); // parts taken by helpers; each checks the deadline and stops at another part's failure
+        } catch (InterruptedException e) {
+            failure.compareAndSet(null, e);
+            Thread.currentThread().interrupt();
+            throw new QueryTimeoutException("query interrupted while reading its series");
+        }
+        switch (failure.get()) {
+            case null -> { }
+            case RuntimeException e -> throw e;
+            case Error e -> throw e;
+            case Throwable t -> throw new IllegalStateException(t);
+        }
+        return chunks;
+    }
+
+    /** Reads {@code ids[from, to)}; stops early once {@code stop} holds another part's failure. */
+    private LeafChunk readChunk(int[] ids, int from, int to, SketchFunction f, double phi, long rangeMillis,
+                                long[] windowEnds, AtomicReference<Throwable> stop) {
+        LeafChunk chunk = new LeafChunk();
+        double[] vs = new double[steps];
+        double[] es = new double[steps];
+        boolean[] ps = new boolean[steps];
+        for (int i = from; i < to; i++) {
+            limits.checkDeadline();
+            if (stop != null && stop.get() != null) {
+                return chunk;
+            }
+            int id = ids[i];
+            Arrays.fill(ps, false);
+            String why = source.read(id, f, phi, rangeMillis, windowEnds, vs, es, ps, chunk.accuracy);
+            if (why != null) {
+                throw new NotLocalException(why);
+            }
+            boolean any = false;
+            for (boolean p : ps) {
+                any |= p;
+            }
+            if (!any) {
+                continue;
+            }
+            Labels labels = Labels.of(source.labels(id));
+            StepSeries s = new StepSeries(labels.withoutMetricName(), steps);
+            System.arraycopy(vs, 0, s.values, 0, steps);
+            System.arraycopy(es, 0, s.errors, 0, steps);
+            System.arraycopy(ps, 0, s.present, 0, steps);
+            chunk.full.add(labels);
+            chunk.read.add(s);
+        }
+        return chunk;
     }
 
     // ---- unary and binary operators ----

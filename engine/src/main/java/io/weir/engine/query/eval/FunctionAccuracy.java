@@ -21,6 +21,12 @@ public final class FunctionAccuracy {
         }
     }
 
+    /** Adds what {@code other} saw (the accuracy of another part of the same leaf). */
+    public void merge(FunctionAccuracy other) {
+        point(other.exact, other.maxRelativeError);
+        rankError(other.maxRankError);
+    }
+
     public boolean exact() { return exact; }
 
     public double maxRelativeError() { return maxRelativeError; }

@@ -5,6 +5,8 @@ import io.weir.engine.series.SeriesLabels;
 import io.weir.engine.sketch.SketchFunction;
 import org.roaringbitmap.RoaringBitmap;
 
+import java.util.concurrent.Executor;
+
 /**
  * Where the evaluator reads its leaves, {@code f(selector[range])}, from: the series a selector matches, and one
  * series' values at every step in one call, so that an implementation can walk its buckets once for all steps.
@@ -26,4 +28,17 @@ public interface LeafSource {
      */
     String read(int seriesId, SketchFunction function, double phi, long rangeMillis, long[] windowEnds,
                 double[] values, double[] errors, boolean[] present, FunctionAccuracy accuracy);
+
+    /**
+     * Threads that may read parts of a leaf beside the query thread ({@link #read} and {@link #labels} are then
+     * called from several threads at once), or null when the query thread reads alone.
+     */
+    default Executor readExecutor() {
+        return null;
+    }
+
+    /** Threads reading one leaf at most, the query thread included. */
+    default int readParallelism() {
+        return 1;
+    }
 }

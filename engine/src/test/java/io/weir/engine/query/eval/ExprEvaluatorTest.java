@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ExprEvaluatorTest {
     /** Raw samples per series; the leaf functions are computed over (end - range, end]. */
-    static final class RawSource implements LeafSource {
+    static class RawSource implements LeafSource {
         final List<SeriesLabels> labels = new ArrayList<>();
         final List<long[]> ts = new ArrayList<>();
         final List<double[]> vs = new ArrayList<>();
@@ -265,5 +265,81 @@ class ExprEvaluatorTest {
         assertEquals(10.5, ExprEvaluator.arithmeticError(io.weir.engine.query.promql.BinaryOp.MUL, 10, 1, 5, 0.5));
         assertTrue(ExprEvaluator.decidedWithin(10, 1, 10.5, 0));
         assertTrue(!ExprEvaluator.decidedWithin(10, 1, 12, 0));
+    }
+
+    /** The same raw series read in parts on a pool; remembers the threads that read and can fail one series. */
+    static final class ParallelRawSource extends RawSource {
+        final java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+        final java.util.Set<String> readers = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        volatile int failing = -1;
+
+        @Override
+        public String read(int id, SketchFunction f, double phi, long range, long[] ends, double[] values,
+                           double[] errors, boolean[] present, FunctionAccuracy accuracy) {
+            readers.add(Thread.currentThread().getName());
+            return id == failing ? "series " + id + " has no sketch" : super.read(id, f, phi, range, ends, values, errors, present, accuracy);
+        }
+
+        @Override
+        public java.util.concurrent.Executor readExecutor() { return pool; }
+
+        @Override
+        public int readParallelism() { return 4; }
+    }
+
+    private static String render(QueryResult r) {
+        StringBuilder sb = new StringBuilder(r.resultType()).append('\n');
+        for (StepSeries s : r.series()) {
+            sb.append(s.labels());
+            for (int i = 0; i < s.values.length; i++) {
+                sb.append(' ').append(s.present[i] ? Double.toString(s.values[i]) : "-");
+            }
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void leavesReadInPartsOnAPoolAnswerAsTheQueryThreadAlone() {
+        RawSource serial = new RawSource();
+        ParallelRawSource parallel = new ParallelRawSource();
+        java.util.Random random = new java.util.Random(7);
+        for (int i = 0; i < 1_500; i++) {
+            int samples = 1 + random.nextInt(6);
+            long[] t = new long[samples];
+            double[] v = new double[samples];
+            for (int k = 0; k < samples; k++) {
+                t[k] = T - 300_000 + random.nextInt(300_000);
+                v[k] = random.nextInt(1000) / 8.0;
+            }
+            java.util.Arrays.sort(t);
+            String[] pairs = {"job", "j" + (i % 7), "instance", Integer.toString(i)};
+            serial.add("m", pairs, t, v);
+            parallel.add("m", pairs, t, v);
+        }
+        try {
+            for (String q : List.of("avg_over_time(m[1m])", "sum by (job) (max_over_time(m[5m]))",
+                    "topk(5, count_over_time(m[2m]))", "sum_over_time(m[1m]) / on(instance) min_over_time(m[3m])")) {
+                for (long step : new long[] {0, 15_000}) {
+                    long start = step == 0 ? T : T - 120_000;
+                    String[] why = new String[1];
+                    QueryResult a = ExprEvaluator.evaluate(PromQLParser.parse(q), serial, start, T, step, EvalLimits.none(), why);
+                    QueryResult b = ExprEvaluator.evaluate(PromQLParser.parse(q), parallel, start, T, step, EvalLimits.none(), why);
+                    assertEquals(render(a), render(b), q + " step " + step);
+                }
+            }
+            assertTrue(parallel.readers.size() > 1, "read on one thread only: " + parallel.readers);
+
+            // a part that cannot be answered sends the query to the backend, whichever thread read it
+            parallel.failing = 1_234;
+            String[] why = new String[1];
+            assertNull(ExprEvaluator.evaluate(PromQLParser.parse("avg_over_time(m[1m])"), parallel, T, T, 0, EvalLimits.none(), why));
+            assertEquals("series 1234 has no sketch", why[0]);
+            parallel.failing = -1;
+            assertThrows(QueryTimeoutException.class, () -> ExprEvaluator.evaluate(PromQLParser.parse("avg_over_time(m[1m])"),
+                    parallel, T, T, 0, new EvalLimits(10_000, Long.MAX_VALUE, System.nanoTime() - 1), why));
+        } finally {
+            parallel.pool.shutdownNow();
+        }
     }
 }
