@@ -61,7 +61,9 @@ public final class QueryComparison {
         }
         long end = (System.currentTimeMillis() / 60_000 - 2) * 60_000;
         long first = end - (HOURS * 3_600_000L + 15 * 60_000L);
-        try (WeirServerProcess weir = WeirServerProcess.start(WeirServerProcess.repoRoot(), WEIR_CONFIG, List.of());
+        try (WeirServerProcess weir = WeirServerProcess.start(WeirServerProcess.repoRoot(), WEIR_CONFIG,
+                     // -Dweir.jvm.extra="-XX:StartFlightRecording=..." profiles the node during the run
+                     List.of(System.getProperty("weir.jvm.extra", "").split(" ")));
              VictoriaMetricsProcess vm = VictoriaMetricsProcess.start(true)) {
             long samples = write(weir.url(), vm.url(), first, end);
             vm.forceFlush();

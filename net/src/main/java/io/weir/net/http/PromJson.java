@@ -37,6 +37,9 @@ public final class PromJson {
             return;
         }
         double abs = Math.abs(v);
+        if (abs >= 1e-3 && abs < 1e15 && appendFewDecimals(out, v)) {
+            return;
+        }
         // Java gives the shortest digits that round-trip (JDK 19+), as Go's -1 precision does, and writes them into
         // the builder without allocating; its plain form (1e-3 <= |v| < 1e7) is Go's too. Only the other
         // magnitudes, which Java writes with an exponent, take the slow path (a range query writes millions of values).
@@ -49,6 +52,38 @@ public final class PromJson {
                 return;
             }
         }
+    }
+
+    private static final double[] POW10 = {1, 10, 100, 1e3, 1e4, 1e5, 1e6};
+    private static final long[] POW10_LONG = {1, 10, 100, 1_000, 10_000, 100_000, 1_000_000};
+
+    /**
+     * Most sample values have a few decimals (104.5, 0.25, 2e9 + 0.1): for the fewest fraction digits k whose nearest
+     * decimal m / 10^k parses back to v (checked exactly: m and 10^k are exact doubles and IEEE division rounds
+     * correctly, as parsing does), that decimal is the shortest that round-trips, which is what Go writes; written
+     * from a long it costs a fraction of the general shortest-digits search. @return false when no k <= 6 fits
+     */
+    private static boolean appendFewDecimals(StringBuilder out, double v) {
+        for (int k = 1; k < POW10.length; k++) {
+            double m = Math.rint(v * POW10[k]);
+            if (Math.abs(m) >= 0x1p53) {
+                return false;
+            }
+            if (m / POW10[k] == v) {
+                long digits = Math.abs((long) m);
+                if (v < 0) {
+                    out.append('-');
+                }
+                out.append(digits / POW10_LONG[k]).append('.');
+                long fraction = digits % POW10_LONG[k];
+                for (long p = POW10_LONG[k - 1]; p > fraction && p > 1; p /= 10) {
+                    out.append('0');
+                }
+                out.append(fraction);
+                return true;
+            }
+        }
+        return false;
     }
 
     static void appendFloatSlow(StringBuilder out, double v, double abs) {
