@@ -4,11 +4,11 @@ import io.weir.engine.sketch.ring.BucketRingDescriptor;
 
 /**
  * Layout of an aggregate sketch block: the {@link BucketRingDescriptor ring of time buckets}, with no header fields
- * of its own and 72-byte buckets.
+ * of its own (its per-sample parameters are unused) and 72-byte buckets.
  *
  * <pre>
- * Header (64 bytes): the ring header [BucketRingDescriptor]
- * Bucket i at 64 + i * 72 (72 bytes)
+ * Header (80 bytes): the ring header [BucketRingDescriptor]
+ * Bucket i at 80 + i * 72 (72 bytes)
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  *  +-------------------------------+-------------------------------+

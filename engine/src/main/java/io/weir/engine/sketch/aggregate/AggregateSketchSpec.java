@@ -17,7 +17,7 @@ public record AggregateSketchSpec(long bucketWidthMillis, int bucketCount) imple
         60_000, 120_000, 180_000, 240_000, 300_000, 450_000, 600_000, 900_000, 1_200_000, 1_800_000,
         3_600_000, 7_200_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000,
     };
-    /** Keeps a block within one 1 MiB chunk-sized class at most (64 + 9000 * 72 bytes). */
+    /** Keeps a block within one 1 MiB chunk-sized class at most (80 + 9000 * 72 bytes). */
     public static final int MAX_BUCKETS = 9_000;
 
     public AggregateSketchSpec {

@@ -7,13 +7,13 @@ import io.weir.engine.sketch.ring.BucketRingDescriptor;
  * fixed bucket header followed by an open-addressing value table of {@code tableCapacity} 8-byte slots.
  *
  * <pre>
- * Header (72 bytes): the ring header [BucketRingDescriptor], then
+ * Header (80 bytes): the ring header [BucketRingDescriptor] with
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  *  +-------------------------------+-------------------------------+
- *  |   table capacity C (slots)    |   unused                      | 64
+ *  |   table capacity C (slots)    |   unused (12 bytes)           | 48  per-sample parameters
  *  +-------------------------------+-------------------------------+
- * Bucket i at 72 + i * (80 + 8 * C)
+ * Bucket i at 80 + i * (80 + 8 * C)
  *  +-------------------------------+-------------------------------+
  *  | tag: bucket k [ring]          | sample count n [ring]         |  0
  *  +-------------------------------+-------------------------------+
@@ -56,8 +56,8 @@ import io.weir.engine.sketch.ring.BucketRingDescriptor;
  * entropy of a chain of such buckets are exact whatever the table holds.
  */
 public final class FrequencySketchDescriptor {
-    public static final int TABLE_CAPACITY_OFFSET = BucketRingDescriptor.HEADER_LENGTH;
-    public static final int HEADER_LENGTH = TABLE_CAPACITY_OFFSET + 8;
+    public static final int TABLE_CAPACITY_OFFSET = BucketRingDescriptor.FAMILY_PARAMETERS_OFFSET;
+    public static final int HEADER_LENGTH = BucketRingDescriptor.HEADER_LENGTH;
 
     public static final int BUCKET_FIRST_TS_OFFSET = BucketRingDescriptor.BUCKET_HEADER_LENGTH;
     public static final int BUCKET_LAST_TS_OFFSET = BUCKET_FIRST_TS_OFFSET + 8;

@@ -15,15 +15,17 @@ import io.weir.engine.sketch.ring.BucketRingDescriptor;
  * ({@code key -> ceil(key / 2)}), g becomes g^2, and the level goes up by one.
  *
  * <pre>
- * Header (88 bytes): the ring header [BucketRingDescriptor], then
+ * Header (88 bytes): the ring header [BucketRingDescriptor] with
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
- *  +-------------------------------+-------------------------------+
- *  |   counters per bucket M       |   unused                      | 64
- *  +-------------------------------+-------------------------------+
- *  |                  ln g (double), g = 1 + accuracy              | 72
  *  +---------------------------------------------------------------+
- *  |                  1 / ln g (double)                            | 80
+ *  |         1 / ln g (double), g = 1 + accuracy                   | 48  per-sample parameters
+ *  +-------------------------------+-------------------------------+
+ *  |   counters per bucket M       |   unused                      | 56
+ *  +-------------------------------+-------------------------------+
+ * then, after the ring header,
+ *  +---------------------------------------------------------------+
+ *  |                  ln g (double)                                | 80
  *  +---------------------------------------------------------------+
  * Bucket i at 88 + i * (80 + 2M) (M is a multiple of 4, so buckets stay 8-aligned)
  *  +-------------------------------+-------------------------------+
@@ -58,10 +60,10 @@ public final class QuantileSketchDescriptor {
     /** Levels beyond this would shift keys by 32 or more; g^(2^30) covers every double anyway. */
     public static final int MAX_LEVEL = 30;
 
-    public static final int COUNTERS_PER_BUCKET_OFFSET = BucketRingDescriptor.HEADER_LENGTH;
-    public static final int LN_GAMMA_OFFSET = COUNTERS_PER_BUCKET_OFFSET + 8;
-    public static final int INV_LN_GAMMA_OFFSET = LN_GAMMA_OFFSET + 8;
-    public static final int HEADER_LENGTH = INV_LN_GAMMA_OFFSET + 8;
+    public static final int INV_LN_GAMMA_OFFSET = BucketRingDescriptor.FAMILY_PARAMETERS_OFFSET;
+    public static final int COUNTERS_PER_BUCKET_OFFSET = INV_LN_GAMMA_OFFSET + 8;
+    public static final int LN_GAMMA_OFFSET = BucketRingDescriptor.HEADER_LENGTH;
+    public static final int HEADER_LENGTH = LN_GAMMA_OFFSET + 8;
 
     public static final int BUCKET_FIRST_TS_OFFSET = BucketRingDescriptor.BUCKET_HEADER_LENGTH;
     public static final int BUCKET_LAST_TS_OFFSET = BUCKET_FIRST_TS_OFFSET + 8;

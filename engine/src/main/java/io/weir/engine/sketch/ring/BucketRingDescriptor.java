@@ -9,7 +9,7 @@ import io.weir.engine.sketch.SketchBlockDescriptor;
  * right-closed like PromQL windows) and lives in ring slot {@code floorMod(k, bucketCount)}.
  *
  * <pre>
- * Ring header (64 bytes)
+ * Ring header (80 bytes)
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  *  +---------------------------------------------------------------+
@@ -25,11 +25,14 @@ import io.weir.engine.sketch.SketchBlockDescriptor;
  *  +---------------------------------------------------------------+
  *  |  coverage start: bucket of the first accepted sample, or EMPTY| 40
  *  +---------------------------------------------------------------+
- *  |                 samples skipped: stale markers                | 48
+ *  |        the family's per-sample parameters (16 bytes, its      | 48
+ *  |        descriptor), on the same cache line as the above       |
  *  +---------------------------------------------------------------+
- *  |        samples skipped: older than the oldest bucket          | 56
+ *  |                 samples skipped: stale markers                | 64
  *  +---------------------------------------------------------------+
- *  |        the family's header fields (its descriptor)            | 64
+ *  |        samples skipped: older than the oldest bucket          | 72
+ *  +---------------------------------------------------------------+
+ *  |        the family's other header fields (its descriptor)      | 80
  *  +---------------------------------------------------------------+
  * Bucket i at bucketsOffset + i * bucketLength (both the family's; 8-aligned)
  *  +-------------------------------+-------------------------------+
@@ -41,7 +44,9 @@ import io.weir.engine.sketch.SketchBlockDescriptor;
  * A slot holds bucket k when its count is > 0 and its tag equals {@code (int) k}. Live slots always hold buckets
  * less than 2^31 apart from the newest one (the ring sweeps expired slots in the rare case the newest bucket
  * crosses a multiple of 2^{@value #TAG_EPOCH_SHIFT}), so the 32-bit tag never confuses two buckets of the same
- * slot, and moving the ring forward costs O(1): a slot holding an older bucket simply reads as empty.
+ * slot, and moving the ring forward costs O(1): a slot holding an older bucket simply reads as empty. A sample's
+ * update reads only the first 64 bytes of the header (a cache line of a 64-byte aligned block), which is why the
+ * family's per-sample parameters sit there and the skip counters, touched only by skipped samples, after them.
  */
 public final class BucketRingDescriptor {
     /** Marks the newest bucket, the coverage start or a slot's bucket as never written. */
@@ -55,9 +60,12 @@ public final class BucketRingDescriptor {
     public static final int SKIPPED_FULL_OFFSET = BUCKET_COUNT_OFFSET + 4;
     public static final int NEWEST_BUCKET_OFFSET = BUCKET_COUNT_OFFSET + 8;
     public static final int COVERAGE_START_OFFSET = NEWEST_BUCKET_OFFSET + 8;
-    public static final int SKIPPED_STALE_OFFSET = COVERAGE_START_OFFSET + 8;
+    /** Where the family's per-sample parameters start. */
+    public static final int FAMILY_PARAMETERS_OFFSET = COVERAGE_START_OFFSET + 8;
+    public static final int FAMILY_PARAMETERS_LENGTH = 16;
+    public static final int SKIPPED_STALE_OFFSET = FAMILY_PARAMETERS_OFFSET + FAMILY_PARAMETERS_LENGTH;
     public static final int SKIPPED_TOO_OLD_OFFSET = SKIPPED_STALE_OFFSET + 8;
-    /** Where a family's own header fields start. */
+    /** Where a family's other header fields start. */
     public static final int HEADER_LENGTH = SKIPPED_TOO_OLD_OFFSET + 8;
 
     public static final int BUCKET_TAG_OFFSET = 0;
