@@ -5,6 +5,14 @@ public interface SketchSpec {
     /** Bytes of the block this spec needs. */
     int blockLength();
 
+    /** W, the width of one time bucket of the sketch's ring. */
+    long bucketWidthMillis();
+
+    /** B, the buckets the ring keeps: enough for the window plus one partial bucket. */
+    int bucketCount();
+
     /** The longest window (T-w, T] the sketch retains in full when T is the newest sample's time. */
-    long retainedWindowMillis();
+    default long retainedWindowMillis() {
+        return (bucketCount() - 1) * bucketWidthMillis();
+    }
 }

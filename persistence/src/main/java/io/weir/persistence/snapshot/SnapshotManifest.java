@@ -30,8 +30,11 @@ import java.util.zip.CRC32C;
 public record SnapshotManifest(int formatVersion, String nodeId, int shardCount, long walPosition, int seriesCount,
                                long createdMillis, List<FileEntry> files) {
     public static final String FILE_NAME = "MANIFEST";
-    /** 2: exact-samples blocks gained checkpoints (a 128-byte header); a version 1 snapshot is refused, and recovery falls back. */
-    public static final int FORMAT_VERSION = 2;
+    /**
+     * 3: quantile and frequency blocks moved onto the shared bucket ring (new header and bucket offsets); 2: exact-samples
+     * blocks gained checkpoints (a 128-byte header). An older snapshot is refused, and recovery falls back.
+     */
+    public static final int FORMAT_VERSION = 3;
     static final String MAGIC = "weir-snapshot";
 
     /** One data file: its name in the snapshot directory, byte size and CRC32C of its bytes as stored. */

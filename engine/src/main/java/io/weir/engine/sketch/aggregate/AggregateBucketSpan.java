@@ -2,7 +2,7 @@ package io.weir.engine.sketch.aggregate;
 
 import static io.weir.engine.sketch.aggregate.AggregateSketchDescriptor.*;
 
-import io.weir.engine.sketch.slab.SeqLock;
+import io.weir.engine.sketch.ring.BucketRingFlyweight;
 import io.weir.engine.sketch.span.Ascending;
 import io.weir.engine.sketch.span.PrefixSums;
 import io.weir.engine.sketch.span.SlidingExtrema;
@@ -18,7 +18,6 @@ import java.lang.foreign.ValueLayout;
  * reader thread; allocates only to grow.
  */
 final class AggregateBucketSpan {
-    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
     private static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE;
 
@@ -45,34 +44,29 @@ final class AggregateBucketSpan {
     private final PrefixSums s2 = new PrefixSums();
     private final SlidingExtrema extrema = new SlidingExtrema();
     private final double[] sums = new double[4];
+    /** Walks the block's ring while loading. */
+    private final AggregateSketchFlyweight block = new AggregateSketchFlyweight();
 
     /** Copies the buckets of the block at {@code seg}/{@code base} that a window inside the span can touch. */
     void load(MemorySegment seg, long base, long spanStartExclusive, long spanEndInclusive) {
-        final long width = seg.get(LONG, base + BUCKET_WIDTH_OFFSET);
-        final int buckets = seg.get(INT, base + BUCKET_COUNT_OFFSET);
-        grow(buckets);
+        final AggregateSketchFlyweight block = this.block.wrap(seg, base);
+        final long width = block.bucketWidthMillis();
+        grow(block.bucketCount());
         for (;;) {
-            long version = SeqLock.readBegin(seg, base + VERSION_OFFSET);
-            long coverage = seg.get(LONG, base + COVERAGE_START_OFFSET);
-            long newest = seg.get(LONG, base + NEWEST_BUCKET_OFFSET);
+            long version = block.readBegin();
+            long coverage = block.coverageStartBucket();
+            long newest = block.newestBucket();
             n = 0;
             empty = coverage == EMPTY;
             if (!empty) {
-                long oldest = Math.max(coverage, newest - buckets + 1);
                 coverageMs = coverage * width;
-                oldestMs = oldest * width;
+                oldestMs = block.oldestBucket(coverage, newest) * width;
                 endMs = (newest + 1) * width;
-                long lo = Math.max(Math.floorDiv(spanStartExclusive, width), newest - buckets + 1);
-                long hi = Math.min(Math.floorDiv(spanEndInclusive - 1, width), newest);
-                int slot = (int) Math.floorMod(lo, buckets);
-                for (long k = lo; k <= hi && n < buckets; k++, slot = slot + 1 == buckets ? 0 : slot + 1) {
-                    long b = base + bucketOffset(slot);
-                    int c = seg.get(INT, b + BUCKET_SAMPLE_COUNT_OFFSET);
-                    if (c <= 0 || seg.get(INT, b + BUCKET_TAG_OFFSET) != (int) k) {
-                        continue;
-                    }
-                    long start = k * width;
-                    count[n] = c;
+                block.openWindow(spanStartExclusive, spanEndInclusive, newest);
+                while (block.nextBucket()) {
+                    long b = block.windowSlot();
+                    long start = block.windowBucket() * width;
+                    count[n] = seg.get(INT, b + BUCKET_SAMPLE_COUNT_OFFSET);
                     first[n] = start + seg.get(INT, b + BUCKET_FIRST_TS_OFFSET);
                     last[n] = start + seg.get(INT, b + BUCKET_LAST_TS_OFFSET);
                     shift[n] = seg.get(DOUBLE, b + BUCKET_SHIFT_OFFSET);
@@ -85,7 +79,7 @@ final class AggregateBucketSpan {
                     n++;
                 }
             }
-            if (SeqLock.readValidate(seg, base + VERSION_OFFSET, version)) {
+            if (block.readValidate(version)) {
                 break;
             }
         }
@@ -239,6 +233,6 @@ final class AggregateBucketSpan {
 
     /** The share of bucket {@code i}'s samples assumed inside {@code (start, end]}, as the flyweight's read weighs it. */
     private double weight(int i, long start, long end) {
-        return AggregateSketchFlyweight.weight(first[i], last[i], start, end);
+        return BucketRingFlyweight.share(first[i], last[i], start, end);
     }
 }

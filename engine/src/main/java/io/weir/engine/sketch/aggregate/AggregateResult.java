@@ -1,5 +1,7 @@
 package io.weir.engine.sketch.aggregate;
 
+import io.weir.engine.sketch.ring.WindowCoverage;
+
 /**
  * The answer of an aggregate sketch over a window {@code (start, end]}, reused by one query thread
  * across reads (owned by that thread; not safe to share while a read fills it).
@@ -16,9 +18,7 @@ package io.weir.engine.sketch.aggregate;
  * sum, mean, sum2, variance and stddev NaN, and min and max ignore them unless every sample is NaN. A sketch
  * bucket only knows that it holds a NaN, so a partial bucket with one makes the window's sums NaN.
  */
-public final class AggregateResult {
-    private long startExclusiveMs;
-    private long endInclusiveMs;
+public final class AggregateResult extends WindowCoverage {
     private double count;
     private double sum;
     private double sum2;
@@ -27,13 +27,9 @@ public final class AggregateResult {
     private double mean;
     private double variance;
     private boolean exact;
-    private boolean covered;
     private double countErrorBound;
     private double sumErrorBound;
     private double sum2ErrorBound;
-    private long coverageStartMs;
-    private long retainedStartMs;
-    private long retainedEndMs;
 
     // accumulators of one read attempt
     private double sumHi;
@@ -77,18 +73,6 @@ public final class AggregateResult {
     /** True when no bucket was interpolated: every statistic is exact up to float rounding. */
     public boolean exact() { return exact; }
 
-    /**
-     * True when the sketch retains the whole window: it starts at or after {@link #retainedStartMs()}.
-     * Windows reaching later than {@link #retainedEndMs()} are covered too (no samples arrived yet).
-     */
-    public boolean covered() { return covered; }
-
-    /**
-     * True when nothing this sketch ever accepted has expired: it still holds every sample the node received for the
-     * series, so a window reaching back before the first sample is complete as far as this node knows.
-     */
-    public boolean holdsEverythingReceived() { return retainedStartMs == coverageStartMs; }
-
     /** How far {@link #count()} can be from the true count (0 when exact). */
     public double countErrorBound() { return countErrorBound; }
 
@@ -97,19 +81,6 @@ public final class AggregateResult {
 
     /** How far {@link #sum2()} can be from the true sum of squares. */
     public double sum2ErrorBound() { return sum2ErrorBound; }
-
-    /** Exclusive start of the bucket of the first sample the sketch accepted; Long.MIN_VALUE if none. */
-    public long coverageStartMs() { return coverageStartMs; }
-
-    /** Exclusive start of the oldest time the sketch still holds (coverage start or ring expiry). */
-    public long retainedStartMs() { return retainedStartMs; }
-
-    /** Inclusive end of the newest bucket. */
-    public long retainedEndMs() { return retainedEndMs; }
-
-    public long startExclusiveMs() { return startExclusiveMs; }
-
-    public long endInclusiveMs() { return endInclusiveMs; }
 
     /**
      * Fills the answer from raw samples decoded from an exact block: every sample weighs 1, so the answer is
@@ -230,8 +201,7 @@ public final class AggregateResult {
     private final double[] spanScratch = new double[6];
 
     void begin(long startExclusive, long endInclusive) {
-        startExclusiveMs = startExclusive;
-        endInclusiveMs = endInclusive;
+        beginWindow(startExclusive, endInclusive);
         count = 0;
         sumHi = sumLo = sum2Hi = sum2Lo = 0;
         s1Hi = s1Lo = s2Hi = s2Lo = 0;
@@ -239,16 +209,7 @@ public final class AggregateResult {
         min = Double.POSITIVE_INFINITY;
         max = Double.NEGATIVE_INFINITY;
         exact = true;
-        covered = false;
         countErrorBound = sumErrorBound = sum2ErrorBound = 0;
-        coverageStartMs = retainedStartMs = retainedEndMs = Long.MIN_VALUE;
-    }
-
-    void range(long coverageStart, long retainedStart, long retainedEnd) {
-        coverageStartMs = coverageStart;
-        retainedStartMs = retainedStart;
-        retainedEndMs = retainedEnd;
-        covered = startExclusiveMs >= retainedStart;
     }
 
     /**
@@ -374,9 +335,9 @@ public final class AggregateResult {
 
     @Override
     public String toString() {
-        return "AggregateResult{(" + startExclusiveMs + ", " + endInclusiveMs + "] count=" + count + ", sum=" + sum
+        return "AggregateResult{(" + startExclusiveMs() + ", " + endInclusiveMs() + "] count=" + count + ", sum=" + sum
             + ", sum2=" + sum2 + ", min=" + min + ", max=" + max + ", mean=" + mean + ", variance=" + variance
-            + ", exact=" + exact + ", covered=" + covered + ", countErr=" + countErrorBound + ", sumErr="
+            + ", exact=" + exact + ", covered=" + covered() + ", countErr=" + countErrorBound + ", sumErr="
             + sumErrorBound + "}";
     }
 }

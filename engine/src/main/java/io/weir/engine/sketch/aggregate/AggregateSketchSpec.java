@@ -1,5 +1,7 @@
 package io.weir.engine.sketch.aggregate;
 
+import io.weir.engine.sketch.ring.BucketRingShape;
+
 /**
  * Shape of an aggregate sketch: bucket width and ring length. Validated at construction, trusted after.
  *
@@ -17,7 +19,7 @@ public record AggregateSketchSpec(long bucketWidthMillis, int bucketCount) imple
         60_000, 120_000, 180_000, 240_000, 300_000, 450_000, 600_000, 900_000, 1_200_000, 1_800_000,
         3_600_000, 7_200_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000,
     };
-    /** Keeps a block within one 1 MiB chunk-sized class at most (64 + 9000 * 72 bytes). */
+    /** Keeps a block within one 1 MiB chunk-sized class at most (80 + 9000 * 72 bytes). */
     public static final int MAX_BUCKETS = 9_000;
 
     public AggregateSketchSpec {
@@ -30,34 +32,14 @@ public record AggregateSketchSpec(long bucketWidthMillis, int bucketCount) imple
         }
     }
 
-    /**
-     * The smallest nice width W with {@code ceil(window / W) <= maxBuckets}, keeping
-     * {@code ceil(window / W) + 1} buckets so that an unaligned window (T-w, T] is still retained.
-     */
+    /** The smallest nice width W for the window (see {@link BucketRingShape#forWindow}). */
     public static AggregateSketchSpec forWindow(long windowMillis, int maxBuckets) {
-        if (windowMillis <= 0) {
-            throw new IllegalArgumentException("windowMillis must be > 0, was " + windowMillis);
-        }
-        if (maxBuckets < 1 || maxBuckets >= MAX_BUCKETS) {
-            throw new IllegalArgumentException("maxBuckets must be in [1, " + (MAX_BUCKETS - 1) + "], was " + maxBuckets);
-        }
-        for (long w : NICE_WIDTHS_MILLIS) {
-            long buckets = (windowMillis + w - 1) / w;
-            if (buckets <= maxBuckets) {
-                return new AggregateSketchSpec(w, (int) buckets + 1);
-            }
-        }
-        throw new IllegalArgumentException("windowMillis " + windowMillis + " needs more than maxBuckets "
-            + maxBuckets + " buckets even at 1d width");
+        BucketRingShape ring = BucketRingShape.forWindow(windowMillis, maxBuckets, MAX_BUCKETS, NICE_WIDTHS_MILLIS);
+        return new AggregateSketchSpec(ring.bucketWidthMillis(), ring.bucketCount());
     }
 
     /** Bytes of the block this spec needs. */
     public int blockLength() {
         return AggregateSketchDescriptor.blockLength(bucketCount);
-    }
-
-    /** The longest window (T-w, T] this ring retains in full when T is the newest sample's time. */
-    public long retainedWindowMillis() {
-        return (bucketCount - 1) * bucketWidthMillis;
     }
 }

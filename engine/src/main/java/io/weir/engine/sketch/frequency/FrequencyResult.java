@@ -1,7 +1,9 @@
 package io.weir.engine.sketch.frequency;
 
 import static io.weir.engine.sketch.frequency.FrequencySketchDescriptor.*;
+import static io.weir.engine.sketch.ring.BucketRingDescriptor.BUCKET_SAMPLE_COUNT_OFFSET;
 
+import io.weir.engine.sketch.ring.WindowCoverage;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
@@ -30,29 +32,23 @@ import java.util.Arrays;
  * Error bounds are relative to the estimate: three standard deviations of the sampling estimate plus
  * the worst case of the edge buckets (each value's edge samples all inside or all outside).
  */
-public final class FrequencyResult {
+public final class FrequencyResult extends WindowCoverage {
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
     private static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
     private static final double LN2 = Math.log(2.0);
     private static final byte IN_WHOLE_BUCKET = 2;
 
-    private long startExclusiveMs;
-    private long endInclusiveMs;
     private double distinct;
     private double l1;
     private double l2;
     private double entropy;
     private boolean exact;
-    private boolean covered;
     private int samplingLevel;
     private double distinctErrorBound;
     private double l1ErrorBound;
     private double l2ErrorBound;
     private double entropyErrorBound;
-    private long coverageStartMs;
-    private long retainedStartMs;
-    private long retainedEndMs;
 
     // scratch of one read attempt: per copied bucket, its header fields and its table
     private int copied;
@@ -125,28 +121,6 @@ public final class FrequencyResult {
 
     /** Bound on |entropy - true| / entropy (absolute when entropy is 0). */
     public double entropyErrorBound() { return entropyErrorBound; }
-
-    /**
-     * True when the sketch retains the whole window: it starts at or after {@link #retainedStartMs()}.
-     * Windows reaching later than {@link #retainedEndMs()} are covered too (no samples arrived yet).
-     */
-    public boolean covered() { return covered; }
-
-    /** True when nothing this sketch ever accepted has expired. */
-    public boolean holdsEverythingReceived() { return retainedStartMs == coverageStartMs; }
-
-    /** Exclusive start of the bucket of the first sample the sketch accepted; Long.MIN_VALUE if none. */
-    public long coverageStartMs() { return coverageStartMs; }
-
-    /** Exclusive start of the oldest time the sketch still holds (coverage start or ring expiry). */
-    public long retainedStartMs() { return retainedStartMs; }
-
-    /** Inclusive end of the newest bucket. */
-    public long retainedEndMs() { return retainedEndMs; }
-
-    public long startExclusiveMs() { return startExclusiveMs; }
-
-    public long endInclusiveMs() { return endInclusiveMs; }
 
     // ---- filled by FrequencySketchFlyweight.read ---------------------------------------------------
 
@@ -306,18 +280,8 @@ public final class FrequencyResult {
     }
 
     void begin(long startExclusive, long endInclusive) {
-        startExclusiveMs = startExclusive;
-        endInclusiveMs = endInclusive;
+        beginWindow(startExclusive, endInclusive);
         copied = 0;
-        covered = false;
-        coverageStartMs = retainedStartMs = retainedEndMs = Long.MIN_VALUE;
-    }
-
-    void range(long coverageStart, long retainedStart, long retainedEnd) {
-        coverageStartMs = coverageStart;
-        retainedStartMs = retainedStart;
-        retainedEndMs = retainedEnd;
-        covered = startExclusiveMs >= retainedStart;
     }
 
     /** Copies one bucket (header fields and table) with weight {@code w} in (0, 1]; plain loads. */
@@ -331,7 +295,7 @@ public final class FrequencyResult {
         bucketStart[j] = k * bucketWidth;
         bucketFirstTs[j] = seg.get(LONG, b + BUCKET_FIRST_TS_OFFSET);
         bucketLastTs[j] = seg.get(LONG, b + BUCKET_LAST_TS_OFFSET);
-        bucketSamples[j] = seg.get(LONG, b + BUCKET_SAMPLE_COUNT_OFFSET);
+        bucketSamples[j] = seg.get(INT, b + BUCKET_SAMPLE_COUNT_OFFSET);
         bucketLevel[j] = seg.get(INT, b + BUCKET_LEVEL_OFFSET);
         bucketOccupied[j] = seg.get(INT, b + BUCKET_OCCUPIED_OFFSET);
         bucketInOrder[j] = seg.get(INT, b + BUCKET_IN_ORDER_OFFSET) != 0;
@@ -545,8 +509,8 @@ public final class FrequencyResult {
             final double wb = bucketWeight[j];
             final boolean wholeBucket = wb >= 1.0;
             // the window and the bucket's sample span as offsets o = ts - 1 - kW: ts in (s, e] <=> o in [a, z)
-            final double a = (double) (startExclusiveMs - bucketStart[j]);
-            final double z = (double) (endInclusiveMs - bucketStart[j]);
+            final double a = (double) (startExclusiveMs() - bucketStart[j]);
+            final double z = (double) (endInclusiveMs() - bucketStart[j]);
             final double spanLo = (double) (bucketFirstTs[j] - 1 - bucketStart[j]);
             final double spanHi = (double) (bucketLastTs[j] - bucketStart[j]);
             double tracked = 0;
@@ -753,9 +717,9 @@ public final class FrequencyResult {
 
     @Override
     public String toString() {
-        return "FrequencyResult{(" + startExclusiveMs + ", " + endInclusiveMs + "] distinct=" + distinct + ", l1=" + l1
+        return "FrequencyResult{(" + startExclusiveMs() + ", " + endInclusiveMs() + "] distinct=" + distinct + ", l1=" + l1
             + ", l2=" + l2 + ", entropy=" + entropy + ", exact=" + exact + ", level=" + samplingLevel + ", covered="
-            + covered + ", bounds=" + distinctErrorBound + "/" + l1ErrorBound + "/" + l2ErrorBound + "/"
+            + covered() + ", bounds=" + distinctErrorBound + "/" + l1ErrorBound + "/" + l2ErrorBound + "/"
             + entropyErrorBound + "}";
     }
 }

@@ -1,63 +1,43 @@
 package io.weir.engine.sketch.frequency;
 
-import io.weir.engine.sketch.SketchBlockDescriptor;
+import io.weir.engine.sketch.ring.BucketRingDescriptor;
 
 /**
- * Layout of a frequency sketch block: a header and a ring of {@code bucketCount} time buckets, each a
- * fixed bucket header followed by an open-addressing value table of {@code tableCapacity} 8-byte
- * slots. Bucket {@code k} holds the samples with timestamps in {@code (k*W, (k+1)*W]} ms (left-open,
- * right-closed like PromQL windows) and lives in ring slot {@code floorMod(k, bucketCount)}.
+ * Layout of a frequency sketch block: the {@link BucketRingDescriptor ring of time buckets}, each time bucket a
+ * fixed bucket header followed by an open-addressing value table of {@code tableCapacity} 8-byte slots.
  *
  * <pre>
- * Header (64 bytes)
+ * Header (80 bytes): the ring header [BucketRingDescriptor] with
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
- *  +---------------------------------------------------------------+
- *  |        version (seqlock)  [SketchBlockDescriptor]             |  0
  *  +-------------------------------+-------------------------------+
- *  |          series id            |   family tag (FREQUENCY)      |  8
+ *  |   table capacity C (slots)    |   unused (12 bytes)           | 48  per-sample parameters
  *  +-------------------------------+-------------------------------+
- *  |                    bucket width W (ms)                        | 16
+ * Bucket i at 80 + i * (80 + 8 * C)
  *  +-------------------------------+-------------------------------+
- *  |         bucket count          |   table capacity C (slots)    | 24
+ *  | tag: bucket k [ring]          | sample count n [ring]         |  0
  *  +-------------------------------+-------------------------------+
- *  |             newest bucket index k (absolute)                  | 32
+ *  |        first (smallest) sample timestamp in the bucket        |  8
  *  +---------------------------------------------------------------+
- *  |  coverage start: bucket of the first accepted sample, or EMPTY| 40
- *  +---------------------------------------------------------------+
- *  |                 samples skipped: stale markers                | 48
- *  +---------------------------------------------------------------+
- *  |        samples skipped: older than the oldest bucket          | 56
- *  +---------------------------------------------------------------+
- * Bucket i at 64 + i * (96 + 8 * C)
- *  +---------------------------------------------------------------+
- *  | bucket index k held by this slot, EMPTY when never written    |  0
- *  +---------------------------------------------------------------+
- *  |                     sample count n (long)                     |  8
- *  +---------------------------------------------------------------+
- *  |        first (smallest) sample timestamp in the bucket        | 16
- *  +---------------------------------------------------------------+
- *  |        last (largest) sample timestamp in the bucket          | 24
+ *  |        last (largest) sample timestamp in the bucket          | 16
  *  +-------------------------------+-------------------------------+
- *  |  sampling level l (int)       |  occupied table slots (int)   | 32
+ *  |  sampling level l (int)       |  occupied table slots (int)   | 24
  *  +-------------------------------+-------------------------------+
- *  |  in order: 1 while samples    |  run count (int)              | 40
+ *  |  in order: 1 while samples    |  run count (int)              | 32
  *  |  came in time order with      |                               |
  *  |  non-decreasing values        |                               |
  *  +-------------------------------+-------------------------------+
- *  |  first run length (int)       |  last run length (int)        | 48
+ *  |  first run length (int)       |  last run length (int)        | 40
  *  +-------------------------------+-------------------------------+
- *  |              first value (canonical bits)                     | 56
+ *  |              first value (canonical bits)                     | 48
  *  +---------------------------------------------------------------+
- *  |              last value (canonical bits)                      | 64
+ *  |              last value (canonical bits)                      | 56
  *  +---------------------------------------------------------------+
- *  |              sum of run length^2 (double)                     | 72
+ *  |              sum of run length^2 (double)                     | 64
  *  +---------------------------------------------------------------+
- *  |              sum of run length * log2(run length) (double)    | 80
+ *  |              sum of run length * log2(run length) (double)    | 72
  *  +---------------------------------------------------------------+
- *  |                           unused                              | 88
- *  +---------------------------------------------------------------+
- *  |  table slot 0 .. C-1 (8 bytes each), 0 = empty:               | 96
+ *  |  table slot 0 .. C-1 (8 bytes each), 0 = empty:               | 80
  *  |  +------------------+-----+-------------+-------+-------+      |
  *  |  | value hash (28)  | pin | count (17)  | first | last  |      |
  *  |  +------------------+-----+-------------+-------+-------+      |
@@ -76,36 +56,22 @@ import io.weir.engine.sketch.SketchBlockDescriptor;
  * entropy of a chain of such buckets are exact whatever the table holds.
  */
 public final class FrequencySketchDescriptor {
-    /** Marks a slot or the coverage start as never written. */
-    public static final long EMPTY = Long.MIN_VALUE;
+    public static final int TABLE_CAPACITY_OFFSET = BucketRingDescriptor.FAMILY_PARAMETERS_OFFSET;
+    public static final int HEADER_LENGTH = BucketRingDescriptor.HEADER_LENGTH;
 
-    public static final int VERSION_OFFSET = SketchBlockDescriptor.VERSION_OFFSET;
-    public static final int SERIES_ID_OFFSET = SketchBlockDescriptor.SERIES_ID_OFFSET;
-    public static final int FAMILY_OFFSET = SketchBlockDescriptor.FAMILY_OFFSET;
-    public static final int BUCKET_WIDTH_OFFSET = SketchBlockDescriptor.HEADER_LENGTH;
-    public static final int BUCKET_COUNT_OFFSET = BUCKET_WIDTH_OFFSET + 8;
-    public static final int TABLE_CAPACITY_OFFSET = BUCKET_COUNT_OFFSET + 4;
-    public static final int NEWEST_BUCKET_OFFSET = BUCKET_COUNT_OFFSET + 8;
-    public static final int COVERAGE_START_OFFSET = NEWEST_BUCKET_OFFSET + 8;
-    public static final int SKIPPED_STALE_OFFSET = COVERAGE_START_OFFSET + 8;
-    public static final int SKIPPED_TOO_OLD_OFFSET = SKIPPED_STALE_OFFSET + 8;
-    public static final int HEADER_LENGTH = SKIPPED_TOO_OLD_OFFSET + 8;
-
-    public static final int BUCKET_INDEX_OFFSET = 0;
-    public static final int BUCKET_SAMPLE_COUNT_OFFSET = 8;
-    public static final int BUCKET_FIRST_TS_OFFSET = 16;
-    public static final int BUCKET_LAST_TS_OFFSET = 24;
-    public static final int BUCKET_LEVEL_OFFSET = 32;
-    public static final int BUCKET_OCCUPIED_OFFSET = 36;
-    public static final int BUCKET_IN_ORDER_OFFSET = 40;
-    public static final int BUCKET_RUN_COUNT_OFFSET = 44;
-    public static final int BUCKET_FIRST_RUN_OFFSET = 48;
-    public static final int BUCKET_LAST_RUN_OFFSET = 52;
-    public static final int BUCKET_FIRST_VALUE_OFFSET = 56;
-    public static final int BUCKET_LAST_VALUE_OFFSET = 64;
-    public static final int BUCKET_RUN_SQUARES_OFFSET = 72;
-    public static final int BUCKET_RUN_ENTROPY_OFFSET = 80;
-    public static final int BUCKET_TABLE_OFFSET = 96;
+    public static final int BUCKET_FIRST_TS_OFFSET = BucketRingDescriptor.BUCKET_HEADER_LENGTH;
+    public static final int BUCKET_LAST_TS_OFFSET = BUCKET_FIRST_TS_OFFSET + 8;
+    public static final int BUCKET_LEVEL_OFFSET = BUCKET_LAST_TS_OFFSET + 8;
+    public static final int BUCKET_OCCUPIED_OFFSET = BUCKET_LEVEL_OFFSET + 4;
+    public static final int BUCKET_IN_ORDER_OFFSET = BUCKET_OCCUPIED_OFFSET + 4;
+    public static final int BUCKET_RUN_COUNT_OFFSET = BUCKET_IN_ORDER_OFFSET + 4;
+    public static final int BUCKET_FIRST_RUN_OFFSET = BUCKET_RUN_COUNT_OFFSET + 4;
+    public static final int BUCKET_LAST_RUN_OFFSET = BUCKET_FIRST_RUN_OFFSET + 4;
+    public static final int BUCKET_FIRST_VALUE_OFFSET = BUCKET_LAST_RUN_OFFSET + 4;
+    public static final int BUCKET_LAST_VALUE_OFFSET = BUCKET_FIRST_VALUE_OFFSET + 8;
+    public static final int BUCKET_RUN_SQUARES_OFFSET = BUCKET_LAST_VALUE_OFFSET + 8;
+    public static final int BUCKET_RUN_ENTROPY_OFFSET = BUCKET_RUN_SQUARES_OFFSET + 8;
+    public static final int BUCKET_TABLE_OFFSET = BUCKET_RUN_ENTROPY_OFFSET + 8;
     public static final int BUCKET_HEADER_LENGTH = BUCKET_TABLE_OFFSET;
     public static final int SLOT_LENGTH = 8;
 
@@ -125,8 +91,6 @@ public final class FrequencySketchDescriptor {
     /** Levels stop here: the stored hash has 28 bits. */
     public static final int MAX_LEVEL = 27;
 
-    public static final int ALIGNMENT = SketchBlockDescriptor.ALIGNMENT;
-
     private FrequencySketchDescriptor() {
     }
 
@@ -135,14 +99,9 @@ public final class FrequencySketchDescriptor {
         return BUCKET_HEADER_LENGTH + (long) tableCapacity * SLOT_LENGTH;
     }
 
-    /** Offset of ring slot {@code slot} from the start of the block. */
-    public static long bucketOffset(int slot, int tableCapacity) {
-        return HEADER_LENGTH + slot * bucketLength(tableCapacity);
-    }
-
     /** Bytes of a block with {@code bucketCount} buckets of {@code tableCapacity} slots. */
     public static long blockLength(int bucketCount, int tableCapacity) {
-        return HEADER_LENGTH + bucketCount * bucketLength(tableCapacity);
+        return BucketRingDescriptor.blockLength(HEADER_LENGTH, bucketLength(tableCapacity), bucketCount);
     }
 
     /** The sampling level of a stored slot (from its hash bits). */

@@ -1,52 +1,44 @@
 package io.weir.engine.sketch.frequency;
 
 import static io.weir.engine.sketch.frequency.FrequencySketchDescriptor.*;
+import static io.weir.engine.sketch.ring.BucketRingDescriptor.BUCKET_SAMPLE_COUNT_OFFSET;
+import static io.weir.engine.sketch.ring.BucketRingDescriptor.EMPTY;
 
-import io.weir.engine.sketch.SketchBlockDescriptor;
 import io.weir.engine.sketch.SketchFunction;
 import io.weir.engine.sketch.StaleMarker;
-import io.weir.engine.sketch.slab.SeqLock;
+import io.weir.engine.sketch.ring.BucketRingFlyweight;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.VarHandle;
 
 /**
- * Typed access to a frequency sketch block laid out by {@link FrequencySketchDescriptor}.
+ * Typed access to a frequency sketch block laid out by {@link FrequencySketchDescriptor}, on the shared
+ * {@link BucketRingFlyweight ring} (its rules for stale, too-old and out-of-order samples apply).
  *
  * <p>{@link #init} and {@link #update} are for the series' shard writer thread only; {@link #read}
- * and the header getters may run on any thread and never block the writer (seqlock). A flyweight
- * instance holds no state beyond (segment, offset), so each thread uses its own instance.
+ * and the header getters may run on any thread and never block the writer (seqlock). Each thread uses its own
+ * instance.
  *
  * <p>Value identity is the IEEE-754 bit pattern with -0.0 folded into 0.0: 1.0 and 1.0000000000000002
  * are distinct values, every NaN is one more value (one, whatever its payload), and the Prometheus stale
  * marker, which is no sample, is skipped and counted.
  *
- * <p>Update rules (as the aggregate family): samples in a bucket older than the ring are skipped and
- * counted; out-of-order samples in a retained bucket are added to it; a newer sample moves the ring
- * forward, and a slot holding another bucket reads as empty, so expiry costs O(1). Within a bucket
- * the value table counts every value exactly until it is 3/4 full; then the bucket raises its
+ * <p>Within a bucket the value table counts every value exactly until it is 3/4 full; then the bucket raises its
  * sampling level (keeps only values whose hash has at least {@code level} leading zeros, p = 2^-level)
  * and pins its heavy values (count >= 4n/C, at most C/4 of them), which stay counted exactly.
  */
-public final class FrequencySketchFlyweight {
-    public static final int APPLIED = 0;
-    public static final int SKIPPED_STALE = 1;
-    public static final int SKIPPED_TOO_OLD = 2;
-
+public final class FrequencySketchFlyweight extends BucketRingFlyweight {
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
     private static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
-    /** Opaque access for counters that change outside the seqlock. */
-    private static final VarHandle COUNTER = ValueLayout.JAVA_LONG.varHandle();
     private static final double LN2 = Math.log(2.0);
 
-    private MemorySegment segment;
-    private long offset;
+    /** C of the wrapped block. */
+    private int capacity;
 
     /** Points this flyweight at the block at {@code offset} in {@code segment}. */
     public FrequencySketchFlyweight wrap(MemorySegment segment, long offset) {
-        this.segment = segment;
-        this.offset = offset;
+        capacity = segment.get(INT, offset + TABLE_CAPACITY_OFFSET);
+        wrapRing(segment, offset, HEADER_LENGTH, bucketLength(capacity));
         return this;
     }
 
@@ -58,54 +50,20 @@ public final class FrequencySketchFlyweight {
         return f;
     }
 
-    public MemorySegment segment() { return segment; }
-
-    public long offset() { return offset; }
-
     /** Writer only, before the block is published: lays out an empty sketch. */
     public void init(int seriesId, FrequencySketchSpec spec) {
-        SeqLock.initialise(segment, offset + VERSION_OFFSET);
-        segment.set(INT, offset + SERIES_ID_OFFSET, seriesId);
-        segment.set(INT, offset + FAMILY_OFFSET, SketchBlockDescriptor.familyTag(SketchFunction.Family.FREQUENCY));
-        segment.set(LONG, offset + BUCKET_WIDTH_OFFSET, spec.bucketWidthMillis());
-        segment.set(INT, offset + BUCKET_COUNT_OFFSET, spec.bucketCount());
-        segment.set(INT, offset + TABLE_CAPACITY_OFFSET, spec.tableCapacity());
-        segment.set(LONG, offset + NEWEST_BUCKET_OFFSET, EMPTY);
-        segment.set(LONG, offset + COVERAGE_START_OFFSET, EMPTY);
-        segment.set(LONG, offset + SKIPPED_STALE_OFFSET, 0L);
-        segment.set(LONG, offset + SKIPPED_TOO_OLD_OFFSET, 0L);
-        for (int i = 0; i < spec.bucketCount(); i++) {
-            segment.set(LONG, offset + bucketOffset(i, spec.tableCapacity()) + BUCKET_INDEX_OFFSET, EMPTY);
-        }
+        segment().set(INT, offset() + TABLE_CAPACITY_OFFSET, spec.tableCapacity());
+        wrap(segment(), offset()); // the bucket length follows C
+        initRing(seriesId, SketchFunction.Family.FREQUENCY, spec.bucketWidthMillis(), spec.bucketCount());
     }
 
     // ---- header --------------------------------------------------------------------------------
 
-    public long version() { return SeqLock.version(segment, offset + VERSION_OFFSET); }
-
-    public int seriesId() { return segment.get(INT, offset + SERIES_ID_OFFSET); }
-
-    public int familyTag() { return segment.get(INT, offset + FAMILY_OFFSET); }
-
-    public long bucketWidthMillis() { return segment.get(LONG, offset + BUCKET_WIDTH_OFFSET); }
-
-    public int bucketCount() { return segment.get(INT, offset + BUCKET_COUNT_OFFSET); }
-
-    public int tableCapacity() { return segment.get(INT, offset + TABLE_CAPACITY_OFFSET); }
-
-    /** Writer's view (plain); readers get a consistent one through {@link #read}. */
-    public long newestBucket() { return segment.get(LONG, offset + NEWEST_BUCKET_OFFSET); }
-
-    /** Bucket of the first accepted sample, or {@link FrequencySketchDescriptor#EMPTY}. */
-    public long coverageStartBucket() { return segment.get(LONG, offset + COVERAGE_START_OFFSET); }
-
-    public long skippedStale() { return (long) COUNTER.getOpaque(segment, offset + SKIPPED_STALE_OFFSET); }
-
-    public long skippedTooOld() { return (long) COUNTER.getOpaque(segment, offset + SKIPPED_TOO_OLD_OFFSET); }
+    public int tableCapacity() { return capacity; }
 
     /** Writer's view of ring slot {@code slot}'s sampling level (diagnostics, tests). */
     public int bucketLevel(int slot) {
-        return segment.get(INT, offset + bucketOffset(slot, tableCapacity()) + BUCKET_LEVEL_OFFSET);
+        return segment().get(INT, slotAddress(slot) + BUCKET_LEVEL_OFFSET);
     }
 
     // ---- value identity ---------------------------------------------------------------------------
@@ -133,40 +91,28 @@ public final class FrequencySketchFlyweight {
     /**
      * Writer only. Adds one sample.
      *
-     * @return {@link #APPLIED}, {@link #SKIPPED_STALE} or {@link #SKIPPED_TOO_OLD}
+     * @return {@link #APPLIED}, {@link #SKIPPED_STALE}, {@link #SKIPPED_TOO_OLD} or {@link #SKIPPED_BUCKET_FULL}
      */
     public int update(long timestampMs, double value) {
-        final MemorySegment seg = segment;
-        final long base = offset;
         if (StaleMarker.is(value)) {
-            COUNTER.setOpaque(seg, base + SKIPPED_STALE_OFFSET, (long) COUNTER.get(seg, base + SKIPPED_STALE_OFFSET) + 1);
-            return SKIPPED_STALE;
+            return countStale();
         }
-        final long width = seg.get(LONG, base + BUCKET_WIDTH_OFFSET);
-        final int buckets = seg.get(INT, base + BUCKET_COUNT_OFFSET);
-        final int capacity = seg.get(INT, base + TABLE_CAPACITY_OFFSET);
-        final long k = Math.floorDiv(timestampMs - 1, width);
-        final long newest = seg.get(LONG, base + NEWEST_BUCKET_OFFSET);
-        final boolean first = seg.get(LONG, base + COVERAGE_START_OFFSET) == EMPTY;
-        if (!first && k <= newest - buckets) {
-            COUNTER.setOpaque(seg, base + SKIPPED_TOO_OLD_OFFSET, (long) COUNTER.get(seg, base + SKIPPED_TOO_OLD_OFFSET) + 1);
-            return SKIPPED_TOO_OLD;
+        final int located = locate(timestampMs);
+        if (located != APPLIED) {
+            return located;
         }
+        final MemorySegment seg = segment();
+        final int capacity = this.capacity;
         final long bits = canonicalBits(value);
         final long key = key(bits);
-        final long b = base + bucketOffset(Math.floorMod(k, buckets), capacity);
-        SeqLock.beginWrite(seg, base + VERSION_OFFSET);
-        if (first) {
-            seg.set(LONG, base + COVERAGE_START_OFFSET, k);
-            seg.set(LONG, base + NEWEST_BUCKET_OFFSET, k);
-        } else if (k > newest) {
-            seg.set(LONG, base + NEWEST_BUCKET_OFFSET, k);
-        }
-        if (seg.get(LONG, b + BUCKET_INDEX_OFFSET) != k) {
-            startBucket(seg, b, k, capacity, timestampMs, bits);
+        final long b = placedSlot();
+        final long width = bucketWidthMillis();
+        final long quantum = (timestampMs - 1 - placedBucket() * width) * QUANTA / width;
+        beginWrite();
+        place();
+        if (startsBucket()) {
+            startBucket(seg, b, capacity, timestampMs, bits);
         } else {
-            long n = seg.get(LONG, b + BUCKET_SAMPLE_COUNT_OFFSET);
-            seg.set(LONG, b + BUCKET_SAMPLE_COUNT_OFFSET, n + 1);
             long lastTs = seg.get(LONG, b + BUCKET_LAST_TS_OFFSET);
             if (timestampMs < seg.get(LONG, b + BUCKET_FIRST_TS_OFFSET)) {
                 seg.set(LONG, b + BUCKET_FIRST_TS_OFFSET, timestampMs);
@@ -178,15 +124,13 @@ public final class FrequencySketchFlyweight {
                 extendRuns(seg, b, timestampMs, lastTs, value, bits);
             }
         }
-        long quantum = (timestampMs - 1 - k * width) * QUANTA / width;
         count(seg, b, capacity, key, quantum);
-        SeqLock.endWrite(seg, base + VERSION_OFFSET);
+        endWrite();
         return APPLIED;
     }
 
-    private static void startBucket(MemorySegment seg, long b, long k, int capacity, long timestampMs, long bits) {
-        seg.set(LONG, b + BUCKET_INDEX_OFFSET, k);
-        seg.set(LONG, b + BUCKET_SAMPLE_COUNT_OFFSET, 1L);
+    /** A bucket's payload as its first sample leaves it (the ring has tagged and counted the slot). */
+    private static void startBucket(MemorySegment seg, long b, int capacity, long timestampMs, long bits) {
         seg.set(LONG, b + BUCKET_FIRST_TS_OFFSET, timestampMs);
         seg.set(LONG, b + BUCKET_LAST_TS_OFFSET, timestampMs);
         seg.set(INT, b + BUCKET_LEVEL_OFFSET, 0);
@@ -285,7 +229,7 @@ public final class FrequencySketchFlyweight {
      */
     private static void raiseLevel(MemorySegment seg, long b, int capacity) {
         final long t = b + BUCKET_TABLE_OFFSET;
-        final long n = seg.get(LONG, b + BUCKET_SAMPLE_COUNT_OFFSET);
+        final long n = seg.get(INT, b + BUCKET_SAMPLE_COUNT_OFFSET);
         final long heavy = Math.max(2L, (4L * n + capacity - 1) / capacity);
         int level = seg.get(INT, b + BUCKET_LEVEL_OFFSET);
         int occupied = seg.get(INT, b + BUCKET_OCCUPIED_OFFSET);
@@ -355,60 +299,34 @@ public final class FrequencySketchFlyweight {
      * the copy. Allocation-free once {@code out} has seen a block of this shape.
      */
     public void read(long startExclusiveMs, long endInclusiveMs, FrequencyResult out) {
-        final MemorySegment seg = segment;
-        final long base = offset;
+        final MemorySegment seg = segment();
         // width, count and capacity never change while the block is published, so they bound the loops
-        final long width = seg.get(LONG, base + BUCKET_WIDTH_OFFSET);
-        final int buckets = seg.get(INT, base + BUCKET_COUNT_OFFSET);
-        final int capacity = seg.get(INT, base + TABLE_CAPACITY_OFFSET);
-        out.ensureCapacity(buckets, capacity);
+        final long width = bucketWidthMillis();
+        final int capacity = this.capacity;
+        out.ensureCapacity(bucketCount(), capacity);
         for (;;) {
-            final long version = SeqLock.readBegin(seg, base + VERSION_OFFSET);
+            final long version = readBegin();
             out.begin(startExclusiveMs, endInclusiveMs);
-            final long coverage = seg.get(LONG, base + COVERAGE_START_OFFSET);
-            final long newest = seg.get(LONG, base + NEWEST_BUCKET_OFFSET);
+            final long coverage = coverageStartBucket();
+            final long newest = newestBucket();
             if (coverage != EMPTY) {
-                long oldest = Math.max(coverage, newest - buckets + 1);
-                out.range(coverage * width, oldest * width, (newest + 1) * width);
+                retained(coverage, newest, out);
                 if (endInclusiveMs > startExclusiveMs) {
-                    // hi - lo < buckets, so a torn newest cannot make this loop long
-                    long lo = Math.max(Math.floorDiv(startExclusiveMs, width), newest - buckets + 1);
-                    long hi = Math.min(Math.floorDiv(endInclusiveMs - 1, width), newest);
-                    for (long k = lo; k <= hi; k++) {
-                        long b = base + bucketOffset(Math.floorMod(k, buckets), capacity);
-                        double w = weight(seg, b, k, startExclusiveMs, endInclusiveMs);
+                    openWindow(startExclusiveMs, endInclusiveMs, newest);
+                    while (nextBucket()) {
+                        long b = windowSlot();
+                        double w = share(seg.get(LONG, b + BUCKET_FIRST_TS_OFFSET), seg.get(LONG, b + BUCKET_LAST_TS_OFFSET),
+                            startExclusiveMs, endInclusiveMs);
                         if (w > 0) {
-                            out.copyBucket(seg, b, k, width, w, capacity);
+                            out.copyBucket(seg, b, windowBucket(), width, w, capacity);
                         }
                     }
                 }
             }
-            if (SeqLock.readValidate(seg, base + VERSION_OFFSET, version)) {
+            if (readValidate(version)) {
                 out.finish(capacity);
                 return;
             }
         }
-    }
-
-    /**
-     * The share of bucket {@code k}'s samples assumed inside the window: 1 when its sample span lies
-     * inside, 0 when outside or when the slot holds another bucket, else the share of the
-     * milliseconds between its first and last sample that the window covers.
-     */
-    private static double weight(MemorySegment seg, long b, long k, long startExclusive, long endInclusive) {
-        if (seg.get(LONG, b + BUCKET_INDEX_OFFSET) != k || seg.get(LONG, b + BUCKET_SAMPLE_COUNT_OFFSET) <= 0) {
-            return 0;
-        }
-        long first = seg.get(LONG, b + BUCKET_FIRST_TS_OFFSET);
-        long last = seg.get(LONG, b + BUCKET_LAST_TS_OFFSET);
-        if (first > startExclusive && last <= endInclusive) {
-            return 1;
-        }
-        if (last <= startExclusive || first > endInclusive || last < first) {
-            return 0;
-        }
-        double inside = (double) (Math.min(endInclusive, last) - Math.max(startExclusive, first - 1));
-        double w = inside / ((double) (last - first) + 1.0);
-        return w <= 0 ? 0 : Math.min(w, 1.0);
     }
 }

@@ -1,5 +1,7 @@
 package io.weir.engine.sketch.frequency;
 
+import io.weir.engine.sketch.ring.BucketRingShape;
+
 /**
  * Shape of a frequency sketch: bucket width, ring length and value-table capacity per bucket. The
  * block length follows from these and never changes, so a slab allocates it once. Validated at
@@ -60,37 +62,20 @@ public record FrequencySketchSpec(long bucketWidthMillis, int bucketCount, int t
      * the largest table capacity that keeps the block within {@code maxBlockBytes}.
      */
     public static FrequencySketchSpec forWindow(long windowMillis, int maxBuckets, int maxBlockBytes) {
-        if (windowMillis <= 0) {
-            throw new IllegalArgumentException("windowMillis must be > 0, was " + windowMillis);
+        BucketRingShape ring = BucketRingShape.forWindow(windowMillis, maxBuckets, MAX_BUCKETS, NICE_WIDTHS_MILLIS);
+        int count = ring.bucketCount();
+        long perBucket = (maxBlockBytes - FrequencySketchDescriptor.HEADER_LENGTH) / count;
+        long slots = (perBucket - FrequencySketchDescriptor.BUCKET_HEADER_LENGTH) / FrequencySketchDescriptor.SLOT_LENGTH;
+        int capacity = (int) Math.min(MAX_TABLE_CAPACITY, slots);
+        if (capacity < MIN_TABLE_CAPACITY) {
+            throw new IllegalArgumentException("maxBlockBytes " + maxBlockBytes + " cannot hold " + count
+                + " buckets of " + MIN_TABLE_CAPACITY + " slots");
         }
-        if (maxBuckets < 1 || maxBuckets >= MAX_BUCKETS) {
-            throw new IllegalArgumentException("maxBuckets must be in [1, " + (MAX_BUCKETS - 1) + "], was " + maxBuckets);
-        }
-        for (long w : NICE_WIDTHS_MILLIS) {
-            long buckets = (windowMillis + w - 1) / w;
-            if (buckets <= maxBuckets) {
-                int count = (int) buckets + 1;
-                long perBucket = (maxBlockBytes - FrequencySketchDescriptor.HEADER_LENGTH) / count;
-                long slots = (perBucket - FrequencySketchDescriptor.BUCKET_HEADER_LENGTH) / FrequencySketchDescriptor.SLOT_LENGTH;
-                int capacity = (int) Math.min(MAX_TABLE_CAPACITY, slots);
-                if (capacity < MIN_TABLE_CAPACITY) {
-                    throw new IllegalArgumentException("maxBlockBytes " + maxBlockBytes + " cannot hold " + count
-                        + " buckets of " + MIN_TABLE_CAPACITY + " slots");
-                }
-                return new FrequencySketchSpec(w, count, capacity);
-            }
-        }
-        throw new IllegalArgumentException("windowMillis " + windowMillis + " needs more than maxBuckets "
-            + maxBuckets + " buckets even at 7d width");
+        return new FrequencySketchSpec(ring.bucketWidthMillis(), count, capacity);
     }
 
     /** Bytes of the block this spec needs. */
     public int blockLength() {
         return (int) FrequencySketchDescriptor.blockLength(bucketCount, tableCapacity);
-    }
-
-    /** The longest window (T-w, T] this ring retains in full when T is the newest sample's time. */
-    public long retainedWindowMillis() {
-        return (bucketCount - 1) * bucketWidthMillis;
     }
 }

@@ -1,6 +1,10 @@
 package io.weir.engine.sketch.quantile;
 
 import static io.weir.engine.sketch.quantile.QuantileSketchDescriptor.*;
+import static io.weir.engine.sketch.ring.BucketRingDescriptor.BUCKET_SAMPLE_COUNT_OFFSET;
+
+import io.weir.engine.sketch.ring.BucketRingFlyweight;
+import io.weir.engine.sketch.ring.WindowCoverage;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -28,20 +32,13 @@ import java.lang.foreign.ValueLayout;
  * <p>NaN samples count, and sort before every number as in Prometheus' {@code quantile}: a rank that falls
  * among them (or interpolates from the last of them) gives NaN.
  */
-public final class QuantileResult {
+public final class QuantileResult extends WindowCoverage {
     /** Counters per side of the merged histogram; more range than this collapses the merge further. */
     static final int MERGE_CAPACITY = 8_192;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
     private static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT;
-
-    private long startExclusiveMs;
-    private long endInclusiveMs;
-    private boolean covered;
-    private long coverageStartMs;
-    private long retainedStartMs;
-    private long retainedEndMs;
 
     private double count;
     private double histogramTotal;
@@ -186,28 +183,6 @@ public final class QuantileResult {
     /** Max of the merged buckets (partial buckets included whole); NaN when empty. */
     public double bucketsMax() { return max; }
 
-    /**
-     * True when the sketch retains the whole window: it starts at or after {@link #retainedStartMs()}.
-     * Windows reaching later than {@link #retainedEndMs()} are covered too (no samples arrived yet).
-     */
-    public boolean covered() { return covered; }
-
-    /** True when nothing the sketch accepted has expired (see AggregateResult). */
-    public boolean holdsEverythingReceived() { return retainedStartMs == coverageStartMs; }
-
-    /** Exclusive start of the bucket of the first sample the sketch accepted; Long.MIN_VALUE if none. */
-    public long coverageStartMs() { return coverageStartMs; }
-
-    /** Exclusive start of the oldest time the sketch still holds (coverage start or ring expiry). */
-    public long retainedStartMs() { return retainedStartMs; }
-
-    /** Inclusive end of the newest bucket. */
-    public long retainedEndMs() { return retainedEndMs; }
-
-    public long startExclusiveMs() { return startExclusiveMs; }
-
-    public long endInclusiveMs() { return endInclusiveMs; }
-
     // ---- filled by QuantileSketchFlyweight.read ----------------------------------------------------
 
     /** Scratch for {@code buckets} raw buckets; grows (allocates) only when a larger block is read. */
@@ -326,10 +301,7 @@ public final class QuantileResult {
     }
 
     void begin(long startExclusive, long endInclusive) {
-        startExclusiveMs = startExclusive;
-        endInclusiveMs = endInclusive;
-        covered = false;
-        coverageStartMs = retainedStartMs = retainedEndMs = Long.MIN_VALUE;
+        beginWindow(startExclusive, endInclusive);
         count = histogramTotal = nanCount = uncertainMass = maxBinMass = 0;
         exact = true;
         min = max = Double.NaN;
@@ -337,13 +309,6 @@ public final class QuantileResult {
         relativeValueErrorBound = 0;
         bins = 0;
         exactSamples = false;
-    }
-
-    void range(long coverageStart, long retainedStart, long retainedEnd) {
-        coverageStartMs = coverageStart;
-        retainedStartMs = retainedStart;
-        retainedEndMs = retainedEnd;
-        covered = startExclusiveMs >= retainedStart;
     }
 
     /** Merges the {@code copied} consistent bucket copies in the scratch. */
@@ -355,13 +320,13 @@ public final class QuantileResult {
         int used = 0;
         for (int i = 0; i < copied; i++) {
             long b = (long) i * bucketLength;
-            double w = weight(s, b, startExclusiveMs, endInclusiveMs);
+            double w = weight(s, b, startExclusiveMs(), endInclusiveMs());
             weights[i] = w;
             if (w <= 0) {
                 continue;
             }
             used++;
-            long n = s.get(LONG, b + BUCKET_SAMPLE_COUNT_OFFSET);
+            long n = s.get(INT, b + BUCKET_SAMPLE_COUNT_OFFSET);
             int dropped = s.get(INT, b + BUCKET_DROPPED_OFFSET);
             count += w * n;
             if (w < 1.0) {
@@ -556,28 +521,19 @@ public final class QuantileResult {
         return low + f * (high - low);
     }
 
-    /** The share of a bucket's samples assumed inside the window (as in the aggregate family). */
+    /** The share of a bucket's samples assumed inside the window. */
     private static double weight(MemorySegment s, long b, long startExclusive, long endInclusive) {
-        if (s.get(LONG, b + BUCKET_SAMPLE_COUNT_OFFSET) <= 0) {
+        if (s.get(INT, b + BUCKET_SAMPLE_COUNT_OFFSET) <= 0) {
             return 0;
         }
-        long first = s.get(LONG, b + BUCKET_FIRST_TS_OFFSET);
-        long last = s.get(LONG, b + BUCKET_LAST_TS_OFFSET);
-        if (first > startExclusive && last <= endInclusive) {
-            return 1;
-        }
-        if (last <= startExclusive || first > endInclusive || last < first) {
-            return 0;
-        }
-        double inside = (double) (Math.min(endInclusive, last) - Math.max(startExclusive, first - 1));
-        double w = inside / ((double) (last - first) + 1.0);
-        return w <= 0 ? 0 : Math.min(w, 1.0);
+        return BucketRingFlyweight.share(s.get(LONG, b + BUCKET_FIRST_TS_OFFSET), s.get(LONG, b + BUCKET_LAST_TS_OFFSET),
+            startExclusive, endInclusive);
     }
 
     @Override
     public String toString() {
-        return "QuantileResult{(" + startExclusiveMs + ", " + endInclusiveMs + "] count=" + count + ", exact=" + exact
+        return "QuantileResult{(" + startExclusiveMs() + ", " + endInclusiveMs() + "] count=" + count + ", exact=" + exact
             + ", level=" + level + ", valueErr=" + relativeValueErrorBound + ", rankErr=" + rankErrorBound()
-            + ", covered=" + covered + "}";
+            + ", covered=" + covered() + "}";
     }
 }

@@ -1,51 +1,41 @@
 package io.weir.engine.sketch.quantile;
 
 import static io.weir.engine.sketch.quantile.QuantileSketchDescriptor.*;
+import static io.weir.engine.sketch.ring.BucketRingDescriptor.EMPTY;
 
-import io.weir.engine.sketch.SketchBlockDescriptor;
 import io.weir.engine.sketch.SketchFunction;
 import io.weir.engine.sketch.StaleMarker;
-import io.weir.engine.sketch.slab.SeqLock;
+import io.weir.engine.sketch.ring.BucketRingFlyweight;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.VarHandle;
 
 /**
- * Typed access to a quantile sketch block laid out by {@link QuantileSketchDescriptor}.
+ * Typed access to a quantile sketch block laid out by {@link QuantileSketchDescriptor}, on the shared
+ * {@link BucketRingFlyweight ring} (its rules for stale, too-old and out-of-order samples apply).
  *
  * <p>{@link #init} and {@link #update} are for the series' shard writer thread only; {@link #read}
- * and the header getters may run on any thread and never block the writer (seqlock). A flyweight
- * instance holds no state beyond (segment, offset), so each thread uses its own instance.
+ * and the header getters may run on any thread and never block the writer (seqlock). Each thread uses its own
+ * instance.
  *
- * <p>Update rules match the aggregate family: stale markers are skipped and counted; other NaNs are samples,
- * counted in their bucket's NaN counter (they take no bin, and leave min and max alone);
- * samples in a bucket older than the ring are skipped and counted; out-of-order samples in a retained
- * bucket are added to it; a newer sample moves the ring forward, clearing expired slots lazily.
+ * <p>A NaN other than the stale marker is a sample, counted in its bucket's NaN counter (it takes no bin, and
+ * leaves min and max alone).
  */
-public final class QuantileSketchFlyweight {
-    public static final int APPLIED = 0;
-    public static final int SKIPPED_STALE = 1;
-    public static final int SKIPPED_TOO_OLD = 2;
-
+public final class QuantileSketchFlyweight extends BucketRingFlyweight {
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
     private static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT;
-    /** Opaque access for counters that change outside the seqlock. */
-    private static final VarHandle COUNTER = ValueLayout.JAVA_LONG.varHandle();
     /** Sides of a bucket's histogram. */
     private static final boolean POS = true;
     private static final boolean NEG = false;
 
-    private MemorySegment segment;
-    private long offset;
-    /** Stale markers seen through this flyweight (normally dropped by the caller; not in the block). */
-    private long skippedStale;
+    /** M of the wrapped block. */
+    private int counters;
 
     /** Points this flyweight at the block at {@code offset} in {@code segment}. */
     public QuantileSketchFlyweight wrap(MemorySegment segment, long offset) {
-        this.segment = segment;
-        this.offset = offset;
+        counters = segment.get(INT, offset + COUNTERS_PER_BUCKET_OFFSET);
+        wrapRing(segment, offset, HEADER_LENGTH, bucketLength(counters));
         return this;
     }
 
@@ -57,60 +47,28 @@ public final class QuantileSketchFlyweight {
         return f;
     }
 
-    public MemorySegment segment() { return segment; }
-
-    public long offset() { return offset; }
-
     /** Writer only, before the block is published: lays out an empty sketch. */
     public void init(int seriesId, QuantileSketchSpec spec) {
-        SeqLock.initialise(segment, offset + VERSION_OFFSET);
-        segment.set(INT, offset + SERIES_ID_OFFSET, seriesId);
-        segment.set(INT, offset + FAMILY_OFFSET, SketchBlockDescriptor.familyTag(SketchFunction.Family.QUANTILE));
-        segment.set(LONG, offset + BUCKET_WIDTH_OFFSET, spec.bucketWidthMillis());
-        segment.set(INT, offset + BUCKET_COUNT_OFFSET, spec.bucketCount());
+        final MemorySegment segment = segment();
+        final long offset = offset();
         segment.set(INT, offset + COUNTERS_PER_BUCKET_OFFSET, spec.countersPerBucket());
         double lnGamma = Math.log1p(spec.relativeAccuracy());
         segment.set(DOUBLE, offset + LN_GAMMA_OFFSET, lnGamma);
         segment.set(DOUBLE, offset + INV_LN_GAMMA_OFFSET, 1.0 / lnGamma);
-        segment.set(LONG, offset + NEWEST_BUCKET_OFFSET, EMPTY);
-        segment.set(LONG, offset + COVERAGE_START_OFFSET, EMPTY);
-        segment.set(LONG, offset + SKIPPED_TOO_OLD_OFFSET, 0L);
-        for (int i = 0; i < spec.bucketCount(); i++) {
-            segment.set(LONG, offset + bucketOffset(i, spec.countersPerBucket()) + BUCKET_INDEX_OFFSET, EMPTY);
-        }
+        wrap(segment, offset); // the bucket length follows M
+        initRing(seriesId, SketchFunction.Family.QUANTILE, spec.bucketWidthMillis(), spec.bucketCount());
     }
 
     // ---- header --------------------------------------------------------------------------------
 
-    public long version() { return SeqLock.version(segment, offset + VERSION_OFFSET); }
-
-    public int seriesId() { return segment.get(INT, offset + SERIES_ID_OFFSET); }
-
-    public int familyTag() { return segment.get(INT, offset + FAMILY_OFFSET); }
-
-    public long bucketWidthMillis() { return segment.get(LONG, offset + BUCKET_WIDTH_OFFSET); }
-
-    public int bucketCount() { return segment.get(INT, offset + BUCKET_COUNT_OFFSET); }
-
-    public int countersPerBucket() { return segment.get(INT, offset + COUNTERS_PER_BUCKET_OFFSET); }
+    public int countersPerBucket() { return counters; }
 
     /** The bin growth factor g at level 0. */
-    public double gamma() { return Math.exp(segment.get(DOUBLE, offset + LN_GAMMA_OFFSET)); }
-
-    /** Writer's view (plain); readers get a consistent one through {@link #read}. */
-    public long newestBucket() { return segment.get(LONG, offset + NEWEST_BUCKET_OFFSET); }
-
-    /** Bucket of the first accepted sample, or {@link QuantileSketchDescriptor#EMPTY}. */
-    public long coverageStartBucket() { return segment.get(LONG, offset + COVERAGE_START_OFFSET); }
-
-    public long skippedTooOld() { return (long) COUNTER.getOpaque(segment, offset + SKIPPED_TOO_OLD_OFFSET); }
-
-    /** Stale markers this flyweight instance was given (the caller normally drops them first). */
-    public long skippedStale() { return skippedStale; }
+    public double gamma() { return Math.exp(segment().get(DOUBLE, offset() + LN_GAMMA_OFFSET)); }
 
     /** Writer's view: the collapse level of ring slot {@code slot}. */
     public int bucketLevel(int slot) {
-        return segment.get(INT, offset + bucketOffset(slot, countersPerBucket()) + BUCKET_LEVEL_OFFSET);
+        return segment().get(INT, slotAddress(slot) + BUCKET_LEVEL_OFFSET);
     }
 
     // ---- writer ---------------------------------------------------------------------------------
@@ -118,39 +76,26 @@ public final class QuantileSketchFlyweight {
     /**
      * Writer only. Adds one sample.
      *
-     * @return {@link #APPLIED}, {@link #SKIPPED_TOO_OLD}, or {@link #SKIPPED_STALE} for a stale marker the caller let through
+     * @return {@link #APPLIED}, {@link #SKIPPED_TOO_OLD}, {@link #SKIPPED_BUCKET_FULL}, or {@link #SKIPPED_STALE} for a
+     *         stale marker the caller let through
      */
     public int update(long timestampMs, double value) {
-        final MemorySegment seg = segment;
-        final long base = offset;
         if (StaleMarker.is(value)) {
-            skippedStale++;
-            return SKIPPED_STALE;
+            return countStale();
         }
-        final long width = seg.get(LONG, base + BUCKET_WIDTH_OFFSET);
-        final int buckets = seg.get(INT, base + BUCKET_COUNT_OFFSET);
-        final int m = seg.get(INT, base + COUNTERS_PER_BUCKET_OFFSET);
-        final long k = Math.floorDiv(timestampMs - 1, width);
-        final long newest = seg.get(LONG, base + NEWEST_BUCKET_OFFSET);
-        final boolean first = seg.get(LONG, base + COVERAGE_START_OFFSET) == EMPTY;
-        if (!first && k <= newest - buckets) {
-            COUNTER.setOpaque(seg, base + SKIPPED_TOO_OLD_OFFSET, (long) COUNTER.get(seg, base + SKIPPED_TOO_OLD_OFFSET) + 1);
-            return SKIPPED_TOO_OLD;
+        final int located = locate(timestampMs);
+        if (located != APPLIED) {
+            return located;
         }
+        final MemorySegment seg = segment();
+        final int m = counters;
         // computed before the write section so the seqlock stays odd for as short as possible
-        final int key0 = value > 0 || value < 0 ? key0(Math.abs(value), seg.get(DOUBLE, base + INV_LN_GAMMA_OFFSET)) : 0;
-        final long b = base + bucketOffset(Math.floorMod(k, buckets), m);
-        SeqLock.beginWrite(seg, base + VERSION_OFFSET);
-        if (first) {
-            seg.set(LONG, base + COVERAGE_START_OFFSET, k);
-            seg.set(LONG, base + NEWEST_BUCKET_OFFSET, k);
-        } else if (k > newest) {
-            seg.set(LONG, base + NEWEST_BUCKET_OFFSET, k);
-        }
-        if (seg.get(LONG, b + BUCKET_INDEX_OFFSET) != k) {
+        final int key0 = value > 0 || value < 0 ? key0(Math.abs(value), seg.get(DOUBLE, offset() + INV_LN_GAMMA_OFFSET)) : 0;
+        final long b = placedSlot();
+        beginWrite();
+        place();
+        if (startsBucket()) {
             // the slot held an expired bucket (or none): start this one empty; counters are zeroed as ranges grow
-            seg.set(LONG, b + BUCKET_INDEX_OFFSET, k);
-            seg.set(LONG, b + BUCKET_SAMPLE_COUNT_OFFSET, 1L);
             seg.set(LONG, b + BUCKET_FIRST_TS_OFFSET, timestampMs);
             seg.set(LONG, b + BUCKET_LAST_TS_OFFSET, timestampMs);
             // a bucket started by a NaN starts min and max empty (+Inf, -Inf) for the first number
@@ -166,7 +111,6 @@ public final class QuantileSketchFlyweight {
             seg.set(INT, b + BUCKET_DROPPED_OFFSET, 0);
             seg.set(INT, b + BUCKET_NAN_OFFSET, 0);
         } else {
-            seg.set(LONG, b + BUCKET_SAMPLE_COUNT_OFFSET, seg.get(LONG, b + BUCKET_SAMPLE_COUNT_OFFSET) + 1);
             if (timestampMs < seg.get(LONG, b + BUCKET_FIRST_TS_OFFSET)) {
                 seg.set(LONG, b + BUCKET_FIRST_TS_OFFSET, timestampMs);
             }
@@ -197,7 +141,7 @@ public final class QuantileSketchFlyweight {
         } else {
             seg.set(INT, b + BUCKET_NAN_OFFSET, seg.get(INT, b + BUCKET_NAN_OFFSET) + 1);
         }
-        SeqLock.endWrite(seg, base + VERSION_OFFSET);
+        endWrite();
         return APPLIED;
     }
 
@@ -331,30 +275,21 @@ public final class QuantileSketchFlyweight {
      * once {@code out} has seen a block of this size.
      */
     public void read(long startExclusiveMs, long endInclusiveMs, QuantileResult out) {
-        final MemorySegment seg = segment;
-        final long base = offset;
+        final MemorySegment seg = segment();
         // these never change while the block is published, so they can bound the loops
-        final long width = seg.get(LONG, base + BUCKET_WIDTH_OFFSET);
-        final int buckets = seg.get(INT, base + BUCKET_COUNT_OFFSET);
-        final int m = seg.get(INT, base + COUNTERS_PER_BUCKET_OFFSET);
-        final double lnGamma = seg.get(DOUBLE, base + LN_GAMMA_OFFSET);
+        final int m = counters;
+        final double lnGamma = seg.get(DOUBLE, offset() + LN_GAMMA_OFFSET);
         final int bucketLength = bucketLength(m);
-        final MemorySegment scratch = out.scratch(buckets, bucketLength);
+        final MemorySegment scratch = out.scratch(bucketCount(), bucketLength);
         for (;;) {
-            final long version = SeqLock.readBegin(seg, base + VERSION_OFFSET);
-            final long coverage = seg.get(LONG, base + COVERAGE_START_OFFSET);
-            final long newest = seg.get(LONG, base + NEWEST_BUCKET_OFFSET);
+            final long version = readBegin();
+            final long coverage = coverageStartBucket();
+            final long newest = newestBucket();
             int copied = 0;
-            long lo = 0;
             if (coverage != EMPTY && endInclusiveMs > startExclusiveMs) {
-                // hi - lo < buckets, so a torn newest cannot make this loop long
-                lo = Math.max(Math.floorDiv(startExclusiveMs, width), newest - buckets + 1);
-                long hi = Math.min(Math.floorDiv(endInclusiveMs - 1, width), newest);
-                for (long k = lo; k <= hi; k++) {
-                    long b = base + bucketOffset(Math.floorMod(k, buckets), m);
-                    if (seg.get(LONG, b + BUCKET_INDEX_OFFSET) != k) {
-                        continue;
-                    }
+                openWindow(startExclusiveMs, endInclusiveMs, newest);
+                while (nextBucket()) {
+                    long b = windowSlot();
                     long dst = (long) copied * bucketLength;
                     MemorySegment.copy(seg, b, scratch, dst, BUCKET_COUNTERS_OFFSET);
                     // lengths may be torn: clamp so the copy stays inside the bucket; validation rejects it later
@@ -366,11 +301,10 @@ public final class QuantileSketchFlyweight {
                     copied++;
                 }
             }
-            if (SeqLock.readValidate(seg, base + VERSION_OFFSET, version)) {
+            if (readValidate(version)) {
                 out.begin(startExclusiveMs, endInclusiveMs);
                 if (coverage != EMPTY) {
-                    long oldest = Math.max(coverage, newest - buckets + 1);
-                    out.range(coverage * width, oldest * width, (newest + 1) * width);
+                    retained(coverage, newest, out);
                 }
                 out.merge(copied, bucketLength, m, lnGamma);
                 return;

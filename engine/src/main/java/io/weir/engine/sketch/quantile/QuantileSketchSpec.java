@@ -1,5 +1,7 @@
 package io.weir.engine.sketch.quantile;
 
+import io.weir.engine.sketch.ring.BucketRingShape;
+
 /**
  * Shape of a quantile sketch: a ring of time buckets, each holding a log-bucket histogram of a fixed
  * number of 16-bit counters. Validated at construction, trusted after.
@@ -57,36 +59,19 @@ public record QuantileSketchSpec(long bucketWidthMillis, int bucketCount, int co
      * same counters with larger counts (a bin saturates at 65535 per time bucket, see the descriptor).
      */
     public static QuantileSketchSpec forWindow(long windowMillis, int maxBuckets, int maxBlockBytes, double relativeAccuracy) {
-        if (windowMillis <= 0) {
-            throw new IllegalArgumentException("windowMillis must be > 0, was " + windowMillis);
+        BucketRingShape ring = BucketRingShape.forWindow(windowMillis, maxBuckets, MAX_BUCKETS, NICE_WIDTHS_MILLIS);
+        int count = ring.bucketCount();
+        long perBucket = (maxBlockBytes - (long) QuantileSketchDescriptor.HEADER_LENGTH) / count;
+        long counters = Math.min(MAX_COUNTERS, (perBucket - QuantileSketchDescriptor.BUCKET_COUNTERS_OFFSET) / 2 / 4 * 4);
+        if (counters < MIN_COUNTERS) {
+            throw new IllegalArgumentException("maxBlockBytes " + maxBlockBytes + " leaves fewer than "
+                + MIN_COUNTERS + " counters per bucket for " + count + " buckets");
         }
-        if (maxBuckets < 1 || maxBuckets >= MAX_BUCKETS) {
-            throw new IllegalArgumentException("maxBuckets must be in [1, " + (MAX_BUCKETS - 1) + "], was " + maxBuckets);
-        }
-        for (long w : NICE_WIDTHS_MILLIS) {
-            long buckets = (windowMillis + w - 1) / w;
-            if (buckets <= maxBuckets) {
-                int count = (int) buckets + 1;
-                long perBucket = (maxBlockBytes - (long) QuantileSketchDescriptor.HEADER_LENGTH) / count;
-                long counters = Math.min(MAX_COUNTERS, (perBucket - QuantileSketchDescriptor.BUCKET_COUNTERS_OFFSET) / 2 / 4 * 4);
-                if (counters < MIN_COUNTERS) {
-                    throw new IllegalArgumentException("maxBlockBytes " + maxBlockBytes + " leaves fewer than "
-                        + MIN_COUNTERS + " counters per bucket for " + count + " buckets");
-                }
-                return new QuantileSketchSpec(w, count, (int) counters, relativeAccuracy);
-            }
-        }
-        throw new IllegalArgumentException("windowMillis " + windowMillis + " needs more than maxBuckets "
-            + maxBuckets + " buckets even at 1d width");
+        return new QuantileSketchSpec(ring.bucketWidthMillis(), count, (int) counters, relativeAccuracy);
     }
 
     /** Bytes of the block this spec needs: fixed, so the slab allocates it once. */
     public int blockLength() {
         return QuantileSketchDescriptor.blockLength(bucketCount, countersPerBucket);
-    }
-
-    /** The longest window (T-w, T] this ring retains in full when T is the newest sample's time. */
-    public long retainedWindowMillis() {
-        return (bucketCount - 1) * bucketWidthMillis;
     }
 }
