@@ -14,7 +14,8 @@ import java.util.Arrays;
  * </pre>
  * Grows by doubling (rehash) while under half full. At {@code maxEntries} it is cleared rather than evicting
  * one entry: linear probing has no cheap single removal, and a clear costs only a burst of misses that the
- * series table answers (the ids themselves are stable, so nothing cached can go wrong).
+ * series table answers. An id cached for an expired series is caught by the resolver's liveness check and
+ * replaced by {@link #put} (series ids are never reused, so a cached id never names another series).
  */
 public final class SeriesFrontCache {
     private static final int STRIDE = 3;
@@ -51,8 +52,18 @@ public final class SeriesFrontCache {
         }
     }
 
-    /** Caches a hash that is not cached yet. */
+    /** Caches a hash, or replaces the value it has. */
     public void put(long hi, long lo, int id) {
+        for (int i = (int) lo & mask; ; i = (i + 1) & mask) {
+            int base = i * STRIDE;
+            if (slots[base + 2] == 0) {
+                break;
+            }
+            if (slots[base + 1] == lo && slots[base] == hi) {
+                slots[base + 2] = id + 1L;
+                return;
+            }
+        }
         if (size >= maxEntries) {
             Arrays.fill(slots, 0L);
             size = 0;

@@ -6,10 +6,14 @@ import java.util.Arrays;
  * Resolves label sets to series ids for ONE thread (an event loop): not thread-safe; create one per thread with
  * {@link SeriesTable#newResolver()}.
  * <p>
- * Hit path (a series this thread resolved before): a 128-bit hash of the label bytes ({@link LabelSetHash}) and
- * a probe of a primitive open-addressing table ({@link SeriesFrontCache}); no allocation, no lock, no byte
- * comparison (a false hit needs a 128-bit collision, see {@link LabelSetHash}). Miss path: the canonical bytes
- * are built in a reused scratch and the {@link SeriesTable} finds or creates the series.
+ * Hit path (a series this thread resolved before): a 128-bit hash of the label bytes ({@link LabelSetHash}),
+ * a probe of a primitive open-addressing table ({@link SeriesFrontCache}) and a check that the cached id is
+ * still LIVE, which also marks it active ({@link SeriesTable#touch}: a read, and a CAS at most once a second per
+ * series); no allocation, no lock, no byte comparison (a false hit needs a 128-bit collision, see
+ * {@link LabelSetHash}). A cached id that has expired is never returned: the labels go through the miss path,
+ * which brings a RETIRING series back under its id or gives a FREED one a new id, and the cache entry is replaced.
+ * Miss path: the canonical bytes are built in a reused scratch and the {@link SeriesTable} finds or creates the
+ * series.
  */
 public final class SeriesResolver {
     private final SeriesTable table;
@@ -33,7 +37,7 @@ public final class SeriesResolver {
         long hi = hash.hi();
         long lo = hash.lo();
         int id = cache.get(hi, lo);
-        if (id >= 0) {
+        if (id >= 0 && table.touch(id)) {
             return id;
         }
         return miss(buf, nameOff, nameLen, valueOff, valueLen, first, count, hi, lo);
@@ -67,7 +71,8 @@ public final class SeriesResolver {
         hash.hashSpans(buf, nameOff, nameLen, valueOff, valueLen, first, count);
         long hi = hash.hi();
         long lo = hash.lo();
-        if (cache.get(hi, lo) >= 0) {
+        int cached = cache.get(hi, lo);
+        if (cached >= 0 && table.touch(cached)) {
             return true;
         }
         int end = first + count;
