@@ -65,9 +65,7 @@ public final class SeriesFrontCache {
             }
         }
         if (size >= maxEntries) {
-            Arrays.fill(slots, 0L);
-            size = 0;
-            clears++;
+            clear();
         } else if ((size + 1) * 2L > mask + 1L) {
             long[] old = slots;
             allocate((mask + 1) * 2);
@@ -83,7 +81,14 @@ public final class SeriesFrontCache {
 
     public int size() { return size; }
 
-    /** Times the cache passed its cap and was cleared. */
+    /** Empties the cache (its arrays are kept). */
+    public void clear() {
+        Arrays.fill(slots, 0L);
+        size = 0;
+        clears++;
+    }
+
+    /** Times the cache was cleared: past its cap, or by its owner ({@link #clear}). */
     public long clears() { return clears; }
 
     private void insert(long hi, long lo, long idPlusOne) {

@@ -21,6 +21,8 @@ public final class SeriesResolver {
     private final SeriesFrontCache cache;
     private byte[] scratch = new byte[512];
     private long misses;
+    /** {@link SeriesTable#freedSeries()} when the cache was last emptied of expired series. */
+    private long freedAtClear;
 
     SeriesResolver(SeriesTable table, int maxCachedSeries) {
         this.table = table;
@@ -46,6 +48,7 @@ public final class SeriesResolver {
     private int miss(byte[] buf, int[] nameOff, int[] nameLen, int[] valueOff, int[] valueLen, int first, int count,
                      long hi, long lo) {
         misses++;
+        forgetExpired();
         int end = first + count;
         int size = 0;
         for (int i = first; i < end; i++) {
@@ -95,12 +98,25 @@ public final class SeriesResolver {
         return true;
     }
 
+    /**
+     * Miss path: entries of freed series are never looked up again, so under churn they would fill the cache up to
+     * its cap. Once the table has freed more series than half of what the cache holds since the last time, the
+     * cache is emptied; the live series come back one miss each.
+     */
+    private void forgetExpired() {
+        long freed = table.freedSeries();
+        if (freed - freedAtClear > Math.max(1024, cache.size() / 2)) {
+            cache.clear();
+            freedAtClear = freed;
+        }
+    }
+
     /** Resolutions that missed this thread's cache. */
     public long misses() { return misses; }
 
     /** Label sets currently cached. */
     public int cachedSeries() { return cache.size(); }
 
-    /** Times the cache reached its cap and was cleared. */
+    /** Times the cache was cleared: at its cap, or to drop series that expired. */
     public long cacheClears() { return cache.clears(); }
 }

@@ -180,6 +180,25 @@ class SeriesTableExpiryTest {
     }
 
     @Test
+    void aResolverForgetsFreedSeriesInsteadOfCachingThemUpToItsCap() {
+        List<String[]> sets = LabelSets.random(new Random(4), 3001);
+        LabelSets.Spans spans = LabelSets.Spans.of(sets);
+        try (SeriesTable table = SeriesTable.open(dir, 16_384)) {
+            table.expireAfter(10_000, 0);
+            table.expireIdle(sec(0), 0, Long.MAX_VALUE);
+            SeriesResolver resolver = table.newResolver();
+            for (int s = 0; s < 3000; s++) {
+                spans.resolve(resolver, s);
+            }
+            assertEquals(3000, resolver.cachedSeries());
+            assertEquals(6000, table.expireIdle(sec(11), 0, Long.MAX_VALUE));
+            spans.resolve(resolver, 3000); // a new series: the miss path sees 3,000 freed since the cache last emptied
+            assertEquals(1, resolver.cachedSeries());
+            assertEquals(1, resolver.cacheClears());
+        }
+    }
+
+    @Test
     void fullyExpiredStatePagesAreReleased() {
         List<String[]> sets = LabelSets.random(new Random(3), 3 * SeriesStates.PAGE_IDS);
         LabelSets.Spans spans = LabelSets.Spans.of(sets);
