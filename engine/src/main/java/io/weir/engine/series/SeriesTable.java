@@ -35,8 +35,15 @@ public final class SeriesTable implements AutoCloseable {
     private static final String CLEAN_MARKER = "series.clean";
     static final String FILE_NAME = "series.dat";
     private static final int AVERAGE_KEY_BYTES = 128;
-    /** Chronicle Map refuses inserts past entries x this; past expectedSeries it slows, so size it right. */
-    private static final double MAX_BLOAT = 4.0;
+    /**
+     * Chronicle Map refuses inserts past entries x its bloat factor. A new file is laid out (and written) for
+     * {@code expectedSeries} up front and grows past it by extra tiers, each lookup a little slower; the bloat factor
+     * lets a table grow to at least this many series (a table laid out for fewer than 4,096 stops at 1,000 times
+     * its size).
+     */
+    private static final long MIN_MAX_SERIES = 4L << 20;
+    /** Chronicle Map's own ceiling on the bloat factor. */
+    private static final double MAX_BLOAT = 1000;
     private static final int DEFAULT_FRONT_CACHE_ENTRIES = 1 << 20;
     /**
      * The map key of the id watermark (the table's size when ids were last freed): no series has an empty label
@@ -93,7 +100,7 @@ public final class SeriesTable implements AutoCloseable {
                     .name("weir-series")
                     .entries(Math.max(expectedSeries, 1024))
                     .averageKeySize(AVERAGE_KEY_BYTES)
-                    .maxBloatFactor(MAX_BLOAT);
+                    .maxBloatFactor(Math.clamp((double) MIN_MAX_SERIES / Math.max(expectedSeries, 1024), 4.0, MAX_BLOAT));
             Path file = dir.resolve(FILE_NAME);
             Path cleanMarker = dir.resolve(CLEAN_MARKER);
             // After a crash Chronicle Map's segment locks may be held by the dead process: recover then. Recovery

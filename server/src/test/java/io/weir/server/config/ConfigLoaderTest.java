@@ -480,7 +480,7 @@ class ConfigLoaderTest {
                 listen:         :9201 (all interfaces), max request 32MiB
                 web:            plain HTTP, no authentication
                 data dir:       ./data
-                memory limit:   4GiB, exact samples up to 256KiB a series, series table 1048576
+                memory limit:   4GiB, exact samples up to 256KiB a series, series table 65536
                 series expiry:  after 2h without a sample (default: the larger of 1h and twice the longest sketch window)
                 ingest:         %d shard writer(s), ring 1024 x 2048 samples (%d cores)
                 wal:            fsync interval every 1s, max disk 16GiB
