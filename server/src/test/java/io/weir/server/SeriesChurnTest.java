@@ -213,13 +213,14 @@ class SeriesChurnTest {
     }
 
     /**
-     * A restart from the snapshot, then one from the WAL alone, after series expired and one generation came back
-     * under new ids: no id ever names other labels, expired ids are history rather than conflicts, returning series
+     * A crash image (series table as mapped, WAL, no snapshot), a restart from the snapshot, then one from the WAL
+     * alone, after series expired and one generation came back under new ids: no id ever names other labels, expired ids are history rather than conflicts, returning series
      * answer from their new ids only, and new series continue after every id handed out.
      */
     @Test
     void restartsAfterExpiryKeepIdsAndLabelsConsistent() throws Exception {
         Path dir = ExternalProcess.tempDir("churn-restart");
+        Path crashed = ExternalProcess.tempDir("churn-crashed");
         try {
             int last = 5;
             try (WeirTestNode node = WeirTestNode.start(CONFIG, dir, clock::get)) {
@@ -231,6 +232,17 @@ class SeriesChurnTest {
                 assertEquals(2 * SERIES, metric(node, "weir_series_freed_total"));
                 assertEquals(SERIES, metric(node, "weir_series_retiring"));
                 assertEquals(7 * SERIES, metric(node, "weir_series"));
+                // what a kill -9 now would leave: the files as they are (WAL fsynced per write, the series table
+                // as mapped, no clean-shutdown marker, no snapshot yet)
+                copyTree(dir, crashed);
+            }
+            try (WeirTestNode node = WeirTestNode.start(CONFIG, crashed, clock::get)) {
+                assertEquals(0, metric(node, "weir_series_table_conflicts_total"), "expired ids are history, not conflicts");
+                assertEquals(0, metric(node, "weir_startup_snapshot_loaded"));
+                assertEquals(7 * SERIES, metric(node, "weir_series"), "the watermark survived the crash");
+                assertEquals(Set.of("0", "1", "2", "3", "4", "5"), listedGens(node, 6 * SERIES));
+                assertAllCount(counts(node, 0, last), SERIES, "10");
+                assertNewSeriesGetsId(node, 7 * SERIES);
             }
             try (WeirTestNode node = WeirTestNode.start(CONFIG, dir, clock::get)) {
                 assertEquals(0, metric(node, "weir_series_table_conflicts_total"));
@@ -254,6 +266,20 @@ class SeriesChurnTest {
             }
         } finally {
             ExternalProcess.deleteRecursively(dir);
+            ExternalProcess.deleteRecursively(crashed);
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws java.io.IOException {
+        try (var paths = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) paths::iterator) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
         }
     }
 
