@@ -48,7 +48,7 @@ final class OpsEndpoints {
                         + "\"current_rate\":%.1f,\"average_rate\":%.1f,\"uptime_seconds\":%.1f,\"series\":%d,"
                         + "\"total_histograms\":%d,\"total_exemplars\":%d,\"total_metadata\":%d}",
                 s.samples(), s.requests(), s.rejectedRequests(), s.throttledRequests(), s.currentRate(),
-                s.averageRate(now), s.uptimeSeconds(now), node.series().size(), s.histograms(), s.exemplars(), s.metadata());
+                s.averageRate(now), s.uptimeSeconds(now), node.series().liveSeries(), s.histograms(), s.exemplars(), s.metadata());
         HttpResponses.send(ctx, HttpResponses.json(HttpResponseStatus.OK, json), keepAlive);
     }
 

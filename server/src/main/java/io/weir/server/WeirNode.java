@@ -65,6 +65,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -74,8 +75,15 @@ import java.util.function.Supplier;
 public final class WeirNode implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(WeirNode.class.getName());
     static final int FORWARD_BATCH_SAMPLES = 10_000;
+    /**
+     * An expired series keeps its labels at least this long, and twice the query timeout: a query that listed it
+     * just before it expired can still name it.
+     */
+    static final long SERIES_FREE_AFTER_MIN_MS = 300_000;
 
     private final WeirConfig config;
+    /** Idle clock of the shard writers and the series table: the wall clock, or data time in tests and churn runs. */
+    private final LongSupplier clockMs;
     private final List<AutoCloseable> closeInReverse = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final MetricRegistry metrics = new MetricRegistry();
@@ -95,12 +103,21 @@ public final class WeirNode implements AutoCloseable {
     private StartupRecovery.Result recovery;
     static final long SHUTDOWN_SNAPSHOT_SECONDS = 120;
 
-    private WeirNode(WeirConfig config) {
+    private WeirNode(WeirConfig config, LongSupplier clockMs) {
         this.config = config;
+        this.clockMs = clockMs;
     }
 
     public static WeirNode start(WeirConfig config, BuildInfo build) throws IOException, InterruptedException {
-        WeirNode node = new WeirNode(config);
+        return start(config, build, System::currentTimeMillis);
+    }
+
+    /**
+     * @param clockMs the clock by which series go idle (sketch eviction, series expiry); {@code System::currentTimeMillis}
+     *                in production, a clock that follows the data in tests and churn runs
+     */
+    public static WeirNode start(WeirConfig config, BuildInfo build, LongSupplier clockMs) throws IOException, InterruptedException {
+        WeirNode node = new WeirNode(config, clockMs);
         try {
             node.open(build);
         } catch (IOException | InterruptedException | RuntimeException e) {
@@ -126,6 +143,7 @@ public final class WeirNode implements AutoCloseable {
             try {
                 SeriesTable table = StartupRecovery.openSeriesTable(dataDir.resolve("series"), config.storage().seriesCapacity());
                 try {
+                    table.expireAfter(config.seriesIdleTimeoutMillis(), Math.max(SERIES_FREE_AFTER_MIN_MS, 2 * config.query().timeoutMillis()));
                     long a0 = System.nanoTime();
                     targets.attach(table);
                     LOG.log(System.Logger.Level.INFO, String.format("matched %d series against the sketch targets in %d ms",
@@ -159,6 +177,7 @@ public final class WeirNode implements AutoCloseable {
         for (int s = 0; s < shardCount; s++) {
             shards[s] = new SketchShard(shardCount, new SlabArena(perShardMemory, 1 << 20, 64), targets,
                     (int) config.storage().exactMaxBytes());
+            shards[s].clock(clockMs.getAsLong()); // series restored or replayed below count as active now
             closeInReverse.add(shards[s]);
         }
 
@@ -203,7 +222,7 @@ public final class WeirNode implements AutoCloseable {
         @SuppressWarnings("unchecked")
         EventHandler<IngestBatch>[] writers = new EventHandler[shardCount];
         for (int s = 0; s < shardCount; s++) {
-            writers[s] = new ShardWriter(s, shards[s]);
+            writers[s] = new ShardWriter(s, shards[s], clockMs);
         }
         ring = new IngestRing(config.ingest().ringSlots(), config.ingest().batchCapacity(), journaler, writers);
         ring.start();
@@ -222,6 +241,7 @@ public final class WeirNode implements AutoCloseable {
         timer.scheduleAtFixedRate(() -> ingestStats.tick(System.nanoTime()), 1, 1, TimeUnit.SECONDS);
         long every = config.snapshot().intervalMillis();
         timer.scheduleAtFixedRate(snapshotter::request, every, every, TimeUnit.MILLISECONDS);
+        timer.scheduleAtFixedRate(this::expireSeries, 0, 1, TimeUnit.SECONDS);
         closeInReverse.add(timer::shutdownNow);
 
         int cores = Runtime.getRuntime().availableProcessors();
@@ -307,7 +327,7 @@ public final class WeirNode implements AutoCloseable {
         Set<HttpMethod> getPost = Set.of(HttpMethod.GET, HttpMethod.POST);
         WalWriter w = wal;
         long maxDisk = config.wal().maxDiskBytes();
-        IngestLimits limits = new IngestLimits(config.limits(), series::size);
+        IngestLimits limits = new IngestLimits(config.limits(), series::liveSeries);
         for (int i = 0; i < IngestLimits.KEYS.length; i++) {
             metrics.add("weir_ingest_limit_refusals_total", MetricRegistry.Type.COUNTER,
                     "Requests refused by an ingest limit (limits.*), whatever source sent them.", "limit=\"" + IngestLimits.KEYS[i] + "\"",
@@ -363,7 +383,12 @@ public final class WeirNode implements AutoCloseable {
                 .gauge("weir_ring_capacity_slots", "Ingest ring size.", ring::capacity)
                 .gauge("weir_ring_free_slots", "Ingest ring slots free right now.", ring::remainingCapacity)
                 .counter("weir_ring_consumer_errors_total", "Exceptions caught in ring consumers.", ring::consumerErrors)
-                .gauge("weir_series", "Series known to the node.", series::size)
+                .gauge("weir_series", "Series ids handed out since the table was created (expired ones included; ids are never reused).", series::size)
+                .gauge("weir_series_live", "Series in the series table now (not expired).", series::liveSeries)
+                .gauge("weir_series_retiring", "Expired series whose labels are kept until the forwarder has passed their samples.", series::retiringSeries)
+                .counter("weir_series_expired_total", "Series that left the series table after storage.series_idle_timeout without a sample.", series::expiredSeries)
+                .counter("weir_series_returned_total", "Expired series that came back before their labels were dropped (same id).", series::returnedSeries)
+                .counter("weir_series_freed_total", "Expired series whose labels, table entry and postings were dropped.", series::freedSeries)
                 .counter("weir_wal_records_total", "WAL records written.", wal::recordCount)
                 .counter("weir_wal_bytes_total", "WAL bytes written.", wal::bytesWritten)
                 .counter("weir_wal_fsyncs_total", "WAL fsyncs.", wal::fsyncCount)
@@ -411,6 +436,26 @@ public final class WeirNode implements AutoCloseable {
                 .gauge("weir_snapshot_last_write_seconds", "Time to encode, compress and write the last snapshot.", () -> sn.last() == null ? 0 : sn.last().writeNanos() / 1e9);
         Runtime rt = Runtime.getRuntime();
         metrics.gauge("weir_jvm_heap_used_bytes", "JVM heap in use.", () -> rt.totalMemory() - rt.freeMemory());
+    }
+
+    /**
+     * One series expiry pass now ({@link SeriesTable#expireIdle}); the timer runs one every second. An expired
+     * series' labels are kept until the forwarder's stored cursor has passed the WAL position of its expiry.
+     *
+     * @return series expired plus series freed
+     */
+    public synchronized int expireSeries() {
+        if (closed) {
+            return 0;
+        }
+        try {
+            Forwarder f = forwarder;
+            return series.expireIdle(clockMs.getAsLong(), wal.committedPosition(), f == null ? Long.MAX_VALUE : f.storedPosition());
+        } catch (RuntimeException e) {
+            // thrown out of the timer it would cancel every later pass
+            LOG.log(System.Logger.Level.ERROR, "series expiry pass failed", e);
+            return 0;
+        }
     }
 
     MetricRegistry metrics() { return metrics; }

@@ -3,11 +3,14 @@ package io.weir.engine.ingest;
 import com.lmax.disruptor.EventHandler;
 import io.weir.engine.sketch.SketchShard;
 
+import java.util.function.LongSupplier;
+
 /**
  * Ring consumer that applies its shard's samples to the shard's sketches. Runs after the journaler, so sketches
  * only ever hold samples that are in the WAL. The only writer of its {@link SketchShard}, so it also does the
  * shard's periodic work: at most once a second (at the end of a ring batch, or on the ring's wait timeout when
- * no batch comes) it evicts idle series and reclaims retired memory.
+ * no batch comes) it evicts idle series and reclaims retired memory. Idle is judged by a clock given to it (the
+ * wall clock in a node; tests and the churn run drive it with data time).
  */
 public final class ShardWriter implements EventHandler<IngestBatch> {
     /** Series looked at per periodic pass: a bounded pause (~0.1 ms) however many series the shard holds. */
@@ -16,11 +19,17 @@ public final class ShardWriter implements EventHandler<IngestBatch> {
 
     private final int shard;
     private final SketchShard sketches;
+    private final LongSupplier clockMs;
     private long lastPeriodicMs;
 
     public ShardWriter(int shard, SketchShard sketches) {
+        this(shard, sketches, System::currentTimeMillis);
+    }
+
+    public ShardWriter(int shard, SketchShard sketches, LongSupplier clockMs) {
         this.shard = shard;
         this.sketches = sketches;
+        this.clockMs = clockMs;
     }
 
     @Override
@@ -31,7 +40,7 @@ public final class ShardWriter implements EventHandler<IngestBatch> {
                 // a snapshot cut: every shard writer sees it at the same ring sequence
                 control.atShard(shard, sketches);
             } else {
-                sketches.clock(System.currentTimeMillis());
+                sketches.clock(clockMs.getAsLong());
                 int[] ids = batch.seriesIds();
                 long[] ts = batch.timestamps();
                 double[] values = batch.values();
@@ -41,13 +50,13 @@ public final class ShardWriter implements EventHandler<IngestBatch> {
             }
         }
         if (endOfBatch) {
-            periodic(System.currentTimeMillis());
+            periodic(clockMs.getAsLong());
         }
     }
 
     @Override
     public void onTimeout(long sequence) {
-        periodic(System.currentTimeMillis());
+        periodic(clockMs.getAsLong());
     }
 
     /** Writer thread: evicts idle series and reclaims, at most once per {@link #PERIODIC_MS}. @return series evicted */

@@ -16,7 +16,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * Inverted index of label pairs: name -> value -> ids of the series carrying that pair (a RoaringBitmap each),
  * plus, per name, the ids of every series carrying that name. Answers PromQL selectors.
  * <p>
- * Thread-safe. Its one writer is series creation ({@link SeriesTable}, under its creation lock); readers are
+ * Thread-safe. Its one writer is the series table (creation and expiry, under its creation lock); readers are
  * query threads. RoaringBitmap is not safe to read while it is written, so both sides take a read-write lock:
  * a series is added under the write lock in one hold (a reader sees all its postings or none), and a reader
  * holds the read lock for one matcher at a time, so a long regex scan delays series creation by at most the
@@ -34,7 +34,7 @@ public final class LabelIndex {
 
     LabelIndex() {}
 
-    /** Adds a series; called once per id, by series creation only. */
+    /** Adds a series: at creation, or when an expired series comes back under its id. */
     void add(int id, byte[] canonical) {
         lock.writeLock().lock();
         try {
@@ -45,6 +45,38 @@ public final class LabelIndex {
                 NamePostings np = byName.computeIfAbsent(name, n -> new NamePostings());
                 np.any.add(id);
                 np.byValue.computeIfAbsent(value, v -> new RoaringBitmap()).add(id);
+            });
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Removes an expired series in one hold of the write lock; a value or name left without series goes too, so
+     * the index shrinks with the series it holds.
+     */
+    void remove(int id, byte[] canonical) {
+        lock.writeLock().lock();
+        try {
+            all.remove(id);
+            CanonicalLabels.forEach(canonical, 0, canonical.length, (b, no, nl, vo, vl) -> {
+                String name = new String(b, no, nl, StandardCharsets.UTF_8);
+                NamePostings np = byName.get(name);
+                if (np == null) {
+                    return;
+                }
+                np.any.remove(id);
+                String value = new String(b, vo, vl, StandardCharsets.UTF_8);
+                RoaringBitmap bm = np.byValue.get(value);
+                if (bm != null) {
+                    bm.remove(id);
+                    if (bm.isEmpty()) {
+                        np.byValue.remove(value);
+                    }
+                }
+                if (np.any.isEmpty()) {
+                    byName.remove(name);
+                }
             });
         } finally {
             lock.writeLock().unlock();

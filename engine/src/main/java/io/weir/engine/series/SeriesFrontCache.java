@@ -14,7 +14,8 @@ import java.util.Arrays;
  * </pre>
  * Grows by doubling (rehash) while under half full. At {@code maxEntries} it is cleared rather than evicting
  * one entry: linear probing has no cheap single removal, and a clear costs only a burst of misses that the
- * series table answers (the ids themselves are stable, so nothing cached can go wrong).
+ * series table answers. An id cached for an expired series is caught by the resolver's liveness check and
+ * replaced by {@link #put} (series ids are never reused, so a cached id never names another series).
  */
 public final class SeriesFrontCache {
     private static final int STRIDE = 3;
@@ -51,12 +52,20 @@ public final class SeriesFrontCache {
         }
     }
 
-    /** Caches a hash that is not cached yet. */
+    /** Caches a hash, or replaces the value it has. */
     public void put(long hi, long lo, int id) {
+        for (int i = (int) lo & mask; ; i = (i + 1) & mask) {
+            int base = i * STRIDE;
+            if (slots[base + 2] == 0) {
+                break;
+            }
+            if (slots[base + 1] == lo && slots[base] == hi) {
+                slots[base + 2] = id + 1L;
+                return;
+            }
+        }
         if (size >= maxEntries) {
-            Arrays.fill(slots, 0L);
-            size = 0;
-            clears++;
+            clear();
         } else if ((size + 1) * 2L > mask + 1L) {
             long[] old = slots;
             allocate((mask + 1) * 2);
@@ -72,7 +81,14 @@ public final class SeriesFrontCache {
 
     public int size() { return size; }
 
-    /** Times the cache passed its cap and was cleared. */
+    /** Empties the cache (its arrays are kept). */
+    public void clear() {
+        Arrays.fill(slots, 0L);
+        size = 0;
+        clears++;
+    }
+
+    /** Times the cache was cleared: past its cap, or by its owner ({@link #clear}). */
     public long clears() { return clears; }
 
     private void insert(long hi, long lo, long idPlusOne) {

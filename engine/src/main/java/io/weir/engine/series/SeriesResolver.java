@@ -6,10 +6,14 @@ import java.util.Arrays;
  * Resolves label sets to series ids for ONE thread (an event loop): not thread-safe; create one per thread with
  * {@link SeriesTable#newResolver()}.
  * <p>
- * Hit path (a series this thread resolved before): a 128-bit hash of the label bytes ({@link LabelSetHash}) and
- * a probe of a primitive open-addressing table ({@link SeriesFrontCache}); no allocation, no lock, no byte
- * comparison (a false hit needs a 128-bit collision, see {@link LabelSetHash}). Miss path: the canonical bytes
- * are built in a reused scratch and the {@link SeriesTable} finds or creates the series.
+ * Hit path (a series this thread resolved before): a 128-bit hash of the label bytes ({@link LabelSetHash}),
+ * a probe of a primitive open-addressing table ({@link SeriesFrontCache}) and a check that the cached id is
+ * still LIVE, which also marks it active ({@link SeriesTable#touch}: a read, and a CAS at most once a second per
+ * series); no allocation, no lock, no byte comparison (a false hit needs a 128-bit collision, see
+ * {@link LabelSetHash}). A cached id that has expired is never returned: the labels go through the miss path,
+ * which brings a RETIRING series back under its id or gives a FREED one a new id, and the cache entry is replaced.
+ * Miss path: the canonical bytes are built in a reused scratch and the {@link SeriesTable} finds or creates the
+ * series.
  */
 public final class SeriesResolver {
     private final SeriesTable table;
@@ -17,6 +21,8 @@ public final class SeriesResolver {
     private final SeriesFrontCache cache;
     private byte[] scratch = new byte[512];
     private long misses;
+    /** {@link SeriesTable#freedSeries()} when the cache was last emptied of expired series. */
+    private long freedAtClear;
 
     SeriesResolver(SeriesTable table, int maxCachedSeries) {
         this.table = table;
@@ -33,7 +39,7 @@ public final class SeriesResolver {
         long hi = hash.hi();
         long lo = hash.lo();
         int id = cache.get(hi, lo);
-        if (id >= 0) {
+        if (id >= 0 && table.touch(id)) {
             return id;
         }
         return miss(buf, nameOff, nameLen, valueOff, valueLen, first, count, hi, lo);
@@ -42,6 +48,7 @@ public final class SeriesResolver {
     private int miss(byte[] buf, int[] nameOff, int[] nameLen, int[] valueOff, int[] valueLen, int first, int count,
                      long hi, long lo) {
         misses++;
+        forgetExpired();
         int end = first + count;
         int size = 0;
         for (int i = first; i < end; i++) {
@@ -67,7 +74,8 @@ public final class SeriesResolver {
         hash.hashSpans(buf, nameOff, nameLen, valueOff, valueLen, first, count);
         long hi = hash.hi();
         long lo = hash.lo();
-        if (cache.get(hi, lo) >= 0) {
+        int cached = cache.get(hi, lo);
+        if (cached >= 0 && table.touch(cached)) {
             return true;
         }
         int end = first + count;
@@ -90,12 +98,25 @@ public final class SeriesResolver {
         return true;
     }
 
+    /**
+     * Miss path: entries of freed series are never looked up again, so under churn they would fill the cache up to
+     * its cap. Once the table has freed more series than half of what the cache holds since the last time, the
+     * cache is emptied; the live series come back one miss each.
+     */
+    private void forgetExpired() {
+        long freed = table.freedSeries();
+        if (freed - freedAtClear > Math.max(1024, cache.size() / 2)) {
+            cache.clear();
+            freedAtClear = freed;
+        }
+    }
+
     /** Resolutions that missed this thread's cache. */
     public long misses() { return misses; }
 
     /** Label sets currently cached. */
     public int cachedSeries() { return cache.size(); }
 
-    /** Times the cache reached its cap and was cleared. */
+    /** Times the cache was cleared: at its cap, or to drop series that expired. */
     public long cacheClears() { return cache.clears(); }
 }

@@ -33,6 +33,13 @@ final class SeriesActivity {
         return nowSec - pages[p][i] > pages[p][i + 1];
     }
 
+    /** Forgets a page of series (their index page was released); a later touch starts it afresh. */
+    void release(int p) {
+        if (p < pages.length) {
+            pages[p] = null;
+        }
+    }
+
     private int[] page(int p) {
         if (p >= pages.length) {
             pages = Arrays.copyOf(pages, Math.max(p + 1, pages.length * 2));

@@ -84,6 +84,45 @@ public final class SketchIndex {
         return pages.length << PAGE_SHIFT;
     }
 
+    /** Local ids per page: a page is released and re-created as a whole. */
+    static int pageIds() {
+        return PAGE_IDS;
+    }
+
+    /**
+     * Writer only: drops a page whose every entry is {@link #UNKNOWN} (its series gone, e.g. evicted and expired), so
+     * series that never come back leave nothing behind but a directory slot. A reader still holding the page reads
+     * UNKNOWN from it, as it would from the missing page; the next write to one of its ids starts a fresh page.
+     *
+     * @return true when the page was dropped
+     */
+    boolean releaseIfEmpty(int page) {
+        long[][] dir = pages;
+        if (page >= dir.length || dir[page] == null) {
+            return false;
+        }
+        long[] entries = dir[page];
+        for (long e : entries) {
+            if (e != UNKNOWN) {
+                return false;
+            }
+        }
+        dir[page] = null;
+        pages = dir; // volatile re-publication
+        return true;
+    }
+
+    /** Pages held now (1,024 ids x one 8-byte entry per family and the exact tier); any thread, approximate. */
+    int pagesHeld() {
+        int n = 0;
+        for (long[] page : pages) {
+            if (page != null) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     private static int slot(int localId, int which) {
         return (localId & (PAGE_IDS - 1)) * SLOTS + which;
     }

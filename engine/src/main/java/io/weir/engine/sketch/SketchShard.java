@@ -468,7 +468,8 @@ public final class SketchShard implements AutoCloseable {
 
     /**
      * Writer only, from the shard writer's periodic work: drops up to {@code maxScan} series' worth of idle
-     * series (no sample for longer than their window), resuming where the last call stopped, then reclaims.
+     * series (no sample for longer than their window), resuming where the last call stopped, then reclaims. A page
+     * of the index whose series have all left is released on the way.
      *
      * @return series evicted
      */
@@ -478,6 +479,11 @@ public final class SketchShard implements AutoCloseable {
         for (int i = 0, n = Math.min(maxScan, bound); i < n; i++) {
             int local = evictCursor >= bound ? 0 : evictCursor;
             evictCursor = local + 1 >= bound ? 0 : local + 1;
+            if ((local & (SketchIndex.pageIds() - 1)) == SketchIndex.pageIds() - 1 && index.releaseIfEmpty(local / SketchIndex.pageIds())) {
+                // a page of series that all left (churn: ids are never reused) costs nothing any more
+                activity.release(local / SketchIndex.pageIds());
+                continue;
+            }
             long exact = index.getExact(local);
             if (exact == SketchIndex.UNKNOWN || exact == SketchIndex.NOT_SKETCHED || !activity.idle(local, nowSec)) {
                 continue;
@@ -670,6 +676,9 @@ public final class SketchShard implements AutoCloseable {
     // --- snapshot support (io.weir.engine.snapshot): the only access to blocks from outside the families ---
 
     public int shardCount() { return shardCount; }
+
+    /** Pages of the series index held now: churned-out pages are released by {@link #evictIdle}. */
+    int indexPagesHeld() { return index.pagesHeld(); }
 
     /** Local series ids at or past this have no block. */
     public int localIdLimit() { return index.idLimit(); }

@@ -73,5 +73,9 @@ final class LabelSets {
         int resolve(SeriesResolver r, int set) {
             return r.resolve(buf, nameOff, nameLen, valueOff, valueLen, first[set], count[set]);
         }
+
+        boolean exists(SeriesResolver r, int set) {
+            return r.exists(buf, nameOff, nameLen, valueOff, valueLen, first[set], count[set]);
+        }
     }
 }

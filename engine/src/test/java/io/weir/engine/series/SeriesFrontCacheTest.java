@@ -28,6 +28,17 @@ class SeriesFrontCacheTest {
     }
 
     @Test
+    void putReplacesTheValueOfACachedHash() {
+        SeriesFrontCache cache = new SeriesFrontCache(1000);
+        cache.put(5, 7, 1);
+        cache.put(6, 7, 2); // same probe start
+        cache.put(5, 7, 9);
+        assertEquals(9, cache.get(5, 7));
+        assertEquals(2, cache.get(6, 7));
+        assertEquals(2, cache.size());
+    }
+
+    @Test
     void clearsAtItsCap() {
         SeriesFrontCache cache = new SeriesFrontCache(1000);
         for (int i = 0; i < 2500; i++) {

@@ -323,6 +323,40 @@ class ExactTierTest {
         assertEquals(0, arena.bytesReserved());
     }
 
+    /**
+     * Churn across ids never reused (as the series table hands them out): once every series of an index page has
+     * left, the page goes too, so what a churned-out series leaves behind does not grow with the churn.
+     */
+    @Test
+    void indexPagesOfSeriesThatAllLeftAreReleased() {
+        SlabArena arena = new SlabArena(64L << 20, 1 << 20, 4);
+        long window = 60_000;
+        try (SketchShard shard = new SketchShard(1, arena, allFamilies(window), 64 * 1024)) {
+            long wall = 1_000_000;
+            shard.clock(wall);
+            int perRound = 2048; // two index pages a round
+            for (int round = 0; round < 10; round++) {
+                for (int s = 0; s < perRound; s++) {
+                    shard.update(round * perRound + s, T0 + round * 120_000L, 1.0);
+                }
+                assertTrue(shard.indexPagesHeld() <= 4, "round " + round + ": " + shard.indexPagesHeld() + " pages");
+                wall += 70_000;
+                shard.clock(wall);
+                assertEquals(perRound, shard.evictIdle(Integer.MAX_VALUE));
+                shard.evictIdle(Integer.MAX_VALUE); // the pass after eviction finds the pages empty
+                assertEquals(0, shard.indexPagesHeld(), "round " + round);
+                shard.reclaim();
+                assertEquals(0, shard.bytesInUse());
+            }
+            // an old id that does come back starts a fresh page
+            shard.update(5, T0 + 2_000_000, 4.0);
+            AggregateResult a = new AggregateResult();
+            assertTrue(shard.readAggregate(5, T0, T0 + 2_000_000, a));
+            assertEquals(4.0, a.sum());
+            assertEquals(1, shard.indexPagesHeld());
+        }
+    }
+
     @Test
     void memoryLimitRefusesNewSeriesAndCountsThem() {
         SlabArena arena = new SlabArena(64 * 256, 1 << 12, 4);

@@ -46,7 +46,7 @@ public final class Forwarder implements Runnable, AutoCloseable {
     private volatile boolean backendUp = true;
     private volatile String lastError = "";
     private long lastCursorStoreNanos;
-    private long storedPosition;
+    private volatile long storedPosition;
     private Thread thread;
 
     public Forwarder(WalReader reader, long startPosition, LongSupplier committedPosition, SeriesTable series,
@@ -205,6 +205,12 @@ public final class Forwarder implements Runnable, AutoCloseable {
     private static void sleepMillis(long ms) {
         LockSupport.parkNanos(ms * 1_000_000L);
     }
+
+    /**
+     * WAL position of the cursor last stored: a restart forwards again from here, never from before it; any thread.
+     * The series table keeps an expired series' labels until this passes it.
+     */
+    public long storedPosition() { return storedPosition; }
 
     /** WAL position up to which the backend has acknowledged everything; any thread. */
     public long ackedPosition() { return ackedPosition; }

@@ -57,7 +57,8 @@ public final class ConfigLoader {
     private static final List<String> SNAPSHOT_KEYS = List.of("interval", "keep", "write_rate");
     private static final List<String> QUERY_KEYS = List.of("timeout", "max_concurrency", "max_series", "max_samples", "read_parallelism");
     private static final List<String> SERVER_KEYS = List.of("listen", "max_request_bytes", "web_config_file", "authorization");
-    private static final List<String> STORAGE_KEYS = List.of("data_dir", "memory_limit", "exact_max_bytes", "series_capacity");
+    private static final List<String> STORAGE_KEYS = List.of("data_dir", "memory_limit", "exact_max_bytes", "series_capacity",
+            "series_idle_timeout");
     private static final List<String> INGEST_KEYS = List.of("shards", "ring_slots", "batch_capacity", "relabel_configs");
     private static final List<String> WAL_KEYS = List.of("fsync", "fsync_interval", "max_disk");
     private static final List<String> BACKEND_KEYS = List.of("url", "remote_write_url", "timeout", "basic_auth",
@@ -154,7 +155,7 @@ public final class ConfigLoader {
             if (dataDir.toString().isBlank()) {
                 checker.problem("--data-dir", "must not be empty");
             } else {
-                storage = new StorageConfig(dataDir, storage.memoryLimitBytes(), storage.exactMaxBytes(), storage.seriesCapacity());
+                storage = storage.withDataDir(dataDir);
             }
         }
         BackendConfig backend = base.backend();
@@ -207,6 +208,9 @@ public final class ConfigLoader {
                 .append(", exact samples up to ").append(config.storage().exactMaxBytes() == 0 ? "off"
                         : ByteSize.format(config.storage().exactMaxBytes()) + " a series")
                 .append(", series table ").append(config.storage().seriesCapacity()).append('\n');
+        sb.append("series expiry:  after ").append(Durations.format(config.seriesIdleTimeoutMillis()))
+                .append(" without a sample").append(config.storage().seriesIdleTimeoutMillis() == 0
+                        ? " (default: the larger of 1h and twice the longest sketch window)" : "").append('\n');
         IngestConfig ingest = config.ingest();
         sb.append("ingest:         ").append(ingest.shards()).append(" shard writer(s), ring ").append(ingest.ringSlots())
                 .append(" x ").append(ingest.batchCapacity()).append(" samples (").append(Runtime.getRuntime().availableProcessors())
@@ -288,10 +292,18 @@ public final class ConfigLoader {
 
         WeirConfig config(Node root) {
             Section top = section(root, "", ROOT_KEYS);
-            return new WeirConfig(server(top.get("server")), storage(top.get("storage")), wal(top.get("wal")),
+            WeirConfig config = new WeirConfig(server(top.get("server")), storage(top.get("storage")), wal(top.get("wal")),
                     backend(top.get("backend")), sketch(top.get("sketch")),
                     new ScrapeConfigReader(this).read(top.get("scrape_configs")), log(top.get("log")), limits(top.get("limits")),
                     query(top.get("query")), ingest(top.get("ingest")), snapshot(top.get("snapshot")));
+            long idle = config.storage().seriesIdleTimeoutMillis();
+            long longest = config.sketch().longestWindowMillis();
+            if (idle > 0 && idle < longest) {
+                // the table entry must outlive the sketch: a series that expired from the table is out of the index
+                problem("storage.series_idle_timeout", "must be at least the longest sketch window, "
+                        + Durations.format(longest) + " (got " + Durations.format(idle) + ")");
+            }
+            return config;
         }
 
         SnapshotConfig snapshot(Node node) {
@@ -531,7 +543,12 @@ public final class ConfigLoader {
                 }
             }
             long seriesCapacity = integer(s, "series_capacity", d.seriesCapacity(), 1024, 1L << 31);
-            return new StorageConfig(dataDir, size(s, "memory_limit", d.memoryLimitBytes()), exactMax, seriesCapacity);
+            long idleTimeout = duration(s, "series_idle_timeout", 0);
+            if (idleTimeout != 0 && idleTimeout < StorageConfig.MIN_SERIES_IDLE_TIMEOUT_MILLIS) {
+                problem(s.pathOf("series_idle_timeout"), "must be at least 1m (got " + Quote.of(text(s, "series_idle_timeout")) + ")");
+                idleTimeout = 0;
+            }
+            return new StorageConfig(dataDir, size(s, "memory_limit", d.memoryLimitBytes()), exactMax, seriesCapacity, idleTimeout);
         }
 
         WalConfig wal(Node node) {

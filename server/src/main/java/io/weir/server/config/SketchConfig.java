@@ -28,6 +28,11 @@ public record SketchConfig(long defaultWindowMillis, List<SketchTarget> targets)
         return new SketchConfig(DEFAULT_WINDOW_MILLIS, List.of(everything(DEFAULT_WINDOW_MILLIS)));
     }
 
+    /** The longest window of any target (0 without targets). */
+    public long longestWindowMillis() {
+        return targets.stream().mapToLong(SketchTarget::windowMillis).max().orElse(0);
+    }
+
     /** The implicit target: every series, every function, the default window. */
     public static SketchTarget everything(long windowMillis) {
         return new SketchTarget(EVERYTHING, List.of(LabelMatcher.of(LabelMatcher.Type.RE, "__name__", ".+")),

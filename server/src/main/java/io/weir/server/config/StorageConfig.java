@@ -10,18 +10,37 @@ import java.util.Objects;
  * @param memoryLimitBytes off-heap sketch memory; past it new series are refused (and counted); &gt; 0
  * @param exactMaxBytes    largest block of raw samples a series keeps (exact answers) before its sketches take
  *                         over; 0 turns the exact tier off; else in [256 B, 1 MiB]
- * @param seriesCapacity   entries the series table is sized for, &gt;= 1024
+ * @param seriesCapacity   series the series table's file is laid out for at creation (it grows past them), &gt;= 1024
+ * @param seriesIdleTimeoutMillis a series with no sample for longer than this leaves the series table (its id is
+ *                         not reused; it resolves again when it returns); 0 = the default,
+ *                         {@link WeirConfig#seriesIdleTimeoutMillis()}; else at least a minute and at least the
+ *                         longest sketch window
  */
-public record StorageConfig(Path dataDir, long memoryLimitBytes, long exactMaxBytes, long seriesCapacity) {
+public record StorageConfig(Path dataDir, long memoryLimitBytes, long exactMaxBytes, long seriesCapacity,
+                            long seriesIdleTimeoutMillis) {
     public static final Path DEFAULT_DATA_DIR = Path.of("./data");
     public static final long DEFAULT_MEMORY_LIMIT_BYTES = 4L << 30;
     /** Above the ~213 KiB the sketches of every function take, so a series keeps raw samples wherever they are smaller. */
     public static final long DEFAULT_EXACT_MAX_BYTES = 256L << 10;
     public static final long MAX_EXACT_MAX_BYTES = 1L << 20;
-    public static final long DEFAULT_SERIES_CAPACITY = 1L << 20;
+    /**
+     * The series table's file is laid out for this many series at once (~190 B each on disk) and grows past it, to
+     * at least 4 M series; a node that will hold a million series from the start gets faster misses by setting
+     * {@code storage.series_capacity} to that.
+     */
+    public static final long DEFAULT_SERIES_CAPACITY = 1L << 16;
+    public static final long MIN_SERIES_IDLE_TIMEOUT_MILLIS = 60_000;
 
     public StorageConfig(Path dataDir, long memoryLimitBytes) {
         this(dataDir, memoryLimitBytes, DEFAULT_EXACT_MAX_BYTES, DEFAULT_SERIES_CAPACITY);
+    }
+
+    public StorageConfig(Path dataDir, long memoryLimitBytes, long exactMaxBytes, long seriesCapacity) {
+        this(dataDir, memoryLimitBytes, exactMaxBytes, seriesCapacity, 0);
+    }
+
+    public StorageConfig withDataDir(Path newDataDir) {
+        return new StorageConfig(newDataDir, memoryLimitBytes, exactMaxBytes, seriesCapacity, seriesIdleTimeoutMillis);
     }
 
     public StorageConfig {

@@ -33,6 +33,21 @@ public record WeirConfig(ServerConfig server, StorageConfig storage, WalConfig w
                 QueryConfig.defaults(), IngestConfig.defaults(), SnapshotConfig.defaults());
     }
 
+    /** A series table entry outlives its sketches by default: at least an hour, and twice the longest window. */
+    public static final long MIN_DEFAULT_SERIES_IDLE_TIMEOUT_MILLIS = 3_600_000;
+
+    /**
+     * How long a series may go without a sample before it leaves the series table: {@code storage.series_idle_timeout},
+     * or by default the larger of 1h and twice the longest sketch window (a series leaves its sketches after its
+     * window, so the table entry always outlives them).
+     */
+    public long seriesIdleTimeoutMillis() {
+        if (storage.seriesIdleTimeoutMillis() > 0) {
+            return storage.seriesIdleTimeoutMillis();
+        }
+        return Math.max(MIN_DEFAULT_SERIES_IDLE_TIMEOUT_MILLIS, 2 * sketch.longestWindowMillis());
+    }
+
     public WeirConfig withLog(LogConfig newLog) {
         return new WeirConfig(server, storage, wal, backend, sketch, scrapeConfigs, newLog, limits, query, ingest, snapshot);
     }

@@ -1,5 +1,6 @@
 package io.weir.server.config;
 
+import io.weir.engine.query.Durations;
 import io.weir.engine.sketch.SketchTarget;
 import io.weir.engine.series.LabelMatcher;
 import io.weir.engine.sketch.SketchFunction;
@@ -459,6 +460,26 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void seriesIdleTimeoutDefaultsToTwiceTheLongestWindowAndIsChecked() {
+        assertEquals(2 * 3_600_000, loader.defaults().seriesIdleTimeoutMillis(), "twice the 1h default window");
+        assertEquals(3_600_000, valid("sketch: {targets: []}\n").seriesIdleTimeoutMillis(), "no windows: 1h");
+        WeirConfig example = valid(EXAMPLE);
+        assertEquals(0, example.storage().seriesIdleTimeoutMillis());
+        assertEquals(4 * 3_600_000, example.seriesIdleTimeoutMillis(), "twice the 2h window");
+        assertTrue(ConfigLoader.summary(example).contains("series expiry:  after 4h without a sample (default"));
+        WeirConfig set = valid("storage: {series_idle_timeout: 3h}\n");
+        assertEquals(3 * 3_600_000, set.seriesIdleTimeoutMillis());
+        assertTrue(ConfigLoader.summary(set).contains("series expiry:  after 3h without a sample\n"));
+        assertEquals(List.of(new ConfigProblem("storage.series_idle_timeout", "must be at least 1m (got \"30s\")")),
+                problems("storage: {series_idle_timeout: 30s}\n"));
+        assertEquals(List.of(new ConfigProblem("storage.series_idle_timeout",
+                        "must be at least the longest sketch window, 2h (got " + Durations.format(90 * 60_000) + ")")),
+                problems(EXAMPLE.replace("  data_dir: \"./data\"\n", "  data_dir: \"./data\"\n  series_idle_timeout: 90m\n")));
+        assertEquals(List.of(new ConfigProblem("storage.series_idle_timeout", "not a valid duration: \"soon\"")),
+                problems("storage: {series_idle_timeout: soon}\n"));
+    }
+
+    @Test
     void summaryNamesWhatTheNodeWillDo() {
         String defaults = ConfigLoader.summary(loader.defaults());
         int cores = Runtime.getRuntime().availableProcessors();
@@ -466,7 +487,8 @@ class ConfigLoaderTest {
                 listen:         :9201 (all interfaces), max request 32MiB
                 web:            plain HTTP, no authentication
                 data dir:       ./data
-                memory limit:   4GiB, exact samples up to 256KiB a series, series table 1048576
+                memory limit:   4GiB, exact samples up to 256KiB a series, series table 65536
+                series expiry:  after 2h without a sample (default: the larger of 1h and twice the longest sketch window)
                 ingest:         %d shard writer(s), ring 1024 x 2048 samples (%d cores)
                 wal:            fsync interval every 1s, max disk 16GiB
                 backend:        none (sketch-only)

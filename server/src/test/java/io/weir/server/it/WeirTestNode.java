@@ -8,6 +8,7 @@ import io.weir.server.config.WeirConfig;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.function.LongSupplier;
 
 /** A real Weir node in the test JVM on 127.0.0.1 with a temporary (or given) data dir. */
 public final class WeirTestNode implements AutoCloseable {
@@ -23,12 +24,17 @@ public final class WeirTestNode implements AutoCloseable {
 
     /** @param yaml config text; listen and data_dir are set by this method */
     public static WeirTestNode start(String yaml, Path dataDir) throws IOException, InterruptedException {
+        return start(yaml, dataDir, System::currentTimeMillis);
+    }
+
+    /** @param clockMs the node's idle clock (sketch eviction, series expiry), e.g. one that follows the data */
+    public static WeirTestNode start(String yaml, Path dataDir, LongSupplier clockMs) throws IOException, InterruptedException {
         boolean owns = dataDir == null;
         Path dir = owns ? ExternalProcess.tempDir("weir") : dataDir;
         ConfigLoader loader = io.weir.server.Main.configLoader();
         ConfigResult r = loader.parse(yaml, "test");
         WeirConfig cfg = loader.withOverrides(r.config(), "127.0.0.1:0", dir, null);
-        return new WeirTestNode(WeirNode.start(cfg, BuildInfo.load()), dir, owns);
+        return new WeirTestNode(WeirNode.start(cfg, BuildInfo.load(), clockMs), dir, owns);
     }
 
     public static WeirTestNode start(String yaml) throws IOException, InterruptedException {
