@@ -63,7 +63,7 @@ public final class QueryComparison {
         long first = end - (HOURS * 3_600_000L + 15 * 60_000L);
         try (WeirServerProcess weir = WeirServerProcess.start(WeirServerProcess.repoRoot(), WEIR_CONFIG,
                      // -Dweir.jvm.extra="-XX:StartFlightRecording=..." profiles the node during the run
-                     List.of(System.getProperty("weir.jvm.extra", "").split(" ")));
+                     java.util.Arrays.stream(System.getProperty("weir.jvm.extra", "").split(" ")).filter(o -> !o.isBlank()).toList());
              VictoriaMetricsProcess vm = VictoriaMetricsProcess.start(true)) {
             long samples = write(weir.url(), vm.url(), first, end);
             vm.forceFlush();
