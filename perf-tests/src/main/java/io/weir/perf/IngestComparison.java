@@ -32,6 +32,7 @@ import java.util.Locale;
  * <pre>
  *   perf-tests/run-ingest-comparison [--rounds 3] [--warmup 10s] [--duration 20s] [--concurrency 4] [--series 10000]
  *       [--samples-per-request 2000] [--max-rate 2000000] [--out docs/perf-ingest-runs.md] [--weir-jvm-opt OPT]...
+ *       [--weir-shards N] (ingest.shards for Weir; default: the node's own, computed from the cores)
  *       [--only weir|vm]      (one system, one run, nothing appended: for profiling)
  *       [--functions all|aggregate]  (Weir's sketches: all 13 functions, the default config (default), or the 8 aggregate ones)
  * </pre>
@@ -62,7 +63,12 @@ public final class IngestComparison {
     static final long SCRAPE_INTERVAL_MILLIS = 15_000;
 
     record Options(int rounds, Duration warmup, Duration duration, int concurrency, int series, int samplesPerRequest,
-                   long maxRate, Path out, List<String> weirJvmOptions, String only, String functions) {
+                   long maxRate, Path out, List<String> weirJvmOptions, String only, String functions, int shards) {
+        Options(int rounds, Duration warmup, Duration duration, int concurrency, int series, int samplesPerRequest,
+                long maxRate, Path out, List<String> weirJvmOptions, String only, String functions) {
+            this(rounds, warmup, duration, concurrency, series, samplesPerRequest, maxRate, out, weirJvmOptions, only, functions, 0);
+        }
+
         Options(int rounds, Duration warmup, Duration duration, int concurrency, int series, int samplesPerRequest,
                 long maxRate, Path out, List<String> weirJvmOptions, String only) {
             this(rounds, warmup, duration, concurrency, series, samplesPerRequest, maxRate, out, weirJvmOptions, only, "all");
@@ -70,7 +76,9 @@ public final class IngestComparison {
 
         /** Weir's config for this run: {@code --functions aggregate} (the 8 aggregate functions) or {@code all}. */
         String weirConfig() {
-            return functions.equals("all") ? WEIR_CONFIG_ALL_FUNCTIONS : WEIR_CONFIG;
+            String config = functions.equals("all") ? WEIR_CONFIG_ALL_FUNCTIONS : WEIR_CONFIG;
+            // --weir-shards N: a narrowed (non-default) ingest config, named beside its figures
+            return shards > 0 ? config + "ingest:\n  shards: " + shards + "\n" : config;
         }
 
         static Options parse(String[] args) {
@@ -81,6 +89,7 @@ public final class IngestComparison {
             List<String> jvm = new ArrayList<>();
             String only = "";
             String functions = "all"; // the product's default configuration is what a number should describe
+            int shards = 0;
             for (int i = 0; i < args.length; i++) {
                 String v = i + 1 < args.length ? args[i + 1] : null;
                 if (v == null) {
@@ -98,6 +107,7 @@ public final class IngestComparison {
                     case "--weir-jvm-opt" -> jvm.add(v);
                     case "--only" -> only = v;
                     case "--functions" -> functions = v;
+                    case "--weir-shards" -> shards = Integer.parseInt(v);
                     default -> throw new IllegalArgumentException("unknown option " + args[i]);
                 }
                 i++;
@@ -112,7 +122,7 @@ public final class IngestComparison {
                 throw new IllegalArgumentException("--functions must be all or aggregate, was " + functions);
             }
             return new Options(rounds, warmup, duration, concurrency, series, perRequest, maxRate, out, List.copyOf(jvm), only,
-                    functions);
+                    functions, shards);
         }
     }
 
