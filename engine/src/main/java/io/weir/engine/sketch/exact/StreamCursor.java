@@ -11,7 +11,8 @@ import java.lang.foreign.ValueLayout;
  * next sample's code starts: exactly what a block needs to carry on the stream from there ({@code compactInto}).
  */
 final class StreamCursor {
-    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
+    // unaligned: the same bytes, without the per-access alignment check (every offset here is 8-aligned anyway)
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
 
     private MemorySegment seg;
     private long data;
