@@ -269,20 +269,48 @@ public final class SketchQueryEngine implements LeafSource {
         };
     }
 
-    /** Relative error bound of one point; 0 when exact, NaN when the structure cannot bound it. */
+    /**
+     * Relative error bound of one point; 0 when exact, NaN when the structure cannot bound it. Rigorous: the result
+     * gives absolute bounds of its count, sum and sum of squares (the true value lies within them of the estimate),
+     * so the truth may be smaller than the estimate, and a bound relative to the estimate would understate the error;
+     * an average is bounded by dividing the two intervals.
+     */
     static double relativeErrorBound(SketchFunction f, AggregateResult r) {
         if (r.exact()) {
             return 0;
         }
-        double count = r.count();
-        double countRel = count > 0 ? r.countErrorBound() / count : Double.NaN;
-        double sumRel = r.sum() != 0 ? r.sumErrorBound() / Math.abs(r.sum()) : Double.NaN;
         return switch (f) {
-            case COUNT_OVER_TIME -> countRel;
-            case SUM_OVER_TIME -> sumRel;
-            case AVG_OVER_TIME -> sumRel + countRel;
-            case SUM2_OVER_TIME -> r.sum2() != 0 ? r.sum2ErrorBound() / Math.abs(r.sum2()) : Double.NaN;
+            case COUNT_OVER_TIME -> relativeToTruth(r.count(), r.countErrorBound());
+            case SUM_OVER_TIME -> relativeToTruth(r.sum(), r.sumErrorBound());
+            case SUM2_OVER_TIME -> relativeToTruth(r.sum2(), r.sum2ErrorBound());
+            case AVG_OVER_TIME -> quotientBound(r.sum(), r.sumErrorBound(), r.count(), r.countErrorBound(), r.mean());
             default -> Double.NaN;
         };
+    }
+
+    /** max |estimate - truth| / |truth| over every truth within {@code bound} of {@code estimate}; NaN when 0 is one. */
+    static double relativeToTruth(double estimate, double bound) {
+        double room = Math.abs(estimate) - bound;
+        return room > 0 ? bound / room : Double.NaN;
+    }
+
+    /**
+     * The relative error of {@code mean} against every quotient s / c with s within {@code sumBound} of {@code sum}
+     * and c within {@code countBound} of {@code count}; NaN when the quotients can reach 0 or the count 0.
+     */
+    static double quotientBound(double sum, double sumBound, double count, double countBound, double mean) {
+        double cLo = count - countBound;
+        double cHi = count + countBound;
+        if (!(cLo > 0)) {
+            return Double.NaN;
+        }
+        double sLo = sum - sumBound;
+        double sHi = sum + sumBound;
+        double lo = Math.min(Math.min(sLo / cLo, sLo / cHi), Math.min(sHi / cLo, sHi / cHi));
+        double hi = Math.max(Math.max(sLo / cLo, sLo / cHi), Math.max(sHi / cLo, sHi / cHi));
+        if (!(lo > 0 || hi < 0)) {
+            return Double.NaN;
+        }
+        return Math.max(mean - lo, hi - mean) / Math.min(Math.abs(lo), Math.abs(hi));
     }
 }
