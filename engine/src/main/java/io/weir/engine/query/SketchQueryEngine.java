@@ -120,7 +120,8 @@ public final class SketchQueryEngine implements LeafSource {
             if (present[i]) {
                 double v = reader.value();
                 values[i] = v;
-                errors[i] = reader.pointExact ? 0 : Math.abs(v) * reader.pointRelError;
+                errors[i] = reader.pointExact ? 0 : !Double.isNaN(reader.pointAbsError) ? reader.pointAbsError
+                        : Math.abs(v) * reader.pointRelError;
                 accuracy.point(reader.pointExact, reader.pointExact ? 0 : reader.pointRelError);
                 if (!Double.isNaN(reader.pointRankError)) {
                     accuracy.rankError(reader.pointRankError);
@@ -139,6 +140,8 @@ public final class SketchQueryEngine implements LeafSource {
 
         boolean pointExact;
         double pointRelError;
+        /** The point's absolute error bound where the family gives one (NaN: |value| x the relative bound). */
+        double pointAbsError = Double.NaN;
         double pointRankError = Double.NaN;
 
         abstract int read(SketchShard shard, int id, long startExcl, long endIncl);
@@ -174,7 +177,8 @@ public final class SketchQueryEngine implements LeafSource {
                 return EMPTY;
             }
             pointExact = r.exact();
-            relError(relativeErrorBound(function, r));
+            pointAbsError = absoluteErrorBound(function, r);
+            relError(relativeToTruth(valueOf(function, r), pointAbsError));
             return POINT;
         }
 
@@ -270,22 +274,32 @@ public final class SketchQueryEngine implements LeafSource {
     }
 
     /**
-     * Relative error bound of one point; 0 when exact, NaN when the structure cannot bound it. Rigorous: the result
-     * gives absolute bounds of its count, sum and sum of squares (the true value lies within them of the estimate),
-     * so the truth may be smaller than the estimate, and a bound relative to the estimate would understate the error;
-     * an average is bounded by dividing the two intervals.
+     * Absolute error bound of one point; 0 when exact, NaN when the structure cannot bound it. Rigorous: the result
+     * bounds its count, sum and sum of squares absolutely (the true value lies within them of the estimate) and its
+     * mean by the extremes the cut buckets allow ({@link AggregateResult#meanErrorBound}).
      */
-    static double relativeErrorBound(SketchFunction f, AggregateResult r) {
+    static double absoluteErrorBound(SketchFunction f, AggregateResult r) {
         if (r.exact()) {
             return 0;
         }
         return switch (f) {
-            case COUNT_OVER_TIME -> relativeToTruth(r.count(), r.countErrorBound());
-            case SUM_OVER_TIME -> relativeToTruth(r.sum(), r.sumErrorBound());
-            case SUM2_OVER_TIME -> relativeToTruth(r.sum2(), r.sum2ErrorBound());
-            case AVG_OVER_TIME -> quotientBound(r.sum(), r.sumErrorBound(), r.count(), r.countErrorBound(), r.mean());
+            case COUNT_OVER_TIME -> r.countErrorBound();
+            case SUM_OVER_TIME -> r.sumErrorBound();
+            case SUM2_OVER_TIME -> r.sum2ErrorBound();
+            case AVG_OVER_TIME -> {
+                double m = r.meanErrorBound();
+                yield Double.isNaN(m) ? quotientBound(r.sum(), r.sumErrorBound(), r.count(), r.countErrorBound(), r.mean()) : m;
+            }
             default -> Double.NaN;
         };
+    }
+
+    /**
+     * Relative error bound of one point, relative to the truth (which may be smaller than the estimate, so a bound
+     * relative to the estimate would understate the error); 0 when exact, NaN when unbounded.
+     */
+    static double relativeErrorBound(SketchFunction f, AggregateResult r) {
+        return r.exact() ? 0 : relativeToTruth(valueOf(f, r), absoluteErrorBound(f, r));
     }
 
     /** max |estimate - truth| / |truth| over every truth within {@code bound} of {@code estimate}; NaN when 0 is one. */
@@ -295,8 +309,8 @@ public final class SketchQueryEngine implements LeafSource {
     }
 
     /**
-     * The relative error of {@code mean} against every quotient s / c with s within {@code sumBound} of {@code sum}
-     * and c within {@code countBound} of {@code count}; NaN when the quotients can reach 0 or the count 0.
+     * The absolute error of {@code mean} against every quotient s / c with s within {@code sumBound} of {@code sum}
+     * and c within {@code countBound} of {@code count}; NaN when the count can reach 0.
      */
     static double quotientBound(double sum, double sumBound, double count, double countBound, double mean) {
         double cLo = count - countBound;
@@ -308,9 +322,6 @@ public final class SketchQueryEngine implements LeafSource {
         double sHi = sum + sumBound;
         double lo = Math.min(Math.min(sLo / cLo, sLo / cHi), Math.min(sHi / cLo, sHi / cHi));
         double hi = Math.max(Math.max(sLo / cLo, sLo / cHi), Math.max(sHi / cLo, sHi / cHi));
-        if (!(lo > 0 || hi < 0)) {
-            return Double.NaN;
-        }
-        return Math.max(mean - lo, hi - mean) / Math.min(Math.abs(lo), Math.abs(hi));
+        return Math.max(mean - lo, hi - mean);
     }
 }

@@ -30,6 +30,13 @@ public final class AggregateResult extends WindowCoverage {
     private double countErrorBound;
     private double sumErrorBound;
     private double sum2ErrorBound;
+    // for the mean's bound: the whole buckets' count and sum, and the buckets an edge cuts (at most two)
+    private double wholeCount;
+    private double wholeSum;
+    private int cuts;
+    private final double[] cutCount = new double[2];
+    private final double[] cutMin = new double[2];
+    private final double[] cutMax = new double[2];
 
     // accumulators of one read attempt
     private double sumHi;
@@ -75,6 +82,44 @@ public final class AggregateResult extends WindowCoverage {
 
     /** How far {@link #count()} can be from the true count (0 when exact). */
     public double countErrorBound() { return countErrorBound; }
+
+    /**
+     * An absolute bound of the mean's error: the true window holds the whole buckets and, of each bucket an edge
+     * cuts, some k of its n samples (0 <= k <= n), each within the bucket's [min, max]; the true mean is then
+     * (S + sum k_i v_i) / (C + sum k_i), a linear-fractional function of the k_i, so its extremes over the box are at
+     * k_i in {0, n_i} with v_i at the bucket's min (lowest) or max (highest). 0 when exact; NaN when the window's
+     * sums are not finite or it could hold no sample.
+     */
+    public double meanErrorBound() {
+        if (exact) {
+            return 0;
+        }
+        if (cuts > cutCount.length || !Double.isFinite(wholeSum) || !Double.isFinite(mean)) {
+            return Double.NaN;
+        }
+        double lowest = Double.POSITIVE_INFINITY;
+        double highest = Double.NEGATIVE_INFINITY;
+        for (int corner = 0; corner < 1 << cuts; corner++) {
+            double c = wholeCount;
+            double lo = wholeSum;
+            double hi = wholeSum;
+            for (int i = 0; i < cuts; i++) {
+                if ((corner >>> i & 1) != 0) {
+                    c += cutCount[i];
+                    lo += cutCount[i] * cutMin[i];
+                    hi += cutCount[i] * cutMax[i];
+                }
+            }
+            if (c > 0) {
+                lowest = Math.min(lowest, lo / c);
+                highest = Math.max(highest, hi / c);
+            }
+        }
+        if (lowest > highest) {
+            return Double.NaN;
+        }
+        return Math.max(mean - lowest, highest - mean);
+    }
 
     /** How far {@link #sum()} can be from the true sum (0 when exact, float rounding aside). */
     public double sumErrorBound() { return sumErrorBound; }
@@ -210,6 +255,8 @@ public final class AggregateResult extends WindowCoverage {
         max = Double.NEGATIVE_INFINITY;
         exact = true;
         countErrorBound = sumErrorBound = sum2ErrorBound = 0;
+        wholeCount = wholeSum = 0;
+        cuts = 0;
     }
 
     /**
@@ -251,6 +298,17 @@ public final class AggregateResult extends WindowCoverage {
         }
         if (bMax > max) {
             max = bMax;
+        }
+        if (w >= 1.0) {
+            wholeCount += n;
+            wholeSum += n * k + s1Hi + s1Lo;
+        } else {
+            if (cuts < cutCount.length) {
+                cutCount[cuts] = n;
+                cutMin[cuts] = bMin;
+                cutMax[cuts] = bMax;
+            }
+            cuts++;
         }
         if (w < 1.0) {
             exact = false;
