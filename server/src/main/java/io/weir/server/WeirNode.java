@@ -175,7 +175,7 @@ public final class WeirNode implements AutoCloseable {
         shards = new SketchShard[shardCount];
         long perShardMemory = config.storage().memoryLimitBytes() / shardCount;
         for (int s = 0; s < shardCount; s++) {
-            shards[s] = new SketchShard(shardCount, new SlabArena(perShardMemory, 1 << 20, 64), targets,
+            shards[s] = new SketchShard(shardCount, new SlabArena(perShardMemory, 1 << 20, config.query().sketchReaders()), targets,
                     (int) config.storage().exactMaxBytes());
             shards[s].clock(clockMs.getAsLong()); // series restored or replayed below count as active now
             closeInReverse.add(shards[s]);

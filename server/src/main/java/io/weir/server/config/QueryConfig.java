@@ -37,6 +37,15 @@ public record QueryConfig(long timeoutMillis, int maxConcurrency, long maxSeries
                 defaultReadParallelism());
     }
 
+    /**
+     * Threads that may read sketches at once: every query thread, every read pool thread, and a few others (the
+     * snapshot thread, /metrics, admin requests). A slab arena gives each a reader slot; one more reader than slots
+     * spins until a slot frees, so the count follows the query limits instead of being a constant.
+     */
+    public int sketchReaders() {
+        return maxConcurrency + readParallelism + 8;
+    }
+
     /** The machine's cores (the default of {@code query.read_parallelism}). */
     public static int defaultReadParallelism() {
         return Math.min(MAX_READ_PARALLELISM, Runtime.getRuntime().availableProcessors());
