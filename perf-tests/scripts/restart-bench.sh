@@ -13,29 +13,9 @@ TAIL="${3:-20000000}"
 RESTARTS="${4:-3}"
 PORT="${PORT:-19311}"
 WORK="$(mktemp -d /tmp/weir-restartbench.XXXXXX)"
-URL="http://127.0.0.1:$PORT"
-export WEIR_JAVA_OPTS="${WEIR_JAVA_OPTS:--XX:MaxDirectMemorySize=12g}"
-cat > "$WORK/weir.yml" <<YML
-storage: {memory_limit: 8GiB}
-sketch:
-  targets:
-    - match: '{__name__=~".+"}'
-snapshot: {interval: 24h, keep: 3, write_rate: 4GiB}   # unpaced: the snapshot is only the start of the tail here
-YML
-node_pid=""
-bench_pid=""
-trap '[ -n "$node_pid" ] && kill -9 "$node_pid" 2>/dev/null; [ -n "$bench_pid" ] && kill "$bench_pid" 2>/dev/null; true' EXIT
-start_node() {
-  local t0; t0=$(date +%s.%N)
-  "$ROOT/weir" serve --config "$WORK/weir.yml" --listen "127.0.0.1:$PORT" --data-dir "$WORK/data" >"$WORK/node-$1.log" 2>&1 &
-  node_pid=$!
-  until curl -sf "$URL/-/ready" >/dev/null 2>&1; do
-    kill -0 "$node_pid" 2>/dev/null || { cat "$WORK/node-$1.log"; exit 1; }
-    sleep 0.1
-  done
-  echo "$1: ready $(python3 -c "import sys; print('%.1f' % (float(sys.argv[2]) - float(sys.argv[1])))" "$t0" "$(date +%s.%N)") s after launch (wall clock, JVM start included)"
-  grep -h "series table\|snapshot\|replay\|ready" "$WORK/node-$1.log" | sed 's/^/    /' || true
-}
+# shellcheck source=node.sh
+. "$(dirname "$0")/node.sh"
+write_config '{interval: 24h, keep: 3, write_rate: 4GiB}'   # unpaced: the snapshot is only the start of the tail here
 total() { curl -s "$URL/ingest_stats" | sed 's/.*"total_samples":\([0-9]*\).*/\1/'; }
 start_node first
 # the pool must outlast the run: PRE + TAIL samples at up to 1.5 M/s

@@ -8,29 +8,9 @@ SERIES="${1:-100000}"
 LOAD="${2:-60}"
 PORT="${PORT:-19301}"
 WORK="$(mktemp -d /tmp/weir-snapbench.XXXXXX)"
-URL="http://127.0.0.1:$PORT"
-export WEIR_JAVA_OPTS="${WEIR_JAVA_OPTS:--XX:MaxDirectMemorySize=12g}"
-# FUNCTIONS="[count_over_time, ...]" narrows the sketches; unset, every function is on (the default configuration)
-cat > "$WORK/weir.yml" <<YML
-storage: {memory_limit: 8GiB}
-sketch:
-  targets:
-    - match: '{__name__=~".+"}'
-$( [ -n "${FUNCTIONS:-}" ] && echo "      functions: $FUNCTIONS" )
-snapshot: {interval: 24h, keep: 3}
-YML
-node_pid=""
-bench_pid=""
-trap '[ -n "$node_pid" ] && kill -9 "$node_pid" 2>/dev/null; [ -n "$bench_pid" ] && kill "$bench_pid" 2>/dev/null; true' EXIT
-start_node() {
-  "$ROOT/weir" serve --config "$WORK/weir.yml" --listen "127.0.0.1:$PORT" --data-dir "$WORK/data" >"$WORK/node-$1.log" 2>&1 &
-  node_pid=$!
-  until curl -sf "$URL/-/ready" >/dev/null 2>&1; do
-    kill -0 "$node_pid" 2>/dev/null || { cat "$WORK/node-$1.log"; exit 1; }
-    sleep 0.2
-  done
-  grep -o "weir ready.*" "$WORK/node-$1.log"
-}
+# shellcheck source=node.sh
+. "$(dirname "$0")/node.sh"
+write_config '{interval: 24h, keep: 3}'
 start_node first
 # load for LOAD seconds; a snapshot is requested in the middle; total samples sampled every second
 WEIR_JAVA_OPTS="-Xmx8g" "$ROOT/weir" bench insert --url "$URL" --series "$SERIES" --samples-per-request 2000 --concurrency 4 --max-rate 2500000 \
