@@ -31,11 +31,10 @@ public record SnapshotManifest(int formatVersion, String nodeId, int shardCount,
                                long createdMillis, List<FileEntry> files) {
     public static final String FILE_NAME = "MANIFEST";
     /**
-     * 4: the exact-samples header reordered so an in-order append touches one cache line (the encoder's window
-     * packed into the bit-length word); 3: quantile and frequency blocks moved onto the shared bucket ring (new header and bucket offsets); 2: exact-samples
+     * 3: quantile and frequency blocks moved onto the shared bucket ring (new header and bucket offsets); 2: exact-samples
      * blocks gained checkpoints (a 128-byte header). An older snapshot is refused, and recovery falls back.
      */
-    public static final int FORMAT_VERSION = 4;
+    public static final int FORMAT_VERSION = 3;
     static final String MAGIC = "weir-snapshot";
 
     /** One data file: its name in the snapshot directory, byte size and CRC32C of its bytes as stored. */

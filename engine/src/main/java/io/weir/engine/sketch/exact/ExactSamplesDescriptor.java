@@ -13,48 +13,44 @@ import io.weir.engine.sketch.SketchBlockDescriptor;
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  *  +---------------------------------------------------------------+
- *  |        version (seqlock)  [SketchBlockDescriptor]             |   0  \
- *  +-------------------------------+-------------------------------+       |
- *  |          series id            |   family tag (EXACT_TAG)      |   8   |
- *  +-------------------------------+-------------------------------+       |
- *  |   sample count                |   data capacity (bytes)       |  16   | first cache line: everything an
- *  +-------------------------------+-------------------------------+       | in-order append reads and writes
- *  | encoder word: stream length in bits (48) | lead (6) | trail (6)|  24   | (with the stream word it lands on)
- *  |   | 1 once a leading/trailing window is set                   |       |
- *  +---------------------------------------------------------------+       |
- *  |   encoder: previous timestamp                                 |  32   |
- *  +---------------------------------------------------------------+       |
- *  |   encoder: previous value bits                                |  40   |
- *  +---------------------------------------------------------------+       |
- *  |                 newest sample timestamp                       |  48   |
- *  +---------------------------------------------------------------+       |
- *  |   encoder: previous timestamp delta                           |  56  /
- *  +---------------------------------------------------------------+
- *  |   window W (ms): samples at or before newest - W are too old  |  64
- *  +---------------------------------------------------------------+
- *  |  coverage start: first accepted sample's ts - 1, or EMPTY     |  72
- *  +---------------------------------------------------------------+
- *  |  retained start: every accepted sample after it is held       |  80
+ *  |        version (seqlock)  [SketchBlockDescriptor]             |   0
  *  +-------------------------------+-------------------------------+
- *  | family mask (bit = ordinal)   | promote at: block bytes       |  88
+ *  |          series id            |   family tag (EXACT_TAG)      |   8
  *  +-------------------------------+-------------------------------+
- *  |           samples skipped: older than the window              |  96
+ *  |   window W (ms): samples at or before newest - W are too old  |  16
+ *  +-------------------------------+-------------------------------+
+ *  |   data capacity (bytes)       |   sample count                |  24
+ *  +-------------------------------+-------------------------------+
+ *  |                 stream length (bits)                          |  32
  *  +---------------------------------------------------------------+
- *  |   oldest sample timestamp in the stream    (writer only)      | 104
+ *  |  coverage start: first accepted sample's ts - 1, or EMPTY     |  40
+ *  +---------------------------------------------------------------+
+ *  |  retained start: every accepted sample after it is held       |  48
+ *  +---------------------------------------------------------------+
+ *  |                 newest sample timestamp                       |  56
+ *  +---------------------------------------------------------------+
+ *  |   encoder: previous timestamp            (writer only)        |  64
+ *  +---------------------------------------------------------------+
+ *  |   encoder: previous timestamp delta      (writer only)        |  72
+ *  +---------------------------------------------------------------+
+ *  |   encoder: previous value bits           (writer only)        |  80
  *  +-------------------------------+-------------------------------+
- *  | samples per checkpoint (C)    | in order: 1 while no sample   | 112
+ *  | enc: leading zeros, -1 = none | enc: trailing zeros           |  88
+ *  +-------------------------------+-------------------------------+
+ *  | family mask (bit = ordinal)   | promote at: block bytes       |  96
+ *  +-------------------------------+-------------------------------+
+ *  |           samples skipped: older than the window              | 104
+ *  +---------------------------------------------------------------+
+ *  |   oldest sample timestamp in the stream    (writer only)      | 112
+ *  +-------------------------------+-------------------------------+
+ *  | samples per checkpoint (C)    | in order: 1 while no sample   | 120
  *  |                               | came before an earlier one    |
  *  +-------------------------------+-------------------------------+
- *  |                          (unused)                             | 120
- *  +---------------------------------------------------------------+
  *  |   stream: 64-bit words, bits most significant first ...       | 128
  *  |   ... free ...                                                |
  *  |   checkpoint j-1 ... checkpoint 1, checkpoint 0 (32 bytes each, |
  *  |   from the end of the data capacity downwards)                |
  * </pre>
- * An in-order append (the common case) needs no field of the second line: the too-old check, the oldest timestamp
- * and the in-order flag only matter for a sample older than the newest, and C is the writer's constant; at 100,000
- * series the blocks do not fit the caches, so each header line an append touches is a miss.
  * Checkpoint {@code j} is the decoder state after sample {@code (j+1)C - 1}: the stream position of the next
  * sample's code with the leading/trailing zero window ({@code pos | lead << 48 | trail << 54}), that sample's
  * timestamp, timestamp delta and value bits. A reader whose window starts late in an in-order stream resumes
@@ -80,23 +76,24 @@ public final class ExactSamplesDescriptor {
     public static final int VERSION_OFFSET = SketchBlockDescriptor.VERSION_OFFSET;
     public static final int SERIES_ID_OFFSET = SketchBlockDescriptor.SERIES_ID_OFFSET;
     public static final int FAMILY_OFFSET = SketchBlockDescriptor.FAMILY_OFFSET;
-    public static final int COUNT_OFFSET = 16;
-    public static final int CAPACITY_OFFSET = 20;
-    /** Stream length in bits (low 48), the encoder's leading/trailing zero window, and whether it is set. */
-    public static final int ENCODER_WORD_OFFSET = 24;
-    public static final int PREV_TS_OFFSET = 32;
-    public static final int PREV_BITS_OFFSET = 40;
-    public static final int NEWEST_OFFSET = 48;
-    public static final int PREV_DELTA_OFFSET = 56;
-    public static final int WINDOW_OFFSET = 64;
-    public static final int COVERAGE_START_OFFSET = 72;
-    public static final int RETAINED_START_OFFSET = 80;
-    public static final int FAMILY_MASK_OFFSET = 88;
-    public static final int PROMOTE_BYTES_OFFSET = 92;
-    public static final int SKIPPED_TOO_OLD_OFFSET = 96;
-    public static final int OLDEST_OFFSET = 104;
-    public static final int CHECKPOINT_EVERY_OFFSET = 112;
-    public static final int IN_ORDER_OFFSET = 116;
+    public static final int WINDOW_OFFSET = 16;
+    public static final int CAPACITY_OFFSET = 24;
+    public static final int COUNT_OFFSET = 28;
+    public static final int BIT_LENGTH_OFFSET = 32;
+    public static final int COVERAGE_START_OFFSET = 40;
+    public static final int RETAINED_START_OFFSET = 48;
+    public static final int NEWEST_OFFSET = 56;
+    public static final int PREV_TS_OFFSET = 64;
+    public static final int PREV_DELTA_OFFSET = 72;
+    public static final int PREV_BITS_OFFSET = 80;
+    public static final int PREV_LEADING_OFFSET = 88;
+    public static final int PREV_TRAILING_OFFSET = 92;
+    public static final int FAMILY_MASK_OFFSET = 96;
+    public static final int PROMOTE_BYTES_OFFSET = 100;
+    public static final int SKIPPED_TOO_OLD_OFFSET = 104;
+    public static final int OLDEST_OFFSET = 112;
+    public static final int CHECKPOINT_EVERY_OFFSET = 120;
+    public static final int IN_ORDER_OFFSET = 124;
     public static final int HEADER_LENGTH = 128;
     public static final int DATA_OFFSET = HEADER_LENGTH;
 
@@ -118,16 +115,6 @@ public final class ExactSamplesDescriptor {
     public static final int CHECKPOINT_DELTA_OFFSET = 16;
     public static final int CHECKPOINT_BITS_OFFSET = 24;
     public static final long CHECKPOINT_POS_MASK = (1L << 48) - 1;
-    /** The encoder word and a checkpoint's position word share their layout: bits | lead << 48 | trail << 54. */
-    public static final int LEAD_SHIFT = 48;
-    public static final int TRAIL_SHIFT = 54;
-    /** Set in the encoder word once the leading/trailing window holds (a checkpoint never needs it). */
-    public static final long WINDOW_SET = 1L << 60;
-
-    /** The encoder word for a stream of {@code bits} bits with the window {@code lead}/{@code trail} (lead -1: none). */
-    public static long encoderWord(long bits, int lead, int trail) {
-        return lead < 0 ? bits : bits | (long) lead << LEAD_SHIFT | (long) trail << TRAIL_SHIFT | WINDOW_SET;
-    }
 
     private ExactSamplesDescriptor() {
     }

@@ -54,13 +54,15 @@ public final class ExactSamplesFlyweight {
         segment.set(LONG, offset + WINDOW_OFFSET, windowMs);
         segment.set(INT, offset + CAPACITY_OFFSET, capacityBytes & ~7);
         segment.set(INT, offset + COUNT_OFFSET, 0);
-        segment.set(LONG, offset + ENCODER_WORD_OFFSET, encoderWord(0, -1, 0));
+        segment.set(LONG, offset + BIT_LENGTH_OFFSET, 0L);
         segment.set(LONG, offset + COVERAGE_START_OFFSET, EMPTY);
         segment.set(LONG, offset + RETAINED_START_OFFSET, EMPTY);
         segment.set(LONG, offset + NEWEST_OFFSET, EMPTY);
         segment.set(LONG, offset + PREV_TS_OFFSET, 0L);
         segment.set(LONG, offset + PREV_DELTA_OFFSET, 0L);
         segment.set(LONG, offset + PREV_BITS_OFFSET, 0L);
+        segment.set(INT, offset + PREV_LEADING_OFFSET, -1);
+        segment.set(INT, offset + PREV_TRAILING_OFFSET, 0);
         segment.set(INT, offset + FAMILY_MASK_OFFSET, familyMask);
         segment.set(INT, offset + PROMOTE_BYTES_OFFSET, promoteBytes);
         segment.set(LONG, offset + SKIPPED_TOO_OLD_OFFSET, 0L);
@@ -85,7 +87,7 @@ public final class ExactSamplesFlyweight {
 
     public int sampleCount() { return segment.get(INT, offset + COUNT_OFFSET); }
 
-    public long bitLength() { return segment.get(LONG, offset + ENCODER_WORD_OFFSET) & CHECKPOINT_POS_MASK; }
+    public long bitLength() { return segment.get(LONG, offset + BIT_LENGTH_OFFSET); }
 
     public int familyMask() { return segment.get(INT, offset + FAMILY_MASK_OFFSET); }
 
@@ -127,9 +129,7 @@ public final class ExactSamplesFlyweight {
         final MemorySegment seg = segment;
         final long base = offset;
         final int count = seg.get(INT, base + COUNT_OFFSET);
-        final long newest = seg.get(LONG, base + NEWEST_OFFSET);
-        // only a sample older than the newest can be too old: an in-order append reads nothing past the first line
-        if (count > 0 && timestampMs < newest && timestampMs <= tooOldAtOrBefore()) {
+        if (count > 0 && timestampMs <= tooOldAtOrBefore()) {
             COUNTER.setOpaque(seg, base + SKIPPED_TOO_OLD_OFFSET, (long) COUNTER.get(seg, base + SKIPPED_TOO_OLD_OFFSET) + 1);
             if (timestampMs > seg.get(LONG, base + RETAINED_START_OFFSET)) {
                 // the block no longer holds everything after its retained start: move it past the lost sample
@@ -139,22 +139,22 @@ public final class ExactSamplesFlyweight {
             }
             return SKIPPED_TOO_OLD;
         }
-        final long word = seg.get(LONG, base + ENCODER_WORD_OFFSET);
-        final long bits = word & CHECKPOINT_POS_MASK;
-        int prevLead = (word & WINDOW_SET) == 0 ? -1 : (int) (word >>> LEAD_SHIFT) & 63;
-        int prevTrail = (int) (word >>> TRAIL_SHIFT) & 63;
+        final long bits = seg.get(LONG, base + BIT_LENGTH_OFFSET);
         final int capacity = seg.get(INT, base + CAPACITY_OFFSET);
-        final int checkpoints = checkpoints(count + 1, CHECKPOINT_EVERY);
+        final int every = seg.get(INT, base + CHECKPOINT_EVERY_OFFSET);
+        final int checkpoints = checkpoints(count + 1, every);
         final long capacityBits = ((long) capacity - (long) checkpoints * CHECKPOINT_LENGTH) * 8;
         if (bits + MAX_SAMPLE_BITS > capacityBits || count == Integer.MAX_VALUE) {
             return FULL;
         }
         final long valueBits = Double.doubleToRawLongBits(value);
         SeqLock.beginWrite(seg, base + VERSION_OFFSET);
-        if (checkpoints > checkpoints(count, CHECKPOINT_EVERY)) {
+        if (checkpoints > checkpoints(count, every)) {
             // sample index `count` opens a new chunk: the encoder state now is the decoder state before it
             long cp = base + checkpointOffset(capacity, checkpoints - 1);
-            seg.set(LONG, cp + CHECKPOINT_POS_OFFSET, word & ~WINDOW_SET);
+            int lead = Math.max(0, seg.get(INT, base + PREV_LEADING_OFFSET));
+            int trail = seg.get(INT, base + PREV_TRAILING_OFFSET);
+            seg.set(LONG, cp + CHECKPOINT_POS_OFFSET, bits | ((long) lead << 48) | ((long) trail << 54));
             seg.set(LONG, cp + CHECKPOINT_TS_OFFSET, seg.get(LONG, base + PREV_TS_OFFSET));
             seg.set(LONG, cp + CHECKPOINT_DELTA_OFFSET, seg.get(LONG, base + PREV_DELTA_OFFSET));
             seg.set(LONG, cp + CHECKPOINT_BITS_OFFSET, seg.get(LONG, base + PREV_BITS_OFFSET));
@@ -169,8 +169,7 @@ public final class ExactSamplesFlyweight {
             pos = put(seg, base, pos, 0L, 64);  // decoder state: delta 0,
             pos = put(seg, base, pos, 0L, 12);  // no leading/trailing window yet
             seg.set(LONG, base + PREV_DELTA_OFFSET, 0L);
-            prevLead = -1;
-            prevTrail = 0;
+            seg.set(INT, base + PREV_LEADING_OFFSET, -1);
             if (seg.get(LONG, base + COVERAGE_START_OFFSET) == EMPTY) {
                 seg.set(LONG, base + COVERAGE_START_OFFSET, timestampMs - 1);
                 seg.set(LONG, base + RETAINED_START_OFFSET, timestampMs - 1);
@@ -202,6 +201,8 @@ public final class ExactSamplesFlyweight {
             } else {
                 int lead = Math.min(31, Long.numberOfLeadingZeros(x));
                 int trail = Long.numberOfTrailingZeros(x);
+                int prevLead = seg.get(INT, base + PREV_LEADING_OFFSET);
+                int prevTrail = seg.get(INT, base + PREV_TRAILING_OFFSET);
                 boolean reuse = prevLead >= 0 && lead >= prevLead && trail >= prevTrail;
                 int xorBits = reuse ? 2 + 64 - prevLead - prevTrail : 14 + 64 - lead - trail;
                 long step = integerStep(Double.longBitsToDouble(prevBits), value);
@@ -224,20 +225,20 @@ public final class ExactSamplesFlyweight {
                     int meaningful = 64 - lead - trail;
                     pos = put(seg, base, pos, (0b110L << 11) | ((long) lead << 6) | (meaningful - 1), 14);
                     pos = put(seg, base, pos, x >>> trail, meaningful);
-                    prevLead = lead;
-                    prevTrail = trail;
+                    seg.set(INT, base + PREV_LEADING_OFFSET, lead);
+                    seg.set(INT, base + PREV_TRAILING_OFFSET, trail);
                 }
             }
-            if (timestampMs > newest) {
+            if (timestampMs > seg.get(LONG, base + NEWEST_OFFSET)) {
                 seg.set(LONG, base + NEWEST_OFFSET, timestampMs);
             }
         }
         seg.set(LONG, base + PREV_TS_OFFSET, timestampMs);
         seg.set(LONG, base + PREV_BITS_OFFSET, valueBits);
-        if ((count == 0 || timestampMs < newest) && timestampMs < seg.get(LONG, base + OLDEST_OFFSET)) {
+        if (timestampMs < seg.get(LONG, base + OLDEST_OFFSET)) {
             seg.set(LONG, base + OLDEST_OFFSET, timestampMs);
         }
-        seg.set(LONG, base + ENCODER_WORD_OFFSET, encoderWord(pos, prevLead, prevTrail));
+        seg.set(LONG, base + BIT_LENGTH_OFFSET, pos);
         seg.set(INT, base + COUNT_OFFSET, count + 1);
         SeqLock.endWrite(seg, base + VERSION_OFFSET);
         return APPLIED;
@@ -300,7 +301,7 @@ public final class ExactSamplesFlyweight {
         for (;;) {
             long version = SeqLock.readBegin(seg, base + VERSION_OFFSET);
             count = seg.get(INT, base + COUNT_OFFSET);
-            bits = seg.get(LONG, base + ENCODER_WORD_OFFSET) & CHECKPOINT_POS_MASK;
+            bits = seg.get(LONG, base + BIT_LENGTH_OFFSET);
             every = seg.get(INT, base + CHECKPOINT_EVERY_OFFSET);
             inOrder = seg.get(INT, base + IN_ORDER_OFFSET) != 0;
             out.coverageStartMs = seg.get(LONG, base + COVERAGE_START_OFFSET);
@@ -415,7 +416,7 @@ public final class ExactSamplesFlyweight {
         if (!any) {
             d.set(INT, db + COUNT_OFFSET, 0);
             d.set(INT, db + IN_ORDER_OFFSET, 1);
-            d.set(LONG, db + ENCODER_WORD_OFFSET, encoderWord(0, -1, 0));
+            d.set(LONG, db + BIT_LENGTH_OFFSET, 0L);
             d.set(LONG, db + OLDEST_OFFSET, Long.MAX_VALUE);
             return false;
         }
@@ -432,8 +433,7 @@ public final class ExactSamplesFlyweight {
         }
         int kept = count - cursor.index;
         d.set(INT, db + COUNT_OFFSET, kept);
-        // the encoder's window is the source's: the kept codes, the last one included, are copied unchanged
-        d.set(LONG, db + ENCODER_WORD_OFFSET, p | (seg.get(LONG, base + ENCODER_WORD_OFFSET) & ~CHECKPOINT_POS_MASK));
+        d.set(LONG, db + BIT_LENGTH_OFFSET, p);
         // the kept first sample is the oldest for in-order data; a later older one only delays the next compaction
         d.set(LONG, db + OLDEST_OFFSET, cursor.ts);
         layCheckpoints(d, db, dstCapacity, kept, p);
