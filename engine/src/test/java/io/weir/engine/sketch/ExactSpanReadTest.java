@@ -83,17 +83,10 @@ class ExactSpanReadTest {
     }
 
     private static void compare(SketchShard shard, int id, long spanStart, long spanEnd, long[] ends, long range) {
-        double[][] spanned = new double[ends.length][];
-        shard.beginSpan(id, Math.min(spanStart, ends[0] - range), spanEnd);
-        try {
-            for (int i = 0; i < ends.length; i++) {
-                spanned[i] = answers(shard, id, ends[i] - range, ends[i]);
-            }
-        } finally {
-            shard.endSpan();
-        }
+        double[][][] reads = SpanReads.read(shard, id, Math.min(spanStart, ends[0] - range), spanEnd, ends, range, ExactSpanReadTest::answers);
+        double[][] spanned = reads[0];
         for (int i = 0; i < ends.length; i++) {
-            double[] single = answers(shard, id, ends[i] - range, ends[i]);
+            double[] single = reads[1][i];
             for (int k = 0; k < single.length; k++) {
                 String where = "series " + id + " (" + (ends[i] - range) + ", " + ends[i] + "] answer " + k;
                 if (k < AGGREGATE_ANSWERS || k == ENTROPY) {

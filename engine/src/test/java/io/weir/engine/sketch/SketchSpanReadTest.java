@@ -68,17 +68,10 @@ class SketchSpanReadTest {
             lo = Math.min(lo, e - range);
             hi = Math.max(hi, e);
         }
-        double[][] spanned = new double[ends.length][];
-        shard.beginSpan(id, lo, hi);
-        try {
-            for (int i = 0; i < ends.length; i++) {
-                spanned[i] = answers(shard, id, ends[i] - range, ends[i]);
-            }
-        } finally {
-            shard.endSpan();
-        }
+        double[][][] reads = SpanReads.read(shard, id, lo, hi, ends, range, SketchSpanReadTest::answers);
+        double[][] spanned = reads[0];
         for (int i = 0; i < ends.length; i++) {
-            double[] single = answers(shard, id, ends[i] - range, ends[i]);
+            double[] single = reads[1][i];
             for (int k = 0; k < single.length; k++) {
                 String where = "series " + id + " (" + (ends[i] - range) + ", " + ends[i] + "] answer " + k;
                 if (Double.isFinite(single[k])) {

@@ -125,17 +125,7 @@ public final class UniformSamplingBaseline implements SketchUnderTest {
     }
 
     private int firstAfter(long t) {
-        int lo = 0;
-        int hi = size;
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            if (ts[mid] <= t) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        return lo;
+        return io.weir.engine.sketch.span.Ascending.firstAfter(ts, 0, size, t);
     }
 
     @Override

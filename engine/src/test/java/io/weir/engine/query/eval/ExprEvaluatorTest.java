@@ -271,12 +271,27 @@ class ExprEvaluatorTest {
     static final class ParallelRawSource extends RawSource {
         final java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
         final java.util.Set<String> readers = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        /** Counted down by the first read on a pool thread; the query thread waits for it once (no race on who reads). */
+        final java.util.concurrent.CountDownLatch poolRead = new java.util.concurrent.CountDownLatch(1);
+        final Thread queryThread = Thread.currentThread();
         volatile int failing = -1;
 
         @Override
         public String read(int id, SketchFunction f, double phi, long range, long[] ends, double[] values,
                            double[] errors, boolean[] present, FunctionAccuracy accuracy) {
             readers.add(Thread.currentThread().getName());
+            if (Thread.currentThread() != queryThread) {
+                poolRead.countDown();
+            } else if (poolRead.getCount() > 0) {
+                try {
+                    // without this the query thread could take every part before a pool thread starts
+                    if (!poolRead.await(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                        throw new AssertionError("no pool thread read a part within 30 s");
+                    }
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            }
             return id == failing ? "series " + id + " has no sketch" : super.read(id, f, phi, range, ends, values, errors, present, accuracy);
         }
 
