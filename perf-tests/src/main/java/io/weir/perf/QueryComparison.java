@@ -50,12 +50,15 @@ public final class QueryComparison {
         int warmup = 20;
         int loadSeries = 0;
         int loadSeconds = 20;
+        String only = null;
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--runs" -> runs = Integer.parseInt(args[i + 1]);
                 case "--warmup" -> warmup = Integer.parseInt(args[i + 1]);
                 case "--load-series" -> loadSeries = Integer.parseInt(args[i + 1]);
                 case "--load-seconds" -> loadSeconds = Integer.parseInt(args[i + 1]);
+                // e.g. --only 'avg_over_time\(m\[5h' : the shapes whose query contains a match (profiling one shape)
+                case "--only" -> only = args[i + 1];
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -68,7 +71,7 @@ public final class QueryComparison {
             long samples = write(weir.url(), vm.url(), first, end);
             vm.forceFlush();
             awaitWeir(weir.url(), end, samples);
-            String[][] shapes = {
+            String[][] allShapes = {
                     {"avg_over_time(m[5h])", null},
                     {"quantile_over_time(0.99, m[5h])", null},
                     {"max_over_time(m[5h])", null},
@@ -78,6 +81,9 @@ public final class QueryComparison {
                     {"topk(10, quantile_over_time(0.99, m[1h]))", null},
                     {"quantile_over_time(0.99, m[5m])", "range24h"},
             };
+            java.util.regex.Pattern onlyPattern = only == null ? null : java.util.regex.Pattern.compile(only);
+            String[][] shapes = Arrays.stream(allShapes)
+                    .filter(s -> onlyPattern == null || onlyPattern.matcher(s[0]).find()).toArray(String[][]::new);
             long[][] idle = new long[shapes.length][];
             System.out.printf(Locale.ROOT, "%n%d series, %d samples; %d warm-up + %d measured requests per shape and system%n%n",
                     JOBS * INSTANCES, samples, warmup, runs);

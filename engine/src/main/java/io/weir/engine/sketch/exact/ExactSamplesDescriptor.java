@@ -35,7 +35,8 @@ import io.weir.engine.sketch.SketchBlockDescriptor;
  *  +---------------------------------------------------------------+
  *  |   encoder: previous value bits           (writer only)        |  80
  *  +-------------------------------+-------------------------------+
- *  | enc: leading zeros, -1 = none | enc: trailing zeros           |  88
+ *  | enc: leading zeros, -1 = none | enc: trailing   | enc: decimal|  88
+ *  |                               | zeros (short)   | scale(short)|
  *  +-------------------------------+-------------------------------+
  *  | family mask (bit = ordinal)   | promote at: block bytes       |  96
  *  +-------------------------------+-------------------------------+
@@ -52,7 +53,8 @@ import io.weir.engine.sketch.SketchBlockDescriptor;
  *  |   from the end of the data capacity downwards)                |
  * </pre>
  * Checkpoint {@code j} is the decoder state after sample {@code (j+1)C - 1}: the stream position of the next
- * sample's code with the leading/trailing zero window ({@code pos | lead << 48 | trail << 54}), that sample's
+ * sample's code with the leading/trailing zero window and the decimal scale
+ * ({@code pos | lead << 48 | trail << 54 | scale << 60}), that sample's
  * timestamp, timestamp delta and value bits. A reader whose window starts late in an in-order stream resumes
  * decoding at the last checkpoint at or before the window instead of at the first sample, and stops at the first
  * sample after the window, so a read costs the window's samples (plus at most C), not the block's. Written by the
@@ -64,8 +66,10 @@ import io.weir.engine.sketch.SketchBlockDescriptor;
  *       {@code 11110}+32 | {@code 11111}+64 bits; any order of timestamps encodes;</li>
  *   <li>value: x = bits XOR previous bits, {@code 0} when x = 0, {@code 10}+meaningful bits when x's set bits lie
  *       within the previous leading/trailing window, {@code 110}+5 bits leading zeros+6 bits (length - 1)+bits for
- *       a new window, or, where shorter, {@code 111} and the zigzag step between two integer values (both within
- *       2^53) as {@code 0}+8 | {@code 10}+16 | {@code 11}+32 bits (counters with varying increments).</li>
+ *       a new window, or, where shorter, {@code 111} and a step code ({@link DecimalStep}): the zigzag step from the
+ *       previous value in units of 10^-s, s the stream's decimal scale, as {@code 0}+8 | {@code 10}+16 |
+ *       {@code 110}+32 bits, or {@code 111}+3 bits of a new scale+{@code 0}+8 | {@code 10}+16 | {@code 11}+32
+ *       (counters with varying increments at s = 0; gauges exported as decimal text at s = 1, 2, ...).</li>
  * </ul>
  */
 public final class ExactSamplesDescriptor {
@@ -88,6 +92,7 @@ public final class ExactSamplesDescriptor {
     public static final int PREV_BITS_OFFSET = 80;
     public static final int PREV_LEADING_OFFSET = 88;
     public static final int PREV_TRAILING_OFFSET = 92;
+    public static final int VALUE_SCALE_OFFSET = 94;
     public static final int FAMILY_MASK_OFFSET = 96;
     public static final int PROMOTE_BYTES_OFFSET = 100;
     public static final int SKIPPED_TOO_OLD_OFFSET = 104;
@@ -99,10 +104,10 @@ public final class ExactSamplesDescriptor {
 
     /**
      * Bits of the stream's start: the first sample (64-bit timestamp, 64-bit value bits) and the decoder state after
-     * it (64-bit timestamp delta, 6-bit leading zeros, 6-bit trailing zeros), so a compaction can start a stream at
-     * any sample and copy the codes that follow it unchanged.
+     * it (64-bit timestamp delta, 6-bit leading zeros, 6-bit trailing zeros, 3-bit decimal scale), so a compaction
+     * can start a stream at any sample and copy the codes that follow it unchanged.
      */
-    public static final int START_BITS = 64 + 64 + 64 + 6 + 6;
+    public static final int START_BITS = 64 + 64 + 64 + 6 + 6 + 3;
 
     /** Upper bound of one encoded sample in bits (5 + 64 timestamp, 3 + 5 + 6 + 64 value), rounded up. */
     public static final int MAX_SAMPLE_BITS = 160;

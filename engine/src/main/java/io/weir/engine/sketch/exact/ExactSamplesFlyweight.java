@@ -24,6 +24,7 @@ public final class ExactSamplesFlyweight {
     // unaligned: the same bytes, without the per-access alignment check (every offset here is 8-aligned anyway)
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
+    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
     private static final VarHandle COUNTER = ValueLayout.JAVA_LONG.varHandle();
 
     private MemorySegment segment;
@@ -62,7 +63,8 @@ public final class ExactSamplesFlyweight {
         segment.set(LONG, offset + PREV_DELTA_OFFSET, 0L);
         segment.set(LONG, offset + PREV_BITS_OFFSET, 0L);
         segment.set(INT, offset + PREV_LEADING_OFFSET, -1);
-        segment.set(INT, offset + PREV_TRAILING_OFFSET, 0);
+        segment.set(SHORT, offset + PREV_TRAILING_OFFSET, (short) 0);
+        segment.set(SHORT, offset + VALUE_SCALE_OFFSET, (short) 0);
         segment.set(INT, offset + FAMILY_MASK_OFFSET, familyMask);
         segment.set(INT, offset + PROMOTE_BYTES_OFFSET, promoteBytes);
         segment.set(LONG, offset + SKIPPED_TOO_OLD_OFFSET, 0L);
@@ -144,7 +146,7 @@ public final class ExactSamplesFlyweight {
         final int every = seg.get(INT, base + CHECKPOINT_EVERY_OFFSET);
         final int checkpoints = checkpoints(count + 1, every);
         final long capacityBits = ((long) capacity - (long) checkpoints * CHECKPOINT_LENGTH) * 8;
-        if (bits + MAX_SAMPLE_BITS > capacityBits || count == Integer.MAX_VALUE) {
+        if (bits + (count == 0 ? START_BITS : MAX_SAMPLE_BITS) > capacityBits || count == Integer.MAX_VALUE) {
             return FULL;
         }
         final long valueBits = Double.doubleToRawLongBits(value);
@@ -153,8 +155,9 @@ public final class ExactSamplesFlyweight {
             // sample index `count` opens a new chunk: the encoder state now is the decoder state before it
             long cp = base + checkpointOffset(capacity, checkpoints - 1);
             int lead = Math.max(0, seg.get(INT, base + PREV_LEADING_OFFSET));
-            int trail = seg.get(INT, base + PREV_TRAILING_OFFSET);
-            seg.set(LONG, cp + CHECKPOINT_POS_OFFSET, bits | ((long) lead << 48) | ((long) trail << 54));
+            int trail = seg.get(SHORT, base + PREV_TRAILING_OFFSET);
+            int scale = seg.get(SHORT, base + VALUE_SCALE_OFFSET);
+            seg.set(LONG, cp + CHECKPOINT_POS_OFFSET, checkpointWord(bits, lead, trail, scale));
             seg.set(LONG, cp + CHECKPOINT_TS_OFFSET, seg.get(LONG, base + PREV_TS_OFFSET));
             seg.set(LONG, cp + CHECKPOINT_DELTA_OFFSET, seg.get(LONG, base + PREV_DELTA_OFFSET));
             seg.set(LONG, cp + CHECKPOINT_BITS_OFFSET, seg.get(LONG, base + PREV_BITS_OFFSET));
@@ -167,9 +170,10 @@ public final class ExactSamplesFlyweight {
             pos = put(seg, base, pos, timestampMs, 64);
             pos = put(seg, base, pos, valueBits, 64);
             pos = put(seg, base, pos, 0L, 64);  // decoder state: delta 0,
-            pos = put(seg, base, pos, 0L, 12);  // no leading/trailing window yet
+            pos = put(seg, base, pos, 0L, 15);  // no leading/trailing window yet, decimal scale 0
             seg.set(LONG, base + PREV_DELTA_OFFSET, 0L);
             seg.set(INT, base + PREV_LEADING_OFFSET, -1);
+            seg.set(SHORT, base + VALUE_SCALE_OFFSET, (short) 0);
             if (seg.get(LONG, base + COVERAGE_START_OFFSET) == EMPTY) {
                 seg.set(LONG, base + COVERAGE_START_OFFSET, timestampMs - 1);
                 seg.set(LONG, base + RETAINED_START_OFFSET, timestampMs - 1);
@@ -202,20 +206,17 @@ public final class ExactSamplesFlyweight {
                 int lead = Math.min(31, Long.numberOfLeadingZeros(x));
                 int trail = Long.numberOfTrailingZeros(x);
                 int prevLead = seg.get(INT, base + PREV_LEADING_OFFSET);
-                int prevTrail = seg.get(INT, base + PREV_TRAILING_OFFSET);
+                int prevTrail = seg.get(SHORT, base + PREV_TRAILING_OFFSET);
                 boolean reuse = prevLead >= 0 && lead >= prevLead && trail >= prevTrail;
                 int xorBits = reuse ? 2 + 64 - prevLead - prevTrail : 14 + 64 - lead - trail;
-                long step = integerStep(Double.longBitsToDouble(prevBits), value);
-                int intBits = step < 0 ? Integer.MAX_VALUE
-                    : step < (1L << 8) ? 3 + 1 + 8 : step < (1L << 16) ? 3 + 2 + 16 : 3 + 2 + 32;
-                if (intBits < xorBits) {
-                    // integer-valued series (most counters): the zigzag step, which XOR would spread over more bits
-                    if (step < (1L << 8)) {
-                        pos = put(seg, base, pos, (0b1110L << 8) | step, 12);
-                    } else if (step < (1L << 16)) {
-                        pos = put(seg, base, pos, (0b11110L << 16) | step, 21);
-                    } else {
-                        pos = put(seg, base, pos, (0b11111L << 32) | step, 37);
+                int scale = seg.get(SHORT, base + VALUE_SCALE_OFFSET);
+                long step = DecimalStep.encode(Double.longBitsToDouble(prevBits), value, scale);
+                if (step >= 0 && DecimalStep.length(step) < xorBits) {
+                    // integer or decimal steps (counters, gauges written as decimal text): XOR would spread them
+                    // over more bits
+                    pos = put(seg, base, pos, DecimalStep.code(step), DecimalStep.length(step));
+                    if (DecimalStep.scale(step) != scale) {
+                        seg.set(SHORT, base + VALUE_SCALE_OFFSET, (short) DecimalStep.scale(step));
                     }
                 } else if (reuse) {
                     int meaningful = 64 - prevLead - prevTrail;
@@ -226,7 +227,7 @@ public final class ExactSamplesFlyweight {
                     pos = put(seg, base, pos, (0b110L << 11) | ((long) lead << 6) | (meaningful - 1), 14);
                     pos = put(seg, base, pos, x >>> trail, meaningful);
                     seg.set(INT, base + PREV_LEADING_OFFSET, lead);
-                    seg.set(INT, base + PREV_TRAILING_OFFSET, trail);
+                    seg.set(SHORT, base + PREV_TRAILING_OFFSET, (short) trail);
                 }
             }
             if (timestampMs > seg.get(LONG, base + NEWEST_OFFSET)) {
@@ -244,22 +245,9 @@ public final class ExactSamplesFlyweight {
         return APPLIED;
     }
 
-    /** Integers up to 2^53 are exact doubles, so a step between two of them decodes back bit for bit. */
-    private static final double EXACT_INTEGER_LIMIT = 0x1p53;
-
-    /**
-     * The zigzag-encoded step from {@code prev} to {@code value} when both are integers of at most 2^53 (and
-     * {@code value} is not -0.0, which an integer cannot give back) and the step fits 32 bits; else -1.
-     */
-    static long integerStep(double prev, double value) {
-        if (!(Math.abs(value) <= EXACT_INTEGER_LIMIT && Math.abs(prev) <= EXACT_INTEGER_LIMIT)
-                || value != Math.rint(value) || prev != Math.rint(prev)
-                || (value == 0 && Double.doubleToRawLongBits(value) != 0)) {
-            return -1;
-        }
-        long d = (long) value - (long) prev;
-        long z = (d << 1) ^ (d >> 63);
-        return z >>> 32 == 0 ? z : -1;
+    /** A checkpoint's first word: the next code's stream position and the decoder's XOR window and decimal scale. */
+    private static long checkpointWord(long pos, int lead, int trail, int scale) {
+        return pos | ((long) lead << 48) | ((long) trail << 54) | ((long) scale << 60);
     }
 
     /**
@@ -327,7 +315,8 @@ public final class ExactSamplesFlyweight {
             long packed = seg.get(LONG, cp + CHECKPOINT_POS_OFFSET);
             any = c.resume(seg, base, count, bits, (j + 1) * every - 1, packed & CHECKPOINT_POS_MASK,
                 seg.get(LONG, cp + CHECKPOINT_TS_OFFSET), seg.get(LONG, cp + CHECKPOINT_DELTA_OFFSET),
-                seg.get(LONG, cp + CHECKPOINT_BITS_OFFSET), (int) (packed >>> 48) & 63, (int) (packed >>> 54) & 63)
+                seg.get(LONG, cp + CHECKPOINT_BITS_OFFSET), (int) (packed >>> 48) & 63, (int) (packed >>> 54) & 63,
+                (int) (packed >>> 60) & 7)
                 && c.next();
         }
         decodeFrom(any, c, startExclusiveMs, endInclusiveMs, true, out);
@@ -425,6 +414,7 @@ public final class ExactSamplesFlyweight {
         p = put(d, db, p, cursor.delta, 64);
         p = put(d, db, p, cursor.lead, 6);
         p = put(d, db, p, cursor.trail, 6);
+        p = put(d, db, p, cursor.scale, 3);
         // the codes after the kept first sample, 64 bits at a time
         for (long from = cursor.pos; from < bits; ) {
             int n = (int) Math.min(64, bits - from);
@@ -452,7 +442,7 @@ public final class ExactSamplesFlyweight {
             // the cursor holds the state after sample i: checkpoint j when i = (j + 1)C - 1 and a sample follows
             if ((i + 1) % CHECKPOINT_EVERY == 0 && i + 1 < count) {
                 long cp = db + checkpointOffset(capacity, (i + 1) / CHECKPOINT_EVERY - 1);
-                d.set(LONG, cp + CHECKPOINT_POS_OFFSET, c.pos | ((long) c.lead << 48) | ((long) c.trail << 54));
+                d.set(LONG, cp + CHECKPOINT_POS_OFFSET, checkpointWord(c.pos, c.lead, c.trail, c.scale));
                 d.set(LONG, cp + CHECKPOINT_TS_OFFSET, c.ts);
                 d.set(LONG, cp + CHECKPOINT_DELTA_OFFSET, c.delta);
                 d.set(LONG, cp + CHECKPOINT_BITS_OFFSET, c.valueBits);

@@ -35,6 +35,8 @@ final class StreamCursor {
     long valueBits;
     int lead;
     int trail;
+    /** Decimal scale of step codes: values step in units of 10^-scale ({@link DecimalStep}). */
+    int scale;
 
     /** Positions on sample 0. @return false when the stream is empty */
     boolean start(MemorySegment segment, long base, int sampleCount, long bitLength) {
@@ -55,6 +57,7 @@ final class StreamCursor {
         long w = peek(192);
         lead = (int) (w >>> 58);
         trail = (int) ((w << 6) >>> 58);
+        scale = (int) ((w << 12) >>> 61);
         pos = START_BITS;
         return true;
     }
@@ -64,7 +67,7 @@ final class StreamCursor {
      * before. @return false when the stream is empty
      */
     boolean resume(MemorySegment segment, long base, int sampleCount, long bitLength, int index, long pos, long ts,
-                   long delta, long valueBits, int lead, int trail) {
+                   long delta, long valueBits, int lead, int trail, int scale) {
         if (!start(segment, base, sampleCount, bitLength)) {
             return false;
         }
@@ -75,6 +78,7 @@ final class StreamCursor {
         this.valueBits = valueBits;
         this.lead = lead;
         this.trail = trail;
+        this.scale = scale;
         return true;
     }
 
@@ -119,6 +123,7 @@ final class StreamCursor {
             valueBits ^= field(w, p, 14, meaningful) << trail;
             p += 14 + meaningful;
         } else {
+            // a step code (DecimalStep): 8, 16 or 32 bits at the current scale, or a new scale and then the step
             long step;
             if (ones == 3) {
                 step = (w << 4) >>> 56;
@@ -126,12 +131,25 @@ final class StreamCursor {
             } else if (ones == 4) {
                 step = (w << 5) >>> 48;
                 p += 21;
+            } else if (ones == 5) {
+                step = (w << 6) >>> 32;
+                p += 38;
             } else {
-                step = (w << 5) >>> 32;
-                p += 37;
+                scale = (int) ((w << 6) >>> 61);
+                long rest = w << 9;
+                if (rest >= 0) {
+                    step = (rest << 1) >>> 56;
+                    p += 18;
+                } else if (rest << 1 >= 0) {
+                    step = (rest << 2) >>> 48;
+                    p += 27;
+                } else {
+                    step = (rest << 2) >>> 32;
+                    p += 43;
+                }
             }
             long d = (step >>> 1) ^ -(step & 1);
-            valueBits = Double.doubleToRawLongBits((double) ((long) Double.longBitsToDouble(valueBits) + d));
+            valueBits = Double.doubleToRawLongBits(DecimalStep.decode(Double.longBitsToDouble(valueBits), scale, d));
         }
         pos = p;
         index++;

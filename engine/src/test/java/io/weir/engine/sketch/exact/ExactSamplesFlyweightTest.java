@@ -11,7 +11,9 @@ class ExactSamplesFlyweightTest {
     private static final double[] EDGES = {
         0.0, -0.0, 1.0, -1.0, 0x1p53, -0x1p53, 0x1p53 + 2, 0x1p52 + 0.5, Double.MAX_VALUE, -Double.MAX_VALUE,
         Double.MIN_VALUE, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 1e-300, 4_294_967_296.0, 0.1, 123456789.0,
+        0.47, -0.47, 1e-7, -1e-7, 1.5e-7, 123.4567891, 225_179_981.5, 0x1p51 / 1e7, 0.1 + 0.2, 4503599627370495.5,
     };
+    private static final double[] POW10 = {1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8};
 
     @Test
     void everySampleComesBackBitForBit() {
@@ -33,13 +35,18 @@ class ExactSamplesFlyweightTest {
                     case 2 -> rnd.nextLong(1L << 40);
                     default -> 1_000 + rnd.nextInt(3);
                 };
-                v = switch (rnd.nextInt(7)) {
+                v = switch (rnd.nextInt(11)) {
                     case 0 -> EDGES[rnd.nextInt(EDGES.length)];
                     case 1 -> v;
                     case 2 -> Math.rint(v) + rnd.nextInt(-300, 300);
                     case 3 -> rnd.nextLong(-1L << 53, 1L << 53);
                     case 4 -> Double.longBitsToDouble(rnd.nextLong()) ;
                     case 5 -> rnd.nextGaussian();
+                    // decimals as text expositions write them: any scale (8 digits is past the step codes' 7)
+                    case 7 -> rnd.nextLong(-100_000, 100_000) / POW10[rnd.nextInt(POW10.length)];
+                    // a decimal gauge's walk: steps of a few hundredths, now and then a jump of scale
+                    case 8 -> Math.rint(v * 100 + rnd.nextInt(-50, 50)) / 100.0;
+                    case 9 -> rnd.nextLong(-(1L << 52), 1L << 52) / POW10[rnd.nextInt(POW10.length)];
                     default -> Math.rint(v) + rnd.nextLong(-1L << 40, 1L << 40);
                 };
                 if (Double.isNaN(v)) {
