@@ -42,12 +42,22 @@ public class SketchUpdateBenchmark extends WeirForkedBenchmark {
     @Param({"aggregate", "all_sketch", "all_exact"})
     public String families;
 
+    /**
+     * {@code random}: a gauge with every mantissa bit random (the exact stream's worst case); {@code decimal}: the
+     * same gauge in hundredths as a text exposition writes it ({@code -p values=decimal}).
+     */
+    @Param({"random"})
+    public String values;
+
     private SketchShard shard;
-    private final double[] values = new double[VALUES];
+    private final double[] samples = new double[VALUES];
     private long stepMs;
     private long timestampMs;
     private int nextSeries;
     private int nextValue;
+    private long invocations;
+    /** Invocations between reclaims: ~2 M samples, about a second of a shard writer's work. */
+    private static final int RECLAIM_EVERY = 1024;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -57,11 +67,12 @@ public class SketchUpdateBenchmark extends WeirForkedBenchmark {
         stepMs = cadence.equals("scrape_15s") ? 15_000L : 1L;
         SplittableRandom random = new SplittableRandom(7);
         for (int i = 0; i < VALUES; i++) {
-            values[i] = 100 + random.nextDouble() * 50; // a gauge wandering around 125
+            double gauge = 100 + random.nextDouble() * 50; // a gauge wandering around 125
+            samples[i] = values.equals("decimal") ? Math.round(gauge * 100) / 100.0 : gauge;
         }
         timestampMs = SyntheticSeries.START_MS;
         for (int id = 0; id < seriesCount; id++) {
-            shard.update(id, timestampMs, values[id & (VALUES - 1)]);
+            shard.update(id, timestampMs, samples[id & (VALUES - 1)]);
         }
         timestampMs += stepMs;
         if (shard.sketchedSeries() != seriesCount) {
@@ -97,7 +108,7 @@ public class SketchUpdateBenchmark extends WeirForkedBenchmark {
     @OperationsPerInvocation(BATCH)
     public void update() {
         SketchShard s = shard;
-        double[] v = values;
+        double[] v = samples;
         int id = nextSeries;
         int vi = nextValue;
         long ts = timestampMs;
@@ -112,5 +123,10 @@ public class SketchUpdateBenchmark extends WeirForkedBenchmark {
         nextSeries = id;
         nextValue = vi;
         timestampMs = ts;
+        if ((++invocations & (RECLAIM_EVERY - 1)) == 0) {
+            // the node's shard writer reclaims retired blocks about once a second (ShardWriter.periodic): without it
+            // every rebuilt block would take fresh memory, and the page faults would be measured instead
+            s.reclaim();
+        }
     }
 }

@@ -21,6 +21,8 @@ final class DecimalStep {
     private static final double LIMIT = 0x1p52;
     /** {@code value * 10^7} of a decimal with at most 7 fraction digits lies this close to its integer (relative). */
     private static final double NEAR_INTEGER = 0x1p-50;
+    private static final long INVERSE_OF_5 = 0xCCCCCCCCCCCCCCCDL;
+    private static final long MAX_FIFTH = 0x3333333333333333L;
     private static final int SCALE_SHIFT = 48;
     private static final int LENGTH_SHIFT = 56;
 
@@ -36,15 +38,18 @@ final class DecimalStep {
         if (value == 0 && Double.doubleToRawLongBits(value) != 0) {
             return -1; // -0.0: a step can only give +0.0 back
         }
+        // the steady case first: a value of the stream's scale (a scale only moves coarser past 16-bit steps: looking
+        // for a coarser one on every sample would cost the writer more than the bits it saves)
+        long here = at(prev, value, scale, false);
+        if (here >= 0 && (here >>> LENGTH_SHIFT) <= 21) {
+            return here;
+        }
+        // another scale: finer when the value needs more digits, coarser when fewer shorten a 32-bit step
         int needed = value == Math.rint(value) ? 0 : smallestScale(value);
-        if (needed < 0) {
-            return -1;
+        if (needed < 0 || needed == scale) {
+            return here;
         }
-        long here = needed <= scale ? at(prev, value, scale, false) : -1;
-        if (here >= 0 && (here >>> LENGTH_SHIFT) <= 12) {
-            return here; // the shortest code there is
-        }
-        long moved = needed != scale ? at(prev, value, needed, true) : -1;
+        long moved = at(prev, value, needed, true);
         if (here < 0) {
             return moved;
         }
@@ -60,10 +65,10 @@ final class DecimalStep {
             return -1; // NaN and infinities fail here too
         }
         long n = (long) Math.rint(vv);
-        if ((double) n / p != value) {
+        if ((s == 0 ? (double) n : (double) n / p) != value) {
             return -1;
         }
-        long d = n - (long) Math.rint(pv);
+        long d = n - (long) Math.rint(pv); // = scaled(prev, s): pv is prev * 10^s
         long z = (d << 1) ^ (d >> 63);
         if (z >>> 32 != 0) {
             return -1;
@@ -120,21 +125,37 @@ final class DecimalStep {
         if (!(Math.abs(r) < 0x1p51) || Math.abs(t - r) > Math.abs(t) * NEAR_INTEGER) {
             return -1;
         }
-        long n = (long) r;
+        // drop trailing decimal zeros: m is divisible by 10 when even and m/2 by 5, and m/2 divided by 5 exactly is
+        // m/2 times 5's inverse mod 2^64, which is at most (2^64 - 1) / 5 exactly when 5 divides m/2 (no division)
+        long m = Math.abs((long) r);
         int s = top;
-        while (s > 0 && n % 10 == 0) {
-            n /= 10;
+        while (s > 0 && m != 0 && (m & 1) == 0) {
+            long fifth = (m >>> 1) * INVERSE_OF_5;
+            if (Long.compareUnsigned(fifth, MAX_FIFTH) > 0) {
+                break;
+            }
+            m = fifth;
             s--;
         }
-        return s;
+        return m == 0 ? 0 : s;
     }
 
     /** The value a step code gives back after {@code prev} at scale {@code s}. */
     static double decode(double prev, int s, long step) {
-        if (s == 0) {
-            return (double) ((long) Math.rint(prev) + step);
-        }
-        double p = POW10[s];
-        return (double) ((long) Math.rint(prev * p) + step) / p;
+        return value(scaled(prev, s) + step, s);
+    }
+
+    /**
+     * {@code prev} in units of 10^-s, as the encoder rounds it: a decoder keeps this integer from one step to the
+     * next (it changes only by the steps while values come as step codes), so that the division by 10^s is not on
+     * the chain from one sample to the next.
+     */
+    static long scaled(double prev, int s) {
+        return (long) Math.rint(prev * POW10[s]);
+    }
+
+    /** The value of {@code n} units of 10^-s. */
+    static double value(long n, int s) {
+        return s == 0 ? (double) n : (double) n / POW10[s];
     }
 }

@@ -44,15 +44,16 @@ import io.weir.engine.sketch.SketchBlockDescriptor;
  *  +---------------------------------------------------------------+
  *  |   oldest sample timestamp in the stream    (writer only)      | 112
  *  +-------------------------------+-------------------------------+
- *  | samples per checkpoint (C)    | in order: 1 while no sample   | 120
- *  |                               | came before an earlier one    |
+ *  | samples per      | first        | in order: 1 while no sample   | 120
+ *  | checkpoint (C)   | checkpointed | came before an earlier one    |
+ *  | (short)          | sample F     |                               |
  *  +-------------------------------+-------------------------------+
  *  |   stream: 64-bit words, bits most significant first ...       | 128
  *  |   ... free ...                                                |
  *  |   checkpoint j-1 ... checkpoint 1, checkpoint 0 (32 bytes each, |
  *  |   from the end of the data capacity downwards)                |
  * </pre>
- * Checkpoint {@code j} is the decoder state after sample {@code (j+1)C - 1}: the stream position of the next
+ * Checkpoint {@code j} is the decoder state after sample {@code F + jC}: the stream position of the next
  * sample's code with the leading/trailing zero window and the decimal scale
  * ({@code pos | lead << 48 | trail << 54 | scale << 60}), that sample's
  * timestamp, timestamp delta and value bits. A reader whose window starts late in an in-order stream resumes
@@ -98,6 +99,7 @@ public final class ExactSamplesDescriptor {
     public static final int SKIPPED_TOO_OLD_OFFSET = 104;
     public static final int OLDEST_OFFSET = 112;
     public static final int CHECKPOINT_EVERY_OFFSET = 120;
+    public static final int CHECKPOINT_FIRST_OFFSET = 122;
     public static final int IN_ORDER_OFFSET = 124;
     public static final int HEADER_LENGTH = 128;
     public static final int DATA_OFFSET = HEADER_LENGTH;
@@ -124,9 +126,13 @@ public final class ExactSamplesDescriptor {
     private ExactSamplesDescriptor() {
     }
 
-    /** Checkpoints a stream of {@code count} samples carries (one after every C samples but the last). */
-    public static int checkpoints(int count, int every) {
-        return count <= 0 || every <= 0 ? 0 : (count - 1) / every;
+    /**
+     * Checkpoints a stream of {@code count} samples carries: one after sample {@code first + jC} for each such sample
+     * that another follows ({@code first} is C - 1 in a stream laid out from its start; an in-order compaction
+     * keeps the checkpoints it cut past, so it can be anything in [0, C - 1]).
+     */
+    public static int checkpoints(int count, int every, int first) {
+        return every <= 0 || count - 2 < first ? 0 : (count - 2 - first) / every + 1;
     }
 
     /** Offset of checkpoint {@code j} from the block start, for a data capacity of {@code capacityBytes}. */

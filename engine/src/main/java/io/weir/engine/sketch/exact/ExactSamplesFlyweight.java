@@ -69,7 +69,8 @@ public final class ExactSamplesFlyweight {
         segment.set(INT, offset + PROMOTE_BYTES_OFFSET, promoteBytes);
         segment.set(LONG, offset + SKIPPED_TOO_OLD_OFFSET, 0L);
         segment.set(LONG, offset + OLDEST_OFFSET, Long.MAX_VALUE);
-        segment.set(INT, offset + CHECKPOINT_EVERY_OFFSET, CHECKPOINT_EVERY);
+        segment.set(SHORT, offset + CHECKPOINT_EVERY_OFFSET, (short) CHECKPOINT_EVERY);
+        segment.set(SHORT, offset + CHECKPOINT_FIRST_OFFSET, (short) (CHECKPOINT_EVERY - 1));
         segment.set(INT, offset + IN_ORDER_OFFSET, 1);
     }
 
@@ -106,9 +107,15 @@ public final class ExactSamplesFlyweight {
 
     public long skippedTooOld() { return (long) COUNTER.getOpaque(segment, offset + SKIPPED_TOO_OLD_OFFSET); }
 
+    /** Checkpoints the stream carries now. */
+    private int checkpointCount() {
+        return checkpoints(sampleCount(), segment.get(SHORT, offset + CHECKPOINT_EVERY_OFFSET),
+            segment.get(SHORT, offset + CHECKPOINT_FIRST_OFFSET));
+    }
+
     /** Block bytes the stream needs now (header, used words and checkpoints). */
     public long usedBytes() {
-        return blockLength(bitLength(), checkpoints(sampleCount(), segment.get(INT, offset + CHECKPOINT_EVERY_OFFSET)));
+        return blockLength(bitLength(), checkpointCount());
     }
 
     /**
@@ -143,15 +150,16 @@ public final class ExactSamplesFlyweight {
         }
         final long bits = seg.get(LONG, base + BIT_LENGTH_OFFSET);
         final int capacity = seg.get(INT, base + CAPACITY_OFFSET);
-        final int every = seg.get(INT, base + CHECKPOINT_EVERY_OFFSET);
-        final int checkpoints = checkpoints(count + 1, every);
+        final int every = seg.get(SHORT, base + CHECKPOINT_EVERY_OFFSET);
+        final int first = seg.get(SHORT, base + CHECKPOINT_FIRST_OFFSET);
+        final int checkpoints = checkpoints(count + 1, every, first);
         final long capacityBits = ((long) capacity - (long) checkpoints * CHECKPOINT_LENGTH) * 8;
         if (bits + (count == 0 ? START_BITS : MAX_SAMPLE_BITS) > capacityBits || count == Integer.MAX_VALUE) {
             return FULL;
         }
         final long valueBits = Double.doubleToRawLongBits(value);
         SeqLock.beginWrite(seg, base + VERSION_OFFSET);
-        if (checkpoints > checkpoints(count, every)) {
+        if (checkpoints > checkpoints(count, every, first)) {
             // sample index `count` opens a new chunk: the encoder state now is the decoder state before it
             long cp = base + checkpointOffset(capacity, checkpoints - 1);
             int lead = Math.max(0, seg.get(INT, base + PREV_LEADING_OFFSET));
@@ -285,12 +293,14 @@ public final class ExactSamplesFlyweight {
         int count;
         long bits;
         int every;
+        int first;
         boolean inOrder;
         for (;;) {
             long version = SeqLock.readBegin(seg, base + VERSION_OFFSET);
             count = seg.get(INT, base + COUNT_OFFSET);
             bits = seg.get(LONG, base + BIT_LENGTH_OFFSET);
-            every = seg.get(INT, base + CHECKPOINT_EVERY_OFFSET);
+            every = seg.get(SHORT, base + CHECKPOINT_EVERY_OFFSET);
+            first = seg.get(SHORT, base + CHECKPOINT_FIRST_OFFSET);
             inOrder = seg.get(INT, base + IN_ORDER_OFFSET) != 0;
             out.coverageStartMs = seg.get(LONG, base + COVERAGE_START_OFFSET);
             out.retainedStartMs = seg.get(LONG, base + RETAINED_START_OFFSET);
@@ -306,18 +316,13 @@ public final class ExactSamplesFlyweight {
             return;
         }
         // in order: resume at the last checkpoint at or before the window, stop at the first sample after it
-        int j = lastCheckpointAtOrBefore(seg, base, checkpoints(count, every), startExclusiveMs);
+        int j = lastCheckpointAtOrBefore(seg, base, checkpoints(count, every, first), startExclusiveMs);
         boolean any;
         if (j < 0) {
             any = c.start(seg, base, count, bits);
         } else {
             long cp = base + checkpointOffset(seg.get(INT, base + CAPACITY_OFFSET), j);
-            long packed = seg.get(LONG, cp + CHECKPOINT_POS_OFFSET);
-            any = c.resume(seg, base, count, bits, (j + 1) * every - 1, packed & CHECKPOINT_POS_MASK,
-                seg.get(LONG, cp + CHECKPOINT_TS_OFFSET), seg.get(LONG, cp + CHECKPOINT_DELTA_OFFSET),
-                seg.get(LONG, cp + CHECKPOINT_BITS_OFFSET), (int) (packed >>> 48) & 63, (int) (packed >>> 54) & 63,
-                (int) (packed >>> 60) & 7)
-                && c.next();
+            any = resumeAt(c, seg, base, count, bits, first + j * every, cp) && c.next();
         }
         decodeFrom(any, c, startExclusiveMs, endInclusiveMs, true, out);
     }
@@ -376,8 +381,10 @@ public final class ExactSamplesFlyweight {
      * retained start moves past every sample dropped. With out-of-order samples a dropped one may be newer than
      * the threshold (then it is no longer claimed: the retained start passes it) and a kept one older (harmless).
      *
-     * The checkpoints are laid out afresh for the new stream (a second walk over it), and the in-order flag
-     * recomputed for the samples kept.
+     * An in-order stream is cut without decoding it: the cut is found from the last checkpoint at or before the
+     * threshold, and the checkpoints after it are carried over (their positions moved with the codes), so a
+     * compaction costs at most C decoded samples and a copy. An out-of-order stream is decoded from its start and its
+     * checkpoints laid out afresh (a second walk over it), its in-order flag recomputed for the samples kept.
      *
      * @param dstCapacityBytes data capacity of {@code dst}
      * @return false when every sample is at or before the threshold ({@code dst} then holds an empty stream)
@@ -388,15 +395,30 @@ public final class ExactSamplesFlyweight {
         final long base = offset;
         final int count = sampleCount();
         final long bits = bitLength();
+        final int every = seg.get(SHORT, base + CHECKPOINT_EVERY_OFFSET);
+        final int first = seg.get(SHORT, base + CHECKPOINT_FIRST_OFFSET);
+        final boolean inOrder = seg.get(INT, base + IN_ORDER_OFFSET) != 0;
+        final int capacity = capacityBytes();
         MemorySegment.copy(seg, base, dst.segment, dst.offset, HEADER_LENGTH);
         final MemorySegment d = dst.segment;
         final long db = dst.offset;
         final int dstCapacity = dstCapacityBytes & ~7;
         d.set(INT, db + CAPACITY_OFFSET, dstCapacity);
-        d.set(INT, db + CHECKPOINT_EVERY_OFFSET, CHECKPOINT_EVERY);
+        d.set(SHORT, db + CHECKPOINT_EVERY_OFFSET, (short) CHECKPOINT_EVERY);
+        d.set(SHORT, db + CHECKPOINT_FIRST_OFFSET, (short) (CHECKPOINT_EVERY - 1));
         d.set(INT, db + IN_ORDER_OFFSET, 1);
         long retained = retainedStartMs();
-        boolean any = cursor.start(seg, base, count, bits);
+        final int checkpoints = checkpoints(count, every, first);
+        int j = inOrder ? lastCheckpointAtOrBefore(seg, base, checkpoints, threshold) : -1;
+        boolean any;
+        if (j < 0) {
+            any = cursor.start(seg, base, count, bits);
+        } else {
+            // in order: every sample up to the checkpoint's is at or before the threshold, the checkpoint's the newest
+            long cp = base + checkpointOffset(capacity, j);
+            retained = Math.max(retained, seg.get(LONG, cp + CHECKPOINT_TS_OFFSET));
+            any = resumeAt(cursor, seg, base, count, bits, first + j * every, cp) && cursor.next();
+        }
         while (any && cursor.ts <= threshold) {
             retained = Math.max(retained, cursor.ts);
             any = cursor.next();
@@ -415,19 +437,55 @@ public final class ExactSamplesFlyweight {
         p = put(d, db, p, cursor.lead, 6);
         p = put(d, db, p, cursor.trail, 6);
         p = put(d, db, p, cursor.scale, 3);
+        final long shift = START_BITS - cursor.pos; // where the codes after the kept first sample move
         // the codes after the kept first sample, 64 bits at a time
         for (long from = cursor.pos; from < bits; ) {
             int n = (int) Math.min(64, bits - from);
             p = put(d, db, p, StreamCursor.bits(seg, base + DATA_OFFSET, from, n), n);
             from += n;
         }
-        int kept = count - cursor.index;
+        final int cut = cursor.index; // the kept first sample's index in this stream
+        int kept = count - cut;
         d.set(INT, db + COUNT_OFFSET, kept);
         d.set(LONG, db + BIT_LENGTH_OFFSET, p);
         // the kept first sample is the oldest for in-order data; a later older one only delays the next compaction
         d.set(LONG, db + OLDEST_OFFSET, cursor.ts);
-        layCheckpoints(d, db, dstCapacity, kept, p);
+        if (inOrder) {
+            carryCheckpoints(d, db, dstCapacity, checkpoints, every, first, cut, shift);
+        } else {
+            layCheckpoints(d, db, dstCapacity, kept, p);
+        }
         return true;
+    }
+
+    /**
+     * Writer only, in-order compaction: the checkpoints after sample {@code cut} of this stream, into {@code d}'s
+     * stream that starts at that sample (indices down by {@code cut}, positions moved by {@code shift} bits).
+     */
+    private void carryCheckpoints(MemorySegment d, long db, int dstCapacity, int checkpoints, int every, int first,
+                                  int cut, long shift) {
+        int capacity = capacityBytes();
+        // the first checkpoint at or after the cut (one at the cut itself holds the start state: harmless)
+        int j0 = cut <= first ? 0 : (cut - first + every - 1) / every;
+        // the next checkpoints the appends add keep the same spacing (with none carried, as if they had been)
+        d.set(SHORT, db + CHECKPOINT_FIRST_OFFSET, (short) (first + j0 * every - cut));
+        for (int j = j0; j < checkpoints; j++) {
+            long from = offset + checkpointOffset(capacity, j);
+            long to = db + checkpointOffset(dstCapacity, j - j0);
+            long word = segment.get(LONG, from + CHECKPOINT_POS_OFFSET);
+            long pos = (word & CHECKPOINT_POS_MASK) + shift;
+            d.set(LONG, to + CHECKPOINT_POS_OFFSET, (word & ~CHECKPOINT_POS_MASK) | pos);
+            MemorySegment.copy(segment, from + CHECKPOINT_TS_OFFSET, d, to + CHECKPOINT_TS_OFFSET, CHECKPOINT_LENGTH - 8);
+        }
+    }
+
+    /** Positions {@code c} on sample {@code index} from the checkpoint at {@code cp}. */
+    private static boolean resumeAt(StreamCursor c, MemorySegment seg, long base, int count, long bits, int index, long cp) {
+        long packed = seg.get(LONG, cp + CHECKPOINT_POS_OFFSET);
+        return c.resume(seg, base, count, bits, index, packed & CHECKPOINT_POS_MASK,
+            seg.get(LONG, cp + CHECKPOINT_TS_OFFSET), seg.get(LONG, cp + CHECKPOINT_DELTA_OFFSET),
+            seg.get(LONG, cp + CHECKPOINT_BITS_OFFSET), (int) (packed >>> 48) & 63, (int) (packed >>> 54) & 63,
+            (int) (packed >>> 60) & 7);
     }
 
     /** Walks a freshly laid out stream once: its checkpoints and its in-order flag. */
@@ -439,7 +497,8 @@ public final class ExactSamplesFlyweight {
         boolean inOrder = true;
         long previous = c.ts;
         for (int i = 0; ; i++) {
-            // the cursor holds the state after sample i: checkpoint j when i = (j + 1)C - 1 and a sample follows
+            // the cursor holds the state after sample i: checkpoint j when i = (j + 1)C - 1 (F = C - 1, as the header
+            // says from the start) and a sample follows
             if ((i + 1) % CHECKPOINT_EVERY == 0 && i + 1 < count) {
                 long cp = db + checkpointOffset(capacity, (i + 1) / CHECKPOINT_EVERY - 1);
                 d.set(LONG, cp + CHECKPOINT_POS_OFFSET, checkpointWord(c.pos, c.lead, c.trail, c.scale));
@@ -463,7 +522,7 @@ public final class ExactSamplesFlyweight {
      */
     public void copyInto(MemorySegment dst, long dstOffset, int dstCapacityBytes) {
         long bits = bitLength();
-        int n = checkpoints(sampleCount(), segment.get(INT, offset + CHECKPOINT_EVERY_OFFSET));
+        int n = checkpointCount();
         int capacity = capacityBytes();
         int dstCapacity = dstCapacityBytes & ~7;
         MemorySegment.copy(segment, offset, dst, dstOffset, HEADER_LENGTH + ((bits + 63) >>> 6) * 8);

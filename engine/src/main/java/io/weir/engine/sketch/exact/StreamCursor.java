@@ -37,6 +37,9 @@ final class StreamCursor {
     int trail;
     /** Decimal scale of step codes: values step in units of 10^-scale ({@link DecimalStep}). */
     int scale;
+    /** The current value in units of 10^-scale, while {@link #scaledValid}: step codes only add to it. */
+    private long scaled;
+    private boolean scaledValid;
 
     /** Positions on sample 0. @return false when the stream is empty */
     boolean start(MemorySegment segment, long base, int sampleCount, long bitLength) {
@@ -58,6 +61,7 @@ final class StreamCursor {
         lead = (int) (w >>> 58);
         trail = (int) ((w << 6) >>> 58);
         scale = (int) ((w << 12) >>> 61);
+        scaledValid = false;
         pos = START_BITS;
         return true;
     }
@@ -79,6 +83,7 @@ final class StreamCursor {
         this.lead = lead;
         this.trail = trail;
         this.scale = scale;
+        this.scaledValid = false;
         return true;
     }
 
@@ -115,6 +120,7 @@ final class StreamCursor {
             int meaningful = 64 - lead - trail;
             valueBits ^= field(w, p, 2, meaningful) << trail;
             p += 2 + meaningful;
+            scaledValid = false;
         } else if (ones == 2) {
             long head = (w << 3) >>> 53;
             lead = (int) (head >>> 6);
@@ -122,6 +128,7 @@ final class StreamCursor {
             trail = Math.max(0, 64 - lead - meaningful);
             valueBits ^= field(w, p, 14, meaningful) << trail;
             p += 14 + meaningful;
+            scaledValid = false;
         } else {
             // a step code (DecimalStep): 8, 16 or 32 bits at the current scale, or a new scale and then the step
             long step;
@@ -136,6 +143,7 @@ final class StreamCursor {
                 p += 38;
             } else {
                 scale = (int) ((w << 6) >>> 61);
+                scaledValid = false;
                 long rest = w << 9;
                 if (rest >= 0) {
                     step = (rest << 1) >>> 56;
@@ -148,8 +156,12 @@ final class StreamCursor {
                     p += 43;
                 }
             }
-            long d = (step >>> 1) ^ -(step & 1);
-            valueBits = Double.doubleToRawLongBits(DecimalStep.decode(Double.longBitsToDouble(valueBits), scale, d));
+            if (!scaledValid) {
+                scaled = DecimalStep.scaled(Double.longBitsToDouble(valueBits), scale);
+                scaledValid = true;
+            }
+            scaled += (step >>> 1) ^ -(step & 1);
+            valueBits = Double.doubleToRawLongBits(DecimalStep.value(scaled, scale));
         }
         pos = p;
         index++;

@@ -117,6 +117,20 @@ class ExactSamplesFlyweightTest {
                     assertEquals(ExactSamplesFlyweight.APPLIED, h.append(t, vs2[i]));
                 }
                 checkWindows(h, ts2, vs2, first, rnd);
+                // compacted again: the carried checkpoints start anywhere in their spacing now
+                int drop2 = first + rnd.nextInt(n + 300 - first);
+                MemorySegment seg4 = MemorySegment.ofArray(new long[(ExactSamplesDescriptor.HEADER_LENGTH + 2 * capacity) / 8 + 1]);
+                ExactSamplesFlyweight g2 = new ExactSamplesFlyweight().wrap(seg4, 0);
+                if (h.compactInto(g2, ts2[drop2] - 1, 2 * capacity)) {
+                    int first2 = first;
+                    while (ts2[first2] <= ts2[drop2] - 1) {
+                        first2++;
+                    }
+                    checkWindows(g2, ts2, vs2, first2, rnd);
+                    assertEquals(g2.usedBytes(), ExactSamplesDescriptor.blockLength(g2.bitLength(),
+                        ExactSamplesDescriptor.checkpoints(g2.sampleCount(), ExactSamplesDescriptor.CHECKPOINT_EVERY,
+                            g2.segment().get(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, ExactSamplesDescriptor.CHECKPOINT_FIRST_OFFSET))));
+                }
             }
         }
     }
