@@ -72,6 +72,16 @@ public final class SketchShard implements AutoCloseable {
      * so ~4 re-encodes per sample. While the window is still filling, blocks double instead (a plain copy).
      */
     private static final int GROWTH_SHIFT = 2;
+    /**
+     * A promoted series keeps a <em>tail</em>: the exact samples of its last {@link #tailSpanMillis} beside its
+     * sketches, so that short recent windows (the last 5 minutes of a 6-hour window) are answered exactly where the
+     * sketches would interpolate within a bucket. At least this span...
+     */
+    private static final long TAIL_MIN_MS = 10 * 60_000L;
+    /** ... or this share of the window (a 27.8 h window keeps 46 minutes), at most half of it ... */
+    private static final int TAIL_WINDOW_SHARE = 36;
+    /** ... within 1/8 of the bytes of the series' sketches; a tail that outgrows it is dropped. */
+    private static final int TAIL_BUDGET_SHIFT = 3;
 
     private final int shardCount;
     private final SlabArena arena;
@@ -186,16 +196,24 @@ public final class SketchShard implements AutoCloseable {
             return;
         }
         if (exact > 0) {
-            int r = writerExact.wrap(arena.segment(exact), SlabArena.offset(exact)).append(timestampMs, value);
-            if (r == ExactSamplesFlyweight.FULL) {
-                r = rebuild(seriesId, local, exact, timestampMs, value);
+            ExactSamplesFlyweight x = writerExact.wrap(arena.segment(exact), SlabArena.offset(exact));
+            if (x.isTail()) {
+                // a promoted series' recent tail: the sample goes there too, the sketches below decide the outcome
+                if (x.append(timestampMs, value) == ExactSamplesFlyweight.FULL) {
+                    rebuildTail(local, exact, timestampMs, value);
+                }
+            } else {
+                int r = x.append(timestampMs, value);
+                if (r == ExactSamplesFlyweight.FULL) {
+                    r = rebuild(seriesId, local, exact, timestampMs, value);
+                }
+                if (r == ExactSamplesFlyweight.APPLIED) {
+                    bump(SAMPLES_APPLIED);
+                } else if (r == ExactSamplesFlyweight.SKIPPED_TOO_OLD) {
+                    bump(SKIPPED_TOO_OLD);
+                }
+                return;
             }
-            if (r == ExactSamplesFlyweight.APPLIED) {
-                bump(SAMPLES_APPLIED);
-            } else if (r == ExactSamplesFlyweight.SKIPPED_TOO_OLD) {
-                bump(SKIPPED_TOO_OLD);
-            }
-            return;
         }
         // promoted (or the tier is off): every family the series carries; the first decides applied or too old
         int applied = NO_SKETCH;
@@ -358,11 +376,73 @@ public final class SketchShard implements AutoCloseable {
             }
         }
         boolean applied = replay(timestampMs, value);
-        index.setExact(local, SketchIndex.PROMOTED);
+        index.setExact(local, tailOf(exactBlock, timestampMs, value));
         arena.retire(exactBlock);
         exactSeriesDown();
         bump(PROMOTED_SERIES);
         return applied ? ExactSamplesFlyweight.APPLIED : ExactSamplesFlyweight.SKIPPED_TOO_OLD;
+    }
+
+    /** The span of a promoted series' tail for a window of {@code windowMs}. */
+    static long tailSpanMillis(long windowMs) {
+        return Math.min(windowMs / 2, Math.max(TAIL_MIN_MS, windowMs / TAIL_WINDOW_SHARE));
+    }
+
+    /**
+     * Writer only, promoting: lays out the tail of the exact block being promoted (its samples of the last tail
+     * span, then the new sample) and returns it, not yet published; {@link SketchIndex#PROMOTED} when it would not
+     * fit its budget or the memory limit refuses it (the sketches alone then answer, as before tails).
+     */
+    private long tailOf(long exactBlock, long timestampMs, double value) {
+        ExactSamplesFlyweight old = writerExact.wrap(arena.segment(exactBlock), SlabArena.offset(exactBlock));
+        return layTail(old, tailSpanMillis(old.windowMillis()), old.promoteBytes() >>> TAIL_BUDGET_SHIFT, timestampMs, value);
+    }
+
+    /**
+     * Writer only: a promoted series' tail is full. Drops the samples that left its span (or none, while it is
+     * filling) and moves it into a block with room to grow.
+     */
+    private void rebuildTail(int local, long block, long timestampMs, double value) {
+        ExactSamplesFlyweight old = writerExact.wrap(arena.segment(block), SlabArena.offset(block));
+        index.setExact(local, layTail(old, old.windowMillis(), old.promoteBytes(), timestampMs, value));
+        arena.retire(block);
+    }
+
+    /**
+     * Lays out, from {@code source}'s samples of the last {@code span}, a tail holding them and the new sample in at
+     * most {@code budget} bytes, halving the span (down to {@link #TAIL_MIN_MS}) while they do not fit: dense or
+     * incompressible series keep a shorter tail instead of none. @return the block, not yet published, or
+     * {@link SketchIndex#PROMOTED} when even the shortest tail does not fit (or the memory limit refuses it)
+     */
+    private long layTail(ExactSamplesFlyweight source, long span, int budget, long timestampMs, double value) {
+        long newest = Math.max(source.newestMs(), timestampMs);
+        ExactSamplesFlyweight fresh = rebuildExact.wrap(rebuildScratch, 0);
+        int scratchBytes = (int) rebuildScratch.byteSize() - ExactSamplesDescriptor.HEADER_LENGTH;
+        for (;;) {
+            source.compactInto(fresh, Math.max(source.retainedStartMs(), newest - span), scratchBytes);
+            fresh.makeTail(span, budget);
+            long placed = placeTail(fresh, timestampMs, value);
+            if (placed > 0 || span <= TAIL_MIN_MS) {
+                return placed;
+            }
+            span = Math.max(TAIL_MIN_MS, span / 2);
+        }
+    }
+
+    /** Appends the sample to a tail laid out in the scratch and copies it into a block; PROMOTED when it does not fit. */
+    private long placeTail(ExactSamplesFlyweight fresh, long timestampMs, double value) {
+        int budget = fresh.promoteBytes();
+        if (fresh.usedBytes() + ExactSamplesDescriptor.MAX_SAMPLE_BITS / 8 > budget
+                || fresh.append(timestampMs, value) == ExactSamplesFlyweight.FULL || fresh.usedBytes() > budget) {
+            return SketchIndex.PROMOTED;
+        }
+        int used = (int) fresh.usedBytes();
+        long next = arena.allocate(Math.min(budget, used + (used >>> GROWTH_SHIFT) + ExactSamplesDescriptor.MAX_SAMPLE_BITS / 8));
+        if (next == SlabArena.NULL_BLOCK) {
+            return SketchIndex.PROMOTED;
+        }
+        fresh.copyInto(arena.segment(next), SlabArena.offset(next), SlabArena.blockBytes(next) - ExactSamplesDescriptor.HEADER_LENGTH);
+        return next;
     }
 
     private boolean replay(long ts, double v) {
@@ -443,9 +523,12 @@ public final class SketchShard implements AutoCloseable {
         boolean had = false;
         long exact = index.getExact(local);
         if (exact > 0) {
+            boolean tail = writerExact.wrap(arena.segment(exact), SlabArena.offset(exact)).isTail();
             index.setExact(local, SketchIndex.UNKNOWN);
             arena.retire(exact);
-            exactSeriesDown();
+            if (!tail) {
+                exactSeriesDown();
+            }
             had = true;
         }
         for (Family f : FAMILIES) {
@@ -569,9 +652,14 @@ public final class SketchShard implements AutoCloseable {
         try {
             long exact = index.getExact(seriesId / shardCount);
             if (exact > 0) {
-                scratch.exact.wrap(arena.segment(exact), SlabArena.offset(exact)).read(startExclusiveMs, endInclusiveMs, scratch.span.samples());
-                scratch.span.reset();
-                scratch.spanExact = true;
+                ExactSamplesFlyweight x = scratch.exact.wrap(arena.segment(exact), SlabArena.offset(exact));
+                boolean tail = x.isTail();
+                if (!tail || startExclusiveMs >= x.retainedStartMs()) {
+                    x.read(startExclusiveMs, endInclusiveMs, scratch.span.samples());
+                    scratch.span.reset();
+                    // a tail serves the span only when it holds all of it (else the sketches' span reads answer)
+                    scratch.spanExact = !tail || scratch.span.samples().retainedStartMs() <= startExclusiveMs;
+                }
             }
         } finally {
             readerEpochs.exit(slot);
@@ -592,8 +680,10 @@ public final class SketchShard implements AutoCloseable {
         try {
             int local = seriesId / shardCount;
             long exact = index.getExact(local);
-            if (exact > 0) {
-                ExactSamplesFlyweight x = scratch.exact.wrap(arena.segment(exact), SlabArena.offset(exact));
+            ExactSamplesFlyweight x = exact > 0 ? scratch.exact.wrap(arena.segment(exact), SlabArena.offset(exact)) : null;
+            // a promoted series' tail answers the windows it holds whole; the sketches the others
+            boolean tail = x != null && x.isTail();
+            if (x != null && (!tail || startExclusiveMs >= x.retainedStartMs())) {
                 if ((x.familyMask() & (1 << family.ordinal())) == 0) {
                     return false;
                 }
@@ -607,8 +697,10 @@ public final class SketchShard implements AutoCloseable {
                 } else {
                     x.read(startExclusiveMs, endInclusiveMs, scratch.window);
                 }
-                fam.readExact(startExclusiveMs, endInclusiveMs, scratch.window, out);
-                return true;
+                if (!tail || scratch.window.retainedStartMs() <= startExclusiveMs) {
+                    fam.readExact(startExclusiveMs, endInclusiveMs, scratch.window, out);
+                    return true;
+                }
             }
             long block = index.get(local, family);
             if (block <= 0) {
@@ -707,17 +799,32 @@ public final class SketchShard implements AutoCloseable {
         long old = index.getExact(local);
         boolean firstBlockOfSeries = old <= 0 && !hasBlock(local);
         index.setExact(local, block);
+        boolean tail = writerExact.wrap(seg, off).isTail();
         if (old > 0) {
             arena.retire(old);
         } else {
-            bump(EXACT_SERIES);
+            if (!tail) {
+                bump(EXACT_SERIES);
+            }
             if (firstBlockOfSeries) {
                 bump(SKETCHED_SERIES);
             }
         }
-        long windowMs = readerExactWindow(seg, off);
-        restoredActivity(local, windowMs);
+        // a tail's window is its own short span; the series idles after its sketches' window
+        restoredActivity(local, tail ? sketchWindowMillis(seriesId) : readerExactWindow(seg, off));
         return true;
+    }
+
+    /** The longest window of the sketches a series' target asks for. */
+    private long sketchWindowMillis(int seriesId) {
+        long window = 0;
+        for (Family f : FAMILIES) {
+            SketchSpec spec = writerFamilies[f.ordinal()].spec(targets, seriesId);
+            if (spec != null) {
+                window = Math.max(window, spec.retainedWindowMillis());
+            }
+        }
+        return window;
     }
 
     private long readerExactWindow(MemorySegment seg, long off) {
@@ -754,14 +861,7 @@ public final class SketchShard implements AutoCloseable {
         if (index.getExact(local) <= 0) {
             // a series with family sketches is past its exact tier: the next sample must not admit it afresh
             index.setExact(local, SketchIndex.PROMOTED);
-            long window = 0;
-            for (Family f : FAMILIES) {
-                SketchSpec spec = writerFamilies[f.ordinal()].spec(targets, seriesId);
-                if (spec != null) {
-                    window = Math.max(window, spec.retainedWindowMillis());
-                }
-            }
-            restoredActivity(local, window);
+            restoredActivity(local, sketchWindowMillis(seriesId));
         }
         return true;
     }

@@ -60,6 +60,10 @@ class BlockCopyShardSnapshotTest {
             if (s.readFrequency(id, 0, 1_000_000, f)) {
                 sb.append(id).append(" f ").append(f.distinct()).append(' ').append(f.l2()).append('\n');
             }
+            // a short recent window too: a promoted series answers it from its exact tail
+            if (s.readAggregate(id, 290_000, 1_000_000, a)) {
+                sb.append(id).append(" recent ").append(a.count()).append(' ').append(a.sum()).append(' ').append(a.exact()).append('\n');
+            }
         }
         return sb.toString();
     }

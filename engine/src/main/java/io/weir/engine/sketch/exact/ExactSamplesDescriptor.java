@@ -76,6 +76,11 @@ import io.weir.engine.sketch.SketchBlockDescriptor;
 public final class ExactSamplesDescriptor {
     /** Family tag of exact blocks (not a {@code SketchFunction.Family}: the tier serves every family). */
     public static final int EXACT_TAG = 0x45;
+    /**
+     * Family-mask bit of a <em>tail</em>: the exact samples of a promoted series' last few minutes, kept beside its
+     * sketches (which answer the rest) so that short recent windows stay exact. Its window field is the tail's span.
+     */
+    public static final int TAIL_BIT = 1 << 16;
     public static final long EMPTY = Long.MIN_VALUE;
 
     public static final int VERSION_OFFSET = SketchBlockDescriptor.VERSION_OFFSET;

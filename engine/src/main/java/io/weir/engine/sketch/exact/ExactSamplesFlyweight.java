@@ -94,6 +94,19 @@ public final class ExactSamplesFlyweight {
 
     public int familyMask() { return segment.get(INT, offset + FAMILY_MASK_OFFSET); }
 
+    /** True for a promoted series' recent tail ({@link ExactSamplesDescriptor#TAIL_BIT}). */
+    public boolean isTail() { return (familyMask() & TAIL_BIT) != 0; }
+
+    /**
+     * Writer only, before publication: makes this (compacted) block a promoted series' tail of {@code spanMs}:
+     * samples at or before newest - span become too old for it, and it holds at most {@code budgetBytes}.
+     */
+    public void makeTail(long spanMs, int budgetBytes) {
+        segment.set(LONG, offset + WINDOW_OFFSET, spanMs);
+        segment.set(INT, offset + FAMILY_MASK_OFFSET, familyMask() | TAIL_BIT);
+        segment.set(INT, offset + PROMOTE_BYTES_OFFSET, budgetBytes);
+    }
+
     public int promoteBytes() { return segment.get(INT, offset + PROMOTE_BYTES_OFFSET); }
 
     public long coverageStartMs() { return segment.get(LONG, offset + COVERAGE_START_OFFSET); }
