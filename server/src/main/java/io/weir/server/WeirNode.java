@@ -134,7 +134,10 @@ public final class WeirNode implements AutoCloseable {
         lockDataDir(dataDir);
 
         String nodeId = NodeId.loadOrCreate(dataDir);
-        SeriesSketchTargets targets = new SeriesSketchTargets(config.sketch().targets(), SeriesSketchTargets.DEFAULT_MAX_BUCKETS);
+        SeriesSketchTargets targets = new SeriesSketchTargets(config.sketch().targets(),
+                io.weir.engine.sketch.aggregate.AggregateSketchSpec.DEFAULT_MAX_BUCKETS,
+                io.weir.engine.sketch.quantile.QuantileSketchSpec.DEFAULT_MAX_BUCKETS,
+                io.weir.engine.sketch.frequency.FrequencySketchSpec.DEFAULT_MAX_BUCKETS);
         // the table opens (after a crash: Chronicle Map's recovery, then the labels, the index and the targets) on its
         // own thread while the snapshot's sketch states are restored on this one; recovery waits for it only when
         // it needs the table
