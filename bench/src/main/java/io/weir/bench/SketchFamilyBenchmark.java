@@ -32,7 +32,7 @@ public class SketchFamilyBenchmark extends WeirForkedBenchmark {
     private static final long WINDOW_MS = 3_600_000L;
     private static final long STEP_MS = 36L;
     private static final int VALUES = 1 << 14;
-    /** The server's default (SeriesSketchTargets.DEFAULT_MAX_BUCKETS). */
+    /** The server's default (AggregateSketchSpec.DEFAULT_MAX_BUCKETS). */
     private static final int AGGREGATE_MAX_BUCKETS = 225;
 
     @Param({"aggregate", "quantile", "frequency"})

@@ -59,7 +59,7 @@ public final class IngestComparison {
             """;
     /** Bucket width Weir picks for the 1 h window above, taken from the same spec the server uses. */
     static final long WEIR_BUCKET_MILLIS = io.weir.engine.sketch.aggregate.AggregateSketchSpec
-            .forWindow(3_600_000L, io.weir.engine.sketch.SeriesSketchTargets.DEFAULT_MAX_BUCKETS).bucketWidthMillis();
+            .forWindow(3_600_000L, io.weir.engine.sketch.aggregate.AggregateSketchSpec.DEFAULT_MAX_BUCKETS).bucketWidthMillis();
     static final long SCRAPE_INTERVAL_MILLIS = 15_000;
 
     record Options(int rounds, Duration warmup, Duration duration, int concurrency, int series, int samplesPerRequest,

@@ -74,12 +74,6 @@ import java.util.function.Supplier;
  */
 public final class WeirNode implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(WeirNode.class.getName());
-    static final int FORWARD_BATCH_SAMPLES = 10_000;
-    /**
-     * An expired series keeps its labels at least this long, and twice the query timeout: a query that listed it
-     * just before it expired can still name it.
-     */
-    static final long SERIES_FREE_AFTER_MIN_MS = 300_000;
 
     private final WeirConfig config;
     /** Idle clock of the shard writers and the series table: the wall clock, or data time in tests and churn runs. */
@@ -101,7 +95,6 @@ public final class WeirNode implements AutoCloseable {
     private volatile boolean closed;
     private volatile Snapshotter snapshotter;
     private StartupRecovery.Result recovery;
-    static final long SHUTDOWN_SNAPSHOT_SECONDS = 120;
 
     private WeirNode(WeirConfig config, LongSupplier clockMs) {
         this.config = config;
@@ -134,7 +127,8 @@ public final class WeirNode implements AutoCloseable {
         lockDataDir(dataDir);
 
         String nodeId = NodeId.loadOrCreate(dataDir);
-        SeriesSketchTargets targets = new SeriesSketchTargets(config.sketch().targets(), SeriesSketchTargets.DEFAULT_MAX_BUCKETS);
+        SeriesSketchTargets targets = new SeriesSketchTargets(config.sketch().targets(), config.sketch().aggregateBuckets(),
+                config.sketch().quantileBuckets(), config.sketch().frequencyBuckets());
         // the table opens (after a crash: Chronicle Map's recovery, then the labels, the index and the targets) on its
         // own thread while the snapshot's sketch states are restored on this one; recovery waits for it only when
         // it needs the table
@@ -143,7 +137,7 @@ public final class WeirNode implements AutoCloseable {
             try {
                 SeriesTable table = StartupRecovery.openSeriesTable(dataDir.resolve("series"), config.storage().seriesCapacity());
                 try {
-                    table.expireAfter(config.seriesIdleTimeoutMillis(), Math.max(SERIES_FREE_AFTER_MIN_MS, 2 * config.query().timeoutMillis()));
+                    table.expireAfter(config.seriesIdleTimeoutMillis(), config.seriesFreeAfterMillis());
                     long a0 = System.nanoTime();
                     targets.attach(table);
                     LOG.log(System.Logger.Level.INFO, String.format("matched %d series against the sketch targets in %d ms",
@@ -175,7 +169,7 @@ public final class WeirNode implements AutoCloseable {
         shards = new SketchShard[shardCount];
         long perShardMemory = config.storage().memoryLimitBytes() / shardCount;
         for (int s = 0; s < shardCount; s++) {
-            shards[s] = new SketchShard(shardCount, new SlabArena(perShardMemory, 1 << 20, config.query().sketchReaders()), targets,
+            shards[s] = new SketchShard(shardCount, new SlabArena(perShardMemory, config.storage().slabChunkBytes(), config.query().sketchReaders()), targets,
                     (int) config.storage().exactMaxBytes());
             shards[s].clock(clockMs.getAsLong()); // series restored or replayed below count as active now
             closeInReverse.add(shards[s]);
@@ -211,7 +205,7 @@ public final class WeirNode implements AutoCloseable {
             long from = cursor.load(WalReader.OLDEST);
             WalWriter w = wal;
             forwarder = new Forwarder(WalReader.open(walDir, from), from, w::committedPosition, series, backend, cursor,
-                    FORWARD_BATCH_SAMPLES);
+                    config.backend().forwardBatchSamples());
         }
 
         Forwarder f = forwarder;
@@ -231,7 +225,7 @@ public final class WeirNode implements AutoCloseable {
         snapshotter = new Snapshotter(ring, shardState, shards, series, new SnapshotWriter(snapshots, nodeId, new WriteThrottle(config.snapshot().writeBytesPerSecond())), snapshots,
                 config.snapshot().keep(), retainedAtStart);
         // closed after the port (no more writes) and before the ring: the last snapshot covers everything
-        closeInReverse.add(() -> snapshotter.closeWithSnapshot(SHUTDOWN_SNAPSHOT_SECONDS));
+        closeInReverse.add(() -> snapshotter.closeWithSnapshot(config.snapshot().shutdownTimeoutMillis()));
         if (forwarder != null) {
             forwarder.start();
             closeInReverse.add(forwarder);

@@ -16,11 +16,8 @@ import java.util.List;
  * the id is handed out) or at start-up for series already on disk; read by shard writers without locks.
  */
 public final class SeriesSketchTargets implements SketchTargets {
-    /**
-     * Buckets per aggregate window: at most 226 buckets of 72 bytes, so every block fits the 16 KiB slab class
-     * (64 + 226 * 72 = 16336 bytes). 1e5 s (27.8 h) -> 450 s buckets (16192 B), 1h -> 20 s (13096 B), 5m -> 2 s.
-     */
-    public static final int DEFAULT_MAX_BUCKETS = 225;
+    /** A series' target index is a byte. */
+    public static final int MAX_TARGETS = Byte.MAX_VALUE;
     private static final byte NONE = -1;
 
     private final List<SketchTarget> targets;
@@ -30,10 +27,19 @@ public final class SeriesSketchTargets implements SketchTargets {
     /** Target index per series id, NONE when no target matches; replaced whole when it grows (volatile). */
     private volatile byte[] targetOf = new byte[1024];
 
-    /** @param targets the config's {@code sketch.targets}, first match wins */
-    public SeriesSketchTargets(List<SketchTarget> targets, int maxBuckets) {
-        if (targets.size() > Byte.MAX_VALUE) {
-            throw new IllegalArgumentException("at most " + Byte.MAX_VALUE + " sketch targets");
+    /**
+     * Each bucket budget ({@code sketch.*_buckets}) is the most time buckets a family cuts a window into: in [1, the
+     * family spec's {@code MAX_WINDOW_BUCKETS}], with every target's window within the spec's
+     * {@code longestWindowMillis} of it.
+     *
+     * @param targets          the config's {@code sketch.targets}, first match wins
+     * @param aggregateBuckets budget of the aggregate family
+     * @param quantileBuckets  budget of the quantile family
+     * @param frequencyBuckets budget of the frequency family
+     */
+    public SeriesSketchTargets(List<SketchTarget> targets, int aggregateBuckets, int quantileBuckets, int frequencyBuckets) {
+        if (targets.size() > MAX_TARGETS) {
+            throw new IllegalArgumentException("at most " + MAX_TARGETS + " sketch targets");
         }
         this.targets = List.copyOf(targets);
         this.aggregateSpecs = new AggregateSketchSpec[targets.size()];
@@ -41,11 +47,12 @@ public final class SeriesSketchTargets implements SketchTargets {
         this.frequencySpecs = new FrequencySketchSpec[targets.size()];
         for (int i = 0; i < targets.size(); i++) {
             SketchTarget t = targets.get(i);
-            boolean wantsAggregate = t.functions().stream().anyMatch(f -> f.family() == SketchFunction.Family.AGGREGATE);
-            aggregateSpecs[i] = wantsAggregate ? AggregateSketchSpec.forWindow(t.windowMillis(), maxBuckets) : null;
-            quantileSpecs[i] = t.functions().contains(SketchFunction.QUANTILE_OVER_TIME) ? QuantileSketchSpec.forWindow(t.windowMillis()) : null;
-            boolean wantsFrequency = t.functions().stream().anyMatch(f -> f.family() == SketchFunction.Family.FREQUENCY);
-            frequencySpecs[i] = wantsFrequency ? FrequencySketchSpec.forWindow(t.windowMillis()) : null;
+            long w = t.windowMillis();
+            aggregateSpecs[i] = t.wants(SketchFunction.Family.AGGREGATE) ? AggregateSketchSpec.forWindow(w, aggregateBuckets) : null;
+            quantileSpecs[i] = t.wants(SketchFunction.Family.QUANTILE) ? QuantileSketchSpec.forWindow(w, quantileBuckets,
+                    QuantileSketchSpec.DEFAULT_MAX_BLOCK_BYTES, QuantileSketchSpec.DEFAULT_RELATIVE_ACCURACY) : null;
+            frequencySpecs[i] = t.wants(SketchFunction.Family.FREQUENCY) ? FrequencySketchSpec.forWindow(w, frequencyBuckets,
+                    FrequencySketchSpec.DEFAULT_MAX_BLOCK_BYTES) : null;
         }
         Arrays.fill(targetOf, NONE);
     }
@@ -112,6 +119,17 @@ public final class SeriesSketchTargets implements SketchTargets {
     public QuantileSketchSpec quantile(int seriesId) {
         int t = targetOf(seriesId);
         return t < 0 ? null : quantileSpecs[t];
+    }
+
+    /** Bytes of the largest sketch block any target lays out (0 without targets): a slab chunk must hold it. */
+    public int largestBlockBytes() {
+        int largest = 0;
+        for (int i = 0; i < targets.size(); i++) {
+            largest = Math.max(largest, aggregateSpecs[i] == null ? 0 : aggregateSpecs[i].blockLength());
+            largest = Math.max(largest, quantileSpecs[i] == null ? 0 : quantileSpecs[i].blockLength());
+            largest = Math.max(largest, frequencySpecs[i] == null ? 0 : frequencySpecs[i].blockLength());
+        }
+        return largest;
     }
 
     /** The longest window over all targets: how much WAL start-up replay needs. */

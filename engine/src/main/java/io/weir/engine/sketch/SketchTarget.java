@@ -25,4 +25,9 @@ public record SketchTarget(String match, List<LabelMatcher> matchers, long windo
         }
         functions = Collections.unmodifiableSet(EnumSet.copyOf(functions));
     }
+
+    /** True when one of the target's functions is answered by {@code family}'s sketch. */
+    public boolean wants(SketchFunction.Family family) {
+        return functions.stream().anyMatch(f -> f.family() == family);
+    }
 }

@@ -1,6 +1,6 @@
 package io.weir.perf.accuracy;
 
-import io.weir.engine.sketch.SeriesSketchTargets;
+import io.weir.engine.sketch.aggregate.AggregateSketchSpec;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -24,16 +24,16 @@ public record AccuracyProfile(String name, int[] windows, int queryTimes, int hu
      * Error vs bytes of the aggregate family: at a 1e5-sample window (1e5 s) these give 1800, 900, 450 (the default
      * 225, <= 16 KiB), 300, 240 and 120 s buckets.
      */
-    public static final int[] SWEEP = {60, 120, SeriesSketchTargets.DEFAULT_MAX_BUCKETS, 340, 480, 960};
+    public static final int[] SWEEP = {60, 120, AggregateSketchSpec.DEFAULT_MAX_BUCKETS, 340, 480, 960};
 
     public static AccuracyProfile quick() {
         return new AccuracyProfile("quick", new int[] {10_000, 100_000}, 20, 10, SWEEP,
-            SeriesSketchTargets.DEFAULT_MAX_BUCKETS, 1_000, 100, 42);
+            AggregateSketchSpec.DEFAULT_MAX_BUCKETS, 1_000, 100, 42);
     }
 
     public static AccuracyProfile full() {
         return new AccuracyProfile("full", new int[] {10_000, 100_000, 1_000_000}, 50, 1, SWEEP,
-            SeriesSketchTargets.DEFAULT_MAX_BUCKETS, 1_000, 100, 42);
+            AggregateSketchSpec.DEFAULT_MAX_BUCKETS, 1_000, 100, 42);
     }
 
     public static AccuracyProfile named(String name) {

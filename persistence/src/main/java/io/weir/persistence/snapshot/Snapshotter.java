@@ -150,11 +150,11 @@ public final class Snapshotter implements AutoCloseable {
 
     public SnapshotStore store() { return store; }
 
-    /** Takes a last snapshot (waiting up to {@code timeoutSeconds}), then stops taking any. */
-    public void closeWithSnapshot(long timeoutSeconds) {
+    /** Takes a last snapshot (waiting up to {@code timeoutMillis}), then stops taking any. */
+    public void closeWithSnapshot(long timeoutMillis) {
         writer.hurry(); // the node is stopping: no pacing for this one, nor for one being written now
         try {
-            request().get(timeoutSeconds, TimeUnit.SECONDS);
+            request().get(timeoutMillis, TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             LOG.log(System.Logger.Level.WARNING, "no snapshot at shutdown: " + e);
         }

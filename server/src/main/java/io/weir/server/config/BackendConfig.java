@@ -10,10 +10,19 @@ import java.net.URI;
  * @param remoteWriteUrl where raw samples are forwarded; defaults to {@code url + "/api/v1/write"}; null iff url is
  * @param timeoutMillis  per-request timeout towards the backend; &gt; 0
  * @param access         credentials, TLS and headers for the backend
+ * @param forwardBatchSamples samples the forwarder puts in one remote-write request at most
+ *                       ({@code backend.forward_batch_samples}); a WAL record is never split, so a request holds
+ *                       whole records and may pass it by the last one; in [1, {@value #MAX_FORWARD_BATCH_SAMPLES}]
  */
-public record BackendConfig(URI url, URI remoteWriteUrl, long timeoutMillis, BackendAccess access) {
+public record BackendConfig(URI url, URI remoteWriteUrl, long timeoutMillis, BackendAccess access, int forwardBatchSamples) {
     public static final String REMOTE_WRITE_PATH = "/api/v1/write";
     public static final long DEFAULT_TIMEOUT_MILLIS = 30_000;
+    /**
+     * Five times Prometheus' own remote-write default ({@code queue_config.max_samples_per_send: 2000}): a forwarder
+     * catching up after a backend outage needs fewer round trips.
+     */
+    public static final int DEFAULT_FORWARD_BATCH_SAMPLES = 10_000;
+    public static final int MAX_FORWARD_BATCH_SAMPLES = 1_000_000;
 
     public BackendConfig {
         if ((url == null) != (remoteWriteUrl == null)) {
@@ -22,9 +31,14 @@ public record BackendConfig(URI url, URI remoteWriteUrl, long timeoutMillis, Bac
         java.util.Objects.requireNonNull(access, "access");
     }
 
-    /** Without credentials, TLS settings or headers. */
+    /** Without credentials, TLS settings or headers, with the default forward batch. */
     public BackendConfig(URI url, URI remoteWriteUrl, long timeoutMillis) {
-        this(url, remoteWriteUrl, timeoutMillis, BackendAccess.NONE);
+        this(url, remoteWriteUrl, timeoutMillis, BackendAccess.NONE, DEFAULT_FORWARD_BATCH_SAMPLES);
+    }
+
+    /** The same settings towards another backend (both null: none). */
+    public BackendConfig withTarget(URI newUrl, URI newRemoteWriteUrl) {
+        return new BackendConfig(newUrl, newRemoteWriteUrl, timeoutMillis, access, forwardBatchSamples);
     }
 
     public static BackendConfig defaults() {

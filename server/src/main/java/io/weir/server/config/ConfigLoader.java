@@ -1,6 +1,10 @@
 package io.weir.server.config;
 
+import io.weir.engine.sketch.SeriesSketchTargets;
 import io.weir.engine.sketch.SketchTarget;
+import io.weir.engine.sketch.aggregate.AggregateSketchSpec;
+import io.weir.engine.sketch.frequency.FrequencySketchSpec;
+import io.weir.engine.sketch.quantile.QuantileSketchSpec;
 import io.weir.engine.query.Durations;
 import io.weir.engine.series.LabelMatcher;
 import io.weir.engine.sketch.SketchFunction;
@@ -54,16 +58,17 @@ public final class ConfigLoader {
     public static final long MAX_REQUEST_BYTES_CEILING = 1L << 30;
 
     private static final List<String> ROOT_KEYS = List.of("server", "storage", "wal", "backend", "sketch", "scrape_configs", "log", "limits", "query", "ingest", "snapshot");
-    private static final List<String> SNAPSHOT_KEYS = List.of("interval", "keep", "write_rate");
+    private static final List<String> SNAPSHOT_KEYS = List.of("interval", "keep", "write_rate", "shutdown_timeout");
     private static final List<String> QUERY_KEYS = List.of("timeout", "max_concurrency", "max_series", "max_samples", "read_parallelism");
     private static final List<String> SERVER_KEYS = List.of("listen", "max_request_bytes", "web_config_file", "authorization");
     private static final List<String> STORAGE_KEYS = List.of("data_dir", "memory_limit", "exact_max_bytes", "series_capacity",
-            "series_idle_timeout");
+            "series_idle_timeout", "slab_chunk", "series_free_after");
     private static final List<String> INGEST_KEYS = List.of("shards", "ring_slots", "batch_capacity", "relabel_configs");
     private static final List<String> WAL_KEYS = List.of("fsync", "fsync_interval", "max_disk");
     private static final List<String> BACKEND_KEYS = List.of("url", "remote_write_url", "timeout", "basic_auth",
-            "authorization", "tls_config", "headers");
-    private static final List<String> SKETCH_KEYS = List.of("default_window", "targets");
+            "authorization", "tls_config", "headers", "forward_batch_samples");
+    private static final List<String> SKETCH_KEYS = List.of("default_window", "targets", "aggregate_buckets",
+            "quantile_buckets", "frequency_buckets");
     private static final List<String> TARGET_KEYS = List.of("match", "window", "functions");
 
     private static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9._-]+");
@@ -161,12 +166,11 @@ public final class ConfigLoader {
         BackendConfig backend = base.backend();
         if (backendUrl != null) {
             if (backendUrl.isBlank()) {
-                backend = new BackendConfig(null, null, backend.timeoutMillis(), backend.access());
+                backend = backend.withTarget(null, null);
             } else {
                 URI url = checker.backendUrl(backendUrl, "--backend-url");
                 if (url != null) {
-                    backend = new BackendConfig(url, BackendConfig.defaultRemoteWriteUrl(url), backend.timeoutMillis(),
-                            backend.access());
+                    backend = backend.withTarget(url, BackendConfig.defaultRemoteWriteUrl(url));
                 }
             }
         }
@@ -207,10 +211,14 @@ public final class ConfigLoader {
         sb.append("memory limit:   ").append(ByteSize.format(config.storage().memoryLimitBytes()))
                 .append(", exact samples up to ").append(config.storage().exactMaxBytes() == 0 ? "off"
                         : ByteSize.format(config.storage().exactMaxBytes()) + " a series")
-                .append(", series table ").append(config.storage().seriesCapacity()).append('\n');
+                .append(", series table ").append(config.storage().seriesCapacity())
+                .append(", slab chunks ").append(ByteSize.format(config.storage().slabChunkBytes())).append('\n');
         sb.append("series expiry:  after ").append(Durations.format(config.seriesIdleTimeoutMillis()))
                 .append(" without a sample").append(config.storage().seriesIdleTimeoutMillis() == 0
-                        ? " (default: the larger of 1h and twice the longest sketch window)" : "").append('\n');
+                        ? " (default: the larger of 1h and twice the longest sketch window)" : "")
+                .append(", labels kept ").append(Durations.format(config.seriesFreeAfterMillis())).append(" more")
+                .append(config.storage().seriesFreeAfterMillis() == 0
+                        ? " (default: the larger of 5m and twice query.timeout)" : "").append('\n');
         IngestConfig ingest = config.ingest();
         sb.append("ingest:         ").append(ingest.shards()).append(" shard writer(s), ring ").append(ingest.ringSlots())
                 .append(" x ").append(ingest.batchCapacity()).append(" samples (").append(Runtime.getRuntime().availableProcessors())
@@ -230,7 +238,8 @@ public final class ConfigLoader {
         if (backend.enabled()) {
             sb.append("backend:        ").append(backend.url())
                     .append(" (remote write ").append(backend.remoteWriteUrl())
-                    .append(", timeout ").append(Durations.format(backend.timeoutMillis())).append(")\n");
+                    .append(", timeout ").append(Durations.format(backend.timeoutMillis()))
+                    .append(", up to ").append(backend.forwardBatchSamples()).append(" samples a request)\n");
         } else {
             sb.append("backend:        none (sketch-only)\n");
         }
@@ -240,7 +249,8 @@ public final class ConfigLoader {
                 .append(" points each, a leaf read by ").append(q.readParallelism()).append(" thread(s)\n");
         sb.append("snapshots:      every ").append(Durations.format(config.snapshot().intervalMillis()))
                 .append(", keep ").append(config.snapshot().keep()).append(", written at ")
-                .append(ByteSize.format(config.snapshot().writeBytesPerSecond())).append("/s\n");
+                .append(ByteSize.format(config.snapshot().writeBytesPerSecond())).append("/s; stopping waits up to ")
+                .append(Durations.format(config.snapshot().shutdownTimeoutMillis())).append(" for the last\n");
         io.weir.net.ingest.IngestLimits.Config l = config.limits();
         sb.append("limits:         ").append(limit(l.maxLabelsPerSeries(), " labels/series"))
                 .append(", names ").append(limit(l.maxLabelNameLength(), " B"))
@@ -250,7 +260,9 @@ public final class ConfigLoader {
                 .append(", series ").append(limit(l.maxSeries(), "")).append('\n');
         sb.append("log:            ").append(config.log().level().name().toLowerCase(Locale.ROOT)).append(", ")
                 .append(config.log().format().name().toLowerCase(Locale.ROOT)).append('\n');
-        sb.append("sketch window:  ").append(Durations.format(sketch.defaultWindowMillis())).append(" by default\n");
+        sb.append("sketch window:  ").append(Durations.format(sketch.defaultWindowMillis())).append(" by default, in at most ")
+                .append(sketch.aggregateBuckets()).append(" (aggregate), ").append(sketch.quantileBuckets()).append(" (quantile), ")
+                .append(sketch.frequencyBuckets()).append(" (frequency) time buckets\n");
         if (sketch.targets().isEmpty()) {
             sb.append("sketch targets: none (no series is sketched; all are only forwarded)\n");
         } else {
@@ -279,6 +291,17 @@ public final class ConfigLoader {
 
     private record HostPort(String host, int port) {}
 
+    /** The {@code sketch.*_buckets} budgets while the section is read. */
+    private record Buckets(int aggregate, int quantile, int frequency) {
+        int of(SketchFunction.Family family) {
+            return switch (family) {
+                case AGGREGATE -> aggregate;
+                case QUANTILE -> quantile;
+                case FREQUENCY -> frequency;
+            };
+        }
+    }
+
     /**
      * One pass over a document, collecting problems. Each reader returns the default (or null) for a bad value so
      * that checking goes on; the values of a pass with problems are thrown away.
@@ -303,7 +326,39 @@ public final class ConfigLoader {
                 problem("storage.series_idle_timeout", "must be at least the longest sketch window, "
                         + Durations.format(longest) + " (got " + Durations.format(idle) + ")");
             }
+            long freeAfter = config.storage().seriesFreeAfterMillis();
+            long queryTimeout = config.query().timeoutMillis();
+            if (freeAfter > 0 && freeAfter < 2 * queryTimeout) {
+                // a query may have listed the series up to query.timeout before it reads it
+                problem("storage.series_free_after", "must be at least twice query.timeout, "
+                        + Durations.format(2 * queryTimeout) + " (got " + Durations.format(freeAfter) + ")");
+            }
+            slabChunk(config);
             return config;
+        }
+
+        /** {@code storage.slab_chunk} against what it must hold (the largest block) and what holds it (a shard's memory). */
+        void slabChunk(WeirConfig config) {
+            StorageConfig storage = config.storage();
+            SketchConfig sketch = config.sketch();
+            long chunk = storage.slabChunkBytes();
+            String got = " (got " + ByteSize.format(chunk)
+                    + (chunk == StorageConfig.DEFAULT_SLAB_CHUNK_BYTES ? ", the default" : "") + ")";
+            long sketchBlock = new SeriesSketchTargets(sketch.targets(), sketch.aggregateBuckets(), sketch.quantileBuckets(),
+                    sketch.frequencyBuckets()).largestBlockBytes();
+            if (storage.exactMaxBytes() > chunk) {
+                problem("storage.slab_chunk", "must hold the largest exact-samples block, storage.exact_max_bytes = "
+                        + ByteSize.format(storage.exactMaxBytes()) + got);
+            } else if (sketchBlock > chunk) {
+                problem("storage.slab_chunk", "must hold the largest sketch block of sketch.targets, "
+                        + ByteSize.format(sketchBlock) + got);
+            }
+            long perShard = storage.memoryLimitBytes() / config.ingest().shards();
+            if (chunk > perShard) {
+                problem("storage.slab_chunk", "must be at most a shard's share of storage.memory_limit, "
+                        + ByteSize.format(storage.memoryLimitBytes()) + " / " + config.ingest().shards()
+                        + " ingest.shards = " + ByteSize.format(perShard) + got);
+            }
         }
 
         SnapshotConfig snapshot(Node node) {
@@ -311,7 +366,8 @@ public final class ConfigLoader {
             long interval = duration(s, "interval", SnapshotConfig.DEFAULT_INTERVAL_MILLIS);
             int keep = (int) integer(s, "keep", SnapshotConfig.DEFAULT_KEEP, 1, SnapshotConfig.MAX_KEEP);
             long writeRate = size(s, "write_rate", SnapshotConfig.DEFAULT_WRITE_BYTES_PER_SECOND);
-            return new SnapshotConfig(interval, keep, writeRate);
+            return new SnapshotConfig(interval, keep, writeRate,
+                    duration(s, "shutdown_timeout", SnapshotConfig.DEFAULT_SHUTDOWN_TIMEOUT_MILLIS));
         }
 
         IngestConfig ingest(Node node) {
@@ -548,7 +604,14 @@ public final class ConfigLoader {
                 problem(s.pathOf("series_idle_timeout"), "must be at least 1m (got " + Quote.of(text(s, "series_idle_timeout")) + ")");
                 idleTimeout = 0;
             }
-            return new StorageConfig(dataDir, size(s, "memory_limit", d.memoryLimitBytes()), exactMax, seriesCapacity, idleTimeout);
+            long chunk = size(s, "slab_chunk", d.slabChunkBytes());
+            if (chunk > StorageConfig.MAX_SLAB_CHUNK_BYTES || Long.bitCount(chunk) != 1) {
+                problem(s.pathOf("slab_chunk"), "must be a power of two of at most "
+                        + ByteSize.format(StorageConfig.MAX_SLAB_CHUNK_BYTES) + " (got " + Quote.of(text(s, "slab_chunk")) + ")");
+                chunk = d.slabChunkBytes();
+            }
+            return new StorageConfig(dataDir, size(s, "memory_limit", d.memoryLimitBytes()), exactMax, seriesCapacity, idleTimeout,
+                    (int) chunk, duration(s, "series_free_after", 0));
         }
 
         WalConfig wal(Node node) {
@@ -587,11 +650,13 @@ public final class ConfigLoader {
             }
             long timeout = duration(s, "timeout", BackendConfig.DEFAULT_TIMEOUT_MILLIS);
             BackendAccess access = backendAccess(s);
+            int batch = (int) positive(s, "forward_batch_samples", BackendConfig.DEFAULT_FORWARD_BATCH_SAMPLES,
+                    BackendConfig.MAX_FORWARD_BATCH_SAMPLES);
             if (url == null || (remoteWrite == null && rwText != null && !rwText.isEmpty())) {
-                return new BackendConfig(null, null, timeout, access);
+                return new BackendConfig(null, null, timeout, access, batch);
             }
             return new BackendConfig(url, remoteWrite != null ? remoteWrite : BackendConfig.defaultRemoteWriteUrl(url),
-                    timeout, access);
+                    timeout, access, batch);
         }
 
         /** {@code backend.basic_auth / authorization / tls_config / headers}, Prometheus' remote-write client keys. */
@@ -691,18 +756,27 @@ public final class ConfigLoader {
         SketchConfig sketch(Node node) {
             Section s = section(node, "sketch", SKETCH_KEYS);
             long defaultWindow = duration(s, "default_window", SketchConfig.DEFAULT_WINDOW_MILLIS);
+            Buckets buckets = new Buckets(
+                    (int) positive(s, "aggregate_buckets", SketchConfig.DEFAULT_AGGREGATE_BUCKETS, AggregateSketchSpec.MAX_WINDOW_BUCKETS),
+                    (int) positive(s, "quantile_buckets", SketchConfig.DEFAULT_QUANTILE_BUCKETS, QuantileSketchSpec.MAX_WINDOW_BUCKETS),
+                    (int) positive(s, "frequency_buckets", SketchConfig.DEFAULT_FREQUENCY_BUCKETS, FrequencySketchSpec.MAX_WINDOW_BUCKETS));
             List<SketchTarget> targets = new ArrayList<>();
             Node list = s.get("targets");
             if (list == null) {
                 // Without a targets list every series is sketched: a node with no backend and no sketches would
                 // keep nothing. An explicit empty list ("targets: []") sketches nothing.
-                return new SketchConfig(defaultWindow, List.of(SketchConfig.everything(defaultWindow)));
-            }
-            {
+                SketchTarget everything = SketchConfig.everything(defaultWindow);
+                if (windowFits(everything, s.pathOf("default_window"), buckets)) {
+                    targets.add(everything);
+                }
+            } else {
                 String path = s.pathOf("targets");
                 if (list instanceof SequenceNode seq) {
+                    if (seq.getValue().size() > SeriesSketchTargets.MAX_TARGETS) {
+                        problem(path, "at most " + SeriesSketchTargets.MAX_TARGETS + " targets (got " + seq.getValue().size() + ")");
+                    }
                     for (int i = 0; i < seq.getValue().size(); i++) {
-                        SketchTarget t = target(seq.getValue().get(i), path + "[" + i + "]", defaultWindow);
+                        SketchTarget t = target(seq.getValue().get(i), path + "[" + i + "]", defaultWindow, buckets);
                         if (t != null) {
                             targets.add(t);
                         }
@@ -711,10 +785,39 @@ public final class ConfigLoader {
                     problem(path, "must be a list of targets (got " + describe(list) + ")");
                 }
             }
-            return new SketchConfig(defaultWindow, targets);
+            // too many targets were reported above; none are kept, so the checks after this one still run
+            return new SketchConfig(defaultWindow, targets.size() > SeriesSketchTargets.MAX_TARGETS ? List.of() : targets,
+                    buckets.aggregate(), buckets.quantile(), buckets.frequency());
         }
 
-        SketchTarget target(Node node, String path, long defaultWindow) {
+        /**
+         * A family cuts a window into at most its bucket budget, of the widest bucket width at most: a longer window is
+         * reported at {@code path} (false).
+         */
+        boolean windowFits(SketchTarget t, String path, Buckets buckets) {
+            boolean fits = true;
+            for (SketchFunction.Family family : SketchFunction.Family.values()) {
+                if (!t.wants(family)) {
+                    continue;
+                }
+                int budget = buckets.of(family);
+                long longest = switch (family) {
+                    case AGGREGATE -> AggregateSketchSpec.longestWindowMillis(budget);
+                    case QUANTILE -> QuantileSketchSpec.longestWindowMillis(budget);
+                    case FREQUENCY -> FrequencySketchSpec.longestWindowMillis(budget);
+                };
+                if (t.windowMillis() > longest) {
+                    String key = "sketch." + family.name().toLowerCase(Locale.ROOT) + "_buckets";
+                    problem(path, "window " + Durations.format(t.windowMillis()) + " is longer than " + key + " = " + budget
+                            + " buckets of the widest width cover, " + Durations.format(longest) + "; raise " + key
+                            + " or shorten the window");
+                    fits = false;
+                }
+            }
+            return fits;
+        }
+
+        SketchTarget target(Node node, String path, long defaultWindow, Buckets buckets) {
             if (isNull(node)) {
                 problem(path, "empty target: needs at least a \"match\" selector");
                 return null;
@@ -739,7 +842,8 @@ public final class ConfigLoader {
             if (matchers == null || functions == null) {
                 return null;
             }
-            return new SketchTarget(match, matchers, window, functions);
+            SketchTarget t = new SketchTarget(match, matchers, window, functions);
+            return windowFits(t, s.pathOf("window"), buckets) ? t : null;
         }
 
         List<LabelMatcher> selector(String match, String path) {

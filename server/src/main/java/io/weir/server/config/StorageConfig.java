@@ -15,9 +15,15 @@ import java.util.Objects;
  *                         not reused; it resolves again when it returns); 0 = the default,
  *                         {@link WeirConfig#seriesIdleTimeoutMillis()}; else at least a minute and at least the
  *                         longest sketch window
+ * @param slabChunkBytes   off-heap memory a shard's slabs reserve at a time ({@code storage.slab_chunk}), also their
+ *                         largest block: a power of two, at least the largest block the config lays out, at most
+ *                         {@value #MAX_SLAB_CHUNK_BYTES} and a shard's share of the memory limit
+ * @param seriesFreeAfterMillis an expired series keeps its labels (for queries that listed it) at least this long
+ *                         ({@code storage.series_free_after}); 0 = the default, {@link WeirConfig#seriesFreeAfterMillis()};
+ *                         else at least twice {@code query.timeout}
  */
 public record StorageConfig(Path dataDir, long memoryLimitBytes, long exactMaxBytes, long seriesCapacity,
-                            long seriesIdleTimeoutMillis) {
+                            long seriesIdleTimeoutMillis, int slabChunkBytes, long seriesFreeAfterMillis) {
     public static final Path DEFAULT_DATA_DIR = Path.of("./data");
     public static final long DEFAULT_MEMORY_LIMIT_BYTES = 4L << 30;
     /** Above the ~213 KiB the sketches of every function take, so a series keeps raw samples wherever they are smaller. */
@@ -30,17 +36,26 @@ public record StorageConfig(Path dataDir, long memoryLimitBytes, long exactMaxBy
      */
     public static final long DEFAULT_SERIES_CAPACITY = 1L << 16;
     public static final long MIN_SERIES_IDLE_TIMEOUT_MILLIS = 60_000;
+    /**
+     * 1 MiB: holds every block the defaults lay out (aggregate <= 16 KiB, quantile 48 KiB, frequency 128 KiB, exact
+     * samples 256 KiB) and any block the bucket budgets and {@code exact_max_bytes} allow, in steps small against the
+     * 4 GiB default memory limit.
+     */
+    public static final int DEFAULT_SLAB_CHUNK_BYTES = 1 << 20;
+    /** The largest chunk a slab arena takes: chunk sizes are ints, and the next power of two is not one. */
+    public static final int MAX_SLAB_CHUNK_BYTES = 1 << 30;
 
     public StorageConfig(Path dataDir, long memoryLimitBytes) {
         this(dataDir, memoryLimitBytes, DEFAULT_EXACT_MAX_BYTES, DEFAULT_SERIES_CAPACITY);
     }
 
     public StorageConfig(Path dataDir, long memoryLimitBytes, long exactMaxBytes, long seriesCapacity) {
-        this(dataDir, memoryLimitBytes, exactMaxBytes, seriesCapacity, 0);
+        this(dataDir, memoryLimitBytes, exactMaxBytes, seriesCapacity, 0, DEFAULT_SLAB_CHUNK_BYTES, 0);
     }
 
     public StorageConfig withDataDir(Path newDataDir) {
-        return new StorageConfig(newDataDir, memoryLimitBytes, exactMaxBytes, seriesCapacity, seriesIdleTimeoutMillis);
+        return new StorageConfig(newDataDir, memoryLimitBytes, exactMaxBytes, seriesCapacity, seriesIdleTimeoutMillis,
+                slabChunkBytes, seriesFreeAfterMillis);
     }
 
     public StorageConfig {

@@ -48,6 +48,21 @@ public record WeirConfig(ServerConfig server, StorageConfig storage, WalConfig w
         return Math.max(MIN_DEFAULT_SERIES_IDLE_TIMEOUT_MILLIS, 2 * sketch.longestWindowMillis());
     }
 
+    /**
+     * An expired series keeps its labels at least this long, so that a query that listed it just before it expired
+     * can still name it: {@code storage.series_free_after}, or by default the larger of 5m and twice
+     * {@code query.timeout}.
+     */
+    public long seriesFreeAfterMillis() {
+        if (storage.seriesFreeAfterMillis() > 0) {
+            return storage.seriesFreeAfterMillis();
+        }
+        return Math.max(MIN_DEFAULT_SERIES_FREE_AFTER_MILLIS, 2 * query.timeoutMillis());
+    }
+
+    /** The default of {@code storage.series_free_after} unless twice {@code query.timeout} is longer. */
+    public static final long MIN_DEFAULT_SERIES_FREE_AFTER_MILLIS = 300_000;
+
     public WeirConfig withLog(LogConfig newLog) {
         return new WeirConfig(server, storage, wal, backend, sketch, scrapeConfigs, newLog, limits, query, ingest, snapshot);
     }

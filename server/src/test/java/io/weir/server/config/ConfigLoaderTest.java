@@ -4,6 +4,9 @@ import io.weir.engine.query.Durations;
 import io.weir.engine.sketch.SketchTarget;
 import io.weir.engine.series.LabelMatcher;
 import io.weir.engine.sketch.SketchFunction;
+import io.weir.engine.sketch.aggregate.AggregateSketchSpec;
+import io.weir.engine.sketch.frequency.FrequencySketchSpec;
+import io.weir.engine.sketch.quantile.QuantileSketchSpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -341,7 +344,94 @@ class ConfigLoaderTest {
                 arguments("query: {timeout: 0s}", "query.timeout", "must be greater than 0 (got \"0s\")"),
                 arguments("query: {max_concurrency: 0}", "query.max_concurrency", "must be in [1, 10000] (got \"0\")"),
                 arguments("query: {max_series: lots}", "query.max_series", "must be a whole number (got \"lots\")"),
-                arguments("query: {max_sample: 5}", "query.max_sample", "unknown key (did you mean \"max_samples\"?)"));
+                arguments("query: {max_sample: 5}", "query.max_sample", "unknown key (did you mean \"max_samples\"?)"),
+                // tunables
+                arguments("storage: {slab_chunk: 3MiB}", "storage.slab_chunk", "must be a power of two of at most 1GiB (got \"3MiB\")"),
+                arguments("storage: {slab_chunk: 2GiB}", "storage.slab_chunk", "must be a power of two of at most 1GiB (got \"2GiB\")"),
+                arguments("storage: {slab_chunk: 0}", "storage.slab_chunk", "must be greater than 0 (got \"0\")"),
+                arguments("storage: {slab_chunk: 128KiB}", "storage.slab_chunk",
+                        "must hold the largest exact-samples block, storage.exact_max_bytes = 256KiB (got 128KiB)"),
+                arguments("storage: {slab_chunk: 64KiB, exact_max_bytes: 0}", "storage.slab_chunk",
+                        "must hold the largest sketch block of sketch.targets, "
+                                + ByteSize.format(FrequencySketchSpec.forWindow(3_600_000).blockLength()) + " (got 64KiB)"),
+                arguments("storage: {memory_limit: 1MiB}\ningest: {shards: 2}", "storage.slab_chunk",
+                        "must be at most a shard's share of storage.memory_limit, 1MiB / 2 ingest.shards = 512KiB (got 1MiB, the default)"),
+                arguments("storage: {series_free_after: 3m}", "storage.series_free_after",
+                        "must be at least twice query.timeout, 4m (got 3m)"),
+                arguments("storage: {series_free_after: 0s}", "storage.series_free_after", "must be greater than 0 (got \"0s\")"),
+                arguments("backend: {forward_batch_samples: 0}", "backend.forward_batch_samples", "must be in [1, 1000000] (got \"0\")"),
+                arguments("backend: {forward_batch_samples: 1000001}", "backend.forward_batch_samples",
+                        "must be in [1, 1000000] (got \"1000001\")"),
+                arguments("backend: {forward_batch_samples: lots}", "backend.forward_batch_samples", "must be a whole number (got \"lots\")"),
+                arguments("snapshot: {shutdown_timeout: 0s}", "snapshot.shutdown_timeout", "must be greater than 0 (got \"0s\")"),
+                arguments("snapshot: {shutdown_timeout: 120}", "snapshot.shutdown_timeout",
+                        "not a valid duration: \"120\" (a unit is required, e.g. \"120s\")"),
+                arguments("sketch: {aggregate_buckets: 0}", "sketch.aggregate_buckets", "must be in [1, 8999] (got \"0\")"),
+                arguments("sketch: {aggregate_buckets: 9000}", "sketch.aggregate_buckets", "must be in [1, 8999] (got \"9000\")"),
+                arguments("sketch: {quantile_buckets: " + (QuantileSketchSpec.MAX_WINDOW_BUCKETS + 1) + "}", "sketch.quantile_buckets",
+                        "must be in [1, " + QuantileSketchSpec.MAX_WINDOW_BUCKETS + "] (got \"" + (QuantileSketchSpec.MAX_WINDOW_BUCKETS + 1) + "\")"),
+                arguments("sketch: {frequency_buckets: many}", "sketch.frequency_buckets", "must be a whole number (got \"many\")"),
+                arguments("sketch: {frequency_buckets: " + (FrequencySketchSpec.MAX_WINDOW_BUCKETS + 1) + "}", "sketch.frequency_buckets",
+                        "must be in [1, " + FrequencySketchSpec.MAX_WINDOW_BUCKETS + "] (got \"" + (FrequencySketchSpec.MAX_WINDOW_BUCKETS + 1) + "\")"),
+                arguments("sketch: {quantile_buckets: 2, targets: [{match: up, window: 3d}]}", "sketch.targets[0].window",
+                        "window 3d is longer than sketch.quantile_buckets = 2 buckets of the widest width cover, 2d;"
+                                + " raise sketch.quantile_buckets or shorten the window"),
+                arguments("sketch: {aggregate_buckets: 1, default_window: 2d}", "sketch.default_window",
+                        "window 2d is longer than sketch.aggregate_buckets = 1 buckets of the widest width cover, 1d;"
+                                + " raise sketch.aggregate_buckets or shorten the window"),
+                arguments("sketch:\n  targets:\n" + "    - {match: up}\n".repeat(128), "sketch.targets", "at most 127 targets (got 128)"));
+    }
+
+    @Test
+    void tunablesDefaultToTheDocumentedValues() {
+        WeirConfig d = loader.defaults();
+        assertEquals(1 << 20, d.storage().slabChunkBytes());
+        assertEquals(0, d.storage().seriesFreeAfterMillis());
+        assertEquals(300_000, d.seriesFreeAfterMillis(), "5m: more than twice the 2m query timeout");
+        assertEquals(1_200_000, valid("query: {timeout: 10m}").seriesFreeAfterMillis(), "twice a longer query timeout");
+        assertEquals(10_000, d.backend().forwardBatchSamples());
+        assertEquals(120_000, d.snapshot().shutdownTimeoutMillis());
+        assertEquals(List.of(225, 60, 36),
+                List.of(d.sketch().aggregateBuckets(), d.sketch().quantileBuckets(), d.sketch().frequencyBuckets()));
+    }
+
+    @Test
+    void tunablesAreReadAndShown() {
+        WeirConfig c = valid("""
+                storage: {slab_chunk: 256KiB, series_free_after: 10m}
+                backend: {url: 'http://vm:8428', forward_batch_samples: 500}
+                snapshot: {shutdown_timeout: 30s}
+                sketch: {aggregate_buckets: 100, quantile_buckets: 30, frequency_buckets: 20}
+                """);
+        assertEquals(256 << 10, c.storage().slabChunkBytes());
+        assertEquals(600_000, c.seriesFreeAfterMillis());
+        assertEquals(500, c.backend().forwardBatchSamples());
+        assertEquals(30_000, c.snapshot().shutdownTimeoutMillis());
+        assertEquals(List.of(100, 30, 20),
+                List.of(c.sketch().aggregateBuckets(), c.sketch().quantileBuckets(), c.sketch().frequencyBuckets()));
+        String s = ConfigLoader.summary(c);
+        assertTrue(s.contains(", slab chunks 256KiB\n"), s);
+        assertTrue(s.contains(", labels kept 10m more\n"), s);
+        assertTrue(s.contains(", timeout 30s, up to 500 samples a request)\n"), s);
+        assertTrue(s.contains("; stopping waits up to 30s for the last\n"), s);
+        assertTrue(s.contains("in at most 100 (aggregate), 30 (quantile), 20 (frequency) time buckets\n"), s);
+        assertEquals(500, loader.withOverrides(c, null, null, "http://other:8428").backend().forwardBatchSamples(),
+                "--backend-url changes the target, not the forwarding");
+    }
+
+    @Test
+    void bucketBudgetsAndTheSlabChunkFitTheLayouts() {
+        valid("sketch: {aggregate_buckets: " + AggregateSketchSpec.MAX_WINDOW_BUCKETS + ", quantile_buckets: "
+                + QuantileSketchSpec.MAX_WINDOW_BUCKETS + ", frequency_buckets: " + FrequencySketchSpec.MAX_WINDOW_BUCKETS + "}");
+        valid("sketch: {aggregate_buckets: 1, quantile_buckets: 1, frequency_buckets: 1, default_window: 1d}");
+        // a window only has to fit the budgets of the families its functions ask for
+        valid("sketch: {quantile_buckets: 2, targets: [{match: up, window: 3d, functions: [avg_over_time]}]}");
+        // a chunk smaller than the default holds every block of a config whose blocks are small
+        valid("""
+                storage: {slab_chunk: 64KiB, exact_max_bytes: 64KiB}
+                sketch: {targets: [{match: up, functions: [avg_over_time, quantile_over_time]}]}
+                """);
+        valid("storage: {slab_chunk: 512KiB, memory_limit: 1MiB}\ningest: {shards: 2}");
     }
 
     @ParameterizedTest
@@ -469,7 +559,7 @@ class ConfigLoaderTest {
         assertTrue(ConfigLoader.summary(example).contains("series expiry:  after 4h without a sample (default"));
         WeirConfig set = valid("storage: {series_idle_timeout: 3h}\n");
         assertEquals(3 * 3_600_000, set.seriesIdleTimeoutMillis());
-        assertTrue(ConfigLoader.summary(set).contains("series expiry:  after 3h without a sample\n"));
+        assertTrue(ConfigLoader.summary(set).contains("series expiry:  after 3h without a sample, labels kept"));
         assertEquals(List.of(new ConfigProblem("storage.series_idle_timeout", "must be at least 1m (got \"30s\")")),
                 problems("storage: {series_idle_timeout: 30s}\n"));
         assertEquals(List.of(new ConfigProblem("storage.series_idle_timeout",
@@ -487,16 +577,16 @@ class ConfigLoaderTest {
                 listen:         :9201 (all interfaces), max request 32MiB
                 web:            plain HTTP, no authentication
                 data dir:       ./data
-                memory limit:   4GiB, exact samples up to 256KiB a series, series table 65536
-                series expiry:  after 2h without a sample (default: the larger of 1h and twice the longest sketch window)
+                memory limit:   4GiB, exact samples up to 256KiB a series, series table 65536, slab chunks 1MiB
+                series expiry:  after 2h without a sample (default: the larger of 1h and twice the longest sketch window), labels kept 5m more (default: the larger of 5m and twice query.timeout)
                 ingest:         %d shard writer(s), ring 1024 x 2048 samples (%d cores)
                 wal:            fsync interval every 1s, max disk 16GiB
                 backend:        none (sketch-only)
                 queries:        timeout 2m, 20 at once, 100000 series and 50000000 points each, a leaf read by %d thread(s)
-                snapshots:      every 15m, keep 3, written at 32MiB/s
+                snapshots:      every 15m, keep 3, written at 32MiB/s; stopping waits up to 2m for the last
                 limits:         30 labels/series, names 1024 B, values 2048 B, 50000 series/request, new series/s unlimited, series unlimited
                 log:            info, logfmt
-                sketch window:  1h by default
+                sketch window:  1h by default, in at most 225 (aggregate), 60 (quantile), 36 (frequency) time buckets
                 sketch targets: 1 (first match wins)
                   [0] {__name__=~".+"}  window 1h  functions all
                 """.formatted(IngestConfig.defaultShards(cores), cores, Math.min(cores, QueryConfig.MAX_READ_PARALLELISM)), defaults);
@@ -510,10 +600,10 @@ class ConfigLoaderTest {
                     - {match: '{__name__=~".+"}'}
                 """));
         assertTrue(s.contains("wal:            fsync always, max disk 16GiB\n"), s);
-        assertTrue(s.contains("backend:        http://127.0.0.1:8428 (remote write http://127.0.0.1:8428/api/v1/write, timeout 30s)\n"), s);
+        assertTrue(s.contains("backend:        http://127.0.0.1:8428 (remote write http://127.0.0.1:8428/api/v1/write, timeout 30s, up to 10000 samples a request)\n"), s);
         assertTrue(s.contains("sketch targets: 2 (first match wins)\n"), s);
         assertEquals(new io.weir.server.config.SnapshotConfig(300_000, 5), valid("snapshot: {interval: 5m, keep: 5}").snapshot());
-        assertEquals(new io.weir.server.config.SnapshotConfig(300_000, 5, 100L << 20),
+        assertEquals(new io.weir.server.config.SnapshotConfig(300_000, 5, 100L << 20, 120_000),
                 valid("snapshot: {interval: 5m, keep: 5, write_rate: 100MiB}").snapshot());
         assertTrue(s.contains("  [0] {__name__=~\"http_.*\", job!=\"test\"}  window 2h  functions avg_over_time, quantile_over_time\n"), s);
         assertTrue(s.contains("  [1] {__name__=~\".+\"}  window 1h  functions all\n"), s);

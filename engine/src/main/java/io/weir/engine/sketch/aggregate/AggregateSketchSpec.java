@@ -21,6 +21,14 @@ public record AggregateSketchSpec(long bucketWidthMillis, int bucketCount) imple
     };
     /** Keeps a block within one 1 MiB chunk-sized class at most (80 + 9000 * 72 bytes). */
     public static final int MAX_BUCKETS = 9_000;
+    /**
+     * Buckets per window by default ({@code sketch.aggregate_buckets}): at most 226 buckets of 72 bytes, so every
+     * block fits the 16 KiB slab class (64 + 226 * 72 = 16336 bytes). 1e5 s (27.8 h) -> 450 s buckets (16192 B),
+     * 1h -> 20 s (13096 B), 5m -> 2 s.
+     */
+    public static final int DEFAULT_MAX_BUCKETS = 225;
+    /** The largest {@code maxBuckets} {@link #forWindow} takes: one bucket more is kept for the partial one. */
+    public static final int MAX_WINDOW_BUCKETS = MAX_BUCKETS - 1;
 
     public AggregateSketchSpec {
         if (bucketWidthMillis <= 0 || bucketWidthMillis > Integer.MAX_VALUE) {
@@ -36,6 +44,11 @@ public record AggregateSketchSpec(long bucketWidthMillis, int bucketCount) imple
     public static AggregateSketchSpec forWindow(long windowMillis, int maxBuckets) {
         BucketRingShape ring = BucketRingShape.forWindow(windowMillis, maxBuckets, MAX_BUCKETS, NICE_WIDTHS_MILLIS);
         return new AggregateSketchSpec(ring.bucketWidthMillis(), ring.bucketCount());
+    }
+
+    /** The longest window {@link #forWindow} takes with {@code maxBuckets}. */
+    public static long longestWindowMillis(int maxBuckets) {
+        return BucketRingShape.longestWindowMillis(maxBuckets, NICE_WIDTHS_MILLIS);
     }
 
     /** Bytes of the block this spec needs. */

@@ -33,6 +33,12 @@ public record FrequencySketchSpec(long bucketWidthMillis, int bucketCount, int t
     public static final int DEFAULT_MAX_BUCKETS = 36;
     /** Default block budget: the 128 KiB slab size class, leaving room for the other families in 256 KB. */
     public static final int DEFAULT_MAX_BLOCK_BYTES = 128 * 1024;
+    /**
+     * The largest {@code maxBuckets} {@link #forWindow} takes within the default block budget: one bucket more (the
+     * partial one) still leaves every bucket {@value #MIN_TABLE_CAPACITY} slots.
+     */
+    public static final int MAX_WINDOW_BUCKETS = (int) Math.min(MAX_BUCKETS,
+            (DEFAULT_MAX_BLOCK_BYTES - FrequencySketchDescriptor.HEADER_LENGTH) / FrequencySketchDescriptor.bucketLength(MIN_TABLE_CAPACITY)) - 1;
 
     public FrequencySketchSpec {
         if (bucketWidthMillis <= 0) {
@@ -72,6 +78,11 @@ public record FrequencySketchSpec(long bucketWidthMillis, int bucketCount, int t
                 + " buckets of " + MIN_TABLE_CAPACITY + " slots");
         }
         return new FrequencySketchSpec(ring.bucketWidthMillis(), count, capacity);
+    }
+
+    /** The longest window {@link #forWindow} takes with {@code maxBuckets}. */
+    public static long longestWindowMillis(int maxBuckets) {
+        return BucketRingShape.longestWindowMillis(maxBuckets, NICE_WIDTHS_MILLIS);
     }
 
     /** Bytes of the block this spec needs. */

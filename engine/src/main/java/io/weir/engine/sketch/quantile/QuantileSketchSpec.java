@@ -28,6 +28,12 @@ public record QuantileSketchSpec(long bucketWidthMillis, int bucketCount, int co
     public static final int DEFAULT_MAX_BUCKETS = 60;
     /** 48 KiB: the quantile family's share of the 64 KiB per series at a 1e5-sample window. */
     public static final int DEFAULT_MAX_BLOCK_BYTES = 48 * 1024;
+    /**
+     * The largest {@code maxBuckets} {@link #forWindow} takes within the default block budget: one bucket more (the
+     * partial one) still leaves every bucket {@value #MIN_COUNTERS} counters.
+     */
+    public static final int MAX_WINDOW_BUCKETS = Math.min(MAX_BUCKETS,
+            (DEFAULT_MAX_BLOCK_BYTES - QuantileSketchDescriptor.HEADER_LENGTH) / QuantileSketchDescriptor.bucketLength(MIN_COUNTERS)) - 1;
     /** 1%: relative value error of an answer while no bucket has collapsed. */
     public static final double DEFAULT_RELATIVE_ACCURACY = 0.01;
 
@@ -68,6 +74,11 @@ public record QuantileSketchSpec(long bucketWidthMillis, int bucketCount, int co
                 + MIN_COUNTERS + " counters per bucket for " + count + " buckets");
         }
         return new QuantileSketchSpec(ring.bucketWidthMillis(), count, (int) counters, relativeAccuracy);
+    }
+
+    /** The longest window {@link #forWindow} takes with {@code maxBuckets}. */
+    public static long longestWindowMillis(int maxBuckets) {
+        return BucketRingShape.longestWindowMillis(maxBuckets, NICE_WIDTHS_MILLIS);
     }
 
     /** Bytes of the block this spec needs: fixed, so the slab allocates it once. */

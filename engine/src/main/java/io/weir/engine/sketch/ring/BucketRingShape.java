@@ -29,4 +29,9 @@ public record BucketRingShape(long bucketWidthMillis, int bucketCount) {
         throw new IllegalArgumentException("windowMillis " + windowMillis + " needs more than maxBuckets " + maxBuckets
             + " buckets even at " + niceWidthsMillis[niceWidthsMillis.length - 1] / 86_400_000 + "d width");
     }
+
+    /** The longest window {@link #forWindow} lays out in {@code maxBuckets} buckets: that many of the widest width. */
+    public static long longestWindowMillis(int maxBuckets, long[] niceWidthsMillis) {
+        return maxBuckets * niceWidthsMillis[niceWidthsMillis.length - 1];
+    }
 }
