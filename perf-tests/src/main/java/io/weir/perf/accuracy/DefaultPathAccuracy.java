@@ -3,7 +3,6 @@ package io.weir.perf.accuracy;
 import io.weir.engine.sketch.SketchFunction;
 import io.weir.engine.sketch.SketchShard;
 import io.weir.engine.sketch.SketchTargets;
-import io.weir.engine.sketch.SeriesSketchTargets;
 import io.weir.engine.sketch.aggregate.AggregateResult;
 import io.weir.engine.sketch.aggregate.AggregateSketchSpec;
 import io.weir.engine.sketch.frequency.FrequencyResult;
@@ -170,9 +169,9 @@ public final class DefaultPathAccuracy {
         };
     }
 
-    /** Every function on every series, sized as {@link SeriesSketchTargets} sizes a target of this window. */
+    /** Every function on every series, sized as the node sizes a target of this window with the default bucket budgets. */
     private static SketchTargets nodeTargets(long windowMs) {
-        AggregateSketchSpec a = AggregateSketchSpec.forWindow(windowMs, SeriesSketchTargets.DEFAULT_MAX_BUCKETS);
+        AggregateSketchSpec a = AggregateSketchSpec.forWindow(windowMs, AggregateSketchSpec.DEFAULT_MAX_BUCKETS);
         QuantileSketchSpec q = QuantileSketchSpec.forWindow(windowMs);
         FrequencySketchSpec f = FrequencySketchSpec.forWindow(windowMs);
         return new SketchTargets() {
