@@ -75,9 +75,9 @@ public final class SketchShard implements AutoCloseable {
     /**
      * A promoted series keeps a <em>tail</em>: the exact samples of its last {@link #tailSpanMillis} beside its
      * sketches, so that short recent windows (the last 5 minutes of a 6-hour window) are answered exactly where the
-     * sketches would interpolate within a bucket. At least this span...
+     * sketches would interpolate within a bucket. At least this span by default ({@code storage.exact_tail})...
      */
-    private static final long TAIL_MIN_MS = 10 * 60_000L;
+    public static final long DEFAULT_TAIL_MIN_MS = 10 * 60_000L;
     /** ... or this share of the window (a 27.8 h window keeps 46 minutes), at most half of it ... */
     private static final int TAIL_WINDOW_SHARE = 36;
     /** ... within 1/8 of the bytes of the series' sketches; a tail that outgrows it is dropped. */
@@ -87,6 +87,8 @@ public final class SketchShard implements AutoCloseable {
     private final SlabArena arena;
     private final ReaderEpochs readerEpochs;
     private final SketchTargets targets;
+    /** The shortest tail a promoted series keeps; 0: none. */
+    private long tailMinMs = DEFAULT_TAIL_MIN_MS;
     /** Largest exact block; 0 turns the exact tier off. */
     private final int exactMaxBytes;
     private final SketchIndex index = new SketchIndex();
@@ -376,7 +378,7 @@ public final class SketchShard implements AutoCloseable {
             }
         }
         boolean applied = replay(timestampMs, value);
-        index.setExact(local, tailOf(exactBlock, timestampMs, value));
+        index.setExact(local, tailMinMs > 0 ? tailOf(exactBlock, timestampMs, value) : SketchIndex.PROMOTED);
         arena.retire(exactBlock);
         exactSeriesDown();
         bump(PROMOTED_SERIES);
@@ -384,8 +386,20 @@ public final class SketchShard implements AutoCloseable {
     }
 
     /** The span of a promoted series' tail for a window of {@code windowMs}. */
-    static long tailSpanMillis(long windowMs) {
-        return Math.min(windowMs / 2, Math.max(TAIL_MIN_MS, windowMs / TAIL_WINDOW_SHARE));
+    long tailSpanMillis(long windowMs) {
+        return Math.min(windowMs / 2, Math.max(tailMinMs, windowMs / TAIL_WINDOW_SHARE));
+    }
+
+    /**
+     * Before the writer starts: the shortest tail a promoted series keeps ({@code storage.exact_tail}); 0 keeps
+     * none (promoted series are answered by their sketches alone).
+     */
+    public SketchShard exactTail(long minMillis) {
+        if (minMillis < 0) {
+            throw new IllegalArgumentException("exact tail " + minMillis + " ms");
+        }
+        this.tailMinMs = minMillis;
+        return this;
     }
 
     /**
@@ -410,7 +424,7 @@ public final class SketchShard implements AutoCloseable {
 
     /**
      * Lays out, from {@code source}'s samples of the last {@code span}, a tail holding them and the new sample in at
-     * most {@code budget} bytes, halving the span (down to {@link #TAIL_MIN_MS}) while they do not fit: dense or
+     * most {@code budget} bytes, halving the span (down to the shortest tail) while they do not fit: dense or
      * incompressible series keep a shorter tail instead of none. @return the block, not yet published, or
      * {@link SketchIndex#PROMOTED} when even the shortest tail does not fit (or the memory limit refuses it)
      */
@@ -422,10 +436,10 @@ public final class SketchShard implements AutoCloseable {
             source.compactInto(fresh, Math.max(source.retainedStartMs(), newest - span), scratchBytes);
             fresh.makeTail(span, budget);
             long placed = placeTail(fresh, timestampMs, value);
-            if (placed > 0 || span <= TAIL_MIN_MS) {
+            if (placed > 0 || span <= tailMinMs) {
                 return placed;
             }
-            span = Math.max(TAIL_MIN_MS, span / 2);
+            span = Math.max(tailMinMs, span / 2);
         }
     }
 

@@ -34,7 +34,7 @@ class ExactTailTest {
         AggregateResult a = new AggregateResult();
         QuantileResult q = new QuantileResult();
         FrequencyResult f = new FrequencyResult();
-        long span = SketchShard.tailSpanMillis(WINDOW_MS);
+        long span = shard.tailSpanMillis(WINDOW_MS);
         int checks = 0;
         try {
             for (int i = 0; i < n; i++) {
@@ -103,6 +103,28 @@ class ExactTailTest {
             } finally {
                 into.close();
             }
+        } finally {
+            shard.close();
+        }
+    }
+
+    /** {@code storage.exact_tail: 0}: a promoted series is its sketches alone, as before tails. */
+    @Test
+    void noTailWhenTurnedOff() {
+        SketchShard shard = new SketchShard(1, new SlabArena(1L << 30, 1 << 20, 4), ExactTierTest.allFamilies(WINDOW_MS), 256 * 1024)
+            .exactTail(0);
+        SplittableRandom rnd = new SplittableRandom(5);
+        try {
+            long t = T0;
+            for (int i = 0; i < 60_000; i++) {
+                t = T0 + i * STEP_MS;
+                shard.update(0, t, 1000 + rnd.nextGaussian() * 100);
+            }
+            assertEquals(1, shard.promotedSeries());
+            assertTrue(shard.exactBlock(0) <= 0, "no tail block");
+            AggregateResult a = new AggregateResult();
+            assertTrue(shard.readAggregate(0, t - 60_000, t, a));
+            assertFalse(a.exact());
         } finally {
             shard.close();
         }

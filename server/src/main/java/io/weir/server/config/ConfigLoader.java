@@ -62,7 +62,7 @@ public final class ConfigLoader {
     private static final List<String> QUERY_KEYS = List.of("timeout", "max_concurrency", "max_series", "max_samples", "read_parallelism");
     private static final List<String> SERVER_KEYS = List.of("listen", "max_request_bytes", "web_config_file", "authorization");
     private static final List<String> STORAGE_KEYS = List.of("data_dir", "memory_limit", "exact_max_bytes", "series_capacity",
-            "series_idle_timeout", "slab_chunk", "series_free_after");
+            "series_idle_timeout", "slab_chunk", "series_free_after", "exact_tail");
     private static final List<String> INGEST_KEYS = List.of("shards", "ring_slots", "batch_capacity", "relabel_configs");
     private static final List<String> WAL_KEYS = List.of("fsync", "fsync_interval", "max_disk");
     private static final List<String> BACKEND_KEYS = List.of("url", "remote_write_url", "timeout", "basic_auth",
@@ -212,7 +212,9 @@ public final class ConfigLoader {
                 .append(", exact samples up to ").append(config.storage().exactMaxBytes() == 0 ? "off"
                         : ByteSize.format(config.storage().exactMaxBytes()) + " a series")
                 .append(", series table ").append(config.storage().seriesCapacity())
-                .append(", slab chunks ").append(ByteSize.format(config.storage().slabChunkBytes())).append('\n');
+                .append(", slab chunks ").append(ByteSize.format(config.storage().slabChunkBytes()))
+                .append(", exact tail of promoted series ").append(config.storage().exactTailMillis() == 0 ? "off"
+                        : "at least " + Durations.format(config.storage().exactTailMillis())).append('\n');
         sb.append("series expiry:  after ").append(Durations.format(config.seriesIdleTimeoutMillis()))
                 .append(" without a sample").append(config.storage().seriesIdleTimeoutMillis() == 0
                         ? " (default: the larger of 1h and twice the longest sketch window)" : "")
@@ -610,8 +612,14 @@ public final class ConfigLoader {
                         + ByteSize.format(StorageConfig.MAX_SLAB_CHUNK_BYTES) + " (got " + Quote.of(text(s, "slab_chunk")) + ")");
                 chunk = d.slabChunkBytes();
             }
+            String tailText = text(s, "exact_tail");
+            long tail = "0".equals(tailText) || "0s".equals(tailText) ? 0 : duration(s, "exact_tail", d.exactTailMillis());
+            if (tail != 0 && (tail < StorageConfig.MIN_EXACT_TAIL_MILLIS || tail > StorageConfig.MAX_EXACT_TAIL_MILLIS)) {
+                problem(s.pathOf("exact_tail"), "must be 0 (none) or in [1m, 1d] (got " + Quote.of(text(s, "exact_tail")) + ")");
+                tail = d.exactTailMillis();
+            }
             return new StorageConfig(dataDir, size(s, "memory_limit", d.memoryLimitBytes()), exactMax, seriesCapacity, idleTimeout,
-                    (int) chunk, duration(s, "series_free_after", 0));
+                    (int) chunk, duration(s, "series_free_after", 0), tail);
         }
 
         WalConfig wal(Node node) {

@@ -21,9 +21,13 @@ import java.util.Objects;
  * @param seriesFreeAfterMillis an expired series keeps its labels (for queries that listed it) at least this long
  *                         ({@code storage.series_free_after}); 0 = the default, {@link WeirConfig#seriesFreeAfterMillis()};
  *                         else at least twice {@code query.timeout}
+ * @param exactTailMillis  the shortest tail of exact samples a promoted series keeps beside its sketches
+ *                         ({@code storage.exact_tail}: windows it holds are answered exactly); 0 = none; else in
+ *                         [1m, 1d]
  */
 public record StorageConfig(Path dataDir, long memoryLimitBytes, long exactMaxBytes, long seriesCapacity,
-                            long seriesIdleTimeoutMillis, int slabChunkBytes, long seriesFreeAfterMillis) {
+                            long seriesIdleTimeoutMillis, int slabChunkBytes, long seriesFreeAfterMillis,
+                            long exactTailMillis) {
     public static final Path DEFAULT_DATA_DIR = Path.of("./data");
     public static final long DEFAULT_MEMORY_LIMIT_BYTES = 4L << 30;
     /** Above the ~213 KiB the sketches of every function take, so a series keeps raw samples wherever they are smaller. */
@@ -44,18 +48,22 @@ public record StorageConfig(Path dataDir, long memoryLimitBytes, long exactMaxBy
     public static final int DEFAULT_SLAB_CHUNK_BYTES = 1 << 20;
     /** The largest chunk a slab arena takes: chunk sizes are ints, and the next power of two is not one. */
     public static final int MAX_SLAB_CHUNK_BYTES = 1 << 30;
+    /** 10 minutes: the last 5 minutes of a long window stay exact for a query up to 5 minutes old. */
+    public static final long DEFAULT_EXACT_TAIL_MILLIS = io.weir.engine.sketch.SketchShard.DEFAULT_TAIL_MIN_MS;
+    public static final long MIN_EXACT_TAIL_MILLIS = 60_000L;
+    public static final long MAX_EXACT_TAIL_MILLIS = 86_400_000L;
 
     public StorageConfig(Path dataDir, long memoryLimitBytes) {
         this(dataDir, memoryLimitBytes, DEFAULT_EXACT_MAX_BYTES, DEFAULT_SERIES_CAPACITY);
     }
 
     public StorageConfig(Path dataDir, long memoryLimitBytes, long exactMaxBytes, long seriesCapacity) {
-        this(dataDir, memoryLimitBytes, exactMaxBytes, seriesCapacity, 0, DEFAULT_SLAB_CHUNK_BYTES, 0);
+        this(dataDir, memoryLimitBytes, exactMaxBytes, seriesCapacity, 0, DEFAULT_SLAB_CHUNK_BYTES, 0, DEFAULT_EXACT_TAIL_MILLIS);
     }
 
     public StorageConfig withDataDir(Path newDataDir) {
         return new StorageConfig(newDataDir, memoryLimitBytes, exactMaxBytes, seriesCapacity, seriesIdleTimeoutMillis,
-                slabChunkBytes, seriesFreeAfterMillis);
+                slabChunkBytes, seriesFreeAfterMillis, exactTailMillis);
     }
 
     public StorageConfig {

@@ -359,6 +359,8 @@ class ConfigLoaderTest {
                 arguments("storage: {series_free_after: 3m}", "storage.series_free_after",
                         "must be at least twice query.timeout, 4m (got 3m)"),
                 arguments("storage: {series_free_after: 0s}", "storage.series_free_after", "must be greater than 0 (got \"0s\")"),
+                arguments("storage: {exact_tail: 30s}", "storage.exact_tail", "must be 0 (none) or in [1m, 1d] (got \"30s\")"),
+                arguments("storage: {exact_tail: 2d}", "storage.exact_tail", "must be 0 (none) or in [1m, 1d] (got \"2d\")"),
                 arguments("backend: {forward_batch_samples: 0}", "backend.forward_batch_samples", "must be in [1, 1000000] (got \"0\")"),
                 arguments("backend: {forward_batch_samples: 1000001}", "backend.forward_batch_samples",
                         "must be in [1, 1000000] (got \"1000001\")"),
@@ -398,7 +400,7 @@ class ConfigLoaderTest {
     @Test
     void tunablesAreReadAndShown() {
         WeirConfig c = valid("""
-                storage: {slab_chunk: 256KiB, series_free_after: 10m}
+                storage: {slab_chunk: 256KiB, series_free_after: 10m, exact_tail: 30m}
                 backend: {url: 'http://vm:8428', forward_batch_samples: 500}
                 snapshot: {shutdown_timeout: 30s}
                 sketch: {aggregate_buckets: 100, quantile_buckets: 30, frequency_buckets: 20}
@@ -410,7 +412,10 @@ class ConfigLoaderTest {
         assertEquals(List.of(100, 30, 20),
                 List.of(c.sketch().aggregateBuckets(), c.sketch().quantileBuckets(), c.sketch().frequencyBuckets()));
         String s = ConfigLoader.summary(c);
-        assertTrue(s.contains(", slab chunks 256KiB\n"), s);
+        assertEquals(1_800_000, c.storage().exactTailMillis());
+        assertTrue(s.contains(", slab chunks 256KiB, exact tail of promoted series at least 30m\n"), s);
+        assertEquals(0, valid("storage: {exact_tail: 0}").storage().exactTailMillis());
+        assertTrue(ConfigLoader.summary(valid("storage: {exact_tail: 0}")).contains("exact tail of promoted series off"));
         assertTrue(s.contains(", labels kept 10m more\n"), s);
         assertTrue(s.contains(", timeout 30s, up to 500 samples a request)\n"), s);
         assertTrue(s.contains("; stopping waits up to 30s for the last\n"), s);
@@ -577,7 +582,7 @@ class ConfigLoaderTest {
                 listen:         :9201 (all interfaces), max request 32MiB
                 web:            plain HTTP, no authentication
                 data dir:       ./data
-                memory limit:   4GiB, exact samples up to 256KiB a series, series table 65536, slab chunks 1MiB
+                memory limit:   4GiB, exact samples up to 256KiB a series, series table 65536, slab chunks 1MiB, exact tail of promoted series at least 10m
                 series expiry:  after 2h without a sample (default: the larger of 1h and twice the longest sketch window), labels kept 5m more (default: the larger of 5m and twice query.timeout)
                 ingest:         %d shard writer(s), ring 1024 x 2048 samples (%d cores)
                 wal:            fsync interval every 1s, max disk 16GiB
