@@ -10,9 +10,6 @@ import io.weir.engine.series.CanonicalLabels;
 import io.weir.engine.series.SeriesTable;
 import io.weir.engine.sketch.SketchShard;
 import io.weir.engine.sketch.SketchTargets;
-import io.weir.engine.sketch.aggregate.AggregateSketchSpec;
-import io.weir.engine.sketch.frequency.FrequencySketchSpec;
-import io.weir.engine.sketch.quantile.QuantileSketchSpec;
 import io.weir.engine.sketch.slab.SlabArena;
 import java.nio.file.Path;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -67,14 +64,7 @@ public class ExactTierQueryBenchmark extends WeirForkedBenchmark {
     public void setUp() {
         dir = TempDirs.create("weir-bench-exact-");
         table = SeriesTable.open(dir, Math.max(1024, series));
-        AggregateSketchSpec a = AggregateSketchSpec.forWindow(WINDOW_MS, 225);
-        QuantileSketchSpec q = QuantileSketchSpec.forWindow(WINDOW_MS);
-        FrequencySketchSpec f = FrequencySketchSpec.forWindow(WINDOW_MS);
-        SketchTargets targets = new SketchTargets() {
-            @Override public AggregateSketchSpec aggregate(int id) { return a; }
-            @Override public QuantileSketchSpec quantile(int id) { return q; }
-            @Override public FrequencySketchSpec frequency(int id) { return f; }
-        };
+        SketchTargets targets = SketchTargets.everyFunction(WINDOW_MS);
         shard = new SketchShard(1, new SlabArena(4L << 30, 1 << 20, 64), targets, 256 << 10);
         int n = series;
         int[] ids = new int[n];

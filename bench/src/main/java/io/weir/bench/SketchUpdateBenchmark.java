@@ -2,8 +2,6 @@ package io.weir.bench;
 
 import io.weir.engine.sketch.SketchShard;
 import io.weir.engine.sketch.SketchTargets;
-import io.weir.engine.sketch.frequency.FrequencySketchSpec;
-import io.weir.engine.sketch.quantile.QuantileSketchSpec;
 import io.weir.engine.sketch.aggregate.AggregateSketchSpec;
 import io.weir.engine.sketch.slab.SlabArena;
 import java.util.SplittableRandom;
@@ -81,19 +79,7 @@ public class SketchUpdateBenchmark extends WeirForkedBenchmark {
     }
 
     static SketchTargets allFamilies(long windowMs) {
-        AggregateSketchSpec a = AggregateSketchSpec.forWindow(windowMs, 225);
-        QuantileSketchSpec q = QuantileSketchSpec.forWindow(windowMs);
-        FrequencySketchSpec f = FrequencySketchSpec.forWindow(windowMs);
-        return new SketchTargets() {
-            @Override
-            public AggregateSketchSpec aggregate(int seriesId) { return a; }
-
-            @Override
-            public QuantileSketchSpec quantile(int seriesId) { return q; }
-
-            @Override
-            public FrequencySketchSpec frequency(int seriesId) { return f; }
-        };
+        return SketchTargets.everyFunction(windowMs);
     }
 
     @TearDown(Level.Trial)

@@ -8,9 +8,7 @@ import io.weir.engine.sketch.aggregate.AggregateResult;
 import io.weir.engine.sketch.aggregate.AggregateSketchSpec;
 import io.weir.engine.sketch.frequency.FrequencyResult;
 import io.weir.engine.sketch.frequency.FrequencySketchFlyweight;
-import io.weir.engine.sketch.frequency.FrequencySketchSpec;
 import io.weir.engine.sketch.quantile.QuantileResult;
-import io.weir.engine.sketch.quantile.QuantileSketchSpec;
 import io.weir.engine.sketch.slab.SlabArena;
 import java.math.BigDecimal;
 import java.math.MathContext;
@@ -28,19 +26,7 @@ class ExactTierTest {
 
     /** Every family, with the sizing the node uses. */
     static SketchTargets allFamilies(long windowMs) {
-        AggregateSketchSpec a = AggregateSketchSpec.forWindow(windowMs, 225);
-        QuantileSketchSpec q = QuantileSketchSpec.forWindow(windowMs);
-        FrequencySketchSpec f = FrequencySketchSpec.forWindow(windowMs);
-        return new SketchTargets() {
-            @Override
-            public AggregateSketchSpec aggregate(int seriesId) { return a; }
-
-            @Override
-            public QuantileSketchSpec quantile(int seriesId) { return q; }
-
-            @Override
-            public FrequencySketchSpec frequency(int seriesId) { return f; }
-        };
+        return SketchTargets.everyFunction(windowMs);
     }
 
     record Sample(long ts, double value) {

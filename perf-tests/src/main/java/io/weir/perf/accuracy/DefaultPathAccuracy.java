@@ -4,11 +4,8 @@ import io.weir.engine.sketch.SketchFunction;
 import io.weir.engine.sketch.SketchShard;
 import io.weir.engine.sketch.SketchTargets;
 import io.weir.engine.sketch.aggregate.AggregateResult;
-import io.weir.engine.sketch.aggregate.AggregateSketchSpec;
 import io.weir.engine.sketch.frequency.FrequencyResult;
-import io.weir.engine.sketch.frequency.FrequencySketchSpec;
 import io.weir.engine.sketch.quantile.QuantileResult;
-import io.weir.engine.sketch.quantile.QuantileSketchSpec;
 import io.weir.engine.sketch.slab.SlabArena;
 import io.weir.server.config.StorageConfig;
 import java.util.ArrayList;
@@ -169,20 +166,8 @@ public final class DefaultPathAccuracy {
         };
     }
 
-    /** Every function on every series, sized as the node sizes a target of this window with the default bucket budgets. */
+    /** Every function on every series, sized as the node sizes a target of this window by default. */
     private static SketchTargets nodeTargets(long windowMs) {
-        AggregateSketchSpec a = AggregateSketchSpec.forWindow(windowMs, AggregateSketchSpec.DEFAULT_MAX_BUCKETS);
-        QuantileSketchSpec q = QuantileSketchSpec.forWindow(windowMs);
-        FrequencySketchSpec f = FrequencySketchSpec.forWindow(windowMs);
-        return new SketchTargets() {
-            @Override
-            public AggregateSketchSpec aggregate(int seriesId) { return a; }
-
-            @Override
-            public QuantileSketchSpec quantile(int seriesId) { return q; }
-
-            @Override
-            public FrequencySketchSpec frequency(int seriesId) { return f; }
-        };
+        return SketchTargets.everyFunction(windowMs);
     }
 }

@@ -25,9 +25,6 @@ import io.weir.engine.series.LabelMatcher;
 import io.weir.engine.series.SeriesTable;
 import io.weir.engine.sketch.SketchShard;
 import io.weir.engine.sketch.SketchTargets;
-import io.weir.engine.sketch.aggregate.AggregateSketchSpec;
-import io.weir.engine.sketch.frequency.FrequencySketchSpec;
-import io.weir.engine.sketch.quantile.QuantileSketchSpec;
 import io.weir.engine.sketch.slab.SlabArena;
 
 import java.nio.file.Path;
@@ -124,19 +121,7 @@ final class PromqlTestRunner implements AutoCloseable {
         close();
         histogramSeries.clear();
         series = SeriesTable.open(tmp.resolve(file + "-" + generation++), 100_000);
-        AggregateSketchSpec a = AggregateSketchSpec.forWindow(windowMillis, 225);
-        QuantileSketchSpec q = QuantileSketchSpec.forWindow(windowMillis);
-        FrequencySketchSpec f = FrequencySketchSpec.forWindow(windowMillis);
-        SketchTargets every = new SketchTargets() {
-            @Override
-            public AggregateSketchSpec aggregate(int seriesId) { return a; }
-
-            @Override
-            public QuantileSketchSpec quantile(int seriesId) { return q; }
-
-            @Override
-            public FrequencySketchSpec frequency(int seriesId) { return f; }
-        };
+        SketchTargets every = SketchTargets.everyFunction(windowMillis);
         shard = new SketchShard(1, new SlabArena(256L << 20, 1 << 20, 4), every, exactMaxBytes);
         engine = new SketchQueryEngine(series, new SketchShard[] {shard}, true);
     }
