@@ -167,6 +167,8 @@ public final class SketchQueryEngine implements LeafSource {
 
         @Override
         int read(SketchShard shard, int id, long startExcl, long endIncl) {
+            r.spreadWanted(function == SketchFunction.STDDEV_OVER_TIME || function == SketchFunction.STDVAR_OVER_TIME
+                || function == SketchFunction.SUM2_OVER_TIME);
             if (!shard.readAggregate(id, startExcl, endIncl, r)) {
                 return NO_SKETCH;
             }

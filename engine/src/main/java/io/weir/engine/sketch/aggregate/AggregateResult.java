@@ -128,6 +128,19 @@ public final class AggregateResult extends WindowCoverage {
     public double sum2ErrorBound() { return sum2ErrorBound; }
 
     /**
+     * Whether the next reads compute the spread (sum of squares, variance): a read for avg, sum, count, min or max
+     * does not need it, and skipping it halves the work of an exact read (one pass over the samples instead of
+     * two). While off, {@link #sum2()}, {@link #variance()} and {@link #stddev()} of an exact read are NaN. On by
+     * default.
+     */
+    public AggregateResult spreadWanted(boolean wanted) {
+        this.spreadWanted = wanted;
+        return this;
+    }
+
+    private boolean spreadWanted = true;
+
+    /**
      * Fills the answer from raw samples decoded from an exact block: every sample weighs 1, so the answer is
      * exact (to compensated float rounding) and {@link #exact()} is true. Allocation-free.
      */
@@ -156,6 +169,12 @@ public final class AggregateResult extends WindowCoverage {
         double mean = (hi + lo) / n;
         if (!Double.isFinite(mean) || !Double.isFinite(lowest) || !Double.isFinite(highest)) {
             readExactBySample(window);
+            return;
+        }
+        if (!spreadWanted) {
+            // the compensated sum is the bucket's only moment (shift 0); its sum of squares is left NaN
+            mergeBucket(1.0, n, 0.0, hi, lo, Double.NaN, 0.0, lowest, highest);
+            finish();
             return;
         }
         // pass 2: the deviations from the mean, compensated, with what each subtraction rounds away (so that
