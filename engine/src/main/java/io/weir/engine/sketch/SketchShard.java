@@ -169,8 +169,11 @@ public final class SketchShard implements AutoCloseable {
         this.readerEpochs = arena.readerEpochs();
         this.targets = targets;
         this.exactMaxBytes = exactMaxBytes;
+        // native like the slab's blocks: a heap scratch would put heap and native segments through the same stream
+        // writes (ExactSamplesFlyweight.put), and the JIT then compiles the appends for both (the writer's profile
+        // showed HeapMemorySegmentImpl.unsafeGetBase on the native path); freed with the shard (automatic arena)
         this.rebuildScratch = exactMaxBytes == 0 ? null
-            : MemorySegment.ofArray(new long[(exactMaxBytes + ExactSamplesDescriptor.MAX_SAMPLE_BITS + 64) / 8]);
+            : java.lang.foreign.Arena.ofAuto().allocate(exactMaxBytes + ExactSamplesDescriptor.MAX_SAMPLE_BITS + 64, 8);
     }
 
     /** Writer only: the wall clock for idle tracking, set by the shard writer once per ring batch. */
