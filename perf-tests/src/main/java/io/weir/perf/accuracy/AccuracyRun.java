@@ -1,6 +1,5 @@
 package io.weir.perf.accuracy;
 
-import io.weir.engine.sketch.SketchFunction;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -124,16 +123,6 @@ public final class AccuracyRun {
 
     /** The measures a structure is asked: each function once, quantiles once per phi. */
     static List<Measure> measuresOf(SketchUnderTest s) {
-        List<Measure> out = new ArrayList<>();
-        for (SketchFunction f : s.functions()) {
-            if (f == SketchFunction.QUANTILE_OVER_TIME) {
-                for (double phi : Measure.QUANTILE_PHIS) {
-                    out.add(new Measure(f, phi));
-                }
-            } else {
-                out.add(Measure.of(f));
-            }
-        }
-        return out;
+        return Measure.allOf(s.functions());
     }
 }

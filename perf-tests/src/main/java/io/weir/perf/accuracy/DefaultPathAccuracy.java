@@ -8,7 +8,6 @@ import io.weir.engine.sketch.frequency.FrequencyResult;
 import io.weir.engine.sketch.quantile.QuantileResult;
 import io.weir.engine.sketch.slab.SlabArena;
 import io.weir.server.config.StorageConfig;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -135,17 +134,7 @@ public final class DefaultPathAccuracy {
     }
 
     private static List<Measure> measures() {
-        List<Measure> out = new ArrayList<>();
-        for (SketchFunction f : SketchFunction.values()) {
-            if (f == SketchFunction.QUANTILE_OVER_TIME) {
-                for (double phi : Measure.QUANTILE_PHIS) {
-                    out.add(new Measure(f, phi));
-                }
-            } else {
-                out.add(Measure.of(f));
-            }
-        }
-        return out;
+        return Measure.allOf(java.util.Arrays.asList(SketchFunction.values()));
     }
 
     private static double answer(Measure m, AggregateResult a, QuantileResult q, FrequencyResult f) {

@@ -12,6 +12,21 @@ public record Measure(SketchFunction function, double phi) {
         return new Measure(function, Double.NaN);
     }
 
+    /** The measures asked of these functions: each function once, quantiles once per phi. */
+    public static java.util.List<Measure> allOf(Iterable<SketchFunction> functions) {
+        java.util.List<Measure> out = new java.util.ArrayList<>();
+        for (SketchFunction f : functions) {
+            if (f == SketchFunction.QUANTILE_OVER_TIME) {
+                for (double phi : QUANTILE_PHIS) {
+                    out.add(new Measure(f, phi));
+                }
+            } else {
+                out.add(of(f));
+            }
+        }
+        return out;
+    }
+
     public boolean isQuantile() { return function == SketchFunction.QUANTILE_OVER_TIME; }
 
     /** {@code avg}, {@code quantile(0.9)}: the PromQL name without {@code _over_time}. */
