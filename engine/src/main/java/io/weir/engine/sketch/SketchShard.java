@@ -24,7 +24,9 @@ import java.lang.invoke.VarHandle;
  * it. When the block is full the writer rebuilds it without the samples that left the window, in the smallest
  * size class that fits; once the samples of a window need more bytes than the family sketches the series' target
  * asks for, the series is promoted: its sketches are laid out, the window's samples replayed into them and
- * published, then the exact block is unpublished. With the tier off, sketches are created on the first sample.
+ * published, then the exact block is replaced by its <em>tail</em>: the raw samples of the last few minutes
+ * ({@link #exactTail}), kept beside the sketches, which answers the windows it holds whole exactly (the sketches
+ * answer the rest). With the tier off, sketches are created on the first sample.
  *
  * <p>Every block is initialised before it is published in the {@link SketchIndex}, so a reader finds either
  * nothing or a complete block; readers check the exact entry first, and the writer publishes the sketches of a
