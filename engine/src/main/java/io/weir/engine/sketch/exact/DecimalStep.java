@@ -16,6 +16,8 @@ package io.weir.engine.sketch.exact;
  */
 final class DecimalStep {
     static final int MAX_SCALE = 7;
+    /** Bits of the shortest step code (an 8-bit step at the current scale): an XOR code this short always wins. */
+    static final int SHORTEST_BITS = 12;
     private static final double[] POW10 = {1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7};
     /** Integers below 2^52 in magnitude are exact doubles, with room for a step. */
     private static final double LIMIT = 0x1p52;

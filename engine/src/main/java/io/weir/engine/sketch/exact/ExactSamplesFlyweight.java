@@ -231,7 +231,9 @@ public final class ExactSamplesFlyweight {
                 boolean reuse = prevLead >= 0 && lead >= prevLead && trail >= prevTrail;
                 int xorBits = reuse ? 2 + 64 - prevLead - prevTrail : 14 + 64 - lead - trail;
                 int scale = seg.get(SHORT, base + VALUE_SCALE_OFFSET);
-                long step = DecimalStep.encode(Double.longBitsToDouble(prevBits), value, scale);
+                // a step code is never shorter than SHORTEST_BITS: values that change little in XOR skip the search
+                long step = xorBits <= DecimalStep.SHORTEST_BITS ? -1
+                    : DecimalStep.encode(Double.longBitsToDouble(prevBits), value, scale);
                 if (step >= 0 && DecimalStep.length(step) < xorBits) {
                     // integer or decimal steps (counters, gauges written as decimal text): XOR would spread them
                     // over more bits
