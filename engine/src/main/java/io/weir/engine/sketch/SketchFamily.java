@@ -41,6 +41,14 @@ public interface SketchFamily<S extends SketchSpec, R> {
         read(segment, offset, startExclusiveMs, endInclusiveMs, out);
     }
 
+    /**
+     * Whether {@link #readExact} takes the chunks of an exact window as their moments
+     * ({@link ExactWindow#chunks()}) instead of their samples: a family that needs only sums, min and max does.
+     */
+    default boolean readsChunkMoments() {
+        return false;
+    }
+
     /** Any thread: the exact answer over raw samples already restricted to the window. */
     void readExact(long startExclusiveMs, long endInclusiveMs, ExactWindow window, R out);
 

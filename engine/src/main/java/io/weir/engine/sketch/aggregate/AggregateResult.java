@@ -1,5 +1,6 @@
 package io.weir.engine.sketch.aggregate;
 
+import io.weir.engine.sketch.exact.SampleMoments;
 import io.weir.engine.sketch.ring.WindowCoverage;
 
 /**
@@ -142,75 +143,92 @@ public final class AggregateResult extends WindowCoverage {
 
     /**
      * Fills the answer from raw samples decoded from an exact block: every sample weighs 1, so the answer is
-     * exact (to compensated float rounding) and {@link #exact()} is true. Allocation-free.
+     * exact (to compensated float rounding) and {@link #exact()} is true. Chunks the read gave as moments
+     * ({@link io.weir.engine.sketch.exact.ExactWindow#chunks()}) merge as whole buckets. Allocation-free.
      */
     public void readExact(long startExclusive, long endInclusive, io.weir.engine.sketch.exact.ExactWindow window) {
         begin(startExclusive, endInclusive);
         range(window.coverageStartMs(), window.retainedStartMs(), window.newestMs());
         int n = window.size();
-        double[] v = window.values();
-        if (n == 0) {
+        int chunks = window.chunks();
+        if (n == 0 && chunks == 0) {
             finish();
             return;
         }
-        // pass 1: the sum as Prometheus sums (Neumaier's compensation, kahanSumInc), min and max
-        double hi = 0;
-        double lo = 0;
-        double lowest = Double.POSITIVE_INFINITY;
-        double highest = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            double x = v[i];
-            double t = hi + x;
-            lo = Math.abs(hi) >= Math.abs(x) ? lo + ((hi - t) + x) : lo + ((x - t) + hi);
-            hi = t;
-            lowest = Math.min(lowest, x);
-            highest = Math.max(highest, x);
-        }
-        double mean = (hi + lo) / n;
-        if (!Double.isFinite(mean) || !Double.isFinite(lowest) || !Double.isFinite(highest)) {
+        double[] m = momentScratch;
+        // pass 1 over the decoded samples: the sum as Prometheus sums, min and max
+        double mean = n == 0 ? 0.0 : SampleMoments.sum(window.values(), 0, n, m);
+        if (!Double.isFinite(mean)) {
             readExactBySample(window);
             return;
         }
         if (!spreadWanted) {
-            // the compensated sum is the bucket's only moment (shift 0); its sum of squares is left NaN
-            mergeBucket(1.0, n, 0.0, hi, lo, Double.NaN, 0.0, lowest, highest);
+            // the compensated sum is the samples' only moment (shift 0); its sum of squares is left NaN
+            if (n > 0) {
+                mergeBucket(1.0, n, 0.0, m[SampleMoments.SUM_HI], m[SampleMoments.SUM_LO], Double.NaN, 0.0,
+                    m[SampleMoments.MIN], m[SampleMoments.MAX]);
+            }
+            mergeChunks(window);
             finish();
             return;
         }
-        // pass 2: the deviations from the mean, compensated, with what each subtraction rounds away (so that
-        // n * mean + sum(x - mean) gives the pass-1 sum back even for 1, 1e100, 1, -1e100); squares split by FMA
-        double s1h = 0;
-        double s1l = 0;
-        double s2h = 0;
-        double s2l = 0;
-        for (int i = 0; i < n; i++) {
-            double x = v[i];
-            double d = x - mean;
-            double bd = d - x;
-            double dErr = (x - (d - bd)) + (-mean - bd);
-            double t = s1h + d;
-            s1l = Math.abs(s1h) >= Math.abs(d) ? s1l + ((s1h - t) + d) + dErr : s1l + ((d - t) + s1h) + dErr;
-            s1h = t;
-            double sq = d * d;
-            double sqErr = Math.fma(d, d, -sq);
-            t = s2h + sq;
-            double bv = t - s2h;
-            s2l += (s2h - (t - bv)) + (sq - bv) + sqErr;
-            s2h = t;
-        }
-        if (!Double.isFinite(s2h)) {
+        // pass 2: the deviations from the mean
+        if (n > 0 && !SampleMoments.spread(window.values(), 0, n, mean, m)) {
             readExactBySample(window);
             return;
         }
-        mergeBucket(1.0, n, mean, s1h, s1l, s2h, s2l, lowest, highest);
-        beginSpread(mean);
-        mergeSpread(1.0, n, mean, s1h, s1l, s2h, s2l);
+        if (n > 0) {
+            mergeBucket(1.0, n, mean, m[SampleMoments.DEV_HI], m[SampleMoments.DEV_LO], m[SampleMoments.DEV2_HI],
+                m[SampleMoments.DEV2_LO], m[SampleMoments.MIN], m[SampleMoments.MAX]);
+        }
+        mergeChunks(window);
+        beginSpread(n > 0 ? mean : firstChunkMean(window));
+        if (n > 0) {
+            mergeSpread(1.0, n, mean, m[SampleMoments.DEV_HI], m[SampleMoments.DEV_LO], m[SampleMoments.DEV2_HI],
+                m[SampleMoments.DEV2_LO]);
+        }
+        spreadChunks(window);
         finish();
     }
 
+    private final double[] momentScratch = new double[SampleMoments.LENGTH];
+
     /**
-     * Sample by sample, as one-sample buckets: the path for windows with infinite (or NaN) samples or sums that
-     * overflow, where the moments above do not apply and the bucket merge carries Prometheus' rules.
+     * Pass 1 of the chunks a read gave as moments: whole buckets (their samples all finite), shifted by their mean
+     * {@code K = (hi + lo) / n} as the writer took their squared deviations from it; the deviations' sum
+     * {@code (hi + lo) - nK} is computed with one rounding, so the bucket's sum {@code nK + dev} is the chunk's.
+     */
+    private void mergeChunks(io.weir.engine.sketch.exact.ExactWindow window) {
+        int n = window.chunkSamples();
+        for (int k = 0, chunks = window.chunks(); k < chunks; k++) {
+            double hi = window.chunkSumHi(k);
+            double lo = window.chunkSumLo(k);
+            double mean = (hi + lo) / n;
+            mergeBucket(1.0, n, mean, Math.fma(-n, mean, hi) + lo, 0.0, window.chunkDev2(k), 0.0,
+                window.chunkMin(k), window.chunkMax(k));
+        }
+    }
+
+    /** Pass 2 of the chunks a read gave as moments. */
+    private void spreadChunks(io.weir.engine.sketch.exact.ExactWindow window) {
+        int n = window.chunkSamples();
+        for (int k = 0, chunks = window.chunks(); k < chunks; k++) {
+            double hi = window.chunkSumHi(k);
+            double lo = window.chunkSumLo(k);
+            double mean = (hi + lo) / n;
+            mergeSpread(1.0, n, mean, Math.fma(-n, mean, hi) + lo, 0.0, window.chunkDev2(k), 0.0);
+        }
+    }
+
+    /** The first chunk's mean: the spread's shift when no sample was decoded. */
+    private static double firstChunkMean(io.weir.engine.sketch.exact.ExactWindow window) {
+        return (window.chunkSumHi(0) + window.chunkSumLo(0)) / window.chunkSamples();
+    }
+
+    /**
+     * Sample by sample, as one-sample buckets (and the chunks given as moments as whole ones): the path for windows
+     * with infinite (or NaN) samples or sums that overflow, where the moments above do not apply and the bucket
+     * merge carries Prometheus' rules.
      */
     private void readExactBySample(io.weir.engine.sketch.exact.ExactWindow window) {
         int n = window.size();
@@ -220,13 +238,15 @@ public final class AggregateResult extends WindowCoverage {
             double d = x - x; // NaN for an infinite sample, as in a sketch bucket
             mergeBucket(1.0, 1, x, d, 0.0, d * d, 0.0, x, x);
         }
+        mergeChunks(window);
         if (count > 0) {
-            beginSpread(v[0]);
+            beginSpread(n > 0 ? v[0] : firstChunkMean(window));
             for (int i = 0; i < n; i++) {
                 double x = v[i];
                 double d = x - x;
                 mergeSpread(1.0, 1, x, d, 0.0, d * d, 0.0);
             }
+            spreadChunks(window);
         }
         finish();
     }

@@ -52,6 +52,11 @@ public final class AggregateSketchFamily implements SketchFamily<AggregateSketch
     }
 
     @Override
+    public boolean readsChunkMoments() {
+        return true;
+    }
+
+    @Override
     public void readExact(long startExclusiveMs, long endInclusiveMs, ExactWindow window, AggregateResult out) {
         out.readExact(startExclusiveMs, endInclusiveMs, window);
     }

@@ -50,7 +50,7 @@ import io.weir.engine.sketch.SketchBlockDescriptor;
  *  +-------------------------------+-------------------------------+
  *  |   stream: 64-bit words, bits most significant first ...       | 128
  *  |   ... free ...                                                |
- *  |   checkpoint j-1 ... checkpoint 1, checkpoint 0 (32 bytes each, |
+ *  |   checkpoint j-1 ... checkpoint 1, checkpoint 0 (72 bytes each, |
  *  |   from the end of the data capacity downwards)                |
  * </pre>
  * Checkpoint {@code j} is the decoder state after sample {@code F + jC}: the stream position of the next
@@ -60,6 +60,19 @@ import io.weir.engine.sketch.SketchBlockDescriptor;
  * decoding at the last checkpoint at or before the window instead of at the first sample, and stops at the first
  * sample after the window, so a read costs the window's samples (plus at most C), not the block's. Written by the
  * writer before the sample that follows it is counted, so a reader sees every checkpoint its count implies.
+ *
+ * <p>Once checkpoint {@code j + 1} exists, checkpoint {@code j} also carries the <em>moments of its chunk</em>, the
+ * C samples after it up to and including checkpoint {@code j + 1}'s ({@link SampleMoments}: their compensated sum,
+ * the sum of their squared deviations from their mean, min and max; min NaN when a sample is not finite). In an
+ * in-order stream such a chunk holds exactly the samples with timestamps in {@code (ts_j, ts_j+1]}, so an aggregate
+ * read of a long window merges the moments of the chunks the window holds whole and decodes only its two ends: a
+ * 5 h window of 1 s samples costs ~70 merges and at most 2C decoded samples instead of 18,000 decoded samples. The
+ * writer lays them when it lays checkpoint {@code j + 1} (one more decode of C samples every C appends); they cost
+ * 40 bytes per C samples (0.16 bytes a sample at C = 256).
+ * <pre>
+ *  checkpoint: | next code's position, lead, trail, scale | ts | ts delta | value bits |    0..31
+ *              | chunk sum (hi, lo) | squared deviations | min | max |                    32..71
+ * </pre>
  * Stream encoding: a start ({@link #START_BITS}: the first sample raw and the decoder state after it), then per
  * sample:
  * <ul>
@@ -121,11 +134,20 @@ public final class ExactSamplesDescriptor {
 
     /** Samples between checkpoints: a read decodes at most this many samples before its window. */
     public static final int CHECKPOINT_EVERY = 256;
-    public static final int CHECKPOINT_LENGTH = 32;
+    public static final int CHECKPOINT_LENGTH = 72;
     public static final int CHECKPOINT_POS_OFFSET = 0;
     public static final int CHECKPOINT_TS_OFFSET = 8;
     public static final int CHECKPOINT_DELTA_OFFSET = 16;
     public static final int CHECKPOINT_BITS_OFFSET = 24;
+    /** The moments of the chunk after the checkpoint: its compensated sum (hi, lo), ... */
+    public static final int CHUNK_SUM_HI_OFFSET = 32;
+    public static final int CHUNK_SUM_LO_OFFSET = 40;
+    /** ... the sum of its squared deviations from its mean (the sum over C), its min and max (NaN: no moments). */
+    public static final int CHUNK_DEV2_OFFSET = 48;
+    public static final int CHUNK_MIN_OFFSET = 56;
+    public static final int CHUNK_MAX_OFFSET = 64;
+    /** Doubles of a chunk's moments, from {@link #CHUNK_SUM_HI_OFFSET} on (the order {@link ExactWindow} keeps them in). */
+    public static final int CHUNK_MOMENTS = 5;
     public static final long CHECKPOINT_POS_MASK = (1L << 48) - 1;
 
     private ExactSamplesDescriptor() {

@@ -25,12 +25,16 @@ public final class ExactSamplesFlyweight {
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
+    private static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE_UNALIGNED;
     private static final VarHandle COUNTER = ValueLayout.JAVA_LONG.varHandle();
 
     private MemorySegment segment;
     private long offset;
-    /** The writer's cursor for {@link #compactInto} (readers decode with their window's). */
+    /** The writer's cursor for {@link #compactInto} and the chunk moments (readers decode with their window's). */
     private final StreamCursor writerCursor = new StreamCursor();
+    /** The writer's scratch for a chunk's values and moments. */
+    private double[] chunkValues = new double[CHECKPOINT_EVERY];
+    private final double[] chunkMoments = new double[SampleMoments.LENGTH];
 
     public ExactSamplesFlyweight wrap(MemorySegment segment, long offset) {
         this.segment = segment;
@@ -171,8 +175,13 @@ public final class ExactSamplesFlyweight {
             return FULL;
         }
         final long valueBits = Double.doubleToRawLongBits(value);
+        final boolean opensChunk = checkpoints > checkpoints(count, every, first);
+        if (opensChunk && checkpoints >= 2) {
+            // the chunk after the previous checkpoint is whole now: its moments, before readers can count on them
+            layChunkMoments(seg, base, capacity, count, bits, every, first, checkpoints - 2);
+        }
         SeqLock.beginWrite(seg, base + VERSION_OFFSET);
-        if (checkpoints > checkpoints(count, every, first)) {
+        if (opensChunk) {
             // sample index `count` opens a new chunk: the encoder state now is the decoder state before it
             long cp = base + checkpointOffset(capacity, checkpoints - 1);
             int lead = Math.max(0, seg.get(INT, base + PREV_LEADING_OFFSET));
@@ -303,6 +312,16 @@ public final class ExactSamplesFlyweight {
      * {@code out}, with the block's ranges. Allocation-free once {@code out} has grown to the window.
      */
     public void read(long startExclusiveMs, long endInclusiveMs, ExactWindow out) {
+        read(startExclusiveMs, endInclusiveMs, out, false);
+    }
+
+    /**
+     * Any thread. Like {@link #read(long, long, ExactWindow)}; with {@code chunkMoments}, the chunks of an in-order
+     * stream that the window holds whole come as their moments ({@link ExactWindow#chunks()}) instead of their
+     * samples, for a reader that needs only sums, min and max (the aggregate family): a long window then costs its
+     * chunks plus at most 2C decoded samples.
+     */
+    public void read(long startExclusiveMs, long endInclusiveMs, ExactWindow out, boolean chunkMoments) {
         final MemorySegment seg = segment;
         final long base = offset;
         int count;
@@ -331,15 +350,61 @@ public final class ExactSamplesFlyweight {
             return;
         }
         // in order: resume at the last checkpoint at or before the window, stop at the first sample after it
-        int j = lastCheckpointAtOrBefore(seg, base, checkpoints(count, every, first), startExclusiveMs);
+        int checkpoints = checkpoints(count, every, first);
+        int j = lastCheckpointAtOrBefore(seg, base, checkpoints, startExclusiveMs);
+        int capacity = seg.get(INT, base + CAPACITY_OFFSET);
         boolean any;
         if (j < 0) {
             any = c.start(seg, base, count, bits);
         } else {
-            long cp = base + checkpointOffset(seg.get(INT, base + CAPACITY_OFFSET), j);
-            any = resumeAt(c, seg, base, count, bits, first + j * every, cp) && c.next();
+            any = resumeAt(c, seg, base, count, bits, first + j * every, base + checkpointOffset(capacity, j)) && c.next();
+        }
+        if (chunkMoments) {
+            // chunks j+1 .. b-1 lie whole in the window: each starts after a checkpoint past the window's start and
+            // ends on one at or before its end (chunk k's moments exist once checkpoint k + 1 does: b < checkpoints)
+            int b = lastCheckpointAtOrBefore(seg, base, checkpoints, endInclusiveMs);
+            if (b > j + 1) {
+                readChunked(any, c, seg, base, count, bits, every, first, capacity, j + 1, b, startExclusiveMs,
+                    endInclusiveMs, out);
+                return;
+            }
         }
         decodeFrom(any, c, startExclusiveMs, endInclusiveMs, true, out);
+    }
+
+    /**
+     * The in-order read of a window holding chunks {@code [a, b)} whole: the samples up to checkpoint {@code a}'s,
+     * the chunks' moments (a chunk without moments decoded instead), then the samples after checkpoint {@code b}'s.
+     */
+    private static void readChunked(boolean any, StreamCursor c, MemorySegment seg, long base, int count, long bits,
+                                    int every, int first, int capacity, int a, int b, long startExcl, long endIncl,
+                                    ExactWindow out) {
+        int aIndex = first + a * every;
+        if (any) {
+            do {
+                long ts = c.ts;
+                if (ts > startExcl && ts <= endIncl) {
+                    out.add(ts, Double.longBitsToDouble(c.valueBits));
+                }
+            } while (c.index < aIndex && c.next());
+        }
+        for (int k = a; k < b; k++) {
+            long cp = base + checkpointOffset(capacity, k);
+            double min = seg.get(DOUBLE, cp + CHUNK_MIN_OFFSET);
+            if (min == min) {
+                int at = out.addChunk(every);
+                MemorySegment.copy(seg, DOUBLE, cp + CHUNK_SUM_HI_OFFSET, out.chunkMomentsArray(), at, CHUNK_MOMENTS);
+            } else {
+                // a NaN or an infinity in the chunk: its samples, for Prometheus' rules sample by sample
+                resumeAt(c, seg, base, count, bits, first + k * every, cp);
+                for (int i = 0; i < every && c.next(); i++) {
+                    out.add(c.ts, Double.longBitsToDouble(c.valueBits));
+                }
+            }
+        }
+        long cp = base + checkpointOffset(capacity, b);
+        boolean more = resumeAt(c, seg, base, count, bits, first + b * every, cp) && c.next();
+        decodeFrom(more, c, startExcl, endIncl, true, out);
     }
 
     /** The last checkpoint whose sample is at or before {@code t} (binary search: in order, they ascend); -1 when none. */
@@ -528,6 +593,37 @@ public final class ExactSamplesFlyweight {
             previous = c.ts;
         }
         d.set(INT, db + IN_ORDER_OFFSET, inOrder ? 1 : 0);
+        int laid = checkpoints(count, CHECKPOINT_EVERY, CHECKPOINT_EVERY - 1);
+        for (int j = 0; j + 1 < laid; j++) {
+            layChunkMoments(d, db, capacity, count, bits, CHECKPOINT_EVERY, CHECKPOINT_EVERY - 1, j);
+        }
+    }
+
+    /**
+     * Writer only: the moments of the chunk after checkpoint {@code j} (its C samples, all in the stream) into that
+     * checkpoint's record; NaN as the min when a sample or a sum is not finite (readers then decode the chunk).
+     */
+    private void layChunkMoments(MemorySegment seg, long base, int capacity, int count, long bits, int every,
+                                 int first, int j) {
+        long cp = base + checkpointOffset(capacity, j);
+        StreamCursor c = writerCursor;
+        double[] v = chunkValues;
+        if (v.length < every) {
+            v = chunkValues = new double[every];
+        }
+        resumeAt(c, seg, base, count, bits, first + j * every, cp);
+        for (int i = 0; i < every; i++) {
+            c.next();
+            v[i] = Double.longBitsToDouble(c.valueBits);
+        }
+        double[] m = chunkMoments;
+        double mean = SampleMoments.sum(v, 0, every, m);
+        boolean finite = Double.isFinite(mean) && SampleMoments.spread(v, 0, every, mean, m);
+        seg.set(DOUBLE, cp + CHUNK_SUM_HI_OFFSET, m[SampleMoments.SUM_HI]);
+        seg.set(DOUBLE, cp + CHUNK_SUM_LO_OFFSET, m[SampleMoments.SUM_LO]);
+        seg.set(DOUBLE, cp + CHUNK_DEV2_OFFSET, finite ? m[SampleMoments.DEV2_HI] + m[SampleMoments.DEV2_LO] : Double.NaN);
+        seg.set(DOUBLE, cp + CHUNK_MIN_OFFSET, finite ? m[SampleMoments.MIN] : Double.NaN);
+        seg.set(DOUBLE, cp + CHUNK_MAX_OFFSET, m[SampleMoments.MAX]);
     }
 
     /**

@@ -16,10 +16,51 @@ public final class ExactWindow {
     long newestMs;
     /** The decoder of this window's reads. */
     final StreamCursor cursor = new StreamCursor();
+    /**
+     * Chunks of the window held as their moments instead of their samples (a read that asked for them:
+     * {@link ExactSamplesFlyweight#read(long, long, ExactWindow, boolean)}), {@link ExactSamplesDescriptor#CHUNK_MOMENTS}
+     * doubles each, every chunk {@link #chunkSamples} samples.
+     */
+    private double[] chunkMoments = new double[ExactSamplesDescriptor.CHUNK_MOMENTS * 16];
+    private int chunks;
+    private int chunkSamples;
 
     void clear() {
         size = 0;
+        chunks = 0;
     }
+
+    /** Room for one more chunk's moments: the index of its first double. */
+    int addChunk(int samples) {
+        int at = chunks * ExactSamplesDescriptor.CHUNK_MOMENTS;
+        if (at + ExactSamplesDescriptor.CHUNK_MOMENTS > chunkMoments.length) {
+            chunkMoments = Arrays.copyOf(chunkMoments, chunkMoments.length * 2);
+        }
+        chunkSamples = samples;
+        chunks++;
+        return at;
+    }
+
+    double[] chunkMomentsArray() { return chunkMoments; }
+
+    /** Chunks of the window given as moments, not samples (0 unless the read asked for them). */
+    public int chunks() { return chunks; }
+
+    /** Samples in each chunk. */
+    public int chunkSamples() { return chunkSamples; }
+
+    /** Chunk {@code k}'s compensated sum, high part. */
+    public double chunkSumHi(int k) { return chunkMoments[k * ExactSamplesDescriptor.CHUNK_MOMENTS]; }
+
+    /** Chunk {@code k}'s compensated sum, low part. */
+    public double chunkSumLo(int k) { return chunkMoments[k * ExactSamplesDescriptor.CHUNK_MOMENTS + 1]; }
+
+    /** The sum of chunk {@code k}'s squared deviations from its mean {@code (hi + lo) / n}. */
+    public double chunkDev2(int k) { return chunkMoments[k * ExactSamplesDescriptor.CHUNK_MOMENTS + 2]; }
+
+    public double chunkMin(int k) { return chunkMoments[k * ExactSamplesDescriptor.CHUNK_MOMENTS + 3]; }
+
+    public double chunkMax(int k) { return chunkMoments[k * ExactSamplesDescriptor.CHUNK_MOMENTS + 4]; }
 
     void add(long ts, double value) {
         if (size == timestamps.length) {
@@ -32,7 +73,7 @@ public final class ExactWindow {
         size++;
     }
 
-    /** Samples decoded (those inside the window asked for), in stream order. */
+    /** Samples decoded (those inside the window asked for, but for the {@link #chunks()}), in stream order. */
     public int size() { return size; }
 
     public long[] timestamps() { return timestamps; }

@@ -155,6 +155,30 @@ class ExactSamplesFlyweightTest {
                 }
             }
             assertEquals(k, w.size(), "window (" + a + ", " + b + "]");
+            // read with chunk moments: the samples decoded and the chunks' samples are the window's, none twice
+            f.read(a, b, w, true);
+            int whole = w.chunks() * w.chunkSamples();
+            assertEquals(k, w.size() + whole, "chunked window (" + a + ", " + b + "]");
+            double sum = 0;
+            for (int c = 0; c < w.chunks(); c++) {
+                sum += w.chunkSumHi(c) + w.chunkSumLo(c);
+            }
+            for (int i = 0; i < w.size(); i++) {
+                sum += w.values()[i];
+            }
+            double exact = 0;
+            double abs = 0;
+            boolean finite = true;
+            for (int i = first; i < ts.length; i++) {
+                if (ts[i] > a && ts[i] <= b) {
+                    exact += vs[i];
+                    abs += Math.abs(vs[i]);
+                    finite &= Double.isFinite(vs[i]);
+                }
+            }
+            if (finite) {
+                assertEquals(exact, sum, 1e-9 * abs + 1e-300, "chunked window (" + a + ", " + b + "] sum");
+            }
         }
     }
 }

@@ -1,0 +1,157 @@
+package io.weir.engine.sketch.aggregate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.weir.engine.sketch.exact.ExactSamplesDescriptor;
+import io.weir.engine.sketch.exact.ExactSamplesFlyweight;
+import io.weir.engine.sketch.exact.ExactWindow;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Aggregate answers of exact windows read with chunk moments (long windows merge the moments the writer laid for
+ * each whole chunk, and decode only their ends) against an exact oracle over the raw samples: count, min, max
+ * exactly, the sum and the variance to within float rounding, computed in {@link BigDecimal}. Streams in order,
+ * compacted (checkpoints and their moments carried) and appended to again, and with NaN and infinite samples (their
+ * chunks have no moments and are decoded).
+ */
+class ChunkMomentsReadTest {
+    private static final MathContext MC = new MathContext(60);
+
+    @Test
+    void chunkedReadsMatchTheOracle() {
+        SplittableRandom rnd = new SplittableRandom(21);
+        int chunked = 0;
+        for (int round = 0; round < 60; round++) {
+            int n = 300 + rnd.nextInt(6_000);
+            int kind = round % 5;
+            int capacity = n * 24 + 8192 + n / 2;
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment seg = arena.allocate(ExactSamplesDescriptor.HEADER_LENGTH + capacity, 8);
+                ExactSamplesFlyweight f = new ExactSamplesFlyweight().wrap(seg, 0);
+                f.init(7, Long.MAX_VALUE / 4, 7, Integer.MAX_VALUE, capacity);
+                long[] ts = new long[n];
+                double[] vs = new double[n];
+                long t = 1_000_000;
+                double counter = 0;
+                for (int i = 0; i < n; i++) {
+                    t += rnd.nextInt(10) == 0 ? 0 : 1 + rnd.nextInt(2_000);
+                    ts[i] = t;
+                    vs[i] = switch (kind) {
+                        case 0 -> 1e6 + rnd.nextGaussian() * 1e-3; // a large mean, a tiny spread: cancellation
+                        case 1 -> counter += rnd.nextInt(50);
+                        case 2 -> Math.round(rnd.nextDouble() * 10_000) / 100.0;
+                        case 3 -> rnd.nextInt(400) == 0 ? special(rnd) : rnd.nextGaussian() * 100;
+                        default -> rnd.nextDouble() < 0.5 ? rnd.nextGaussian() * 1e12 : rnd.nextGaussian() * 1e-6;
+                    };
+                    assertEquals(ExactSamplesFlyweight.APPLIED, f.append(ts[i], vs[i]));
+                }
+                chunked += check(f, ts, vs, 0, rnd);
+                int drop = rnd.nextInt(n / 2);
+                MemorySegment seg2 = arena.allocate(ExactSamplesDescriptor.HEADER_LENGTH + capacity, 8);
+                ExactSamplesFlyweight g = new ExactSamplesFlyweight().wrap(seg2, 0);
+                if (g.wrap(seg2, 0) != null && f.compactInto(g, ts[drop] - 1, capacity)) {
+                    int first = 0;
+                    while (ts[first] <= ts[drop] - 1) {
+                        first++;
+                    }
+                    chunked += check(g, ts, vs, first, rnd);
+                }
+            }
+        }
+        assertTrue(chunked > 1_000, "windows read through chunk moments: " + chunked);
+    }
+
+    private static double special(SplittableRandom rnd) {
+        return switch (rnd.nextInt(3)) {
+            case 0 -> Double.NaN;
+            case 1 -> Double.POSITIVE_INFINITY;
+            default -> Double.NEGATIVE_INFINITY;
+        };
+    }
+
+    /** Random windows of the block holding samples {@code first..}: the answers against the oracle. */
+    private static int check(ExactSamplesFlyweight f, long[] ts, double[] vs, int first, SplittableRandom rnd) {
+        ExactWindow w = new ExactWindow();
+        ExactWindow plain = new ExactWindow();
+        AggregateResult r = new AggregateResult();
+        AggregateResult reference = new AggregateResult();
+        AggregateResult quick = new AggregateResult().spreadWanted(false);
+        int chunked = 0;
+        long lo = ts[first] - 5_000;
+        long hi = ts[ts.length - 1] + 5_000;
+        for (int q = 0; q < 40; q++) {
+            long a = lo + (long) (rnd.nextDouble() * (hi - lo) * (q % 2 == 0 ? 0.2 : 1.0));
+            long b = a + (long) (rnd.nextDouble() * (hi - a));
+            f.read(a, b, w, true);
+            chunked += w.chunks() > 0 ? 1 : 0;
+            r.readExact(a, b, w);
+            quick.readExact(a, b, w);
+            f.read(a, b, plain);
+            reference.readExact(a, b, plain);
+            String at = "window (" + a + ", " + b + "] of " + ts.length + " samples, " + w.chunks() + " chunks";
+            int count = 0;
+            boolean finite = true;
+            double min = Double.POSITIVE_INFINITY;
+            double max = Double.NEGATIVE_INFINITY;
+            BigDecimal sum = BigDecimal.ZERO;
+            BigDecimal sum2 = BigDecimal.ZERO;
+            double abs = 0;
+            for (int i = first; i < ts.length; i++) {
+                if (ts[i] > a && ts[i] <= b) {
+                    count++;
+                    double x = vs[i];
+                    if (!Double.isFinite(x)) {
+                        finite = false;
+                        continue;
+                    }
+                    min = Math.min(min, x);
+                    max = Math.max(max, x);
+                    BigDecimal bx = new BigDecimal(x);
+                    sum = sum.add(bx);
+                    sum2 = sum2.add(bx.multiply(bx));
+                    abs += Math.abs(x);
+                }
+            }
+            assertEquals(count, r.count(), at);
+            assertTrue(r.exact(), at);
+            if (!finite) {
+                // Prometheus' rules for NaN and infinities: the same answers as the sample-by-sample read
+                assertSame(reference.sum(), r.sum(), at + " sum");
+                assertSame(reference.min(), r.min(), at + " min");
+                assertSame(reference.max(), r.max(), at + " max");
+                assertSame(reference.mean(), r.mean(), at + " mean");
+                assertSame(reference.variance(), r.variance(), at + " variance");
+                continue;
+            }
+            if (count == 0) {
+                assertTrue(Double.isNaN(r.mean()), at);
+                continue;
+            }
+            assertEquals(min, r.min(), 0.0, at + " min");
+            assertEquals(max, r.max(), 0.0, at + " max");
+            assertEquals(min, quick.min(), 0.0, at + " min (one pass)");
+            assertEquals(max, quick.max(), 0.0, at + " max (one pass)");
+            double exactSum = sum.doubleValue();
+            assertEquals(exactSum, r.sum(), 1e-15 * abs + Math.ulp(exactSum), at + " sum");
+            assertEquals(exactSum, quick.sum(), 1e-15 * abs + Math.ulp(exactSum), at + " sum (one pass)");
+            assertEquals(exactSum / count, r.mean(), (1e-15 * abs + Math.ulp(exactSum)) / count + Math.ulp(r.mean()),
+                at + " mean");
+            BigDecimal n = BigDecimal.valueOf(count);
+            double variance = sum2.subtract(sum.multiply(sum, MC).divide(n, MC)).divide(n, MC).doubleValue();
+            double scale = Math.max(Math.abs(max), Math.abs(min));
+            assertEquals(variance, r.variance(), 1e-9 * variance + 1e-13 * scale * scale, at + " variance");
+        }
+        return chunked;
+    }
+
+    private static void assertSame(double expected, double actual, String what) {
+        assertEquals(Double.doubleToLongBits(expected), Double.doubleToLongBits(actual),
+            what + ": expected " + expected + ", got " + actual);
+    }
+}
