@@ -169,6 +169,7 @@ public final class SketchQueryEngine implements LeafSource {
         int read(SketchShard shard, int id, long startExcl, long endIncl) {
             r.spreadWanted(function == SketchFunction.STDDEV_OVER_TIME || function == SketchFunction.STDVAR_OVER_TIME
                 || function == SketchFunction.SUM2_OVER_TIME);
+            r.extremaWanted(function == SketchFunction.MIN_OVER_TIME || function == SketchFunction.MAX_OVER_TIME);
             if (!shard.readAggregate(id, startExcl, endIncl, r)) {
                 return NO_SKETCH;
             }

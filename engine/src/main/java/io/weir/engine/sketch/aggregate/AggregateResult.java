@@ -142,6 +142,19 @@ public final class AggregateResult extends WindowCoverage {
     private boolean spreadWanted = true;
 
     /**
+     * Whether the next reads of a decoded span ({@link #readExactSpan}) compute min and max: avg, sum and count do
+     * not need them, and the sliding extrema were the largest cost of their range queries. While off, a span read's
+     * {@link #min()} and {@link #max()} are NaN (other reads compute them anyway: they cost nothing there). On by
+     * default.
+     */
+    public AggregateResult extremaWanted(boolean wanted) {
+        this.extremaWanted = wanted;
+        return this;
+    }
+
+    private boolean extremaWanted = true;
+
+    /**
      * Fills the answer from raw samples decoded from an exact block: every sample weighs 1, so the answer is
      * exact (to compensated float rounding) and {@link #exact()} is true. Chunks the read gave as moments
      * ({@link io.weir.engine.sketch.exact.ExactWindow#chunks()}) merge as whole buckets. Allocation-free.
@@ -272,12 +285,35 @@ public final class AggregateResult extends WindowCoverage {
         int n = to - from;
         if (n > 0) {
             double[] sums = spanScratch;
-            span.shiftedSums(from, to, sums);
-            span.extrema(from, to, sums, 4);
+            if (spreadWanted) {
+                span.shiftedSums(from, to, sums);
+            } else {
+                span.shiftedSum(from, to, sums);
+                sums[2] = Double.NaN;
+                sums[3] = 0.0;
+            }
+            if (extremaWanted) {
+                span.extrema(from, to, sums, 4);
+            } else {
+                // no bucket bounds (min and max come out NaN): what avg, sum and count do not need
+                sums[4] = sums[5] = Double.NaN;
+            }
             double k = span.shift();
             mergeBucket(1.0, n, k, sums[0], sums[1], sums[2], sums[3], sums[4], sums[5]);
-            beginSpread(k);
-            mergeSpread(1.0, n, k, sums[0], sums[1], sums[2], sums[3]);
+            if (spreadWanted) {
+                beginSpread(k);
+                mergeSpread(1.0, n, k, sums[0], sums[1], sums[2], sums[3]);
+            }
+            finish();
+            double delta = k - mean;
+            if (spreadWanted && !(delta * delta <= 0x1p12 * variance)) {
+                // the window's mean lies far from the span's shift next to its spread (a counter's later windows,
+                // a level shift): re-centring the squares cancelled ~delta^2 / variance of them, more than the 12
+                // bits that leave float rounding at 1e-12 of the variance, so this window is summed on its own
+                span.sliceInto(from, to, slice);
+                readExact(startExclusive, endInclusive, slice);
+            }
+            return;
         }
         finish();
     }

@@ -52,6 +52,7 @@ public final class ExactSpan {
         }
         ascending = up;
         momentsBuilt = false;
+        squaresBuilt = false;
         extrema.reset();
         sortedFrom = sortedTo = -1;
         keysFrom = keysTo = -1;
@@ -151,8 +152,39 @@ public final class ExactSpan {
      */
     public void shiftedSums(int from, int to, double[] out) {
         buildMoments();
+        buildSquares();
         s1.sum(from, to, out, 0);
         s2.sum(from, to, out, 2);
+    }
+
+    /** Compensated {@code sum(x - K)} over the finite samples of {@code [from, to)} as (hi, lo) in {@code out[0..1]}. */
+    public void shiftedSum(int from, int to, double[] out) {
+        buildMoments();
+        s1.sum(from, to, out, 0);
+    }
+
+    private boolean squaresBuilt;
+
+    /** The prefix sums of the squares, only for the reads that need the spread (avg, sum, count do not). */
+    private void buildSquares() {
+        if (squaresBuilt) {
+            return;
+        }
+        int n = samples.size();
+        s2.clear(n);
+        double[] v = samples.values();
+        double k = shift;
+        for (int i = 0; i < n; i++) {
+            double x = v[i];
+            if (!Double.isFinite(x)) {
+                s2.add(0, 0);
+                continue;
+            }
+            double d = x - k;
+            double sq = d * d;
+            s2.add(sq, Math.fma(d, d, -sq)); // the square split exactly by FMA
+        }
+        squaresBuilt = true;
     }
 
     private void buildMoments() {
@@ -164,7 +196,6 @@ public final class ExactSpan {
             nonFinite = new int[Math.max(n + 1, nonFinite.length * 2)];
         }
         s1.clear(n);
-        s2.clear(n);
         double[] v = samples.values();
         double k = 0;
         for (int i = 0; i < n; i++) {
@@ -183,7 +214,6 @@ public final class ExactSpan {
             if (!Double.isFinite(x)) {
                 bad++;
                 s1.add(0, 0);
-                s2.add(0, 0);
                 continue;
             }
             double ax = Math.abs(x);
@@ -194,8 +224,6 @@ public final class ExactSpan {
             double d = x - k;
             double bd = d - x;
             s1.add(d, (x - (d - bd)) + (-k - bd)); // with what the subtraction rounds away
-            double sq = d * d;
-            s2.add(sq, Math.fma(d, d, -sq)); // the square split exactly by FMA
         }
         nonFinite[n] = bad;
         tame = maxAbs <= 0x1p400 && (maxAbs == 0 || maxAbs <= minAbs * 0x1p40);

@@ -69,6 +69,53 @@ class AggregateSpreadSkipTest {
         }
     }
 
+    @Test
+    void spanReadsWithoutSpreadOrExtremaKeepTheOtherAnswers() {
+        SplittableRandom rnd = new SplittableRandom(12);
+        for (int round = 0; round < 100; round++) {
+            int n = 1 + rnd.nextInt(3_000);
+            int capacity = n * 24 + 4096;
+            MemorySegment seg = MemorySegment.ofArray(new long[(ExactSamplesDescriptor.HEADER_LENGTH + capacity) / 8 + 1]);
+            ExactSamplesFlyweight f = new ExactSamplesFlyweight().wrap(seg, 0);
+            f.init(1, Long.MAX_VALUE / 4, 7, Integer.MAX_VALUE, capacity);
+            long t = 1_000_000;
+            for (int i = 0; i < n; i++) {
+                t += 1 + rnd.nextInt(20_000);
+                f.append(t, rnd.nextInt(50) == 0 ? Double.NaN : rnd.nextInt(3) == 0 ? rnd.nextInt(100) : 1e6 + rnd.nextGaussian());
+            }
+            io.weir.engine.sketch.exact.ExactSpan span = new io.weir.engine.sketch.exact.ExactSpan();
+            f.read(Long.MIN_VALUE, Long.MAX_VALUE, span.samples());
+            span.reset();
+            ExactWindow slice = new ExactWindow();
+            ExactWindow w = new ExactWindow();
+            AggregateResult full = new AggregateResult();
+            AggregateResult lean = new AggregateResult().spreadWanted(false).extremaWanted(false);
+            AggregateResult oneWindow = new AggregateResult();
+            long width = 1 + (long) (rnd.nextDouble() * (t - 1_000_000) / 4);
+            for (long end = 1_000_000; end <= t + width; end += width / 3 + 1) {
+                long start = end - width;
+                full.readExactSpan(start, end, span, slice);
+                lean.readExactSpan(start, end, span, slice);
+                f.read(start, end, w);
+                oneWindow.readExact(start, end, w);
+                String at = "(" + start + ", " + end + "]";
+                assertEquals(oneWindow.count(), lean.count(), at);
+                assertEquals(full.count(), lean.count(), at);
+                assertNear(oneWindow.sum(), lean.sum(), "sum over " + at);
+                assertNear(oneWindow.mean(), lean.mean(), "mean over " + at);
+                assertNear(oneWindow.min(), full.min(), "min over " + at);
+                assertNear(oneWindow.max(), full.max(), "max over " + at);
+                // prefix sums shift by the span's first value, a window's read by its mean: where they lie far apart
+                // (values near 1e6 next to small integers), the span read sums the window on its own
+                if (Double.isFinite(oneWindow.variance())) {
+                    assertEquals(oneWindow.variance(), full.variance(), 1e-11 * oneWindow.variance(), "variance over " + at);
+                } else {
+                    assertNear(oneWindow.variance(), full.variance(), "variance over " + at);
+                }
+            }
+        }
+    }
+
     /** Equal to float rounding, 1e-13 of the value (NaN and infinities equal exactly). */
     private static void assertNear(double expected, double actual, String what) {
         if (Double.isFinite(expected)) {
