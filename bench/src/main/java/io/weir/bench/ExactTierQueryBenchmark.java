@@ -29,7 +29,6 @@ import org.openjdk.jmh.annotations.TearDown;
 @State(Scope.Thread)
 public class ExactTierQueryBenchmark extends WeirForkedBenchmark {
     private static final long WINDOW_MS = 25 * 3_600_000L;
-    private static final long SCRAPE_MS = 15_000L;
     private static final int JOBS = 10;
 
     @Param({"avg_over_time(m[5h])", "max_over_time(m[5h])", "quantile_over_time(0.99, m[5h])",
@@ -42,6 +41,10 @@ public class ExactTierQueryBenchmark extends WeirForkedBenchmark {
     /** Series written, spread over 10 jobs (the scaling table varies it: 10, 100, 1,000). */
     @Param({"1000"})
     public int series;
+
+    /** Seconds between samples (15 as QueryComparison writes by default; 1 is the dense shape). */
+    @Param({"15"})
+    public int scrapeSeconds;
 
     /** Hours of samples each series holds (QueryComparison writes 24 h 15 min). */
     @Param({"24"})
@@ -73,14 +76,15 @@ public class ExactTierQueryBenchmark extends WeirForkedBenchmark {
                     "instance", "host" + k + ":9100"));
         }
         long first = SyntheticSeries.START_MS;
-        int samples = (int) ((hours * 3_600_000L + 15 * 60_000L) / SCRAPE_MS);
+        long scrapeMs = scrapeSeconds * 1000L;
+        int samples = (int) ((hours * 3_600_000L + 15 * 60_000L) / scrapeMs);
         for (int i = 0; i < samples; i++) {
-            long ts = first + 1_000 + i * SCRAPE_MS;
+            long ts = first + 1_000 + i * scrapeMs;
             for (int k = 0; k < n; k++) {
                 shard.update(ids[k], ts, 100 + ((i * 7919L + k * 104_729L) % 997) / 10.0);
             }
         }
-        end = (first + samples * SCRAPE_MS) / 60_000 * 60_000;
+        end = (first + samples * scrapeMs) / 60_000 * 60_000;
         readPool = readParallelism > 1 ? java.util.concurrent.Executors.newFixedThreadPool(readParallelism - 1) : null;
         engine = new SketchQueryEngine(table, new SketchShard[] {shard}, true, readPool, readParallelism);
         expr = PromQLParser.parse(query);

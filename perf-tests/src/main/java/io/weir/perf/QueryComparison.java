@@ -34,16 +34,18 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class QueryComparison {
     private static final int JOBS = 10;
-    private static final int INSTANCES = 100;
-    private static final long SCRAPE = 15_000;
+    /** Series written (10 jobs): {@code --series}, 1,000 by default. */
+    private static int seriesCount = 1_000;
+    /** Sample interval: {@code --interval-seconds}, 15 by default (1 s with 50 series is the issue's dense shape). */
+    private static long scrape = 15_000;
     private static final String WEIR_CONFIG = """
             wal:
               fsync: never
             sketch:
               default_window: 25h
             """;
-    /** Hours of data written: the 24 h range query reads all of it. */
-    private static final long HOURS = 24;
+    /** Hours of data written ({@code --hours}, 24 by default: the 24 h range query reads all of it). */
+    private static long hours = 24;
 
     public static void main(String[] args) throws Exception {
         int runs = 30;
@@ -59,11 +61,14 @@ public final class QueryComparison {
                 case "--load-seconds" -> loadSeconds = Integer.parseInt(args[i + 1]);
                 // e.g. --only 'avg_over_time\(m\[5h' : the shapes whose query contains a match (profiling one shape)
                 case "--only" -> only = args[i + 1];
+                case "--series" -> seriesCount = Integer.parseInt(args[i + 1]);
+                case "--interval-seconds" -> scrape = Long.parseLong(args[i + 1]) * 1000;
+                case "--hours" -> hours = Long.parseLong(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
         long end = (System.currentTimeMillis() / 60_000 - 2) * 60_000;
-        long first = end - (HOURS * 3_600_000L + 15 * 60_000L);
+        long first = end - (hours * 3_600_000L + 15 * 60_000L);
         try (WeirServerProcess weir = WeirServerProcess.start(WeirServerProcess.repoRoot(), WEIR_CONFIG,
                      // -Dweir.jvm.extra="-XX:StartFlightRecording=..." profiles the node during the run
                      java.util.Arrays.stream(System.getProperty("weir.jvm.extra", "").split(" ")).filter(o -> !o.isBlank()).toList());
@@ -86,7 +91,7 @@ public final class QueryComparison {
                     .filter(s -> onlyPattern == null || onlyPattern.matcher(s[0]).find()).toArray(String[][]::new);
             long[][] idle = new long[shapes.length][];
             System.out.printf(Locale.ROOT, "%n%d series, %d samples; %d warm-up + %d measured requests per shape and system%n%n",
-                    JOBS * INSTANCES, samples, warmup, runs);
+                    seriesCount, samples, warmup, runs);
             System.out.println("| query | Weir median | Weir p90 | Weir p99 | VictoriaMetrics median | VictoriaMetrics p90 | VM / Weir (median) |");
             System.out.println("|---|---|---|---|---|---|---|");
             for (int si = 0; si < shapes.length; si++) {
@@ -145,7 +150,7 @@ public final class QueryComparison {
         // enough requests for the whole run at up to 1.5 M samples/s (beyond that the pool runs out and the load
         // ends early, which the printed summary says)
         RemoteWritePayloads payloads = RemoteWritePayloads.build(SeriesCatalog.of(series), 4, 2_000,
-                (seconds + 5) * 1_500_000L, SCRAPE, System.currentTimeMillis());
+                (seconds + 5) * 1_500_000L, 15_000, System.currentTimeMillis());
         AtomicReference<LoadResult> result = new AtomicReference<>();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread load = Thread.ofPlatform().name("query-comparison-load").start(() -> {
@@ -190,15 +195,15 @@ public final class QueryComparison {
 
     private static long write(String weir, String vm, long first, long end) throws Exception {
         long total = 0;
-        int perBody = 20;
-        for (int from = 0; from < JOBS * INSTANCES; from += perBody) {
+        int n = (int) ((end - first) / scrape);
+        int perBody = Math.max(1, Math.min(20, 120_000 / n)); // bodies of at most ~120,000 samples
+        for (int from = 0; from < seriesCount; from += perBody) {
             List<Series> batch = new ArrayList<>();
-            for (int k = from; k < from + perBody; k++) {
-                int n = (int) ((end - first) / SCRAPE);
+            for (int k = from; k < Math.min(seriesCount, from + perBody); k++) {
                 long[] ts = new long[n];
                 double[] vs = new double[n];
                 for (int i = 0; i < n; i++) {
-                    ts[i] = first + 1_000 + i * SCRAPE;
+                    ts[i] = first + 1_000 + i * scrape;
                     // a latency-like series: a few hundred distinct values per window
                     vs[i] = 100 + ((i * 7919L + k * 104_729L) % 997) / 10.0;
                 }

@@ -189,8 +189,13 @@ public final class ExprEvaluator {
         final FunctionAccuracy accuracy = new FunctionAccuracy();
     }
 
-    /** Fewer series than this a task are read by the query thread alone: a hand-off costs more than they do. */
-    static final int MIN_SERIES_PER_TASK = 64;
+    /**
+     * Least work a task of a parallel leaf read gets, in series x steps x 5-minute spans of window: below it a
+     * hand-off costs more than the reads. 64 series of an instant 5 m window; a single series of a dashboard's range
+     * query (hundreds of steps) or of a 5 h window (its decode and select cost ~100 us at 1 s samples).
+     */
+    static final int MIN_WORK_PER_TASK = 64;
+    private static final long WORK_SPAN_MILLIS = 300_000;
     /** Tasks per reading thread, so that threads that finish early take more. */
     private static final int TASKS_PER_THREAD = 4;
 
@@ -201,7 +206,9 @@ public final class ExprEvaluator {
      */
     private LeafChunk[] readLeaf(int[] ids, SketchFunction f, double phi, long rangeMillis, long[] windowEnds) {
         int threads = source.readExecutor() == null ? 1 : Math.max(1, source.readParallelism());
-        int tasks = Math.min(threads * TASKS_PER_THREAD, ids.length / MIN_SERIES_PER_TASK);
+        long workPerSeries = (long) Math.max(1, windowEnds.length) * Math.max(1, rangeMillis / WORK_SPAN_MILLIS);
+        int minSeries = (int) Math.max(1, MIN_WORK_PER_TASK / workPerSeries);
+        int tasks = Math.min(threads * TASKS_PER_THREAD, ids.length / minSeries);
         if (threads == 1 || tasks <= 1) {
             return new LeafChunk[] {readChunk(ids, 0, ids.length, f, phi, rangeMillis, windowEnds, null)};
         }
