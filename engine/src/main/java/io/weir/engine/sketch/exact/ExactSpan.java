@@ -242,6 +242,20 @@ public final class ExactSpan {
 
     // ---- sorted values --------------------------------------------------------------------------
 
+    /** True once {@link #sortedValues} sorted a window of these samples (steps after it may slide it). */
+    public boolean sortedBefore() {
+        return sortedFrom >= 0;
+    }
+
+    /**
+     * True when {@link #sortedValues} of {@code [from, to)} would slide the previous window's sorted values (the
+     * samples entering and leaving are a small part of it); false when it would sort afresh.
+     */
+    public boolean slidesSorted(int from, int to) {
+        return sortedFrom >= 0 && from >= sortedFrom && to >= sortedTo && from < sortedTo
+            && (from - sortedFrom) + (to - sortedTo) <= (to - from) / 4 + 8;
+    }
+
     /**
      * The values of {@code [from, to)} in ascending order ({@link Double#compare}, as {@code Arrays.sort}) in the
      * first {@code to - from} slots of the returned array (valid until the next call).
@@ -252,8 +266,7 @@ public final class ExactSpan {
             sortedValues = Arrays.copyOf(sortedValues, Math.max(samples.size(), sortedValues.length * 2));
         }
         int size = sortedTo - sortedFrom;
-        if (sortedFrom < 0 || from < sortedFrom || to < sortedTo || from >= sortedTo
-                || (from - sortedFrom) + (to - sortedTo) > (to - from) / 4 + 8) {
+        if (!slidesSorted(from, to)) {
             // a fresh window, or one that moved by much of its width: sorting beats sliding
             System.arraycopy(v, from, sortedValues, 0, to - from);
             Arrays.sort(sortedValues, 0, to - from);
@@ -314,6 +327,17 @@ public final class ExactSpan {
         long key(double value);
     }
 
+    /** True once {@link #sortedKeys} sorted a window's keys (steps after it may slide them). */
+    public boolean keysSortedBefore() {
+        return keysFrom >= 0;
+    }
+
+    /** True when {@link #sortedKeys} of {@code [from, to)} would slide the previous window's keys, not sort afresh. */
+    public boolean slidesKeys(int from, int to) {
+        return keysFrom >= 0 && from >= keysFrom && to >= keysTo && from < keysTo
+            && (from - keysFrom) + (to - keysTo) <= (to - from) / 4 + 8;
+    }
+
     /**
      * The keys of the values of {@code [from, to)} in ascending order in the first {@code to - from} slots of the
      * returned array (valid until the next call).
@@ -324,8 +348,7 @@ public final class ExactSpan {
             sortedKeys = Arrays.copyOf(sortedKeys, Math.max(samples.size(), sortedKeys.length * 2));
         }
         int size = keysTo - keysFrom;
-        if (keysFrom < 0 || from < keysFrom || to < keysTo || from >= keysTo
-                || (from - keysFrom) + (to - keysTo) > (to - from) / 4 + 8) {
+        if (!slidesKeys(from, to)) {
             for (int i = from; i < to; i++) {
                 sortedKeys[i - from] = keyOf.key(v[i]);
             }

@@ -171,7 +171,11 @@ public final class FrequencyResult extends WindowCoverage {
     public void readExact(long startExclusive, long endInclusive, io.weir.engine.sketch.exact.ExactWindow window) {
         begin(startExclusive, endInclusive);
         range(window.coverageStartMs(), window.retainedStartMs(), window.newestMs());
-        int n = window.size();
+        countValues(window.values(), 0, window.size());
+    }
+
+    /** All four answers from the values {@code v[from, from + n)}, counted in a hash table: exact, every bound 0. */
+    private void countValues(double[] v, int from, int n) {
         // count per value in an open-addressing table at most half full: linear in the window, no sort
         int capacity = Integer.highestOneBit(Math.max(8, n)) << 2;
         if (countKeys.length < capacity) {
@@ -181,8 +185,7 @@ public final class FrequencyResult extends WindowCoverage {
             Arrays.fill(counts, 0, capacity, 0);
         }
         int mask = capacity - 1;
-        double[] v = window.values();
-        for (int i = 0; i < n; i++) {
+        for (int i = from; i < from + n; i++) {
             long bits = FrequencySketchFlyweight.canonicalBits(v[i]);
             int slot = (int) mix(bits) & mask;
             while (counts[slot] != 0 && countKeys[slot] != bits) {
@@ -244,6 +247,12 @@ public final class FrequencyResult extends WindowCoverage {
         span.locate(startExclusive, endInclusive);
         int from = span.from();
         int n = span.to() - from;
+        if (span.keysSortedBefore() && !span.slidesKeys(from, from + n)) {
+            // the steps move the window by much of its width: counting in a hash table (linear) beats sorting each
+            // window's keys afresh (n log n)
+            countValues(all.values(), from, n);
+            return;
+        }
         fromSortedKeys(n > 0 ? span.sortedKeys(from, from + n, FrequencySketchFlyweight::canonicalBits) : NO_KEYS, n);
     }
 

@@ -204,16 +204,19 @@ public final class QuantileResult extends WindowCoverage {
     public void readExact(long startExclusive, long endInclusive, io.weir.engine.sketch.exact.ExactWindow window) {
         begin(startExclusive, endInclusive);
         range(window.coverageStartMs(), window.retainedStartMs(), window.newestMs());
-        int n = window.size();
+        takeUnsorted(window.values(), 0, window.size());
+    }
+
+    /** The window's values {@code v[from, from + n)}, unsorted: each quantile selects its order statistics. */
+    private void takeUnsorted(double[] v, int from, int n) {
         if (sorted.length < n) {
             sorted = new double[Math.max(n, sorted.length * 2)];
         }
-        double[] v = window.values();
         double lowest = Double.NaN;
         double highest = Double.NaN;
         int nan = 0;
         for (int i = 0; i < n; i++) {
-            double x = v[i];
+            double x = v[from + i];
             sorted[i] = x;
             if (x != x) {
                 nan++;
@@ -241,7 +244,7 @@ public final class QuantileResult extends WindowCoverage {
     /**
      * The same answer as {@link #readExact} for the window {@code (startExclusive, endInclusive]} of a decoded span:
      * the span keeps the window's values sorted as it slides, so a step costs the samples that enter and leave
-     * plus one copy, not a sort.
+     * plus one copy, not a sort; a step that moves the window by much of its width selects instead.
      */
     public void readExactSpan(long startExclusive, long endInclusive, io.weir.engine.sketch.exact.ExactSpan span) {
         io.weir.engine.sketch.exact.ExactWindow all = span.samples();
@@ -250,6 +253,12 @@ public final class QuantileResult extends WindowCoverage {
         span.locate(startExclusive, endInclusive);
         int from = span.from();
         int n = span.to() - from;
+        if (span.sortedBefore() && !span.slidesSorted(from, from + n)) {
+            // the steps move the window by much of its width: selecting the one or two order statistics a quantile
+            // needs (linear) beats sorting each window afresh (n log n)
+            takeUnsorted(all.values(), from, n);
+            return;
+        }
         if (sorted.length < n) {
             sorted = new double[Math.max(n, sorted.length * 2)];
         }
