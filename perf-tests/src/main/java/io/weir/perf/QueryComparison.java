@@ -53,6 +53,7 @@ public final class QueryComparison {
         int loadSeries = 0;
         int loadSeconds = 20;
         String only = null;
+        String extraShape = null;
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--runs" -> runs = Integer.parseInt(args[i + 1]);
@@ -61,6 +62,8 @@ public final class QueryComparison {
                 case "--load-seconds" -> loadSeconds = Integer.parseInt(args[i + 1]);
                 // e.g. --only 'avg_over_time\(m\[5h' : the shapes whose query contains a match (profiling one shape)
                 case "--only" -> only = args[i + 1];
+                // e.g. --extra-shape 'vector(1)': one more instant shape (the HTTP path's floor)
+                case "--extra-shape" -> extraShape = args[i + 1];
                 case "--series" -> seriesCount = Integer.parseInt(args[i + 1]);
                 case "--interval-seconds" -> scrape = Long.parseLong(args[i + 1]) * 1000;
                 case "--hours" -> hours = Long.parseLong(args[i + 1]);
@@ -86,6 +89,10 @@ public final class QueryComparison {
                     {"topk(10, quantile_over_time(0.99, m[1h]))", null},
                     {"quantile_over_time(0.99, m[5m])", "range24h"},
             };
+            if (extraShape != null) {
+                allShapes = Arrays.copyOf(allShapes, allShapes.length + 1);
+                allShapes[allShapes.length - 1] = new String[] {extraShape, null};
+            }
             java.util.regex.Pattern onlyPattern = only == null ? null : java.util.regex.Pattern.compile(only);
             String[][] shapes = Arrays.stream(allShapes)
                     .filter(s -> onlyPattern == null || onlyPattern.matcher(s[0]).find()).toArray(String[][]::new);
@@ -94,6 +101,7 @@ public final class QueryComparison {
                     seriesCount, samples, warmup, runs);
             System.out.println("| query | Weir median | Weir p90 | Weir p99 | VictoriaMetrics median | VictoriaMetrics p90 | VM / Weir (median) |");
             System.out.println("|---|---|---|---|---|---|---|");
+            double[] serverMeanMs = new double[shapes.length];
             for (int si = 0; si < shapes.length; si++) {
                 String[] shape = shapes[si];
                 boolean range = shape[1] != null;
@@ -101,7 +109,11 @@ public final class QueryComparison {
                 Map<String, String> params = params(shape, end);
                 long[] w = new long[runs];
                 long[] v = new long[runs];
+                double[] serverBefore = null;
                 for (int i = 0; i < warmup + runs; i++) {
+                    if (i == warmup) {
+                        serverBefore = serverQuerySeconds(weir.url());
+                    }
                     long a = timed(weir.url(), path, params, true, shape[0]);
                     long b = timed(vm.url(), path, params, false, shape[0]);
                     if (i >= warmup) {
@@ -109,6 +121,8 @@ public final class QueryComparison {
                         v[i - warmup] = b;
                     }
                 }
+                double[] serverAfter = serverQuerySeconds(weir.url());
+                serverMeanMs[si] = (serverAfter[0] - serverBefore[0]) / Math.max(1, serverAfter[1] - serverBefore[1]) * 1e3;
                 sameSeriesCount(weir.url(), vm.url(), path, params, shape[0]);
                 Arrays.sort(w);
                 Arrays.sort(v);
@@ -116,6 +130,12 @@ public final class QueryComparison {
                 System.out.printf(Locale.ROOT, "| `%s`%s | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.2fx |%n", shape[0],
                         describe(shape), ms(w[runs / 2]), ms(w[runs * 9 / 10]), ms(w[percentile99(runs)]),
                         ms(v[runs / 2]), ms(v[runs * 9 / 10]), (double) v[runs / 2] / w[runs / 2]);
+            }
+            // the node's own query latency (weir_query_duration_seconds: parse to response handed to the event loop)
+            // beside what the client saw: the difference is the HTTP path and the scheduling of a loaded machine
+            System.out.printf(Locale.ROOT, "%nWeir's server-side mean per shape (weir_query_duration_seconds sum / count over the measured runs):%n");
+            for (int si = 0; si < shapes.length; si++) {
+                System.out.printf(Locale.ROOT, "| `%s`%s | %.2f ms |%n", shapes[si][0], describe(shapes[si]), serverMeanMs[si]);
             }
             if (loadSeries > 0) {
                 underLoad(weir.url(), shapes, idle, end, loadSeries, loadSeconds);
@@ -192,6 +212,21 @@ public final class QueryComparison {
     }
 
     private static double ms(long nanos) { return nanos / 1e6; }
+
+    /** The node's weir_query_duration_seconds sum and count. */
+    private static double[] serverQuerySeconds(String weir) throws Exception {
+        Http.Response r = Http.get(weir, "/metrics", Map.of());
+        double sum = 0;
+        double count = 0;
+        for (String line : r.body().split("\n")) {
+            if (line.startsWith("weir_query_duration_seconds_sum")) {
+                sum = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            } else if (line.startsWith("weir_query_duration_seconds_count")) {
+                count = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return new double[] {sum, count};
+    }
 
     private static long write(String weir, String vm, long first, long end) throws Exception {
         long total = 0;
