@@ -181,7 +181,7 @@ public final class AggregateResult extends WindowCoverage {
                 mergeBucket(1.0, n, 0.0, m[SampleMoments.SUM_HI], m[SampleMoments.SUM_LO], Double.NaN, 0.0,
                     m[SampleMoments.MIN], m[SampleMoments.MAX]);
             }
-            mergeChunks(window);
+            mergeChunks(window, false);
             finish();
             return;
         }
@@ -194,42 +194,36 @@ public final class AggregateResult extends WindowCoverage {
             mergeBucket(1.0, n, mean, m[SampleMoments.DEV_HI], m[SampleMoments.DEV_LO], m[SampleMoments.DEV2_HI],
                 m[SampleMoments.DEV2_LO], m[SampleMoments.MIN], m[SampleMoments.MAX]);
         }
-        mergeChunks(window);
+        mergeChunks(window, false);
         beginSpread(n > 0 ? mean : firstChunkMean(window));
         if (n > 0) {
             mergeSpread(1.0, n, mean, m[SampleMoments.DEV_HI], m[SampleMoments.DEV_LO], m[SampleMoments.DEV2_HI],
                 m[SampleMoments.DEV2_LO]);
         }
-        spreadChunks(window);
+        mergeChunks(window, true);
         finish();
     }
 
     private final double[] momentScratch = new double[SampleMoments.LENGTH];
 
     /**
-     * Pass 1 of the chunks a read gave as moments: whole buckets (their samples all finite), shifted by their mean
-     * {@code K = (hi + lo) / n} as the writer took their squared deviations from it; the deviations' sum
-     * {@code (hi + lo) - nK} is computed with one rounding, so the bucket's sum {@code nK + dev} is the chunk's.
+     * Pass 1 ({@code spread} false) or pass 2 of the chunks a read gave as moments: whole buckets (their samples all
+     * finite), shifted by their mean {@code K = (hi + lo) / n} as the writer took their squared deviations from it;
+     * the deviations' sum {@code (hi + lo) - nK} is computed with one rounding, so the bucket's sum {@code nK + dev}
+     * is the chunk's.
      */
-    private void mergeChunks(io.weir.engine.sketch.exact.ExactWindow window) {
+    private void mergeChunks(io.weir.engine.sketch.exact.ExactWindow window, boolean spread) {
         int n = window.chunkSamples();
         for (int k = 0, chunks = window.chunks(); k < chunks; k++) {
             double hi = window.chunkSumHi(k);
             double lo = window.chunkSumLo(k);
             double mean = (hi + lo) / n;
-            mergeBucket(1.0, n, mean, Math.fma(-n, mean, hi) + lo, 0.0, window.chunkDev2(k), 0.0,
-                window.chunkMin(k), window.chunkMax(k));
-        }
-    }
-
-    /** Pass 2 of the chunks a read gave as moments. */
-    private void spreadChunks(io.weir.engine.sketch.exact.ExactWindow window) {
-        int n = window.chunkSamples();
-        for (int k = 0, chunks = window.chunks(); k < chunks; k++) {
-            double hi = window.chunkSumHi(k);
-            double lo = window.chunkSumLo(k);
-            double mean = (hi + lo) / n;
-            mergeSpread(1.0, n, mean, Math.fma(-n, mean, hi) + lo, 0.0, window.chunkDev2(k), 0.0);
+            double dev = Math.fma(-n, mean, hi) + lo;
+            if (spread) {
+                mergeSpread(1.0, n, mean, dev, 0.0, window.chunkDev2(k), 0.0);
+            } else {
+                mergeBucket(1.0, n, mean, dev, 0.0, window.chunkDev2(k), 0.0, window.chunkMin(k), window.chunkMax(k));
+            }
         }
     }
 
@@ -251,7 +245,7 @@ public final class AggregateResult extends WindowCoverage {
             double d = x - x; // NaN for an infinite sample, as in a sketch bucket
             mergeBucket(1.0, 1, x, d, 0.0, d * d, 0.0, x, x);
         }
-        mergeChunks(window);
+        mergeChunks(window, false);
         if (count > 0) {
             beginSpread(n > 0 ? v[0] : firstChunkMean(window));
             for (int i = 0; i < n; i++) {
@@ -259,7 +253,7 @@ public final class AggregateResult extends WindowCoverage {
                 double d = x - x;
                 mergeSpread(1.0, 1, x, d, 0.0, d * d, 0.0);
             }
-            spreadChunks(window);
+            mergeChunks(window, true);
         }
         finish();
     }

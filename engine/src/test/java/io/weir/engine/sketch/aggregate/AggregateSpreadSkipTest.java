@@ -20,10 +20,7 @@ class AggregateSpreadSkipTest {
         SplittableRandom rnd = new SplittableRandom(8);
         for (int round = 0; round < 200; round++) {
             int n = 1 + rnd.nextInt(3_000);
-            int capacity = n * 24 + 4096;
-            MemorySegment seg = MemorySegment.ofArray(new long[(ExactSamplesDescriptor.HEADER_LENGTH + capacity) / 8 + 1]);
-            ExactSamplesFlyweight f = new ExactSamplesFlyweight().wrap(seg, 0);
-            f.init(1, Long.MAX_VALUE / 4, 7, Integer.MAX_VALUE, capacity);
+            ExactSamplesFlyweight f = emptyBlock(n);
             long t = 1_000_000;
             for (int i = 0; i < n; i++) {
                 t += 1 + rnd.nextInt(20_000);
@@ -74,10 +71,7 @@ class AggregateSpreadSkipTest {
         SplittableRandom rnd = new SplittableRandom(12);
         for (int round = 0; round < 100; round++) {
             int n = 1 + rnd.nextInt(3_000);
-            int capacity = n * 24 + 4096;
-            MemorySegment seg = MemorySegment.ofArray(new long[(ExactSamplesDescriptor.HEADER_LENGTH + capacity) / 8 + 1]);
-            ExactSamplesFlyweight f = new ExactSamplesFlyweight().wrap(seg, 0);
-            f.init(1, Long.MAX_VALUE / 4, 7, Integer.MAX_VALUE, capacity);
+            ExactSamplesFlyweight f = emptyBlock(n);
             long t = 1_000_000;
             for (int i = 0; i < n; i++) {
                 t += 1 + rnd.nextInt(20_000);
@@ -114,6 +108,15 @@ class AggregateSpreadSkipTest {
                 }
             }
         }
+    }
+
+    /** An empty exact block (heap-backed) with room for {@code n} samples of any kind. */
+    private static ExactSamplesFlyweight emptyBlock(int n) {
+        int capacity = n * 24 + 4096;
+        MemorySegment seg = MemorySegment.ofArray(new long[(ExactSamplesDescriptor.HEADER_LENGTH + capacity) / 8 + 1]);
+        ExactSamplesFlyweight f = new ExactSamplesFlyweight().wrap(seg, 0);
+        f.init(1, Long.MAX_VALUE / 4, 7, Integer.MAX_VALUE, capacity);
+        return f;
     }
 
     /** Equal to float rounding, 1e-13 of the value (NaN and infinities equal exactly). */
