@@ -215,6 +215,10 @@ public final class SketchShard implements AutoCloseable {
                 int r = x.append(timestampMs, value);
                 if (r == ExactSamplesFlyweight.FULL) {
                     r = rebuild(seriesId, local, exact, timestampMs, value);
+                    if (r == ExactSamplesFlyweight.FULL) {
+                        // a rebuilt block always has room for the sample: losing it silently would be a bug
+                        throw new IllegalStateException("exact block of series " + seriesId + " refused a sample after its rebuild");
+                    }
                 }
                 if (r == ExactSamplesFlyweight.APPLIED) {
                     bump(SAMPLES_APPLIED);
@@ -302,8 +306,9 @@ public final class SketchShard implements AutoCloseable {
         long newest = Math.max(old.newestMs(), timestampMs);
         long threshold = Math.max(old.retainedStartMs(), newest - window);
         int used = (int) old.usedBytes();
-        if (old.oldestMs() > threshold && used + ExactSamplesDescriptor.MAX_SAMPLE_BITS / 8 <= promoteBytes) {
+        if (old.oldestMs() > threshold && used + GROW_ROOM <= promoteBytes) {
             // the window is still filling: nothing to drop, so copy the stream as it is into a block twice the size
+            // (at least GROW_ROOM more: a block no larger than the full one would refuse the sample again)
             return grow(local, block, used, Math.min(promoteBytes, 2 * used), timestampMs, value);
         }
         // the stream from the first sample after the threshold on, copied as it is into the writer's heap scratch
@@ -337,11 +342,19 @@ public final class SketchShard implements AutoCloseable {
     private static final int SKIPPED_NO_MEMORY_RESULT = -1;
 
     /**
+     * What one more sample can need in an exact block: its longest code and the checkpoint it may open. A grown block
+     * has at least this much more than the used bytes; a series whose block cannot grow by it within its promotion
+     * size is compacted or promoted instead (sizing the growth by the sample alone once let a block at the promotion
+     * size "grow" into a block of the same size and drop every later sample whose append opened a checkpoint).
+     */
+    private static final int GROW_ROOM = ExactSamplesDescriptor.MAX_SAMPLE_BITS / 8 + ExactSamplesDescriptor.CHECKPOINT_LENGTH;
+
+    /**
      * Writer only: moves the exact block's bytes unchanged (the stream and the encoder state are position
      * independent) into a block of {@code size} bytes, publishes it, retires the old one, then appends the sample.
      */
     private int grow(int local, long block, int used, int size, long timestampMs, double value) {
-        long next = arena.allocate(Math.max(size, used + ExactSamplesDescriptor.MAX_SAMPLE_BITS / 8));
+        long next = arena.allocate(Math.max(size, used + GROW_ROOM));
         if (next == SlabArena.NULL_BLOCK) {
             bump(SKIPPED_NO_MEMORY);
             return SKIPPED_NO_MEMORY_RESULT;

@@ -68,6 +68,40 @@ class ExactTierTest {
         }};
     }
 
+    /**
+     * A series whose exact block reaches its promotion size keeps every sample: it moves to its sketches (or is
+     * compacted) instead. Aggregate-only targets make the promotion size one slab class, where a block could once
+     * "grow" into a block of its own size and drop every later sample whose append opened a checkpoint (the default
+     * path accuracy run lost half of a 1e5-sample window that way).
+     */
+    @Test
+    void aBlockAtItsPromotionSizeLosesNoSample() {
+        long window = 10_000_000_000L; // nothing leaves the window: the blocks only grow
+        AggregateSketchSpec spec = AggregateSketchSpec.forWindow(window, AggregateSketchSpec.DEFAULT_MAX_BUCKETS);
+        SketchTargets aggregateOnly = seriesId -> spec;
+        int series = 64;
+        int perSeries = 12_000;
+        try (SketchShard shard = new SketchShard(1, new SlabArena(1L << 28, 1 << 20, 4), aggregateOnly, 256 << 10)) {
+            SplittableRandom rnd = new SplittableRandom(77);
+            long[] t = new long[series];
+            Arrays.fill(t, T0);
+            for (int i = 0; i < perSeries; i++) {
+                for (int id = 0; id < series; id++) {
+                    t[id] += 1_000 + rnd.nextInt(-100, 101);
+                    // value widths differ per series, so their blocks fill (and hit checkpoints) at different samples
+                    shard.update(id, t[id], rnd.nextInt(1 << (1 + id % 24)));
+                }
+            }
+            assertEquals((long) series * perSeries, shard.samplesApplied(), "samples applied");
+            assertTrue(shard.promotedSeries() > 0, "some series reached their promotion size");
+            AggregateResult r = new AggregateResult();
+            for (int id = 0; id < series; id++) {
+                assertTrue(shard.readAggregate(id, Long.MIN_VALUE + 1, t[id], r));
+                assertEquals(perSeries, r.count(), r.countErrorBound() + 1e-9, "series " + id + " count");
+            }
+        }
+    }
+
     @Test
     void everyFunctionIsExactOverRandomStreamsAndSubWindows() {
         SplittableRandom rnd = new SplittableRandom(7);
