@@ -158,7 +158,10 @@ public final class IngestPath {
                 if (sampleCount == 0) { // a series of extras alone: they carry their labels, no id is needed
                     continue;
                 }
-                int id = resolver.resolve(buf, nameOff, nameLen, valueOff, valueLen, d.seriesFirstLabel(s), d.seriesLabelCount(s));
+                int id = d.hasLabelsKey(s)
+                        ? resolver.resolve(d.labelsKeyHi(s), d.labelsKeyLo(s), buf, nameOff, nameLen, valueOff, valueLen,
+                                d.seriesFirstLabel(s), d.seriesLabelCount(s))
+                        : resolver.resolve(buf, nameOff, nameLen, valueOff, valueLen, d.seriesFirstLabel(s), d.seriesLabelCount(s));
                 int first = d.seriesFirstSample(s);
                 Arrays.fill(ids, first, first + sampleCount, id);
             }
