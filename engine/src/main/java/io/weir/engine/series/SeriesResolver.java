@@ -21,6 +21,8 @@ public final class SeriesResolver {
     private final SeriesFrontCache cache;
     private byte[] scratch = new byte[512];
     private long misses;
+    /** Where {@link #prefetch} puts what it read, so the JIT keeps the loads. */
+    private long prefetched;
     /** {@link SeriesTable#freedSeries()} when the cache was last emptied of expired series. */
     private long freedAtClear;
 
@@ -52,6 +54,18 @@ public final class SeriesResolver {
             return id;
         }
         return miss(buf, nameOff, nameLen, valueOff, valueLen, first, count, hi, lo);
+    }
+
+    /**
+     * Reads the front-cache line that a {@link #resolve(long, long, byte[], int[], int[], int[], int[], int, int)} of
+     * this key will read, and nothing more. Called for every key of a request before resolving any, it turns the
+     * lookups' cache misses (the table is megabytes at 100,000 series) from one after another into many at once: the
+     * loads here depend on nothing but the key, so the CPU keeps dozens in flight.
+     *
+     * @param lo the key's low half, which places it in the table
+     */
+    public void prefetch(long lo) {
+        prefetched += cache.readHomeSlot(lo);
     }
 
     private int miss(byte[] buf, int[] nameOff, int[] nameLen, int[] valueOff, int[] valueLen, int first, int count,

@@ -153,6 +153,11 @@ public final class IngestPath {
             int[] nameLen = d.labelNameLengths();
             int[] valueOff = d.labelValueOffsets();
             int[] valueLen = d.labelValueLengths();
+            for (int s = 0, n = d.seriesCount(); s < n; s++) { // the lookups' cache misses overlap, see prefetch
+                if (d.hasLabelsKey(s)) {
+                    resolver.prefetch(d.labelsKeyLo(s));
+                }
+            }
             for (int s = 0, n = d.seriesCount(); s < n; s++) {
                 int sampleCount = d.seriesSampleCount(s);
                 if (sampleCount == 0) { // a series of extras alone: they carry their labels, no id is needed
