@@ -83,8 +83,8 @@ class LabelOrderTest {
                 pairs[2 * j] = names.get(j);
                 pairs[2 * j + 1] = names.get(j).equals("__name__") ? "m" : "v" + j;
             }
-            int code = decoder.decode(Fixtures.snappy(Pb.request(Pb.series(pairs))), 0,
-                    Fixtures.snappy(Pb.request(Pb.series(pairs))).length, d);
+            byte[] body = Fixtures.snappy(Pb.request(Pb.series(pairs)));
+            int code = decoder.decode(body, 0, body.length, d);
             byte[][] expected = expectedOrder(names);
             if (hasRepeat(expected)) {
                 assertEquals(RemoteWriteStatus.DUPLICATE_LABEL_NAME, code, names::toString);
