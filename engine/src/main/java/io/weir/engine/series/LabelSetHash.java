@@ -11,7 +11,8 @@ import java.nio.ByteOrder;
  * The hash is defined over the label set as a sequence of labels, each fed as one word holding both lengths
  * (name length in the high half, value length in the low half) and then the name's and the value's bytes in
  * little-endian 8-byte words (each tail zero-padded). Hashing the spans of a decoded request and hashing the
- * {@link CanonicalLabels} bytes therefore give the same result.
+ * {@link CanonicalLabels} bytes therefore give the same result. {@link #hashEncoded} is a second kind of key, over
+ * any bytes that determine a label set (the remote write decoder's: the series' label fields as they came).
  * <p>
  * Two lanes of 64 bits, each a multiply-rotate-multiply mix with its own constants (per word, each lane's
  * update is a bijection of the word, so two sets that differ in one word never collide in that lane), joined
@@ -27,11 +28,16 @@ public final class LabelSetHash implements CanonicalLabels.Visitor {
      */
     private static final long SEED_1;
     private static final long SEED_2;
+    /** {@link #hashEncoded}'s own seeds: a set's encoded bytes and another set's spans may feed the same words */
+    private static final long ENCODED_SEED_1;
+    private static final long ENCODED_SEED_2;
 
     static {
         java.security.SecureRandom random = new java.security.SecureRandom();
         SEED_1 = random.nextLong();
         SEED_2 = random.nextLong();
+        ENCODED_SEED_1 = random.nextLong();
+        ENCODED_SEED_2 = random.nextLong();
     }
     private static final long K_1 = 0x9E3779B97F4A7C15L;
     private static final long K_2 = 0xBF58476D1CE4E5B9L;
@@ -56,6 +62,19 @@ public final class LabelSetHash implements CanonicalLabels.Visitor {
         h1 = SEED_1;
         h2 = SEED_2;
         CanonicalLabels.forEach(canonical, off, len, this);
+        finish();
+    }
+
+    /**
+     * Hashes bytes that determine a label set, such as the label fields of a remote write TimeSeries as they came on
+     * the wire: a key for the set that costs one pass over contiguous bytes. Seeded apart from {@link #hashSpans}, so
+     * the two kinds of key name different sets only by 128-bit chance; the same set in two encodings gets two keys.
+     */
+    public void hashEncoded(byte[] buf, int off, int len) {
+        h1 = ENCODED_SEED_1;
+        h2 = ENCODED_SEED_2;
+        word(len);
+        bytes(buf, off, len);
         finish();
     }
 

@@ -55,6 +55,15 @@ public final class SeriesFrontCache {
         }
     }
 
+    /**
+     * Reads the slot where a {@link #get} of this hash starts, both its ends (a slot can straddle two cache lines);
+     * for {@link SeriesResolver#prefetch}, which only wants the lines in cache.
+     */
+    long readHomeSlot(long lo) {
+        int base = ((int) lo & mask) * STRIDE;
+        return slots[base] ^ slots[base + STRIDE - 1];
+    }
+
     /** Caches a hash, or replaces the value it has. */
     public void put(long hi, long lo, int id) {
         for (int i = (int) lo & mask; ; i = (i + 1) & mask) {

@@ -98,8 +98,7 @@ public final class IngestLimits {
         }
         int fresh = 0;
         for (int s = 0; s < seriesInRequest; s++) {
-            if (d.seriesSampleCount(s) > 0 && !resolver.exists(d.buf(), d.labelNameOffsets(), d.labelNameLengths(),
-                    d.labelValueOffsets(), d.labelValueLengths(), d.seriesFirstLabel(s), d.seriesLabelCount(s))) {
+            if (d.seriesSampleCount(s) > 0 && !exists(d, s, resolver)) {
                 fresh++;
             }
         }
@@ -116,6 +115,15 @@ public final class IngestLimits {
                     + ") allows now; retry later");
         }
         return null;
+    }
+
+    /** Probes with the key the series will be resolved with, so that the resolve after this check hits the cache. */
+    private static boolean exists(DecodedWriteRequest d, int s, SeriesResolver resolver) {
+        return d.hasLabelsKey(s)
+                ? resolver.exists(d.labelsKeyHi(s), d.labelsKeyLo(s), d.buf(), d.labelNameOffsets(), d.labelNameLengths(),
+                        d.labelValueOffsets(), d.labelValueLengths(), d.seriesFirstLabel(s), d.seriesLabelCount(s))
+                : resolver.exists(d.buf(), d.labelNameOffsets(), d.labelNameLengths(), d.labelValueOffsets(),
+                        d.labelValueLengths(), d.seriesFirstLabel(s), d.seriesLabelCount(s));
     }
 
     /** Token bucket: refills at the limit per second, holds at most one second's worth (or one request's need). */

@@ -153,12 +153,20 @@ public final class IngestPath {
             int[] nameLen = d.labelNameLengths();
             int[] valueOff = d.labelValueOffsets();
             int[] valueLen = d.labelValueLengths();
+            for (int s = 0, n = d.seriesCount(); s < n; s++) { // the lookups' cache misses overlap, see prefetch
+                if (d.hasLabelsKey(s)) {
+                    resolver.prefetch(d.labelsKeyLo(s));
+                }
+            }
             for (int s = 0, n = d.seriesCount(); s < n; s++) {
                 int sampleCount = d.seriesSampleCount(s);
                 if (sampleCount == 0) { // a series of extras alone: they carry their labels, no id is needed
                     continue;
                 }
-                int id = resolver.resolve(buf, nameOff, nameLen, valueOff, valueLen, d.seriesFirstLabel(s), d.seriesLabelCount(s));
+                int id = d.hasLabelsKey(s)
+                        ? resolver.resolve(d.labelsKeyHi(s), d.labelsKeyLo(s), buf, nameOff, nameLen, valueOff, valueLen,
+                                d.seriesFirstLabel(s), d.seriesLabelCount(s))
+                        : resolver.resolve(buf, nameOff, nameLen, valueOff, valueLen, d.seriesFirstLabel(s), d.seriesLabelCount(s));
                 int first = d.seriesFirstSample(s);
                 Arrays.fill(ids, first, first + sampleCount, id);
             }

@@ -3,6 +3,9 @@ package io.weir.net.remotewrite;
 import io.weir.engine.ingest.IngestExtras;
 import io.weir.engine.series.CanonicalLabels;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -26,6 +29,10 @@ import java.util.Arrays;
  */
 public final class DecodedWriteRequest implements IngestExtras {
     private static final byte[] METRIC_NAME = "__name__".getBytes(StandardCharsets.US_ASCII);
+    private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+    /** {@code __name__} is exactly eight bytes: one word compare */
+    private static final long METRIC_NAME_WORD = (long) LONG_LE.get(METRIC_NAME, 0);
 
     private byte[] buf = new byte[1024];
     private int bufLength;
@@ -35,6 +42,10 @@ public final class DecodedWriteRequest implements IngestExtras {
     private int[] seriesLabelCount = new int[64];
     private int[] seriesFirstSample = new int[64];
     private int[] seriesSampleCount = new int[64];
+    /** A series' labels key ({@link #hasLabelsKey}): 128 bits, set by the decoder, dropped when its labels change */
+    private boolean[] seriesKeyed = new boolean[64];
+    private long[] seriesKeyHi = new long[64];
+    private long[] seriesKeyLo = new long[64];
 
     private int labelCount;
     private int[] nameOff = new int[512];
@@ -115,6 +126,15 @@ public final class DecodedWriteRequest implements IngestExtras {
     public int seriesLabelCount(int series) { return seriesLabelCount[series]; }
     public int seriesFirstSample(int series) { return seriesFirstSample[series]; }
     public int seriesSampleCount(int series) { return seriesSampleCount[series]; }
+
+    /**
+     * @return whether the decoder left a key for the series' label set ({@link #labelsKeyHi}, {@link #labelsKeyLo}): a
+     *         {@link io.weir.engine.series.LabelSetHash#hashEncoded} of the labels' wire bytes, so that resolving the
+     *         series need not hash its labels again; false for series built or relabeled here, and RW 2.0 ones
+     */
+    public boolean hasLabelsKey(int series) { return seriesKeyed[series]; }
+    public long labelsKeyHi(int series) { return seriesKeyHi[series]; }
+    public long labelsKeyLo(int series) { return seriesKeyLo[series]; }
 
     public int labelNameOffset(int label) { return nameOff[label]; }
     public int labelNameLength(int label) { return nameLen[label]; }
@@ -268,6 +288,7 @@ public final class DecodedWriteRequest implements IngestExtras {
         CanonicalLabels.forEach(canonical, off, len, labelCopier);
         seriesFirstLabel[s] = first;
         seriesLabelCount[s] = labelCount - first;
+        seriesKeyed[s] = false;
         int m = seriesMetadata[s];
         int name = metricNameLabel(s);
         if (m >= 0 && name >= 0) { // RW 2.0 metadata is named by its series: it follows a renamed one
@@ -312,6 +333,9 @@ public final class DecodedWriteRequest implements IngestExtras {
             seriesLabelCount[kept] = seriesLabelCount[s];
             seriesFirstSample[kept] = samplesKept;
             seriesSampleCount[kept] = count;
+            seriesKeyed[kept] = seriesKeyed[s];
+            seriesKeyHi[kept] = seriesKeyHi[s];
+            seriesKeyLo[kept] = seriesKeyLo[s];
             seriesFirstHistogram[kept] = seriesFirstHistogram[s];
             seriesHistogramCount[kept] = seriesHistogramCount[s];
             seriesFirstExemplar[kept] = seriesFirstExemplar[s];
@@ -385,6 +409,9 @@ public final class DecodedWriteRequest implements IngestExtras {
             seriesLabelCount = Arrays.copyOf(seriesLabelCount, n);
             seriesFirstSample = Arrays.copyOf(seriesFirstSample, n);
             seriesSampleCount = Arrays.copyOf(seriesSampleCount, n);
+            seriesKeyed = Arrays.copyOf(seriesKeyed, n);
+            seriesKeyHi = Arrays.copyOf(seriesKeyHi, n);
+            seriesKeyLo = Arrays.copyOf(seriesKeyLo, n);
             seriesFirstHistogram = Arrays.copyOf(seriesFirstHistogram, n);
             seriesHistogramCount = Arrays.copyOf(seriesHistogramCount, n);
             seriesFirstExemplar = Arrays.copyOf(seriesFirstExemplar, n);
@@ -394,6 +421,7 @@ public final class DecodedWriteRequest implements IngestExtras {
         }
         seriesFirstLabel[s] = labelCount;
         seriesFirstSample[s] = sampleCount;
+        seriesKeyed[s] = false;
         seriesFirstHistogram[s] = histogramCount;
         seriesFirstExemplar[s] = exemplarCount;
         seriesCreatedTimestamp[s] = 0;
@@ -407,6 +435,13 @@ public final class DecodedWriteRequest implements IngestExtras {
         seriesSampleCount[s] = sampleCount - seriesFirstSample[s];
         seriesHistogramCount[s] = histogramCount - seriesFirstHistogram[s];
         seriesExemplarCount[s] = exemplarCount - seriesFirstExemplar[s];
+    }
+
+    /** Gives the series a key for its label set: see {@link #hasLabelsKey}. */
+    void labelsKey(int s, long hi, long lo) {
+        seriesKeyed[s] = true;
+        seriesKeyHi[s] = hi;
+        seriesKeyLo[s] = lo;
     }
 
     void addLabel(int nOff, int nLen, int vOff, int vLen) {
@@ -759,6 +794,25 @@ public final class DecodedWriteRequest implements IngestExtras {
         return pos;
     }
 
+    /**
+     * Sorts the series' labels by name and looks for a repeated name, as {@link #sortLabels} then
+     * {@link #duplicateLabel}: labels that arrive sorted with unique names (Prometheus sends them so) take one pass of
+     * neighbour comparisons, the same comparisons that would have found them sorted and unique.
+     *
+     * @return the first label of a pair with equal names (after sorting), or -1
+     */
+    int sortLabelsFindDuplicate(int s) {
+        int from = seriesFirstLabel[s];
+        int to = from + seriesLabelCount[s];
+        for (int i = from + 1; i < to; i++) {
+            if (compareName(i - 1, nameOff[i], nameLen[i]) >= 0) {
+                sortLabels(s);
+                return duplicateLabel(s);
+            }
+        }
+        return -1;
+    }
+
     /** Insertion sort of the series' labels by name: label sets are small and usually arrive sorted (one pass). */
     void sortLabels(int s) {
         int from = seriesFirstLabel[s];
@@ -786,9 +840,18 @@ public final class DecodedWriteRequest implements IngestExtras {
         }
     }
 
+    /** Byte-wise unsigned order of two names; the sign is what {@link Arrays#compareUnsigned} gives. */
     private int compareName(int label, int otherOff, int otherLen) {
         int o = nameOff[label];
-        return Arrays.compareUnsigned(buf, o, o + nameLen[label], buf, otherOff, otherOff + otherLen);
+        int len = nameLen[label];
+        int common = Math.min(len, otherLen);
+        if (common <= Long.BYTES && Math.max(o, otherOff) <= buf.length - Long.BYTES) {
+            // most names are at most 8 bytes: one big-endian word each, the bytes past the shorter name masked off
+            long keep = common == 0 ? 0 : -1L << (Long.SIZE - Byte.SIZE * common);
+            int c = Long.compareUnsigned((long) LONG_BE.get(buf, o) & keep, (long) LONG_BE.get(buf, otherOff) & keep);
+            return c != 0 ? c : Integer.compare(len, otherLen);
+        }
+        return Arrays.compareUnsigned(buf, o, o + len, buf, otherOff, otherOff + otherLen);
     }
 
     /** @return the first label of a pair with equal names (labels must be sorted), or -1 */
@@ -810,8 +873,7 @@ public final class DecodedWriteRequest implements IngestExtras {
     /** @return the label holding the series' {@code __name__}, or -1 */
     int metricNameLabel(int s) {
         for (int l = seriesFirstLabel[s], end = l + seriesLabelCount[s]; l < end; l++) {
-            int o = nameOff[l];
-            if (Arrays.equals(buf, o, o + nameLen[l], METRIC_NAME, 0, METRIC_NAME.length)) {
+            if (nameLen[l] == METRIC_NAME.length && (long) LONG_LE.get(buf, nameOff[l]) == METRIC_NAME_WORD) {
                 return l;
             }
         }

@@ -138,8 +138,7 @@ public final class RemoteWrite2Decoder extends SnappyProtobufDecoder {
         }
         addSeriesLabels(out);
         out.endSeries(s);
-        out.sortLabels(s);
-        int dup = out.duplicateLabel(s);
+        int dup = out.sortLabelsFindDuplicate(s);
         if (dup >= 0) {
             throw fail(DUPLICATE_LABEL_NAME, "duplicate label name \"" + out.labelName(dup) + "\" in " + labelSet(out, s));
         }

@@ -1,5 +1,7 @@
 package io.weir.net.remotewrite;
 
+import io.weir.engine.series.LabelSetHash;
+
 import static io.weir.net.remotewrite.RemoteWriteStatus.DUPLICATE_LABEL_NAME;
 import static io.weir.net.remotewrite.RemoteWriteStatus.EMPTY_LABEL_NAME;
 import static io.weir.net.remotewrite.RemoteWriteStatus.INVALID_LABEL_NAME;
@@ -23,6 +25,11 @@ import static io.weir.net.remotewrite.RemoteWriteStatus.MISSING_METRIC_NAME;
  * returned, so a caller can reject it atomically.
  */
 public final class RemoteWriteDecoder extends SnappyProtobufDecoder {
+    private static final byte NAME_TAG = 1 << 3 | LEN;
+    private static final byte VALUE_TAG = 2 << 3 | LEN;
+
+    private final LabelSetHash labelsKey = new LabelSetHash();
+
     /** @param maxDecodedBytes the largest decompressed body accepted; larger ones are TOO_LARGE, never decompressed */
     public RemoteWriteDecoder(int maxDecodedBytes) {
         super(maxDecodedBytes);
@@ -50,12 +57,24 @@ public final class RemoteWriteDecoder extends SnappyProtobufDecoder {
     private void parseSeries(int end, DecodedWriteRequest out) {
         int s = out.beginSeries();
         series = s;
+        // the label fields' bytes, b[labelsStart .. labelsEnd), while no other field comes between them
+        int labelsStart = -1;
+        int labelsEnd = -1;
+        boolean labelsContiguous = true;
         while (pos < end) {
+            int fieldStart = pos;
             long tag = readTag(end);
             int field = (int) (tag >>> 3);
             int wireType = (int) tag & 7;
             switch (field) {
-                case 1 -> parseLabel(endOf(wireType, end, "TimeSeries.labels"), out);
+                case 1 -> {
+                    if (fieldStart != labelsEnd) {
+                        labelsContiguous = labelsStart < 0;
+                        labelsStart = fieldStart;
+                    }
+                    parseLabel(endOf(wireType, end, "TimeSeries.labels"), out);
+                    labelsEnd = pos;
+                }
                 case 2 -> parseSample(endOf(wireType, end, "TimeSeries.samples"), out);
                 case 3 -> {
                     int exEnd = endOf(wireType, end, "TimeSeries.exemplars");
@@ -73,13 +92,18 @@ public final class RemoteWriteDecoder extends SnappyProtobufDecoder {
             }
         }
         out.endSeries(s);
-        out.sortLabels(s);
-        int dup = out.duplicateLabel(s);
+        int dup = out.sortLabelsFindDuplicate(s);
         if (dup >= 0) {
             throw fail(DUPLICATE_LABEL_NAME, "duplicate label name \"" + out.labelName(dup) + "\"");
         }
         if (!out.hasMetricName(s)) {
             throw fail(MISSING_METRIC_NAME, "no __name__ label (or an empty one) in " + labelSet(out, s));
+        }
+        if (labelsContiguous) {
+            // the wire bytes of the label fields determine the label set: their hash is the set's key for the
+            // resolver's front cache, one pass over bytes already in cache instead of a hash of the sorted spans
+            labelsKey.hashEncoded(b, labelsStart, labelsEnd - labelsStart);
+            out.labelsKey(s, labelsKey.hi(), labelsKey.lo());
         }
         series = -1;
     }
@@ -89,6 +113,18 @@ public final class RemoteWriteDecoder extends SnappyProtobufDecoder {
         int nameLen = 0;
         int valueOff = 0;
         int valueLen = 0;
+        int p = pos;
+        int n;
+        if (end - p >= 4 && b[p] == NAME_TAG && (n = b[p + 1]) >= 0 && n <= end - p - 4
+                && b[p + 2 + n] == VALUE_TAG && b[p + 3 + n] == end - p - 4 - n) {
+            // what senders write: the name, then the value, each with a one-byte length, and nothing else; this reads
+            // it as the loop below would, without the loop's tag and length checks
+            nameOff = p + 2;
+            nameLen = n;
+            valueOff = p + 4 + n;
+            valueLen = end - valueOff;
+            pos = end;
+        }
         while (pos < end) {
             long tag = readTag(end);
             int field = (int) (tag >>> 3);
