@@ -176,8 +176,9 @@ public final class ExactSamplesFlyweight {
         }
         final long valueBits = Double.doubleToRawLongBits(value);
         final boolean opensChunk = checkpoints > checkpoints(count, every, first);
-        if (opensChunk && checkpoints >= 2) {
+        if (opensChunk && checkpoints >= 2 && seg.get(INT, base + IN_ORDER_OFFSET) != 0) {
             // the chunk after the previous checkpoint is whole now: its moments, before readers can count on them
+            // (an out-of-order stream is never read by chunks: it gets moments when a compaction lays it in order)
             layChunkMoments(seg, base, capacity, count, bits, every, first, checkpoints - 2);
         }
         SeqLock.beginWrite(seg, base + VERSION_OFFSET);
@@ -593,7 +594,7 @@ public final class ExactSamplesFlyweight {
             previous = c.ts;
         }
         d.set(INT, db + IN_ORDER_OFFSET, inOrder ? 1 : 0);
-        int laid = checkpoints(count, CHECKPOINT_EVERY, CHECKPOINT_EVERY - 1);
+        int laid = inOrder ? checkpoints(count, CHECKPOINT_EVERY, CHECKPOINT_EVERY - 1) : 0;
         for (int j = 0; j + 1 < laid; j++) {
             layChunkMoments(d, db, capacity, count, bits, CHECKPOINT_EVERY, CHECKPOINT_EVERY - 1, j);
         }

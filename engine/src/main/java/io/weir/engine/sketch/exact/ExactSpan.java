@@ -252,8 +252,16 @@ public final class ExactSpan {
      * samples entering and leaving are a small part of it); false when it would sort afresh.
      */
     public boolean slidesSorted(int from, int to) {
-        return sortedFrom >= 0 && from >= sortedFrom && to >= sortedTo && from < sortedTo
-            && (from - sortedFrom) + (to - sortedTo) <= (to - from) / 4 + 8;
+        return slides(sortedFrom, sortedTo, from, to);
+    }
+
+    /**
+     * Whether a sorted view of {@code [prevFrom, prevTo)} (none while {@code prevFrom} < 0) slides to
+     * {@code [from, to)} for less than sorting it afresh: the window moved forward by at most a quarter of its width.
+     */
+    private static boolean slides(int prevFrom, int prevTo, int from, int to) {
+        return prevFrom >= 0 && from >= prevFrom && to >= prevTo && from < prevTo
+            && (from - prevFrom) + (to - prevTo) <= (to - from) / 4 + 8;
     }
 
     /**
@@ -334,8 +342,7 @@ public final class ExactSpan {
 
     /** True when {@link #sortedKeys} of {@code [from, to)} would slide the previous window's keys, not sort afresh. */
     public boolean slidesKeys(int from, int to) {
-        return keysFrom >= 0 && from >= keysFrom && to >= keysTo && from < keysTo
-            && (from - keysFrom) + (to - keysTo) <= (to - from) / 4 + 8;
+        return slides(keysFrom, keysTo, from, to);
     }
 
     /**
