@@ -5,10 +5,12 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.weir.engine.ingest.IngestBatch;
 import io.weir.engine.ingest.IngestRing;
 import io.weir.engine.ingest.IngestStats;
+import io.weir.engine.ingest.LateWrites;
 import io.weir.engine.ingest.ShardWriter;
 import io.weir.engine.metrics.LatencyHistogram;
 import io.weir.engine.metrics.MetricRegistry;
 import io.weir.engine.query.SketchQueryEngine;
+import io.weir.engine.query.eval.RangeResultCache;
 import io.weir.engine.series.SeriesTable;
 import io.weir.engine.sketch.SeriesSketchTargets;
 import io.weir.engine.sketch.SketchShard;
@@ -78,6 +80,8 @@ public final class WeirNode implements AutoCloseable {
     private final WeirConfig config;
     /** Idle clock of the shard writers and the series table: the wall clock, or data time in tests and churn runs. */
     private final LongSupplier clockMs;
+    /** Samples at sealed timestamps, seen by the shard writers: they drop the query side's cached range results. */
+    private final LateWrites lateWrites;
     private final List<AutoCloseable> closeInReverse = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final MetricRegistry metrics = new MetricRegistry();
@@ -99,6 +103,7 @@ public final class WeirNode implements AutoCloseable {
     private WeirNode(WeirConfig config, LongSupplier clockMs) {
         this.config = config;
         this.clockMs = clockMs;
+        this.lateWrites = new LateWrites(config.query().cacheOffsetMillis());
     }
 
     public static WeirNode start(WeirConfig config, BuildInfo build) throws IOException, InterruptedException {
@@ -216,7 +221,7 @@ public final class WeirNode implements AutoCloseable {
         @SuppressWarnings("unchecked")
         EventHandler<IngestBatch>[] writers = new EventHandler[shardCount];
         for (int s = 0; s < shardCount; s++) {
-            writers[s] = new ShardWriter(s, shards[s], clockMs);
+            writers[s] = new ShardWriter(s, shards[s], clockMs, lateWrites);
         }
         ring = new IngestRing(config.ingest().ringSlots(), config.ingest().batchCapacity(), journaler, writers);
         ring.start();
@@ -315,6 +320,10 @@ public final class WeirNode implements AutoCloseable {
             readPool = pool;
         }
         SketchQueryEngine engine = new SketchQueryEngine(series, shards, backend == null, readPool, readParallelism);
+        RangeResultCache rangeCache = new RangeResultCache(config.query().cacheBytes(), lateWrites, clockMs);
+        metrics.counter("weir_query_cache_hits_total", "Range queries that reused a cached result (query.cache_size).", rangeCache::hits)
+                .counter("weir_query_cache_misses_total", "Cacheable range queries that found no cached result.", rangeCache::misses)
+                .gauge("weir_query_cache_bytes", "Bytes the cached range results take (estimate).", rangeCache::bytes);
         long timeout = config.query().timeoutMillis();
         long maxSeries = config.query().maxSeries();
         long maxSamples = config.query().maxSamples();
@@ -346,8 +355,8 @@ public final class WeirNode implements AutoCloseable {
                 .route("/api/v1/write", Set.of(HttpMethod.POST), write)
                 .route("/opentelemetry/v1/metrics", Set.of(HttpMethod.POST), otlp)
                 .route("/v1/metrics", Set.of(HttpMethod.POST), otlp)
-                .route("/api/v1/query", getPost, new QueryEndpoint(false, engine, backend, queries, timeout, maxSeries, maxSamples, queryLatency, sketchAnswers, backendAnswers, queryErrors))
-                .route("/api/v1/query_range", getPost, new QueryEndpoint(true, engine, backend, queries, timeout, maxSeries, maxSamples, queryLatency, sketchAnswers, backendAnswers, queryErrors))
+                .route("/api/v1/query", getPost, new QueryEndpoint(false, engine, rangeCache, backend, queries, timeout, maxSeries, maxSamples, queryLatency, sketchAnswers, backendAnswers, queryErrors))
+                .route("/api/v1/query_range", getPost, new QueryEndpoint(true, engine, rangeCache, backend, queries, timeout, maxSeries, maxSamples, queryLatency, sketchAnswers, backendAnswers, queryErrors))
                 .route("/api/v1/series", getPost, metadata)
                 .route("/api/v1/labels", getPost, metadata)
                 .route("/api/v1/label/", Set.of(HttpMethod.GET), metadata)

@@ -10,7 +10,8 @@ import java.util.function.LongSupplier;
  * only ever hold samples that are in the WAL. The only writer of its {@link SketchShard}, so it also does the
  * shard's periodic work: at most once a second (at the end of a ring batch, or on the ring's wait timeout when
  * no batch comes) it evicts idle series and reclaims retired memory. Idle is judged by a clock given to it (the
- * wall clock in a node; tests and the churn run drive it with data time).
+ * wall clock in a node; tests and the churn run drive it with data time). A batch that brings samples older than
+ * the sealed horizon tells {@link LateWrites}, so cached range results over that time are not reused.
  */
 public final class ShardWriter implements EventHandler<IngestBatch> {
     /** Series looked at per periodic pass: a bounded pause (~0.1 ms) however many series the shard holds. */
@@ -20,16 +21,22 @@ public final class ShardWriter implements EventHandler<IngestBatch> {
     private final int shard;
     private final SketchShard sketches;
     private final LongSupplier clockMs;
+    private final LateWrites lateWrites;
     private long lastPeriodicMs;
 
     public ShardWriter(int shard, SketchShard sketches) {
-        this(shard, sketches, System::currentTimeMillis);
+        this(shard, sketches, System::currentTimeMillis, new LateWrites(0));
     }
 
     public ShardWriter(int shard, SketchShard sketches, LongSupplier clockMs) {
+        this(shard, sketches, clockMs, new LateWrites(0));
+    }
+
+    public ShardWriter(int shard, SketchShard sketches, LongSupplier clockMs, LateWrites lateWrites) {
         this.shard = shard;
         this.sketches = sketches;
         this.clockMs = clockMs;
+        this.lateWrites = lateWrites;
     }
 
     @Override
@@ -40,12 +47,19 @@ public final class ShardWriter implements EventHandler<IngestBatch> {
                 // a snapshot cut: every shard writer sees it at the same ring sequence
                 control.atShard(shard, sketches);
             } else {
-                sketches.clock(clockMs.getAsLong());
+                long nowMs = clockMs.getAsLong();
+                sketches.clock(nowMs);
+                long sealed = lateWrites.sealedHorizon(nowMs);
+                boolean late = false;
                 int[] ids = batch.seriesIds();
                 long[] ts = batch.timestamps();
                 double[] values = batch.values();
                 for (int i = batch.shardStart(shard), end = batch.shardEnd(shard); i < end; i++) {
+                    late |= ts[i] <= sealed;
                     sketches.update(ids[i], ts[i], values[i]);
+                }
+                if (late) {
+                    lateWrites.lateBatch();
                 }
             }
         }

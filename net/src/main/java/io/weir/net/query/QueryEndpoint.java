@@ -14,6 +14,7 @@ import io.weir.engine.query.eval.InvalidQueryException;
 import io.weir.engine.query.eval.LeafSource;
 import io.weir.engine.query.eval.LocalPlanner;
 import io.weir.engine.query.eval.QueryResult;
+import io.weir.engine.query.eval.RangeResultCache;
 import io.weir.engine.query.eval.QueryTimeoutException;
 import io.weir.engine.query.promql.Expr;
 import io.weir.engine.query.promql.PromQLParseException;
@@ -40,6 +41,7 @@ public final class QueryEndpoint implements HttpEndpoint {
 
     private final boolean range;
     private final LeafSource engine;
+    private final RangeResultCache rangeCache;
     private final BackendClient backend;
     private final ExecutorService executor;
     private final long defaultTimeoutMillis;
@@ -54,11 +56,12 @@ public final class QueryEndpoint implements HttpEndpoint {
      * @param maxSeries series one query may read from sketches (422 past it)
      * @param maxPoints series x steps one query may read from sketches (422 past it)
      */
-    public QueryEndpoint(boolean range, LeafSource engine, BackendClient backend, ExecutorService executor,
+    public QueryEndpoint(boolean range, LeafSource engine, RangeResultCache rangeCache, BackendClient backend, ExecutorService executor,
                          long defaultTimeoutMillis, long maxSeries, long maxPoints, LatencyHistogram latency,
                          LongAdder sketchAnswers, LongAdder backendAnswers, LongAdder errors) {
         this.range = range;
         this.engine = engine;
+        this.rangeCache = rangeCache;
         this.backend = backend;
         this.executor = executor;
         this.defaultTimeoutMillis = defaultTimeoutMillis;
@@ -116,7 +119,7 @@ public final class QueryEndpoint implements HttpEndpoint {
                 EvalLimits limits = EvalLimits.of(maxSeries, maxPoints, Math.max(0, q.timeoutMillis() - elapsedMillis));
                 QueryResult r;
                 try {
-                    r = ExprEvaluator.evaluate(expr, engine, q.startMillis(), q.endMillis(), q.stepMillis(), limits, why);
+                    r = rangeCache.evaluate(expr, engine, q.startMillis(), q.endMillis(), q.stepMillis(), limits, why);
                 } catch (InvalidQueryException e) {
                     errors.increment();
                     send(ctx, keepAlive, HttpResponseStatus.BAD_REQUEST, PromJson.error("bad_data", e.getMessage()), null);

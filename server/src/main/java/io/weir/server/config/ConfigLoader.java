@@ -59,7 +59,8 @@ public final class ConfigLoader {
 
     private static final List<String> ROOT_KEYS = List.of("server", "storage", "wal", "backend", "sketch", "scrape_configs", "log", "limits", "query", "ingest", "snapshot");
     private static final List<String> SNAPSHOT_KEYS = List.of("interval", "keep", "write_rate", "shutdown_timeout");
-    private static final List<String> QUERY_KEYS = List.of("timeout", "max_concurrency", "max_series", "max_samples", "read_parallelism");
+    private static final List<String> QUERY_KEYS = List.of("timeout", "max_concurrency", "max_series", "max_samples", "read_parallelism",
+            "cache_size", "cache_offset");
     private static final List<String> SERVER_KEYS = List.of("listen", "max_request_bytes", "web_config_file", "authorization");
     private static final List<String> STORAGE_KEYS = List.of("data_dir", "memory_limit", "exact_max_bytes", "series_capacity",
             "series_idle_timeout", "slab_chunk", "series_free_after", "exact_tail");
@@ -249,6 +250,8 @@ public final class ConfigLoader {
         sb.append("queries:        timeout ").append(Durations.format(q.timeoutMillis())).append(", ").append(q.maxConcurrency())
                 .append(" at once, ").append(q.maxSeries()).append(" series and ").append(q.maxSamples())
                 .append(" points each, a leaf read by ").append(q.readParallelism()).append(" thread(s)\n");
+        sb.append("query cache:    ").append(q.cacheBytes() == 0 ? "off" : ByteSize.format(q.cacheBytes())
+                + " of range results, steps older than " + Durations.format(q.cacheOffsetMillis())).append("\n");
         sb.append("snapshots:      every ").append(Durations.format(config.snapshot().intervalMillis()))
                 .append(", keep ").append(config.snapshot().keep()).append(", written at ")
                 .append(ByteSize.format(config.snapshot().writeBytesPerSecond())).append("/s; stopping waits up to ")
@@ -417,7 +420,26 @@ public final class ConfigLoader {
                     (int) positive(s, "max_concurrency", d.maxConcurrency(), 10_000),
                     positive(s, "max_series", d.maxSeries(), Long.MAX_VALUE),
                     positive(s, "max_samples", d.maxSamples(), Long.MAX_VALUE),
-                    (int) positive(s, "read_parallelism", d.readParallelism(), QueryConfig.MAX_READ_PARALLELISM));
+                    (int) positive(s, "read_parallelism", d.readParallelism(), QueryConfig.MAX_READ_PARALLELISM),
+                    isZero(s, "cache_size") ? 0 : size(s, "cache_size", d.cacheBytes()),
+                    cacheOffset(s, d.cacheOffsetMillis()));
+        }
+
+        private boolean isZero(Section s, String key) {
+            String text = text(s, key);
+            return "0".equals(text) || "0s".equals(text) || "0B".equals(text);
+        }
+
+        private long cacheOffset(Section s, long defaultValue) {
+            if (isZero(s, "cache_offset")) {
+                return 0;
+            }
+            long millis = duration(s, "cache_offset", defaultValue);
+            if (millis > QueryConfig.MAX_CACHE_OFFSET_MILLIS) {
+                problem(s.pathOf("cache_offset"), "must be at most 1d (got " + Quote.of(text(s, "cache_offset")) + ")");
+                return defaultValue;
+            }
+            return millis;
         }
 
         /** A whole number in [1, max] at {@code key}, or the default when absent or after a problem. */

@@ -13,9 +13,20 @@ package io.weir.server.config;
  *                        others come from a pool of that many - 1 threads shared by all queries. Default: the
  *                        cores, so a query on an idle node reads on all of them (a busy node's query thread reads
  *                        what no pool thread took, so it never waits for the pool)
+ * @param cacheBytes      the most range-query results kept for the next request of the same panel may take
+ *                        ({@code query.cache_size}); 0 keeps none
+ * @param cacheOffsetMillis how far behind the clock a range result's steps must be to be kept
+ *                        ({@code query.cache_offset}): samples older than that are not expected any more, and one
+ *                        that comes anyway drops every kept result
  */
-public record QueryConfig(long timeoutMillis, int maxConcurrency, long maxSeries, long maxSamples, int readParallelism) {
+public record QueryConfig(long timeoutMillis, int maxConcurrency, long maxSeries, long maxSamples, int readParallelism,
+                          long cacheBytes, long cacheOffsetMillis) {
     public static final long DEFAULT_TIMEOUT_MILLIS = 120_000;
+    /** Holds ~50 dashboard panels of 50 series x 1,440 steps. */
+    public static final long DEFAULT_CACHE_BYTES = 64L << 20;
+    /** As VictoriaMetrics' {@code -search.cacheTimestampOffset}. */
+    public static final long DEFAULT_CACHE_OFFSET_MILLIS = 5 * 60_000L;
+    public static final long MAX_CACHE_OFFSET_MILLIS = 86_400_000L;
     public static final int DEFAULT_MAX_CONCURRENCY = 20;
     public static final long DEFAULT_MAX_SERIES = 100_000;
     public static final long DEFAULT_MAX_SAMPLES = 50_000_000;
@@ -26,6 +37,13 @@ public record QueryConfig(long timeoutMillis, int maxConcurrency, long maxSeries
         if (timeoutMillis <= 0 || maxConcurrency <= 0 || maxSeries <= 0 || maxSamples <= 0 || readParallelism <= 0) {
             throw new IllegalArgumentException("query limits must be positive");
         }
+        if (cacheBytes < 0 || cacheOffsetMillis < 0) {
+            throw new IllegalArgumentException("query cache size and offset must not be negative");
+        }
+    }
+
+    public QueryConfig(long timeoutMillis, int maxConcurrency, long maxSeries, long maxSamples, int readParallelism) {
+        this(timeoutMillis, maxConcurrency, maxSeries, maxSamples, readParallelism, DEFAULT_CACHE_BYTES, DEFAULT_CACHE_OFFSET_MILLIS);
     }
 
     public QueryConfig(long timeoutMillis, int maxConcurrency, long maxSeries, long maxSamples) {
@@ -34,7 +52,7 @@ public record QueryConfig(long timeoutMillis, int maxConcurrency, long maxSeries
 
     public static QueryConfig defaults() {
         return new QueryConfig(DEFAULT_TIMEOUT_MILLIS, DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_SERIES, DEFAULT_MAX_SAMPLES,
-                defaultReadParallelism());
+                defaultReadParallelism(), DEFAULT_CACHE_BYTES, DEFAULT_CACHE_OFFSET_MILLIS);
     }
 
     /**

@@ -192,6 +192,22 @@ class ConfigLoaderTest {
                 problems("query: {read_parallelism: 0}"));
     }
 
+    @Test
+    void theRangeResultCacheIsConfigured() {
+        QueryConfig d = QueryConfig.defaults();
+        assertEquals(64L << 20, d.cacheBytes());
+        assertEquals(300_000, d.cacheOffsetMillis());
+        QueryConfig q = valid("query: {cache_size: 16MiB, cache_offset: 2m}\n").query();
+        assertEquals(16L << 20, q.cacheBytes());
+        assertEquals(120_000, q.cacheOffsetMillis());
+        assertEquals(0, valid("query: {cache_size: 0}\n").query().cacheBytes());
+        assertEquals(0, valid("query: {cache_offset: 0s}\n").query().cacheOffsetMillis());
+        assertEquals("query.cache_size", problems("query: {cache_size: lots}").getFirst().keyPath());
+        assertEquals("query.cache_offset", problems("query: {cache_offset: -1m}").getFirst().keyPath());
+        ConfigProblem tooFar = problems("query: {cache_offset: 2d}").getFirst();
+        assertEquals(new ConfigProblem("query.cache_offset", "must be at most 1d (got \"2d\")"), tooFar);
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
             "':9201'            | ''          | 9201",
@@ -588,6 +604,7 @@ class ConfigLoaderTest {
                 wal:            fsync interval every 1s, max disk 16GiB
                 backend:        none (sketch-only)
                 queries:        timeout 2m, 20 at once, 100000 series and 50000000 points each, a leaf read by %d thread(s)
+                query cache:    64MiB of range results, steps older than 5m
                 snapshots:      every 15m, keep 3, written at 32MiB/s; stopping waits up to 2m for the last
                 limits:         30 labels/series, names 1024 B, values 2048 B, 50000 series/request, new series/s unlimited, series unlimited
                 log:            info, logfmt

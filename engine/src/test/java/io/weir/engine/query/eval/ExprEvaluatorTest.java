@@ -28,6 +28,8 @@ class ExprEvaluatorTest {
         final List<SeriesLabels> labels = new ArrayList<>();
         final List<long[]> ts = new ArrayList<>();
         final List<double[]> vs = new ArrayList<>();
+        /** Samples after this have not arrived yet. */
+        long arrivedUntil = Long.MAX_VALUE;
 
         RawSource add(String name, String[] pairs, long[] t, double[] v) {
             String[] all = new String[pairs.length + 2];
@@ -68,7 +70,7 @@ class ExprEvaluatorTest {
                 int n = 0;
                 for (int i = 0; i < ts.get(id).length; i++) {
                     long t = ts.get(id)[i];
-                    if (t > ends[s] - range && t <= ends[s]) {
+                    if (t > ends[s] - range && t <= ends[s] && t <= arrivedUntil) {
                         double v = vs.get(id)[i];
                         sum += v;
                         min = n == 0 || v < min ? v : min;

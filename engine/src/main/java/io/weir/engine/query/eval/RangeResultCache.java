@@ -1,0 +1,250 @@
+package io.weir.engine.query.eval;
+
+import io.weir.engine.ingest.LateWrites;
+import io.weir.engine.query.promql.AggregateExpr;
+import io.weir.engine.query.promql.BinaryExpr;
+import io.weir.engine.query.promql.Call;
+import io.weir.engine.query.promql.Expr;
+import io.weir.engine.query.promql.MatrixSelector;
+import io.weir.engine.query.promql.ParenExpr;
+import io.weir.engine.query.promql.UnaryExpr;
+import io.weir.engine.query.promql.VectorSelector;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+
+/**
+ * Range query results over sealed time, kept for the next request of the same panel, as VictoriaMetrics' rollup
+ * result cache does: a dashboard refreshed every few seconds asks for the same expression and step again, its
+ * window moved by a few steps, and every step before the sealed horizon ({@link LateWrites}) has the same answer as
+ * last time. A request takes the steps a cached result holds from its start on, evaluates only the steps after
+ * them, and stores the sealed part of the joined result for the next one.
+ *
+ * <p>Reused only while nothing changed under it: a shard writer that applies a sample at a sealed timestamp (a
+ * backfill) moves {@link LateWrites#generation()} and every cached result made before is dropped. Not cached:
+ * expressions with {@code @} (their windows depend on the query's start and end) or a negative {@code offset}
+ * (their windows reach past the step's time), results whose presence or rank was decided within an error bound,
+ * and results larger than a quarter of the cache. The error bounds of a reused result are those of the steps it was
+ * made for (never below the truth for the steps asked). Thread-safe; the stored results are immutable.
+ */
+public final class RangeResultCache {
+    /** An estimate of a cached series' fixed cost beside its columns: labels, arrays, the list entry. */
+    private static final long SERIES_OVERHEAD_BYTES = 256;
+
+    private final long capacityBytes;
+    private final LateWrites lateWrites;
+    private final LongSupplier clockMs;
+    /** Access-ordered: the least recently used result is the first evicted. Guarded by {@code this}. */
+    private final LinkedHashMap<Key, Entry> entries = new LinkedHashMap<>(16, 0.75f, true);
+    private long bytes;
+    private long hits;
+    private long misses;
+
+    /**
+     * @param capacityBytes the most the cached results may take ({@code query.cache_size}); 0 caches nothing
+     * @param clockMs       the clock the shard writers judge sealed time by
+     */
+    public RangeResultCache(long capacityBytes, LateWrites lateWrites, LongSupplier clockMs) {
+        if (capacityBytes < 0) {
+            throw new IllegalArgumentException("capacityBytes < 0: " + capacityBytes);
+        }
+        this.capacityBytes = capacityBytes;
+        this.lateWrites = lateWrites;
+        this.clockMs = clockMs;
+    }
+
+    private record Key(Expr expr, long step, long phase) {}
+
+    /** One cached result: the steps {@code first, first + step, ..., last} of every series it returned. */
+    private record Entry(long first, long last, long generation, List<StepSeries> series,
+                         Map<String, FunctionAccuracy> functions, long bytes) {}
+
+    /**
+     * Evaluates a range query ({@code step > 0}), reusing and refreshing a cached result where it can; otherwise as
+     * {@link ExprEvaluator#evaluate}.
+     */
+    public QueryResult evaluate(Expr expr, LeafSource source, long start, long end, long step, EvalLimits limits,
+                                String[] fallbackReason) {
+        if (capacityBytes == 0 || step <= 0 || !cacheable(expr)) {
+            return ExprEvaluator.evaluate(expr, source, start, end, step, limits, fallbackReason);
+        }
+        long generation = lateWrites.generation(); // before anything is read: a later backfill invalidates the result
+        long sealed = lateWrites.sealedHorizon(clockMs.getAsLong());
+        Key key = new Key(expr, step, Math.floorMod(start, step));
+        Entry cached = lookup(key, generation, start);
+        long steps = (end - start) / step + 1;
+        long reusedSteps = cached == null ? 0 : Math.min(steps, (cached.last() - start) / step + 1);
+        QueryResult fresh = null;
+        if (reusedSteps < steps) {
+            long freshStart = start + reusedSteps * step;
+            fresh = ExprEvaluator.evaluate(expr, source, freshStart, end, step, limits, fallbackReason);
+            if (fresh == null) {
+                return null;
+            }
+        }
+        QueryResult joined = join(start, steps, step, cached, fresh, limits);
+        synchronized (this) {
+            if (cached == null) {
+                misses++;
+            } else {
+                hits++;
+            }
+        }
+        if (joined.uncertain().isEmpty()) {
+            store(key, joined, start, step, Math.min(end, sealed), generation);
+        }
+        return joined;
+    }
+
+    /** Requests that reused a cached result, and those that found none. */
+    public synchronized long hits() { return hits; }
+
+    public synchronized long misses() { return misses; }
+
+    /** Bytes the cached results take (an estimate: their columns plus a fixed cost per series). */
+    public synchronized long bytes() { return bytes; }
+
+    private synchronized Entry lookup(Key key, long generation, long start) {
+        Entry e = entries.get(key);
+        if (e == null) {
+            return null;
+        }
+        if (e.generation() != generation) {
+            remove(key);
+            return null;
+        }
+        return e.first() <= start && start <= e.last() ? e : null;
+    }
+
+    private void remove(Key key) {
+        Entry e = entries.remove(key);
+        if (e != null) {
+            bytes -= e.bytes();
+        }
+    }
+
+    /** The requested steps: the cached ones from {@code start} on, then the fresh ones; series in label order. */
+    private static QueryResult join(long start, long steps, long step, Entry cached, QueryResult fresh, EvalLimits limits) {
+        if (cached == null) {
+            return fresh;
+        }
+        int n = (int) steps;
+        int from = (int) ((start - cached.first()) / step);
+        int reused = (int) Math.min(steps, (cached.last() - start) / step + 1);
+        Map<Labels, StepSeries> joined = new HashMap<>();
+        long points = 0;
+        for (StepSeries c : cached.series()) {
+            StepSeries s = null;
+            for (int i = 0; i < reused; i++) {
+                if (c.present[from + i]) {
+                    if (s == null) {
+                        s = joined.computeIfAbsent(c.labels(), l -> new StepSeries(l, n));
+                    }
+                    s.set(i, c.values[from + i], c.errors[from + i]);
+                    points++;
+                }
+            }
+        }
+        Map<String, FunctionAccuracy> functions = new LinkedHashMap<>();
+        merge(functions, cached.functions());
+        if (fresh != null) {
+            merge(functions, fresh.functions());
+            for (StepSeries f : fresh.series()) {
+                StepSeries s = joined.computeIfAbsent(f.labels(), l -> new StepSeries(l, n));
+                for (int i = 0; i < f.steps(); i++) {
+                    if (f.present[i]) {
+                        s.set(reused + i, f.values[i], f.errors[i]);
+                        points++;
+                    }
+                }
+            }
+        }
+        if (points > limits.maxPoints()) {
+            throw new QueryLimitException("query processing would load too many samples into memory in query execution");
+        }
+        List<StepSeries> series = new ArrayList<>(joined.values());
+        series.sort(Comparator.comparing(StepSeries::labels));
+        long[] times = new long[n];
+        double maxError = 0;
+        for (int i = 0; i < n; i++) {
+            times[i] = start + i * step;
+        }
+        for (StepSeries s : series) {
+            for (int i = 0; i < n; i++) {
+                if (s.present[i]) {
+                    maxError = Aggregation.maxError(maxError, s.errors[i]);
+                }
+            }
+        }
+        return new QueryResult("matrix", times, series, Double.NaN, null, functions,
+                maxError, fresh == null ? List.of() : fresh.uncertain());
+    }
+
+    private static void merge(Map<String, FunctionAccuracy> into, Map<String, FunctionAccuracy> from) {
+        for (Map.Entry<String, FunctionAccuracy> e : from.entrySet()) {
+            into.computeIfAbsent(e.getKey(), k -> new FunctionAccuracy()).merge(e.getValue());
+        }
+    }
+
+    /** Keeps the result's steps up to {@code lastSealed} (copied: the response owns its result). */
+    private void store(Key key, QueryResult r, long start, long step, long lastSealed, long generation) {
+        if (lastSealed < start) {
+            return;
+        }
+        int keep = (int) Math.min(r.times().length, (lastSealed - start) / step + 1);
+        List<StepSeries> series = new ArrayList<>(r.series().size());
+        long size = 0;
+        for (StepSeries s : r.series()) {
+            StepSeries c = new StepSeries(s.labels(), keep);
+            boolean any = false;
+            for (int i = 0; i < keep; i++) {
+                if (s.present[i]) {
+                    c.set(i, s.values[i], s.errors[i]);
+                    any = true;
+                }
+            }
+            if (any) {
+                series.add(c);
+                size += SERIES_OVERHEAD_BYTES + 17L * keep;
+            }
+        }
+        if (size > capacityBytes / 4) {
+            return;
+        }
+        Map<String, FunctionAccuracy> functions = new LinkedHashMap<>();
+        merge(functions, r.functions());
+        Entry e = new Entry(start, start + (keep - 1) * step, generation, List.copyOf(series), functions, size);
+        synchronized (this) {
+            if (lateWrites.generation() != generation) {
+                return; // a backfill came while this was computed
+            }
+            remove(key);
+            entries.put(key, e);
+            bytes += size;
+            for (Iterator<Map.Entry<Key, Entry>> it = entries.entrySet().iterator(); bytes > capacityBytes && it.hasNext(); ) {
+                bytes -= it.next().getValue().bytes();
+                it.remove();
+            }
+        }
+    }
+
+    /** Whether every step's answer depends only on the data up to that step's time, whatever the query's range. */
+    static boolean cacheable(Expr e) {
+        return switch (e) {
+            case ParenExpr p -> cacheable(p.expr());
+            case UnaryExpr u -> cacheable(u.expr());
+            case BinaryExpr b -> cacheable(b.lhs()) && cacheable(b.rhs());
+            case AggregateExpr a -> (a.param() == null || cacheable(a.param())) && cacheable(a.expr());
+            case Call c -> c.args().stream().allMatch(RangeResultCache::cacheable);
+            case MatrixSelector m -> cacheable(m.selector());
+            case VectorSelector v -> v.at() == null && v.offsetMillis() >= 0;
+            default -> true; // literals
+        };
+    }
+}
