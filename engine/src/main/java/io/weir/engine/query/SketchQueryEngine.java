@@ -95,7 +95,7 @@ public final class SketchQueryEngine implements LeafSource {
                 lo = Math.min(lo, end - rangeMillis);
                 hi = Math.max(hi, end);
             }
-            shard.beginSpan(id, lo, hi);
+            shard.beginSpan(id, lo, hi, function.family(), windowEnds.length, rangeMillis);
         }
         try {
             return readSteps(shard, reader, id, function, rangeMillis, windowEnds, values, errors, present, accuracy);

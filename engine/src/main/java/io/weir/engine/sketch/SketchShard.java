@@ -685,6 +685,16 @@ public final class SketchShard implements AutoCloseable {
      * samples + steps x window). The span sees the block as it was when opened. Close it with {@link #endSpan()}.
      */
     public void beginSpan(int seriesId, long startExclusiveMs, long endInclusiveMs) {
+        beginSpan(seriesId, startExclusiveMs, endInclusiveMs, null, 0, 0);
+    }
+
+    /**
+     * Any thread: as {@link #beginSpan(int, long, long)}, for {@code steps} windows of {@code windowMillis} read by
+     * {@code family}: an exact block is decoded once only where that costs less than reading each window on its own
+     * (a family that takes whole chunks as their moments decodes at most the two ends of a window, so a few steps of
+     * a long window -- the newest steps of a cached dashboard panel -- read less that way).
+     */
+    public void beginSpan(int seriesId, long startExclusiveMs, long endInclusiveMs, Family family, int steps, long windowMillis) {
         ReaderScratch scratch = readerScratch.get();
         scratch.spanSeries = seriesId;
         scratch.spanStartExcl = startExclusiveMs;
@@ -697,7 +707,9 @@ public final class SketchShard implements AutoCloseable {
             if (exact > 0) {
                 ExactSamplesFlyweight x = scratch.exact.wrap(arena.segment(exact), SlabArena.offset(exact));
                 boolean tail = x.isTail();
-                if (!tail || startExclusiveMs >= x.retainedStartMs()) {
+                if ((!tail || startExclusiveMs >= x.retainedStartMs())
+                        && !(family != null && scratch.families[family.ordinal()].readsChunkMoments()
+                             && windowsReadLess(x, endInclusiveMs - startExclusiveMs, steps, windowMillis))) {
                     x.read(startExclusiveMs, endInclusiveMs, scratch.span.samples());
                     scratch.span.reset();
                     // a tail serves the span only when it holds all of it (else the sketches' span reads answer)
@@ -707,6 +719,18 @@ public final class SketchShard implements AutoCloseable {
         } finally {
             readerEpochs.exit(slot);
         }
+    }
+
+    /**
+     * Whether reading {@code steps} windows by their chunks' moments decodes fewer samples than decoding the span
+     * once: a window decodes at most about two chunks (its ends) and merges the moments of the chunks between.
+     */
+    private static boolean windowsReadLess(ExactSamplesFlyweight x, long spanMillis, int steps, long windowMillis) {
+        double perMilli = (double) x.sampleCount() / Math.max(1, x.newestMs() - x.oldestMs());
+        double windowSamples = perMilli * windowMillis;
+        double perWindow = Math.min(windowSamples, 2.0 * ExactSamplesDescriptor.CHECKPOINT_EVERY
+                + windowSamples / ExactSamplesDescriptor.CHECKPOINT_EVERY);
+        return steps * perWindow < perMilli * spanMillis;
     }
 
     /** Any thread: closes the span opened by {@link #beginSpan} on this thread. */
