@@ -61,6 +61,49 @@ class ExactSpanReadTest {
         }
     }
 
+    /**
+     * A few steps of long windows over a dense series (the newest steps of a cached dashboard panel) are read window
+     * by window from the chunks' moments, not from a span decoded once: a sample appended after the span was opened
+     * is seen, as by single reads (a decoded span sees the block as it was). Many steps decode the span once.
+     */
+    @Test
+    void aFewStepsOfLongWindowsAreReadByChunkMoments() {
+        Random random = new Random(13);
+        try (SketchShard shard = new SketchShard(1, new SlabArena(64L << 20, 1 << 20, 4), ExactTierTest.allFamilies(3 * 3_600_000), 512 * 1024)) {
+            long t0 = 1_000_000;
+            long newest = t0;
+            for (int i = 1; i <= 7_200; i++) {
+                newest = t0 + i * 1000L;
+                shard.update(0, newest, random.nextGaussian() * 100);
+            }
+            for (int steps : new int[] {3, 60}) {
+                long[] ends = new long[steps];
+                for (int i = 0; i < steps; i++) {
+                    ends[i] = newest + 60_000 - (steps - 1 - i) * 60_000L;
+                }
+                AggregateResult a = new AggregateResult();
+                double[] spanned = new double[steps];
+                shard.beginSpan(0, ends[0] - 3_600_000, ends[steps - 1], SketchFunction.Family.AGGREGATE, steps, 3_600_000);
+                try {
+                    newest += 1000;
+                    shard.update(0, newest, 1.0); // after the span opened, inside its last window
+                    for (int i = 0; i < steps; i++) {
+                        assertTrue(shard.readAggregate(0, ends[i] - 3_600_000, ends[i], a));
+                        spanned[i] = a.count();
+                    }
+                } finally {
+                    shard.endSpan();
+                }
+                assertTrue(shard.readAggregate(0, ends[steps - 1] - 3_600_000, ends[steps - 1], a));
+                if (steps == 3) {
+                    assertEquals(a.count(), spanned[steps - 1], "3 steps: read window by window, the new sample counted");
+                } else {
+                    assertEquals(a.count() - 1, spanned[steps - 1], "60 steps: the span decoded once, before the new sample");
+                }
+            }
+        }
+    }
+
     private static SketchShard filledShard(Random random) {
         SketchShard shard = new SketchShard(1, new SlabArena(64L << 20, 1 << 20, 4), ExactTierTest.allFamilies(3_600_000), 512 * 1024);
         for (int id = 0; id < SERIES; id++) {
