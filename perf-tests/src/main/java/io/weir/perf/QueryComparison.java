@@ -49,7 +49,8 @@ public final class QueryComparison {
 
     public static void main(String[] args) throws Exception {
         int runs = 30;
-        int warmup = 20;
+        int warmup = 150; // as the figures: both servers warmed by 150 calls a shape
+        String weirConfig = WEIR_CONFIG;
         int loadSeries = 0;
         int loadSeconds = 20;
         String only = null;
@@ -67,12 +68,14 @@ public final class QueryComparison {
                 case "--series" -> seriesCount = Integer.parseInt(args[i + 1]);
                 case "--interval-seconds" -> scrape = Long.parseLong(args[i + 1]) * 1000;
                 case "--hours" -> hours = Long.parseLong(args[i + 1]);
+                // e.g. --weir-query-cache 0: Weir without its range result cache (VictoriaMetrics keeps its own)
+                case "--weir-query-cache" -> weirConfig = WEIR_CONFIG + "query:\n  cache_size: " + args[i + 1] + "\n";
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
         long end = (System.currentTimeMillis() / 60_000 - 2) * 60_000;
         long first = end - (hours * 3_600_000L + 15 * 60_000L);
-        try (WeirServerProcess weir = WeirServerProcess.start(WeirServerProcess.repoRoot(), WEIR_CONFIG,
+        try (WeirServerProcess weir = WeirServerProcess.start(WeirServerProcess.repoRoot(), weirConfig,
                      // -Dweir.jvm.extra="-XX:StartFlightRecording=..." profiles the node during the run
                      java.util.Arrays.stream(System.getProperty("weir.jvm.extra", "").split(" ")).filter(o -> !o.isBlank()).toList());
              VictoriaMetricsProcess vm = VictoriaMetricsProcess.start(true)) {
@@ -136,6 +139,11 @@ public final class QueryComparison {
             System.out.printf(Locale.ROOT, "%nWeir's server-side mean per shape (weir_query_duration_seconds sum / count over the measured runs):%n");
             for (int si = 0; si < shapes.length; si++) {
                 System.out.printf(Locale.ROOT, "| `%s`%s | %.2f ms |%n", shapes[si][0], describe(shapes[si]), serverMeanMs[si]);
+            }
+            for (String line : Http.get(weir.url(), "/metrics", Map.of()).body().split("\n")) {
+                if (line.startsWith("weir_query_cache_")) {
+                    System.out.println(line);
+                }
             }
             if (loadSeries > 0) {
                 underLoad(weir.url(), shapes, idle, end, loadSeries, loadSeconds);

@@ -11,6 +11,7 @@ import io.weir.engine.query.promql.UnaryExpr;
 import io.weir.engine.query.promql.VectorSelector;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -34,7 +35,7 @@ import java.util.function.LongSupplier;
  * made for (never below the truth for the steps asked). Thread-safe; the stored results are immutable.
  */
 public final class RangeResultCache {
-    /** An estimate of a cached series' fixed cost beside its columns: labels, arrays, the list entry. */
+    /** An estimate of a cached series' fixed cost beside its columns: the arrays' headers, the record, the list entry. */
     private static final long SERIES_OVERHEAD_BYTES = 256;
 
     private final long capacityBytes;
@@ -62,8 +63,26 @@ public final class RangeResultCache {
     private record Key(Expr expr, long step, long phase) {}
 
     /** One cached result: the steps {@code first, first + step, ..., last} of every series it returned. */
-    private record Entry(long first, long last, long generation, List<StepSeries> series,
+    private record Entry(long first, long last, long generation, List<Column> series,
                          Map<String, FunctionAccuracy> functions, long bytes) {}
+
+    /**
+     * One series' kept steps, compact: a bit per step for presence, and no error column when every error is 0 (an
+     * exact answer), so a point takes about 8 bytes.
+     */
+    private record Column(Labels labels, double[] values, double[] errors, long[] present) {
+        boolean has(int step) {
+            return (present[step >>> 6] & (1L << step)) != 0;
+        }
+
+        double error(int step) {
+            return errors == null ? 0 : errors[step];
+        }
+
+        long bytes() {
+            return SERIES_OVERHEAD_BYTES + 8L * values.length + (errors == null ? 0 : 8L * errors.length) + 8L * present.length;
+        }
+    }
 
     /**
      * Evaluates a range query ({@code step > 0}), reusing and refreshing a cached result where it can; otherwise as
@@ -139,14 +158,14 @@ public final class RangeResultCache {
         int reused = (int) Math.min(steps, (cached.last() - start) / step + 1);
         Map<Labels, StepSeries> joined = new HashMap<>();
         long points = 0;
-        for (StepSeries c : cached.series()) {
+        for (Column c : cached.series()) {
             StepSeries s = null;
             for (int i = 0; i < reused; i++) {
-                if (c.present[from + i]) {
+                if (c.has(from + i)) {
                     if (s == null) {
                         s = joined.computeIfAbsent(c.labels(), l -> new StepSeries(l, n));
                     }
-                    s.set(i, c.values[from + i], c.errors[from + i]);
+                    s.set(i, c.values()[from + i], c.error(from + i));
                     points++;
                 }
             }
@@ -198,20 +217,24 @@ public final class RangeResultCache {
             return;
         }
         int keep = (int) Math.min(r.times().length, (lastSealed - start) / step + 1);
-        List<StepSeries> series = new ArrayList<>(r.series().size());
+        List<Column> series = new ArrayList<>(r.series().size());
         long size = 0;
         for (StepSeries s : r.series()) {
-            StepSeries c = new StepSeries(s.labels(), keep);
+            long[] present = new long[(keep + 63) >>> 6];
             boolean any = false;
+            boolean inexact = false;
             for (int i = 0; i < keep; i++) {
                 if (s.present[i]) {
-                    c.set(i, s.values[i], s.errors[i]);
+                    present[i >>> 6] |= 1L << i;
                     any = true;
+                    inexact |= s.errors[i] != 0;
                 }
             }
             if (any) {
+                Column c = new Column(s.labels(), Arrays.copyOf(s.values, keep),
+                        inexact ? Arrays.copyOf(s.errors, keep) : null, present);
                 series.add(c);
-                size += SERIES_OVERHEAD_BYTES + 17L * keep;
+                size += c.bytes();
             }
         }
         if (size > capacityBytes / 4) {
