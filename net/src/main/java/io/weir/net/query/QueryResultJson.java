@@ -20,9 +20,12 @@ public final class QueryResultJson {
     private QueryResultJson() {}
 
     public static String render(QueryResult r) {
-        StringBuilder sb = new StringBuilder(256 + r.series().size() * 128);
-        sb.append("{\"status\":\"success\",\"data\":{\"resultType\":\"").append(r.resultType()).append("\",\"result\":");
         long[] times = r.times();
+        boolean matrix = r.resultType().equals("matrix");
+        // a matrix point is ~30 characters: sized once instead of doubling through tens of megabytes
+        long estimate = 256 + r.series().size() * (128L + (matrix ? 32L * times.length : 32));
+        StringBuilder sb = new StringBuilder((int) Math.min(estimate, 256L << 20));
+        sb.append("{\"status\":\"success\",\"data\":{\"resultType\":\"").append(r.resultType()).append("\",\"result\":");
         switch (r.resultType()) {
             case "scalar" -> point(sb, times[0], r.scalarValue());
             case "string" -> {
@@ -31,7 +34,8 @@ public final class QueryResultJson {
                 PromJson.string(sb, r.text()).append(']');
             }
             default -> {
-                boolean matrix = r.resultType().equals("matrix");
+                // every series of a matrix shares the steps: each step's "[t," written once
+                String[] stepPrefix = matrix ? stepPrefixes(times) : null;
                 sb.append('[');
                 boolean firstSeries = true;
                 for (StepSeries s : r.series()) {
@@ -50,7 +54,7 @@ public final class QueryResultJson {
                                     sb.append(',');
                                 }
                                 first = false;
-                                point(sb, times[i], s.value(i));
+                                PromJson.value(sb.append(stepPrefix[i]), s.value(i)).append(']');
                             }
                         }
                         sb.append(']');
@@ -156,6 +160,17 @@ public final class QueryResultJson {
             }
         }
         return sb.toString();
+    }
+
+    private static String[] stepPrefixes(long[] times) {
+        String[] out = new String[times.length];
+        StringBuilder sb = new StringBuilder(24);
+        for (int i = 0; i < times.length; i++) {
+            sb.setLength(0);
+            PromJson.timestamp(sb.append('['), times[i]).append(',');
+            out[i] = sb.toString();
+        }
+        return out;
     }
 
     private static void point(StringBuilder sb, long t, double v) {
