@@ -175,7 +175,9 @@ public final class WeirNode implements AutoCloseable {
         long perShardMemory = config.storage().memoryLimitBytes() / shardCount;
         for (int s = 0; s < shardCount; s++) {
             shards[s] = new SketchShard(shardCount, new SlabArena(perShardMemory, config.storage().slabChunkBytes(), config.query().sketchReaders()), targets,
-                    (int) config.storage().exactMaxBytes()).exactTail(config.storage().exactTailMillis());
+                    (int) config.storage().exactMaxBytes()).exactTail(config.storage().exactTailMillis())
+                    .exactGrowth(config.storage().exactGrowth()).exactTailShare(config.storage().exactTailShare())
+                    .exactTailBudget(config.storage().exactTailBudget());
             shards[s].clock(clockMs.getAsLong()); // series restored or replayed below count as active now
             closeInReverse.add(shards[s]);
         }

@@ -3,8 +3,10 @@ package io.weir.engine.sketch;
 import io.weir.engine.sketch.aggregate.AggregateSketchFamily;
 import io.weir.engine.sketch.exact.ExactSpan;
 import io.weir.engine.sketch.exact.ExactWindow;
-import io.weir.engine.sketch.frequency.FrequencySketchFamily;
-import io.weir.engine.sketch.quantile.QuantileSketchFamily;
+import io.weir.engine.sketch.frequency.FrequencyResult;
+import io.weir.engine.sketch.frequency.FrequencySketchFlyweight;
+import io.weir.engine.sketch.quantile.QuantileResult;
+import io.weir.engine.sketch.quantile.QuantileSketchFlyweight;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -66,8 +68,10 @@ public interface SketchFamily<S extends SketchSpec, R> {
     static SketchFamily<?, ?>[] newSet() {
         SketchFamily<?, ?>[] set = new SketchFamily<?, ?>[SketchFunction.Family.values().length];
         set[SketchFunction.Family.AGGREGATE.ordinal()] = new AggregateSketchFamily();
-        set[SketchFunction.Family.QUANTILE.ordinal()] = new QuantileSketchFamily();
-        set[SketchFunction.Family.FREQUENCY.ordinal()] = new FrequencySketchFamily();
+        set[SketchFunction.Family.QUANTILE.ordinal()] = new PlainSketchFamily<>(SketchFunction.Family.QUANTILE,
+            SketchTargets::quantile, new QuantileSketchFlyweight(), QuantileResult::new);
+        set[SketchFunction.Family.FREQUENCY.ordinal()] = new PlainSketchFamily<>(SketchFunction.Family.FREQUENCY,
+            SketchTargets::frequency, new FrequencySketchFlyweight(), FrequencyResult::new);
         return set;
     }
 }

@@ -13,6 +13,7 @@ import io.weir.engine.sketch.SketchFunction.Family;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.Objects;
 
 /**
  * The sketches of one shard: written only by that shard's writer thread ({@link #update}, {@link #clock},
@@ -69,23 +70,31 @@ public final class SketchShard implements AutoCloseable {
     /** First size of an exact block: the header and room for a few samples. */
     static final int INITIAL_EXACT_BYTES = 256;
     /**
-     * Rebuilt exact blocks get this share of their used bytes as room to grow (1/8, plus the size class's
-     * rounding): a steady series is rebuilt about every eighth of its window, each rebuild a cut and a copy of the
-     * stream (no re-encoding: at most one chunk decoded), ~1.5 ns a sample at 1 s / 6 h; a larger share would cost
-     * memory on every exact series (1/4 took a 1 s / 6 h counter from 48 to 56 KiB once checkpoints carried their
-     * chunk's moments). While the window is still filling, blocks double instead (a plain copy).
+     * Rebuilt exact blocks get this share of their used bytes as room to grow by default ({@code storage.exact_growth};
+     * plus the size class's rounding): a steady series is rebuilt about every eighth of its window, each rebuild a cut
+     * and a copy of the stream (no re-encoding: at most one chunk decoded), ~1.5 ns a sample at 1 s / 6 h; a larger
+     * share would cost memory on every exact series (1/4 took a 1 s / 6 h counter from 48 to 56 KiB once checkpoints
+     * carried their chunk's moments). While the window is still filling, blocks double instead (a plain copy).
      */
-    private static final int GROWTH_SHIFT = 3;
+    public static final Share DEFAULT_EXACT_GROWTH = new Share(1, 8);
     /**
      * A promoted series keeps a <em>tail</em>: the exact samples of its last {@link #tailSpanMillis} beside its
      * sketches, so that short recent windows (the last 5 minutes of a 6-hour window) are answered exactly where the
      * sketches would interpolate within a bucket. At least this span by default ({@code storage.exact_tail})...
      */
     public static final long DEFAULT_TAIL_MIN_MS = 10 * 60_000L;
-    /** ... or this share of the window (a 27.8 h window keeps 46 minutes), at most half of it ... */
-    private static final int TAIL_WINDOW_SHARE = 36;
-    /** ... within 1/8 of the bytes of the series' sketches; a tail that outgrows it is dropped. */
-    private static final int TAIL_BUDGET_SHIFT = 3;
+    /**
+     * ... or this share of the window ({@code storage.exact_tail_share}; a 27.8 h window keeps 46 minutes), at most
+     * half of it ...
+     */
+    public static final Share DEFAULT_TAIL_WINDOW_SHARE = new Share(1, 36);
+    /**
+     * ... within this share of the bytes of the series' sketches ({@code storage.exact_tail_budget}); a tail that
+     * outgrows it is dropped.
+     */
+    public static final Share DEFAULT_TAIL_BUDGET = new Share(1, 8);
+    /** The most of a window a tail spans. */
+    public static final Share MAX_TAIL_WINDOW_SHARE = new Share(1, 2);
 
     private final int shardCount;
     private final SlabArena arena;
@@ -93,6 +102,10 @@ public final class SketchShard implements AutoCloseable {
     private final SketchTargets targets;
     /** The shortest tail a promoted series keeps; 0: none. */
     private long tailMinMs = DEFAULT_TAIL_MIN_MS;
+    /** Set before the writer starts ({@code storage.exact_growth}, {@code exact_tail_share}, {@code exact_tail_budget}). */
+    private Share growth = DEFAULT_EXACT_GROWTH;
+    private Share tailWindowShare = DEFAULT_TAIL_WINDOW_SHARE;
+    private Share tailBudget = DEFAULT_TAIL_BUDGET;
     /** Largest exact block; 0 turns the exact tier off. */
     private final int exactMaxBytes;
     private final SketchIndex index = new SketchIndex();
@@ -354,8 +367,8 @@ public final class SketchShard implements AutoCloseable {
      * {@code cap}. (Not a checkpoint's as well: on a 15 s / 1 h gauge those 72 bytes cost a size class, 0.6 -> 0.8 KiB;
      * a block that then fills is rebuilt again.)
      */
-    private static int withRoom(int used, int cap) {
-        return Math.min(cap, used + (used >>> GROWTH_SHIFT) + ExactSamplesDescriptor.MAX_SAMPLE_BITS / 8);
+    private int withRoom(int used, int cap) {
+        return (int) Math.min(cap, used + growth.of(used) + ExactSamplesDescriptor.MAX_SAMPLE_BITS / 8);
     }
 
     /**
@@ -416,7 +429,7 @@ public final class SketchShard implements AutoCloseable {
 
     /** The span of a promoted series' tail for a window of {@code windowMs}. */
     long tailSpanMillis(long windowMs) {
-        return Math.min(windowMs / 2, Math.max(tailMinMs, windowMs / TAIL_WINDOW_SHARE));
+        return Math.min(MAX_TAIL_WINDOW_SHARE.of(windowMs), Math.max(tailMinMs, tailWindowShare.of(windowMs)));
     }
 
     /**
@@ -431,6 +444,30 @@ public final class SketchShard implements AutoCloseable {
         return this;
     }
 
+    /** Before the writer starts: the room a rebuilt exact block (or tail) gets to grow, as a share of its used bytes. */
+    public SketchShard exactGrowth(Share share) {
+        this.growth = Objects.requireNonNull(share, "share");
+        return this;
+    }
+
+    /**
+     * Before the writer starts: the share of its window a promoted series' tail spans when that is longer than
+     * {@link #exactTail}; at most {@link #MAX_TAIL_WINDOW_SHARE}.
+     */
+    public SketchShard exactTailShare(Share share) {
+        if (!share.atMost(MAX_TAIL_WINDOW_SHARE)) {
+            throw new IllegalArgumentException("exact tail share " + share + " over " + MAX_TAIL_WINDOW_SHARE);
+        }
+        this.tailWindowShare = share;
+        return this;
+    }
+
+    /** Before the writer starts: the share of the bytes of its series' sketches a tail may take. */
+    public SketchShard exactTailBudget(Share share) {
+        this.tailBudget = Objects.requireNonNull(share, "share");
+        return this;
+    }
+
     /**
      * Writer only, promoting: lays out the tail of the exact block being promoted (its samples of the last tail
      * span, then the new sample) and returns it, not yet published; {@link SketchIndex#PROMOTED} when it would not
@@ -438,7 +475,7 @@ public final class SketchShard implements AutoCloseable {
      */
     private long tailOf(long exactBlock, long timestampMs, double value) {
         ExactSamplesFlyweight old = writerExact.wrap(arena.segment(exactBlock), SlabArena.offset(exactBlock));
-        return layTail(old, tailSpanMillis(old.windowMillis()), old.promoteBytes() >>> TAIL_BUDGET_SHIFT, timestampMs, value);
+        return layTail(old, tailSpanMillis(old.windowMillis()), (int) tailBudget.of(old.promoteBytes()), timestampMs, value);
     }
 
     /**

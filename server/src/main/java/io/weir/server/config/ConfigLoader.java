@@ -1,6 +1,7 @@
 package io.weir.server.config;
 
 import io.weir.engine.sketch.SeriesSketchTargets;
+import io.weir.engine.sketch.Share;
 import io.weir.engine.sketch.SketchTarget;
 import io.weir.engine.sketch.aggregate.AggregateSketchSpec;
 import io.weir.engine.sketch.frequency.FrequencySketchSpec;
@@ -63,7 +64,8 @@ public final class ConfigLoader {
             "cache_size", "cache_offset");
     private static final List<String> SERVER_KEYS = List.of("listen", "max_request_bytes", "web_config_file", "authorization");
     private static final List<String> STORAGE_KEYS = List.of("data_dir", "memory_limit", "exact_max_bytes", "series_capacity",
-            "series_idle_timeout", "slab_chunk", "series_free_after", "exact_tail");
+            "series_idle_timeout", "slab_chunk", "series_free_after", "exact_tail", "exact_growth", "exact_tail_share",
+            "exact_tail_budget");
     private static final List<String> INGEST_KEYS = List.of("shards", "ring_slots", "batch_capacity", "relabel_configs");
     private static final List<String> WAL_KEYS = List.of("fsync", "fsync_interval", "max_disk");
     private static final List<String> BACKEND_KEYS = List.of("url", "remote_write_url", "timeout", "basic_auth",
@@ -209,13 +211,24 @@ public final class ConfigLoader {
                         + (web.userRoles() == null ? ", every user has every role" : ", roles per user")
                         : ", no authentication").append('\n');
         sb.append("data dir:       ").append(config.storage().dataDir()).append('\n');
-        sb.append("memory limit:   ").append(ByteSize.format(config.storage().memoryLimitBytes()))
-                .append(", exact samples up to ").append(config.storage().exactMaxBytes() == 0 ? "off"
-                        : ByteSize.format(config.storage().exactMaxBytes()) + " a series")
-                .append(", series table ").append(config.storage().seriesCapacity())
-                .append(", slab chunks ").append(ByteSize.format(config.storage().slabChunkBytes()))
-                .append(", exact tail of promoted series ").append(config.storage().exactTailMillis() == 0 ? "off"
-                        : "at least " + Durations.format(config.storage().exactTailMillis())).append('\n');
+        StorageConfig storage = config.storage();
+        sb.append("memory limit:   ").append(ByteSize.format(storage.memoryLimitBytes()))
+                .append(", series table ").append(storage.seriesCapacity())
+                .append(", slab chunks ").append(ByteSize.format(storage.slabChunkBytes())).append('\n');
+        sb.append("exact samples:  ");
+        if (storage.exactMaxBytes() == 0) {
+            sb.append("off (sketches from a series' first sample)\n");
+        } else {
+            sb.append("up to ").append(ByteSize.format(storage.exactMaxBytes())).append(" a series, rebuilt blocks grow by ")
+                    .append(storage.exactGrowth()).append(", tail of promoted series ");
+            if (storage.exactTailMillis() == 0) {
+                sb.append("off\n");
+            } else {
+                sb.append("the larger of ").append(Durations.format(storage.exactTailMillis())).append(" and ")
+                        .append(storage.exactTailShare()).append(" of the window (at most half) in at most ")
+                        .append(storage.exactTailBudget()).append(" of its sketches' bytes\n");
+            }
+        }
         sb.append("series expiry:  after ").append(Durations.format(config.seriesIdleTimeoutMillis()))
                 .append(" without a sample").append(config.storage().seriesIdleTimeoutMillis() == 0
                         ? " (default: the larger of 1h and twice the longest sketch window)" : "")
@@ -641,7 +654,30 @@ public final class ConfigLoader {
                 tail = d.exactTailMillis();
             }
             return new StorageConfig(dataDir, size(s, "memory_limit", d.memoryLimitBytes()), exactMax, seriesCapacity, idleTimeout,
-                    (int) chunk, duration(s, "series_free_after", 0), tail);
+                    (int) chunk, duration(s, "series_free_after", 0), tail,
+                    share(s, "exact_growth", d.exactGrowth(), Share.WHOLE),
+                    share(s, "exact_tail_share", d.exactTailShare(), StorageConfig.MAX_EXACT_TAIL_SHARE),
+                    share(s, "exact_tail_budget", d.exactTailBudget(), Share.WHOLE));
+        }
+
+        /** A share in (0, max] at {@code key}, written {@code 1/8} or {@code 0.125}; or the default (with a problem when it is not). */
+        Share share(Section s, String key, Share defaultValue, Share max) {
+            String text = text(s, key);
+            if (text == null) {
+                return defaultValue;
+            }
+            Share v;
+            try {
+                v = Share.parse(text);
+            } catch (IllegalArgumentException e) {
+                v = null; // reported below, with the range
+            }
+            if (v == null || !v.atMost(max)) {
+                problem(s.pathOf(key), "must be a fraction or a decimal in (0, " + max + "], e.g. " + defaultValue
+                        + " (got " + Quote.of(text) + ")");
+                return defaultValue;
+            }
+            return v;
         }
 
         WalConfig wal(Node node) {

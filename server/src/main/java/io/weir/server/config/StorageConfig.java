@@ -1,5 +1,7 @@
 package io.weir.server.config;
 
+import io.weir.engine.sketch.Share;
+import io.weir.engine.sketch.SketchShard;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -24,10 +26,16 @@ import java.util.Objects;
  * @param exactTailMillis  the shortest tail of exact samples a promoted series keeps beside its sketches
  *                         ({@code storage.exact_tail}: windows it holds are answered exactly); 0 = none; else in
  *                         [1m, 1d]
+ * @param exactGrowth      room a rebuilt exact block gets to grow, as a share of its used bytes
+ *                         ({@code storage.exact_growth}); in (0, 1]
+ * @param exactTailShare   share of its window a promoted series' tail spans when longer than {@code exactTailMillis}
+ *                         ({@code storage.exact_tail_share}); in (0, 1/2]
+ * @param exactTailBudget  share of the bytes of its series' sketches a tail may take ({@code storage.exact_tail_budget});
+ *                         in (0, 1]
  */
 public record StorageConfig(Path dataDir, long memoryLimitBytes, long exactMaxBytes, long seriesCapacity,
                             long seriesIdleTimeoutMillis, int slabChunkBytes, long seriesFreeAfterMillis,
-                            long exactTailMillis) {
+                            long exactTailMillis, Share exactGrowth, Share exactTailShare, Share exactTailBudget) {
     public static final Path DEFAULT_DATA_DIR = Path.of("./data");
     public static final long DEFAULT_MEMORY_LIMIT_BYTES = 4L << 30;
     /** Above the ~213 KiB the sketches of every function take, so a series keeps raw samples wherever they are smaller. */
@@ -49,25 +57,36 @@ public record StorageConfig(Path dataDir, long memoryLimitBytes, long exactMaxBy
     /** The largest chunk a slab arena takes: chunk sizes are ints, and the next power of two is not one. */
     public static final int MAX_SLAB_CHUNK_BYTES = 1 << 30;
     /** 10 minutes: the last 5 minutes of a long window stay exact for a query up to 5 minutes old. */
-    public static final long DEFAULT_EXACT_TAIL_MILLIS = io.weir.engine.sketch.SketchShard.DEFAULT_TAIL_MIN_MS;
+    public static final long DEFAULT_EXACT_TAIL_MILLIS = SketchShard.DEFAULT_TAIL_MIN_MS;
     public static final long MIN_EXACT_TAIL_MILLIS = 60_000L;
     public static final long MAX_EXACT_TAIL_MILLIS = 86_400_000L;
+    /** 1/8: a steady exact series is rebuilt about every eighth of its window (the trade-off in {@link SketchShard}). */
+    public static final Share DEFAULT_EXACT_GROWTH = SketchShard.DEFAULT_EXACT_GROWTH;
+    /** 1/36: a 27.8 h window keeps 46 minutes of raw samples beside its sketches. */
+    public static final Share DEFAULT_EXACT_TAIL_SHARE = SketchShard.DEFAULT_TAIL_WINDOW_SHARE;
+    public static final Share MAX_EXACT_TAIL_SHARE = SketchShard.MAX_TAIL_WINDOW_SHARE;
+    /** 1/8: a tail adds at most an eighth to the memory of a promoted series. */
+    public static final Share DEFAULT_EXACT_TAIL_BUDGET = SketchShard.DEFAULT_TAIL_BUDGET;
 
     public StorageConfig(Path dataDir, long memoryLimitBytes) {
         this(dataDir, memoryLimitBytes, DEFAULT_EXACT_MAX_BYTES, DEFAULT_SERIES_CAPACITY);
     }
 
     public StorageConfig(Path dataDir, long memoryLimitBytes, long exactMaxBytes, long seriesCapacity) {
-        this(dataDir, memoryLimitBytes, exactMaxBytes, seriesCapacity, 0, DEFAULT_SLAB_CHUNK_BYTES, 0, DEFAULT_EXACT_TAIL_MILLIS);
+        this(dataDir, memoryLimitBytes, exactMaxBytes, seriesCapacity, 0, DEFAULT_SLAB_CHUNK_BYTES, 0, DEFAULT_EXACT_TAIL_MILLIS,
+                DEFAULT_EXACT_GROWTH, DEFAULT_EXACT_TAIL_SHARE, DEFAULT_EXACT_TAIL_BUDGET);
     }
 
     public StorageConfig withDataDir(Path newDataDir) {
         return new StorageConfig(newDataDir, memoryLimitBytes, exactMaxBytes, seriesCapacity, seriesIdleTimeoutMillis,
-                slabChunkBytes, seriesFreeAfterMillis, exactTailMillis);
+                slabChunkBytes, seriesFreeAfterMillis, exactTailMillis, exactGrowth, exactTailShare, exactTailBudget);
     }
 
     public StorageConfig {
         Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(exactGrowth, "exactGrowth");
+        Objects.requireNonNull(exactTailShare, "exactTailShare");
+        Objects.requireNonNull(exactTailBudget, "exactTailBudget");
     }
 
     public static StorageConfig defaults() {

@@ -1,6 +1,7 @@
 package io.weir.server.config;
 
 import io.weir.engine.query.Durations;
+import io.weir.engine.sketch.Share;
 import io.weir.engine.sketch.SketchTarget;
 import io.weir.engine.series.LabelMatcher;
 import io.weir.engine.sketch.SketchFunction;
@@ -377,6 +378,20 @@ class ConfigLoaderTest {
                 arguments("storage: {series_free_after: 0s}", "storage.series_free_after", "must be greater than 0 (got \"0s\")"),
                 arguments("storage: {exact_tail: 30s}", "storage.exact_tail", "must be 0 (none) or in [1m, 1d] (got \"30s\")"),
                 arguments("storage: {exact_tail: 2d}", "storage.exact_tail", "must be 0 (none) or in [1m, 1d] (got \"2d\")"),
+                arguments("storage: {exact_growth: 0}", "storage.exact_growth",
+                        "must be a fraction or a decimal in (0, 1], e.g. 1/8 (got \"0\")"),
+                arguments("storage: {exact_growth: 9/8}", "storage.exact_growth",
+                        "must be a fraction or a decimal in (0, 1], e.g. 1/8 (got \"9/8\")"),
+                arguments("storage: {exact_growth: lots}", "storage.exact_growth",
+                        "must be a fraction or a decimal in (0, 1], e.g. 1/8 (got \"lots\")"),
+                arguments("storage: {exact_tail_share: 0.6}", "storage.exact_tail_share",
+                        "must be a fraction or a decimal in (0, 1/2], e.g. 1/36 (got \"0.6\")"),
+                arguments("storage: {exact_tail_share: -1/36}", "storage.exact_tail_share",
+                        "must be a fraction or a decimal in (0, 1/2], e.g. 1/36 (got \"-1/36\")"),
+                arguments("storage: {exact_tail_budget: 1.5}", "storage.exact_tail_budget",
+                        "must be a fraction or a decimal in (0, 1], e.g. 1/8 (got \"1.5\")"),
+                arguments("storage: {exact_tail_budget: 0.0000000001}", "storage.exact_tail_budget",
+                        "must be a fraction or a decimal in (0, 1], e.g. 1/8 (got \"0.0000000001\")"),
                 arguments("backend: {forward_batch_samples: 0}", "backend.forward_batch_samples", "must be in [1, 1000000] (got \"0\")"),
                 arguments("backend: {forward_batch_samples: 1000001}", "backend.forward_batch_samples",
                         "must be in [1, 1000000] (got \"1000001\")"),
@@ -416,7 +431,8 @@ class ConfigLoaderTest {
     @Test
     void tunablesAreReadAndShown() {
         WeirConfig c = valid("""
-                storage: {slab_chunk: 256KiB, series_free_after: 10m, exact_tail: 30m}
+                storage: {slab_chunk: 256KiB, series_free_after: 10m, exact_tail: 30m, exact_growth: 0.25, exact_tail_share: 1/12,
+                          exact_tail_budget: 3/16}
                 backend: {url: 'http://vm:8428', forward_batch_samples: 500}
                 snapshot: {shutdown_timeout: 30s}
                 sketch: {aggregate_buckets: 100, quantile_buckets: 30, frequency_buckets: 20}
@@ -429,9 +445,15 @@ class ConfigLoaderTest {
                 List.of(c.sketch().aggregateBuckets(), c.sketch().quantileBuckets(), c.sketch().frequencyBuckets()));
         String s = ConfigLoader.summary(c);
         assertEquals(1_800_000, c.storage().exactTailMillis());
-        assertTrue(s.contains(", slab chunks 256KiB, exact tail of promoted series at least 30m\n"), s);
+        assertEquals(List.of(new Share(1, 4), new Share(1, 12), new Share(3, 16)),
+                List.of(c.storage().exactGrowth(), c.storage().exactTailShare(), c.storage().exactTailBudget()));
+        assertTrue(s.contains(", slab chunks 256KiB\n"), s);
+        assertTrue(s.contains("\nexact samples:  up to 256KiB a series, rebuilt blocks grow by 1/4, tail of promoted series the larger"
+                + " of 30m and 1/12 of the window (at most half) in at most 3/16 of its sketches' bytes\n"), s);
         assertEquals(0, valid("storage: {exact_tail: 0}").storage().exactTailMillis());
-        assertTrue(ConfigLoader.summary(valid("storage: {exact_tail: 0}")).contains("exact tail of promoted series off"));
+        assertTrue(ConfigLoader.summary(valid("storage: {exact_tail: 0}")).contains(", tail of promoted series off\n"));
+        assertTrue(ConfigLoader.summary(valid("storage: {exact_max_bytes: 0}"))
+                .contains("\nexact samples:  off (sketches from a series' first sample)\n"));
         assertTrue(s.contains(", labels kept 10m more\n"), s);
         assertTrue(s.contains(", timeout 30s, up to 500 samples a request)\n"), s);
         assertTrue(s.contains("; stopping waits up to 30s for the last\n"), s);
@@ -598,7 +620,8 @@ class ConfigLoaderTest {
                 listen:         :9201 (all interfaces), max request 32MiB
                 web:            plain HTTP, no authentication
                 data dir:       ./data
-                memory limit:   4GiB, exact samples up to 256KiB a series, series table 65536, slab chunks 1MiB, exact tail of promoted series at least 10m
+                memory limit:   4GiB, series table 65536, slab chunks 1MiB
+                exact samples:  up to 256KiB a series, rebuilt blocks grow by 1/8, tail of promoted series the larger of 10m and 1/36 of the window (at most half) in at most 1/8 of its sketches' bytes
                 series expiry:  after 2h without a sample (default: the larger of 1h and twice the longest sketch window), labels kept 5m more (default: the larger of 5m and twice query.timeout)
                 ingest:         %d shard writer(s), ring 1024 x 2048 samples (%d cores)
                 wal:            fsync interval every 1s, max disk 16GiB

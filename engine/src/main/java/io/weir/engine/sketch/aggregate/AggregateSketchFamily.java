@@ -1,5 +1,6 @@
 package io.weir.engine.sketch.aggregate;
 
+import io.weir.engine.sketch.FlyweightSketchFamily;
 import io.weir.engine.sketch.SketchFamily;
 import io.weir.engine.sketch.SketchFunction;
 import io.weir.engine.sketch.SketchTargets;
@@ -7,29 +8,14 @@ import io.weir.engine.sketch.exact.ExactSpan;
 import io.weir.engine.sketch.exact.ExactWindow;
 import java.lang.foreign.MemorySegment;
 
-/** The aggregate family (count, sum, sum2, avg, min, max, stddev, stdvar) behind {@link SketchFamily}; one thread. */
-public final class AggregateSketchFamily implements SketchFamily<AggregateSketchSpec, AggregateResult> {
-    private final AggregateSketchFlyweight flyweight = new AggregateSketchFlyweight();
-
-    @Override
-    public SketchFunction.Family family() { return SketchFunction.Family.AGGREGATE; }
-
-    @Override
-    public AggregateSketchSpec spec(SketchTargets targets, int seriesId) { return targets.aggregate(seriesId); }
-
-    @Override
-    public void init(MemorySegment segment, long offset, int seriesId, AggregateSketchSpec spec) {
-        flyweight.wrap(segment, offset).init(seriesId, spec);
-    }
-
-    @Override
-    public boolean update(MemorySegment segment, long offset, long timestampMs, double value) {
-        return flyweight.wrap(segment, offset).update(timestampMs, value) == AggregateSketchFlyweight.APPLIED;
-    }
-
-    @Override
-    public void read(MemorySegment segment, long offset, long startExclusiveMs, long endInclusiveMs, AggregateResult out) {
-        flyweight.wrap(segment, offset).read(startExclusiveMs, endInclusiveMs, out);
+/**
+ * The aggregate family (count, sum, sum2, avg, min, max, stddev, stdvar) behind {@link SketchFamily}; one thread.
+ * Its own: a range query's span loads the buckets once for all its windows, and raw samples are read as chunk
+ * moments where a window holds whole chunks.
+ */
+public final class AggregateSketchFamily extends FlyweightSketchFamily<AggregateSketchSpec, AggregateResult> {
+    public AggregateSketchFamily() {
+        super(SketchFunction.Family.AGGREGATE, SketchTargets::aggregate, new AggregateSketchFlyweight(), AggregateResult::new);
     }
 
     /** The buckets of the span being read (a range query's), loaded on its first window. */
@@ -65,7 +51,4 @@ public final class AggregateSketchFamily implements SketchFamily<AggregateSketch
     public void readExactSpan(long startExclusiveMs, long endInclusiveMs, ExactSpan span, ExactWindow slice, AggregateResult out) {
         out.readExactSpan(startExclusiveMs, endInclusiveMs, span, slice);
     }
-
-    @Override
-    public AggregateResult newResult() { return new AggregateResult(); }
 }

@@ -2,6 +2,7 @@ package io.weir.engine.sketch.aggregate;
 
 import static io.weir.engine.sketch.aggregate.AggregateSketchDescriptor.*;
 
+import io.weir.engine.sketch.SketchBlockFlyweight;
 import io.weir.engine.sketch.SketchFunction;
 import io.weir.engine.sketch.StaleMarker;
 import io.weir.engine.sketch.ring.BucketRingFlyweight;
@@ -19,11 +20,12 @@ import java.lang.foreign.ValueLayout;
  * <p>A NaN other than the stale marker is a sample: it counts, makes its bucket's shift (and so its sums) NaN, and
  * leaves min and max alone.
  */
-public final class AggregateSketchFlyweight extends BucketRingFlyweight {
+public final class AggregateSketchFlyweight extends BucketRingFlyweight implements SketchBlockFlyweight<AggregateSketchSpec, AggregateResult> {
     private static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
 
     /** Points this flyweight at the block at {@code offset} in {@code segment}. */
+    @Override
     public AggregateSketchFlyweight wrap(MemorySegment segment, long offset) {
         wrapRing(segment, offset, HEADER_LENGTH, BUCKET_LENGTH);
         return this;
@@ -38,6 +40,7 @@ public final class AggregateSketchFlyweight extends BucketRingFlyweight {
     }
 
     /** Writer only, before the block is published: lays out an empty sketch. */
+    @Override
     public void init(int seriesId, AggregateSketchSpec spec) {
         initRing(seriesId, SketchFunction.Family.AGGREGATE, spec.bucketWidthMillis(), spec.bucketCount());
     }
@@ -62,6 +65,11 @@ public final class AggregateSketchFlyweight extends BucketRingFlyweight {
     public double bucketMax(int slot) { return segment().get(DOUBLE, slotAddress(slot) + BUCKET_MAX_OFFSET); }
 
     // ---- writer ---------------------------------------------------------------------------------
+
+    @Override
+    public int update(MemorySegment segment, long offset, long timestampMs, double value) {
+        return wrap(segment, offset).update(timestampMs, value);
+    }
 
     /**
      * Writer only. Adds one sample.
@@ -139,6 +147,7 @@ public final class AggregateSketchFlyweight extends BucketRingFlyweight {
      * Any thread. Merges the buckets that hold samples of {@code (startExclusiveMs, endInclusiveMs]}
      * into {@code out}, retrying until it has read a consistent state. Allocation-free.
      */
+    @Override
     public void read(long startExclusiveMs, long endInclusiveMs, AggregateResult out) {
         final MemorySegment seg = segment();
         // width never changes while the block is published

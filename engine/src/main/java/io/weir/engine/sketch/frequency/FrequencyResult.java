@@ -3,6 +3,7 @@ package io.weir.engine.sketch.frequency;
 import static io.weir.engine.sketch.frequency.FrequencySketchDescriptor.*;
 import static io.weir.engine.sketch.ring.BucketRingDescriptor.BUCKET_SAMPLE_COUNT_OFFSET;
 
+import io.weir.engine.sketch.ExactAnswer;
 import io.weir.engine.sketch.ring.WindowCoverage;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -32,7 +33,7 @@ import java.util.Arrays;
  * Error bounds are relative to the estimate: three standard deviations of the sampling estimate plus
  * the worst case of the edge buckets (each value's edge samples all inside or all outside).
  */
-public final class FrequencyResult extends WindowCoverage {
+public final class FrequencyResult extends WindowCoverage implements ExactAnswer {
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
     private static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
@@ -168,6 +169,7 @@ public final class FrequencyResult extends WindowCoverage {
      * Fills the answer from raw samples decoded from an exact block: counts per value come from the sorted
      * value bits (-0.0 folded into 0.0, as in the sketch), so all four answers are exact and every bound is 0.
      */
+    @Override
     public void readExact(long startExclusive, long endInclusive, io.weir.engine.sketch.exact.ExactWindow window) {
         begin(startExclusive, endInclusive);
         range(window.coverageStartMs(), window.retainedStartMs(), window.newestMs());
@@ -240,6 +242,7 @@ public final class FrequencyResult extends WindowCoverage {
      * The same answer as {@link #readExact} for the window {@code (startExclusive, endInclusive]} of a decoded span,
      * whose keys the span keeps sorted as the window slides (no sort per step).
      */
+    @Override
     public void readExactSpan(long startExclusive, long endInclusive, io.weir.engine.sketch.exact.ExactSpan span) {
         io.weir.engine.sketch.exact.ExactWindow all = span.samples();
         begin(startExclusive, endInclusive);

@@ -4,6 +4,7 @@ import static io.weir.engine.sketch.frequency.FrequencySketchDescriptor.*;
 import static io.weir.engine.sketch.ring.BucketRingDescriptor.BUCKET_SAMPLE_COUNT_OFFSET;
 import static io.weir.engine.sketch.ring.BucketRingDescriptor.EMPTY;
 
+import io.weir.engine.sketch.SketchBlockFlyweight;
 import io.weir.engine.sketch.SketchFunction;
 import io.weir.engine.sketch.StaleMarker;
 import io.weir.engine.sketch.ring.BucketRingFlyweight;
@@ -26,7 +27,7 @@ import java.lang.foreign.ValueLayout;
  * sampling level (keeps only values whose hash has at least {@code level} leading zeros, p = 2^-level)
  * and pins its heavy values (count >= 4n/C, at most C/4 of them), which stay counted exactly.
  */
-public final class FrequencySketchFlyweight extends BucketRingFlyweight {
+public final class FrequencySketchFlyweight extends BucketRingFlyweight implements SketchBlockFlyweight<FrequencySketchSpec, FrequencyResult> {
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
     private static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
@@ -36,6 +37,7 @@ public final class FrequencySketchFlyweight extends BucketRingFlyweight {
     private int capacity;
 
     /** Points this flyweight at the block at {@code offset} in {@code segment}. */
+    @Override
     public FrequencySketchFlyweight wrap(MemorySegment segment, long offset) {
         capacity = segment.get(INT, offset + TABLE_CAPACITY_OFFSET);
         wrapRing(segment, offset, HEADER_LENGTH, bucketLength(capacity));
@@ -51,6 +53,7 @@ public final class FrequencySketchFlyweight extends BucketRingFlyweight {
     }
 
     /** Writer only, before the block is published: lays out an empty sketch. */
+    @Override
     public void init(int seriesId, FrequencySketchSpec spec) {
         segment().set(INT, offset() + TABLE_CAPACITY_OFFSET, spec.tableCapacity());
         wrap(segment(), offset()); // the bucket length follows C
@@ -87,6 +90,11 @@ public final class FrequencySketchFlyweight extends BucketRingFlyweight {
     }
 
     // ---- writer ---------------------------------------------------------------------------------
+
+    @Override
+    public int update(MemorySegment segment, long offset, long timestampMs, double value) {
+        return wrap(segment, offset).update(timestampMs, value);
+    }
 
     /**
      * Writer only. Adds one sample.
@@ -298,6 +306,7 @@ public final class FrequencySketchFlyweight extends BucketRingFlyweight {
      * into {@code out}'s scratch, retrying until the copy is consistent, then computes the answer from
      * the copy. Allocation-free once {@code out} has seen a block of this shape.
      */
+    @Override
     public void read(long startExclusiveMs, long endInclusiveMs, FrequencyResult out) {
         final MemorySegment seg = segment();
         // width, count and capacity never change while the block is published, so they bound the loops

@@ -3,6 +3,7 @@ package io.weir.engine.sketch.quantile;
 import static io.weir.engine.sketch.quantile.QuantileSketchDescriptor.*;
 import static io.weir.engine.sketch.ring.BucketRingDescriptor.BUCKET_SAMPLE_COUNT_OFFSET;
 
+import io.weir.engine.sketch.ExactAnswer;
 import io.weir.engine.sketch.ring.BucketRingFlyweight;
 import io.weir.engine.sketch.ring.WindowCoverage;
 
@@ -32,7 +33,7 @@ import java.lang.foreign.ValueLayout;
  * <p>NaN samples count, and sort before every number as in Prometheus' {@code quantile}: a rank that falls
  * among them (or interpolates from the last of them) gives NaN.
  */
-public final class QuantileResult extends WindowCoverage {
+public final class QuantileResult extends WindowCoverage implements ExactAnswer {
     /** Counters per side of the merged histogram; more range than this collapses the merge further. */
     static final int MERGE_CAPACITY = 8_192;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
@@ -201,6 +202,7 @@ public final class QuantileResult extends WindowCoverage {
      * Fills the answer from raw samples decoded from an exact block: {@link #quantile} is then Prometheus'
      * own computation over the sorted values, and both error bounds are 0. Allocates only to grow.
      */
+    @Override
     public void readExact(long startExclusive, long endInclusive, io.weir.engine.sketch.exact.ExactWindow window) {
         begin(startExclusive, endInclusive);
         range(window.coverageStartMs(), window.retainedStartMs(), window.newestMs());
@@ -246,6 +248,7 @@ public final class QuantileResult extends WindowCoverage {
      * the span keeps the window's values sorted as it slides, so a step costs the samples that enter and leave
      * plus one copy, not a sort; a step that moves the window by much of its width selects instead.
      */
+    @Override
     public void readExactSpan(long startExclusive, long endInclusive, io.weir.engine.sketch.exact.ExactSpan span) {
         io.weir.engine.sketch.exact.ExactWindow all = span.samples();
         begin(startExclusive, endInclusive);

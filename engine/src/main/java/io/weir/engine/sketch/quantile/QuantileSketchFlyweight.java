@@ -3,6 +3,7 @@ package io.weir.engine.sketch.quantile;
 import static io.weir.engine.sketch.quantile.QuantileSketchDescriptor.*;
 import static io.weir.engine.sketch.ring.BucketRingDescriptor.EMPTY;
 
+import io.weir.engine.sketch.SketchBlockFlyweight;
 import io.weir.engine.sketch.SketchFunction;
 import io.weir.engine.sketch.StaleMarker;
 import io.weir.engine.sketch.ring.BucketRingFlyweight;
@@ -20,7 +21,7 @@ import java.lang.foreign.ValueLayout;
  * <p>A NaN other than the stale marker is a sample, counted in its bucket's NaN counter (it takes no bin, and
  * leaves min and max alone).
  */
-public final class QuantileSketchFlyweight extends BucketRingFlyweight {
+public final class QuantileSketchFlyweight extends BucketRingFlyweight implements SketchBlockFlyweight<QuantileSketchSpec, QuantileResult> {
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
     private static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
@@ -33,6 +34,7 @@ public final class QuantileSketchFlyweight extends BucketRingFlyweight {
     private int counters;
 
     /** Points this flyweight at the block at {@code offset} in {@code segment}. */
+    @Override
     public QuantileSketchFlyweight wrap(MemorySegment segment, long offset) {
         counters = segment.get(INT, offset + COUNTERS_PER_BUCKET_OFFSET);
         wrapRing(segment, offset, HEADER_LENGTH, bucketLength(counters));
@@ -48,6 +50,7 @@ public final class QuantileSketchFlyweight extends BucketRingFlyweight {
     }
 
     /** Writer only, before the block is published: lays out an empty sketch. */
+    @Override
     public void init(int seriesId, QuantileSketchSpec spec) {
         final MemorySegment segment = segment();
         final long offset = offset();
@@ -72,6 +75,11 @@ public final class QuantileSketchFlyweight extends BucketRingFlyweight {
     }
 
     // ---- writer ---------------------------------------------------------------------------------
+
+    @Override
+    public int update(MemorySegment segment, long offset, long timestampMs, double value) {
+        return wrap(segment, offset).update(timestampMs, value);
+    }
 
     /**
      * Writer only. Adds one sample.
@@ -274,6 +282,7 @@ public final class QuantileSketchFlyweight extends BucketRingFlyweight {
      * {@code out}'s scratch, retrying until the copy is consistent, then merges them there. Allocation-free
      * once {@code out} has seen a block of this size.
      */
+    @Override
     public void read(long startExclusiveMs, long endInclusiveMs, QuantileResult out) {
         final MemorySegment seg = segment();
         // these never change while the block is published, so they can bound the loops

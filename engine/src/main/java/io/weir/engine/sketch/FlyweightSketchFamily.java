@@ -1,0 +1,58 @@
+package io.weir.engine.sketch;
+
+import io.weir.engine.sketch.ring.BucketRingFlyweight;
+import java.lang.foreign.MemorySegment;
+import java.util.function.Supplier;
+
+/**
+ * What every family does the same way: its spec from the targets, and the layout, update and read of its block
+ * through its {@link SketchBlockFlyweight}. Subclasses add how their result answers raw samples and any read of
+ * their own. One thread, like the flyweight it wraps.
+ *
+ * @param <S> the family's spec
+ * @param <R> the family's result
+ */
+public abstract class FlyweightSketchFamily<S extends SketchSpec, R> implements SketchFamily<S, R> {
+    /** The family's spec for a series, e.g. {@code SketchTargets::quantile}. */
+    @FunctionalInterface
+    public interface SpecLookup<S> {
+        S spec(SketchTargets targets, int seriesId);
+    }
+
+    private final SketchFunction.Family family;
+    private final SpecLookup<S> specs;
+    private final SketchBlockFlyweight<S, R> flyweight;
+    private final Supplier<R> results;
+
+    protected FlyweightSketchFamily(SketchFunction.Family family, SpecLookup<S> specs, SketchBlockFlyweight<S, R> flyweight,
+                                    Supplier<R> results) {
+        this.family = family;
+        this.specs = specs;
+        this.flyweight = flyweight;
+        this.results = results;
+    }
+
+    @Override
+    public final SketchFunction.Family family() { return family; }
+
+    @Override
+    public final S spec(SketchTargets targets, int seriesId) { return specs.spec(targets, seriesId); }
+
+    @Override
+    public final void init(MemorySegment segment, long offset, int seriesId, S spec) {
+        flyweight.wrap(segment, offset).init(seriesId, spec);
+    }
+
+    @Override
+    public final boolean update(MemorySegment segment, long offset, long timestampMs, double value) {
+        return flyweight.update(segment, offset, timestampMs, value) == BucketRingFlyweight.APPLIED;
+    }
+
+    @Override
+    public final void read(MemorySegment segment, long offset, long startExclusiveMs, long endInclusiveMs, R out) {
+        flyweight.wrap(segment, offset).read(startExclusiveMs, endInclusiveMs, out);
+    }
+
+    @Override
+    public final R newResult() { return results.get(); }
+}
