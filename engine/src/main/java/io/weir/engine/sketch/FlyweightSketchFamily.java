@@ -1,18 +1,21 @@
 package io.weir.engine.sketch;
 
+import io.weir.engine.sketch.exact.ExactSpan;
+import io.weir.engine.sketch.exact.ExactWindow;
 import io.weir.engine.sketch.ring.BucketRingFlyweight;
 import java.lang.foreign.MemorySegment;
 import java.util.function.Supplier;
 
 /**
- * What every family does the same way: its spec from the targets, and the layout, update and read of its block
- * through its {@link SketchBlockFlyweight}. Subclasses add how their result answers raw samples and any read of
- * their own. One thread, like the flyweight it wraps.
+ * What every family does the same way: its spec from the targets, the layout, update and read of its block through
+ * its {@link SketchBlockFlyweight}, and raw samples answered by its result ({@link ExactAnswer}). Quantile and
+ * frequency are instances of it; the aggregate family adds its own span read and chunk moments. One thread, like the
+ * flyweight it wraps.
  *
  * @param <S> the family's spec
  * @param <R> the family's result
  */
-public abstract class FlyweightSketchFamily<S extends SketchSpec, R> implements SketchFamily<S, R> {
+public class FlyweightSketchFamily<S extends SketchSpec, R extends ExactAnswer> implements SketchFamily<S, R> {
     /** The family's spec for a series, e.g. {@code SketchTargets::quantile}. */
     @FunctionalInterface
     public interface SpecLookup<S> {
@@ -24,7 +27,7 @@ public abstract class FlyweightSketchFamily<S extends SketchSpec, R> implements 
     private final SketchBlockFlyweight<S, R> flyweight;
     private final Supplier<R> results;
 
-    protected FlyweightSketchFamily(SketchFunction.Family family, SpecLookup<S> specs, SketchBlockFlyweight<S, R> flyweight,
+    public FlyweightSketchFamily(SketchFunction.Family family, SpecLookup<S> specs, SketchBlockFlyweight<S, R> flyweight,
                                     Supplier<R> results) {
         this.family = family;
         this.specs = specs;
@@ -51,6 +54,16 @@ public abstract class FlyweightSketchFamily<S extends SketchSpec, R> implements 
     @Override
     public final void read(MemorySegment segment, long offset, long startExclusiveMs, long endInclusiveMs, R out) {
         flyweight.wrap(segment, offset).read(startExclusiveMs, endInclusiveMs, out);
+    }
+
+    @Override
+    public final void readExact(long startExclusiveMs, long endInclusiveMs, ExactWindow window, R out) {
+        out.readExact(startExclusiveMs, endInclusiveMs, window);
+    }
+
+    @Override
+    public final void readExactSpan(long startExclusiveMs, long endInclusiveMs, ExactSpan span, ExactWindow slice, R out) {
+        out.readExactSpan(startExclusiveMs, endInclusiveMs, span, slice);
     }
 
     @Override

@@ -68,9 +68,9 @@ public interface SketchFamily<S extends SketchSpec, R> {
     static SketchFamily<?, ?>[] newSet() {
         SketchFamily<?, ?>[] set = new SketchFamily<?, ?>[SketchFunction.Family.values().length];
         set[SketchFunction.Family.AGGREGATE.ordinal()] = new AggregateSketchFamily();
-        set[SketchFunction.Family.QUANTILE.ordinal()] = new PlainSketchFamily<>(SketchFunction.Family.QUANTILE,
+        set[SketchFunction.Family.QUANTILE.ordinal()] = new FlyweightSketchFamily<>(SketchFunction.Family.QUANTILE,
             SketchTargets::quantile, new QuantileSketchFlyweight(), QuantileResult::new);
-        set[SketchFunction.Family.FREQUENCY.ordinal()] = new PlainSketchFamily<>(SketchFunction.Family.FREQUENCY,
+        set[SketchFunction.Family.FREQUENCY.ordinal()] = new FlyweightSketchFamily<>(SketchFunction.Family.FREQUENCY,
             SketchTargets::frequency, new FrequencySketchFlyweight(), FrequencyResult::new);
         return set;
     }

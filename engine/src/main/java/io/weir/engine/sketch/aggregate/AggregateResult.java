@@ -1,5 +1,6 @@
 package io.weir.engine.sketch.aggregate;
 
+import io.weir.engine.sketch.ExactAnswer;
 import io.weir.engine.sketch.exact.SampleMoments;
 import io.weir.engine.sketch.ring.WindowCoverage;
 
@@ -19,7 +20,7 @@ import io.weir.engine.sketch.ring.WindowCoverage;
  * sum, mean, sum2, variance and stddev NaN, and min and max ignore them unless every sample is NaN. A sketch
  * bucket only knows that it holds a NaN, so a partial bucket with one makes the window's sums NaN.
  */
-public final class AggregateResult extends WindowCoverage {
+public final class AggregateResult extends WindowCoverage implements ExactAnswer {
     private double count;
     private double sum;
     private double sum2;
@@ -159,6 +160,7 @@ public final class AggregateResult extends WindowCoverage {
      * exact (to compensated float rounding) and {@link #exact()} is true. Chunks the read gave as moments
      * ({@link io.weir.engine.sketch.exact.ExactWindow#chunks()}) merge as whole buckets. Allocation-free.
      */
+    @Override
     public void readExact(long startExclusive, long endInclusive, io.weir.engine.sketch.exact.ExactWindow window) {
         begin(startExclusive, endInclusive);
         range(window.coverageStartMs(), window.retainedStartMs(), window.newestMs());
@@ -263,6 +265,7 @@ public final class AggregateResult extends WindowCoverage {
      * (a range query's steps): from the span's prefix sums and sliding extrema, so a window costs O(1) instead of
      * its samples. Windows holding a non-finite sample are sliced and read sample by sample, as before.
      */
+    @Override
     public void readExactSpan(long startExclusive, long endInclusive, io.weir.engine.sketch.exact.ExactSpan span,
                               io.weir.engine.sketch.exact.ExactWindow slice) {
         span.locate(startExclusive, endInclusive);

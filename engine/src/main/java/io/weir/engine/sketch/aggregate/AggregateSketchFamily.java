@@ -4,8 +4,6 @@ import io.weir.engine.sketch.FlyweightSketchFamily;
 import io.weir.engine.sketch.SketchFamily;
 import io.weir.engine.sketch.SketchFunction;
 import io.weir.engine.sketch.SketchTargets;
-import io.weir.engine.sketch.exact.ExactSpan;
-import io.weir.engine.sketch.exact.ExactWindow;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -40,15 +38,5 @@ public final class AggregateSketchFamily extends FlyweightSketchFamily<Aggregate
     @Override
     public boolean readsChunkMoments() {
         return true;
-    }
-
-    @Override
-    public void readExact(long startExclusiveMs, long endInclusiveMs, ExactWindow window, AggregateResult out) {
-        out.readExact(startExclusiveMs, endInclusiveMs, window);
-    }
-
-    @Override
-    public void readExactSpan(long startExclusiveMs, long endInclusiveMs, ExactSpan span, ExactWindow slice, AggregateResult out) {
-        out.readExactSpan(startExclusiveMs, endInclusiveMs, span, slice);
     }
 }

@@ -243,7 +243,8 @@ public final class FrequencyResult extends WindowCoverage implements ExactAnswer
      * whose keys the span keeps sorted as the window slides (no sort per step).
      */
     @Override
-    public void readExactSpan(long startExclusive, long endInclusive, io.weir.engine.sketch.exact.ExactSpan span) {
+    public void readExactSpan(long startExclusive, long endInclusive, io.weir.engine.sketch.exact.ExactSpan span,
+                              io.weir.engine.sketch.exact.ExactWindow slice) {
         io.weir.engine.sketch.exact.ExactWindow all = span.samples();
         begin(startExclusive, endInclusive);
         range(all.coverageStartMs(), all.retainedStartMs(), all.newestMs());

@@ -249,7 +249,8 @@ public final class QuantileResult extends WindowCoverage implements ExactAnswer 
      * plus one copy, not a sort; a step that moves the window by much of its width selects instead.
      */
     @Override
-    public void readExactSpan(long startExclusive, long endInclusive, io.weir.engine.sketch.exact.ExactSpan span) {
+    public void readExactSpan(long startExclusive, long endInclusive, io.weir.engine.sketch.exact.ExactSpan span,
+                              io.weir.engine.sketch.exact.ExactWindow slice) {
         io.weir.engine.sketch.exact.ExactWindow all = span.samples();
         begin(startExclusive, endInclusive);
         range(all.coverageStartMs(), all.retainedStartMs(), all.newestMs());
