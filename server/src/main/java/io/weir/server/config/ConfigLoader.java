@@ -636,7 +636,7 @@ public final class ConfigLoader {
                 }
             }
             long seriesCapacity = integer(s, "series_capacity", d.seriesCapacity(), 1024, 1L << 31);
-            long idleTimeout = duration(s, "series_idle_timeout", 0);
+            long idleTimeout = isZero(s, "series_idle_timeout") ? 0 : duration(s, "series_idle_timeout", 0); // 0: the default rule
             if (idleTimeout != 0 && idleTimeout < StorageConfig.MIN_SERIES_IDLE_TIMEOUT_MILLIS) {
                 problem(s.pathOf("series_idle_timeout"), "must be at least 1m (got " + Quote.of(text(s, "series_idle_timeout")) + ")");
                 idleTimeout = 0;
@@ -654,7 +654,7 @@ public final class ConfigLoader {
                 tail = d.exactTailMillis();
             }
             return new StorageConfig(dataDir, size(s, "memory_limit", d.memoryLimitBytes()), exactMax, seriesCapacity, idleTimeout,
-                    (int) chunk, duration(s, "series_free_after", 0), tail,
+                    (int) chunk, isZero(s, "series_free_after") ? 0 : duration(s, "series_free_after", 0), tail,
                     share(s, "exact_growth", d.exactGrowth(), Share.WHOLE),
                     share(s, "exact_tail_share", d.exactTailShare(), StorageConfig.MAX_EXACT_TAIL_SHARE),
                     share(s, "exact_tail_budget", d.exactTailBudget(), Share.WHOLE));

@@ -194,6 +194,14 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void zeroSeriesTimesMeanTheDefaultRuleAsTheReadmeSays() {
+        StorageConfig zero = valid("storage: {series_idle_timeout: 0, series_free_after: 0s}\n").storage();
+        assertEquals(0, zero.seriesIdleTimeoutMillis());
+        assertEquals(0, zero.seriesFreeAfterMillis());
+        assertEquals(7_200_000, valid("storage: {series_idle_timeout: 2h}\n").storage().seriesIdleTimeoutMillis());
+    }
+
+    @Test
     void theRangeResultCacheIsConfigured() {
         QueryConfig d = QueryConfig.defaults();
         assertEquals(64L << 20, d.cacheBytes());
@@ -375,7 +383,6 @@ class ConfigLoaderTest {
                         "must be at most a shard's share of storage.memory_limit, 1MiB / 2 ingest.shards = 512KiB (got 1MiB, the default)"),
                 arguments("storage: {series_free_after: 3m}", "storage.series_free_after",
                         "must be at least twice query.timeout, 4m (got 3m)"),
-                arguments("storage: {series_free_after: 0s}", "storage.series_free_after", "must be greater than 0 (got \"0s\")"),
                 arguments("storage: {exact_tail: 30s}", "storage.exact_tail", "must be 0 (none) or in [1m, 1d] (got \"30s\")"),
                 arguments("storage: {exact_tail: 2d}", "storage.exact_tail", "must be 0 (none) or in [1m, 1d] (got \"2d\")"),
                 arguments("storage: {exact_growth: 0}", "storage.exact_growth",
