@@ -434,13 +434,28 @@ public final class ConfigLoader {
                     positive(s, "max_series", d.maxSeries(), Long.MAX_VALUE),
                     positive(s, "max_samples", d.maxSamples(), Long.MAX_VALUE),
                     (int) positive(s, "read_parallelism", d.readParallelism(), QueryConfig.MAX_READ_PARALLELISM),
-                    isZero(s, "cache_size") ? 0 : size(s, "cache_size", d.cacheBytes()),
+                    cacheSize(s, d.cacheBytes()),
                     cacheOffset(s, d.cacheOffsetMillis()));
         }
 
         private boolean isZero(Section s, String key) {
             String text = text(s, key);
             return "0".equals(text) || "0s".equals(text) || "0B".equals(text);
+        }
+
+        /** The range cache lives on the heap: at most a quarter of it, so queries and requests keep the rest. */
+        private long cacheSize(Section s, long defaultValue) {
+            if (isZero(s, "cache_size")) {
+                return 0;
+            }
+            long bytes = size(s, "cache_size", defaultValue);
+            long heapQuarter = Runtime.getRuntime().maxMemory() / 4;
+            if (bytes > heapQuarter) {
+                problem(s.pathOf("cache_size"), "must be at most a quarter of the heap (-Xmx in tuning/jvm), "
+                        + ByteSize.format(heapQuarter) + " (got " + Quote.of(text(s, "cache_size")) + ")");
+                return Math.min(defaultValue, heapQuarter);
+            }
+            return bytes;
         }
 
         private long cacheOffset(Section s, long defaultValue) {

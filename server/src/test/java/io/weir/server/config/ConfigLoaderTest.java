@@ -213,6 +213,7 @@ class ConfigLoaderTest {
         assertEquals(0, valid("query: {cache_offset: 0s}\n").query().cacheOffsetMillis());
         assertEquals("query.cache_size", problems("query: {cache_size: lots}").getFirst().keyPath());
         assertEquals("query.cache_offset", problems("query: {cache_offset: -1m}").getFirst().keyPath());
+        assertEquals("query.cache_size", problems("query: {cache_size: 1TiB}").getFirst().keyPath(), "more than the heap");
         ConfigProblem tooFar = problems("query: {cache_offset: 2d}").getFirst();
         assertEquals(new ConfigProblem("query.cache_offset", "must be at most 1d (got \"2d\")"), tooFar);
     }
