@@ -50,7 +50,7 @@ public final class QueryComparison {
     public static void main(String[] args) throws Exception {
         int runs = 30;
         int warmup = 150; // as the figures: both servers warmed by 150 calls a shape
-        String weirConfig = WEIR_CONFIG;
+        StringBuilder queryKeys = new StringBuilder();
         int loadSeries = 0;
         int loadSeconds = 20;
         String only = null;
@@ -68,11 +68,13 @@ public final class QueryComparison {
                 case "--series" -> seriesCount = Integer.parseInt(args[i + 1]);
                 case "--interval-seconds" -> scrape = Long.parseLong(args[i + 1]) * 1000;
                 case "--hours" -> hours = Long.parseLong(args[i + 1]);
-                // e.g. --weir-query-cache 0: Weir without its range result cache (VictoriaMetrics keeps its own)
-                case "--weir-query-cache" -> weirConfig = WEIR_CONFIG + "query:\n  cache_size: " + args[i + 1] + "\n";
+                // e.g. --weir-query cache_size=0: Weir without its range result cache (VictoriaMetrics keeps its
+                // own); --weir-query warmup_queries=0: without its start-up warm-up. Repeatable.
+                case "--weir-query" -> queryKeys.append("  ").append(args[i + 1].replaceFirst("=", ": ")).append('\n');
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
+        String weirConfig = queryKeys.isEmpty() ? WEIR_CONFIG : WEIR_CONFIG + "query:\n" + queryKeys;
         long end = (System.currentTimeMillis() / 60_000 - 2) * 60_000;
         long first = end - (hours * 3_600_000L + 15 * 60_000L);
         try (WeirServerProcess weir = WeirServerProcess.start(WeirServerProcess.repoRoot(), weirConfig,
