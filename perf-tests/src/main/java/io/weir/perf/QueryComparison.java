@@ -178,9 +178,13 @@ public final class QueryComparison {
      */
     private static void underLoad(String weir, String[][] shapes, long[][] idle, long end, int series, int seconds) throws Exception {
         // enough requests for the whole run at up to 1.5 M samples/s (beyond that the pool runs out and the load
-        // ends early, which the printed summary says)
+        // ends early, which the printed summary says). Their timestamps lie in the last 4 minutes, as a live
+        // sender's do: history older than query.cache_offset would be a backfill, which drops the node's cached
+        // range results at every batch (correctly, but not what a node under live ingest sees)
+        long samples = (seconds + 5) * 1_500_000L;
+        long rounds = Math.max(1, samples / series);
         RemoteWritePayloads payloads = RemoteWritePayloads.build(SeriesCatalog.of(series), 4, 2_000,
-                (seconds + 5) * 1_500_000L, 15_000, System.currentTimeMillis());
+                samples, Math.max(1, 240_000 / rounds), System.currentTimeMillis());
         AtomicReference<LoadResult> result = new AtomicReference<>();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread load = Thread.ofPlatform().name("query-comparison-load").start(() -> {
