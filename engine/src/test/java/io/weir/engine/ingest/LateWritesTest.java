@@ -31,6 +31,11 @@ class LateWritesTest {
             batch.fill(new int[] {1}, new long[] {NOW - SEAL_AFTER + 1}, new double[] {1}, 0, 1, 0, null);
             writer.onEvent(batch, 2, true);
             assertEquals(1, late.generation());
+
+            // the newest sealed millisecond itself: a kept step at that time holds it in its window
+            batch.fill(new int[] {2}, new long[] {NOW - SEAL_AFTER}, new double[] {1}, 0, 1, 0, null);
+            writer.onEvent(batch, 3, true);
+            assertEquals(2, late.generation());
         }
     }
 }
