@@ -438,14 +438,21 @@ public final class ConfigLoader {
                     cacheOffset(s, d.cacheOffsetMillis()));
         }
 
-        private boolean isZero(Section s, String key) {
+        /** A duration key written as 0 ("0" or "0s"): the keys where 0 means none or the default rule. */
+        private boolean zeroDuration(Section s, String key) {
             String text = text(s, key);
-            return "0".equals(text) || "0s".equals(text) || "0B".equals(text);
+            return "0".equals(text) || "0s".equals(text);
+        }
+
+        /** A size key written as 0 ("0" or "0B"): the keys where 0 turns something off. */
+        private boolean zeroSize(Section s, String key) {
+            String text = text(s, key);
+            return "0".equals(text) || "0B".equals(text);
         }
 
         /** The range cache lives on the heap: at most a quarter of it, so queries and requests keep the rest. */
         private long cacheSize(Section s, long defaultValue) {
-            if (isZero(s, "cache_size")) {
+            if (zeroSize(s, "cache_size")) {
                 return 0;
             }
             long bytes = size(s, "cache_size", defaultValue);
@@ -459,7 +466,7 @@ public final class ConfigLoader {
         }
 
         private long cacheOffset(Section s, long defaultValue) {
-            if (isZero(s, "cache_offset")) {
+            if (zeroDuration(s, "cache_offset")) {
                 return 0;
             }
             long millis = duration(s, "cache_offset", defaultValue);
@@ -640,7 +647,7 @@ public final class ConfigLoader {
             }
             long exactMax = d.exactMaxBytes();
             String exactText = text(s, "exact_max_bytes");
-            if ("0".equals(exactText)) {
+            if (zeroSize(s, "exact_max_bytes")) {
                 exactMax = 0;
             } else if (exactText != null) {
                 exactMax = size(s, "exact_max_bytes", d.exactMaxBytes());
@@ -651,7 +658,7 @@ public final class ConfigLoader {
                 }
             }
             long seriesCapacity = integer(s, "series_capacity", d.seriesCapacity(), 1024, 1L << 31);
-            long idleTimeout = isZero(s, "series_idle_timeout") ? 0 : duration(s, "series_idle_timeout", 0); // 0: the default rule
+            long idleTimeout = zeroDuration(s, "series_idle_timeout") ? 0 : duration(s, "series_idle_timeout", 0); // 0: the default rule
             if (idleTimeout != 0 && idleTimeout < StorageConfig.MIN_SERIES_IDLE_TIMEOUT_MILLIS) {
                 problem(s.pathOf("series_idle_timeout"), "must be at least 1m (got " + Quote.of(text(s, "series_idle_timeout")) + ")");
                 idleTimeout = 0;
@@ -662,14 +669,13 @@ public final class ConfigLoader {
                         + ByteSize.format(StorageConfig.MAX_SLAB_CHUNK_BYTES) + " (got " + Quote.of(text(s, "slab_chunk")) + ")");
                 chunk = d.slabChunkBytes();
             }
-            String tailText = text(s, "exact_tail");
-            long tail = "0".equals(tailText) || "0s".equals(tailText) ? 0 : duration(s, "exact_tail", d.exactTailMillis());
+            long tail = zeroDuration(s, "exact_tail") ? 0 : duration(s, "exact_tail", d.exactTailMillis());
             if (tail != 0 && (tail < StorageConfig.MIN_EXACT_TAIL_MILLIS || tail > StorageConfig.MAX_EXACT_TAIL_MILLIS)) {
                 problem(s.pathOf("exact_tail"), "must be 0 (none) or in [1m, 1d] (got " + Quote.of(text(s, "exact_tail")) + ")");
                 tail = d.exactTailMillis();
             }
             return new StorageConfig(dataDir, size(s, "memory_limit", d.memoryLimitBytes()), exactMax, seriesCapacity, idleTimeout,
-                    (int) chunk, isZero(s, "series_free_after") ? 0 : duration(s, "series_free_after", 0), tail,
+                    (int) chunk, zeroDuration(s, "series_free_after") ? 0 : duration(s, "series_free_after", 0), tail,
                     share(s, "exact_growth", d.exactGrowth(), Share.WHOLE),
                     share(s, "exact_tail_share", d.exactTailShare(), StorageConfig.MAX_EXACT_TAIL_SHARE),
                     share(s, "exact_tail_budget", d.exactTailBudget(), Share.WHOLE));

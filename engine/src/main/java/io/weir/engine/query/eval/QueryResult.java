@@ -44,11 +44,7 @@ public record QueryResult(String resultType, long[] times, List<StepSeries> seri
                         continue;
                     }
                     out.add(s);
-                    for (int i = 0; i < times.length; i++) {
-                        if (s.present[i]) {
-                            err = Aggregation.maxError(err, s.errors[i]);
-                        }
-                    }
+                    err = maxError(err, s);
                 }
                 if (range) {
                     out.sort(Comparator.comparing(StepSeries::labels));
@@ -56,6 +52,16 @@ public record QueryResult(String resultType, long[] times, List<StepSeries> seri
                 yield new QueryResult(range ? "matrix" : "vector", times, out, Double.NaN, null, functions, err, uncertain);
             }
         };
+    }
+
+    /** {@code err} widened by the bound of every point the series has (NaN, unbounded, wins). */
+    static double maxError(double err, StepSeries s) {
+        for (int i = 0; i < s.steps(); i++) {
+            if (s.present[i]) {
+                err = Aggregation.maxError(err, s.errors[i]);
+            }
+        }
+        return err;
     }
 
     public boolean exact() {

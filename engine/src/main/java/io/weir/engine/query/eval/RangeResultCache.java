@@ -108,13 +108,6 @@ public final class RangeResultCache {
             }
         }
         QueryResult joined = join(start, steps, step, cached, fresh, limits);
-        synchronized (this) {
-            if (cached == null) {
-                misses++;
-            } else {
-                hits++;
-            }
-        }
         if (joined.uncertain().isEmpty()) {
             store(key, joined, start, step, Math.min(end, sealed), generation);
         }
@@ -129,16 +122,19 @@ public final class RangeResultCache {
     /** Bytes the cached results take (an estimate: their columns plus a fixed cost per series). */
     public synchronized long bytes() { return bytes; }
 
+    /** The kept result that holds {@code start}, made under {@code generation}; counted as a hit or a miss. */
     private synchronized Entry lookup(Key key, long generation, long start) {
         Entry e = entries.get(key);
-        if (e == null) {
-            return null;
-        }
-        if (e.generation() != generation) {
+        if (e != null && e.generation() != generation) {
             remove(key);
+            e = null;
+        }
+        if (e == null || start < e.first() || start > e.last()) {
+            misses++;
             return null;
         }
-        return e.first() <= start && start <= e.last() ? e : null;
+        hits++;
+        return e;
     }
 
     private void remove(Key key) {
@@ -195,11 +191,7 @@ public final class RangeResultCache {
             times[i] = start + i * step;
         }
         for (StepSeries s : series) {
-            for (int i = 0; i < n; i++) {
-                if (s.present[i]) {
-                    maxError = Aggregation.maxError(maxError, s.errors[i]);
-                }
-            }
+            maxError = QueryResult.maxError(maxError, s);
         }
         return new QueryResult("matrix", times, series, Double.NaN, null, functions,
                 maxError, fresh == null ? List.of() : fresh.uncertain());
