@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * measured, the two systems alternating per request. Prints the median and p90 per shape and system; checks that
  * Weir answered every shape from sketches and that both return the same series count.
  * <pre>
- *   java -cp ... io.weir.perf.QueryComparison [--runs 30] [--warmup 20] [--load-series 10000 --load-seconds 20]
+ *   java -cp ... io.weir.perf.QueryComparison [--runs 30] [--warmup 150] [--load-series 10000 --load-seconds 20]
+ *       [--load-history true]
  * </pre>
  * With {@code --load-series}, Weir's latencies are then measured again while a remote write load runs against
  * it (p99 under load beside p99 idle).
@@ -46,6 +47,11 @@ public final class QueryComparison {
             """;
     /** Hours of data written ({@code --hours}, 24 by default: the 24 h range query reads all of it). */
     private static long hours = 24;
+    /**
+     * {@code --load-history true}: the load writes hours of history (15 s apart, ending now) instead of the last
+     * minutes -- a sender catching up, whose samples are all behind the node's sealed horizon.
+     */
+    private static boolean loadHistory;
 
     public static void main(String[] args) throws Exception {
         int runs = 30;
@@ -61,6 +67,7 @@ public final class QueryComparison {
                 case "--warmup" -> warmup = Integer.parseInt(args[i + 1]);
                 case "--load-series" -> loadSeries = Integer.parseInt(args[i + 1]);
                 case "--load-seconds" -> loadSeconds = Integer.parseInt(args[i + 1]);
+                case "--load-history" -> loadHistory = Boolean.parseBoolean(args[i + 1]);
                 // e.g. --only 'avg_over_time\(m\[5h' : the shapes whose query contains a match (profiling one shape)
                 case "--only" -> only = args[i + 1];
                 // e.g. --extra-shape 'vector(1)': one more instant shape (the HTTP path's floor)
@@ -142,13 +149,19 @@ public final class QueryComparison {
             for (int si = 0; si < shapes.length; si++) {
                 System.out.printf(Locale.ROOT, "| `%s`%s | %.2f ms |%n", shapes[si][0], describe(shapes[si]), serverMeanMs[si]);
             }
-            for (String line : Http.get(weir.url(), "/metrics", Map.of()).body().split("\n")) {
-                if (line.startsWith("weir_query_cache_")) {
-                    System.out.println(line);
-                }
-            }
+            printCacheCounters(weir.url());
             if (loadSeries > 0) {
                 underLoad(weir.url(), shapes, idle, end, loadSeries, loadSeconds);
+                System.out.println("after the load:");
+                printCacheCounters(weir.url());
+            }
+        }
+    }
+
+    private static void printCacheCounters(String weir) throws Exception {
+        for (String line : Http.get(weir, "/metrics", Map.of()).body().split("\n")) {
+            if (line.startsWith("weir_query_cache_")) {
+                System.out.println(line);
             }
         }
     }
@@ -184,7 +197,7 @@ public final class QueryComparison {
         long samples = (seconds + 5) * 1_500_000L;
         long rounds = Math.max(1, samples / series);
         RemoteWritePayloads payloads = RemoteWritePayloads.build(SeriesCatalog.of(series), 4, 2_000,
-                samples, Math.max(1, 240_000 / rounds), System.currentTimeMillis());
+                samples, loadHistory ? 15_000 : Math.max(1, 240_000 / rounds), System.currentTimeMillis());
         AtomicReference<LoadResult> result = new AtomicReference<>();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread load = Thread.ofPlatform().name("query-comparison-load").start(() -> {

@@ -23,14 +23,8 @@ public final class ShardWriter implements EventHandler<IngestBatch> {
     private final LongSupplier clockMs;
     private final LateWrites lateWrites;
     private long lastPeriodicMs;
-
-    public ShardWriter(int shard, SketchShard sketches) {
-        this(shard, sketches, System::currentTimeMillis, new LateWrites(0));
-    }
-
-    public ShardWriter(int shard, SketchShard sketches, LongSupplier clockMs) {
-        this(shard, sketches, clockMs, new LateWrites(0));
-    }
+    /** The series of this batch's samples at sealed timestamps (consecutive repeats folded), told after applying. */
+    private int[] lateIds = new int[64];
 
     public ShardWriter(int shard, SketchShard sketches, LongSupplier clockMs, LateWrites lateWrites) {
         this.shard = shard;
@@ -50,22 +44,37 @@ public final class ShardWriter implements EventHandler<IngestBatch> {
                 long nowMs = clockMs.getAsLong();
                 sketches.clock(nowMs);
                 long sealed = lateWrites.sealedHorizon(nowMs);
-                boolean late = false;
+                int late = 0;
                 int[] ids = batch.seriesIds();
                 long[] ts = batch.timestamps();
                 double[] values = batch.values();
                 for (int i = batch.shardStart(shard), end = batch.shardEnd(shard); i < end; i++) {
-                    late |= ts[i] <= sealed;
+                    if (ts[i] <= sealed) {
+                        late = addLate(late, ids[i]);
+                    }
                     sketches.update(ids[i], ts[i], values[i]);
                 }
-                if (late) {
-                    lateWrites.lateBatch();
-                }
+                // after the batch is applied: a query that sees the record reads the new samples
+                lateWrites.lateSeries(lateIds, late);
             }
         }
         if (endOfBatch) {
             periodic(clockMs.getAsLong());
         }
+    }
+
+    /** Past what {@link LateWrites} keeps only the count matters (every older cached result is dropped). */
+    private int addLate(int count, int seriesId) {
+        if (count > 0 && count <= lateIds.length && lateIds[count - 1] == seriesId) {
+            return count;
+        }
+        if (count == lateIds.length && count < lateWrites.capacity()) {
+            lateIds = java.util.Arrays.copyOf(lateIds, Math.min(count * 2, lateWrites.capacity()));
+        }
+        if (count < lateIds.length) {
+            lateIds[count] = seriesId;
+        }
+        return count + 1;
     }
 
     @Override

@@ -53,6 +53,16 @@ public final class LabelMatcher {
         };
     }
 
+    /** Whether {@code labels} satisfies every matcher of a selector. */
+    public static boolean matchesAll(java.util.List<LabelMatcher> matchers, SeriesLabels labels) {
+        for (LabelMatcher m : matchers) {
+            if (!m.matches(labels.peek(m.name()))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /**
      * @return the values whose match decides this matcher by set membership (the value of = and !=, the
      *         alternatives of a literal regex), or null when the matcher needs the value itself

@@ -81,20 +81,11 @@ public final class SeriesSketchTargets implements SketchTargets {
 
     private int match(SeriesLabels labels) {
         for (int i = 0; i < targets.size(); i++) {
-            if (matchesAll(targets.get(i).matchers(), labels)) {
+            if (LabelMatcher.matchesAll(targets.get(i).matchers(), labels)) {
                 return i;
             }
         }
         return NONE;
-    }
-
-    private static boolean matchesAll(List<LabelMatcher> matchers, SeriesLabels labels) {
-        for (LabelMatcher m : matchers) {
-            if (!m.matches(labels.peek(m.name()))) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** @return the target index of a series, or -1 */

@@ -5,10 +5,13 @@ import io.weir.engine.query.promql.AggregateExpr;
 import io.weir.engine.query.promql.BinaryExpr;
 import io.weir.engine.query.promql.Call;
 import io.weir.engine.query.promql.Expr;
+import io.weir.engine.query.promql.ExprWalk;
 import io.weir.engine.query.promql.MatrixSelector;
 import io.weir.engine.query.promql.ParenExpr;
 import io.weir.engine.query.promql.UnaryExpr;
 import io.weir.engine.query.promql.VectorSelector;
+import io.weir.engine.series.LabelMatcher;
+import io.weir.engine.series.SeriesLabels;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,6 +21,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntPredicate;
 import java.util.function.LongSupplier;
 
 /**
@@ -28,7 +32,9 @@ import java.util.function.LongSupplier;
  * them, and stores the sealed part of the joined result for the next one.
  *
  * <p>Reused only while nothing changed under it: a shard writer that applies a sample at a sealed timestamp (a
- * backfill) moves {@link LateWrites#generation()} and every cached result made before is dropped. Not cached:
+ * backfill) records its series in {@link LateWrites}, and a cached result made before is dropped when one of those
+ * series is one its expression selects (or when more late series came than {@link LateWrites} keeps). So a sender
+ * catching up on its own series leaves the other panels' results in place. Not cached:
  * expressions with {@code @} (their windows depend on the query's start and end) or a negative {@code offset}
  * (their windows reach past the step's time), results whose presence or rank was decided within an error bound,
  * and results larger than a quarter of the cache. The error bounds of a reused result are those of the steps it was
@@ -64,7 +70,12 @@ public final class RangeResultCache {
 
     /** One cached result: the steps {@code first, first + step, ..., last} of every series it returned. */
     private record Entry(long first, long last, long generation, List<Column> series,
-                         Map<String, FunctionAccuracy> functions, long bytes) {}
+                         Map<String, FunctionAccuracy> functions, long bytes) {
+        /** The same result, known to hold up to {@code newer}. */
+        Entry at(long newer) {
+            return new Entry(first, last, newer, series, functions, bytes);
+        }
+    }
 
     /**
      * One series' kept steps, compact: a bit per step for presence, and no error column when every error is 0 (an
@@ -95,8 +106,9 @@ public final class RangeResultCache {
         }
         long generation = lateWrites.generation(); // before anything is read: a later backfill invalidates the result
         long sealed = lateWrites.sealedHorizon(clockMs.getAsLong());
+        IntPredicate selects = selectedBy(expr, source);
         Key key = new Key(expr, step, Math.floorMod(start, step));
-        Entry cached = lookup(key, generation, start);
+        Entry cached = lookup(key, generation, start, selects);
         long steps = (end - start) / step + 1;
         long reusedSteps = cached == null ? 0 : Math.min(steps, (cached.last() - start) / step + 1);
         QueryResult fresh = null;
@@ -109,7 +121,7 @@ public final class RangeResultCache {
         }
         QueryResult joined = join(start, steps, step, cached, fresh, limits);
         if (joined.uncertain().isEmpty()) {
-            store(key, joined, start, step, Math.min(end, sealed), generation);
+            store(key, joined, start, step, Math.min(end, sealed), generation, selects);
         }
         return joined;
     }
@@ -122,19 +134,38 @@ public final class RangeResultCache {
     /** Bytes the cached results take (an estimate: their columns plus a fixed cost per series). */
     public synchronized long bytes() { return bytes; }
 
-    /** The kept result that holds {@code start}, made under {@code generation}; counted as a hit or a miss. */
-    private synchronized Entry lookup(Key key, long generation, long start) {
-        Entry e = entries.get(key);
-        if (e != null && e.generation() != generation) {
-            remove(key);
-            e = null;
+    /**
+     * The kept result that holds {@code start} and that no late write since it was made touches (checked outside the
+     * lock: the scan reads series labels); counted as a hit or a miss.
+     */
+    private Entry lookup(Key key, long generation, long start, IntPredicate selects) {
+        Entry e;
+        synchronized (this) {
+            e = entries.get(key);
         }
-        if (e == null || start < e.first() || start > e.last()) {
-            misses++;
-            return null;
+        if (e != null && e.generation() < generation) {
+            boolean stale = lateWrites.anySince(e.generation(), generation, selects);
+            synchronized (this) {
+                if (entries.get(key) == e) {
+                    if (stale) {
+                        remove(key);
+                    } else {
+                        entries.put(key, e.at(generation)); // the next lookup scans only what comes after
+                    }
+                }
+            }
+            if (stale) {
+                e = null;
+            }
         }
-        hits++;
-        return e;
+        synchronized (this) {
+            if (e == null || start < e.first() || start > e.last()) {
+                misses++;
+                return null;
+            }
+            hits++;
+            return e;
+        }
     }
 
     private void remove(Key key) {
@@ -204,7 +235,7 @@ public final class RangeResultCache {
     }
 
     /** Keeps the result's steps up to {@code lastSealed} (copied: the response owns its result). */
-    private void store(Key key, QueryResult r, long start, long step, long lastSealed, long generation) {
+    private void store(Key key, QueryResult r, long start, long step, long lastSealed, long generation, IntPredicate selects) {
         if (lastSealed < start) {
             return;
         }
@@ -235,10 +266,10 @@ public final class RangeResultCache {
         Map<String, FunctionAccuracy> functions = new LinkedHashMap<>();
         merge(functions, r.functions());
         Entry e = new Entry(start, start + (keep - 1) * step, generation, List.copyOf(series), functions, size);
+        if (lateWrites.anySince(generation, lateWrites.generation(), selects)) {
+            return; // a backfill of these series came while this was computed
+        }
         synchronized (this) {
-            if (lateWrites.generation() != generation) {
-                return; // a backfill came while this was computed
-            }
             remove(key);
             entries.put(key, e);
             bytes += size;
@@ -247,6 +278,36 @@ public final class RangeResultCache {
                 it.remove();
             }
         }
+    }
+
+    /**
+     * Whether a series may be one the expression's selectors select: a late write to it may change the expression's
+     * results. Series whose labels cannot be read count as selected.
+     */
+    private static IntPredicate selectedBy(Expr expr, LeafSource source) {
+        List<VectorSelector> selectors = new ArrayList<>();
+        ExprWalk.preOrder(expr, node -> {
+            if (node instanceof VectorSelector v) {
+                selectors.add(v);
+            }
+        });
+        return id -> {
+            SeriesLabels labels;
+            try {
+                labels = source.labels(id);
+            } catch (RuntimeException unknown) {
+                return true;
+            }
+            if (labels == null) {
+                return true;
+            }
+            for (VectorSelector v : selectors) {
+                if (LabelMatcher.matchesAll(v.matchers(), labels)) {
+                    return true;
+                }
+            }
+            return false;
+        };
     }
 
     /** Whether every step's answer depends only on the data up to that step's time, whatever the query's range. */

@@ -44,7 +44,7 @@ class RangeResultCacheTest {
     }
 
     private final long[] now = {T0 + 2 * HOUR};
-    private final LateWrites late = new LateWrites(SEAL_AFTER);
+    private final LateWrites late = new LateWrites(SEAL_AFTER, 4096);
 
     /** 6 series over 3 hours at 15 s: two start late, one stops early, so series come and go across a panel. */
     private static CountingSource data(long seed) {
@@ -144,8 +144,79 @@ class RangeResultCacheTest {
         now[0] += 60_000;
         String expected = render(panel(null, src, q, HOUR));
         assertNotEquals(expected, render(panel(cache, src, q, HOUR)), "without the writer's word the cache is stale");
-        late.lateBatch(); // what the shard writer does after applying that sample
+        late.lateSeries(new int[] {0}, 1); // what the shard writer does after applying that sample
         assertEquals(expected, render(panel(cache, src, q, HOUR)));
+    }
+
+    /** Moves one sealed sample of series {@code id} (as a backfill would) and tells {@code late} as the writer does. */
+    private void backfill(ExprEvaluatorTest.RawSource src, int id) {
+        long[] t = src.ts.get(id);
+        double[] v = src.vs.get(id).clone();
+        int i = 0;
+        while (t[i] < now[0] - 30 * 60_000) {
+            i++;
+        }
+        v[i] += 1000;
+        src.vs.set(id, v);
+        late.lateSeries(new int[] {id}, 1);
+    }
+
+    @Test
+    void aLateWriteDropsOnlyTheResultsThatSelectItsSeries() {
+        CountingSource src = data(9);
+        // series 6 and 7: another metric, and one of m's that a label matcher leaves out of the second panel
+        long[] t = new long[720];
+        double[] v = new double[720];
+        for (int i = 0; i < t.length; i++) {
+            t[i] = T0 + i * 15_000L + 7;
+            v[i] = i % 13;
+        }
+        src.add("other", new String[] {"job", "a", "instance", "6"}, t, v.clone());
+        src.add("m", new String[] {"job", "c", "instance", "7"}, t, v.clone());
+        RangeResultCache cache = new RangeResultCache(64 << 20, late, () -> now[0]);
+        String all = "sum by (job) (sum_over_time(m[5m]))";
+        String jobs = "max_over_time(m{job=~\"a|b\"}[5m])";
+        panel(cache, src, all, HOUR);
+        panel(cache, src, jobs, HOUR);
+
+        now[0] += 60_000;
+        backfill(src, 6); // a metric neither panel reads: both stay cached, and right
+        assertEquals(render(panel(null, src, all, HOUR)), render(panel(cache, src, all, HOUR)));
+        assertEquals(render(panel(null, src, jobs, HOUR)), render(panel(cache, src, jobs, HOUR)));
+        assertEquals(2, cache.hits());
+
+        now[0] += 60_000;
+        backfill(src, 7); // m{job="c"}: the first panel reads it (a miss), the second does not (a hit)
+        assertEquals(render(panel(null, src, all, HOUR)), render(panel(cache, src, all, HOUR)));
+        assertEquals(render(panel(null, src, jobs, HOUR)), render(panel(cache, src, jobs, HOUR)));
+        assertEquals(3, cache.hits());
+        assertEquals(3, cache.misses());
+
+        now[0] += 60_000;
+        backfill(src, 1); // m{job="b"}: both panels read it
+        assertEquals(render(panel(null, src, all, HOUR)), render(panel(cache, src, all, HOUR)));
+        assertEquals(render(panel(null, src, jobs, HOUR)), render(panel(cache, src, jobs, HOUR)));
+        assertEquals(3, cache.hits());
+        assertEquals(5, cache.misses());
+    }
+
+    @Test
+    void moreLateSeriesThanTheRecordsKeepDropEveryResult() {
+        CountingSource src = data(13);
+        LateWrites small = new LateWrites(SEAL_AFTER, 4);
+        RangeResultCache cache = new RangeResultCache(64 << 20, small, () -> now[0]);
+        String q = "avg_over_time(m[5m])";
+        panel(cache, src, q, HOUR);
+        now[0] += 60_000;
+        // five late records of series the panel does not read: the oldest is gone, so the result cannot be vouched for
+        src.add("other", new String[] {"instance", "x"}, new long[] {T0}, new double[] {1});
+        small.lateSeries(new int[] {6, 6, 6, 6, 6}, 5);
+        panel(cache, src, q, HOUR);
+        assertEquals(0, cache.hits());
+        now[0] += 60_000;
+        small.lateSeries(new int[] {6, 6, 6, 6}, 4); // exactly what the ring keeps: still vouched for
+        assertEquals(render(panel(null, src, q, HOUR)), render(panel(cache, src, q, HOUR)));
+        assertEquals(1, cache.hits());
     }
 
     @Test

@@ -12,6 +12,7 @@ import io.weir.engine.query.eval.StepSeries;
 import io.weir.engine.query.promql.AggregateExpr;
 import io.weir.engine.query.promql.AtModifier;
 import io.weir.engine.query.promql.BinaryExpr;
+import io.weir.engine.query.promql.ExprWalk;
 import io.weir.engine.query.promql.Call;
 import io.weir.engine.query.promql.Expr;
 import io.weir.engine.query.promql.MatrixSelector;
@@ -33,7 +34,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
@@ -183,7 +183,7 @@ final class PromqlTestRunner implements AutoCloseable {
 
     private String notLocal(Expr expr, PromqlTestScript.Eval e) {
         String[] why = new String[1];
-        walk(expr, node -> {
+        ExprWalk.preOrder(expr, node -> {
             if (node instanceof SubqueryExpr) {
                 why[0] = "subquery";
             } else if (node instanceof VectorSelector v) {
@@ -213,29 +213,6 @@ final class PromqlTestRunner implements AutoCloseable {
         return true;
     }
 
-    private static void walk(Expr e, Consumer<Expr> visit) {
-        visit.accept(e);
-        switch (e) {
-            case ParenExpr p -> walk(p.expr(), visit);
-            case UnaryExpr u -> walk(u.expr(), visit);
-            case BinaryExpr b -> {
-                walk(b.lhs(), visit);
-                walk(b.rhs(), visit);
-            }
-            case AggregateExpr a -> {
-                if (a.param() != null) {
-                    walk(a.param(), visit);
-                }
-                walk(a.expr(), visit);
-            }
-            case Call c -> c.args().forEach(arg -> walk(arg, visit));
-            case SubqueryExpr s -> walk(s.expr(), visit);
-            case MatrixSelector m -> walk(m.selector(), visit);
-            default -> {
-            }
-        }
-    }
-
     /** @return null when it matches, else what differs */
     private String instant(PromqlTestScript.Eval e, Expr expr) {
         String failure = instantAt(e, expr, e.start());
@@ -243,7 +220,7 @@ final class PromqlTestRunner implements AutoCloseable {
             return failure;
         }
         String[] unsafe = new String[1];
-        walk(expr, n -> {
+        ExprWalk.preOrder(expr, n -> {
             if (n instanceof Call c && AT_UNSAFE.contains(c.function().name())) {
                 unsafe[0] = c.function().name();
             }
