@@ -103,7 +103,7 @@ public final class WeirNode implements AutoCloseable {
     private WeirNode(WeirConfig config, LongSupplier clockMs) {
         this.config = config;
         this.clockMs = clockMs;
-        this.lateWrites = new LateWrites(config.query().cacheOffsetMillis(), config.query().cacheLateSeries());
+        this.lateWrites = new LateWrites(config.query().cacheOffsetMillis());
     }
 
     public static WeirNode start(WeirConfig config, BuildInfo build) throws IOException, InterruptedException {

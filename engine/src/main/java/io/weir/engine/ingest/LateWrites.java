@@ -2,51 +2,37 @@ package io.weir.engine.ingest;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.IntPredicate;
 
 /**
  * Tells cached range results whether the time they cover is still sealed, series by series. Time older than
  * {@code now - sealAfter} is <em>sealed</em>: samples normally arrive within seconds of their timestamps, so results
  * over sealed time do not change. A shard writer that applied samples with sealed timestamps (a backfill, a sender
- * catching up after an outage) records their series here, after applying the batch; a cached result is then reused
- * only if none of the series recorded since it was made is one its expression selects.
+ * catching up after an outage) takes a new generation for its batch and marks each of their series with it, after
+ * applying the batch; a cached result made under an older generation is then reused only if none of the series its
+ * expression selects now carries a newer mark.
  *
- * <p>The records are a ring of the last {@code capacity} series ids: a result older than the ring (more late series
- * since than it holds) is not reused, so a large backfill drops every cached result, as it should, and a single
- * sender writing old timestamps drops only the results that read its series. Written by the shard writers (any
- * number), read by query threads; lock-free.
+ * <p>The marks are one long per series id, in pages of {@value #PAGE} ids allocated on a series' first late sample,
+ * so a node that never sees one spends nothing. Written by the shard writers (a series by its own shard's writer),
+ * read by query threads; lock-free but for page allocation.
  */
 public final class LateWrites {
-    private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(long[].class);
-    private static final long NONE = Long.MIN_VALUE;
+    static final int PAGE_SHIFT = 12;
+    static final int PAGE = 1 << PAGE_SHIFT;
+    private static final VarHandle MARKS = MethodHandles.arrayElementVarHandle(long[].class);
 
     private final long sealAfterMillis;
-    private final int mask;
-    /**
-     * Record {@code seq} lives in slot {@code seq & mask} as {@code (seq & 0x7fffffff) << 32 | seriesId}: a reader that
-     * finds other high bits there knows the record is not written yet, or already overwritten. Unwritten slots hold
-     * {@link #NONE}, which no record's stamp equals (its top bit is set).
-     */
-    private final long[] slots;
-    /** Records claimed so far: the generation. A claim is made after the batch it names was applied. */
-    private final AtomicLong claimed = new AtomicLong();
+    private final AtomicLong generation = new AtomicLong();
+    /** Page {@code p} holds the marks of ids {@code [p * PAGE, (p + 1) * PAGE)}, or is null when none has one. */
+    private volatile long[][] pages = new long[0][];
 
-    /**
-     * @param sealAfterMillis how far behind the clock time is sealed ({@code query.cache_offset})
-     * @param capacity        late-series records kept, a power of two ({@code query.cache_late_series})
-     */
-    public LateWrites(long sealAfterMillis, int capacity) {
+    /** @param sealAfterMillis how far behind the clock time is sealed ({@code query.cache_offset}) */
+    public LateWrites(long sealAfterMillis) {
         if (sealAfterMillis < 0) {
             throw new IllegalArgumentException("sealAfterMillis < 0: " + sealAfterMillis);
         }
-        if (capacity <= 0 || Integer.bitCount(capacity) != 1) {
-            throw new IllegalArgumentException("capacity must be a power of two, was " + capacity);
-        }
         this.sealAfterMillis = sealAfterMillis;
-        this.mask = capacity - 1;
-        this.slots = new long[capacity];
-        java.util.Arrays.fill(slots, NONE);
     }
 
     /** Timestamps at or before this are sealed at wall time {@code nowMs}. */
@@ -54,54 +40,55 @@ public final class LateWrites {
         return nowMs - sealAfterMillis;
     }
 
-    /** Late-series records kept: a result older than this many records is not reused. */
-    public int capacity() {
-        return slots.length;
-    }
-
     /**
-     * Shard writer, after applying a batch whose samples at sealed timestamps belong to {@code count} series (repeats
-     * allowed), the first {@code min(count, capacity)} of them in {@code seriesIds}. More than {@link #capacity()}
-     * are counted, not written: every result made before them is then older than the ring, and none can be made
-     * between them (they are claimed at once).
+     * Shard writer, after applying a batch whose samples at sealed timestamps belong to {@code seriesIds[0, count)}
+     * (repeats allowed). The generation is taken after the batch was applied, and every mark is written before the
+     * writer moves on, so a query that waits for this writer sees both the samples and the marks.
      */
     public void lateSeries(int[] seriesIds, int count) {
         if (count <= 0) {
             return;
         }
-        long first = claimed.getAndAdd(count);
-        if (count > slots.length) {
-            return;
-        }
+        long g = generation.incrementAndGet();
         for (int i = 0; i < count; i++) {
-            long seq = first + i;
-            SLOTS.setRelease(slots, (int) (seq & mask), stamp(seq, seriesIds[i]));
+            int id = seriesIds[i];
+            MARKS.setRelease(page(id >>> PAGE_SHIFT), id & (PAGE - 1), g);
         }
     }
 
-    /** Any thread: read before a result is computed, stored with it, handed to {@link #anySince} when it is reused. */
+    /** Any thread: read before a result is computed, stored with it, compared with the marks when it is reused. */
     public long generation() {
-        return claimed.get();
+        return generation.get();
     }
 
-    /**
-     * Any thread: whether a series recorded in generations {@code [from, to)} may be one {@code selects} accepts.
-     * True when a record there is gone (the ring moved past it) or not written yet: unknown counts as late.
-     */
-    public boolean anySince(long from, long to, IntPredicate selects) {
-        if (to - from > slots.length) {
-            return true; // the stamps would say so too; this spares the scan
+    /** Any thread: the generation of the series' last late batch, 0 if it never had one. */
+    public long lateMark(int seriesId) {
+        long[][] p = pages;
+        int i = seriesId >>> PAGE_SHIFT;
+        if (seriesId < 0 || i >= p.length || p[i] == null) {
+            return 0;
         }
-        for (long seq = from; seq < to; seq++) {
-            long v = (long) SLOTS.getAcquire(slots, (int) (seq & mask));
-            if ((v >>> 32) != (seq & 0x7fff_ffffL) || selects.test((int) v)) {
-                return true;
+        return (long) MARKS.getAcquire(p[i], seriesId & (PAGE - 1));
+    }
+
+    /** The page of marks {@code i}, allocated (under the lock, by whichever writer needs it first) when missing. */
+    private long[] page(int i) {
+        long[][] p = pages;
+        if (i < p.length && p[i] != null) {
+            return p[i];
+        }
+        synchronized (this) {
+            p = pages;
+            if (i >= p.length) {
+                p = Arrays.copyOf(p, Math.max(i + 1, p.length * 2));
+            } else if (p[i] != null) {
+                return p[i];
+            } else {
+                p = p.clone(); // readers hold the old array: publish a new one with the page in it
             }
+            p[i] = new long[PAGE];
+            pages = p;
+            return p[i];
         }
-        return false;
-    }
-
-    private static long stamp(long seq, int seriesId) {
-        return (seq & 0x7fff_ffffL) << 32 | (seriesId & 0xffff_ffffL);
     }
 }

@@ -63,17 +63,14 @@ public final class ShardWriter implements EventHandler<IngestBatch> {
         }
     }
 
-    /** Past what {@link LateWrites} keeps only the count matters (every older cached result is dropped). */
     private int addLate(int count, int seriesId) {
-        if (count > 0 && count <= lateIds.length && lateIds[count - 1] == seriesId) {
+        if (count > 0 && lateIds[count - 1] == seriesId) {
             return count;
         }
-        if (count == lateIds.length && count < lateWrites.capacity()) {
-            lateIds = java.util.Arrays.copyOf(lateIds, Math.min(count * 2, lateWrites.capacity()));
+        if (count == lateIds.length) {
+            lateIds = java.util.Arrays.copyOf(lateIds, count * 2); // at most a batch's worth, once
         }
-        if (count < lateIds.length) {
-            lateIds[count] = seriesId;
-        }
+        lateIds[count] = seriesId;
         return count + 1;
     }
 

@@ -61,7 +61,7 @@ public final class ConfigLoader {
     private static final List<String> ROOT_KEYS = List.of("server", "storage", "wal", "backend", "sketch", "scrape_configs", "log", "limits", "query", "ingest", "snapshot");
     private static final List<String> SNAPSHOT_KEYS = List.of("interval", "keep", "write_rate", "shutdown_timeout");
     private static final List<String> QUERY_KEYS = List.of("timeout", "max_concurrency", "max_series", "max_samples", "read_parallelism",
-            "cache_size", "cache_offset", "cache_late_series");
+            "cache_size", "cache_offset");
     private static final List<String> SERVER_KEYS = List.of("listen", "max_request_bytes", "web_config_file", "authorization");
     private static final List<String> STORAGE_KEYS = List.of("data_dir", "memory_limit", "exact_max_bytes", "series_capacity",
             "series_idle_timeout", "slab_chunk", "series_free_after", "exact_tail", "exact_growth", "exact_tail_share",
@@ -264,8 +264,7 @@ public final class ConfigLoader {
                 .append(" at once, ").append(q.maxSeries()).append(" series and ").append(q.maxSamples())
                 .append(" points each, a leaf read by ").append(q.readParallelism()).append(" thread(s)\n");
         sb.append("query cache:    ").append(q.cacheBytes() == 0 ? "off" : ByteSize.format(q.cacheBytes())
-                + " of range results, steps older than " + Durations.format(q.cacheOffsetMillis())
-                + ", the last " + q.cacheLateSeries() + " late series recorded").append("\n");
+                + " of range results, steps older than " + Durations.format(q.cacheOffsetMillis())).append("\n");
         sb.append("snapshots:      every ").append(Durations.format(config.snapshot().intervalMillis()))
                 .append(", keep ").append(config.snapshot().keep()).append(", written at ")
                 .append(ByteSize.format(config.snapshot().writeBytesPerSecond())).append("/s; stopping waits up to ")
@@ -436,8 +435,7 @@ public final class ConfigLoader {
                     positive(s, "max_samples", d.maxSamples(), Long.MAX_VALUE),
                     (int) positive(s, "read_parallelism", d.readParallelism(), QueryConfig.MAX_READ_PARALLELISM),
                     cacheSize(s, d.cacheBytes()),
-                    cacheOffset(s, d.cacheOffsetMillis()),
-                    cacheLateSeries(s, d.cacheLateSeries()));
+                    cacheOffset(s, d.cacheOffsetMillis()));
         }
 
         /** A duration key written as 0 ("0" or "0s"): the keys where 0 means none or the default rule. */
@@ -465,15 +463,6 @@ public final class ConfigLoader {
                 return Math.min(defaultValue, heapQuarter);
             }
             return bytes;
-        }
-
-        private int cacheLateSeries(Section s, int defaultValue) {
-            int n = (int) positive(s, "cache_late_series", defaultValue, QueryConfig.MAX_CACHE_LATE_SERIES);
-            if (Integer.bitCount(n) != 1) {
-                powerOfTwo(s, "cache_late_series", n);
-                return defaultValue;
-            }
-            return n;
         }
 
         private long cacheOffset(Section s, long defaultValue) {

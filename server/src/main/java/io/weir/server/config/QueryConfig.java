@@ -18,21 +18,15 @@ package io.weir.server.config;
  * @param cacheOffsetMillis how far behind the clock a range result's steps must be to be kept
  *                        ({@code query.cache_offset}): samples older than that are not expected any more, and one
  *                        that comes anyway drops the kept results that select its series
- * @param cacheLateSeries the series of late samples the shard writers record for the cache
- *                        ({@code query.cache_late_series}, a power of two): a kept result older than the last this
- *                        many is dropped whatever they were
  */
 public record QueryConfig(long timeoutMillis, int maxConcurrency, long maxSeries, long maxSamples, int readParallelism,
-                          long cacheBytes, long cacheOffsetMillis, int cacheLateSeries) {
+                          long cacheBytes, long cacheOffsetMillis) {
     public static final long DEFAULT_TIMEOUT_MILLIS = 120_000;
     /** Holds ~50 dashboard panels of 50 series x 1,440 steps. */
     public static final long DEFAULT_CACHE_BYTES = 64L << 20;
     /** As VictoriaMetrics' {@code -search.cacheTimestampOffset}. */
     public static final long DEFAULT_CACHE_OFFSET_MILLIS = 5 * 60_000L;
     public static final long MAX_CACHE_OFFSET_MILLIS = 86_400_000L;
-    /** Enough for a few senders' stragglers between two refreshes of a panel; 64 KiB of records. */
-    public static final int DEFAULT_CACHE_LATE_SERIES = 8192;
-    public static final int MAX_CACHE_LATE_SERIES = 1 << 24;
     public static final int DEFAULT_MAX_CONCURRENCY = 20;
     public static final long DEFAULT_MAX_SERIES = 100_000;
     public static final long DEFAULT_MAX_SAMPLES = 50_000_000;
@@ -46,14 +40,10 @@ public record QueryConfig(long timeoutMillis, int maxConcurrency, long maxSeries
         if (cacheBytes < 0 || cacheOffsetMillis < 0) {
             throw new IllegalArgumentException("query cache size and offset must not be negative");
         }
-        if (cacheLateSeries <= 0 || Integer.bitCount(cacheLateSeries) != 1 || cacheLateSeries > MAX_CACHE_LATE_SERIES) {
-            throw new IllegalArgumentException("query.cache_late_series must be a power of two up to 2^24, was " + cacheLateSeries);
-        }
     }
 
     public QueryConfig(long timeoutMillis, int maxConcurrency, long maxSeries, long maxSamples, int readParallelism) {
-        this(timeoutMillis, maxConcurrency, maxSeries, maxSamples, readParallelism, DEFAULT_CACHE_BYTES, DEFAULT_CACHE_OFFSET_MILLIS,
-                DEFAULT_CACHE_LATE_SERIES);
+        this(timeoutMillis, maxConcurrency, maxSeries, maxSamples, readParallelism, DEFAULT_CACHE_BYTES, DEFAULT_CACHE_OFFSET_MILLIS);
     }
 
     public QueryConfig(long timeoutMillis, int maxConcurrency, long maxSeries, long maxSamples) {
@@ -62,7 +52,7 @@ public record QueryConfig(long timeoutMillis, int maxConcurrency, long maxSeries
 
     public static QueryConfig defaults() {
         return new QueryConfig(DEFAULT_TIMEOUT_MILLIS, DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_SERIES, DEFAULT_MAX_SAMPLES,
-                defaultReadParallelism(), DEFAULT_CACHE_BYTES, DEFAULT_CACHE_OFFSET_MILLIS, DEFAULT_CACHE_LATE_SERIES);
+                defaultReadParallelism(), DEFAULT_CACHE_BYTES, DEFAULT_CACHE_OFFSET_MILLIS);
     }
 
     /**

@@ -214,10 +214,6 @@ class ConfigLoaderTest {
         assertEquals("query.cache_size", problems("query: {cache_size: lots}").getFirst().keyPath());
         assertEquals("query.cache_offset", problems("query: {cache_offset: -1m}").getFirst().keyPath());
         assertEquals("query.cache_size", problems("query: {cache_size: 1TiB}").getFirst().keyPath(), "more than the heap");
-        assertEquals(QueryConfig.DEFAULT_CACHE_LATE_SERIES, valid("query: {}\n").query().cacheLateSeries());
-        assertEquals(1024, valid("query: {cache_late_series: 1024}\n").query().cacheLateSeries());
-        assertEquals("query.cache_late_series", problems("query: {cache_late_series: 1000}").getFirst().keyPath(), "not a power of two");
-        assertEquals("query.cache_late_series", problems("query: {cache_late_series: 0}").getFirst().keyPath());
         ConfigProblem tooFar = problems("query: {cache_offset: 2d}").getFirst();
         assertEquals(new ConfigProblem("query.cache_offset", "must be at most 1d (got \"2d\")"), tooFar);
     }
@@ -639,7 +635,7 @@ class ConfigLoaderTest {
                 wal:            fsync interval every 1s, max disk 16GiB
                 backend:        none (sketch-only)
                 queries:        timeout 2m, 20 at once, 100000 series and 50000000 points each, a leaf read by %d thread(s)
-                query cache:    64MiB of range results, steps older than 5m, the last 8192 late series recorded
+                query cache:    64MiB of range results, steps older than 5m
                 snapshots:      every 15m, keep 3, written at 32MiB/s; stopping waits up to 2m for the last
                 limits:         30 labels/series, names 1024 B, values 2048 B, 50000 series/request, new series/s unlimited, series unlimited
                 log:            info, logfmt

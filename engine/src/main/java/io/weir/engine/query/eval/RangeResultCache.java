@@ -10,8 +10,6 @@ import io.weir.engine.query.promql.MatrixSelector;
 import io.weir.engine.query.promql.ParenExpr;
 import io.weir.engine.query.promql.UnaryExpr;
 import io.weir.engine.query.promql.VectorSelector;
-import io.weir.engine.series.LabelMatcher;
-import io.weir.engine.series.SeriesLabels;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,7 +19,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.IntPredicate;
 import java.util.function.LongSupplier;
 
 /**
@@ -32,9 +29,9 @@ import java.util.function.LongSupplier;
  * them, and stores the sealed part of the joined result for the next one.
  *
  * <p>Reused only while nothing changed under it: a shard writer that applies a sample at a sealed timestamp (a
- * backfill) records its series in {@link LateWrites}, and a cached result made before is dropped when one of those
- * series is one its expression selects (or when more late series came than {@link LateWrites} keeps). So a sender
- * catching up on its own series leaves the other panels' results in place. Not cached:
+ * backfill) marks its series in {@link LateWrites}, and a cached result made before is dropped when a series its
+ * expression selects carries a newer mark. So a sender catching up on its own series leaves the other panels'
+ * results in place. Not cached:
  * expressions with {@code @} (their windows depend on the query's start and end) or a negative {@code offset}
  * (their windows reach past the step's time), results whose presence or rank was decided within an error bound,
  * and results larger than a quarter of the cache. The error bounds of a reused result are those of the steps it was
@@ -70,12 +67,7 @@ public final class RangeResultCache {
 
     /** One cached result: the steps {@code first, first + step, ..., last} of every series it returned. */
     private record Entry(long first, long last, long generation, List<Column> series,
-                         Map<String, FunctionAccuracy> functions, long bytes) {
-        /** The same result, known to hold up to {@code newer}. */
-        Entry at(long newer) {
-            return new Entry(first, last, newer, series, functions, bytes);
-        }
-    }
+                         Map<String, FunctionAccuracy> functions, long bytes) {}
 
     /**
      * One series' kept steps, compact: a bit per step for presence, and no error column when every error is 0 (an
@@ -106,9 +98,9 @@ public final class RangeResultCache {
         }
         long generation = lateWrites.generation(); // before anything is read: a later backfill invalidates the result
         long sealed = lateWrites.sealedHorizon(clockMs.getAsLong());
-        IntPredicate selects = selectedBy(expr, source);
+        List<VectorSelector> selectors = selectors(expr);
         Key key = new Key(expr, step, Math.floorMod(start, step));
-        Entry cached = lookup(key, generation, start, selects);
+        Entry cached = lookup(key, start, selectors, source);
         long steps = (end - start) / step + 1;
         long reusedSteps = cached == null ? 0 : Math.min(steps, (cached.last() - start) / step + 1);
         QueryResult fresh = null;
@@ -121,7 +113,7 @@ public final class RangeResultCache {
         }
         QueryResult joined = join(start, steps, step, cached, fresh, limits);
         if (joined.uncertain().isEmpty()) {
-            store(key, joined, start, step, Math.min(end, sealed), generation, selects);
+            store(key, joined, start, step, Math.min(end, sealed), generation, selectors, source);
         }
         return joined;
     }
@@ -136,27 +128,21 @@ public final class RangeResultCache {
 
     /**
      * The kept result that holds {@code start} and that no late write since it was made touches (checked outside the
-     * lock: the scan reads series labels); counted as a hit or a miss.
+     * lock); counted as a hit or a miss. A kept result keeps the generation it was made under: a late batch whose
+     * marks were not visible yet when it was checked is found at a later lookup.
      */
-    private Entry lookup(Key key, long generation, long start, IntPredicate selects) {
+    private Entry lookup(Key key, long start, List<VectorSelector> selectors, LeafSource source) {
         Entry e;
         synchronized (this) {
             e = entries.get(key);
         }
-        if (e != null && e.generation() < generation) {
-            boolean stale = lateWrites.anySince(e.generation(), generation, selects);
+        if (e != null && e.generation() < lateWrites.generation() && lateSince(e.generation(), selectors, source)) {
             synchronized (this) {
                 if (entries.get(key) == e) {
-                    if (stale) {
-                        remove(key);
-                    } else {
-                        entries.put(key, e.at(generation)); // the next lookup scans only what comes after
-                    }
+                    remove(key);
                 }
             }
-            if (stale) {
-                e = null;
-            }
+            e = null;
         }
         synchronized (this) {
             if (e == null || start < e.first() || start > e.last()) {
@@ -166,6 +152,21 @@ public final class RangeResultCache {
             hits++;
             return e;
         }
+    }
+
+    /**
+     * Whether a series the selectors select now (so also one a late sample created) had a late batch after
+     * {@code generation}.
+     */
+    private boolean lateSince(long generation, List<VectorSelector> selectors, LeafSource source) {
+        for (VectorSelector v : selectors) {
+            for (org.roaringbitmap.IntIterator it = source.select(v).getIntIterator(); it.hasNext(); ) {
+                if (lateWrites.lateMark(it.next()) > generation) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private void remove(Key key) {
@@ -235,7 +236,8 @@ public final class RangeResultCache {
     }
 
     /** Keeps the result's steps up to {@code lastSealed} (copied: the response owns its result). */
-    private void store(Key key, QueryResult r, long start, long step, long lastSealed, long generation, IntPredicate selects) {
+    private void store(Key key, QueryResult r, long start, long step, long lastSealed, long generation,
+                       List<VectorSelector> selectors, LeafSource source) {
         if (lastSealed < start) {
             return;
         }
@@ -266,7 +268,7 @@ public final class RangeResultCache {
         Map<String, FunctionAccuracy> functions = new LinkedHashMap<>();
         merge(functions, r.functions());
         Entry e = new Entry(start, start + (keep - 1) * step, generation, List.copyOf(series), functions, size);
-        if (lateWrites.anySince(generation, lateWrites.generation(), selects)) {
+        if (lateWrites.generation() != generation && lateSince(generation, selectors, source)) {
             return; // a backfill of these series came while this was computed
         }
         synchronized (this) {
@@ -280,34 +282,15 @@ public final class RangeResultCache {
         }
     }
 
-    /**
-     * Whether a series may be one the expression's selectors select: a late write to it may change the expression's
-     * results. Series whose labels cannot be read count as selected.
-     */
-    private static IntPredicate selectedBy(Expr expr, LeafSource source) {
+    /** The expression's selectors: the series a late write may change its results through. */
+    private static List<VectorSelector> selectors(Expr expr) {
         List<VectorSelector> selectors = new ArrayList<>();
         ExprWalk.preOrder(expr, node -> {
             if (node instanceof VectorSelector v) {
                 selectors.add(v);
             }
         });
-        return id -> {
-            SeriesLabels labels;
-            try {
-                labels = source.labels(id);
-            } catch (RuntimeException unknown) {
-                return true;
-            }
-            if (labels == null) {
-                return true;
-            }
-            for (VectorSelector v : selectors) {
-                if (LabelMatcher.matchesAll(v.matchers(), labels)) {
-                    return true;
-                }
-            }
-            return false;
-        };
+        return selectors;
     }
 
     /** Whether every step's answer depends only on the data up to that step's time, whatever the query's range. */

@@ -44,7 +44,7 @@ class RangeResultCacheTest {
     }
 
     private final long[] now = {T0 + 2 * HOUR};
-    private final LateWrites late = new LateWrites(SEAL_AFTER, 4096);
+    private final LateWrites late = new LateWrites(SEAL_AFTER);
 
     /** 6 series over 3 hours at 15 s: two start late, one stops early, so series come and go across a panel. */
     private static CountingSource data(long seed) {
@@ -201,22 +201,28 @@ class RangeResultCacheTest {
     }
 
     @Test
-    void moreLateSeriesThanTheRecordsKeepDropEveryResult() {
+    void aBackfillOfManyOtherSeriesLeavesTheResultCached() {
         CountingSource src = data(13);
-        LateWrites small = new LateWrites(SEAL_AFTER, 4);
-        RangeResultCache cache = new RangeResultCache(64 << 20, small, () -> now[0]);
+        RangeResultCache cache = new RangeResultCache(64 << 20, late, () -> now[0]);
         String q = "avg_over_time(m[5m])";
         panel(cache, src, q, HOUR);
-        now[0] += 60_000;
-        // five late records of series the panel does not read: the oldest is gone, so the result cannot be vouched for
-        src.add("other", new String[] {"instance", "x"}, new long[] {T0}, new double[] {1});
-        small.lateSeries(new int[] {6, 6, 6, 6, 6}, 5);
-        panel(cache, src, q, HOUR);
-        assertEquals(0, cache.hits());
-        now[0] += 60_000;
-        small.lateSeries(new int[] {6, 6, 6, 6}, 4); // exactly what the ring keeps: still vouched for
+        int[] others = new int[100_000];
+        for (int i = 0; i < others.length; i++) {
+            src.add("other", new String[] {"instance", Integer.toString(i)}, new long[] {T0}, new double[] {i});
+            others[i] = 6 + i;
+        }
+        for (int batch = 0; batch < 50; batch++) {
+            now[0] += 1_000;
+            late.lateSeries(others, others.length); // a sender catching up on 100,000 series of its own
+            assertEquals(render(panel(null, src, q, HOUR)), render(panel(cache, src, q, HOUR)));
+        }
+        assertEquals(50, cache.hits());
+        // a new series of m, created by a late sample: the panel selects it now, so the kept result goes
+        now[0] += 1_000;
+        src.add("m", new String[] {"job", "a", "instance", "new"}, new long[] {now[0] - 40 * 60_000}, new double[] {5});
+        late.lateSeries(new int[] {6 + others.length}, 1);
         assertEquals(render(panel(null, src, q, HOUR)), render(panel(cache, src, q, HOUR)));
-        assertEquals(1, cache.hits());
+        assertEquals(50, cache.hits());
     }
 
     @Test
