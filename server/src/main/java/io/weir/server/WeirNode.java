@@ -27,6 +27,7 @@ import io.weir.net.ingest.IngestPath;
 import io.weir.net.ingest.OtlpMetricsEndpoint;
 import io.weir.net.ingest.RemoteWriteEndpoint;
 import io.weir.net.query.MetadataEndpoint;
+import io.weir.net.query.QueryCounters;
 import io.weir.net.query.QueryEndpoint;
 import io.weir.net.scrape.Scraper;
 import io.weir.persistence.journal.Journaler;
@@ -303,12 +304,13 @@ public final class WeirNode implements AutoCloseable {
 
     private Router routes(BuildInfo build, ThreadPoolExecutor queries) {
         LatencyHistogram queryLatency = metrics.histogram("weir_query_duration_seconds", "Query latency, parse to response.");
-        LongAdder sketchAnswers = new LongAdder();
-        LongAdder backendAnswers = new LongAdder();
-        LongAdder queryErrors = new LongAdder();
-        metrics.counter("weir_queries_sketch_total", "Queries answered from sketches.", sketchAnswers::sum);
-        metrics.counter("weir_queries_backend_total", "Queries answered by the backend.", backendAnswers::sum);
-        metrics.counter("weir_query_errors_total", "Queries answered with an error.", queryErrors::sum);
+        QueryCounters answers = new QueryCounters();
+        metrics.counter("weir_queries_sketch_total", "Queries answered from sketches.", answers.sketch()::sum);
+        metrics.counter("weir_queries_mixed_total",
+                "Queries answered from sketches with sub-expressions fetched from the backend (X-Weir-Source: mixed).",
+                answers.mixed()::sum);
+        metrics.counter("weir_queries_backend_total", "Queries answered by the backend.", answers.backend()::sum);
+        metrics.counter("weir_query_errors_total", "Queries answered with an error.", answers.errors()::sum);
         int readParallelism = config.query().readParallelism();
         ExecutorService readPool = null;
         if (readParallelism > 1) {
@@ -357,8 +359,8 @@ public final class WeirNode implements AutoCloseable {
                 .route("/api/v1/write", Set.of(HttpMethod.POST), write)
                 .route("/opentelemetry/v1/metrics", Set.of(HttpMethod.POST), otlp)
                 .route("/v1/metrics", Set.of(HttpMethod.POST), otlp)
-                .route("/api/v1/query", getPost, new QueryEndpoint(false, engine, rangeCache, backend, queries, timeout, maxSeries, maxSamples, queryLatency, sketchAnswers, backendAnswers, queryErrors))
-                .route("/api/v1/query_range", getPost, new QueryEndpoint(true, engine, rangeCache, backend, queries, timeout, maxSeries, maxSamples, queryLatency, sketchAnswers, backendAnswers, queryErrors))
+                .route("/api/v1/query", getPost, new QueryEndpoint(false, engine, rangeCache, backend, queries, timeout, maxSeries, maxSamples, queryLatency, answers))
+                .route("/api/v1/query_range", getPost, new QueryEndpoint(true, engine, rangeCache, backend, queries, timeout, maxSeries, maxSamples, queryLatency, answers))
                 .route("/api/v1/series", getPost, metadata)
                 .route("/api/v1/labels", getPost, metadata)
                 .route("/api/v1/label/", Set.of(HttpMethod.GET), metadata)

@@ -13,6 +13,8 @@ import io.weir.engine.query.eval.ExprEvaluator;
 import io.weir.engine.query.eval.InvalidQueryException;
 import io.weir.engine.query.eval.LeafSource;
 import io.weir.engine.query.eval.LocalPlanner;
+import io.weir.engine.query.eval.MixedPlan;
+import io.weir.engine.query.eval.Value;
 import io.weir.engine.query.eval.QueryResult;
 import io.weir.engine.query.eval.RangeResultCache;
 import io.weir.engine.query.eval.QueryTimeoutException;
@@ -24,6 +26,8 @@ import io.weir.net.http.HttpEndpoint;
 import io.weir.net.http.HttpResponses;
 import io.weir.net.http.PromJson;
 
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.LongAdder;
@@ -48,8 +52,7 @@ public final class QueryEndpoint implements HttpEndpoint {
     private final long maxSeries;
     private final long maxPoints;
     private final LatencyHistogram latency;
-    private final LongAdder sketchAnswers;
-    private final LongAdder backendAnswers;
+    private final QueryCounters counters;
     private final LongAdder errors;
 
     /**
@@ -58,7 +61,7 @@ public final class QueryEndpoint implements HttpEndpoint {
      */
     public QueryEndpoint(boolean range, LeafSource engine, RangeResultCache rangeCache, BackendClient backend, ExecutorService executor,
                          long defaultTimeoutMillis, long maxSeries, long maxPoints, LatencyHistogram latency,
-                         LongAdder sketchAnswers, LongAdder backendAnswers, LongAdder errors) {
+                         QueryCounters counters) {
         this.range = range;
         this.engine = engine;
         this.rangeCache = rangeCache;
@@ -68,9 +71,8 @@ public final class QueryEndpoint implements HttpEndpoint {
         this.maxSeries = maxSeries;
         this.maxPoints = maxPoints;
         this.latency = latency;
-        this.sketchAnswers = sketchAnswers;
-        this.backendAnswers = backendAnswers;
-        this.errors = errors;
+        this.counters = counters;
+        this.errors = counters.errors();
     }
 
     @Override
@@ -126,13 +128,22 @@ public final class QueryEndpoint implements HttpEndpoint {
                     return;
                 }
                 if (r != null) {
-                    sketchAnswers.increment();
+                    counters.sketch().increment();
                     FullHttpResponse resp = HttpResponses.json(HttpResponseStatus.OK, QueryResultJson.render(r));
                     resp.headers().set(SOURCE_HEADER, "sketch");
                     HttpResponses.send(ctx, resp, keepAlive);
                     return;
                 }
                 reason = why[0];
+            } else if (backend != null) {
+                List<Expr> subqueries = MixedPlan.externals(expr);
+                if (subqueries != null) {
+                    String unusable = mixed(ctx, keepAlive, q, expr, subqueries, startNanos);
+                    if (unusable == null) {
+                        return;
+                    }
+                    reason = reason + "; " + unusable;
+                }
             }
             forward(ctx, keepAlive, method, uri, body, contentType, reason);
         } catch (QueryTimeoutException e) {
@@ -160,6 +171,44 @@ public final class QueryEndpoint implements HttpEndpoint {
         }
     }
 
+    /**
+     * Answers with a {@link MixedPlan}: its sub-expressions from the backend, the rest from sketches.
+     *
+     * @return null when answered, otherwise why the plan could not be used (the caller forwards the whole query)
+     */
+    private String mixed(ChannelHandlerContext ctx, boolean keepAlive, QueryRequest q, Expr expr, List<Expr> subqueries,
+                         long startNanos) {
+        long deadlineNanos = startNanos + q.timeoutMillis() * 1_000_000L;
+        long[] times = new long[q.points()];
+        for (int i = 0; i < times.length; i++) {
+            times[i] = q.startMillis() + i * q.stepMillis();
+        }
+        Map<Expr, Value> fetched;
+        try {
+            fetched = BackendSubqueries.fetch(backend, subqueries, q, times, deadlineNanos);
+        } catch (BackendSubqueries.Unusable e) {
+            return "mixed plan not used: " + e.getMessage();
+        }
+        String[] why = new String[1];
+        EvalLimits limits = EvalLimits.of(maxSeries, maxPoints, Math.max(0, (deadlineNanos - System.nanoTime()) / 1_000_000L));
+        QueryResult r;
+        try {
+            r = ExprEvaluator.evaluate(expr, engine, q.startMillis(), q.endMillis(), q.stepMillis(), limits, why, fetched);
+        } catch (InvalidQueryException e) {
+            errors.increment();
+            send(ctx, keepAlive, HttpResponseStatus.BAD_REQUEST, PromJson.error("bad_data", e.getMessage()), null);
+            return null;
+        }
+        if (r == null) {
+            return why[0];
+        }
+        counters.mixed().increment();
+        FullHttpResponse resp = HttpResponses.json(HttpResponseStatus.OK, QueryResultJson.render(r));
+        resp.headers().set(SOURCE_HEADER, "mixed");
+        HttpResponses.send(ctx, resp, keepAlive);
+        return null;
+    }
+
     private void forward(ChannelHandlerContext ctx, boolean keepAlive, String method, String uri, byte[] body,
                          String contentType, String reason) {
         if (backend == null) {
@@ -175,7 +224,7 @@ public final class QueryEndpoint implements HttpEndpoint {
                         PromJson.error("unavailable", "backend " + backend.base() + " unreachable: " + rootMessage(failure)), reason);
                 return;
             }
-            backendAnswers.increment();
+            counters.backend().increment();
             FullHttpResponse r = HttpResponses.of(HttpResponseStatus.valueOf(answer.status()), answer.contentType(), answer.body());
             r.headers().set(SOURCE_HEADER, "backend");
             r.headers().set(FALLBACK_HEADER, headerSafe(reason));

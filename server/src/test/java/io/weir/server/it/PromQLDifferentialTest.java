@@ -38,6 +38,13 @@ class PromQLDifferentialTest {
     private WeirTestNode weir;
     /** The same data with the exact tier off, so that every answer comes from the sketches and their bounds. */
     private WeirTestNode sketchOnly;
+    /**
+     * A node with Prometheus as its backend: the data reaches Prometheus through it (its forwarder), and it answers
+     * expressions that need raw samples with mixed plans (sub-expressions from Prometheus, the rest from sketches).
+     */
+    private WeirTestNode withBackend;
+    /** The X-Weir-Source {@link #compare} expects. */
+    private String expectedSource = "sketch";
     private PrometheusProcess prometheus;
     private long base;
     private long t1;
@@ -66,14 +73,15 @@ class PromQLDifferentialTest {
         weir = WeirTestNode.start("wal: {fsync: never}\n");
         sketchOnly = WeirTestNode.start("wal: {fsync: never}\nstorage: {exact_max_bytes: 0}\n");
         prometheus = PrometheusProcess.startReceiver();
+        withBackend = WeirTestNode.start("wal: {fsync: never}\nbackend: {url: '" + prometheus.url() + "'}\n");
         assertEquals(204, RemoteWriteBodies.post(weir.url(), body).status());
         assertEquals(204, RemoteWriteBodies.post(sketchOnly.url(), body).status());
-        Http.Response r = RemoteWriteBodies.post(prometheus.url(), body);
-        assertTrue(r.status() / 100 == 2, r.status() + " " + r.body());
+        assertEquals(204, RemoteWriteBodies.post(withBackend.url(), body).status()); // and on to Prometheus
         long expected = (long) series.size() * SAMPLES;
         // both apply the samples after acknowledging them: wait until each holds all of them
         awaitCount(prometheus.url(), "sum(count_over_time({__name__=~\"d.\"}[1h]))", expected);
         awaitCount(weir.url(), "sum(count_over_time(dm[1h])) + sum(count_over_time(dn[1h]))", expected);
+        awaitCount(withBackend.url(), "sum(count_over_time(dm[1h])) + sum(count_over_time(dn[1h]))", expected);
     }
 
     private void awaitCount(String url, String query, long expected) throws Exception {
@@ -116,7 +124,7 @@ class PromQLDifferentialTest {
 
     @AfterAll
     void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {weir, sketchOnly, prometheus}) {
+        for (AutoCloseable c : new AutoCloseable[] {weir, sketchOnly, withBackend, prometheus}) {
             try {
                 if (c != null) {
                     c.close();
@@ -228,6 +236,57 @@ class PromQLDifferentialTest {
         }
         assertTrue(inexact > 0, "no approximate answer was compared");
         report(80);
+    }
+
+    /**
+     * Expressions that need raw samples somewhere (a bare selector, {@code rate}, {@code deriv}, a subquery) beside
+     * sketch leaves, asked of the node with Prometheus as its backend: answered as mixed plans (the raw-sample parts
+     * from Prometheus, the rest from sketches), equal to Prometheus' own answers; expressions with no sketch leaf
+     * left go to Prometheus whole.
+     */
+    @Test
+    void mixedPlansMatchPrometheus() throws Exception {
+        String[] mixed = {
+                "avg_over_time(dm[5m]) / on(job, instance) dm",
+                "dm - avg_over_time(dm[5m])",
+                "count_over_time(dm[5m]) > bool on(job, instance) dm",
+                "sum by (job) (max_over_time(dm[3m])) - on(job) group_left sum by (job) (rate(dn[5m]))",
+                "avg_over_time(dm[5m]) * scalar(sum(dn))",
+                "topk(2, avg_over_time(dm[5m]) + dm)",
+                "max_over_time(dm[5m]) and on(job) dn",
+                "max_over_time(dm[5m]) unless on(job) nothing_here",
+                "avg_over_time(dm[5m]) + rate(dm[5m])",
+                "quantile_over_time(0.5, dm[5m]) - on(instance, job) deriv(dm[5m])",
+                "label_replace(dm, \"x\", \"$1\", \"job\", \"(.*)\") + on(job, instance) group_left avg_over_time(dm[5m])",
+                "sum(min_over_time(dm[2m])) / count(dm)",
+                "abs(sum_over_time(dn[4m]) - sum by (job) (dm))",
+                "max_over_time(dm[5m]) - max_over_time(max_over_time(dm[1m])[5m:1m])",
+                "stddev_over_time(dm[5m]) > on(job, instance) group_left stddev_over_time(dm[5m] offset 1m) * 0 + dm",
+        };
+        WeirTestNode sketchNode = weir;
+        weir = withBackend;
+        expectedSource = "mixed";
+        try {
+            for (String q : mixed) {
+                for (long at : new long[] {t1, t2}) {
+                    compare("/api/v1/query", Http.params("query", q, "time", sec(at)), q + " @ " + at, true);
+                }
+                compare("/api/v1/query_range", Http.params("query", q, "start", sec(t1 - 5 * 60_000), "end", sec(t2),
+                        "step", "60"), q + " range", false);
+            }
+            expectedSource = "backend";
+            for (String q : new String[] {"rate(dm[5m])", "sum by (job) (dm)", "max_over_time(rate(dm[1m])[5m:1m])"}) {
+                compare("/api/v1/query", Http.params("query", q, "time", sec(t1)), q, true);
+            }
+        } finally {
+            weir = sketchNode;
+            expectedSource = "sketch";
+        }
+        report(3 * mixed.length + 3);
+        Http.Response metrics = Http.get(withBackend.url(), "/metrics", Map.of());
+        double counted = metrics.body().lines().filter(l -> l.startsWith("weir_queries_mixed_total "))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.indexOf(' ') + 1))).findFirst().orElse(-1);
+        assertEquals(3 * mixed.length, counted, "mixed answers counted");
     }
 
     /** promtool, Prometheus' own client, prints the same answers from Weir as from Prometheus. */
@@ -370,11 +429,13 @@ class PromQLDifferentialTest {
             }
             return;
         }
-        if (!"sketch".equals(w.header("X-Weir-Source"))) {
-            failures.add(what + ": not answered locally: " + w.header("X-Weir-Fallback"));
+        if (!expectedSource.equals(w.header("X-Weir-Source"))) {
+            failures.add(what + ": answered by " + w.header("X-Weir-Source") + ", not " + expectedSource + ": "
+                    + w.header("X-Weir-Fallback"));
             return;
         }
-        double bound = wj.path("approximation").path("absolute_error_bound").asDouble(Double.NaN);
+        double bound = expectedSource.equals("backend") ? 0 // Prometheus' own answer, passed through
+                : wj.path("approximation").path("absolute_error_bound").asDouble(Double.NaN);
         if (Double.isNaN(bound)) {
             failures.add(what + ": no finite bound: " + wj.path("approximation"));
             return;

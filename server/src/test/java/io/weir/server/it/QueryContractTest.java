@@ -409,6 +409,50 @@ class QueryContractTest {
         return j;
     }
 
+    /**
+     * With VictoriaMetrics as the backend, an expression with a raw-sample part is answered as a mixed plan (the bare
+     * selector from VictoriaMetrics, the window from sketches), instant and range (more than 50 steps, where
+     * VictoriaMetrics would align an unaligned range to its step: this one is aligned, as Grafana asks), with the
+     * values VictoriaMetrics gives for the whole expression.
+     */
+    @Test
+    void mixedPlansWithVictoriaMetricsAsTheBackend() throws Exception {
+        String q = "avg_over_time(qc_metric[5m]) - qc_metric";
+        String[][] requests = {
+                {"/api/v1/query", "query", q, "time", sec(t)},
+                {"/api/v1/query_range", "query", q, "start", sec(t - 300_000), "end", sec(t), "step", "30"},
+                {"/api/v1/query_range", "query", q, "start", sec(base + 300_000), "end", sec(t), "step", "5"},
+        };
+        for (String[] r : requests) {
+            Map<String, String> p = Http.params(java.util.Arrays.copyOfRange(r, 1, r.length));
+            Http.Response viaWeir = Http.get(withVm.url(), r[0], p);
+            Http.Response direct = Http.get(vm.url(), r[0], p);
+            assertEquals(200, viaWeir.status(), viaWeir.body());
+            assertEquals("mixed", viaWeir.header("X-Weir-Source"), viaWeir.header("X-Weir-Fallback"));
+            JsonNode w = viaWeir.json().path("data").path("result");
+            JsonNode v = direct.json().path("data").path("result");
+            assertEquals(JOBS.length, w.size(), viaWeir.body());
+            assertEquals(v.size(), w.size(), direct.body());
+            for (JsonNode ws : w) {
+                JsonNode vs = null;
+                for (JsonNode candidate : v) {
+                    if (candidate.path("metric").equals(ws.path("metric"))) {
+                        vs = candidate;
+                    }
+                }
+                assertTrue(vs != null, ws.path("metric") + " not in " + direct.body());
+                JsonNode wp = ws.has("value") ? Http.JSON.createArrayNode().add(ws.path("value")) : ws.path("values");
+                JsonNode vp = vs.has("value") ? Http.JSON.createArrayNode().add(vs.path("value")) : vs.path("values");
+                assertEquals(vp.size(), wp.size(), String.join(" ", r));
+                for (int k = 0; k < wp.size(); k++) {
+                    assertEquals(vp.get(k).get(0).asDouble(), wp.get(k).get(0).asDouble(), 0, "timestamp");
+                    double expected = vp.get(k).get(1).asDouble();
+                    assertEquals(expected, wp.get(k).get(1).asDouble(), 1e-9 * Math.max(1, Math.abs(expected)), String.join(" ", r));
+                }
+            }
+        }
+    }
+
     @Test
     void backendQueriesReturnWhatVictoriaMetricsReturns() throws Exception {
         String[][] queries = {

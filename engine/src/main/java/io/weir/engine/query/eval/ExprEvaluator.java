@@ -48,9 +48,12 @@ public final class ExprEvaluator {
     final Set<String> uncertain = new LinkedHashSet<>();
     private long seriesRead;
     private long pointsRead;
+    /** Sub-expressions already evaluated elsewhere (a {@link MixedPlan}'s, by the backend), by node identity. */
+    private final Map<Expr, Value> external;
 
-    private ExprEvaluator(LeafSource source, long start, long end, long step, EvalLimits limits) {
+    private ExprEvaluator(LeafSource source, long start, long end, long step, EvalLimits limits, Map<Expr, Value> external) {
         this.source = source;
+        this.external = external;
         this.start = start;
         this.end = end;
         this.steps = step == 0 ? 1 : (int) ((end - start) / step) + 1;
@@ -70,12 +73,22 @@ public final class ExprEvaluator {
      */
     public static QueryResult evaluate(Expr expr, LeafSource source, long start, long end, long step, EvalLimits limits,
                                        String[] fallbackReason) {
+        return evaluate(expr, source, start, end, step, limits, fallbackReason, Map.of());
+    }
+
+    /**
+     * As {@link #evaluate(Expr, LeafSource, long, long, long, EvalLimits, String[])}, with the values of some of the
+     * expression's own nodes given ({@link MixedPlan}: fetched from the backend at the same steps): those nodes are
+     * not evaluated here. {@code external} is keyed by node identity.
+     */
+    public static QueryResult evaluate(Expr expr, LeafSource source, long start, long end, long step, EvalLimits limits,
+                                       String[] fallbackReason, Map<Expr, Value> external) {
         boolean range = step != 0;
         if (range && expr.type() != ValueType.VECTOR && expr.type() != ValueType.SCALAR) {
             throw new InvalidQueryException("invalid expression type \"" + typeName(expr.type())
                     + "\" for range query, must be Scalar or instant Vector");
         }
-        ExprEvaluator ev = new ExprEvaluator(source, start, end, step, limits);
+        ExprEvaluator ev = new ExprEvaluator(source, start, end, step, limits, external);
         Value v;
         try {
             v = ev.eval(expr);
@@ -97,6 +110,12 @@ public final class ExprEvaluator {
 
     Value eval(Expr e) {
         limits.checkDeadline();
+        if (!external.isEmpty()) {
+            Value given = external.get(e);
+            if (given != null) {
+                return given;
+            }
+        }
         return switch (e) {
             case NumberLiteral n -> constant(n.value());
             case StringLiteral s -> new Value.Text(s.value());
