@@ -5,6 +5,10 @@ import io.weir.server.it.RemoteWriteBodies;
 import io.weir.server.it.RemoteWriteBodies.Series;
 import io.weir.server.it.VictoriaMetricsProcess;
 
+import io.weir.engine.query.eval.LocalPlanner;
+import io.weir.engine.query.eval.MixedPlan;
+import io.weir.engine.query.promql.Expr;
+import io.weir.engine.query.promql.PromQLParser;
 import io.weir.net.load.InsertLoad;
 import io.weir.net.load.LoadResult;
 import io.weir.net.load.RemoteWritePayloads;
@@ -52,6 +56,13 @@ public final class QueryComparison {
      * minutes -- a sender catching up, whose samples are all behind the node's sealed horizon.
      */
     private static boolean loadHistory;
+    /**
+     * {@code --weir-backend true}: Weir runs with VictoriaMetrics as its backend and the data is written to Weir only
+     * (its forwarder takes it on), as a user runs it; mixed shapes (sketch leaves with a raw-sample part) are added.
+     * Windows that reach before a series' first sample then go to the backend, so keep {@code --hours} above the
+     * longest window.
+     */
+    private static boolean weirBackend;
 
     public static void main(String[] args) throws Exception {
         int runs = 30;
@@ -68,6 +79,7 @@ public final class QueryComparison {
                 case "--load-series" -> loadSeries = Integer.parseInt(args[i + 1]);
                 case "--load-seconds" -> loadSeconds = Integer.parseInt(args[i + 1]);
                 case "--load-history" -> loadHistory = Boolean.parseBoolean(args[i + 1]);
+                case "--weir-backend" -> weirBackend = Boolean.parseBoolean(args[i + 1]);
                 // e.g. --only 'avg_over_time\(m\[5h' : the shapes whose query contains a match (profiling one shape)
                 case "--only" -> only = args[i + 1];
                 // e.g. --extra-shape 'vector(1)': one more instant shape (the HTTP path's floor)
@@ -81,16 +93,17 @@ public final class QueryComparison {
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
-        String weirConfig = queryKeys.isEmpty() ? WEIR_CONFIG : WEIR_CONFIG + "query:\n" + queryKeys;
+        String config = queryKeys.isEmpty() ? WEIR_CONFIG : WEIR_CONFIG + "query:\n" + queryKeys;
         long end = (System.currentTimeMillis() / 60_000 - 2) * 60_000;
         long first = end - (hours * 3_600_000L + 15 * 60_000L);
-        try (WeirServerProcess weir = WeirServerProcess.start(WeirServerProcess.repoRoot(), weirConfig,
+        try (VictoriaMetricsProcess vm = VictoriaMetricsProcess.start(true);
+             WeirServerProcess weir = WeirServerProcess.start(WeirServerProcess.repoRoot(),
+                     weirBackend ? config + "backend:\n  url: '" + vm.url() + "'\n" : config,
                      // -Dweir.jvm.extra="-XX:StartFlightRecording=..." profiles the node during the run
-                     java.util.Arrays.stream(System.getProperty("weir.jvm.extra", "").split(" ")).filter(o -> !o.isBlank()).toList());
-             VictoriaMetricsProcess vm = VictoriaMetricsProcess.start(true)) {
-            long samples = write(weir.url(), vm.url(), first, end);
-            vm.forceFlush();
-            awaitWeir(weir.url(), end, samples);
+                     java.util.Arrays.stream(System.getProperty("weir.jvm.extra", "").split(" ")).filter(o -> !o.isBlank()).toList())) {
+            long samples = write(weir.url(), weirBackend ? null : vm.url(), first, end);
+            awaitCount(weir.url(), end, samples, null);
+            awaitCount(vm.url(), end, samples, vm);
             String[][] allShapes = {
                     {"avg_over_time(m[5h])", null},
                     {"quantile_over_time(0.99, m[5h])", null},
@@ -101,6 +114,17 @@ public final class QueryComparison {
                     {"topk(10, quantile_over_time(0.99, m[1h]))", null},
                     {"quantile_over_time(0.99, m[5m])", "range24h"},
             };
+            if (weirBackend) {
+                String[][] mixed = {
+                        {"avg_over_time(m[5h]) / on (job, instance) m", null},
+                        {"avg_over_time(m[1h]) / on (job, instance) m", null},
+                        {"sum by (job) (avg_over_time(m[1h])) / on (job) count by (job) (m)", null},
+                        {"max_over_time(m[1h]) - m", "range"},
+                };
+                int n = allShapes.length;
+                allShapes = Arrays.copyOf(allShapes, n + mixed.length);
+                System.arraycopy(mixed, 0, allShapes, n, mixed.length);
+            }
             if (extraShape != null) {
                 allShapes = Arrays.copyOf(allShapes, allShapes.length + 1);
                 allShapes[allShapes.length - 1] = new String[] {extraShape, null};
@@ -274,7 +298,9 @@ public final class QueryComparison {
             }
             byte[] body = RemoteWriteBodies.body(batch.toArray(new Series[0]));
             check(RemoteWriteBodies.post(weir, body), "Weir");
-            check(RemoteWriteBodies.post(vm, body), "VictoriaMetrics");
+            if (vm != null) {
+                check(RemoteWriteBodies.post(vm, body), "VictoriaMetrics");
+            }
         }
         return total;
     }
@@ -285,15 +311,22 @@ public final class QueryComparison {
         }
     }
 
-    private static void awaitWeir(String weir, long end, long samples) throws Exception {
-        long deadline = System.currentTimeMillis() + 300_000;
+    /** Waits until the server at {@code url} counts every sample written (VictoriaMetrics flushed before each look). */
+    private static void awaitCount(String url, long end, long samples, VictoriaMetricsProcess vm) throws Exception {
+        long deadline = System.currentTimeMillis() + 600_000;
         while (true) {
-            Http.Response r = Http.get(weir, "/api/v1/query", Http.params("query", "sum(count_over_time(m[25h]))", "time", Long.toString(end / 1000)));
-            if (r.status() == 200 && r.body().contains("\"" + samples + "\"")) {
-                return;
+            if (vm != null) {
+                vm.forceFlush();
+            }
+            Http.Response r = Http.get(url, "/api/v1/query", Http.params("query", "sum(count_over_time(m[25h]))", "time", Long.toString(end / 1000)));
+            if (r.status() == 200) {
+                com.fasterxml.jackson.databind.JsonNode result = r.json().path("data").path("result");
+                if (result.size() == 1 && result.get(0).path("value").get(1).asDouble() == samples) {
+                    return;
+                }
             }
             if (System.currentTimeMillis() > deadline) {
-                throw new IllegalStateException("Weir did not apply the samples: " + r.body());
+                throw new IllegalStateException(url + " does not hold the samples written: " + r.body());
             }
             Thread.sleep(200);
         }
@@ -306,8 +339,13 @@ public final class QueryComparison {
         if (r.status() != 200) {
             throw new IllegalStateException(q + ": HTTP " + r.status() + " " + r.body());
         }
-        if (weir && !"sketch".equals(r.header("X-Weir-Source"))) {
-            throw new IllegalStateException(q + " not answered from sketches: " + r.header("X-Weir-Fallback"));
+        Expr e = PromQLParser.parse(q);
+        // mixed plans answer instant queries only
+        String expected = LocalPlanner.reasonNotLocal(e) == null ? "sketch"
+                : MixedPlan.externals(e) != null && path.endsWith("/query") ? "mixed" : "backend";
+        if (weir && !expected.equals(r.header("X-Weir-Source"))) {
+            throw new IllegalStateException(q + " not answered by " + expected + ": " + r.header("X-Weir-Source") + " "
+                    + r.header("X-Weir-Fallback"));
         }
         return took;
     }

@@ -135,7 +135,10 @@ public final class QueryEndpoint implements HttpEndpoint {
                     return;
                 }
                 reason = why[0];
-            } else if (backend != null) {
+            } else if (backend != null && !q.range()) {
+                // instant queries only: measured, a range query's mixed plan was slower than the backend answering
+                // it whole (its rollup cache makes a dashboard's repeated panel cheap; the backend part is asked
+                // again every time), an instant query's faster where its sketch windows are long
                 List<Expr> subqueries = MixedPlan.externals(expr);
                 if (subqueries != null) {
                     String unusable = mixed(ctx, keepAlive, q, expr, subqueries, startNanos);

@@ -240,9 +240,9 @@ class PromQLDifferentialTest {
 
     /**
      * Expressions that need raw samples somewhere (a bare selector, {@code rate}, {@code deriv}, a subquery) beside
-     * sketch leaves, asked of the node with Prometheus as its backend: answered as mixed plans (the raw-sample parts
-     * from Prometheus, the rest from sketches), equal to Prometheus' own answers; expressions with no sketch leaf
-     * left go to Prometheus whole.
+     * sketch leaves, asked of the node with Prometheus as its backend: instant queries answered as mixed plans (the
+     * raw-sample parts from Prometheus, the rest from sketches), equal to Prometheus' own answers; range queries and
+     * expressions with no sketch leaf left go to Prometheus whole.
      */
     @Test
     void mixedPlansMatchPrometheus() throws Exception {
@@ -271,10 +271,13 @@ class PromQLDifferentialTest {
                 for (long at : new long[] {t1, t2}) {
                     compare("/api/v1/query", Http.params("query", q, "time", sec(at)), q + " @ " + at, true);
                 }
+            }
+            // range queries go to the backend whole (a mixed plan measured slower there): still Prometheus' answers
+            expectedSource = "backend";
+            for (String q : mixed) {
                 compare("/api/v1/query_range", Http.params("query", q, "start", sec(t1 - 5 * 60_000), "end", sec(t2),
                         "step", "60"), q + " range", false);
             }
-            expectedSource = "backend";
             for (String q : new String[] {"rate(dm[5m])", "sum by (job) (dm)", "max_over_time(rate(dm[1m])[5m:1m])"}) {
                 compare("/api/v1/query", Http.params("query", q, "time", sec(t1)), q, true);
             }
@@ -286,7 +289,7 @@ class PromQLDifferentialTest {
         Http.Response metrics = Http.get(withBackend.url(), "/metrics", Map.of());
         double counted = metrics.body().lines().filter(l -> l.startsWith("weir_queries_mixed_total "))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.indexOf(' ') + 1))).findFirst().orElse(-1);
-        assertEquals(3 * mixed.length, counted, "mixed answers counted");
+        assertEquals(2 * mixed.length, counted, "mixed answers counted");
     }
 
     /** promtool, Prometheus' own client, prints the same answers from Weir as from Prometheus. */

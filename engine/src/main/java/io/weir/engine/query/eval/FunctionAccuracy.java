@@ -27,6 +27,11 @@ public final class FunctionAccuracy {
         rankError(other.maxRankError);
     }
 
+    /** Adds every function's accuracy in {@code from} to {@code into} (answers joined from parts). */
+    public static void mergeAll(java.util.Map<String, FunctionAccuracy> into, java.util.Map<String, FunctionAccuracy> from) {
+        from.forEach((name, a) -> into.computeIfAbsent(name, k -> new FunctionAccuracy()).merge(a));
+    }
+
     public boolean exact() { return exact; }
 
     public double maxRelativeError() { return maxRelativeError; }

@@ -199,9 +199,9 @@ public final class RangeResultCache {
             }
         }
         Map<String, FunctionAccuracy> functions = new LinkedHashMap<>();
-        merge(functions, cached.functions());
+        FunctionAccuracy.mergeAll(functions, cached.functions());
         if (fresh != null) {
-            merge(functions, fresh.functions());
+            FunctionAccuracy.mergeAll(functions, fresh.functions());
             for (StepSeries f : fresh.series()) {
                 StepSeries s = joined.computeIfAbsent(f.labels(), l -> new StepSeries(l, n));
                 for (int i = 0; i < f.steps(); i++) {
@@ -227,12 +227,6 @@ public final class RangeResultCache {
         }
         return new QueryResult("matrix", times, series, Double.NaN, null, functions,
                 maxError, fresh == null ? List.of() : fresh.uncertain());
-    }
-
-    private static void merge(Map<String, FunctionAccuracy> into, Map<String, FunctionAccuracy> from) {
-        for (Map.Entry<String, FunctionAccuracy> e : from.entrySet()) {
-            into.computeIfAbsent(e.getKey(), k -> new FunctionAccuracy()).merge(e.getValue());
-        }
     }
 
     /** Keeps the result's steps up to {@code lastSealed} (copied: the response owns its result). */
@@ -266,7 +260,7 @@ public final class RangeResultCache {
             return;
         }
         Map<String, FunctionAccuracy> functions = new LinkedHashMap<>();
-        merge(functions, r.functions());
+        FunctionAccuracy.mergeAll(functions, r.functions());
         Entry e = new Entry(start, start + (keep - 1) * step, generation, List.copyOf(series), functions, size);
         if (lateWrites.generation() != generation && lateSince(generation, selectors, source)) {
             return; // a backfill of these series came while this was computed
