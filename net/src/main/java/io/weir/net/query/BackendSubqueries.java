@@ -22,8 +22,7 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Fetches a {@link io.weir.engine.query.eval.MixedPlan}'s sub-expressions from the backend, all at once, each as its
- * own query over the request's time and steps ({@code /api/v1/query} at the instant, {@code /api/v1/query_range}
- * with the same start, end and step), and reads the answers into values over those steps.
+ * own instant query ({@code /api/v1/query}) at the request's time, and reads the answers into values at that time.
  */
 final class BackendSubqueries {
     private BackendSubqueries() {}
@@ -36,16 +35,19 @@ final class BackendSubqueries {
     }
 
     /**
-     * @param times the request's steps
+     * @param timeMillis the instant query's time
      * @return each sub-expression's value, by node identity
      * @throws QueryTimeoutException when the answers do not come before the deadline
      */
-    static Map<Expr, Value> fetch(BackendClient backend, List<Expr> subqueries, QueryRequest q, long[] times,
-                                  long deadlineNanos) throws Unusable {
+    static Map<Expr, Value> fetch(BackendClient backend, List<Expr> subqueries, long timeMillis, long deadlineNanos)
+            throws Unusable {
+        long[] times = {timeMillis};
         List<CompletableFuture<BackendClient.Answer>> pending = new ArrayList<>(subqueries.size());
         for (Expr e : subqueries) {
-            pending.add(backend.forward("POST", q.range() ? "/api/v1/query_range" : "/api/v1/query",
-                    form(e, q).getBytes(StandardCharsets.UTF_8), "application/x-www-form-urlencoded"));
+            StringBuilder form = new StringBuilder("query=").append(URLEncoder.encode(PromQLPrinter.print(e), StandardCharsets.UTF_8));
+            PromJson.timestamp(form.append("&time="), timeMillis);
+            pending.add(backend.forward("POST", "/api/v1/query", form.toString().getBytes(StandardCharsets.UTF_8),
+                    "application/x-www-form-urlencoded"));
         }
         Map<Expr, Value> out = new IdentityHashMap<>();
         try {
@@ -80,17 +82,5 @@ final class BackendSubqueries {
             pending.forEach(f -> f.cancel(true));
         }
         return out;
-    }
-
-    private static String form(Expr e, QueryRequest q) {
-        StringBuilder sb = new StringBuilder("query=").append(URLEncoder.encode(PromQLPrinter.print(e), StandardCharsets.UTF_8));
-        if (q.range()) {
-            PromJson.timestamp(sb.append("&start="), q.startMillis());
-            PromJson.timestamp(sb.append("&end="), q.endMillis());
-            PromJson.timestamp(sb.append("&step="), q.stepMillis());
-        } else {
-            PromJson.timestamp(sb.append("&time="), q.startMillis());
-        }
-        return sb.toString();
     }
 }

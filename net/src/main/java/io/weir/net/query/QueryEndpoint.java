@@ -14,10 +14,10 @@ import io.weir.engine.query.eval.InvalidQueryException;
 import io.weir.engine.query.eval.LeafSource;
 import io.weir.engine.query.eval.LocalPlanner;
 import io.weir.engine.query.eval.MixedPlan;
-import io.weir.engine.query.eval.Value;
 import io.weir.engine.query.eval.QueryResult;
 import io.weir.engine.query.eval.RangeResultCache;
 import io.weir.engine.query.eval.QueryTimeoutException;
+import io.weir.engine.query.eval.Value;
 import io.weir.engine.query.promql.Expr;
 import io.weir.engine.query.promql.PromQLParseException;
 import io.weir.engine.query.promql.PromQLParser;
@@ -175,20 +175,16 @@ public final class QueryEndpoint implements HttpEndpoint {
     }
 
     /**
-     * Answers with a {@link MixedPlan}: its sub-expressions from the backend, the rest from sketches.
+     * Answers an instant query with a {@link MixedPlan}: its sub-expressions from the backend, the rest from sketches.
      *
      * @return null when answered, otherwise why the plan could not be used (the caller forwards the whole query)
      */
     private String mixed(ChannelHandlerContext ctx, boolean keepAlive, QueryRequest q, Expr expr, List<Expr> subqueries,
                          long startNanos) {
         long deadlineNanos = startNanos + q.timeoutMillis() * 1_000_000L;
-        long[] times = new long[q.points()];
-        for (int i = 0; i < times.length; i++) {
-            times[i] = q.startMillis() + i * q.stepMillis();
-        }
         Map<Expr, Value> fetched;
         try {
-            fetched = BackendSubqueries.fetch(backend, subqueries, q, times, deadlineNanos);
+            fetched = BackendSubqueries.fetch(backend, subqueries, q.startMillis(), deadlineNanos);
         } catch (BackendSubqueries.Unusable e) {
             return "mixed plan not used: " + e.getMessage();
         }
