@@ -27,7 +27,7 @@ import java.util.concurrent.TimeoutException;
 final class BackendSubqueries {
     private BackendSubqueries() {}
 
-    /** A sub-expression's answer cannot be used (an error, another grid, histograms): the whole query goes on. */
+    /** A sub-expression's answer cannot be used (an error, another time, histograms): the whole query goes on. */
     static final class Unusable extends Exception {
         Unusable(String message) {
             super(message);

@@ -17,14 +17,15 @@ import java.util.Set;
 
 /**
  * A plan for an expression that is not local as a whole: the largest sub-expressions that need raw samples are
- * fetched from the backend as instant vectors or scalars at the query's own steps (the backend evaluates them
+ * fetched from the backend as instant vectors or scalars at the query's own time (the backend evaluates them
  * exactly as it would inside the whole expression: PromQL evaluates every step on its own), and the rest -- the
  * sketch leaves and the operators around them -- is evaluated here. {@code avg_over_time(m[1h]) / on (instance)
  * machine_cpu_cores} reads the hour of {@code m} from sketches and only the latest {@code machine_cpu_cores} from
  * the backend.
  *
  * <p>Planned only where it pays: at least one sketch leaf must stay local. Not planned where a sub-expression that
- * needs raw samples is a range vector or a string (only the backend can use those).
+ * needs raw samples is a range vector or a string (only the backend can use those). The query endpoint uses it for
+ * instant queries only: measured, a range query's plan lost to the backend answering it whole.
  */
 public final class MixedPlan {
     private MixedPlan() {}
