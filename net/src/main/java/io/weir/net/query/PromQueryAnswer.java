@@ -12,9 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A backend's answer to {@code /api/v1/query} or {@code /api/v1/query_range}, read from its JSON: the result type
- * and the series with their points (a scalar is one series without labels). Native histograms are refused (a
- * mixed plan cannot combine them). Anything that is not a well-formed success answer throws {@link Malformed}.
+ * A backend's answer to an instant {@code /api/v1/query} (what a mixed plan asks), read from its JSON: the result
+ * type and the series with their points (a scalar is one series without labels). Native histograms, matrices and
+ * strings are refused (a mixed plan combines only instant vectors and scalars). Anything that is not a well-formed
+ * success answer throws {@link Malformed}.
  */
 record PromQueryAnswer(String resultType, List<BackendValues.Points> series) {
     private static final JsonFactory JSON = JsonFactory.builder()
@@ -70,11 +71,11 @@ record PromQueryAnswer(String resultType, List<BackendValues.Points> series) {
             }
         }
         check(type != null && series != null, "data without resultType or result");
-        check(type.equals("vector") || type.equals("matrix") || type.equals("scalar"), "result type " + type);
+        check(type.equals("vector") || type.equals("scalar"), "result type " + type);
         return new PromQueryAnswer(type, series);
     }
 
-    /** A vector's or matrix's series, or a scalar's one point as a series without labels. */
+    /** A vector's series, or a scalar's one point as a series without labels. */
     private static List<BackendValues.Points> result(JsonParser p) throws IOException, Malformed {
         check(p.currentToken() == JsonToken.START_ARRAY, "result is not an array");
         List<BackendValues.Points> out = new ArrayList<>();
@@ -110,23 +111,7 @@ record PromQueryAnswer(String resultType, List<BackendValues.Points> series) {
                     vs = new double[1];
                     pointBody(p, ts, vs, 0);
                 }
-                case "values" -> {
-                    check(p.currentToken() == JsonToken.START_ARRAY, "values is not an array");
-                    ts = new long[16];
-                    vs = new double[16];
-                    int n = 0;
-                    while (p.nextToken() == JsonToken.START_ARRAY) {
-                        if (n == ts.length) {
-                            ts = java.util.Arrays.copyOf(ts, n * 2);
-                            vs = java.util.Arrays.copyOf(vs, n * 2);
-                        }
-                        p.nextToken();
-                        pointBody(p, ts, vs, n++);
-                    }
-                    check(p.currentToken() == JsonToken.END_ARRAY, "values holds something else than points");
-                    ts = java.util.Arrays.copyOf(ts, n);
-                    vs = java.util.Arrays.copyOf(vs, n);
-                }
+                case "values" -> throw new Malformed("a range vector cannot be combined here");
                 case "histogram", "histograms" -> throw new Malformed("native histograms cannot be combined here");
                 default -> p.skipChildren();
             }

@@ -30,7 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * {@code /api/v1/query} and {@code /api/v1/query_range}: parse, plan, and evaluate locally when every leaf of the
@@ -53,7 +52,6 @@ public final class QueryEndpoint implements HttpEndpoint {
     private final long maxPoints;
     private final LatencyHistogram latency;
     private final QueryCounters counters;
-    private final LongAdder errors;
 
     /**
      * @param maxSeries series one query may read from sketches (422 past it)
@@ -72,7 +70,6 @@ public final class QueryEndpoint implements HttpEndpoint {
         this.maxPoints = maxPoints;
         this.latency = latency;
         this.counters = counters;
-        this.errors = counters.errors();
     }
 
     @Override
@@ -87,7 +84,7 @@ public final class QueryEndpoint implements HttpEndpoint {
         try {
             executor.execute(() -> answer(ctx, keepAlive, params, method, uri, body, contentType, startNanos));
         } catch (RejectedExecutionException e) {
-            errors.increment();
+            counters.errors().increment();
             send(ctx, keepAlive, HttpResponseStatus.SERVICE_UNAVAILABLE, PromJson.error("unavailable", "too many queries in flight; retry later"), null);
         }
     }
@@ -102,11 +99,11 @@ public final class QueryEndpoint implements HttpEndpoint {
                         : QueryRequest.instant(params, System.currentTimeMillis(), defaultTimeoutMillis);
                 expr = PromQLParser.parse(q.query());
             } catch (PromTime.BadParameterException e) {
-                errors.increment();
+                counters.errors().increment();
                 send(ctx, keepAlive, HttpResponseStatus.BAD_REQUEST, PromJson.error("bad_data", e.getMessage()), null);
                 return;
             } catch (PromQLParseException e) {
-                errors.increment();
+                counters.errors().increment();
                 send(ctx, keepAlive, HttpResponseStatus.BAD_REQUEST,
                         PromJson.error("bad_data", "invalid parameter \"query\": " + e.getMessage()), null);
                 return;
@@ -123,7 +120,7 @@ public final class QueryEndpoint implements HttpEndpoint {
                 try {
                     r = rangeCache.evaluate(expr, engine, q.startMillis(), q.endMillis(), q.stepMillis(), limits, why);
                 } catch (InvalidQueryException e) {
-                    errors.increment();
+                    counters.errors().increment();
                     send(ctx, keepAlive, HttpResponseStatus.BAD_REQUEST, PromJson.error("bad_data", e.getMessage()), null);
                     return;
                 }
@@ -150,20 +147,20 @@ public final class QueryEndpoint implements HttpEndpoint {
             }
             forward(ctx, keepAlive, method, uri, body, contentType, reason);
         } catch (QueryTimeoutException e) {
-            errors.increment();
+            counters.errors().increment();
             send(ctx, keepAlive, HttpResponseStatus.SERVICE_UNAVAILABLE, PromJson.error("timeout", e.getMessage()), null);
         } catch (QueryExecutionException e) {
-            errors.increment();
+            counters.errors().increment();
             send(ctx, keepAlive, HttpResponseStatus.UNPROCESSABLE_ENTITY, PromJson.error("execution", e.getMessage()), null);
         } catch (StackOverflowError e) {
             // The parser bounds nesting, so this is a recursion it did not foresee: answer, keep the thread.
-            errors.increment();
+            counters.errors().increment();
             LOG.log(System.Logger.Level.ERROR, "query overflowed the stack", e);
             send(ctx, keepAlive, HttpResponseStatus.UNPROCESSABLE_ENTITY,
                     PromJson.error("execution", "query too deeply nested to evaluate"), null);
         } catch (RuntimeException | Error e) {
             // Anything else is a bug; the client still gets an answer and the query thread lives on.
-            errors.increment();
+            counters.errors().increment();
             LOG.log(System.Logger.Level.ERROR, "query failed", e);
             send(ctx, keepAlive, HttpResponseStatus.INTERNAL_SERVER_ERROR, PromJson.error("internal", e.toString()), null);
             if (e instanceof VirtualMachineError vme) {
@@ -194,7 +191,7 @@ public final class QueryEndpoint implements HttpEndpoint {
         try {
             r = ExprEvaluator.evaluate(expr, engine, q.startMillis(), q.endMillis(), q.stepMillis(), limits, why, fetched);
         } catch (InvalidQueryException e) {
-            errors.increment();
+            counters.errors().increment();
             send(ctx, keepAlive, HttpResponseStatus.BAD_REQUEST, PromJson.error("bad_data", e.getMessage()), null);
             return null;
         }
@@ -211,14 +208,14 @@ public final class QueryEndpoint implements HttpEndpoint {
     private void forward(ChannelHandlerContext ctx, boolean keepAlive, String method, String uri, byte[] body,
                          String contentType, String reason) {
         if (backend == null) {
-            errors.increment();
+            counters.errors().increment();
             send(ctx, keepAlive, HttpResponseStatus.UNPROCESSABLE_ENTITY, PromJson.error("execution",
                     "this query needs raw data from a backend and none is configured (backend.url): " + reason), reason);
             return;
         }
         backend.forward(method, uri, body, contentType).whenComplete((answer, failure) -> {
             if (failure != null) {
-                errors.increment();
+                counters.errors().increment();
                 send(ctx, keepAlive, HttpResponseStatus.SERVICE_UNAVAILABLE,
                         PromJson.error("unavailable", "backend " + backend.base() + " unreachable: " + rootMessage(failure)), reason);
                 return;

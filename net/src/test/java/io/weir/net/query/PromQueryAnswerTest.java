@@ -23,7 +23,7 @@ class PromQueryAnswerTest {
     }
 
     @Test
-    void readsVectorsMatricesAndScalars() throws Exception {
+    void readsVectorsAndScalars() throws Exception {
         PromQueryAnswer v = parse("""
                 {"status":"success","data":{"resultType":"vector","result":[
                   {"metric":{"__name__":"up","job":"a\\"b","instance":"h\\u00e9:9100"},"value":[1700000000.123,"1"]},
@@ -37,11 +37,12 @@ class PromQueryAnswerTest {
         assertTrue(Double.isNaN(v.series().get(1).values()[0]));
 
         PromQueryAnswer m = parse("""
-                {"status":"success","data":{"result":[{"values":[[1700000000,"+Inf"],[1700000060.5,"-2.5e-7"],
-                  [1700000120,"-Inf"]],"metric":{"a":"1"}}],"resultType":"matrix"},"stats":{"x":[1,{"y":2}]}}""");
-        assertEquals("matrix", m.resultType());
-        assertArrayEquals(new long[] {1_700_000_000_000L, 1_700_000_060_500L, 1_700_000_120_000L}, m.series().getFirst().timestamps());
-        assertArrayEquals(new double[] {Double.POSITIVE_INFINITY, -2.5e-7, Double.NEGATIVE_INFINITY}, m.series().getFirst().values());
+                {"status":"success","data":{"result":[{"value":[1700000060.5,"-2.5e-7"],"metric":{"a":"1"}},
+                  {"metric":{"a":"2"},"value":[1700000060.5,"+Inf"]}],"resultType":"vector"},"stats":{"x":[1,{"y":2}]}}""");
+        assertEquals("vector", m.resultType());
+        assertArrayEquals(new long[] {1_700_000_060_500L}, m.series().getFirst().timestamps());
+        assertArrayEquals(new double[] {-2.5e-7}, m.series().getFirst().values());
+        assertArrayEquals(new double[] {Double.POSITIVE_INFINITY}, m.series().get(1).values());
 
         PromQueryAnswer s = parse("{\"status\":\"success\",\"data\":{\"resultType\":\"scalar\",\"result\":[1700000000.001,\"42\"]}}");
         assertEquals("scalar", s.resultType());
@@ -63,10 +64,11 @@ class PromQueryAnswerTest {
     }
 
     @Test
-    void errorsHistogramsAndOtherShapesAreRefused() {
+    void errorsMatricesHistogramsAndOtherShapesAreRefused() {
         String[] refused = {
                 "{\"status\":\"error\",\"errorType\":\"execution\",\"error\":\"many-to-many matching not allowed\"}",
                 "{\"status\":\"success\",\"data\":{\"resultType\":\"string\",\"result\":[1,\"x\"]}}",
+                "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[{\"metric\":{},\"values\":[[1,\"1\"]]}]}}",
                 "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{},\"histogram\":[1,{\"count\":\"1\"}]}]}}",
                 "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{\"a\":1},\"value\":[1,\"1\"]}]}}",
                 "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{},\"value\":[1,\"1\",2]}]}}",
@@ -83,12 +85,13 @@ class PromQueryAnswerTest {
 
     /** Random bytes, and valid answers cut and flipped: either an answer or Malformed, nothing else escapes. */
     @Test
-    void fuzzedAnswersOnlyEverGiveMalformed() {
+    void fuzzedAnswersOnlyEverGiveMalformed() throws Exception {
         Random rnd = new Random(7);
         byte[] valid = """
-                {"status":"success","data":{"resultType":"matrix","result":[{"metric":{"__name__":"m","j":"x"},
-                "values":[[1700000000,"1.5"],[1700000060,"NaN"]]},{"metric":{},"values":[[1700000000.5,"-Inf"]]}]}}"""
+                {"status":"success","data":{"resultType":"vector","result":[{"metric":{"__name__":"m","j":"x"},
+                "value":[1700000000,"1.5"]},{"metric":{},"value":[1700000000.5,"-Inf"]}]}}"""
                 .getBytes(StandardCharsets.UTF_8);
+        assertEquals(2, PromQueryAnswer.parse(valid).series().size(), "the seed itself is read");
         for (int i = 0; i < 20_000; i++) {
             byte[] b;
             if (i % 4 == 0) {
