@@ -48,12 +48,14 @@ public final class ShardWriter implements EventHandler<IngestBatch> {
                 int[] ids = batch.seriesIds();
                 long[] ts = batch.timestamps();
                 double[] values = batch.values();
-                for (int i = batch.shardStart(shard), end = batch.shardEnd(shard); i < end; i++) {
+                int start = batch.shardStart(shard);
+                int end = batch.shardEnd(shard);
+                for (int i = start; i < end; i++) {
                     if (ts[i] <= sealed) {
                         late = addLate(late, ids[i]);
                     }
-                    sketches.update(ids[i], ts[i], values[i]);
                 }
+                sketches.update(ids, ts, values, start, end);
                 // after the batch is applied: a query that sees the record reads the new samples
                 lateWrites.lateSeries(lateIds, late);
             }

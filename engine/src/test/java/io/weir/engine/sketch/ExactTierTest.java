@@ -75,6 +75,58 @@ class ExactTierTest {
      * path accuracy run lost half of a 1e5-sample window that way).
      */
     @Test
+    void samplesAppliedInGroupsEqualSamplesAppliedOneByOne() {
+        // the writer's batch path touches each group's blocks first; it must apply exactly what the one-by-one path
+        // applies: every sample once, partial groups included, a series twice in one group, promotions mid-batch
+        long window = 600_000;
+        int series = 40;
+        SplittableRandom rnd = new SplittableRandom(11);
+        try (SketchShard grouped = new SketchShard(2, new SlabArena(64L << 20, 1 << 20, 4), allFamilies(window), 4096);
+             SketchShard single = new SketchShard(2, new SlabArena(64L << 20, 1 << 20, 4), allFamilies(window), 4096)) {
+            int[] ids = new int[200];
+            long[] ts = new long[200];
+            double[] values = new double[200];
+            long[] t = new long[series];
+            Arrays.fill(t, T0);
+            for (int round = 0; round < 800; round++) {
+                int from = rnd.nextInt(5);
+                int to = from + 1 + rnd.nextInt(150);
+                for (int i = from; i < to; i++) {
+                    int s = rnd.nextInt(series);
+                    t[s] += 1_000 + rnd.nextInt(-200, 200);
+                    ids[i] = 2 * s + 1;   // this shard's ids: odd ones of two shards
+                    ts[i] = t[s];
+                    values[i] = rnd.nextInt(2) == 0 ? rnd.nextDouble() * 1e6 : rnd.nextInt(100);
+                }
+                grouped.update(ids, ts, values, from, to);
+                for (int i = from; i < to; i++) {
+                    single.update(ids[i], ts[i], values[i]);
+                }
+            }
+            assertEquals(single.samplesApplied(), grouped.samplesApplied());
+            assertEquals(single.skippedTooOld(), grouped.skippedTooOld());
+            assertTrue(single.promotedSeries() > 0, "some series were promoted");
+            assertEquals(single.promotedSeries(), grouped.promotedSeries());
+            AggregateResult a = new AggregateResult();
+            AggregateResult b = new AggregateResult();
+            QuantileResult qa = new QuantileResult();
+            QuantileResult qb = new QuantileResult();
+            for (int s = 0; s < series; s++) {
+                int id = 2 * s + 1;
+                assertTrue(grouped.readAggregate(id, t[s] - window / 2, t[s], a));
+                assertTrue(single.readAggregate(id, t[s] - window / 2, t[s], b));
+                assertEquals(b.count(), a.count(), "series " + id + " count");
+                assertEquals(b.sum(), a.sum(), "series " + id + " sum");
+                assertEquals(b.min(), a.min(), "series " + id + " min");
+                assertEquals(b.max(), a.max(), "series " + id + " max");
+                assertTrue(grouped.readQuantile(id, t[s] - window / 2, t[s], qa));
+                assertTrue(single.readQuantile(id, t[s] - window / 2, t[s], qb));
+                assertEquals(qb.quantile(0.9), qa.quantile(0.9), "series " + id + " p90");
+            }
+        }
+    }
+
+    @Test
     void aBlockAtItsPromotionSizeLosesNoSample() {
         long window = 10_000_000_000L; // nothing leaves the window: the blocks only grow
         AggregateSketchSpec spec = AggregateSketchSpec.forWindow(window, AggregateSketchSpec.DEFAULT_MAX_BUCKETS);

@@ -147,6 +147,20 @@ public final class ExactSamplesFlyweight {
     // ---- writer ---------------------------------------------------------------------------------
 
     /**
+     * Writer only: loads the lines the next {@link #append} reads (both header lines and the stream's last word)
+     * and returns a value made from them, which the caller must keep somewhere the JIT cannot prove dead. Called
+     * for a group of samples before they are appended, it turns a cache miss per line per sample into misses that
+     * overlap (the loads of different series do not depend on each other).
+     */
+    public long touch() {
+        final MemorySegment seg = segment;
+        final long base = offset;
+        long bits = seg.get(LONG, base + BIT_LENGTH_OFFSET);
+        long last = base + DATA_OFFSET + ((Math.max(bits, 1) - 1) >>> 6) * 8;
+        return bits + seg.get(LONG, base + PREV_TS_OFFSET) + seg.get(LONG, last);
+    }
+
+    /**
      * Writer only. Appends one sample (NaN included; not a stale marker).
      *
      * @return {@link #APPLIED}, {@link #SKIPPED_TOO_OLD}, or {@link #FULL} when the caller must rebuild
