@@ -4,7 +4,6 @@ import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.ExceptionHandler;
 import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
-import com.lmax.disruptor.TimeoutBlockingWaitStrategy;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
 import com.lmax.disruptor.util.DaemonThreadFactory;
@@ -45,7 +44,7 @@ public final class IngestRing implements AutoCloseable {
         // Consumers block rather than spin: on a small machine spinning consumers starve the event loops. The
         // timeout lets the journaler fsync an idle WAL on time.
         this.disruptor = new Disruptor<>(() -> new IngestBatch(batchCapacity, shardCount), slots,
-                DaemonThreadFactory.INSTANCE, ProducerType.MULTI, new TimeoutBlockingWaitStrategy(50, TimeUnit.MILLISECONDS));
+                DaemonThreadFactory.INSTANCE, ProducerType.MULTI, new IngestWaitStrategy(TimeUnit.MILLISECONDS.toNanos(50)));
         this.disruptor.setDefaultExceptionHandler(new CountingExceptionHandler());
         @SuppressWarnings("unchecked")
         EventHandler<IngestBatch>[] stages = new EventHandler[shardWriters.length];
