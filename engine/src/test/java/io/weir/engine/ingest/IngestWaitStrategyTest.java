@@ -8,6 +8,7 @@ import com.lmax.disruptor.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -36,11 +37,26 @@ class IngestWaitStrategyTest {
     void aConsumerBlockedOnTheCursorWakesOnPublication() throws Exception {
         RingBuffer<long[]> ring = ring(TimeUnit.SECONDS.toNanos(60));
         SequenceBarrier barrier = ring.newBarrier();
-        Future<Long> got = waiter.submit(() -> barrier.waitFor(0));
-        assertFalse(got.isDone());
-        ring.publish(ring.next());
-        // far sooner than the 60 s timeout: the publisher's signal woke it
-        assertEquals(0L, got.get(30, TimeUnit.SECONDS));
+        for (int round = 0; round < 3; round++) {
+            long seq = round;
+            CompletableFuture<Long> got = new CompletableFuture<>();
+            Thread consumer = new Thread(() -> {
+                try {
+                    got.complete(barrier.waitFor(seq));
+                } catch (Throwable t) {
+                    got.completeExceptionally(t);
+                }
+            });
+            consumer.start();
+            // publish only once the consumer sleeps on the monitor (its state, not a timed guess)
+            while (consumer.getState() != Thread.State.TIMED_WAITING && !got.isDone()) {
+                Thread.onSpinWait();
+            }
+            ring.publish(ring.next());
+            // far sooner than the 60 s timeout: the publisher's signal woke it
+            assertEquals(seq, got.get(30, TimeUnit.SECONDS));
+            consumer.join();
+        }
     }
 
     @Test
