@@ -14,11 +14,11 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * How the ingest ring's consumers wait. For the publishers' cursor they block on a monitor with a timeout (the
  * journaler's idle fsync runs on it), as Disruptor's {@code TimeoutBlockingWaitStrategy} does, but publishers take
- * the monitor only when a consumer waits there. For the stage before
- * them (a shard writer waiting for the journaler to finish a batch) that strategy spins without a pause; on this
- * two-core machine the spinning shard writer spent 18 % of its samples there while the journaler was in its write
- * call, CPU the event loops needed. Here a consumer spins briefly, then yields, then parks for a few microseconds
- * at a time: the journaler's batches take tens of microseconds to milliseconds, so the pause costs no throughput.
+ * the monitor only while a consumer waits there. For the stage before them (a shard writer waiting for the journaler
+ * to finish a batch) that strategy spins without a pause: on a two-core machine the spinning shard writer spent 18 %
+ * of its samples there while the journaler was in its write call, CPU the event loops and query threads needed. Here
+ * a consumer spins briefly, then yields, then parks for a few microseconds at a time (measured: no change to the
+ * ingest rate, lower query p99 under ingest load; {@code docs/benchmarks.md}, session 8).
  */
 final class IngestWaitStrategy implements WaitStrategy {
     /** Busy polls before yielding: a journaler batch that is nearly done is caught without a system call. */
