@@ -84,15 +84,17 @@ public final class SketchShard implements AutoCloseable {
      */
     public static final long DEFAULT_TAIL_MIN_MS = 10 * 60_000L;
     /**
-     * ... or this share of the window ({@code storage.exact_tail_share}; a 27.8 h window keeps 46 minutes), at most
-     * half of it ...
+     * ... or this share of the window ({@code storage.exact_tail_share}; a 27.8 h window keeps 69 minutes, so the
+     * last hour of a dense series is answered exactly: 1/36 kept 46 minutes and left the 1 h answers of a 1e5-sample
+     * window 0.2-7 % off, docs/accuracy.md), at most half of it ...
      */
-    public static final Share DEFAULT_TAIL_WINDOW_SHARE = new Share(1, 36);
+    public static final Share DEFAULT_TAIL_WINDOW_SHARE = new Share(1, 24);
     /**
      * ... within this share of the bytes of the series' sketches ({@code storage.exact_tail_budget}); a tail that
-     * outgrows it is dropped.
+     * outgrows it is dropped. A quarter holds 69 minutes of 1 s samples of full-precision doubles (~8 bytes each)
+     * beside 192 KiB of sketches; 1/5 and 1/8 halved those tails.
      */
-    public static final Share DEFAULT_TAIL_BUDGET = new Share(1, 8);
+    public static final Share DEFAULT_TAIL_BUDGET = new Share(1, 4);
     /** The most of a window a tail spans. */
     public static final Share MAX_TAIL_WINDOW_SHARE = new Share(1, 2);
 

@@ -62,16 +62,16 @@ class ExactTierTuningTest {
         AggregateResult wide = lastWindowAfterPromotion(window, fiftyMinutes,
             s -> s.exactTailShare(new Share(1, 6)).exactTailBudget(new Share(1, 2)));
         assertTrue(wide.exact(), "50 minutes inside a 1 h tail are exact");
-        // ... not in the default 1/8: the span is halved until it fits, under 50 minutes
+        // ... not in the default 1/4 (48 KiB): the span is halved until it fits, under 50 minutes
         AggregateResult budgeted = lastWindowAfterPromotion(window, fiftyMinutes, s -> s.exactTailShare(new Share(1, 6)));
         assertFalse(budgeted.exact(), "the default budget holds less than 50 minutes");
         assertEquals(wide.count(), budgeted.count(), budgeted.countErrorBound() + 1e-9);
-        // the default share of 6 h is 10 minutes
+        // the default share of 6 h is 15 minutes
         AggregateResult defaults = lastWindowAfterPromotion(window, fiftyMinutes, UnaryOperator.identity());
         assertFalse(defaults.exact());
 
         try (SketchShard shard = new SketchShard(1, new SlabArena(1L << 30, 1 << 20, 4), ExactTierTest.allFamilies(window), 256 * 1024)) {
-            assertEquals(600_000, shard.tailSpanMillis(window));
+            assertEquals(900_000, shard.tailSpanMillis(window));
             assertEquals(3_600_000, shard.exactTailShare(new Share(1, 6)).tailSpanMillis(window));
             assertEquals(window / 2, shard.exactTailShare(new Share(1, 2)).tailSpanMillis(window));
             assertThrows(IllegalArgumentException.class, () -> shard.exactTailShare(new Share(3, 5)));

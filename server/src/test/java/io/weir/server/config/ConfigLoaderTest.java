@@ -393,13 +393,13 @@ class ConfigLoaderTest {
                 arguments("storage: {exact_growth: lots}", "storage.exact_growth",
                         "must be a fraction or a decimal in (0, 1], e.g. 1/8 (got \"lots\")"),
                 arguments("storage: {exact_tail_share: 0.6}", "storage.exact_tail_share",
-                        "must be a fraction or a decimal in (0, 1/2], e.g. 1/36 (got \"0.6\")"),
+                        "must be a fraction or a decimal in (0, 1/2], e.g. 1/24 (got \"0.6\")"),
                 arguments("storage: {exact_tail_share: -1/36}", "storage.exact_tail_share",
-                        "must be a fraction or a decimal in (0, 1/2], e.g. 1/36 (got \"-1/36\")"),
+                        "must be a fraction or a decimal in (0, 1/2], e.g. 1/24 (got \"-1/36\")"),
                 arguments("storage: {exact_tail_budget: 1.5}", "storage.exact_tail_budget",
-                        "must be a fraction or a decimal in (0, 1], e.g. 1/8 (got \"1.5\")"),
+                        "must be a fraction or a decimal in (0, 1], e.g. 1/4 (got \"1.5\")"),
                 arguments("storage: {exact_tail_budget: 0.0000000001}", "storage.exact_tail_budget",
-                        "must be a fraction or a decimal in (0, 1], e.g. 1/8 (got \"0.0000000001\")"),
+                        "must be a fraction or a decimal in (0, 1], e.g. 1/4 (got \"0.0000000001\")"),
                 arguments("backend: {forward_batch_samples: 0}", "backend.forward_batch_samples", "must be in [1, 1000000] (got \"0\")"),
                 arguments("backend: {forward_batch_samples: 1000001}", "backend.forward_batch_samples",
                         "must be in [1, 1000000] (got \"1000001\")"),
@@ -629,7 +629,7 @@ class ConfigLoaderTest {
                 web:            plain HTTP, no authentication
                 data dir:       ./data
                 memory limit:   4GiB, series table 65536, slab chunks 1MiB
-                exact samples:  up to 256KiB a series, rebuilt blocks grow by 1/8, tail of promoted series the larger of 10m and 1/36 of the window (at most half) in at most 1/8 of its sketches' bytes
+                exact samples:  up to 256KiB a series, rebuilt blocks grow by 1/8, tail of promoted series the larger of 10m and 1/24 of the window (at most half) in at most 1/4 of its sketches' bytes
                 series expiry:  after 2h without a sample (default: the larger of 1h and twice the longest sketch window), labels kept 5m more (default: the larger of 5m and twice query.timeout)
                 ingest:         %d shard writer(s), ring 1024 x 2048 samples (%d cores)
                 wal:            fsync interval every 1s, max disk 16GiB
