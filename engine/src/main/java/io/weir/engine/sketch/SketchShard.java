@@ -98,6 +98,13 @@ public final class SketchShard implements AutoCloseable {
     /** The most of a window a tail spans. */
     public static final Share MAX_TAIL_WINDOW_SHARE = new Share(1, 2);
 
+    /**
+     * Samples whose blocks are touched together: enough misses to overlap (three lines each), few enough that the
+     * lines are still in L1 when the samples are applied. 8, 16 and 32 measured alike; without the touches the
+     * node ingested ~20 % less at 10,000 series ({@code docs/benchmarks.md}).
+     */
+    private static final int TOUCH_GROUP = 16;
+
     private final int shardCount;
     private final SlabArena arena;
     private final ReaderEpochs readerEpochs;
@@ -122,6 +129,9 @@ public final class SketchShard implements AutoCloseable {
     private final long[] familyBlocks = new long[FAMILIES.length];
     private final long clockOriginMs = System.currentTimeMillis();
     private int nowSec;
+    /** Where {@link #touch} leaves its loads' sum, so the JIT keeps them. */
+    @SuppressWarnings("unused")
+    private long touchSink;
     private int evictCursor;
 
     private final ThreadLocal<ReaderScratch> readerScratch = ThreadLocal.withInitial(ReaderScratch::new);
@@ -216,13 +226,6 @@ public final class SketchShard implements AutoCloseable {
         }
     }
 
-    /**
-     * Samples whose blocks are touched together: enough misses to overlap (three lines each), few enough that the
-     * lines are still in L1 when the samples are applied. 8, 16 and 32 measured alike; without the touches the
-     * node ingested ~20 % less at 10,000 series ({@code docs/benchmarks.md}).
-     */
-    private static final int TOUCH_GROUP = 16;
-
     private void touch(int[] seriesIds, int from, int to) {
         long sink = 0;
         ExactSamplesFlyweight x = writerExact;
@@ -234,10 +237,6 @@ public final class SketchShard implements AutoCloseable {
         }
         touchSink = sink;
     }
-
-    /** Where {@link #touch} leaves its loads' sum, so the JIT keeps them. */
-    @SuppressWarnings("unused")
-    private long touchSink;
 
     /** Writer only. Applies one sample of a series of this shard. Never throws for bad samples: counts them. */
     public void update(int seriesId, long timestampMs, double value) {

@@ -126,9 +126,7 @@ public final class QueryEndpoint implements HttpEndpoint {
                 }
                 if (r != null) {
                     counters.sketch().increment();
-                    FullHttpResponse resp = HttpResponses.json(HttpResponseStatus.OK, QueryResultJson.render(r));
-                    resp.headers().set(SOURCE_HEADER, "sketch");
-                    HttpResponses.send(ctx, resp, keepAlive);
+                    sendResult(ctx, keepAlive, r, "sketch");
                     return;
                 }
                 reason = why[0];
@@ -199,10 +197,15 @@ public final class QueryEndpoint implements HttpEndpoint {
             return why[0];
         }
         counters.mixed().increment();
-        FullHttpResponse resp = HttpResponses.json(HttpResponseStatus.OK, QueryResultJson.render(r));
-        resp.headers().set(SOURCE_HEADER, "mixed");
-        HttpResponses.send(ctx, resp, keepAlive);
+        sendResult(ctx, keepAlive, r, "mixed");
         return null;
+    }
+
+    /** A result evaluated here, as Prometheus writes it, with where it came from ({@link #SOURCE_HEADER}). */
+    private static void sendResult(ChannelHandlerContext ctx, boolean keepAlive, QueryResult r, String source) {
+        FullHttpResponse resp = HttpResponses.json(HttpResponseStatus.OK, QueryResultJson.render(r));
+        resp.headers().set(SOURCE_HEADER, source);
+        HttpResponses.send(ctx, resp, keepAlive);
     }
 
     private void forward(ChannelHandlerContext ctx, boolean keepAlive, String method, String uri, byte[] body,

@@ -1,5 +1,7 @@
 package io.weir.engine.query.eval;
 
+import java.util.Map;
+
 /** The accuracy of all points one sketch function answered in a query: what the response reports per function. */
 public final class FunctionAccuracy {
     private boolean exact = true;
@@ -28,7 +30,7 @@ public final class FunctionAccuracy {
     }
 
     /** Adds every function's accuracy in {@code from} to {@code into} (answers joined from parts). */
-    public static void mergeAll(java.util.Map<String, FunctionAccuracy> into, java.util.Map<String, FunctionAccuracy> from) {
+    public static void mergeAll(Map<String, FunctionAccuracy> into, Map<String, FunctionAccuracy> from) {
         from.forEach((name, a) -> into.computeIfAbsent(name, k -> new FunctionAccuracy()).merge(a));
     }
 

@@ -10,6 +10,7 @@ import io.weir.engine.query.promql.MatrixSelector;
 import io.weir.engine.query.promql.ParenExpr;
 import io.weir.engine.query.promql.UnaryExpr;
 import io.weir.engine.query.promql.VectorSelector;
+import org.roaringbitmap.IntIterator;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -160,7 +161,7 @@ public final class RangeResultCache {
      */
     private boolean lateSince(long generation, List<VectorSelector> selectors, LeafSource source) {
         for (VectorSelector v : selectors) {
-            for (org.roaringbitmap.IntIterator it = source.select(v).getIntIterator(); it.hasNext(); ) {
+            for (IntIterator it = source.select(v).getIntIterator(); it.hasNext(); ) {
                 if (lateWrites.lateMark(it.next()) > generation) {
                     return true;
                 }
