@@ -12,13 +12,15 @@ import java.util.concurrent.Executor;
 
 /**
  * HTTP access to the backend TSDB (VictoriaMetrics or Prometheus): query proxying and remote write. Thread-safe.
- * The JDK client is enough here: these calls are per request or per forwarded batch, never per sample.
+ * Queries go through {@link BackendQueryChannels} (Netty, kept-alive connections: a forwarded query's latency is the
+ * product's); remote write through the JDK client (per forwarded batch, blocking, never per sample).
  */
 public final class BackendClient implements AutoCloseable {
     private final URI base;
     private final URI remoteWriteUrl;
     private final Duration timeout;
     private final HttpClient http;
+    private final BackendQueryChannels queries;
     /** Sent with every request: credentials ({@code Authorization}) and configured custom headers. */
     private final Map<String, String> headers;
 
@@ -44,6 +46,7 @@ public final class BackendClient implements AutoCloseable {
             b.sslContext(ssl);
         }
         this.http = b.build();
+        this.queries = new BackendQueryChannels(this.base, timeout.toMillis(), this.headers, ssl);
     }
 
     private static URI stripTrailingSlash(URI u) {
@@ -63,18 +66,7 @@ public final class BackendClient implements AutoCloseable {
      * Completes exceptionally when the backend cannot be reached.
      */
     public CompletableFuture<Answer> forward(String method, String pathAndQuery, byte[] body, String contentType) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + pathAndQuery)).timeout(timeout);
-        headers.forEach(b::header);
-        if ("POST".equals(method)) {
-            b.POST(HttpRequest.BodyPublishers.ofByteArray(body));
-            if (contentType != null) {
-                b.header("Content-Type", contentType);
-            }
-        } else {
-            b.GET();
-        }
-        return http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofByteArray())
-                .thenApply(r -> new Answer(r.statusCode(), r.headers().firstValue("Content-Type").orElse("application/json"), r.body()));
+        return queries.forward(method, pathAndQuery, body, contentType);
     }
 
     /** Posts one snappy-compressed remote-write 1.0 body; returns the HTTP status. */
@@ -94,6 +86,7 @@ public final class BackendClient implements AutoCloseable {
 
     @Override
     public void close() {
+        queries.close();
         http.close();
     }
 }
