@@ -54,6 +54,14 @@ public class ExactTierQueryBenchmark extends WeirForkedBenchmark {
     @Param({"1", "2"})
     public int readParallelism;
 
+    /**
+     * When the (last) step is: {@code now} a second after the newest sample, as a dashboard's or a rule's query at the
+     * current time; {@code minute} the last whole minute (before the newest sample: the open chunk is cut by the
+     * window).
+     */
+    @Param({"now", "minute"})
+    public String at;
+
     private java.util.concurrent.ExecutorService readPool;
 
     private Path dir;
@@ -84,7 +92,8 @@ public class ExactTierQueryBenchmark extends WeirForkedBenchmark {
                 shard.update(ids[k], ts, 100 + ((i * 7919L + k * 104_729L) % 997) / 10.0);
             }
         }
-        end = (first + samples * scrapeMs) / 60_000 * 60_000;
+        long newest = first + 1_000 + (samples - 1) * scrapeMs;
+        end = at.equals("now") ? newest + 1_000 : (first + samples * scrapeMs) / 60_000 * 60_000;
         readPool = readParallelism > 1 ? java.util.concurrent.Executors.newFixedThreadPool(readParallelism - 1) : null;
         engine = new SketchQueryEngine(table, new SketchShard[] {shard}, true, readPool, readParallelism);
         expr = PromQLParser.parse(query);

@@ -31,6 +31,13 @@ public class ShardWriterBenchmark extends WeirForkedBenchmark {
     @Param({"none", "all"})
     public String late;
 
+    /**
+     * The series' window: 1 h holds 240 samples (few checkpoints), 24 h 5,760 (a checkpoint every 256 samples, the
+     * open chunk's moments kept per sample). The warm-up fills it.
+     */
+    @Param({"1", "24"})
+    public int windowHours;
+
     private SketchShard shard;
     private ShardWriter writer;
     private final IngestBatch batch = new IngestBatch(BATCH, 1);
@@ -44,7 +51,7 @@ public class ShardWriterBenchmark extends WeirForkedBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        shard = new SketchShard(1, new SlabArena(4L << 30, 1 << 20, 64), SketchTargets.everyFunction(3_600_000L), 256 * 1024);
+        shard = new SketchShard(1, new SlabArena(4L << 30, 1 << 20, 64), SketchTargets.everyFunction(windowHours * 3_600_000L), 256 * 1024);
         long lag = late.equals("all") ? 3_600_000L : 0;
         writer = new ShardWriter(0, shard, () -> nowMs + lag, new LateWrites(300_000));
     }

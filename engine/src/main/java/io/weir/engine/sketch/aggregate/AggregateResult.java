@@ -215,8 +215,8 @@ public final class AggregateResult extends WindowCoverage implements ExactAnswer
      * is the chunk's.
      */
     private void mergeChunks(io.weir.engine.sketch.exact.ExactWindow window, boolean spread) {
-        int n = window.chunkSamples();
         for (int k = 0, chunks = window.chunks(); k < chunks; k++) {
+            int n = window.chunkSamples(k);
             double hi = window.chunkSumHi(k);
             double lo = window.chunkSumLo(k);
             double mean = (hi + lo) / n;
@@ -231,7 +231,7 @@ public final class AggregateResult extends WindowCoverage implements ExactAnswer
 
     /** The first chunk's mean: the spread's shift when no sample was decoded. */
     private static double firstChunkMean(io.weir.engine.sketch.exact.ExactWindow window) {
-        return (window.chunkSumHi(0) + window.chunkSumLo(0)) / window.chunkSamples();
+        return (window.chunkSumHi(0) + window.chunkSumLo(0)) / window.chunkSamples(0);
     }
 
     /**

@@ -68,7 +68,11 @@ import io.weir.engine.sketch.SketchBlockDescriptor;
  * read of a long window merges the moments of the chunks the window holds whole and decodes only its two ends: a
  * 5 h window of 1 s samples costs ~70 merges and at most 2C decoded samples instead of 18,000 decoded samples. The
  * writer lays them when it lays checkpoint {@code j + 1} (one more decode of C samples every C appends); they cost
- * 40 bytes per C samples (0.16 bytes a sample at C = 256).
+ * 40 bytes per C samples (0.16 bytes a sample at C = 256). From chunk
+ * {@code ExactSamplesFlyweight.RUNNING_MOMENTS_FROM} on, the last checkpoint's moments are those of the <em>open</em>
+ * chunk (the samples after it so far), updated by every append under the seqlock, and become the closed chunk's as
+ * they stand when the next checkpoint is laid: a read whose window ends at or after the newest sample (an instant
+ * query at the current time) takes them instead of decoding up to C samples.
  * <pre>
  *  checkpoint: | next code's position, lead, trail, scale | ts | ts delta | value bits |    0..31
  *              | chunk sum (hi, lo) | squared deviations | min | max |                    32..71

@@ -161,6 +161,23 @@ public final class ExactSamplesFlyweight {
     }
 
     /**
+     * Writer only, after {@link #touch} (whose lines it reads to find it): loads the line of the open chunk's moments,
+     * which the next {@link #append} adds its sample to. Apart from {@code touch} so that a group's header misses do
+     * not wait behind the address arithmetic that depends on them.
+     */
+    public long touchOpenChunk() {
+        final MemorySegment seg = segment;
+        final long base = offset;
+        int checkpoints = checkpoints(seg.get(INT, base + COUNT_OFFSET) + 1, seg.get(SHORT, base + CHECKPOINT_EVERY_OFFSET),
+            seg.get(SHORT, base + CHECKPOINT_FIRST_OFFSET));
+        if (checkpoints <= RUNNING_MOMENTS_FROM) {
+            return 0;
+        }
+        long cp = base + checkpointOffset(seg.get(INT, base + CAPACITY_OFFSET), checkpoints - 1);
+        return seg.get(LONG, cp + CHUNK_SUM_HI_OFFSET) + seg.get(LONG, cp + CHUNK_MAX_OFFSET);
+    }
+
+    /**
      * Writer only. Appends one sample (NaN included; not a stale marker).
      *
      * @return {@link #APPLIED}, {@link #SKIPPED_TOO_OLD}, or {@link #FULL} when the caller must rebuild
@@ -190,10 +207,11 @@ public final class ExactSamplesFlyweight {
         }
         final long valueBits = Double.doubleToRawLongBits(value);
         final boolean opensChunk = checkpoints > checkpoints(count, every, first);
-        if (opensChunk && checkpoints >= 2 && seg.get(INT, base + IN_ORDER_OFFSET) != 0) {
+        if (opensChunk && checkpoints >= 2 && checkpoints - 2 < RUNNING_MOMENTS_FROM && seg.get(INT, base + IN_ORDER_OFFSET) != 0) {
             // the chunk after the previous checkpoint is whole now: its moments, before readers can count on them
-            // (an out-of-order stream is never read by chunks: it gets moments when a compaction lays it in order)
-            layChunkMoments(seg, base, capacity, count, bits, every, first, checkpoints - 2);
+            // (an out-of-order stream is never read by chunks: it gets moments when a compaction lays it in order;
+            // from chunk RUNNING_MOMENTS_FROM on they were kept as the samples came)
+            layChunkMoments(seg, base, capacity, count, bits, every, first, checkpoints - 2, every);
         }
         SeqLock.beginWrite(seg, base + VERSION_OFFSET);
         if (opensChunk) {
@@ -286,10 +304,55 @@ public final class ExactSamplesFlyweight {
         if (timestampMs < seg.get(LONG, base + OLDEST_OFFSET)) {
             seg.set(LONG, base + OLDEST_OFFSET, timestampMs);
         }
+        if (checkpoints > RUNNING_MOMENTS_FROM) {
+            // the open chunk after the last checkpoint: its moments, sample by sample
+            addToChunk(seg, base + checkpointOffset(capacity, checkpoints - 1), count - first - (checkpoints - 1) * every - 1, value);
+        }
         seg.set(LONG, base + BIT_LENGTH_OFFSET, pos);
         seg.set(INT, base + COUNT_OFFSET, count + 1);
         SeqLock.endWrite(seg, base + VERSION_OFFSET);
         return APPLIED;
+    }
+
+    /**
+     * The first chunk (by index in its block) whose moments are kept sample by sample while it is open, so that a
+     * read ending at or after the newest sample takes them instead of decoding it. Earlier chunks get theirs when
+     * they close (one decode of C samples): keeping them costs the append a store to another cache line, which a
+     * block holding only a chunk or two (a 15 s series with a 1 h window) does not win back in reads
+     * (ShardWriterBenchmark: 1 h windows ~40 % slower with every open chunk kept).
+     */
+    static final int RUNNING_MOMENTS_FROM = 2;
+
+    /**
+     * Writer only: adds {@code x} to the moments of the chunk whose checkpoint record is at {@code cp}, which hold
+     * {@code before} samples: the sum compensated as {@link SampleMoments#sum} compensates it, the squared deviations
+     * by Welford's update (stable without a second pass), min NaN from the first non-finite sample or sum on (readers
+     * then decode the chunk, so Prometheus' rules apply sample by sample).
+     */
+    private static void addToChunk(MemorySegment seg, long cp, int before, double x) {
+        if (before == 0) {
+            boolean finite = Double.isFinite(x);
+            seg.set(DOUBLE, cp + CHUNK_SUM_HI_OFFSET, x);
+            seg.set(DOUBLE, cp + CHUNK_SUM_LO_OFFSET, 0.0);
+            seg.set(DOUBLE, cp + CHUNK_DEV2_OFFSET, 0.0);
+            seg.set(DOUBLE, cp + CHUNK_MIN_OFFSET, finite ? x : Double.NaN);
+            seg.set(DOUBLE, cp + CHUNK_MAX_OFFSET, x);
+            return;
+        }
+        double hi = seg.get(DOUBLE, cp + CHUNK_SUM_HI_OFFSET);
+        double lo = seg.get(DOUBLE, cp + CHUNK_SUM_LO_OFFSET);
+        double meanBefore = (hi + lo) / before;
+        double t = hi + x;
+        lo = Math.abs(hi) >= Math.abs(x) ? lo + ((hi - t) + x) : lo + ((x - t) + hi);
+        hi = t;
+        double dev2 = seg.get(DOUBLE, cp + CHUNK_DEV2_OFFSET) + (x - meanBefore) * (x - (hi + lo) / (before + 1));
+        double min = seg.get(DOUBLE, cp + CHUNK_MIN_OFFSET);
+        seg.set(DOUBLE, cp + CHUNK_SUM_HI_OFFSET, hi);
+        seg.set(DOUBLE, cp + CHUNK_SUM_LO_OFFSET, lo);
+        seg.set(DOUBLE, cp + CHUNK_DEV2_OFFSET, dev2);
+        seg.set(DOUBLE, cp + CHUNK_MIN_OFFSET,
+            Double.isFinite(x) && Double.isFinite(hi) && Double.isFinite(dev2) ? Math.min(min, x) : Double.NaN);
+        seg.set(DOUBLE, cp + CHUNK_MAX_OFFSET, Math.max(seg.get(DOUBLE, cp + CHUNK_MAX_OFFSET), x));
     }
 
     /** A checkpoint's first word: the next code's stream position and the decoder's XOR window and decimal scale. */
@@ -344,6 +407,13 @@ public final class ExactSamplesFlyweight {
         int every;
         int first;
         boolean inOrder;
+        final int capacity = seg.get(INT, base + CAPACITY_OFFSET);
+        // the open chunk's moments (after the stream's last checkpoint), which every append changes
+        double openHi = 0;
+        double openLo = 0;
+        double openDev2 = 0;
+        double openMin = Double.NaN;
+        double openMax = 0;
         for (;;) {
             long version = SeqLock.readBegin(seg, base + VERSION_OFFSET);
             count = seg.get(INT, base + COUNT_OFFSET);
@@ -354,6 +424,15 @@ public final class ExactSamplesFlyweight {
             out.coverageStartMs = seg.get(LONG, base + COVERAGE_START_OFFSET);
             out.retainedStartMs = seg.get(LONG, base + RETAINED_START_OFFSET);
             out.newestMs = seg.get(LONG, base + NEWEST_OFFSET);
+            int open = chunkMoments && inOrder ? checkpoints(count, every, first) - 1 : -1;
+            if (open >= RUNNING_MOMENTS_FROM) {
+                long cp = base + checkpointOffset(capacity, open);
+                openHi = seg.get(DOUBLE, cp + CHUNK_SUM_HI_OFFSET);
+                openLo = seg.get(DOUBLE, cp + CHUNK_SUM_LO_OFFSET);
+                openDev2 = seg.get(DOUBLE, cp + CHUNK_DEV2_OFFSET);
+                openMin = seg.get(DOUBLE, cp + CHUNK_MIN_OFFSET);
+                openMax = seg.get(DOUBLE, cp + CHUNK_MAX_OFFSET);
+            }
             if (SeqLock.readValidate(seg, base + VERSION_OFFSET, version)) {
                 break;
             }
@@ -367,7 +446,6 @@ public final class ExactSamplesFlyweight {
         // in order: resume at the last checkpoint at or before the window, stop at the first sample after it
         int checkpoints = checkpoints(count, every, first);
         int j = lastCheckpointAtOrBefore(seg, base, checkpoints, startExclusiveMs);
-        int capacity = seg.get(INT, base + CAPACITY_OFFSET);
         boolean any;
         if (j < 0) {
             any = c.start(seg, base, count, bits);
@@ -378,9 +456,23 @@ public final class ExactSamplesFlyweight {
             // chunks j+1 .. b-1 lie whole in the window: each starts after a checkpoint past the window's start and
             // ends on one at or before its end (chunk k's moments exist once checkpoint k + 1 does: b < checkpoints)
             int b = lastCheckpointAtOrBefore(seg, base, checkpoints, endInclusiveMs);
-            if (b > j + 1) {
+            // the open chunk after the last checkpoint lies whole in a window that ends at or after the newest
+            // sample (an instant query at now) and starts before that checkpoint: its moments, not its samples
+            boolean open = b == checkpoints - 1 && b > j && endInclusiveMs >= out.newestMs && openMin == openMin;
+            if (b > j + 1 || open) {
                 readChunked(any, c, seg, base, count, bits, every, first, capacity, j + 1, b, startExclusiveMs,
                     endInclusiveMs, out);
+                if (open) {
+                    int at = out.addChunk(count - 1 - first - b * every);
+                    double[] m = out.chunkMomentsArray();
+                    m[at] = openHi;
+                    m[at + 1] = openLo;
+                    m[at + 2] = openDev2;
+                    m[at + 3] = openMin;
+                    m[at + 4] = openMax;
+                } else {
+                    decodeAfter(c, seg, base, count, bits, every, first, capacity, b, startExclusiveMs, endInclusiveMs, out);
+                }
                 return;
             }
         }
@@ -389,7 +481,8 @@ public final class ExactSamplesFlyweight {
 
     /**
      * The in-order read of a window holding chunks {@code [a, b)} whole: the samples up to checkpoint {@code a}'s,
-     * the chunks' moments (a chunk without moments decoded instead), then the samples after checkpoint {@code b}'s.
+     * then the chunks' moments (a chunk without moments decoded instead); the caller adds what follows checkpoint
+     * {@code b}'s sample.
      */
     private static void readChunked(boolean any, StreamCursor c, MemorySegment seg, long base, int count, long bits,
                                     int every, int first, int capacity, int a, int b, long startExcl, long endIncl,
@@ -417,6 +510,11 @@ public final class ExactSamplesFlyweight {
                 }
             }
         }
+    }
+
+    /** The in-order read's samples after checkpoint {@code b}'s, up to the window's end. */
+    private static void decodeAfter(StreamCursor c, MemorySegment seg, long base, int count, long bits, int every,
+                                    int first, int capacity, int b, long startExcl, long endIncl, ExactWindow out) {
         long cp = base + checkpointOffset(capacity, b);
         boolean more = resumeAt(c, seg, base, count, bits, first + b * every, cp) && c.next();
         decodeFrom(more, c, startExcl, endIncl, true, out);
@@ -608,32 +706,36 @@ public final class ExactSamplesFlyweight {
             previous = c.ts;
         }
         d.set(INT, db + IN_ORDER_OFFSET, inOrder ? 1 : 0);
+        // every chunk's moments, the open one's (after the last checkpoint) too: appends go on adding to it (an
+        // out-of-order stream is never read by chunks; it gets moments when a compaction lays it in order)
         int laid = inOrder ? checkpoints(count, CHECKPOINT_EVERY, CHECKPOINT_EVERY - 1) : 0;
-        for (int j = 0; j + 1 < laid; j++) {
-            layChunkMoments(d, db, capacity, count, bits, CHECKPOINT_EVERY, CHECKPOINT_EVERY - 1, j);
+        for (int j = 0; j < laid; j++) {
+            int samples = j + 1 < laid ? CHECKPOINT_EVERY : count - CHECKPOINT_EVERY - j * CHECKPOINT_EVERY;
+            layChunkMoments(d, db, capacity, count, bits, CHECKPOINT_EVERY, CHECKPOINT_EVERY - 1, j, samples);
         }
     }
 
     /**
-     * Writer only: the moments of the chunk after checkpoint {@code j} (its C samples, all in the stream) into that
-     * checkpoint's record; NaN as the min when a sample or a sum is not finite (readers then decode the chunk).
+     * Writer only, for a stream laid out afresh: the moments of the chunk after checkpoint {@code j} (its
+     * {@code samples}, all in the stream: C, or fewer for the open chunk) into that checkpoint's record; NaN as the
+     * min when a sample or a sum is not finite (readers then decode the chunk).
      */
     private void layChunkMoments(MemorySegment seg, long base, int capacity, int count, long bits, int every,
-                                 int first, int j) {
+                                 int first, int j, int samples) {
         long cp = base + checkpointOffset(capacity, j);
         StreamCursor c = writerCursor;
         double[] v = chunkValues;
-        if (v.length < every) {
-            v = chunkValues = new double[every];
+        if (v.length < samples) {
+            v = chunkValues = new double[Math.max(every, samples)];
         }
         resumeAt(c, seg, base, count, bits, first + j * every, cp);
-        for (int i = 0; i < every; i++) {
+        for (int i = 0; i < samples; i++) {
             c.next();
             v[i] = Double.longBitsToDouble(c.valueBits);
         }
         double[] m = chunkMoments;
-        double mean = SampleMoments.sum(v, 0, every, m);
-        boolean finite = Double.isFinite(mean) && SampleMoments.spread(v, 0, every, mean, m);
+        double mean = SampleMoments.sum(v, 0, samples, m);
+        boolean finite = Double.isFinite(mean) && SampleMoments.spread(v, 0, samples, mean, m);
         seg.set(DOUBLE, cp + CHUNK_SUM_HI_OFFSET, m[SampleMoments.SUM_HI]);
         seg.set(DOUBLE, cp + CHUNK_SUM_LO_OFFSET, m[SampleMoments.SUM_LO]);
         seg.set(DOUBLE, cp + CHUNK_DEV2_OFFSET, finite ? m[SampleMoments.DEV2_HI] + m[SampleMoments.DEV2_LO] : Double.NaN);

@@ -19,11 +19,12 @@ public final class ExactWindow {
     /**
      * Chunks of the window held as their moments instead of their samples (a read that asked for them:
      * {@link ExactSamplesFlyweight#read(long, long, ExactWindow, boolean)}), {@link ExactSamplesDescriptor#CHUNK_MOMENTS}
-     * doubles each, every chunk {@link #chunkSamples} samples.
+     * doubles each, chunk {@code k} {@link #chunkSamples(int)} samples (C for a closed chunk; the open chunk after the
+     * stream's last checkpoint, when the window holds it whole, fewer).
      */
     private double[] chunkMoments = new double[ExactSamplesDescriptor.CHUNK_MOMENTS * 16];
+    private int[] chunkSamples = new int[16];
     private int chunks;
-    private int chunkSamples;
 
     void clear() {
         size = 0;
@@ -35,9 +36,9 @@ public final class ExactWindow {
         int at = chunks * ExactSamplesDescriptor.CHUNK_MOMENTS;
         if (at + ExactSamplesDescriptor.CHUNK_MOMENTS > chunkMoments.length) {
             chunkMoments = Arrays.copyOf(chunkMoments, chunkMoments.length * 2);
+            chunkSamples = Arrays.copyOf(chunkSamples, chunkSamples.length * 2);
         }
-        chunkSamples = samples;
-        chunks++;
+        chunkSamples[chunks++] = samples;
         return at;
     }
 
@@ -46,8 +47,8 @@ public final class ExactWindow {
     /** Chunks of the window given as moments, not samples (0 unless the read asked for them). */
     public int chunks() { return chunks; }
 
-    /** Samples in each chunk. */
-    public int chunkSamples() { return chunkSamples; }
+    /** Samples in chunk {@code k}. */
+    public int chunkSamples(int k) { return chunkSamples[k]; }
 
     /** Chunk {@code k}'s compensated sum, high part. */
     public double chunkSumHi(int k) { return chunkMoments[k * ExactSamplesDescriptor.CHUNK_MOMENTS]; }
