@@ -47,6 +47,7 @@ class QueryQueueTest {
         LongAdder errors = new LongAdder();
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch running = new CountDownLatch(1);
+        CountDownLatch drained = new CountDownLatch(2); // both occupying tasks have left the executor's queue
         try (SeriesTable table = SeriesTable.open(dir, 16);
              SketchShard shard = new SketchShard(1, new SlabArena(1 << 20, 1 << 16, 1), id -> null)) {
             SketchQueryEngine engine = new SketchQueryEngine(table, new SketchShard[] {shard}, true);
@@ -63,9 +64,13 @@ class QueryQueueTest {
                 queries.execute(() -> {
                     running.countDown();
                     await(release);
+                    drained.countDown();
                 });
                 assertTrue(running.await(30, TimeUnit.SECONDS));
-                queries.execute(() -> await(release)); // the one queue slot
+                queries.execute(() -> { // the one queue slot
+                    await(release);
+                    drained.countDown();
+                });
                 HttpResponse<String> refused = client.send(get, HttpResponse.BodyHandlers.ofString());
                 assertEquals(503, refused.statusCode(), refused.body());
                 assertTrue(refused.body().contains("\"errorType\":\"unavailable\""), refused.body());
@@ -73,6 +78,9 @@ class QueryQueueTest {
                 assertEquals(1, errors.sum());
 
                 release.countDown();
+                // the queued task must have been taken before a query finds the queue's slot free (without this wait
+                // the query raced the worker and was refused now and then)
+                assertTrue(drained.await(30, TimeUnit.SECONDS));
                 HttpResponse<String> again = client.send(get, HttpResponse.BodyHandlers.ofString());
                 assertEquals(200, again.statusCode(), again.body());
                 assertTrue(again.body().contains("\"status\":\"success\""), again.body());

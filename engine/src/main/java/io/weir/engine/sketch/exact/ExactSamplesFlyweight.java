@@ -318,8 +318,9 @@ public final class ExactSamplesFlyweight {
      * The first chunk (by index in its block) whose moments are kept sample by sample while it is open, so that a
      * read ending at or after the newest sample takes them instead of decoding it. Earlier chunks get theirs when
      * they close (one decode of C samples): keeping them costs the append a store to another cache line, which a
-     * block holding only a chunk or two (a 15 s series with a 1 h window) does not win back in reads
-     * (ShardWriterBenchmark: 1 h windows ~40 % slower with every open chunk kept).
+     * block holding only a chunk or two (a 15 s series with a 1 h window) does not win back in reads. (Measured with
+     * every open chunk kept: SketchUpdateBenchmark, 10,000 dense series, 290-307 against 145-200 ns a sample on a
+     * noisy machine; docs/benchmarks.md, session 9.)
      */
     static final int RUNNING_MOMENTS_FROM = 2;
 
