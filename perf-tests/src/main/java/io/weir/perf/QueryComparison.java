@@ -72,6 +72,7 @@ public final class QueryComparison {
         int loadSeconds = 20;
         String only = null;
         String extraShape = null;
+        String extraRangeShape = null;
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--runs" -> runs = Integer.parseInt(args[i + 1]);
@@ -84,6 +85,8 @@ public final class QueryComparison {
                 case "--only" -> only = args[i + 1];
                 // e.g. --extra-shape 'vector(1)': one more instant shape (the HTTP path's floor)
                 case "--extra-shape" -> extraShape = args[i + 1];
+                // e.g. --extra-range-shape 'rate(m[5m])' with --weir-backend true: a panel Weir forwards (last 4 h, 60 s steps)
+                case "--extra-range-shape" -> extraRangeShape = args[i + 1];
                 case "--series" -> seriesCount = Integer.parseInt(args[i + 1]);
                 case "--interval-seconds" -> scrape = Long.parseLong(args[i + 1]) * 1000;
                 case "--hours" -> hours = Long.parseLong(args[i + 1]);
@@ -128,6 +131,10 @@ public final class QueryComparison {
             if (extraShape != null) {
                 allShapes = Arrays.copyOf(allShapes, allShapes.length + 1);
                 allShapes[allShapes.length - 1] = new String[] {extraShape, null};
+            }
+            if (extraRangeShape != null) {
+                allShapes = Arrays.copyOf(allShapes, allShapes.length + 1);
+                allShapes[allShapes.length - 1] = new String[] {extraRangeShape, "range"};
             }
             java.util.regex.Pattern onlyPattern = only == null ? null : java.util.regex.Pattern.compile(only);
             String[][] shapes = Arrays.stream(allShapes)
