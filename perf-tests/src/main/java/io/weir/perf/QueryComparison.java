@@ -129,12 +129,10 @@ public final class QueryComparison {
                 System.arraycopy(mixed, 0, allShapes, n, mixed.length);
             }
             if (extraShape != null) {
-                allShapes = Arrays.copyOf(allShapes, allShapes.length + 1);
-                allShapes[allShapes.length - 1] = new String[] {extraShape, null};
+                allShapes = withShape(allShapes, extraShape, null);
             }
             if (extraRangeShape != null) {
-                allShapes = Arrays.copyOf(allShapes, allShapes.length + 1);
-                allShapes[allShapes.length - 1] = new String[] {extraRangeShape, "range"};
+                allShapes = withShape(allShapes, extraRangeShape, "range");
             }
             java.util.regex.Pattern onlyPattern = only == null ? null : java.util.regex.Pattern.compile(only);
             String[][] shapes = Arrays.stream(allShapes)
@@ -363,5 +361,11 @@ public final class QueryComparison {
         if (a != b) {
             throw new IllegalStateException(q + ": Weir returned " + a + " series, VictoriaMetrics " + b);
         }
+    }
+
+    private static String[][] withShape(String[][] shapes, String query, String kind) {
+        String[][] out = Arrays.copyOf(shapes, shapes.length + 1);
+        out[shapes.length] = new String[] {query, kind};
+        return out;
     }
 }

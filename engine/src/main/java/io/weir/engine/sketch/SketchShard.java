@@ -212,8 +212,7 @@ public final class SketchShard implements AutoCloseable {
 
     /**
      * Writer only. Applies samples {@code [from, to)} of the arrays, in groups: each group's exact blocks are
-     * touched first ({@link ExactSamplesFlyweight#touch}, then {@link ExactSamplesFlyweight#touchOpenChunk} once the
-     * headers it reads are in), then its samples applied. Samples of a ring batch belong
+     * touched first ({@link ExactSamplesFlyweight#touch}), then its samples applied. Samples of a ring batch belong
      * to different series, so applying them one after the other waits for a cache miss or three per sample; the
      * touches of a group overlap instead.
      */
@@ -234,12 +233,6 @@ public final class SketchShard implements AutoCloseable {
             long exact = index.getExact(seriesIds[i] / shardCount);
             if (exact > 0) {
                 sink += x.wrap(arena.segment(exact), SlabArena.offset(exact)).touch();
-            }
-        }
-        for (int i = from; i < to; i++) {
-            long exact = index.getExact(seriesIds[i] / shardCount);
-            if (exact > 0) {
-                sink += x.wrap(arena.segment(exact), SlabArena.offset(exact)).touchOpenChunk();
             }
         }
         touchSink = sink;

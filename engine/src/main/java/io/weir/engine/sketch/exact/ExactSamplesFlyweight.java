@@ -161,23 +161,6 @@ public final class ExactSamplesFlyweight {
     }
 
     /**
-     * Writer only, after {@link #touch} (whose lines it reads to find it): loads the line of the open chunk's moments,
-     * which the next {@link #append} adds its sample to. Apart from {@code touch} so that a group's header misses do
-     * not wait behind the address arithmetic that depends on them.
-     */
-    public long touchOpenChunk() {
-        final MemorySegment seg = segment;
-        final long base = offset;
-        int checkpoints = checkpoints(seg.get(INT, base + COUNT_OFFSET) + 1, seg.get(SHORT, base + CHECKPOINT_EVERY_OFFSET),
-            seg.get(SHORT, base + CHECKPOINT_FIRST_OFFSET));
-        if (checkpoints <= RUNNING_MOMENTS_FROM) {
-            return 0;
-        }
-        long cp = base + checkpointOffset(seg.get(INT, base + CAPACITY_OFFSET), checkpoints - 1);
-        return seg.get(LONG, cp + CHUNK_SUM_HI_OFFSET) + seg.get(LONG, cp + CHUNK_MAX_OFFSET);
-    }
-
-    /**
      * Writer only. Appends one sample (NaN included; not a stale marker).
      *
      * @return {@link #APPLIED}, {@link #SKIPPED_TOO_OLD}, or {@link #FULL} when the caller must rebuild
@@ -425,7 +408,8 @@ public final class ExactSamplesFlyweight {
             out.coverageStartMs = seg.get(LONG, base + COVERAGE_START_OFFSET);
             out.retainedStartMs = seg.get(LONG, base + RETAINED_START_OFFSET);
             out.newestMs = seg.get(LONG, base + NEWEST_OFFSET);
-            int open = chunkMoments && inOrder ? checkpoints(count, every, first) - 1 : -1;
+            // only a window that ends at or after the newest sample can hold the open chunk whole
+            int open = chunkMoments && inOrder && endInclusiveMs >= out.newestMs ? checkpoints(count, every, first) - 1 : -1;
             if (open >= RUNNING_MOMENTS_FROM) {
                 long cp = base + checkpointOffset(capacity, open);
                 openHi = seg.get(DOUBLE, cp + CHUNK_SUM_HI_OFFSET);
@@ -707,12 +691,17 @@ public final class ExactSamplesFlyweight {
             previous = c.ts;
         }
         d.set(INT, db + IN_ORDER_OFFSET, inOrder ? 1 : 0);
-        // every chunk's moments, the open one's (after the last checkpoint) too: appends go on adding to it (an
-        // out-of-order stream is never read by chunks; it gets moments when a compaction lays it in order)
+        // every closed chunk's moments, and the open one's (after the last checkpoint) where appends go on adding to
+        // it (from RUNNING_MOMENTS_FROM on; an earlier open chunk is decoded when it closes). An out-of-order stream
+        // is never read by chunks: it gets moments when a compaction lays it in order
         int laid = inOrder ? checkpoints(count, CHECKPOINT_EVERY, CHECKPOINT_EVERY - 1) : 0;
         for (int j = 0; j < laid; j++) {
-            int samples = j + 1 < laid ? CHECKPOINT_EVERY : count - CHECKPOINT_EVERY - j * CHECKPOINT_EVERY;
-            layChunkMoments(d, db, capacity, count, bits, CHECKPOINT_EVERY, CHECKPOINT_EVERY - 1, j, samples);
+            if (j + 1 < laid) {
+                layChunkMoments(d, db, capacity, count, bits, CHECKPOINT_EVERY, CHECKPOINT_EVERY - 1, j, CHECKPOINT_EVERY);
+            } else if (j >= RUNNING_MOMENTS_FROM) {
+                layChunkMoments(d, db, capacity, count, bits, CHECKPOINT_EVERY, CHECKPOINT_EVERY - 1, j,
+                    count - CHECKPOINT_EVERY - j * CHECKPOINT_EVERY);
+            }
         }
     }
 
