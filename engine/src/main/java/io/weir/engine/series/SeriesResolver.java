@@ -56,6 +56,20 @@ public final class SeriesResolver {
         return miss(buf, nameOff, nameLen, valueOff, valueLen, first, count, hi, lo);
     }
 
+    /** @return whether this thread's front cache holds the key (the series may have expired since: see {@link #cached}) */
+    public boolean isCached(long hi, long lo) {
+        return cache.get(hi, lo) >= 0;
+    }
+
+    /**
+     * The hit path of {@link #resolve(long, long, byte[], int[], int[], int[], int[], int, int)} alone, for a label
+     * set whose spans the caller does not have: the cached id of a live series (marked active), or -1.
+     */
+    public int cached(long hi, long lo) {
+        int id = cache.get(hi, lo);
+        return id >= 0 && table.touch(id) ? id : -1;
+    }
+
     /**
      * Reads the front-cache line that a {@link #resolve(long, long, byte[], int[], int[], int[], int[], int, int)} of
      * this key will read, and nothing more. Called for every key of a request before resolving any, it turns the

@@ -74,6 +74,9 @@ public final class IngestLimits {
                     + " series, more than limits.max_series_per_request (" + config.maxSeriesPerRequest() + ")");
         }
         for (int s = 0; s < seriesInRequest; s++) {
+            if (d.labelsDeferred(s)) {
+                continue; // a set resolved before, so checked against these limits before
+            }
             int first = d.seriesFirstLabel(s);
             int count = d.seriesLabelCount(s);
             if (config.maxLabelsPerSeries() > 0 && count > config.maxLabelsPerSeries()) {
@@ -98,7 +101,7 @@ public final class IngestLimits {
         }
         int fresh = 0;
         for (int s = 0; s < seriesInRequest; s++) {
-            if (d.seriesSampleCount(s) > 0 && !exists(d, s, resolver)) {
+            if (d.seriesSampleCount(s) > 0 && !d.labelsDeferred(s) && !exists(d, s, resolver)) { // deferred: resolved already
                 fresh++;
             }
         }

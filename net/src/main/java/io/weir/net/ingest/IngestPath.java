@@ -7,6 +7,7 @@ import io.weir.engine.ingest.IngestTicket;
 import io.weir.engine.series.SeriesResolver;
 import io.weir.engine.series.SeriesTable;
 import io.weir.net.remotewrite.DecodedWriteRequest;
+import io.weir.net.remotewrite.KnownLabelSets;
 
 import java.util.Arrays;
 import java.util.function.BooleanSupplier;
@@ -31,6 +32,12 @@ public final class IngestPath {
     public static final int LIMITED = 4;
     /** The request's histograms, exemplars and metadata encode to more than {@link #MAX_EXTRAS_BYTES}: answer 413. */
     public static final int EXTRAS_TOO_LARGE = 5;
+    /**
+     * The request has series whose labels were left undecoded ({@link DecodedWriteRequest#labelsDeferred}) but whose
+     * keys this writer no longer resolves (its cache was emptied, or the series expired): nothing was done; decode
+     * the request with every label set and publish it again.
+     */
+    public static final int NEEDS_LABELS = 6;
     /**
      * Largest extras of one request. A 2.0 body names each label string once, but its extras repeat every series'
      * labels, so a small body can ask for a large copy: this bounds the copy and the WAL record (a segment is
@@ -75,6 +82,12 @@ public final class IngestPath {
 
     public IngestStats stats() { return stats; }
 
+    /**
+     * Whether relabel rules rewrite label sets on this path: a decoder must then decode every set (a deferred one,
+     * {@link DecodedWriteRequest#labelsDeferred}, could not be relabeled).
+     */
+    public boolean relabels() { return relabeling.enabled(); }
+
     /** True while the WAL is over its cap; checked before decoding so a throttled request costs little. */
     public boolean walOverCap() { return walOverCap.getAsBoolean(); }
 
@@ -87,9 +100,32 @@ public final class IngestPath {
         /** null when no relabel rules are configured: the request is then published as decoded */
         private final IngestRelabeling.RequestRelabeler relabeler = relabeling.enabled() ? relabeling.newRelabeler() : null;
         private int[] sampleIds = new int[4096];
+        /** Per series of the request: the id of a series with deferred labels, resolved before anything else */
+        private int[] deferredIds = new int[256];
         private IngestLimits.Refusal refusal;
 
         private Writer() {}
+
+        /**
+         * The label-set keys this writer resolves from its cache: what a remote write decoder on the same thread
+         * defers labels with ({@link io.weir.net.remotewrite.RemoteWriteDecoder#deferKnownLabels}). The cache holds
+         * only keys of sets that were decoded, checked against the limits and resolved here.
+         */
+        public KnownLabelSets knownLabelSets() {
+            return knownLabelSets;
+        }
+
+        private final KnownLabelSets knownLabelSets = new KnownLabelSets() {
+            @Override
+            public boolean known(long hi, long lo) {
+                return resolver.isCached(hi, lo);
+            }
+
+            @Override
+            public void prefetch(long lo) {
+                resolver.prefetch(lo);
+            }
+        };
 
         /** Why the last {@link #publish} answered {@link #LIMITED}: the status to answer and a message naming the limit. */
         public IngestLimits.Refusal refusal() { return refusal; }
@@ -118,6 +154,14 @@ public final class IngestPath {
             if (walOverCap.getAsBoolean()) {
                 stats.throttled();
                 return WAL_FULL;
+            }
+            if (d.hasDeferredLabels()) {
+                if (relabeler != null && !backfill) {
+                    throw new IllegalStateException("labels were deferred on a path that relabels");
+                }
+                if (!resolveDeferred(d)) {
+                    return NEEDS_LABELS;
+                }
             }
             if (relabeler != null && !backfill) {
                 relabeler.apply(d);
@@ -154,7 +198,7 @@ public final class IngestPath {
             int[] valueOff = d.labelValueOffsets();
             int[] valueLen = d.labelValueLengths();
             for (int s = 0, n = d.seriesCount(); s < n; s++) { // the lookups' cache misses overlap, see prefetch
-                if (d.hasLabelsKey(s)) {
+                if (d.hasLabelsKey(s) && !d.labelsDeferred(s)) {
                     resolver.prefetch(d.labelsKeyLo(s));
                 }
             }
@@ -163,7 +207,7 @@ public final class IngestPath {
                 if (sampleCount == 0) { // a series of extras alone: they carry their labels, no id is needed
                     continue;
                 }
-                int id = d.hasLabelsKey(s)
+                int id = d.labelsDeferred(s) ? deferredIds[s] : d.hasLabelsKey(s)
                         ? resolver.resolve(d.labelsKeyHi(s), d.labelsKeyLo(s), buf, nameOff, nameLen, valueOff, valueLen,
                                 d.seriesFirstLabel(s), d.seriesLabelCount(s))
                         : resolver.resolve(buf, nameOff, nameLen, valueOff, valueLen, d.seriesFirstLabel(s), d.seriesLabelCount(s));
@@ -179,6 +223,32 @@ public final class IngestPath {
                 stats.acceptedExtras(d.histogramCount(), d.exemplarCount(), d.metadataCount());
             }
             return PUBLISHED;
+        }
+
+        /**
+         * Resolves the series with deferred labels from the cache, before anything can empty it (a miss of another
+         * series, an ingest limit's probe): @return false if one is no longer cached or has expired
+         */
+        private boolean resolveDeferred(DecodedWriteRequest d) {
+            int n = d.seriesCount();
+            if (deferredIds.length < n) {
+                deferredIds = new int[Math.max(n, deferredIds.length * 2)];
+            }
+            for (int s = 0; s < n; s++) { // as in publish: the lookups' cache misses overlap
+                if (d.labelsDeferred(s)) {
+                    resolver.prefetch(d.labelsKeyLo(s));
+                }
+            }
+            for (int s = 0; s < n; s++) {
+                if (d.labelsDeferred(s)) {
+                    int id = resolver.cached(d.labelsKeyHi(s), d.labelsKeyLo(s));
+                    if (id < 0) {
+                        return false;
+                    }
+                    deferredIds[s] = id;
+                }
+            }
+            return true;
         }
     }
 }

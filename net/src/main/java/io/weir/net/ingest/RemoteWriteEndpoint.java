@@ -61,6 +61,13 @@ public final class RemoteWriteEndpoint implements HttpEndpoint {
         final DecodedWriteRequest decoded = new DecodedWriteRequest();
         final IngestPath.Writer writer = ingest.newWriter();
         byte[] body = new byte[64 * 1024];
+
+        LoopState() {
+            // backfill is rare and one-off; relabel rules need every label set decoded
+            if (!backfill && !ingest.relabels()) {
+                decoder.deferKnownLabels(writer.knownLabelSets());
+            }
+        }
     }
 
     @Override
@@ -114,7 +121,17 @@ public final class RemoteWriteEndpoint implements HttpEndpoint {
             return;
         }
         Ticket ticket = new Ticket(ctx, keepAlive);
-        switch (backfill ? s.writer.publishBackfill(d, ticket) : s.writer.publish(d, ticket)) {
+        int published = backfill ? s.writer.publishBackfill(d, ticket) : s.writer.publish(d, ticket);
+        if (published == IngestPath.NEEDS_LABELS && decoder == s.decoder) {
+            // a known label set was forgotten between decode and publish (cache emptied, series expired): nothing
+            // was done with the request; decode it whole (it decoded before, so it does again) and publish it
+            int again = s.decoder.decodeAllLabels(s.body, 0, length, d);
+            if (again != RemoteWriteStatus.OK) {
+                throw new IllegalStateException("a request that decoded once failed to decode again: " + s.decoder.errorMessage());
+            }
+            published = s.writer.publish(d, ticket);
+        }
+        switch (published) {
             case IngestPath.EMPTY -> ticket.durable();
             case IngestPath.RING_FULL -> sendRetryLater(ctx, HttpResponseStatus.TOO_MANY_REQUESTS, "ingest ring is full; retry later", keepAlive);
             case IngestPath.WAL_FULL -> sendWalFull(ctx, keepAlive);
@@ -126,6 +143,7 @@ public final class RemoteWriteEndpoint implements HttpEndpoint {
                 written(r, 0, 0, 0);
                 HttpResponses.send(ctx, r, keepAlive);
             }
+            case IngestPath.NEEDS_LABELS -> throw new IllegalStateException("a request decoded whole still lacked labels");
             default -> { } // PUBLISHED: the journaler answers
         }
     }

@@ -46,6 +46,12 @@ public final class DecodedWriteRequest implements IngestExtras {
     private boolean[] seriesKeyed = new boolean[64];
     private long[] seriesKeyHi = new long[64];
     private long[] seriesKeyLo = new long[64];
+    /**
+     * A series whose labels the decoder left undecoded ({@link #labelsDeferred}): its key names a label set this
+     * node's resolver already holds, so nothing downstream needs the spans. Its label accessors throw.
+     */
+    private boolean[] seriesDeferred = new boolean[64];
+    private int deferredCount;
 
     private int labelCount;
     private int[] nameOff = new int[512];
@@ -122,8 +128,32 @@ public final class DecodedWriteRequest implements IngestExtras {
     public int seriesExemplarCount(int series) { return seriesExemplarCount[series]; }
     public long seriesCreatedTimestamp(int series) { return seriesCreatedTimestamp[series]; }
 
-    public int seriesFirstLabel(int series) { return seriesFirstLabel[series]; }
-    public int seriesLabelCount(int series) { return seriesLabelCount[series]; }
+    public int seriesFirstLabel(int series) {
+        checkDecoded(series);
+        return seriesFirstLabel[series];
+    }
+
+    public int seriesLabelCount(int series) {
+        checkDecoded(series);
+        return seriesLabelCount[series];
+    }
+
+    /**
+     * @return whether the decoder skipped the series' labels because its {@link #hasLabelsKey key} names a label set
+     *         already resolved on this thread (see {@link RemoteWriteDecoder#deferKnownLabels}): the series has a key
+     *         but no label spans, and {@link #seriesFirstLabel} / {@link #seriesLabelCount} throw for it
+     */
+    public boolean labelsDeferred(int series) { return seriesDeferred[series]; }
+
+    /** @return whether any series has {@link #labelsDeferred deferred} labels */
+    public boolean hasDeferredLabels() { return deferredCount > 0; }
+
+    private void checkDecoded(int series) {
+        if (seriesDeferred[series]) {
+            // loud rather than an empty label set: a reader that forgot labelsDeferred would publish a series without labels
+            throw new IllegalStateException("the labels of series " + series + " were not decoded (a known label set)");
+        }
+    }
     public int seriesFirstSample(int series) { return seriesFirstSample[series]; }
     public int seriesSampleCount(int series) { return seriesSampleCount[series]; }
 
@@ -154,6 +184,7 @@ public final class DecodedWriteRequest implements IngestExtras {
 
     /** @return the size of the series' label set in {@link CanonicalLabels} form */
     public int canonicalLabelsSize(int series) {
+        checkDecoded(series);
         int size = 0;
         for (int l = seriesFirstLabel[series], end = l + seriesLabelCount[series]; l < end; l++) {
             size += CanonicalLabels.labelSize(nameLen[l], valueLen[l]);
@@ -163,6 +194,7 @@ public final class DecodedWriteRequest implements IngestExtras {
 
     /** Writes the series' label set in {@link CanonicalLabels} form; returns the position after it. */
     public int putCanonicalLabels(int series, byte[] dst, int pos) {
+        checkDecoded(series);
         for (int l = seriesFirstLabel[series], end = l + seriesLabelCount[series]; l < end; l++) {
             pos = CanonicalLabels.putLabel(dst, pos, buf, nameOff[l], nameLen[l], valueOff[l], valueLen[l]);
         }
@@ -289,6 +321,7 @@ public final class DecodedWriteRequest implements IngestExtras {
         seriesFirstLabel[s] = first;
         seriesLabelCount[s] = labelCount - first;
         seriesKeyed[s] = false;
+        undefer(s);
         int m = seriesMetadata[s];
         int name = metricNameLabel(s);
         if (m >= 0 && name >= 0) { // RW 2.0 metadata is named by its series: it follows a renamed one
@@ -315,6 +348,9 @@ public final class DecodedWriteRequest implements IngestExtras {
         int samplesKept = 0;
         for (int s = 0; s < seriesCount; s++) {
             if (drop[s]) {
+                if (seriesDeferred[s]) {
+                    deferredCount--;
+                }
                 if (seriesMetadata[s] >= 0) {
                     mdSeries[seriesMetadata[s]] = DROPPED_SERIES;
                 }
@@ -336,6 +372,7 @@ public final class DecodedWriteRequest implements IngestExtras {
             seriesKeyed[kept] = seriesKeyed[s];
             seriesKeyHi[kept] = seriesKeyHi[s];
             seriesKeyLo[kept] = seriesKeyLo[s];
+            seriesDeferred[kept] = seriesDeferred[s];
             seriesFirstHistogram[kept] = seriesFirstHistogram[s];
             seriesHistogramCount[kept] = seriesHistogramCount[s];
             seriesFirstExemplar[kept] = seriesFirstExemplar[s];
@@ -387,6 +424,7 @@ public final class DecodedWriteRequest implements IngestExtras {
         exLabelTotal = 0;
         metadataCount = 0;
         createdTimestampCount = 0;
+        deferredCount = 0;
     }
 
     /** @return a buffer of at least {@code size} bytes; grows geometrically but never past {@code cap} unless asked */
@@ -412,6 +450,7 @@ public final class DecodedWriteRequest implements IngestExtras {
             seriesKeyed = Arrays.copyOf(seriesKeyed, n);
             seriesKeyHi = Arrays.copyOf(seriesKeyHi, n);
             seriesKeyLo = Arrays.copyOf(seriesKeyLo, n);
+            seriesDeferred = Arrays.copyOf(seriesDeferred, n);
             seriesFirstHistogram = Arrays.copyOf(seriesFirstHistogram, n);
             seriesHistogramCount = Arrays.copyOf(seriesHistogramCount, n);
             seriesFirstExemplar = Arrays.copyOf(seriesFirstExemplar, n);
@@ -422,6 +461,7 @@ public final class DecodedWriteRequest implements IngestExtras {
         seriesFirstLabel[s] = labelCount;
         seriesFirstSample[s] = sampleCount;
         seriesKeyed[s] = false;
+        seriesDeferred[s] = false;
         seriesFirstHistogram[s] = histogramCount;
         seriesFirstExemplar[s] = exemplarCount;
         seriesCreatedTimestamp[s] = 0;
@@ -442,6 +482,31 @@ public final class DecodedWriteRequest implements IngestExtras {
         seriesKeyed[s] = true;
         seriesKeyHi[s] = hi;
         seriesKeyLo[s] = lo;
+    }
+
+    /** Marks the open series' labels as not decoded: its key ({@link #labelsKey}) stands for them. */
+    void deferLabels(int s) {
+        if (!seriesDeferred[s]) {
+            seriesDeferred[s] = true;
+            deferredCount++;
+        }
+    }
+
+    /** The labels added from now on are series {@code s}'s (not the open series'), until {@link #endLabels}. */
+    void beginLabels(int s) {
+        seriesFirstLabel[s] = labelCount;
+    }
+
+    void endLabels(int s) {
+        seriesLabelCount[s] = labelCount - seriesFirstLabel[s];
+    }
+
+    /** The open series' labels are decoded after all (the decoder found a reason to need them). */
+    void undefer(int s) {
+        if (seriesDeferred[s]) {
+            seriesDeferred[s] = false;
+            deferredCount--;
+        }
     }
 
     void addLabel(int nOff, int nLen, int vOff, int vLen) {
