@@ -42,6 +42,19 @@ public final class HttpResponses {
         return of(status, JSON, json);
     }
 
+    /** A JSON body given as parts (UTF-8) sent one after the other, without joining them into one array first. */
+    public static FullHttpResponse json(HttpResponseStatus status, byte[][] parts) {
+        long length = 0;
+        for (byte[] p : parts) {
+            length += p.length;
+        }
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(parts));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, JSON);
+        r.headers().set(HttpHeaderNames.CONTENT_LENGTH, length);
+        return r;
+    }
+
     public static FullHttpResponse noContent() {
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NO_CONTENT, Unpooled.EMPTY_BUFFER);
         r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 0);

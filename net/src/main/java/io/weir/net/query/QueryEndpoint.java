@@ -52,6 +52,9 @@ public final class QueryEndpoint implements HttpEndpoint {
     private final long maxPoints;
     private final LatencyHistogram latency;
     private final QueryCounters counters;
+    /** null, or the query read pool: it helps write large results ({@link QueryResultJson#renderParts}) */
+    private final ExecutorService renderHelpers;
+    private final int renderParallelism;
 
     /**
      * @param maxSeries series one query may read from sketches (422 past it)
@@ -60,6 +63,18 @@ public final class QueryEndpoint implements HttpEndpoint {
     public QueryEndpoint(boolean range, LeafSource engine, RangeResultCache rangeCache, BackendClient backend, ExecutorService executor,
                          long defaultTimeoutMillis, long maxSeries, long maxPoints, LatencyHistogram latency,
                          QueryCounters counters) {
+        this(range, engine, rangeCache, backend, executor, defaultTimeoutMillis, maxSeries, maxPoints, latency, counters, null, 1);
+    }
+
+    /**
+     * @param renderHelpers     null, or a pool of {@code renderParallelism - 1} threads (the query read pool) that
+     *                          helps this endpoint's query threads write large results
+     */
+    public QueryEndpoint(boolean range, LeafSource engine, RangeResultCache rangeCache, BackendClient backend, ExecutorService executor,
+                         long defaultTimeoutMillis, long maxSeries, long maxPoints, LatencyHistogram latency,
+                         QueryCounters counters, ExecutorService renderHelpers, int renderParallelism) {
+        this.renderHelpers = renderHelpers;
+        this.renderParallelism = renderParallelism;
         this.range = range;
         this.engine = engine;
         this.rangeCache = rangeCache;
@@ -202,8 +217,9 @@ public final class QueryEndpoint implements HttpEndpoint {
     }
 
     /** A result evaluated here, as Prometheus writes it, with where it came from ({@link #SOURCE_HEADER}). */
-    private static void sendResult(ChannelHandlerContext ctx, boolean keepAlive, QueryResult r, String source) {
-        FullHttpResponse resp = HttpResponses.json(HttpResponseStatus.OK, QueryResultJson.render(r));
+    private void sendResult(ChannelHandlerContext ctx, boolean keepAlive, QueryResult r, String source) {
+        FullHttpResponse resp = HttpResponses.json(HttpResponseStatus.OK,
+                QueryResultJson.renderParts(r, renderHelpers, renderParallelism));
         resp.headers().set(SOURCE_HEADER, source);
         HttpResponses.send(ctx, resp, keepAlive);
     }

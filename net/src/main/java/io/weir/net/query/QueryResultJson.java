@@ -6,8 +6,14 @@ import io.weir.engine.query.eval.QueryResult;
 import io.weir.engine.query.eval.StepSeries;
 import io.weir.net.http.PromJson;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Writes a locally evaluated query in the Prometheus API's JSON shape, plus the {@code warnings} line and the
@@ -22,10 +28,8 @@ public final class QueryResultJson {
     public static String render(QueryResult r) {
         long[] times = r.times();
         boolean matrix = r.resultType().equals("matrix");
-        // a matrix point is ~30 characters: sized once instead of doubling through tens of megabytes
-        long estimate = 256 + r.series().size() * (128L + (matrix ? 32L * times.length : 32));
-        StringBuilder sb = new StringBuilder((int) Math.min(estimate, 256L << 20));
-        sb.append("{\"status\":\"success\",\"data\":{\"resultType\":\"").append(r.resultType()).append("\",\"result\":");
+        StringBuilder sb = new StringBuilder((int) Math.min(estimate(r, 0, r.series().size()), 256L << 20));
+        head(sb, r);
         switch (r.resultType()) {
             case "scalar" -> point(sb, times[0], r.scalarValue());
             case "string" -> {
@@ -34,39 +38,128 @@ public final class QueryResultJson {
                 PromJson.string(sb, r.text()).append(']');
             }
             default -> {
-                // every series of a matrix shares the steps: each step's "[t," written once
-                String[] stepPrefix = matrix ? stepPrefixes(times) : null;
                 sb.append('[');
-                boolean firstSeries = true;
-                for (StepSeries s : r.series()) {
-                    if (!firstSeries) {
-                        sb.append(',');
-                    }
-                    firstSeries = false;
-                    sb.append("{\"metric\":");
-                    labels(sb, s.labels());
-                    if (matrix) {
-                        sb.append(",\"values\":[");
-                        boolean first = true;
-                        for (int i = 0; i < times.length; i++) {
-                            if (s.present(i)) {
-                                if (!first) {
-                                    sb.append(',');
-                                }
-                                first = false;
-                                PromJson.value(sb.append(stepPrefix[i]), s.value(i)).append(']');
-                            }
-                        }
-                        sb.append(']');
-                    } else {
-                        sb.append(",\"value\":");
-                        point(sb, times[0], s.value(0));
-                    }
-                    sb.append('}');
-                }
+                seriesRange(sb, r, matrix ? stepPrefixes(times) : null, 0, r.series().size());
                 sb.append(']');
             }
         }
+        tail(sb, r);
+        return sb.toString();
+    }
+
+    /** Below this many points a result is written by one thread: handing parts out costs more than it saves. */
+    static final long PARALLEL_POINTS = 20_000;
+
+    /**
+     * The same bytes as {@link #render} (UTF-8), in parts to be sent one after the other. A large matrix (a dashboard
+     * panel: 1,000 series x 241 steps is 241,000 points, each a shortest-digits double) is written in groups of whole
+     * series by this thread and the {@code helpers} at once: formatting the values is most of such a query's time
+     * (docs/benchmarks.md). The calling thread takes groups too, in order, so a busy or absent pool only means it
+     * writes them all itself.
+     *
+     * @param helpers     null, or a pool with {@code parallelism - 1} threads that may help
+     */
+    public static byte[][] renderParts(QueryResult r, ExecutorService helpers, int parallelism) {
+        int n = r.series().size();
+        boolean matrix = r.resultType().equals("matrix");
+        if (helpers == null || parallelism < 2 || !matrix || (long) n * r.times().length < PARALLEL_POINTS || n < 2) {
+            return new byte[][] {render(r).getBytes(StandardCharsets.UTF_8)};
+        }
+        String[] stepPrefix = stepPrefixes(r.times());
+        int groups = Math.min(n, 4 * parallelism);
+        byte[][] parts = new byte[groups + 2][];
+        AtomicInteger next = new AtomicInteger();
+        CountDownLatch done = new CountDownLatch(groups);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Runnable worker = () -> {
+            for (int g; (g = next.getAndIncrement()) < groups; ) {
+                try {
+                    int from = (int) ((long) n * g / groups);
+                    int to = (int) ((long) n * (g + 1) / groups);
+                    StringBuilder sb = new StringBuilder((int) Math.min(estimate(r, from, to), 256L << 20));
+                    if (g > 0) {
+                        sb.append(',');
+                    }
+                    seriesRange(sb, r, stepPrefix, from, to);
+                    parts[g + 1] = sb.toString().getBytes(StandardCharsets.UTF_8);
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                } finally {
+                    done.countDown();
+                }
+            }
+        };
+        for (int i = 1; i < parallelism; i++) {
+            try {
+                helpers.execute(worker);
+            } catch (RejectedExecutionException shuttingDown) {
+                break; // this thread writes the rest
+            }
+        }
+        StringBuilder head = new StringBuilder(128);
+        head(head, r);
+        parts[0] = head.append('[').toString().getBytes(StandardCharsets.UTF_8);
+        StringBuilder tail = new StringBuilder(256).append(']');
+        tail(tail, r);
+        parts[groups + 1] = tail.toString().getBytes(StandardCharsets.UTF_8);
+        worker.run();
+        try {
+            done.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while writing a query result", e);
+        }
+        if (failure.get() != null) {
+            throw new IllegalStateException("writing a query result failed", failure.get());
+        }
+        return parts;
+    }
+
+    /** A matrix point is ~30 characters: builders sized once instead of doubling through tens of megabytes. */
+    private static long estimate(QueryResult r, int from, int to) {
+        boolean matrix = r.resultType().equals("matrix");
+        return 256 + (long) (to - from) * (128L + (matrix ? 32L * r.times().length : 32));
+    }
+
+    private static void head(StringBuilder sb, QueryResult r) {
+        sb.append("{\"status\":\"success\",\"data\":{\"resultType\":\"").append(r.resultType()).append("\",\"result\":");
+    }
+
+    /** Series {@code [from, to)} of an instant vector or matrix, comma-separated; every series of a matrix shares the steps (each step's "[t," written once, {@code stepPrefix}). */
+    private static void seriesRange(StringBuilder sb, QueryResult r, String[] stepPrefix, int from, int to) {
+        long[] times = r.times();
+        boolean matrix = stepPrefix != null;
+        boolean firstSeries = true;
+        for (StepSeries s : r.series().subList(from, to)) {
+            if (!firstSeries) {
+                sb.append(',');
+            }
+            firstSeries = false;
+            sb.append("{\"metric\":");
+            labels(sb, s.labels());
+            if (matrix) {
+                sb.append(",\"values\":[");
+                boolean first = true;
+                for (int i = 0; i < times.length; i++) {
+                    if (s.present(i)) {
+                        if (!first) {
+                            sb.append(',');
+                        }
+                        first = false;
+                        PromJson.value(sb.append(stepPrefix[i]), s.value(i)).append(']');
+                    }
+                }
+                sb.append(']');
+            } else {
+                sb.append(",\"value\":");
+                point(sb, times[0], s.value(0));
+            }
+            sb.append('}');
+        }
+    }
+
+    /** The end of {@code data}, the warning line and the {@code approximation} object. */
+    private static void tail(StringBuilder sb, QueryResult r) {
         sb.append("},\"warnings\":[");
         PromJson.string(sb, warning(r));
         sb.append("],\"approximation\":{\"source\":\"sketch\",\"functions\":{");
@@ -96,7 +189,6 @@ public final class QueryResultJson {
             PromJson.string(sb, r.uncertain().get(i));
         }
         sb.append("]}}");
-        return sb.toString();
     }
 
     private static void labels(StringBuilder sb, Labels l) {
