@@ -96,34 +96,26 @@ class DeferredLabelsDecodeTest {
         return n;
     }
 
-    private static Pb seriesWithSample(double value, String... labels) {
-        Pb s = Pb.of();
-        for (int i = 0; i < labels.length; i += 2) {
-            s.len(1, Pb.label(labels[i], labels[i + 1]));
-        }
-        return s.len(2, Pb.sample(value, 1_700_000_000_000L + (long) value));
-    }
-
     @Test
     void aKnownSetIsLeftUndecodedAndAnUnknownOneIsDecoded() {
-        byte[] first = Pb.request(seriesWithSample(1, "__name__", "up", "job", "node"), seriesWithSample(2, "__name__", "up", "job", "api"));
+        byte[] first = Pb.request(Pb.seriesWithSample(1, "__name__", "up", "job", "node"), Pb.seriesWithSample(2, "__name__", "up", "job", "api"));
         assertEquals(OK, decodeBoth(first));
         assertEquals(0, countDeferred(actual), "nothing is known yet");
         learn(expected);
         assertEquals(OK, decodeBoth(first));
         assertEquals(2, countDeferred(actual));
-        assertEquals(OK, decodeBoth(Pb.request(seriesWithSample(3, "__name__", "up", "job", "node"),
-                seriesWithSample(4, "__name__", "up", "job", "new"))));
+        assertEquals(OK, decodeBoth(Pb.request(Pb.seriesWithSample(3, "__name__", "up", "job", "node"),
+                Pb.seriesWithSample(4, "__name__", "up", "job", "new"))));
         assertTrue(actual.labelsDeferred(0));
         assertFalse(actual.labelsDeferred(1));
         // the same set in another order is other bytes: decoded
-        assertEquals(OK, decodeBoth(Pb.request(seriesWithSample(5, "job", "node", "__name__", "up"))));
+        assertEquals(OK, decodeBoth(Pb.request(Pb.seriesWithSample(5, "job", "node", "__name__", "up"))));
         assertFalse(actual.labelsDeferred(0));
     }
 
     @Test
     void aKnownRunIsDecodedAfterAllWhenMoreLabelsFollowOrTheSeriesCarriesExtras() {
-        assertEquals(OK, decodeBoth(Pb.request(seriesWithSample(1, "__name__", "up"))));
+        assertEquals(OK, decodeBoth(Pb.request(Pb.seriesWithSample(1, "__name__", "up"))));
         learn(expected);
         // the known run "__name__=up", a sample, then another label: the set is {__name__, job}, not the known one
         Pb split = Pb.of().len(1, Pb.label("__name__", "up")).len(2, Pb.sample(1, 1)).len(1, Pb.label("job", "x"));
@@ -137,7 +129,7 @@ class DeferredLabelsDecodeTest {
         Pb duplicate = Pb.of().len(1, Pb.label("__name__", "up")).len(2, Pb.sample(1, 1)).len(1, Pb.label("__name__", "x"));
         assertEquals(RemoteWriteStatus.DUPLICATE_LABEL_NAME, decodeBoth(Pb.request(duplicate)));
         // an exemplar carries its series' labels to the WAL: decoded, key kept
-        Pb exemplar = seriesWithSample(2, "__name__", "up").len(3, Pb.of().len(1, Pb.label("trace_id", "abc"))
+        Pb exemplar = Pb.seriesWithSample(2, "__name__", "up").len(3, Pb.of().len(1, Pb.label("trace_id", "abc"))
                 .fixed64(2, Double.doubleToRawLongBits(1.0)).tag(3, 0).varint(5));
         assertEquals(OK, decodeBoth(Pb.request(exemplar)));
         assertFalse(actual.labelsDeferred(0));
@@ -177,7 +169,7 @@ class DeferredLabelsDecodeTest {
 
     @Test
     void aDecoderToldToDecodeEverythingDefersNothing() {
-        byte[] raw = Pb.request(seriesWithSample(1, "__name__", "up", "job", "node"));
+        byte[] raw = Pb.request(Pb.seriesWithSample(1, "__name__", "up", "job", "node"));
         assertEquals(OK, decodeBoth(raw));
         learn(expected);
         byte[] body = Fixtures.snappy(raw);

@@ -29,21 +29,13 @@ class LabelsKeyTest {
         return d;
     }
 
-    private static Pb seriesWithSample(double value, String... labels) {
-        Pb s = Pb.of();
-        for (int i = 0; i < labels.length; i += 2) {
-            s.len(1, Pb.label(labels[i], labels[i + 1]));
-        }
-        return s.len(2, Pb.sample(value, 1_700_000_000_000L + (long) value));
-    }
-
     @Test
     void theSameLabelBytesGiveTheSameKeyWhereverTheSeriesIsAndOtherSetsOtherKeys() {
-        Pb a = seriesWithSample(1, "__name__", "up", "job", "node");
-        Pb b = seriesWithSample(2, "__name__", "up", "job", "api");
+        Pb a = Pb.seriesWithSample(1, "__name__", "up", "job", "node");
+        Pb b = Pb.seriesWithSample(2, "__name__", "up", "job", "api");
         DecodedWriteRequest first = decode(Pb.request(a, b));
-        DecodedWriteRequest second = decode(Pb.request(seriesWithSample(3, "__name__", "up", "job", "api"),
-                seriesWithSample(4, "__name__", "up", "job", "node")));
+        DecodedWriteRequest second = decode(Pb.request(Pb.seriesWithSample(3, "__name__", "up", "job", "api"),
+                Pb.seriesWithSample(4, "__name__", "up", "job", "node")));
         for (DecodedWriteRequest d : new DecodedWriteRequest[] {first, second}) {
             assertTrue(d.hasLabelsKey(0));
             assertTrue(d.hasLabelsKey(1));
@@ -57,7 +49,7 @@ class LabelsKeyTest {
     @Test
     void noKeyWhereAnotherFieldComesBetweenLabelsOrWhereTheRequestWasBuilt() {
         Pb interleaved = Pb.of().len(1, Pb.label("__name__", "up")).len(2, Pb.sample(1, 1)).len(1, Pb.label("job", "x"));
-        DecodedWriteRequest d = decode(Pb.request(interleaved, seriesWithSample(1, "__name__", "up", "job", "x")));
+        DecodedWriteRequest d = decode(Pb.request(interleaved, Pb.seriesWithSample(1, "__name__", "up", "job", "x")));
         assertFalse(d.hasLabelsKey(0));
         assertTrue(d.hasLabelsKey(1));
 
@@ -70,8 +62,8 @@ class LabelsKeyTest {
 
     @Test
     void relabelingDropsTheKeyOfAChangedSeriesAndKeepsTheOthersAligned() {
-        DecodedWriteRequest d = decode(Pb.request(seriesWithSample(1, "__name__", "a"), seriesWithSample(2, "__name__", "b"),
-                seriesWithSample(3, "__name__", "c")));
+        DecodedWriteRequest d = decode(Pb.request(Pb.seriesWithSample(1, "__name__", "a"), Pb.seriesWithSample(2, "__name__", "b"),
+                Pb.seriesWithSample(3, "__name__", "c")));
         long keyOfB = d.labelsKeyLo(1);
         long keyOfC = d.labelsKeyLo(2);
         d.removeSeries(new boolean[] {true, false, false});
@@ -113,8 +105,8 @@ class LabelsKeyTest {
             }
             assertTrue(keyed > 1_000, "keyed series: " + keyed);
             // the same set sent in another order is another key, resolved to the same series
-            DecodedWriteRequest sorted = decode(Pb.request(seriesWithSample(1, "__name__", "up", "job", "x")));
-            DecodedWriteRequest unsorted = decode(Pb.request(seriesWithSample(1, "job", "x", "__name__", "up")));
+            DecodedWriteRequest sorted = decode(Pb.request(Pb.seriesWithSample(1, "__name__", "up", "job", "x")));
+            DecodedWriteRequest unsorted = decode(Pb.request(Pb.seriesWithSample(1, "job", "x", "__name__", "up")));
             assertNotEquals(sorted.labelsKeyLo(0), unsorted.labelsKeyLo(0));
             assertEquals(resolve(byKey, sorted), resolve(byKey, unsorted));
         }

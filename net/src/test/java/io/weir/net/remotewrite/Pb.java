@@ -89,6 +89,15 @@ final class Pb {
         return s.len(2, sample(1.5, 1_700_000_000_000L));
     }
 
+    /** A TimeSeries with the given alternating name/value labels and one sample of {@code value}, timestamped by it. */
+    static Pb seriesWithSample(double value, String... nameValues) {
+        Pb s = of();
+        for (int i = 0; i < nameValues.length; i += 2) {
+            s.len(1, label(nameValues[i], nameValues[i + 1]));
+        }
+        return s.len(2, sample(value, 1_700_000_000_000L + (long) value));
+    }
+
     static byte[] request(Pb... series) {
         Pb r = of();
         for (Pb s : series) {
