@@ -11,12 +11,21 @@ import io.weir.net.remotewrite.DecodedWriteRequest;
 import io.weir.net.remotewrite.RemoteWriteDecoder;
 import io.weir.net.remotewrite.RemoteWriteEncoder;
 import io.weir.net.remotewrite.RemoteWriteStatus;
+import io.netty.handler.codec.http.HttpMethod;
+import io.weir.net.http.HttpServer;
+import io.weir.net.http.Router;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -132,6 +141,51 @@ class DeferredLabelsIngestTest {
             assertEquals(List.of(40.0, 41.0), values(publish(writer, d, journaler)));
             assertEquals(null, journaler.batches.poll(), "one batch a request");
         }
+    }
+
+    /**
+     * The same through the endpoint a sender talks to (one event loop, so one resolver): the request after the series
+     * expired is answered 204 all the same, decoded whole behind the scenes, and journaled once under the same ids.
+     */
+    @Test
+    void theEndpointDecodesARequestWholeWhenItsKnownSetsExpired(@TempDir Path dir) throws Exception {
+        RecordingJournaler journaler = new RecordingJournaler();
+        @SuppressWarnings("unchecked")
+        EventHandler<IngestBatch>[] writers = new EventHandler[] {(EventHandler<IngestBatch>) (b, s, e) -> { }};
+        try (SeriesTable series = SeriesTable.open(dir.resolve("series"), 1024);
+             IngestRing ring = new IngestRing(64, 256, journaler, writers)) {
+            ring.start();
+            IngestPath ingest = new IngestPath(series, ring, new IngestStats(), () -> false,
+                    new IngestLimits(IngestLimits.Config.defaults(), series::size));
+            Router router = new Router().route("/api/v1/write", Set.of(HttpMethod.POST), new RemoteWriteEndpoint(ingest, 1 << 20));
+            try (HttpServer server = new HttpServer("127.0.0.1", 0, 1, 1 << 20, router)) {
+                HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+                URI uri = URI.create("http://127.0.0.1:" + server.port() + "/api/v1/write");
+                Journaled first = send(client, uri, body(10), journaler);
+                assertEquals(List.of(10.0, 11.0), values(first));
+                Journaled second = send(client, uri, body(20), journaler); // deferred: both sets resolved before
+                assertEquals(Arrays.toString(first.ids()), Arrays.toString(second.ids()));
+                series.expireAfter(1_000, 3_600_000);
+                long now = System.currentTimeMillis();
+                series.expireIdle(now, 1, 0);
+                assertEquals(2, series.expireIdle(now + 10_000, 1, 0), "both retired");
+                Journaled third = send(client, uri, body(30), journaler); // deferred, refused by the cache, decoded whole
+                assertEquals(List.of(30.0, 31.0), values(third));
+                assertEquals(Arrays.toString(first.ids()), Arrays.toString(third.ids()));
+                assertEquals(null, journaler.batches.poll(), "one batch a request");
+            }
+        }
+    }
+
+    private static Journaled send(HttpClient client, URI uri, byte[] body, RecordingJournaler journaler) throws Exception {
+        HttpRequest post = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
+                .header("Content-Encoding", "snappy").header("Content-Type", "application/x-protobuf")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+        HttpResponse<String> r = client.send(post, HttpResponse.BodyHandlers.ofString());
+        assertEquals(204, r.statusCode(), r.body());
+        Journaled j = journaler.batches.poll(30, TimeUnit.SECONDS);
+        assertNotNull(j);
+        return j;
     }
 
     private static Journaled publish(IngestPath.Writer writer, DecodedWriteRequest d, RecordingJournaler journaler) throws Exception {
