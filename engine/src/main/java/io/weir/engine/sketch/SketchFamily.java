@@ -51,6 +51,15 @@ public interface SketchFamily<S extends SketchSpec, R> {
         return false;
     }
 
+    /**
+     * Whether the next {@link #readExact} into {@code out} needs only its count and sum (avg, sum and count over
+     * time): an exact read may then give the window's first chunk as its sum less the samples before the window
+     * ({@link io.weir.engine.sketch.exact.ExactSamplesFlyweight#read(long, long, ExactWindow, boolean, boolean)}).
+     */
+    default boolean readsChunkSumsOnly(R out) {
+        return false;
+    }
+
     /** Any thread: the exact answer over raw samples already restricted to the window. */
     void readExact(long startExclusiveMs, long endInclusiveMs, ExactWindow window, R out);
 

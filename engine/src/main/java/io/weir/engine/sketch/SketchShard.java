@@ -839,7 +839,8 @@ public final class SketchShard implements AutoCloseable {
                     }
                     scratch.window.sliceOf(scratch.span.samples(), startExclusiveMs, endInclusiveMs);
                 } else {
-                    x.read(startExclusiveMs, endInclusiveMs, scratch.window, fam.readsChunkMoments());
+                    x.read(startExclusiveMs, endInclusiveMs, scratch.window, fam.readsChunkMoments(),
+                        fam.readsChunkSumsOnly(out));
                 }
                 if (!tail || scratch.window.retainedStartMs() <= startExclusiveMs) {
                     fam.readExact(startExclusiveMs, endInclusiveMs, scratch.window, out);

@@ -143,6 +143,15 @@ public final class AggregateResult extends WindowCoverage implements ExactAnswer
     private boolean spreadWanted = true;
 
     /**
+     * Whether the reader wants no more than count, sum and mean (neither the spread nor the extrema): an exact read
+     * may then cut the window's first chunk by subtraction, and {@link #min()}, {@link #max()} are then only bounds
+     * of the window's samples.
+     */
+    public boolean sumsOnly() {
+        return !spreadWanted && !extremaWanted;
+    }
+
+    /**
      * Whether the next reads of a decoded span ({@link #readExactSpan}) compute min and max: avg, sum and count do
      * not need them, and the sliding extrema were the largest cost of their range queries. While off, a span read's
      * {@link #min()} and {@link #max()} are NaN (other reads compute them anyway: they cost nothing there). On by

@@ -39,4 +39,9 @@ public final class AggregateSketchFamily extends FlyweightSketchFamily<Aggregate
     public boolean readsChunkMoments() {
         return true;
     }
+
+    @Override
+    public boolean readsChunkSumsOnly(AggregateResult out) {
+        return out.sumsOnly();
+    }
 }

@@ -384,6 +384,17 @@ public final class ExactSamplesFlyweight {
      * chunks plus at most 2C decoded samples.
      */
     public void read(long startExclusiveMs, long endInclusiveMs, ExactWindow out, boolean chunkMoments) {
+        read(startExclusiveMs, endInclusiveMs, out, chunkMoments, false);
+    }
+
+    /**
+     * As {@link #read(long, long, ExactWindow, boolean)}; with {@code sumsOnly} (a reader of count and sum alone),
+     * the chunk holding the window's start comes as its moments too: its sum less the samples before the window,
+     * which are all that is decoded of it (half a chunk on average instead of all of it, the largest part of an
+     * instant avg/sum/count read). That entry's squared deviations are NaN and its min and max are the whole chunk's:
+     * bounds of its samples in the window, not their extremes.
+     */
+    public void read(long startExclusiveMs, long endInclusiveMs, ExactWindow out, boolean chunkMoments, boolean sumsOnly) {
         final MemorySegment seg = segment;
         final long base = offset;
         int count;
@@ -445,6 +456,9 @@ public final class ExactSamplesFlyweight {
             // sample (an instant query at now) and starts before that checkpoint: its moments, not its samples
             boolean open = b == checkpoints - 1 && b > j && endInclusiveMs >= out.newestMs && openMin == openMin;
             if (b > j + 1 || open) {
+                if (sumsOnly && j >= 0 && any) {
+                    any = cutFirstChunk(c, seg, base, every, first, capacity, j, startExclusiveMs, out);
+                }
                 readChunked(any, c, seg, base, count, bits, every, first, capacity, j + 1, b, startExclusiveMs,
                     endInclusiveMs, out);
                 if (open) {
@@ -462,6 +476,56 @@ public final class ExactSamplesFlyweight {
             }
         }
         decodeFrom(any, c, startExclusiveMs, endInclusiveMs, true, out);
+    }
+
+    /**
+     * For a reader of sums: chunk {@code j} (the samples after checkpoint {@code j}'s, up to and including checkpoint
+     * {@code j + 1}'s), which holds the window's start and lies before its end, as its compensated sum less that of
+     * its samples at or before the start. The cursor is on the chunk's first sample. @return whether the caller
+     * still has samples of chunk {@code j} to add (false: the chunk was taken here; true: it holds a NaN or an
+     * infinity, and the cursor is where it was)
+     */
+    private static boolean cutFirstChunk(StreamCursor c, MemorySegment seg, long base, int every, int first,
+                                         int capacity, int j, long startExcl, ExactWindow out) {
+        long cp = base + checkpointOffset(capacity, j);
+        double chunkMin = seg.get(DOUBLE, cp + CHUNK_MIN_OFFSET);
+        if (chunkMin != chunkMin) {
+            return true; // a NaN or an infinity in the chunk: sample by sample, as Prometheus adds them
+        }
+        int end = first + (j + 1) * every;
+        double hi = 0;
+        double lo = 0;
+        int before = 0;
+        do {
+            if (c.ts > startExcl) {
+                break;
+            }
+            // Neumaier's compensated sum, as the writer keeps the chunk's
+            double v = Double.longBitsToDouble(c.valueBits);
+            double t = hi + v;
+            lo += Math.abs(hi) >= Math.abs(v) ? (hi - t) + v : (v - t) + hi;
+            hi = t;
+            before++;
+        } while (c.index < end && c.next());
+        int after = every - before;
+        if (after > 0) {
+            // (chunk hi + lo) - (hi + lo): the hi parts' difference with its rounding error (two-sum), then the rest
+            double chunkHi = seg.get(DOUBLE, cp + CHUNK_SUM_HI_OFFSET);
+            double chunkLo = seg.get(DOUBLE, cp + CHUNK_SUM_LO_OFFSET);
+            double s = chunkHi - hi;
+            double z = s - chunkHi;
+            double err = (chunkHi - (s - z)) + (-hi - z);
+            double rest = err + chunkLo - lo;
+            double sumHi = s + rest;
+            int at = out.addChunk(after);
+            double[] m = out.chunkMomentsArray();
+            m[at] = sumHi;
+            m[at + 1] = rest - (sumHi - s);
+            m[at + 2] = Double.NaN;
+            m[at + 3] = chunkMin;
+            m[at + 4] = seg.get(DOUBLE, cp + CHUNK_MAX_OFFSET);
+        }
+        return false;
     }
 
     /**

@@ -27,6 +27,7 @@ class ChunkMomentsReadTest {
     void chunkedReadsMatchTheOracle() {
         SplittableRandom rnd = new SplittableRandom(21);
         int chunked = 0;
+        cutReads = 0;
         for (int round = 0; round < 60; round++) {
             int n = 300 + rnd.nextInt(6_000);
             int kind = round % 6;
@@ -71,7 +72,46 @@ class ChunkMomentsReadTest {
             }
         }
         assertTrue(chunked > 1_000, "windows read through chunk moments: " + chunked);
+        assertTrue(cutReads > 500, "windows whose first chunk was cut by subtraction: " + cutReads);
     }
+
+    /**
+     * A NaN or an infinity before the window's start, in the chunk that holds the start: the chunk cannot be cut by
+     * subtraction (its sum is not finite), so the sums-only read decodes it and the answer is the window's finite sum.
+     */
+    @Test
+    void aNonFiniteSampleBeforeTheWindowInItsFirstChunkStaysOutOfTheSum() {
+        for (double special : new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
+            int n = 2_000;
+            int capacity = n * 24 + 8192;
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment seg = arena.allocate(ExactSamplesDescriptor.HEADER_LENGTH + capacity, 8);
+                ExactSamplesFlyweight f = new ExactSamplesFlyweight().wrap(seg, 0);
+                f.init(7, Long.MAX_VALUE / 4, 7, Integer.MAX_VALUE, capacity);
+                for (int i = 0; i < n; i++) {
+                    // sample 300 (chunk 1: samples 256-511 after checkpoint 0) is the special one
+                    assertEquals(ExactSamplesFlyweight.APPLIED, f.append(1_000L * (i + 1), i == 300 ? special : i));
+                }
+                // the window (sample 400, sample 1999]: starts inside chunk 1, after the special sample
+                long start = 1_000L * 401;
+                long end = 1_000L * n;
+                AggregateResult sums = new AggregateResult().spreadWanted(false).extremaWanted(false);
+                ExactWindow w = new ExactWindow();
+                f.read(start, end, w, true, sums.sumsOnly());
+                assertTrue(w.chunks() > 0, "read through chunk moments");
+                sums.readExact(start, end, w);
+                double expected = 0;
+                for (int i = 401; i < n; i++) {
+                    expected += i;
+                }
+                assertEquals(n - 401, sums.count(), "count after " + special);
+                assertEquals(expected, sums.sum(), 0.0, "sum after " + special);
+            }
+        }
+    }
+
+    /** Windows whose sums-only read decoded fewer samples than the read of every moment (the cut first chunk). */
+    private static int cutReads;
 
     private static double special(SplittableRandom rnd) {
         return switch (rnd.nextInt(3)) {
@@ -88,6 +128,9 @@ class ChunkMomentsReadTest {
         AggregateResult r = new AggregateResult();
         AggregateResult reference = new AggregateResult();
         AggregateResult quick = new AggregateResult().spreadWanted(false);
+        // avg, sum and count: the window's first chunk is cut by subtraction (ExactSamplesFlyweight.cutFirstChunk)
+        AggregateResult sums = new AggregateResult().spreadWanted(false).extremaWanted(false);
+        ExactWindow cut = new ExactWindow();
         int chunked = 0;
         long lo = ts[first] - 5_000;
         long hi = ts[ts.length - 1] + 5_000;
@@ -98,6 +141,8 @@ class ChunkMomentsReadTest {
             chunked += w.chunks() > 0 ? 1 : 0;
             r.readExact(a, b, w);
             quick.readExact(a, b, w);
+            f.read(a, b, cut, true, sums.sumsOnly());
+            sums.readExact(a, b, cut);
             f.read(a, b, plain);
             reference.readExact(a, b, plain);
             String at = "window (" + a + ", " + b + "] of " + ts.length + " samples, " + w.chunks() + " chunks";
@@ -126,7 +171,11 @@ class ChunkMomentsReadTest {
             }
             assertEquals(count, r.count(), at);
             assertTrue(r.exact(), at);
+            assertEquals(count, sums.count(), at + " (sums only)");
+            assertTrue(sums.exact(), at);
             if (!finite) {
+                assertSame(reference.sum(), sums.sum(), at + " sum (sums only)");
+                assertSame(reference.mean(), sums.mean(), at + " mean (sums only)");
                 // Prometheus' rules for NaN and infinities: the same answers as the sample-by-sample read
                 assertSame(reference.sum(), r.sum(), at + " sum");
                 assertSame(reference.min(), r.min(), at + " min");
@@ -146,6 +195,10 @@ class ChunkMomentsReadTest {
             double exactSum = sum.doubleValue();
             assertEquals(exactSum, r.sum(), 1e-15 * abs + Math.ulp(exactSum), at + " sum");
             assertEquals(exactSum, quick.sum(), 1e-15 * abs + Math.ulp(exactSum), at + " sum (one pass)");
+            assertEquals(exactSum, sums.sum(), 1e-15 * abs + Math.ulp(exactSum), at + " sum (sums only)");
+            assertEquals(exactSum / count, sums.mean(), (1e-15 * abs + Math.ulp(exactSum)) / count + Math.ulp(sums.mean()),
+                at + " mean (sums only)");
+            cutReads += cut.size() < w.size() ? 1 : 0;
             assertEquals(exactSum / count, r.mean(), (1e-15 * abs + Math.ulp(exactSum)) / count + Math.ulp(r.mean()),
                 at + " mean");
             BigDecimal n = BigDecimal.valueOf(count);
