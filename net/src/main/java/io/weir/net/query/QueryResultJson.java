@@ -1,5 +1,6 @@
 package io.weir.net.query;
 
+import io.weir.engine.query.SharedTasks;
 import io.weir.engine.query.eval.FunctionAccuracy;
 import io.weir.engine.query.eval.Labels;
 import io.weir.engine.query.eval.QueryResult;
@@ -9,11 +10,7 @@ import io.weir.net.http.PromJson;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Writes a locally evaluated query in the Prometheus API's JSON shape, plus the {@code warnings} line and the
@@ -68,50 +65,22 @@ public final class QueryResultJson {
         String[] stepPrefix = stepPrefixes(r.times());
         int groups = Math.min(n, 4 * parallelism);
         byte[][] parts = new byte[groups + 2][];
-        AtomicInteger next = new AtomicInteger();
-        CountDownLatch done = new CountDownLatch(groups);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Runnable worker = () -> {
-            for (int g; (g = next.getAndIncrement()) < groups; ) {
-                try {
-                    int from = (int) ((long) n * g / groups);
-                    int to = (int) ((long) n * (g + 1) / groups);
-                    StringBuilder sb = new StringBuilder((int) Math.min(estimate(r, from, to), 256L << 20));
-                    if (g > 0) {
-                        sb.append(',');
-                    }
-                    seriesRange(sb, r, stepPrefix, from, to);
-                    parts[g + 1] = sb.toString().getBytes(StandardCharsets.UTF_8);
-                } catch (Throwable t) {
-                    failure.compareAndSet(null, t);
-                } finally {
-                    done.countDown();
-                }
-            }
-        };
-        for (int i = 1; i < parallelism; i++) {
-            try {
-                helpers.execute(worker);
-            } catch (RejectedExecutionException shuttingDown) {
-                break; // this thread writes the rest
-            }
-        }
         StringBuilder head = new StringBuilder(128);
         head(head, r);
         parts[0] = head.append('[').toString().getBytes(StandardCharsets.UTF_8);
         StringBuilder tail = new StringBuilder(256).append(']');
         tail(tail, r);
         parts[groups + 1] = tail.toString().getBytes(StandardCharsets.UTF_8);
-        worker.run();
-        try {
-            done.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while writing a query result", e);
-        }
-        if (failure.get() != null) {
-            throw new IllegalStateException("writing a query result failed", failure.get());
-        }
+        SharedTasks.run(groups, helpers, parallelism - 1, (g, stop) -> {
+            int from = (int) ((long) n * g / groups);
+            int to = (int) ((long) n * (g + 1) / groups);
+            StringBuilder sb = new StringBuilder((int) Math.min(estimate(r, from, to), 256L << 20));
+            if (g > 0) {
+                sb.append(',');
+            }
+            seriesRange(sb, r, stepPrefix, from, to);
+            parts[g + 1] = sb.toString().getBytes(StandardCharsets.UTF_8);
+        }, () -> new IllegalStateException("interrupted while writing a query result"));
         return parts;
     }
 

@@ -1,6 +1,7 @@
 package io.weir.engine.query.eval;
 
 import io.weir.engine.query.QueryExecutionException;
+import io.weir.engine.query.SharedTasks;
 import io.weir.engine.query.promql.AggregateExpr;
 import io.weir.engine.query.promql.BinaryExpr;
 import io.weir.engine.query.promql.BinaryOp;
@@ -26,8 +27,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -232,41 +231,12 @@ public final class ExprEvaluator {
             return new LeafChunk[] {readChunk(ids, 0, ids.length, f, phi, rangeMillis, windowEnds, null)};
         }
         LeafChunk[] chunks = new LeafChunk[tasks];
-        AtomicInteger next = new AtomicInteger();
-        CountDownLatch done = new CountDownLatch(tasks);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Runnable worker = () -> {
-            for (int c; (c = next.getAndIncrement()) < tasks; ) {
-                try {
-                    if (failure.get() == null) {
-                        int from = (int) ((long) ids.length * c / tasks);
-                        int to = (int) ((long) ids.length * (c + 1) / tasks);
-                        chunks[c] = readChunk(ids, from, to, f, phi, rangeMillis, windowEnds, failure);
-                    }
-                } catch (Throwable t) {
-                    failure.compareAndSet(null, t);
-                } finally {
-                    done.countDown();
-                }
-            }
-        };
-        for (int i = 1; i < threads; i++) {
-            source.readExecutor().execute(worker);
-        }
-        worker.run();
-        try {
-            done.await(); // parts taken by helpers; each checks the deadline and stops at another part's failure
-        } catch (InterruptedException e) {
-            failure.compareAndSet(null, e);
-            Thread.currentThread().interrupt();
-            throw new QueryTimeoutException("query interrupted while reading its series");
-        }
-        switch (failure.get()) {
-            case null -> { }
-            case RuntimeException e -> throw e;
-            case Error e -> throw e;
-            case Throwable t -> throw new IllegalStateException(t);
-        }
+        // each part checks the deadline and stops at another part's failure
+        SharedTasks.run(tasks, source.readExecutor(), threads - 1, (c, stop) -> {
+            int from = (int) ((long) ids.length * c / tasks);
+            int to = (int) ((long) ids.length * (c + 1) / tasks);
+            chunks[c] = readChunk(ids, from, to, f, phi, rangeMillis, windowEnds, stop);
+        }, () -> new QueryTimeoutException("query interrupted while reading its series"));
         return chunks;
     }
 
