@@ -83,16 +83,43 @@ class DeferredLabelsIngestTest {
         return Arrays.copyOf(e.compressed(), length);
     }
 
+    /** A series table, a started ring whose journaler records, and the ingest path over them (default limits). */
+    private static final class Node implements AutoCloseable {
+        final RecordingJournaler journaler = new RecordingJournaler();
+        final IngestStats stats = new IngestStats();
+        final SeriesTable series;
+        final IngestRing ring;
+        final IngestPath ingest;
+
+        @SuppressWarnings("unchecked")
+        Node(Path dir) {
+            series = SeriesTable.open(dir.resolve("series"), 1024);
+            ring = new IngestRing(64, 256, journaler, new EventHandler[] {(EventHandler<IngestBatch>) (b, s, e) -> { }});
+            ring.start();
+            ingest = new IngestPath(series, ring, stats, () -> false, new IngestLimits(IngestLimits.Config.defaults(), series::size));
+        }
+
+        /** Every series idle: retired (not freed), so the next resolve brings each back under its id. */
+        void expireAll() {
+            series.expireAfter(1_000, 3_600_000);
+            long now = System.currentTimeMillis();
+            series.expireIdle(now, 1, 0);
+            assertEquals(2, series.expireIdle(now + 10_000, 1, 0), "both retired");
+        }
+
+        @Override
+        public void close() {
+            ring.close();
+            series.close();
+        }
+    }
+
     @Test
     void knownSetsKeepTheirIdsAndForgottenOnesAreDecodedWholeBeforeAnythingIsDone(@TempDir Path dir) throws Exception {
-        RecordingJournaler journaler = new RecordingJournaler();
-        @SuppressWarnings("unchecked")
-        EventHandler<IngestBatch>[] writers = new EventHandler[] {(EventHandler<IngestBatch>) (b, s, e) -> { }};
-        try (SeriesTable series = SeriesTable.open(dir.resolve("series"), 1024);
-             IngestRing ring = new IngestRing(64, 256, journaler, writers)) {
-            ring.start();
-            IngestStats stats = new IngestStats();
-            IngestPath ingest = new IngestPath(series, ring, stats, () -> false, new IngestLimits(IngestLimits.Config.defaults(), series::size));
+        try (Node node = new Node(dir)) {
+            RecordingJournaler journaler = node.journaler;
+            IngestStats stats = node.stats;
+            IngestPath ingest = node.ingest;
             assertFalse(ingest.relabels());
             IngestPath.Writer writer = ingest.newWriter();
             RemoteWriteDecoder decoder = new RemoteWriteDecoder(1 << 20);
@@ -114,10 +141,7 @@ class DeferredLabelsIngestTest {
             assertEquals(Arrays.toString(whole.ids()), Arrays.toString(deferred.ids()), "the same series");
 
             // both series expire: the writer's cache still holds their keys, but they no longer resolve from it
-            series.expireAfter(1_000, 3_600_000);
-            long now = System.currentTimeMillis();
-            series.expireIdle(now, 1, 0);
-            assertEquals(2, series.expireIdle(now + 10_000, 1, 0), "both retired");
+            node.expireAll();
             byte[] third = body(30);
             assertEquals(RemoteWriteStatus.OK, decoder.decode(third, 0, third.length, d), decoder::errorMessage);
             assertTrue(d.hasDeferredLabels());
@@ -149,14 +173,9 @@ class DeferredLabelsIngestTest {
      */
     @Test
     void theEndpointDecodesARequestWholeWhenItsKnownSetsExpired(@TempDir Path dir) throws Exception {
-        RecordingJournaler journaler = new RecordingJournaler();
-        @SuppressWarnings("unchecked")
-        EventHandler<IngestBatch>[] writers = new EventHandler[] {(EventHandler<IngestBatch>) (b, s, e) -> { }};
-        try (SeriesTable series = SeriesTable.open(dir.resolve("series"), 1024);
-             IngestRing ring = new IngestRing(64, 256, journaler, writers)) {
-            ring.start();
-            IngestPath ingest = new IngestPath(series, ring, new IngestStats(), () -> false,
-                    new IngestLimits(IngestLimits.Config.defaults(), series::size));
+        try (Node node = new Node(dir)) {
+            RecordingJournaler journaler = node.journaler;
+            IngestPath ingest = node.ingest;
             Router router = new Router().route("/api/v1/write", Set.of(HttpMethod.POST), new RemoteWriteEndpoint(ingest, 1 << 20));
             try (HttpServer server = new HttpServer("127.0.0.1", 0, 1, 1 << 20, router)) {
                 HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
@@ -165,10 +184,7 @@ class DeferredLabelsIngestTest {
                 assertEquals(List.of(10.0, 11.0), values(first));
                 Journaled second = send(client, uri, body(20), journaler); // deferred: both sets resolved before
                 assertEquals(Arrays.toString(first.ids()), Arrays.toString(second.ids()));
-                series.expireAfter(1_000, 3_600_000);
-                long now = System.currentTimeMillis();
-                series.expireIdle(now, 1, 0);
-                assertEquals(2, series.expireIdle(now + 10_000, 1, 0), "both retired");
+                node.expireAll();
                 Journaled third = send(client, uri, body(30), journaler); // deferred, refused by the cache, decoded whole
                 assertEquals(List.of(30.0, 31.0), values(third));
                 assertEquals(Arrays.toString(first.ids()), Arrays.toString(third.ids()));
