@@ -52,9 +52,6 @@ public final class QueryEndpoint implements HttpEndpoint {
     private final long maxPoints;
     private final LatencyHistogram latency;
     private final QueryCounters counters;
-    /** null, or the query read pool: it helps write large results ({@link QueryResultJson#renderParts}) */
-    private final ExecutorService renderHelpers;
-    private final int renderParallelism;
 
     /**
      * @param maxSeries series one query may read from sketches (422 past it)
@@ -63,18 +60,6 @@ public final class QueryEndpoint implements HttpEndpoint {
     public QueryEndpoint(boolean range, LeafSource engine, RangeResultCache rangeCache, BackendClient backend, ExecutorService executor,
                          long defaultTimeoutMillis, long maxSeries, long maxPoints, LatencyHistogram latency,
                          QueryCounters counters) {
-        this(range, engine, rangeCache, backend, executor, defaultTimeoutMillis, maxSeries, maxPoints, latency, counters, null, 1);
-    }
-
-    /**
-     * @param renderHelpers     null, or a pool of {@code renderParallelism - 1} threads (the query read pool) that
-     *                          helps this endpoint's query threads write large results
-     */
-    public QueryEndpoint(boolean range, LeafSource engine, RangeResultCache rangeCache, BackendClient backend, ExecutorService executor,
-                         long defaultTimeoutMillis, long maxSeries, long maxPoints, LatencyHistogram latency,
-                         QueryCounters counters, ExecutorService renderHelpers, int renderParallelism) {
-        this.renderHelpers = renderHelpers;
-        this.renderParallelism = renderParallelism;
         this.range = range;
         this.engine = engine;
         this.rangeCache = rangeCache;
@@ -219,7 +204,8 @@ public final class QueryEndpoint implements HttpEndpoint {
     /** A result evaluated here, as Prometheus writes it, with where it came from ({@link #SOURCE_HEADER}). */
     private void sendResult(ChannelHandlerContext ctx, boolean keepAlive, QueryResult r, String source) {
         FullHttpResponse resp = HttpResponses.json(HttpResponseStatus.OK,
-                QueryResultJson.renderParts(r, renderHelpers, renderParallelism));
+                // the engine's read pool helps write large results, as it helps read their leaves
+                QueryResultJson.renderParts(r, engine.readExecutor(), engine.readParallelism()));
         resp.headers().set(SOURCE_HEADER, source);
         HttpResponses.send(ctx, resp, keepAlive);
     }

@@ -10,7 +10,7 @@ import io.weir.net.http.PromJson;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executor;
 
 /**
  * Writes a locally evaluated query in the Prometheus API's JSON shape, plus the {@code warnings} line and the
@@ -56,7 +56,7 @@ public final class QueryResultJson {
      *
      * @param helpers     null, or a pool with {@code parallelism - 1} threads that may help
      */
-    public static byte[][] renderParts(QueryResult r, ExecutorService helpers, int parallelism) {
+    public static byte[][] renderParts(QueryResult r, Executor helpers, int parallelism) {
         int n = r.series().size();
         boolean matrix = r.resultType().equals("matrix");
         if (helpers == null || parallelism < 2 || !matrix || (long) n * r.times().length < PARALLEL_POINTS || n < 2) {
