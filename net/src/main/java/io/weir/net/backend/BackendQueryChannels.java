@@ -170,8 +170,16 @@ final class BackendQueryChannels implements AutoCloseable {
             });
         }
 
+        /**
+         * Binds the exchange to the connection on the connection's loop: a pooled connection can close between the
+         * query thread taking it and this; on the loop the close is either seen here or after the binding, never between
+         * the binding and the timer (which left an exchange that nothing would ever complete).
+         */
         private void dispatch(Channel ch) {
-            ch.attr(EXCHANGE).set(this);
+            if (!ch.eventLoop().inEventLoop()) {
+                ch.eventLoop().execute(() -> dispatch(ch));
+                return;
+            }
             long left = Math.max(1, deadlineNanos - System.nanoTime());
             timer = ch.eventLoop().schedule(() -> {
                 if (ch.attr(EXCHANGE).compareAndSet(this, null)) {
@@ -179,6 +187,11 @@ final class BackendQueryChannels implements AutoCloseable {
                     ch.close();
                 }
             }, left, TimeUnit.NANOSECONDS);
+            if (!ch.isActive()) {
+                closedEarly(null); // closed while idle: resent once on a new connection, as below
+                return;
+            }
+            ch.attr(EXCHANGE).set(this);
             ch.writeAndFlush(request()).addListener(w -> {
                 if (!w.isSuccess()) {
                     ch.close(); // the answer handler sees the close and fails or resends the exchange

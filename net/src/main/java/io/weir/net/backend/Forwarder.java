@@ -131,9 +131,10 @@ public final class Forwarder implements Runnable, AutoCloseable {
         } else if (status == 429 || status / 100 == 5) {
             throw new RetryLater("HTTP " + status);
         } else {
+            // the error first: a reader that sees the count must see its cause
+            lastError = "HTTP " + status + " (batch dropped: the backend refused it as invalid)";
             samplesDropped += sent;
             extrasDropped += encoder.fieldBlockCount();
-            lastError = "HTTP " + status + " (batch dropped: the backend refused it as invalid)";
             LOG.log(System.Logger.Level.ERROR, "backend refused a batch of " + sent + " samples with HTTP " + status + "; dropped");
         }
         encoder.reset();
