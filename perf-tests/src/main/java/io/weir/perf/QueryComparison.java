@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * Weir answered every shape from sketches and that both return the same series count.
  * <pre>
  *   java -cp ... io.weir.perf.QueryComparison [--runs 30] [--warmup 150] [--load-series 10000 --load-seconds 20]
- *       [--load-history true]
+ *       [--load-history true] [--client lean|jdk]
  * </pre>
  * With {@code --load-series}, Weir's latencies are then measured again while a remote write load runs against
  * it (p99 under load beside p99 idle).
@@ -63,6 +63,13 @@ public final class QueryComparison {
      * longest window.
      */
     private static boolean weirBackend;
+    /**
+     * {@code --client lean} (default): the timed calls go through {@link LeanHttpClient} (one kept-alive connection
+     * per server, the calling thread reads the answer); {@code --client jdk}: through the JDK's HttpClient, as
+     * before session 11 (1-3 ms more per call here, to both servers).
+     */
+    private static boolean leanClient = true;
+    private static final LeanHttpClient LEAN = new LeanHttpClient();
 
     public static void main(String[] args) throws Exception {
         int runs = 30;
@@ -87,6 +94,11 @@ public final class QueryComparison {
                 case "--extra-shape" -> extraShape = args[i + 1];
                 // e.g. --extra-range-shape 'rate(m[5m])' with --weir-backend true: a panel Weir forwards (last 4 h, 60 s steps)
                 case "--extra-range-shape" -> extraRangeShape = args[i + 1];
+                case "--client" -> leanClient = switch (args[i + 1]) {
+                    case "lean" -> true;
+                    case "jdk" -> false;
+                    default -> throw new IllegalArgumentException("--client lean|jdk");
+                };
                 case "--series" -> seriesCount = Integer.parseInt(args[i + 1]);
                 case "--interval-seconds" -> scrape = Long.parseLong(args[i + 1]) * 1000;
                 case "--hours" -> hours = Long.parseLong(args[i + 1]);
@@ -138,8 +150,8 @@ public final class QueryComparison {
             String[][] shapes = Arrays.stream(allShapes)
                     .filter(s -> onlyPattern == null || onlyPattern.matcher(s[0]).find()).toArray(String[][]::new);
             long[][] idle = new long[shapes.length][];
-            System.out.printf(Locale.ROOT, "%n%d series, %d samples; %d warm-up + %d measured requests per shape and system%n%n",
-                    seriesCount, samples, warmup, runs);
+            System.out.printf(Locale.ROOT, "%n%d series, %d samples; %d warm-up + %d measured requests per shape and system; %s client%n%n",
+                    seriesCount, samples, warmup, runs, leanClient ? "lean" : "JDK HttpClient");
             System.out.println("| query | Weir median | Weir p90 | Weir p99 | VictoriaMetrics median | VictoriaMetrics p90 | VM / Weir (median) |");
             System.out.println("|---|---|---|---|---|---|---|");
             double[] serverMeanMs = new double[shapes.length];
@@ -338,19 +350,31 @@ public final class QueryComparison {
     }
 
     private static long timed(String base, String path, Map<String, String> params, boolean weir, String q) throws Exception {
-        long t0 = System.nanoTime();
-        Http.Response r = Http.get(base, path, params);
-        long took = System.nanoTime() - t0;
-        if (r.status() != 200) {
-            throw new IllegalStateException(q + ": HTTP " + r.status() + " " + r.body());
+        String source;
+        long took;
+        if (leanClient) {
+            long t0 = System.nanoTime();
+            LeanHttpClient.Answer r = LEAN.get(base, path, params);
+            took = System.nanoTime() - t0;
+            source = r.header("X-Weir-Source");
+            if (r.status() != 200) {
+                throw new IllegalStateException(q + ": HTTP " + r.status() + " " + r.text());
+            }
+        } else {
+            long t0 = System.nanoTime();
+            Http.Response r = Http.get(base, path, params);
+            took = System.nanoTime() - t0;
+            source = r.header("X-Weir-Source");
+            if (r.status() != 200) {
+                throw new IllegalStateException(q + ": HTTP " + r.status() + " " + r.body());
+            }
         }
         Expr e = PromQLParser.parse(q);
         // mixed plans answer instant queries only
         String expected = LocalPlanner.reasonNotLocal(e) == null ? "sketch"
                 : MixedPlan.externals(e) != null && path.endsWith("/query") ? "mixed" : "backend";
-        if (weir && !expected.equals(r.header("X-Weir-Source"))) {
-            throw new IllegalStateException(q + " not answered by " + expected + ": " + r.header("X-Weir-Source") + " "
-                    + r.header("X-Weir-Fallback"));
+        if (weir && !expected.equals(source)) {
+            throw new IllegalStateException(q + " not answered by " + expected + ": " + source);
         }
         return took;
     }
