@@ -183,22 +183,29 @@ public final class ExprEvaluator {
             acc.merge(part.accuracy);
         }
         // storage order: by the full label set, metric name included
-        Integer[] order = new Integer[read.size()];
+        ReadSeries[] order = new ReadSeries[read.size()];
+        boolean oneName = true;
+        String name = order.length == 0 ? "" : full.get(0).metricName();
         for (int i = 0; i < order.length; i++) {
-            order[i] = i;
+            order[i] = new ReadSeries(full.get(i), read.get(i));
+            oneName &= name.equals(order[i].full.metricName());
         }
-        Arrays.sort(order, (a, b) -> full.get(a).compareTo(full.get(b)));
+        Arrays.sort(order, (a, b) -> a.full.compareTo(b.full));
         List<StepSeries> out = new ArrayList<>(order.length);
-        Set<Labels> seen = new HashSet<>();
-        for (Integer i : order) {
-            StepSeries s = read.get(i);
-            if (!seen.add(s.labels())) {
+        // the function dropped the metric name: two series may now have the same labels. With one name (a selector of
+        // one metric, the usual leaf) only two equal full sets can, and those are neighbours once sorted
+        Set<Labels> seen = oneName ? null : new HashSet<>();
+        for (int i = 0; i < order.length; i++) {
+            StepSeries s = order[i].read;
+            if (oneName ? i > 0 && order[i - 1].full.equals(order[i].full) : !seen.add(s.labels())) {
                 throw new QueryExecutionException("vector cannot contain metrics with the same labelset");
             }
             out.add(s);
         }
         return new Value.Vector(out);
     }
+
+    private record ReadSeries(Labels full, StepSeries read) {}
 
     /** What one part of a leaf's series read: their labels, their step columns, the accuracy of their points. */
     private static final class LeafChunk {

@@ -19,12 +19,12 @@ public final class Labels implements Comparable<Labels> {
 
     private final String[] names;
     private final String[] values;
-    private final int hash;
+    /** Computed on first use (0: not yet), as String's: most sets of a leaf are sorted and written, never hashed. */
+    private int hash;
 
     private Labels(String[] names, String[] values) {
         this.names = names;
         this.values = values;
-        this.hash = 31 * Arrays.hashCode(names) + Arrays.hashCode(values);
     }
 
     /** Sorted by name here: the canonical form keeps the order the series arrived with. */
@@ -88,7 +88,23 @@ public final class Labels implements Comparable<Labels> {
     public boolean has(String name) { return Arrays.binarySearch(names, name) >= 0; }
 
     public Labels withoutMetricName() {
-        return has(METRIC_NAME) ? without(List.of(METRIC_NAME)) : this;
+        int at = Arrays.binarySearch(names, METRIC_NAME);
+        if (at < 0) {
+            return this;
+        }
+        int n = names.length - 1;
+        String[] nn = new String[n];
+        String[] vv = new String[n];
+        System.arraycopy(names, 0, nn, 0, at);
+        System.arraycopy(values, 0, vv, 0, at);
+        System.arraycopy(names, at + 1, nn, at, n - at);
+        System.arraycopy(values, at + 1, vv, at, n - at);
+        return new Labels(nn, vv);
+    }
+
+    /** The metric name, or "" when the set has none. */
+    public String metricName() {
+        return get(METRIC_NAME);
     }
 
     /** Only the given labels (Prometheus' {@code Labels.WithLabels} / {@code Builder.Keep}). */
@@ -147,11 +163,18 @@ public final class Labels implements Comparable<Labels> {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Labels l && hash == l.hash && Arrays.equals(names, l.names) && Arrays.equals(values, l.values);
+        return o instanceof Labels l && hashCode() == l.hashCode() && Arrays.equals(names, l.names) && Arrays.equals(values, l.values);
     }
 
     @Override
-    public int hashCode() { return hash; }
+    public int hashCode() {
+        int h = hash;
+        if (h == 0) {
+            h = 31 * Arrays.hashCode(names) + Arrays.hashCode(values);
+            hash = h; // racy but benign: every thread computes the same value from immutable arrays
+        }
+        return h;
+    }
 
     /** Prometheus' {@code labels.Compare}: pair by pair, name then value, the shorter set first on a tie. */
     @Override

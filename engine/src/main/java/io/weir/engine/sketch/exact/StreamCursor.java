@@ -43,15 +43,7 @@ final class StreamCursor {
 
     /** Positions on sample 0. @return false when the stream is empty */
     boolean start(MemorySegment segment, long base, int sampleCount, long bitLength) {
-        this.seg = segment;
-        this.data = base + DATA_OFFSET;
-        // the prefix below the bit length is immutable while the block is published; the clamp only guards corruption
-        this.limit = Math.min(bitLength, (long) segment.get(ValueLayout.JAVA_INT, base + CAPACITY_OFFSET) * 8);
-        this.streamWords = (limit + 63) >>> 6;
-        this.wordBase = Long.MIN_VALUE / 2; // nothing buffered: a new stream, or the same one grown
-        this.count = sampleCount;
-        this.index = 0;
-        if (sampleCount <= 0 || limit < START_BITS) {
+        if (!bind(segment, base, sampleCount, bitLength)) {
             return false;
         }
         ts = peek(0);
@@ -72,7 +64,8 @@ final class StreamCursor {
      */
     boolean resume(MemorySegment segment, long base, int sampleCount, long bitLength, int index, long pos, long ts,
                    long delta, long valueBits, int lead, int trail, int scale) {
-        if (!start(segment, base, sampleCount, bitLength)) {
+        // not start(): its decode of the stream's first sample would buffer the stream's first words for nothing
+        if (!bind(segment, base, sampleCount, bitLength)) {
             return false;
         }
         this.index = index;
@@ -85,6 +78,19 @@ final class StreamCursor {
         this.scale = scale;
         this.scaledValid = false;
         return true;
+    }
+
+    /** Takes the stream, nothing buffered. @return false when it holds no sample */
+    private boolean bind(MemorySegment segment, long base, int sampleCount, long bitLength) {
+        this.seg = segment;
+        this.data = base + DATA_OFFSET;
+        // the prefix below the bit length is immutable while the block is published; the clamp only guards corruption
+        this.limit = Math.min(bitLength, (long) segment.get(ValueLayout.JAVA_INT, base + CAPACITY_OFFSET) * 8);
+        this.streamWords = (limit + 63) >>> 6;
+        this.wordBase = Long.MIN_VALUE / 2; // nothing buffered: a new stream, or the same one grown
+        this.count = sampleCount;
+        this.index = 0;
+        return sampleCount > 0 && limit >= START_BITS;
     }
 
     /**

@@ -180,6 +180,30 @@ class ExprEvaluatorTest {
     }
 
     @Test
+    void aLeafWhoseSeriesDifferOnlyByNameIsRefused() {
+        RawSource two = new RawSource()
+                .add("n", new String[] {"job", "a"}, new long[] {T - 10_000}, new double[] {1})
+                .add("m", new String[] {"job", "b"}, new long[] {T - 10_000}, new double[] {2})
+                .add("o", new String[] {"job", "a"}, new long[] {T - 10_000}, new double[] {3});
+        String[] why = new String[1];
+        QueryExecutionException e = assertThrows(QueryExecutionException.class, () -> ExprEvaluator.evaluate(
+                PromQLParser.parse("avg_over_time({__name__=~\"n|m|o\"}[1m])"), two, T, T, 0, EvalLimits.none(), why));
+        assertEquals("vector cannot contain metrics with the same labelset", e.getMessage());
+        // the names differ only where the sets already differ: allowed, in storage order (by the full set)
+        QueryResult r = ExprEvaluator.evaluate(PromQLParser.parse("avg_over_time({__name__=~\"n|m\"}[1m])"), two, T, T, 0,
+                EvalLimits.none(), why);
+        assertEquals("[{job=\"b\"}, {job=\"a\"}]", r.series().stream().map(StepSeries::labels).toList().toString());
+        // one name, and a label set that reaches the leaf twice: still refused
+        RawSource same = new RawSource()
+                .add("m", new String[] {"job", "a"}, new long[] {T - 10_000}, new double[] {1})
+                .add("m", new String[] {"job", "b"}, new long[] {T - 10_000}, new double[] {2})
+                .add("m", new String[] {"job", "a"}, new long[] {T - 10_000}, new double[] {3});
+        e = assertThrows(QueryExecutionException.class, () -> ExprEvaluator.evaluate(
+                PromQLParser.parse("avg_over_time(m[1m])"), same, T, T, 0, EvalLimits.none(), why));
+        assertEquals("vector cannot contain metrics with the same labelset", e.getMessage());
+    }
+
+    @Test
     void functions() {
         QueryExecutionException e2;
         assertEquals("{instance=\"1\", job=\"a\"}=15.0\n{instance=\"1\", job=\"b\"}=7.0\n{instance=\"2\", job=\"a\"}=2.0\n",
