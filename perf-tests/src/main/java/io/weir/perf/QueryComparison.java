@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * measured, the two systems alternating per request. Prints the median and p90 per shape and system; checks that
  * Weir answered every shape from sketches and that both return the same series count.
  * <pre>
- *   java -cp ... io.weir.perf.QueryComparison [--runs 30] [--warmup 150] [--load-series 10000 --load-seconds 20]
+ *   java -cp ... io.weir.perf.QueryComparison [--runs 30] [--warmup 150] [--warmup-seconds 20] [--load-series 10000 --load-seconds 20]
  *       [--load-history true] [--client lean|jdk]
  * </pre>
  * With {@code --load-series}, Weir's latencies are then measured again while a remote write load runs against
@@ -69,6 +69,13 @@ public final class QueryComparison {
      * before session 11 (1-3 ms more per call here, to both servers).
      */
     private static boolean leanClient = true;
+    /**
+     * {@code --warmup-seconds}, 20 by default: each shape is warmed for at least this long as well as at least
+     * {@code --warmup} calls. 150 calls of a cheap shape take a few seconds here, and on 2 shared cores the JIT's
+     * compiler threads need longer than that to finish the query path (session 6: 150 -> 1,500 calls halved
+     * Weir's times); a dashboard that has been open for a minute is past this point.
+     */
+    private static long warmupSeconds = 20;
     private static final LeanHttpClient LEAN = new LeanHttpClient();
 
     public static void main(String[] args) throws Exception {
@@ -94,6 +101,7 @@ public final class QueryComparison {
                 case "--extra-shape" -> extraShape = args[i + 1];
                 // e.g. --extra-range-shape 'rate(m[5m])' with --weir-backend true: a panel Weir forwards (last 4 h, 60 s steps)
                 case "--extra-range-shape" -> extraRangeShape = args[i + 1];
+                case "--warmup-seconds" -> warmupSeconds = Long.parseLong(args[i + 1]);
                 case "--client" -> leanClient = switch (args[i + 1]) {
                     case "lean" -> true;
                     case "jdk" -> false;
@@ -150,11 +158,12 @@ public final class QueryComparison {
             String[][] shapes = Arrays.stream(allShapes)
                     .filter(s -> onlyPattern == null || onlyPattern.matcher(s[0]).find()).toArray(String[][]::new);
             long[][] idle = new long[shapes.length][];
-            System.out.printf(Locale.ROOT, "%n%d series, %d samples; %d warm-up + %d measured requests per shape and system; %s client%n%n",
-                    seriesCount, samples, warmup, runs, leanClient ? "lean" : "JDK HttpClient");
+            System.out.printf(Locale.ROOT, "%n%d series, %d samples; at least %d warm-up calls and %d s of them, then %d measured requests per shape and system; %s client%n%n",
+                    seriesCount, samples, warmup, warmupSeconds, runs, leanClient ? "lean" : "JDK HttpClient");
             System.out.println("| query | Weir median | Weir p90 | Weir p99 | VictoriaMetrics median | VictoriaMetrics p90 | VM / Weir (median) |");
             System.out.println("|---|---|---|---|---|---|---|");
             double[] serverMeanMs = new double[shapes.length];
+            int[] warmupCalls = new int[shapes.length];
             for (int si = 0; si < shapes.length; si++) {
                 String[] shape = shapes[si];
                 boolean range = shape[1] != null;
@@ -162,17 +171,19 @@ public final class QueryComparison {
                 Map<String, String> params = params(shape, end);
                 long[] w = new long[runs];
                 long[] v = new long[runs];
-                double[] serverBefore = null;
-                for (int i = 0; i < warmup + runs; i++) {
-                    if (i == warmup) {
-                        serverBefore = serverQuerySeconds(weir.url());
-                    }
-                    long a = timed(weir.url(), path, params, true, shape[0]);
-                    long b = timed(vm.url(), path, params, false, shape[0]);
-                    if (i >= warmup) {
-                        w[i - warmup] = a;
-                        v[i - warmup] = b;
-                    }
+                // warm-up: at least `warmup` calls each and at least warmupSeconds of calls (the two alternating)
+                long warmUntil = System.nanoTime() + warmupSeconds * 1_000_000_000L;
+                int warmed = 0;
+                while (warmed < warmup || System.nanoTime() < warmUntil) {
+                    timed(weir.url(), path, params, true, shape[0]);
+                    timed(vm.url(), path, params, false, shape[0]);
+                    warmed++;
+                }
+                warmupCalls[si] = warmed;
+                double[] serverBefore = serverQuerySeconds(weir.url());
+                for (int i = 0; i < runs; i++) {
+                    w[i] = timed(weir.url(), path, params, true, shape[0]);
+                    v[i] = timed(vm.url(), path, params, false, shape[0]);
                 }
                 double[] serverAfter = serverQuerySeconds(weir.url());
                 serverMeanMs[si] = (serverAfter[0] - serverBefore[0]) / Math.max(1, serverAfter[1] - serverBefore[1]) * 1e3;
@@ -188,7 +199,8 @@ public final class QueryComparison {
             // beside what the client saw: the difference is the HTTP path and the scheduling of a loaded machine
             System.out.printf(Locale.ROOT, "%nWeir's server-side mean per shape (weir_query_duration_seconds sum / count over the measured runs):%n");
             for (int si = 0; si < shapes.length; si++) {
-                System.out.printf(Locale.ROOT, "| `%s`%s | %.2f ms |%n", shapes[si][0], describe(shapes[si]), serverMeanMs[si]);
+                System.out.printf(Locale.ROOT, "| `%s`%s | %.2f ms | %d warm-up calls |%n", shapes[si][0], describe(shapes[si]),
+                        serverMeanMs[si], warmupCalls[si]);
             }
             printCacheCounters(weir.url());
             if (loadSeries > 0) {
