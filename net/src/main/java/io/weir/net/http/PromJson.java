@@ -37,7 +37,7 @@ public final class PromJson {
             return;
         }
         double abs = Math.abs(v);
-        if (abs >= 1e-3 && abs < 1e15 && appendFewDecimals(out, v)) {
+        if (abs >= 1e-3 && abs < 1e15 && appendFewDecimals(out, v, abs)) {
             return;
         }
         // Java gives the shortest digits that round-trip (JDK 19+), as Go's -1 precision does, and writes them into
@@ -45,6 +45,9 @@ public final class PromJson {
         // magnitudes, which Java writes with an exponent, take the slow path (a range query writes millions of values).
         int mark = out.length();
         out.append(v);
+        if (abs >= 1e-3 && abs < 1e7) {
+            return; // plain: no exponent to look for
+        }
         for (int i = mark, n = out.length(); i < n; i++) {
             if (out.charAt(i) == 'E') {
                 out.setLength(mark);
@@ -63,27 +66,54 @@ public final class PromJson {
      * correctly, as parsing does), that decimal is the shortest that round-trips, which is what Go writes; written
      * from a long it costs a fraction of the general shortest-digits search. @return false when no k <= 6 fits
      */
-    private static boolean appendFewDecimals(StringBuilder out, double v) {
+    private static boolean appendFewDecimals(StringBuilder out, double v, double abs) {
+        if (abs < 2e9) {
+            // one decimal, the most common case, first
+            double m1 = Math.rint(v * 10);
+            if (m1 / 10 == v) {
+                appendDecimal(out, v < 0, Math.abs((long) m1), 1);
+                return true;
+            }
+            // then one try at k = 6 decides for every k <= 6: below 2e9, v x 10^6 is within 0.5 of the integer m6
+            // that any fitting m / 10^k scales to (m x 10^(6-k) = m6), so either none fits or the fewest digits are
+            // m6's without its trailing zeros (a mean over a window rarely fits, and paid six tries before)
+            double m6 = Math.rint(v * 1e6);
+            if (m6 / 1e6 != v) {
+                return false;
+            }
+            long digits = Math.abs((long) m6);
+            int k = 6;
+            while (k > 2 && digits % 10 == 0) {
+                digits /= 10;
+                k--;
+            }
+            appendDecimal(out, v < 0, digits, k);
+            return true;
+        }
         for (int k = 1; k < POW10.length; k++) {
             double m = Math.rint(v * POW10[k]);
             if (Math.abs(m) >= 0x1p53) {
                 return false;
             }
             if (m / POW10[k] == v) {
-                long digits = Math.abs((long) m);
-                if (v < 0) {
-                    out.append('-');
-                }
-                out.append(digits / POW10_LONG[k]).append('.');
-                long fraction = digits % POW10_LONG[k];
-                for (long p = POW10_LONG[k - 1]; p > fraction && p > 1; p /= 10) {
-                    out.append('0');
-                }
-                out.append(fraction);
+                appendDecimal(out, v < 0, Math.abs((long) m), k);
                 return true;
             }
         }
         return false;
+    }
+
+    /** Writes {@code digits / 10^k} with its k fraction digits. */
+    private static void appendDecimal(StringBuilder out, boolean negative, long digits, int k) {
+        if (negative) {
+            out.append('-');
+        }
+        out.append(digits / POW10_LONG[k]).append('.');
+        long fraction = digits % POW10_LONG[k];
+        for (long p = POW10_LONG[k - 1]; p > fraction && p > 1; p /= 10) {
+            out.append('0');
+        }
+        out.append(fraction);
     }
 
     static void appendFloatSlow(StringBuilder out, double v, double abs) {

@@ -14,14 +14,19 @@ class PromJsonFloatTest {
     @Test
     void fastPathEqualsTheExactPath() {
         SplittableRandom rnd = new SplittableRandom(17);
-        for (int i = 0; i < 600_000; i++) {
-            double v = switch (i % 6) {
+        for (int i = 0; i < 700_000; i++) {
+            double v = switch (i % 7) {
                 case 0 -> Double.longBitsToDouble(rnd.nextLong());
                 case 1 -> rnd.nextDouble() * Math.pow(10, rnd.nextInt(-9, 24)) * (rnd.nextBoolean() ? 1 : -1);
                 case 2 -> Math.rint(rnd.nextDouble() * 1e6) / 100.0;
                 case 3 -> rnd.nextInt(-100_000, 100_000) / 10.0;
                 // a few decimals at every magnitude the few-decimals path takes, and just past its edges
                 case 4 -> rnd.nextLong(-1L << 53, 1L << 53) / Math.pow(10, rnd.nextInt(0, 9));
+                // 1-7 decimals around the one-try path's edges (|v| near 2e9, near 1e-3), and means of decimals
+                case 5 -> (rnd.nextBoolean() ? 1 : -1) * (rnd.nextBoolean()
+                        ? rnd.nextLong(1_000_000_000L * 1_000_000L, 3_000_000_000L * 1_000_000L) / Math.pow(10, rnd.nextInt(1, 8))
+                        : rnd.nextInt(1, 100_000) / Math.pow(10, rnd.nextInt(4, 9)));
+                case 6 -> (rnd.nextInt(1, 240) * 100.0 + rnd.nextInt(0, 997)) / rnd.nextInt(1, 241) / 10.0;
                 default -> (rnd.nextBoolean() ? 1 : -1) * Math.pow(10, rnd.nextInt(-4, 16)) * (1 + rnd.nextInt(0, 1000) / 1000.0);
             };
             if (!Double.isFinite(v) || v == 0 || (v == Math.rint(v) && Math.abs(v) < 1e15)) {
