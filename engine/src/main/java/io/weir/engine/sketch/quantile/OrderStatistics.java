@@ -51,6 +51,74 @@ final class OrderStatistics {
         }
     }
 
+    /**
+     * Most values {@link #largest} and {@link #smallest} keep. A quantile near either end (p99 of a 5 h window is
+     * among its 13 largest samples) is found in one pass with one well-predicted compare a value, where
+     * {@link #select}'s partitions take several passes whose branches go either way at random.
+     */
+    static final int FEW = 32;
+
+    /**
+     * The {@code m} (1..{@link #FEW}) greatest of {@code a[0, n)} in {@link Double#compare} order, ascending, into
+     * {@code out[0, m)}; {@code a} is left as it was. {@code m <= n}.
+     */
+    static void largest(double[] a, int n, int m, double[] out) {
+        int kept = 0;
+        for (int i = 0; i < n; i++) {
+            double x = a[i];
+            if (kept < m) {
+                int p = kept++;
+                while (p > 0 && Double.compare(out[p - 1], x) > 0) {
+                    out[p] = out[p - 1];
+                    p--;
+                }
+                out[p] = x;
+                continue;
+            }
+            double least = out[0];
+            // the usual case first, in plain comparisons; ties, -0.0/0.0 and NaNs in Double.compare's order
+            if (x < least || !(x > least) && Double.compare(x, least) <= 0) {
+                continue;
+            }
+            int p = 0;
+            while (p + 1 < m && Double.compare(out[p + 1], x) < 0) {
+                out[p] = out[p + 1];
+                p++;
+            }
+            out[p] = x;
+        }
+    }
+
+    /**
+     * The {@code m} (1..{@link #FEW}) least of {@code a[0, n)} in {@link Double#compare} order, ascending, into
+     * {@code out[0, m)}; {@code a} is left as it was. {@code m <= n}.
+     */
+    static void smallest(double[] a, int n, int m, double[] out) {
+        int kept = 0;
+        for (int i = 0; i < n; i++) {
+            double x = a[i];
+            if (kept < m) {
+                int p = kept++;
+                while (p > 0 && Double.compare(out[p - 1], x) > 0) {
+                    out[p] = out[p - 1];
+                    p--;
+                }
+                out[p] = x;
+                continue;
+            }
+            double greatest = out[m - 1];
+            if (x > greatest || !(x < greatest) && Double.compare(x, greatest) >= 0) {
+                continue;
+            }
+            int p = m - 1;
+            while (p > 0 && Double.compare(out[p - 1], x) > 0) {
+                out[p] = out[p - 1];
+                p--;
+            }
+            out[p] = x;
+        }
+    }
+
     /** Puts the smallest of {@code a[from, n)} at {@code from} (the next order statistic after a selection). */
     static void moveMinimum(double[] a, int from, int n) {
         int best = from;

@@ -74,6 +74,8 @@ public final class QuantileResult extends WindowCoverage implements ExactAnswer 
     private boolean exactSamples;
     private boolean sortedSamples;
     private double[] sorted = new double[0];
+    /** The few values at one end a quantile near it needs ({@link OrderStatistics#largest}). */
+    private final double[] few = new double[OrderStatistics.FEW];
 
     public QuantileResult() {
         begin(0, 0);
@@ -303,14 +305,24 @@ public final class QuantileResult extends WindowCoverage implements ExactAnswer 
         }
         int upper = (int) Math.min(n - 1, lower + 1);
         double weight = rank - Math.floor(rank);
+        // Double.compare puts NaNs last: the non-NaN order statistics are the first n - nan
+        int i = lower - nan;
+        int j = upper - nan;
         if (!sortedSamples) {
-            // Double.compare puts NaNs last: the non-NaN order statistics are the first n - nan
-            OrderStatistics.select(sorted, n, lower - nan);
-            if (upper != lower) {
-                OrderStatistics.moveMinimum(sorted, upper - nan, n);
+            if (n - i <= OrderStatistics.FEW && 4 * (n - i) <= n) {
+                OrderStatistics.largest(sorted, n, n - i, few);
+                return few[0] * (1 - weight) + few[j - i] * weight;
+            }
+            if (j < OrderStatistics.FEW && 4 * (j + 1) <= n) {
+                OrderStatistics.smallest(sorted, n, j + 1, few);
+                return few[i] * (1 - weight) + few[j] * weight;
+            }
+            OrderStatistics.select(sorted, n, i);
+            if (j != i) {
+                OrderStatistics.moveMinimum(sorted, j, n);
             }
         }
-        return sorted[lower - nan] * (1 - weight) + sorted[upper - nan] * weight;
+        return sorted[i] * (1 - weight) + sorted[j] * weight;
     }
 
     void begin(long startExclusive, long endInclusive) {

@@ -1,5 +1,6 @@
 package io.weir.engine.sketch.quantile;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Arrays;
@@ -44,6 +45,44 @@ class OrderStatisticsTest {
             double[] after = a.clone();
             Arrays.sort(after);
             assertEquals(Arrays.toString(sorted), Arrays.toString(after), "selection only permutes");
+        }
+    }
+    @Test
+    void theFewAtEitherEndEqualSorting() {
+        SplittableRandom rnd = new SplittableRandom(5);
+        double[] out = new double[OrderStatistics.FEW];
+        for (int round = 0; round < 5_000; round++) {
+            int n = 1 + rnd.nextInt(round % 10 == 0 ? 3_000 : 100);
+            double[] a = new double[n];
+            int distinct = 1 + rnd.nextInt(n);
+            for (int i = 0; i < n; i++) {
+                a[i] = rnd.nextInt(6) == 0 ? SPECIAL[rnd.nextInt(SPECIAL.length)] : rnd.nextInt(distinct) * 0.5 - distinct / 4.0;
+            }
+            if (round % 7 == 0) {
+                Arrays.sort(a); // ascending input: every value replaces the least kept (descending: the greatest)
+                if (round % 14 == 0) {
+                    for (int i = 0; i < n / 2; i++) {
+                        double t = a[i];
+                        a[i] = a[n - 1 - i];
+                        a[n - 1 - i] = t;
+                    }
+                }
+            }
+            double[] copy = a.clone();
+            double[] sorted = a.clone();
+            Arrays.sort(sorted);
+            int m = 1 + rnd.nextInt(Math.min(n, OrderStatistics.FEW));
+            OrderStatistics.largest(a, n, m, out);
+            for (int k = 0; k < m; k++) {
+                assertEquals(Double.doubleToRawLongBits(sorted[n - m + k]), Double.doubleToRawLongBits(out[k]),
+                        "largest " + m + " of " + n + ", place " + k + ": " + Arrays.toString(copy));
+            }
+            OrderStatistics.smallest(a, n, m, out);
+            for (int k = 0; k < m; k++) {
+                assertEquals(Double.doubleToRawLongBits(sorted[k]), Double.doubleToRawLongBits(out[k]),
+                        "smallest " + m + " of " + n + ", place " + k + ": " + Arrays.toString(copy));
+            }
+            assertArrayEquals(copy, a, "the input is left as it was");
         }
     }
 }
