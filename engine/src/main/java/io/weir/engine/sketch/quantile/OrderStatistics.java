@@ -67,12 +67,7 @@ final class OrderStatistics {
         for (int i = 0; i < n; i++) {
             double x = a[i];
             if (kept < m) {
-                int p = kept++;
-                while (p > 0 && Double.compare(out[p - 1], x) > 0) {
-                    out[p] = out[p - 1];
-                    p--;
-                }
-                out[p] = x;
+                insertAscending(out, kept++, x);
                 continue;
             }
             double least = out[0];
@@ -98,25 +93,25 @@ final class OrderStatistics {
         for (int i = 0; i < n; i++) {
             double x = a[i];
             if (kept < m) {
-                int p = kept++;
-                while (p > 0 && Double.compare(out[p - 1], x) > 0) {
-                    out[p] = out[p - 1];
-                    p--;
-                }
-                out[p] = x;
+                insertAscending(out, kept++, x);
                 continue;
             }
             double greatest = out[m - 1];
             if (x > greatest || !(x < greatest) && Double.compare(x, greatest) >= 0) {
                 continue;
             }
-            int p = m - 1;
-            while (p > 0 && Double.compare(out[p - 1], x) > 0) {
-                out[p] = out[p - 1];
-                p--;
-            }
-            out[p] = x;
+            insertAscending(out, m - 1, x); // over the greatest kept, which leaves
         }
+    }
+
+    /** Inserts {@code x} into the ascending {@code out[0, at)}, shifting the greater ones up into {@code out[at]}. */
+    private static void insertAscending(double[] out, int at, double x) {
+        int p = at;
+        while (p > 0 && Double.compare(out[p - 1], x) > 0) {
+            out[p] = out[p - 1];
+            p--;
+        }
+        out[p] = x;
     }
 
     /** Puts the smallest of {@code a[from, n)} at {@code from} (the next order statistic after a selection). */
