@@ -60,6 +60,15 @@ public interface SketchFamily<S extends SketchSpec, R> {
         return false;
     }
 
+    /**
+     * Whether the next {@link #readExact} into {@code out} needs only its extremes (min and max over time): an exact
+     * read may then leave out the window's first chunk where that chunk's extremes lie strictly inside the rest's
+     * ({@link io.weir.engine.sketch.exact.ExactSamplesFlyweight#read(long, long, ExactWindow, boolean, boolean, boolean)}).
+     */
+    default boolean readsChunkExtremaOnly(R out) {
+        return false;
+    }
+
     /** Any thread: the exact answer over raw samples already restricted to the window. */
     void readExact(long startExclusiveMs, long endInclusiveMs, ExactWindow window, R out);
 

@@ -152,6 +152,16 @@ public final class AggregateResult extends WindowCoverage implements ExactAnswer
     }
 
     /**
+     * Whether the reader wants the extrema and not the spread (min and max over time): an exact read may then leave
+     * out the window's first chunk when its min and max lie strictly inside those of the rest of the window, so
+     * {@link #min()} and {@link #max()} are the window's while {@link #count()} (still positive), {@link #sum()} and
+     * {@link #mean()} may leave that chunk's samples out.
+     */
+    public boolean extremaOnly() {
+        return !spreadWanted && extremaWanted;
+    }
+
+    /**
      * Whether the next reads of a decoded span ({@link #readExactSpan}) compute min and max: avg, sum and count do
      * not need them, and the sliding extrema were the largest cost of their range queries. While off, a span read's
      * {@link #min()} and {@link #max()} are NaN (other reads compute them anyway: they cost nothing there). On by

@@ -44,4 +44,9 @@ public final class AggregateSketchFamily extends FlyweightSketchFamily<Aggregate
     public boolean readsChunkSumsOnly(AggregateResult out) {
         return out.sumsOnly();
     }
+
+    @Override
+    public boolean readsChunkExtremaOnly(AggregateResult out) {
+        return out.extremaOnly();
+    }
 }

@@ -395,6 +395,18 @@ public final class ExactSamplesFlyweight {
      * bounds of its samples in the window, not their extremes.
      */
     public void read(long startExclusiveMs, long endInclusiveMs, ExactWindow out, boolean chunkMoments, boolean sumsOnly) {
+        read(startExclusiveMs, endInclusiveMs, out, chunkMoments, sumsOnly, false);
+    }
+
+    /**
+     * As {@link #read(long, long, ExactWindow, boolean, boolean)}; with {@code extremaOnly} (a reader of min and max
+     * alone), a window that holds the open chunk (an instant query at now) leaves out the samples of the chunk holding
+     * its start when that chunk's min and max lie strictly inside the min and max of the window's other chunks: none of
+     * them can be, or tie, either extreme (strictly: equal values, -0.0 and 0.0 among them, are still read in order).
+     * The window's count and sum then lack those samples.
+     */
+    public void read(long startExclusiveMs, long endInclusiveMs, ExactWindow out, boolean chunkMoments, boolean sumsOnly,
+                     boolean extremaOnly) {
         final MemorySegment seg = segment;
         final long base = offset;
         int count;
@@ -458,6 +470,9 @@ public final class ExactSamplesFlyweight {
             if (b > j + 1 || open) {
                 if (sumsOnly && j >= 0 && any) {
                     any = cutFirstChunk(c, seg, base, every, first, capacity, j, startExclusiveMs, out);
+                } else if (extremaOnly && open && j >= 0 && any
+                        && firstChunkInsideTheRest(seg, base, capacity, j, b, openMin, openMax)) {
+                    any = false;
                 }
                 readChunked(any, c, seg, base, count, bits, every, first, capacity, j + 1, b, startExclusiveMs,
                     endInclusiveMs, out);
@@ -526,6 +541,27 @@ public final class ExactSamplesFlyweight {
             m[at + 4] = seg.get(DOUBLE, cp + CHUNK_MAX_OFFSET);
         }
         return false;
+    }
+
+    /**
+     * For a reader of extremes: whether chunk {@code j}'s min and max lie strictly inside those of chunks
+     * {@code (j, b)} and the open chunk ({@code openMin}, {@code openMax}); false when any of them holds a NaN or an
+     * infinity (no moments: Prometheus' rules apply sample by sample).
+     */
+    private static boolean firstChunkInsideTheRest(MemorySegment seg, long base, int capacity, int j, int b,
+                                                   double openMin, double openMax) {
+        long cp = base + checkpointOffset(capacity, j);
+        double chunkMin = seg.get(DOUBLE, cp + CHUNK_MIN_OFFSET);
+        double chunkMax = seg.get(DOUBLE, cp + CHUNK_MAX_OFFSET);
+        double min = openMin;
+        double max = openMax;
+        for (int k = j + 1; k < b; k++) {
+            long at = base + checkpointOffset(capacity, k);
+            min = Math.min(min, seg.get(DOUBLE, at + CHUNK_MIN_OFFSET));
+            max = Math.max(max, seg.get(DOUBLE, at + CHUNK_MAX_OFFSET));
+        }
+        // a chunk without moments has min NaN, which Math.min carries and which fails both comparisons
+        return chunkMin > min && chunkMax < max;
     }
 
     /**

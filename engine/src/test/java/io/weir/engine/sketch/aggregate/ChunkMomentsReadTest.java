@@ -28,6 +28,7 @@ class ChunkMomentsReadTest {
         SplittableRandom rnd = new SplittableRandom(21);
         int chunked = 0;
         cutReads = 0;
+        prunedReads = 0;
         for (int round = 0; round < 60; round++) {
             int n = 300 + rnd.nextInt(6_000);
             int kind = round % 6;
@@ -73,6 +74,7 @@ class ChunkMomentsReadTest {
         }
         assertTrue(chunked > 1_000, "windows read through chunk moments: " + chunked);
         assertTrue(cutReads > 500, "windows whose first chunk was cut by subtraction: " + cutReads);
+        assertTrue(prunedReads > 100, "windows whose extrema-only read left the first chunk out: " + prunedReads);
     }
 
     /**
@@ -112,6 +114,8 @@ class ChunkMomentsReadTest {
 
     /** Windows whose sums-only read decoded fewer samples than the read of every moment (the cut first chunk). */
     private static int cutReads;
+    /** Windows whose extrema-only read left the first chunk's samples out. */
+    private static int prunedReads;
 
     private static double special(SplittableRandom rnd) {
         return switch (rnd.nextInt(3)) {
@@ -131,12 +135,16 @@ class ChunkMomentsReadTest {
         // avg, sum and count: the window's first chunk is cut by subtraction (ExactSamplesFlyweight.cutFirstChunk)
         AggregateResult sums = new AggregateResult().spreadWanted(false).extremaWanted(false);
         ExactWindow cut = new ExactWindow();
+        // min and max: the window's first chunk left out where its extremes lie strictly inside the rest's
+        AggregateResult extremes = new AggregateResult().spreadWanted(false);
+        ExactWindow pruned = new ExactWindow();
         int chunked = 0;
         long lo = ts[first] - 5_000;
         long hi = ts[ts.length - 1] + 5_000;
         for (int q = 0; q < 40; q++) {
             long a = lo + (long) (rnd.nextDouble() * (hi - lo) * (q % 2 == 0 ? 0.2 : 1.0));
-            long b = a + (long) (rnd.nextDouble() * (hi - a));
+            // a quarter of the windows end at or after the newest sample (an instant query at now: the open chunk)
+            long b = q % 4 == 3 ? hi - rnd.nextInt(5_000) : a + (long) (rnd.nextDouble() * (hi - a));
             f.read(a, b, w, true);
             chunked += w.chunks() > 0 ? 1 : 0;
             r.readExact(a, b, w);
@@ -145,6 +153,13 @@ class ChunkMomentsReadTest {
             sums.readExact(a, b, cut);
             f.read(a, b, plain);
             reference.readExact(a, b, plain);
+            f.read(a, b, pruned, true, false, extremes.extremaOnly());
+            extremes.readExact(a, b, pruned);
+            String window = "window (" + a + ", " + b + "] of " + ts.length + " samples (extrema only)";
+            assertSame(reference.min(), extremes.min(), window + " min");
+            assertSame(reference.max(), extremes.max(), window + " max");
+            assertEquals(reference.count() > 0, extremes.count() > 0, window + " non-empty");
+            prunedReads += pruned.size() < w.size() ? 1 : 0;
             String at = "window (" + a + ", " + b + "] of " + ts.length + " samples, " + w.chunks() + " chunks";
             int count = 0;
             boolean finite = true;
