@@ -3,6 +3,7 @@ package io.weir.engine.sketch;
 import io.weir.engine.sketch.aggregate.AggregateSketchFamily;
 import io.weir.engine.sketch.exact.ExactSpan;
 import io.weir.engine.sketch.exact.ExactWindow;
+import io.weir.engine.sketch.exact.FirstChunk;
 import io.weir.engine.sketch.frequency.FrequencyResult;
 import io.weir.engine.sketch.frequency.FrequencySketchFlyweight;
 import io.weir.engine.sketch.quantile.QuantileResult;
@@ -52,21 +53,11 @@ public interface SketchFamily<S extends SketchSpec, R> {
     }
 
     /**
-     * Whether the next {@link #readExact} into {@code out} needs only its count and sum (avg, sum and count over
-     * time): an exact read may then give the window's first chunk as its sum less the samples before the window
-     * ({@link io.weir.engine.sketch.exact.ExactSamplesFlyweight#read(long, long, ExactWindow, boolean, boolean)}).
+     * What the next {@link #readExact} into {@code out} needs of the chunk holding its window's start, for a family that
+     * {@link #readsChunkMoments() reads chunk moments} ({@link FirstChunk}: an exact read may then decode less of it).
      */
-    default boolean readsChunkSumsOnly(R out) {
-        return false;
-    }
-
-    /**
-     * Whether the next {@link #readExact} into {@code out} needs only its extremes (min and max over time): an exact
-     * read may then leave out the window's first chunk where that chunk's extremes lie strictly inside the rest's
-     * ({@link io.weir.engine.sketch.exact.ExactSamplesFlyweight#read(long, long, ExactWindow, boolean, boolean, boolean)}).
-     */
-    default boolean readsChunkExtremaOnly(R out) {
-        return false;
+    default FirstChunk firstChunk(R out) {
+        return FirstChunk.SAMPLES;
     }
 
     /** Any thread: the exact answer over raw samples already restricted to the window. */

@@ -839,8 +839,7 @@ public final class SketchShard implements AutoCloseable {
                     }
                     scratch.window.sliceOf(scratch.span.samples(), startExclusiveMs, endInclusiveMs);
                 } else {
-                    x.read(startExclusiveMs, endInclusiveMs, scratch.window, fam.readsChunkMoments(),
-                        fam.readsChunkSumsOnly(out), fam.readsChunkExtremaOnly(out));
+                    x.read(startExclusiveMs, endInclusiveMs, scratch.window, fam.readsChunkMoments(), fam.firstChunk(out));
                 }
                 if (!tail || scratch.window.retainedStartMs() <= startExclusiveMs) {
                     fam.readExact(startExclusiveMs, endInclusiveMs, scratch.window, out);

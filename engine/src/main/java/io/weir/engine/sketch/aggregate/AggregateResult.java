@@ -1,6 +1,7 @@
 package io.weir.engine.sketch.aggregate;
 
 import io.weir.engine.sketch.ExactAnswer;
+import io.weir.engine.sketch.exact.FirstChunk;
 import io.weir.engine.sketch.exact.SampleMoments;
 import io.weir.engine.sketch.ring.WindowCoverage;
 
@@ -143,22 +144,14 @@ public final class AggregateResult extends WindowCoverage implements ExactAnswer
     private boolean spreadWanted = true;
 
     /**
-     * Whether the reader wants no more than count, sum and mean (neither the spread nor the extrema): an exact read
-     * may then cut the window's first chunk by subtraction, and {@link #min()}, {@link #max()} are then only bounds
-     * of the window's samples.
+     * What this reader needs of the chunk holding an exact window's start ({@link FirstChunk}): its sums when it wants
+     * neither the spread nor the extrema (count, sum, mean), its extremes when it wants those and not the spread (min,
+     * max), else its samples. With {@code SUMS}, {@link #min()} and {@link #max()} are only bounds of the window's
+     * samples; with {@code EXTREMA}, {@link #count()} (still positive), {@link #sum()} and {@link #mean()} may lack
+     * that chunk's samples.
      */
-    public boolean sumsOnly() {
-        return !spreadWanted && !extremaWanted;
-    }
-
-    /**
-     * Whether the reader wants the extrema and not the spread (min and max over time): an exact read may then leave
-     * out the window's first chunk when its min and max lie strictly inside those of the rest of the window, so
-     * {@link #min()} and {@link #max()} are the window's while {@link #count()} (still positive), {@link #sum()} and
-     * {@link #mean()} may leave that chunk's samples out.
-     */
-    public boolean extremaOnly() {
-        return !spreadWanted && extremaWanted;
+    public FirstChunk firstChunk() {
+        return spreadWanted ? FirstChunk.SAMPLES : extremaWanted ? FirstChunk.EXTREMA : FirstChunk.SUMS;
     }
 
     /**

@@ -4,6 +4,7 @@ import io.weir.engine.sketch.FlyweightSketchFamily;
 import io.weir.engine.sketch.SketchFamily;
 import io.weir.engine.sketch.SketchFunction;
 import io.weir.engine.sketch.SketchTargets;
+import io.weir.engine.sketch.exact.FirstChunk;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -41,12 +42,7 @@ public final class AggregateSketchFamily extends FlyweightSketchFamily<Aggregate
     }
 
     @Override
-    public boolean readsChunkSumsOnly(AggregateResult out) {
-        return out.sumsOnly();
-    }
-
-    @Override
-    public boolean readsChunkExtremaOnly(AggregateResult out) {
-        return out.extremaOnly();
+    public FirstChunk firstChunk(AggregateResult out) {
+        return out.firstChunk();
     }
 }

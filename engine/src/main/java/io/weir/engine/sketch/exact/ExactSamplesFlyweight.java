@@ -384,29 +384,20 @@ public final class ExactSamplesFlyweight {
      * chunks plus at most 2C decoded samples.
      */
     public void read(long startExclusiveMs, long endInclusiveMs, ExactWindow out, boolean chunkMoments) {
-        read(startExclusiveMs, endInclusiveMs, out, chunkMoments, false);
+        read(startExclusiveMs, endInclusiveMs, out, chunkMoments, FirstChunk.SAMPLES);
     }
 
     /**
-     * As {@link #read(long, long, ExactWindow, boolean)}; with {@code sumsOnly} (a reader of count and sum alone),
-     * the chunk holding the window's start comes as its moments too: its sum less the samples before the window,
-     * which are all that is decoded of it (half a chunk on average instead of all of it, the largest part of an
-     * instant avg/sum/count read). That entry's squared deviations are NaN and its min and max are the whole chunk's:
-     * bounds of its samples in the window, not their extremes.
+     * As {@link #read(long, long, ExactWindow, boolean)}, for a reader that needs only part of what the chunk holding
+     * the window's start holds ({@link FirstChunk}): with {@code SUMS} that chunk comes as its moments too, its sum
+     * less the samples before the window (half a chunk decoded on average instead of all of it, the largest part of an
+     * instant avg/sum/count read; that entry's squared deviations are NaN and its min and max the whole chunk's, bounds
+     * of its samples in the window); with {@code EXTREMA}, at a window that holds the open chunk (an instant query at
+     * now), its samples are left out when its min and max lie strictly inside those of the window's other chunks: none
+     * of them can be, or tie, either extreme (strictly: equal values, -0.0 and 0.0 among them, are still read in order),
+     * and the window's count and sum then lack them.
      */
-    public void read(long startExclusiveMs, long endInclusiveMs, ExactWindow out, boolean chunkMoments, boolean sumsOnly) {
-        read(startExclusiveMs, endInclusiveMs, out, chunkMoments, sumsOnly, false);
-    }
-
-    /**
-     * As {@link #read(long, long, ExactWindow, boolean, boolean)}; with {@code extremaOnly} (a reader of min and max
-     * alone), a window that holds the open chunk (an instant query at now) leaves out the samples of the chunk holding
-     * its start when that chunk's min and max lie strictly inside the min and max of the window's other chunks: none of
-     * them can be, or tie, either extreme (strictly: equal values, -0.0 and 0.0 among them, are still read in order).
-     * The window's count and sum then lack those samples.
-     */
-    public void read(long startExclusiveMs, long endInclusiveMs, ExactWindow out, boolean chunkMoments, boolean sumsOnly,
-                     boolean extremaOnly) {
+    public void read(long startExclusiveMs, long endInclusiveMs, ExactWindow out, boolean chunkMoments, FirstChunk firstChunk) {
         final MemorySegment seg = segment;
         final long base = offset;
         int count;
@@ -468,9 +459,9 @@ public final class ExactSamplesFlyweight {
             // sample (an instant query at now) and starts before that checkpoint: its moments, not its samples
             boolean open = b == checkpoints - 1 && b > j && endInclusiveMs >= out.newestMs && openMin == openMin;
             if (b > j + 1 || open) {
-                if (sumsOnly && j >= 0 && any) {
+                if (firstChunk == FirstChunk.SUMS && j >= 0 && any) {
                     any = cutFirstChunk(c, seg, base, every, first, capacity, j, startExclusiveMs, out);
-                } else if (extremaOnly && open && j >= 0 && any
+                } else if (firstChunk == FirstChunk.EXTREMA && open && j >= 0 && any
                         && firstChunkInsideTheRest(seg, base, capacity, j, b, openMin, openMax)) {
                     any = false;
                 }

@@ -99,7 +99,7 @@ class ChunkMomentsReadTest {
                 long end = 1_000L * n;
                 AggregateResult sums = new AggregateResult().spreadWanted(false).extremaWanted(false);
                 ExactWindow w = new ExactWindow();
-                f.read(start, end, w, true, sums.sumsOnly());
+                f.read(start, end, w, true, sums.firstChunk());
                 assertTrue(w.chunks() > 0, "read through chunk moments");
                 sums.readExact(start, end, w);
                 double expected = 0;
@@ -149,11 +149,11 @@ class ChunkMomentsReadTest {
             chunked += w.chunks() > 0 ? 1 : 0;
             r.readExact(a, b, w);
             quick.readExact(a, b, w);
-            f.read(a, b, cut, true, sums.sumsOnly());
+            f.read(a, b, cut, true, sums.firstChunk());
             sums.readExact(a, b, cut);
             f.read(a, b, plain);
             reference.readExact(a, b, plain);
-            f.read(a, b, pruned, true, false, extremes.extremaOnly());
+            f.read(a, b, pruned, true, extremes.firstChunk());
             extremes.readExact(a, b, pruned);
             String window = "window (" + a + ", " + b + "] of " + ts.length + " samples (extrema only)";
             assertSame(reference.min(), extremes.min(), window + " min");
