@@ -63,13 +63,9 @@ final class OrderStatistics {
      * {@code out[0, m)}; {@code a} is left as it was. {@code m <= n}.
      */
     static void largest(double[] a, int n, int m, double[] out) {
-        int kept = 0;
-        for (int i = 0; i < n; i++) {
+        fillAscending(a, m, out);
+        for (int i = m; i < n; i++) {
             double x = a[i];
-            if (kept < m) {
-                insertAscending(out, kept++, x);
-                continue;
-            }
             double least = out[0];
             // the usual case first, in plain comparisons; ties, -0.0/0.0 and NaNs in Double.compare's order
             if (x < least || !(x > least) && Double.compare(x, least) <= 0) {
@@ -89,18 +85,21 @@ final class OrderStatistics {
      * {@code out[0, m)}; {@code a} is left as it was. {@code m <= n}.
      */
     static void smallest(double[] a, int n, int m, double[] out) {
-        int kept = 0;
-        for (int i = 0; i < n; i++) {
+        fillAscending(a, m, out);
+        for (int i = m; i < n; i++) {
             double x = a[i];
-            if (kept < m) {
-                insertAscending(out, kept++, x);
-                continue;
-            }
             double greatest = out[m - 1];
             if (x > greatest || !(x < greatest) && Double.compare(x, greatest) >= 0) {
                 continue;
             }
             insertAscending(out, m - 1, x); // over the greatest kept, which leaves
+        }
+    }
+
+    /** {@code a[0, m)} sorted into {@code out[0, m)}: the first candidates of {@link #largest} and {@link #smallest}. */
+    private static void fillAscending(double[] a, int m, double[] out) {
+        for (int i = 0; i < m; i++) {
+            insertAscending(out, i, a[i]);
         }
     }
 
