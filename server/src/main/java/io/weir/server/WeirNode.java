@@ -29,6 +29,7 @@ import io.weir.net.ingest.RemoteWriteEndpoint;
 import io.weir.net.query.MetadataEndpoint;
 import io.weir.net.query.QueryCounters;
 import io.weir.net.query.QueryEndpoint;
+import io.weir.net.query.QueryResultJson;
 import io.weir.net.scrape.Scraper;
 import io.weir.persistence.journal.Journaler;
 import io.weir.persistence.journal.WalRetention;
@@ -324,7 +325,7 @@ public final class WeirNode implements AutoCloseable {
             readPool = pool;
         }
         SketchQueryEngine engine = new SketchQueryEngine(series, shards, backend == null, readPool, readParallelism);
-        RangeResultCache rangeCache = new RangeResultCache(config.query().cacheBytes(), lateWrites, clockMs);
+        RangeResultCache rangeCache = new RangeResultCache(config.query().cacheBytes(), lateWrites, clockMs, QueryResultJson::point);
         metrics.counter("weir_query_cache_hits_total", "Range queries that reused a cached result (query.cache_size).", rangeCache::hits)
                 .counter("weir_query_cache_misses_total", "Cacheable range queries that found no cached result.", rangeCache::misses)
                 .gauge("weir_query_cache_bytes", "Bytes the cached range results take (estimate).", rangeCache::bytes);

@@ -109,7 +109,17 @@ public final class QueryResultJson {
             if (matrix) {
                 sb.append(",\"values\":[");
                 boolean first = true;
-                for (int i = 0; i < times.length; i++) {
+                // the leading steps the range result cache kept written out: one range, each point after a comma
+                int copied = Math.min(times.length, s.textSteps());
+                if (copied > 0) {
+                    int textFrom = s.textStart(0);
+                    int textTo = s.textEnd(copied - 1);
+                    if (textTo > textFrom) {
+                        sb.append(s.text(), textFrom + 1, textTo);
+                        first = false;
+                    }
+                }
+                for (int i = copied; i < times.length; i++) {
                     if (s.present(i)) {
                         if (!first) {
                             sb.append(',');
@@ -234,7 +244,8 @@ public final class QueryResultJson {
         return out;
     }
 
-    private static void point(StringBuilder sb, long t, double v) {
+    /** A point as the API writes it, {@code [time,"value"]} (a matrix's points are these, after their step's prefix). */
+    public static void point(StringBuilder sb, long t, double v) {
         sb.append('[');
         PromJson.timestamp(sb, t).append(',');
         PromJson.value(sb, v).append(']');

@@ -51,7 +51,7 @@ class QueryQueueTest {
         try (SeriesTable table = SeriesTable.open(dir, 16);
              SketchShard shard = new SketchShard(1, new SlabArena(1 << 20, 1 << 16, 1), id -> null)) {
             SketchQueryEngine engine = new SketchQueryEngine(table, new SketchShard[] {shard}, true);
-            QueryEndpoint endpoint = new QueryEndpoint(false, engine, new RangeResultCache(0, new LateWrites(0), System::currentTimeMillis), null, queries, 10_000, 1_000, 1_000_000,
+            QueryEndpoint endpoint = new QueryEndpoint(false, engine, new RangeResultCache(0, new LateWrites(0), System::currentTimeMillis, QueryResultJson::point), null, queries, 10_000, 1_000, 1_000_000,
                     new MetricRegistry().histogram("q", "q"), new QueryCounters(new LongAdder(), new LongAdder(), new LongAdder(), errors));
             Router router = new Router().route("/api/v1/query", Set.of(HttpMethod.GET, HttpMethod.POST), endpoint);
             try (HttpServer server = new HttpServer("127.0.0.1", 0, 1, 1 << 20, router)) {

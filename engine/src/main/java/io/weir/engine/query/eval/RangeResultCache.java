@@ -15,7 +15,6 @@ import org.roaringbitmap.IntIterator;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,6 +44,7 @@ public final class RangeResultCache {
     private final long capacityBytes;
     private final LateWrites lateWrites;
     private final LongSupplier clockMs;
+    private final PointText pointText;
     /** Access-ordered: the least recently used result is the first evicted. Guarded by {@code this}. */
     private final LinkedHashMap<Key, Entry> entries = new LinkedHashMap<>(16, 0.75f, true);
     private long bytes;
@@ -54,14 +54,16 @@ public final class RangeResultCache {
     /**
      * @param capacityBytes the most the cached results may take ({@code query.cache_size}); 0 caches nothing
      * @param clockMs       the clock the shard writers judge sealed time by
+     * @param pointText     how responses write a point: kept points are kept written out too
      */
-    public RangeResultCache(long capacityBytes, LateWrites lateWrites, LongSupplier clockMs) {
+    public RangeResultCache(long capacityBytes, LateWrites lateWrites, LongSupplier clockMs, PointText pointText) {
         if (capacityBytes < 0) {
             throw new IllegalArgumentException("capacityBytes < 0: " + capacityBytes);
         }
         this.capacityBytes = capacityBytes;
         this.lateWrites = lateWrites;
         this.clockMs = clockMs;
+        this.pointText = pointText;
     }
 
     private record Key(Expr expr, long step, long phase) {}
@@ -72,9 +74,15 @@ public final class RangeResultCache {
 
     /**
      * One series' kept steps, compact: a bit per step for presence, and no error column when every error is 0 (an
-     * exact answer), so a point takes about 8 bytes.
+     * exact answer), so a point takes about 8 bytes; and the points written out as responses write them, each
+     * after a comma ({@code text}, step {@code i}'s ending at {@code textEnds[textFrom + i]}, an absent step's
+     * empty; a column whose steps all come from the one it replaces shares that one's text), about 30
+     * bytes more, which spares a panel asked again the formatting of every point it already sent: the steps it
+     * reuses are one range of that text. Without text ({@code null}) when the result is too large to be kept with it
+     * (a day-long panel of a thousand series).
      */
-    private record Column(Labels labels, double[] values, double[] errors, long[] present) {
+    private record Column(Labels labels, double[] values, double[] errors, long[] present, String text, int[] textEnds,
+                          int textFrom) {
         boolean has(int step) {
             return (present[step >>> 6] & (1L << step)) != 0;
         }
@@ -83,8 +91,24 @@ public final class RangeResultCache {
             return errors == null ? 0 : errors[step];
         }
 
+        /** Copies steps {@code [from, from + count)} into {@code s}'s steps {@code [0, count)}. @return the points copied */
+        int copyInto(StepSeries s, int from, int count) {
+            System.arraycopy(values, from, s.values, 0, count);
+            if (errors != null) {
+                System.arraycopy(errors, from, s.errors, 0, count);
+            }
+            int points = 0;
+            for (int i = 0; i < count; i++) {
+                boolean p = has(from + i);
+                s.present[i] = p;
+                points += p ? 1 : 0;
+            }
+            return points;
+        }
+
         long bytes() {
-            return SERIES_OVERHEAD_BYTES + 8L * values.length + (errors == null ? 0 : 8L * errors.length) + 8L * present.length;
+            return SERIES_OVERHEAD_BYTES + 8L * values.length + (errors == null ? 0 : 8L * errors.length) + 8L * present.length
+                + (text == null ? 0 : text.length() + 4L * textEnds.length);
         }
     }
 
@@ -177,7 +201,11 @@ public final class RangeResultCache {
         }
     }
 
-    /** The requested steps: the cached ones from {@code start} on, then the fresh ones; series in label order. */
+    /**
+     * The requested steps: the cached ones from {@code start} on, then the fresh ones; series in label order. The kept
+     * columns are in label order (they were kept from a result in that order) and so, once sorted, are the fresh
+     * series: the two are merged, each series' kept steps copied as whole ranges.
+     */
     private static QueryResult join(long start, long steps, long step, Entry cached, QueryResult fresh, EvalLimits limits) {
         if (cached == null) {
             return fresh;
@@ -185,52 +213,67 @@ public final class RangeResultCache {
         int n = (int) steps;
         int from = (int) ((start - cached.first()) / step);
         int reused = (int) Math.min(steps, (cached.last() - start) / step + 1);
-        Map<Labels, StepSeries> joined = new HashMap<>();
+        List<StepSeries> freshSeries = fresh == null ? List.of() : new ArrayList<>(fresh.series());
+        freshSeries.sort(Comparator.comparing(StepSeries::labels));
+        List<Column> columns = cached.series();
+        List<StepSeries> series = new ArrayList<>(columns.size() + freshSeries.size());
         long points = 0;
-        for (Column c : cached.series()) {
-            StepSeries s = null;
-            for (int i = 0; i < reused; i++) {
-                if (c.has(from + i)) {
-                    if (s == null) {
-                        s = joined.computeIfAbsent(c.labels(), l -> new StepSeries(l, n));
-                    }
-                    s.set(i, c.values()[from + i], c.error(from + i));
-                    points++;
+        double maxError = 0;
+        int a = 0;
+        int b = 0;
+        while (a < columns.size() || b < freshSeries.size()) {
+            Column c = a < columns.size() ? columns.get(a) : null;
+            StepSeries f = b < freshSeries.size() ? freshSeries.get(b) : null;
+            int order = c == null ? 1 : f == null ? -1 : c.labels().compareTo(f.labels());
+            StepSeries s = new StepSeries(order <= 0 ? c.labels() : f.labels(), n);
+            int taken = 0;
+            if (order <= 0) {
+                taken = c.copyInto(s, from, reused);
+                if (taken > 0 && c.text() != null) {
+                    s.text(c.text(), c.textEnds(), c.textFrom() + from, reused);
                 }
+                a++;
             }
-        }
-        Map<String, FunctionAccuracy> functions = new LinkedHashMap<>();
-        FunctionAccuracy.mergeAll(functions, cached.functions());
-        if (fresh != null) {
-            FunctionAccuracy.mergeAll(functions, fresh.functions());
-            for (StepSeries f : fresh.series()) {
-                StepSeries s = joined.computeIfAbsent(f.labels(), l -> new StepSeries(l, n));
+            if (order >= 0) {
                 for (int i = 0; i < f.steps(); i++) {
                     if (f.present[i]) {
                         s.set(reused + i, f.values[i], f.errors[i]);
-                        points++;
+                        taken++;
                     }
                 }
+                b++;
+            }
+            if (taken > 0) {
+                series.add(s);
+                points += taken;
+                maxError = QueryResult.maxError(maxError, s);
             }
         }
         if (points > limits.maxPoints()) {
             throw new QueryLimitException("query processing would load too many samples into memory in query execution");
         }
-        List<StepSeries> series = new ArrayList<>(joined.values());
-        series.sort(Comparator.comparing(StepSeries::labels));
+        Map<String, FunctionAccuracy> functions = new LinkedHashMap<>();
+        FunctionAccuracy.mergeAll(functions, cached.functions());
+        if (fresh != null) {
+            FunctionAccuracy.mergeAll(functions, fresh.functions());
+        }
         long[] times = new long[n];
-        double maxError = 0;
         for (int i = 0; i < n; i++) {
             times[i] = start + i * step;
-        }
-        for (StepSeries s : series) {
-            maxError = QueryResult.maxError(maxError, s);
         }
         return new QueryResult("matrix", times, series, Double.NaN, null, functions,
                 maxError, fresh == null ? List.of() : fresh.uncertain());
     }
 
-    /** Keeps the result's steps up to {@code lastSealed} (copied: the response owns its result). */
+    /** What a kept point's text takes, about: {@code ,[1700000000,"12.345678901234567"]}. */
+    private static final long TEXT_BYTES_PER_POINT = 36;
+
+    /**
+     * Keeps the result's steps up to {@code lastSealed} (copied: the response owns its result). Where the entry fits
+     * with its text, the points are kept written out too (those the result took from the cache copied as one range,
+     * the others written once here) and the result's series get the same text for the response to copy; a result too
+     * large for that (a day-long panel of a thousand series) is kept as values only.
+     */
     private void store(Key key, QueryResult r, long start, long step, long lastSealed, long generation,
                        List<VectorSelector> selectors, LeafSource source) {
         if (lastSealed < start) {
@@ -238,27 +281,72 @@ public final class RangeResultCache {
         }
         int keep = (int) Math.min(r.times().length, (lastSealed - start) / step + 1);
         List<Column> series = new ArrayList<>(r.series().size());
+        List<StepSeries> kept = new ArrayList<>(r.series().size());
         long size = 0;
-        for (StepSeries s : r.series()) {
+        long points = 0;
+        // kept in label order, which join() merges by (a result's series are, but nothing here relies on it)
+        List<StepSeries> ordered = new ArrayList<>(r.series());
+        ordered.sort(Comparator.comparing(StepSeries::labels));
+        for (StepSeries s : ordered) {
             long[] present = new long[(keep + 63) >>> 6];
-            boolean any = false;
             boolean inexact = false;
+            int n = 0;
             for (int i = 0; i < keep; i++) {
                 if (s.present[i]) {
                     present[i >>> 6] |= 1L << i;
-                    any = true;
+                    n++;
                     inexact |= s.errors[i] != 0;
                 }
             }
-            if (any) {
+            if (n > 0) {
                 Column c = new Column(s.labels(), Arrays.copyOf(s.values, keep),
-                        inexact ? Arrays.copyOf(s.errors, keep) : null, present);
+                        inexact ? Arrays.copyOf(s.errors, keep) : null, present, null, null, 0);
                 series.add(c);
+                kept.add(s);
                 size += c.bytes();
+                points += n;
             }
         }
         if (size > capacityBytes / 4) {
             return;
+        }
+        if (size + TEXT_BYTES_PER_POINT * points <= capacityBytes / 4) {
+            StringBuilder text = new StringBuilder();
+            long[] times = r.times();
+            size = 0;
+            for (int k = 0; k < series.size(); k++) {
+                Column c = series.get(k);
+                StepSeries s = kept.get(k);
+                if (s.textSteps() >= keep) {
+                    // every kept step was taken from the cache (the panel asked again within its step): the same text
+                    c = new Column(c.labels(), c.values(), c.errors(), c.present(), s.text(), s.textEnds(), s.textFrom());
+                    series.set(k, c);
+                    size += c.bytes();
+                    continue;
+                }
+                int[] textEnds = new int[keep];
+                text.setLength(0);
+                // the steps the result took from the cache: their text is one range of the old column's
+                int copied = Math.min(keep, s.textSteps());
+                if (copied > 0) {
+                    int from = s.textStart(0);
+                    text.append(s.text(), from, s.textEnd(copied - 1));
+                    for (int i = 0; i < copied; i++) {
+                        textEnds[i] = s.textEnd(i) - from;
+                    }
+                }
+                for (int i = copied; i < keep; i++) {
+                    if (s.present[i]) {
+                        pointText.append(text.append(','), times[i], s.values[i]);
+                    }
+                    textEnds[i] = text.length();
+                }
+                String written = text.toString();
+                s.text(written, textEnds, 0, keep);
+                c = new Column(c.labels(), c.values(), c.errors(), c.present(), written, textEnds, 0);
+                series.set(k, c);
+                size += c.bytes();
+            }
         }
         Map<String, FunctionAccuracy> functions = new LinkedHashMap<>();
         FunctionAccuracy.mergeAll(functions, r.functions());

@@ -17,7 +17,41 @@ public final class StepSeries {
         this.present = new boolean[steps];
     }
 
+    /**
+     * Steps {@code [0, textSteps)} written out ({@link PointText}), each present one after a comma: step {@code i}'s
+     * text is {@code text} from {@link #textStart} to {@link #textEnd}, an absent step's empty, so that any run of
+     * steps is one range. Set by the range result cache on the results it returns, read by the response writer.
+     */
+    private String text;
+    private int[] textEnds;
+    private int textFrom;
+    private int textSteps;
+
     public Labels labels() { return labels; }
+
+    /** The leading steps that are written out: {@code [0, textSteps())}. */
+    public int textSteps() { return textSteps; }
+
+    /** The written-out points of steps {@code [0, textSteps())}: step {@code i} is {@code [textStart(i), textEnd(i))}. */
+    public String text() { return text; }
+
+    public int textStart(int step) {
+        int at = textFrom + step;
+        return at == 0 ? 0 : textEnds[at - 1];
+    }
+
+    public int textEnd(int step) { return textEnds[textFrom + step]; }
+
+    int[] textEnds() { return textEnds; }
+
+    int textFrom() { return textFrom; }
+
+    void text(String text, int[] ends, int from, int steps) {
+        this.text = text;
+        this.textEnds = ends;
+        this.textFrom = from;
+        this.textSteps = steps;
+    }
 
     public int steps() { return values.length; }
 

@@ -76,6 +76,11 @@ class RangeResultCacheTest {
         return r;
     }
 
+    /** A point's text for the cache (the HTTP layer's JSON form is checked against fresh answers in net's tests). */
+    private static void point(StringBuilder out, long t, double v) {
+        out.append('[').append(t).append(",\"").append(v).append("\"]");
+    }
+
     private static String render(QueryResult r) {
         StringBuilder sb = new StringBuilder(r.resultType()).append(' ').append(r.times()[0]).append("..")
                 .append(r.times()[r.times().length - 1]).append('\n');
@@ -100,7 +105,7 @@ class RangeResultCacheTest {
         };
         for (String q : queries) {
             CountingSource src = data(q.hashCode());
-            RangeResultCache cache = new RangeResultCache(64 << 20, late, () -> now[0]);
+            RangeResultCache cache = new RangeResultCache(64 << 20, late, () -> now[0], RangeResultCacheTest::point);
             now[0] = T0 + 2 * HOUR;
             long cachedReads = 0;
             long freshReads = 0;
@@ -126,7 +131,7 @@ class RangeResultCacheTest {
     @Test
     void aSampleAtASealedTimestampDropsTheCachedResults() {
         CountingSource src = data(7);
-        RangeResultCache cache = new RangeResultCache(64 << 20, late, () -> now[0]);
+        RangeResultCache cache = new RangeResultCache(64 << 20, late, () -> now[0], RangeResultCacheTest::point);
         String q = "sum by (job) (sum_over_time(m[5m]))";
         panel(cache, src, q, HOUR);
         now[0] += 60_000;
@@ -173,7 +178,7 @@ class RangeResultCacheTest {
         }
         src.add("other", new String[] {"job", "a", "instance", "6"}, t, v.clone());
         src.add("m", new String[] {"job", "c", "instance", "7"}, t, v.clone());
-        RangeResultCache cache = new RangeResultCache(64 << 20, late, () -> now[0]);
+        RangeResultCache cache = new RangeResultCache(64 << 20, late, () -> now[0], RangeResultCacheTest::point);
         String all = "sum by (job) (sum_over_time(m[5m]))";
         String jobs = "max_over_time(m{job=~\"a|b\"}[5m])";
         panel(cache, src, all, HOUR);
@@ -203,7 +208,7 @@ class RangeResultCacheTest {
     @Test
     void aBackfillOfManyOtherSeriesLeavesTheResultCached() {
         CountingSource src = data(13);
-        RangeResultCache cache = new RangeResultCache(64 << 20, late, () -> now[0]);
+        RangeResultCache cache = new RangeResultCache(64 << 20, late, () -> now[0], RangeResultCacheTest::point);
         String q = "avg_over_time(m[5m])";
         panel(cache, src, q, HOUR);
         int[] others = new int[100_000];
@@ -228,7 +233,7 @@ class RangeResultCacheTest {
     @Test
     void resultsWhoseWindowsDependOnTheQueryRangeAreNotCached() {
         CountingSource src = data(3);
-        RangeResultCache cache = new RangeResultCache(64 << 20, late, () -> now[0]);
+        RangeResultCache cache = new RangeResultCache(64 << 20, late, () -> now[0], RangeResultCacheTest::point);
         for (String q : new String[] {"avg_over_time(m[5m] @ end())", "avg_over_time(m[5m] offset -2m)",
                 "avg_over_time(m[5m]) + avg_over_time(m[5m] @ 1700003600)"}) {
             for (int refresh = 0; refresh < 3; refresh++) {
@@ -243,13 +248,13 @@ class RangeResultCacheTest {
     @Test
     void theCacheStaysWithinItsSizeAndStillAnswersRight() {
         CountingSource src = data(11);
-        RangeResultCache cache = new RangeResultCache(24 << 10, late, () -> now[0]);
+        RangeResultCache cache = new RangeResultCache(48 << 10, late, () -> now[0], RangeResultCacheTest::point);
         String[] queries = {"avg_over_time(m[5m])", "max_over_time(m[5m])", "min_over_time(m[5m])", "count_over_time(m[5m])"};
         for (int refresh = 0; refresh < 10; refresh++) {
             now[0] += 30_000;
             for (String q : queries) {
                 assertEquals(render(panel(null, src, q, HOUR)), render(panel(cache, src, q, HOUR)), q);
-                assertTrue(cache.bytes() <= 24 << 10, () -> "cache holds " + cache.bytes() + " bytes");
+                assertTrue(cache.bytes() <= 48 << 10, () -> "cache holds " + cache.bytes() + " bytes");
             }
         }
         assertTrue(cache.hits() > 0, "some results fit");
@@ -258,7 +263,7 @@ class RangeResultCacheTest {
     @Test
     void theJoinedResultKeepsThePointsLimit() {
         CountingSource src = data(5);
-        RangeResultCache cache = new RangeResultCache(64 << 20, late, () -> now[0]);
+        RangeResultCache cache = new RangeResultCache(64 << 20, late, () -> now[0], RangeResultCacheTest::point);
         Expr e = PromQLParser.parse("avg_over_time(m[5m])");
         long end = Math.floorDiv(now[0], STEP) * STEP;
         cache.evaluate(e, src, end - HOUR, end, STEP, EvalLimits.none(), new String[1]);
