@@ -62,6 +62,15 @@ public class ExactTierQueryBenchmark extends WeirForkedBenchmark {
     @Param({"now", "minute"})
     public String at;
 
+    /**
+     * True: every call starts with the CPU caches holding something else (64 MiB written before it, outside the
+     * timing), as in a node whose queries come between other work -- the peer's queries in QueryComparison, ingest.
+     */
+    @Param({"false"})
+    public boolean coldCaches;
+
+    private byte[] evictor;
+
     private java.util.concurrent.ExecutorService readPool;
 
     private Path dir;
@@ -100,6 +109,18 @@ public class ExactTierQueryBenchmark extends WeirForkedBenchmark {
         QueryResult r = evaluate();
         System.out.printf("%n[%s, %d steps] %d series, %s, exact series %d%n", query, steps, r.series().size(),
                 r.resultType(), shard.exactSeries());
+    }
+
+    @Setup(Level.Invocation)
+    public void evictCaches() {
+        if (coldCaches) {
+            if (evictor == null) {
+                evictor = new byte[64 << 20];
+            }
+            for (int i = 0; i < evictor.length; i += 64) {
+                evictor[i]++;
+            }
+        }
     }
 
     @TearDown(Level.Trial)
