@@ -164,7 +164,14 @@ public final class PromJson {
     /** Appends a JSON string literal. */
     public static StringBuilder string(StringBuilder out, CharSequence s) {
         out.append('"');
-        for (int i = 0; i < s.length(); i++) {
+        int n = s.length();
+        int plain = 0;
+        while (plain < n && !escaped(s.charAt(plain))) {
+            plain++;
+        }
+        // most label names and values need no escape: one bulk append up to the first character that does
+        out.append(s, 0, plain);
+        for (int i = plain; i < n; i++) {
             char c = s.charAt(i);
             switch (c) {
                 case '"' -> out.append("\\\"");
@@ -185,6 +192,11 @@ public final class PromJson {
             }
         }
         return out.append('"');
+    }
+
+    /** Whether {@link #string} writes {@code c} as an escape rather than as itself. */
+    private static boolean escaped(char c) {
+        return c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' || c == 0x2028 || c == 0x2029;
     }
 
     /** {@code {"status":"error","errorType":T,"error":M}} as Prometheus answers a failed request. */
