@@ -90,6 +90,27 @@ class CachedPanelJsonTest {
         assertTrue(cache.bytes() < 80 << 10, "kept without text: " + cache.bytes() + " bytes");
     }
 
+    /** A panel that ends before the sealed horizon (last week's, a fixed range) is answered whole from the cache. */
+    @Test
+    void aPanelWhollyInSealedTimeIsAnsweredWholeFromTheCache() {
+        PanelSource src = new PanelSource(60);
+        long[] now = {T0 + 30 * HOUR};
+        RangeResultCache cache = new RangeResultCache(64 << 20, new LateWrites(5 * 60_000), () -> now[0], QueryResultJson::point);
+        long end = T0 + 3 * HOUR;
+        for (String q : new String[] {"avg_over_time(m[5m])", "sum by (job) (max_over_time(m[5m])) * 2"}) {
+            QueryResult fresh = ExprEvaluator.evaluate(PromQLParser.parse(q), src, end - HOUR, end, STEP,
+                    EvalLimits.none(), new String[1]);
+            for (int ask = 0; ask < 3; ask++) {
+                now[0] += 20_000;
+                QueryResult cached = cache.evaluate(PromQLParser.parse(q), src, end - HOUR, end, STEP,
+                        EvalLimits.none(), new String[1]);
+                assertEquals(QueryResultJson.render(fresh), QueryResultJson.render(cached), q + ", ask " + ask);
+            }
+        }
+        assertEquals(4, cache.hits());
+        assertEquals(2, cache.misses());
+    }
+
     private static RangeResultCache refreshes(long cacheBytes, boolean keptAsText, String... queries) {
         PanelSource src = new PanelSource(60);
         long[] now = {T0 + 3 * HOUR};

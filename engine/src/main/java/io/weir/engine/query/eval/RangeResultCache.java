@@ -213,7 +213,8 @@ public final class RangeResultCache {
         int n = (int) steps;
         int from = (int) ((start - cached.first()) / step);
         int reused = (int) Math.min(steps, (cached.last() - start) / step + 1);
-        List<StepSeries> freshSeries = fresh == null ? List.of() : new ArrayList<>(fresh.series());
+        // every step may come from the cache (a panel that ends before the sealed horizon): no fresh part then
+        List<StepSeries> freshSeries = fresh == null ? new ArrayList<>() : new ArrayList<>(fresh.series());
         freshSeries.sort(Comparator.comparing(StepSeries::labels));
         List<Column> columns = cached.series();
         List<StepSeries> series = new ArrayList<>(columns.size() + freshSeries.size());
