@@ -18,7 +18,7 @@ import java.util.concurrent.Executor;
  * The sketches as the evaluator's leaf source: the series a selector matches and, per series, the value of a
  * sketch function over each step's window, read through {@link SketchShard}'s aggregate, quantile and frequency
  * views. A window the sketch does not cover sends the whole query to the backend. Thread-safe: reads sketches
- * through their lock-free views; a points reader per leaf part and thread over that thread's result holder.
+ * through their lock-free views; a reader object per call over the calling thread's result holder.
  */
 public final class SketchQueryEngine implements LeafSource {
     /*
@@ -82,43 +82,34 @@ public final class SketchQueryEngine implements LeafSource {
     @Override
     public String read(int id, SketchFunction function, double phi, long rangeMillis, long[] windowEnds,
                        double[] values, double[] errors, boolean[] present, FunctionAccuracy accuracy) {
-        return pointsReader(function, phi).read(id, rangeMillis, windowEnds, values, errors, present, accuracy);
-    }
-
-    @Override
-    public PointsReader pointsReader(SketchFunction function, double phi) {
         PointReader reader = switch (function.family()) {
             case AGGREGATE -> new AggregatePoints(function);
             case QUANTILE -> new QuantilePoints(phi);
             case FREQUENCY -> new FrequencyPoints(function);
         };
-        SketchShard.ReadState state = SketchShard.readState();
-        return (id, rangeMillis, windowEnds, values, errors, present, accuracy) -> {
-            SketchShard shard = shards[id & shardMask];
-            if (windowEnds.length > 1) {
-                long lo = Long.MAX_VALUE;
-                long hi = Long.MIN_VALUE;
-                for (long end : windowEnds) {
-                    lo = Math.min(lo, end - rangeMillis);
-                    hi = Math.max(hi, end);
-                }
-                shard.beginSpan(state, id, lo, hi, function.family(), windowEnds.length, rangeMillis);
-                try {
-                    return readSteps(shard, state, reader, id, function, rangeMillis, windowEnds, values, errors, present, accuracy);
-                } finally {
-                    shard.endSpan(state);
-                }
+        SketchShard shard = shards[id & shardMask];
+        if (windowEnds.length > 1) {
+            long lo = Long.MAX_VALUE;
+            long hi = Long.MIN_VALUE;
+            for (long end : windowEnds) {
+                lo = Math.min(lo, end - rangeMillis);
+                hi = Math.max(hi, end);
             }
-            return readSteps(shard, state, reader, id, function, rangeMillis, windowEnds, values, errors, present, accuracy);
-        };
+            shard.beginSpan(id, lo, hi, function.family(), windowEnds.length, rangeMillis);
+        }
+        try {
+            return readSteps(shard, reader, id, function, rangeMillis, windowEnds, values, errors, present, accuracy);
+        } finally {
+            shard.endSpan();
+        }
     }
 
-    private String readSteps(SketchShard shard, SketchShard.ReadState state, PointReader reader, int id, SketchFunction function, long rangeMillis,
+    private String readSteps(SketchShard shard, PointReader reader, int id, SketchFunction function, long rangeMillis,
                              long[] windowEnds, double[] values, double[] errors, boolean[] present, FunctionAccuracy accuracy) {
         for (int i = 0; i < windowEnds.length; i++) {
             long windowEnd = windowEnds[i];
             long windowStart = windowEnd - rangeMillis;
-            int found = reader.read(shard, state, id, windowStart, windowEnd);
+            int found = reader.read(shard, id, windowStart, windowEnd);
             if (found == PointReader.NO_SKETCH) {
                 return "series " + series.labels(id) + " has no " + function.promqlName() + " sketch";
             }
@@ -140,7 +131,7 @@ public final class SketchQueryEngine implements LeafSource {
         return null;
     }
 
-    /** Reads one point of one family and keeps the accuracy of all points read. One per points reader (one thread). */
+    /** Reads one point of one family and keeps the accuracy of all points read. One per query. */
     private abstract class PointReader {
         static final int POINT = 0;
         static final int EMPTY = 1;
@@ -153,7 +144,7 @@ public final class SketchQueryEngine implements LeafSource {
         double pointAbsError = Double.NaN;
         double pointRankError = Double.NaN;
 
-        abstract int read(SketchShard shard, SketchShard.ReadState state, int id, long startExcl, long endIncl);
+        abstract int read(SketchShard shard, int id, long startExcl, long endIncl);
 
         abstract double value();
 
@@ -175,11 +166,11 @@ public final class SketchQueryEngine implements LeafSource {
         }
 
         @Override
-        int read(SketchShard shard, SketchShard.ReadState state, int id, long startExcl, long endIncl) {
+        int read(SketchShard shard, int id, long startExcl, long endIncl) {
             r.spreadWanted(function == SketchFunction.STDDEV_OVER_TIME || function == SketchFunction.STDVAR_OVER_TIME
                 || function == SketchFunction.SUM2_OVER_TIME);
             r.extremaWanted(function == SketchFunction.MIN_OVER_TIME || function == SketchFunction.MAX_OVER_TIME);
-            if (!shard.readAggregate(state, id, startExcl, endIncl, r)) {
+            if (!shard.readAggregate(id, startExcl, endIncl, r)) {
                 return NO_SKETCH;
             }
             if (!usable(r.covered(), r.holdsEverythingReceived())) {
@@ -207,8 +198,8 @@ public final class SketchQueryEngine implements LeafSource {
         }
 
         @Override
-        int read(SketchShard shard, SketchShard.ReadState state, int id, long startExcl, long endIncl) {
-            if (!shard.readFrequency(state, id, startExcl, endIncl, r)) {
+        int read(SketchShard shard, int id, long startExcl, long endIncl) {
+            if (!shard.readFrequency(id, startExcl, endIncl, r)) {
                 return NO_SKETCH;
             }
             if (!usable(r.covered(), r.holdsEverythingReceived())) {
@@ -247,8 +238,8 @@ public final class SketchQueryEngine implements LeafSource {
         }
 
         @Override
-        int read(SketchShard shard, SketchShard.ReadState state, int id, long startExcl, long endIncl) {
-            if (!shard.readQuantile(state, id, startExcl, endIncl, r)) {
+        int read(SketchShard shard, int id, long startExcl, long endIncl) {
+            if (!shard.readQuantile(id, startExcl, endIncl, r)) {
                 return NO_SKETCH;
             }
             if (!usable(r.covered(), r.holdsEverythingReceived())) {

@@ -134,16 +134,10 @@ public final class SketchShard implements AutoCloseable {
     private long touchSink;
     private int evictCursor;
 
-    private static final ThreadLocal<ReadState> READ_STATES = ThreadLocal.withInitial(ReadState::new);
+    private final ThreadLocal<ReaderScratch> readerScratch = ThreadLocal.withInitial(ReaderScratch::new);
 
-    /**
-     * A reader thread's flyweights, for any shard: one family set, one exact flyweight, one decoded window, the open
-     * span. A loop over many series takes its thread's once ({@link #readState()}) and passes it to each read: a
-     * thread-local lookup per read was a measurable part of a query over a thousand series.
-     */
-    public static final class ReadState {
-        private ReadState() {}
-
+    /** A reader thread's flyweights: one family set, one exact flyweight, one decoded window. */
+    private static final class ReaderScratch {
         final SketchFamily<?, ?>[] families = SketchFamily.newSet();
         final ExactSamplesFlyweight exact = new ExactSamplesFlyweight();
         final ExactWindow window = new ExactWindow();
@@ -740,12 +734,7 @@ public final class SketchShard implements AutoCloseable {
      * @return false when the series has no frequency sketch ({@code out} untouched)
      */
     public boolean readFrequency(int seriesId, long startExclusiveMs, long endInclusiveMs, FrequencyResult out) {
-        return read(READ_STATES.get(), Family.FREQUENCY, seriesId, startExclusiveMs, endInclusiveMs, out);
-    }
-
-    /** As {@link #readFrequency(int, long, long, FrequencyResult)} with the calling thread's {@link #readState()}. */
-    public boolean readFrequency(ReadState state, int seriesId, long startExclusiveMs, long endInclusiveMs, FrequencyResult out) {
-        return read(state, Family.FREQUENCY, seriesId, startExclusiveMs, endInclusiveMs, out);
+        return read(Family.FREQUENCY, seriesId, startExclusiveMs, endInclusiveMs, out);
     }
 
     /**
@@ -754,12 +743,7 @@ public final class SketchShard implements AutoCloseable {
      * @return false when the series has no quantile sketch ({@code out} untouched)
      */
     public boolean readQuantile(int seriesId, long startExclusiveMs, long endInclusiveMs, QuantileResult out) {
-        return read(READ_STATES.get(), Family.QUANTILE, seriesId, startExclusiveMs, endInclusiveMs, out);
-    }
-
-    /** As {@link #readQuantile(int, long, long, QuantileResult)} with the calling thread's {@link #readState()}. */
-    public boolean readQuantile(ReadState state, int seriesId, long startExclusiveMs, long endInclusiveMs, QuantileResult out) {
-        return read(state, Family.QUANTILE, seriesId, startExclusiveMs, endInclusiveMs, out);
+        return read(Family.QUANTILE, seriesId, startExclusiveMs, endInclusiveMs, out);
     }
 
     /**
@@ -768,17 +752,7 @@ public final class SketchShard implements AutoCloseable {
      * @return false when the series has no aggregate sketch ({@code out} untouched)
      */
     public boolean readAggregate(int seriesId, long startExclusiveMs, long endInclusiveMs, AggregateResult out) {
-        return read(READ_STATES.get(), Family.AGGREGATE, seriesId, startExclusiveMs, endInclusiveMs, out);
-    }
-
-    /** As {@link #readAggregate(int, long, long, AggregateResult)} with the calling thread's {@link #readState()}. */
-    public boolean readAggregate(ReadState state, int seriesId, long startExclusiveMs, long endInclusiveMs, AggregateResult out) {
-        return read(state, Family.AGGREGATE, seriesId, startExclusiveMs, endInclusiveMs, out);
-    }
-
-    /** The calling thread's read state, for the reads that take one (not to be passed to another thread). */
-    public static ReadState readState() {
-        return READ_STATES.get();
+        return read(Family.AGGREGATE, seriesId, startExclusiveMs, endInclusiveMs, out);
     }
 
     /**
@@ -788,7 +762,7 @@ public final class SketchShard implements AutoCloseable {
      * samples + steps x window). The span sees the block as it was when opened. Close it with {@link #endSpan()}.
      */
     public void beginSpan(int seriesId, long startExclusiveMs, long endInclusiveMs) {
-        beginSpan(READ_STATES.get(), seriesId, startExclusiveMs, endInclusiveMs, null, 0, 0);
+        beginSpan(seriesId, startExclusiveMs, endInclusiveMs, null, 0, 0);
     }
 
     /**
@@ -797,8 +771,8 @@ public final class SketchShard implements AutoCloseable {
      * (a family that takes whole chunks as their moments decodes at most the two ends of a window, so a few steps of
      * a long window -- the newest steps of a cached dashboard panel -- read less that way).
      */
-    public void beginSpan(ReadState scratch, int seriesId, long startExclusiveMs, long endInclusiveMs, Family family,
-                          int steps, long windowMillis) {
+    public void beginSpan(int seriesId, long startExclusiveMs, long endInclusiveMs, Family family, int steps, long windowMillis) {
+        ReaderScratch scratch = readerScratch.get();
         scratch.spanSeries = seriesId;
         scratch.spanStartExcl = startExclusiveMs;
         scratch.spanEndIncl = endInclusiveMs;
@@ -836,19 +810,15 @@ public final class SketchShard implements AutoCloseable {
         return steps * perWindow < perMilli * spanMillis;
     }
 
-    /** Any thread: closes the span opened by {@link #beginSpan(int, long, long)} on this thread. */
+    /** Any thread: closes the span opened by {@link #beginSpan} on this thread. */
     public void endSpan() {
-        endSpan(READ_STATES.get());
-    }
-
-    /** Closes the span opened with {@code state}. */
-    public void endSpan(ReadState state) {
-        state.spanSeries = -1;
+        readerScratch.get().spanSeries = -1;
     }
 
     /** Any thread: the answer of {@code family} from the exact block if the series has one, else from its sketch. */
     @SuppressWarnings("unchecked")
-    private <R> boolean read(ReadState scratch, Family family, int seriesId, long startExclusiveMs, long endInclusiveMs, R out) {
+    private <R> boolean read(Family family, int seriesId, long startExclusiveMs, long endInclusiveMs, R out) {
+        ReaderScratch scratch = readerScratch.get();
         SketchFamily<?, R> fam = (SketchFamily<?, R>) scratch.families[family.ordinal()];
         int slot = readerEpochs.enter();
         try {

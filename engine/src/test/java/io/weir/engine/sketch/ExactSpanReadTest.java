@@ -83,7 +83,7 @@ class ExactSpanReadTest {
                 }
                 AggregateResult a = new AggregateResult();
                 double[] spanned = new double[steps];
-                shard.beginSpan(SketchShard.readState(), 0, ends[0] - 3_600_000, ends[steps - 1], SketchFunction.Family.AGGREGATE, steps, 3_600_000);
+                shard.beginSpan(0, ends[0] - 3_600_000, ends[steps - 1], SketchFunction.Family.AGGREGATE, steps, 3_600_000);
                 try {
                     newest += 1000;
                     shard.update(0, newest, 1.0); // after the span opened, inside its last window

@@ -254,7 +254,6 @@ public final class ExprEvaluator {
         double[] vs = new double[steps];
         double[] es = new double[steps];
         boolean[] ps = new boolean[steps];
-        LeafSource.PointsReader points = source.pointsReader(f, phi);
         for (int i = from; i < to; i++) {
             limits.checkDeadline();
             if (stop != null && stop.get() != null) {
@@ -262,7 +261,7 @@ public final class ExprEvaluator {
             }
             int id = ids[i];
             Arrays.fill(ps, false);
-            String why = points.read(id, rangeMillis, windowEnds, vs, es, ps, chunk.accuracy);
+            String why = source.read(id, f, phi, rangeMillis, windowEnds, vs, es, ps, chunk.accuracy);
             if (why != null) {
                 throw new NotLocalException(why);
             }

@@ -30,23 +30,7 @@ public interface LeafSource {
                 double[] values, double[] errors, boolean[] present, FunctionAccuracy accuracy);
 
     /**
-     * One thread's reader of {@code function}'s points, kept across the series of a leaf part: whatever a source
-     * sets up for a function (result holders, scratch) is set up once a part, not once a series.
-     */
-    interface PointsReader {
-        /** As {@link LeafSource#read}, for the function and quantile this reader was made for. */
-        String read(int seriesId, long rangeMillis, long[] windowEnds, double[] values, double[] errors,
-                    boolean[] present, FunctionAccuracy accuracy);
-    }
-
-    /** A reader of {@code function}'s points for the calling thread (not to be shared between threads). */
-    default PointsReader pointsReader(SketchFunction function, double phi) {
-        return (id, rangeMillis, windowEnds, values, errors, present, accuracy) ->
-            read(id, function, phi, rangeMillis, windowEnds, values, errors, present, accuracy);
-    }
-
-    /**
-     * Threads that may read parts of a leaf beside the query thread ({@link #read}, {@link #pointsReader} and {@link #labels} are then
+     * Threads that may read parts of a leaf beside the query thread ({@link #read} and {@link #labels} are then
      * called from several threads at once), or null when the query thread reads alone.
      */
     default Executor readExecutor() {
