@@ -2,7 +2,6 @@ package io.weir.engine.series;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.TreeMap;
 import java.util.function.BiConsumer;
 
 /**
@@ -16,12 +15,7 @@ public final class SeriesLabels implements Comparable<SeriesLabels> {
     /** Racy but safe: {@link Decoded} has only final fields, so any thread sees it whole or decodes again. */
     private Decoded decoded;
 
-    /**
-     * @param names        in the series' order
-     * @param sortedNames  by name (String order), empty values left out: the same arrays as {@code names} and
-     *                     {@code values} when they already are (remote write sends labels sorted)
-     */
-    private record Decoded(String[] names, String[] values, String[] sortedNames, String[] sortedValues) {}
+    private record Decoded(String[] names, String[] values) {}
 
     /** Wraps canonical bytes without copying; the caller gives up the array. */
     SeriesLabels(byte[] canonical) {
@@ -67,16 +61,6 @@ public final class SeriesLabels implements Comparable<SeriesLabels> {
     }
 
     public String metricName() { return get(METRIC_NAME); }
-
-    /**
-     * The label names in String order, labels with an empty value left out (PromQL's view: an empty value is an
-     * absent label), worked out once per series and shared with this object: read them, never write to the array.
-     * A query takes each series' labels from here without copying or comparing them again.
-     */
-    public String[] sortedNames() { return decoded().sortedNames; }
-
-    /** The values of {@link #sortedNames()}, shared likewise. */
-    public String[] sortedValues() { return decoded().sortedValues; }
 
     /**
      * Like {@link #get} without decoding and keeping every label of a series not decoded yet: for a pass over many
@@ -125,20 +109,7 @@ public final class SeriesLabels implements Comparable<SeriesLabels> {
             names[i[0]] = new String(b, no, nl, StandardCharsets.UTF_8);
             values[i[0]++] = new String(b, vo, vl, StandardCharsets.UTF_8);
         });
-        boolean sortedAndComplete = true;
-        for (int k = 0; k < names.length; k++) {
-            sortedAndComplete &= !values[k].isEmpty() && (k == 0 || names[k - 1].compareTo(names[k]) < 0);
-        }
-        if (sortedAndComplete) {
-            return new Decoded(names, values, names, values);
-        }
-        TreeMap<String, String> sorted = new TreeMap<>();
-        for (int k = 0; k < names.length; k++) {
-            if (!values[k].isEmpty()) {
-                sorted.put(names[k], values[k]);
-            }
-        }
-        return new Decoded(names, values, sorted.keySet().toArray(new String[0]), sorted.values().toArray(new String[0]));
+        return new Decoded(names, values);
     }
 
     @Override

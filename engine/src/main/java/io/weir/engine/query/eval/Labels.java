@@ -27,12 +27,35 @@ public final class Labels implements Comparable<Labels> {
         this.values = values;
     }
 
-    /**
-     * A series' labels sorted by name, empty values left out (the canonical form keeps the order the series arrived
-     * with): the series' own sorted arrays, worked out once, which neither side writes to.
-     */
+    /** Sorted by name here: the canonical form keeps the order the series arrived with. */
     public static Labels of(SeriesLabels s) {
-        return new Labels(s.sortedNames(), s.sortedValues());
+        // series arrive sorted by name (remote write sorts them): take them as they are, without the map below
+        int n = s.size();
+        String[] names = new String[n];
+        String[] values = new String[n];
+        int k = 0;
+        for (int i = 0; i < n; i++) {
+            String value = s.value(i);
+            if (value.isEmpty()) {
+                continue;
+            }
+            String name = s.name(i);
+            if (k > 0 && names[k - 1].compareTo(name) >= 0) {
+                k = -1;
+                break;
+            }
+            names[k] = name;
+            values[k++] = value;
+        }
+        if (k >= 0) {
+            return k == n ? new Labels(names, values) : new Labels(Arrays.copyOf(names, k), Arrays.copyOf(values, k));
+        }
+        String[] pairs = new String[s.size() * 2];
+        for (int i = 0; i < s.size(); i++) {
+            pairs[2 * i] = s.name(i);
+            pairs[2 * i + 1] = s.value(i);
+        }
+        return of(pairs);
     }
 
     /** @param pairs name, value, name, value...; empty values are left out, as Prometheus treats them as absent */

@@ -62,31 +62,4 @@ class LabelsTest {
         assertEquals("\uD83D\uDE00", l.name(0));
         assertEquals("\uE000", l.name(1));
     }
-
-    @Test
-    void seriesLabelsInAnyOrderOrWithEmptyValuesGiveTheSortedSetWithoutThem() {
-        java.util.Random rnd = new java.util.Random(17);
-        for (int round = 0; round < 2_000; round++) {
-            java.util.List<String[]> pairs = new java.util.ArrayList<>();
-            pairs.add(new String[] {"__name__", "m"});
-            int n = rnd.nextInt(6);
-            for (int i = 0; i < n; i++) {
-                pairs.add(new String[] {"l" + (char) ('a' + rnd.nextInt(20)) + i, rnd.nextInt(4) == 0 ? "" : "v" + rnd.nextInt(9)});
-            }
-            if (rnd.nextBoolean()) {
-                java.util.Collections.shuffle(pairs, rnd);
-            } else {
-                pairs.sort((x, y) -> x[0].compareTo(y[0]));
-            }
-            String[] flat = new String[pairs.size() * 2];
-            for (int i = 0; i < pairs.size(); i++) {
-                flat[2 * i] = pairs.get(i)[0];
-                flat[2 * i + 1] = pairs.get(i)[1];
-            }
-            SeriesLabels s = SeriesLabels.of(CanonicalLabels.of(flat));
-            assertSameLabels(Labels.of(flat), Labels.of(s));
-            // and again: the first call decoded the series' labels, the second takes the decoded form
-            assertSameLabels(Labels.of(flat), Labels.of(s));
-        }
-    }
 }
