@@ -76,8 +76,8 @@ public final class RangeResultCache {
      * One series' kept steps, compact: a bit per step for presence, and no error column when every error is 0 (an
      * exact answer), so a point takes about 8 bytes; and the points written out as responses write them, each
      * after a comma ({@code text}, step {@code i}'s ending at {@code textEnds[textFrom + i]}, an absent step's
-     * empty; a column whose steps all come from the one it replaces shares that one's text), about 30
-     * bytes more, which spares a panel asked again the formatting of every point it already sent: the steps it
+     * empty; a column whose steps all come from the one it replaces shares that one's text), about
+     * {@link #TEXT_BYTES_PER_POINT} bytes more, which spares a panel asked again the formatting of every point it already sent: the steps it
      * reuses are one range of that text. Without text ({@code null}) when the result is too large to be kept with it
      * (a day-long panel of a thousand series).
      */
