@@ -179,7 +179,8 @@ public final class WeirNode implements AutoCloseable {
             shards[s] = new SketchShard(shardCount, new SlabArena(perShardMemory, config.storage().slabChunkBytes(), config.query().sketchReaders()), targets,
                     (int) config.storage().exactMaxBytes()).exactTail(config.storage().exactTailMillis())
                     .exactGrowth(config.storage().exactGrowth()).exactTailShare(config.storage().exactTailShare())
-                    .exactTailBudget(config.storage().exactTailBudget());
+                    .exactTailBudget(config.storage().exactTailBudget())
+                    .exactKeepBytes((int) config.storage().exactKeepBytes());
             shards[s].clock(clockMs.getAsLong()); // series restored or replayed below count as active now
             closeInReverse.add(shards[s]);
         }
@@ -414,6 +415,8 @@ public final class WeirNode implements AutoCloseable {
                     .add("weir_sketch_exact_series", MetricRegistry.Type.GAUGE, "Series answered exactly from their raw samples.", l, sh::exactSeries)
                     .add("weir_sketch_promoted_series_total", MetricRegistry.Type.COUNTER, "Series moved from raw samples to sketches.", l, sh::promotedSeries)
                     .add("weir_sketch_evicted_series_total", MetricRegistry.Type.COUNTER, "Series dropped after no sample for longer than their window.", l, sh::evictedSeries)
+                    .add("weir_sketch_resized_blocks_total", MetricRegistry.Type.COUNTER, "Quantile and frequency blocks copied into larger (or smaller) ones as their data needed.", l, sh::resizedBlocks)
+                    .add("weir_sketch_growth_refused_total", MetricRegistry.Type.COUNTER, "Sketch blocks that stopped growing because storage.memory_limit refused a larger one.", l, sh::growthRefused)
                     .add("weir_sketch_skipped_no_memory_total", MetricRegistry.Type.COUNTER, "Samples not sketched because storage.memory_limit refused a block.", l, sh::skippedNoMemory)
                     .add("weir_sketch_memory_bytes", MetricRegistry.Type.GAUGE, "Off-heap bytes in use by sketches.", l, sh::bytesInUse)
                     .add("weir_sketch_memory_reserved_bytes", MetricRegistry.Type.GAUGE, "Off-heap bytes reserved by sketch slabs.", l, sh::bytesReserved);

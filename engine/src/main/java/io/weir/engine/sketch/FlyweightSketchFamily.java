@@ -42,13 +42,34 @@ public class FlyweightSketchFamily<S extends SketchSpec, R extends ExactAnswer> 
     public final S spec(SketchTargets targets, int seriesId) { return specs.spec(targets, seriesId); }
 
     @Override
-    public final void init(MemorySegment segment, long offset, int seriesId, S spec) {
-        flyweight.wrap(segment, offset).init(seriesId, spec);
+    public final void init(MemorySegment segment, long offset, int seriesId, S spec, long blockBytes) {
+        flyweight.wrap(segment, offset).init(seriesId, spec, blockBytes);
     }
 
     @Override
-    public final boolean update(MemorySegment segment, long offset, long timestampMs, double value) {
-        return flyweight.update(segment, offset, timestampMs, value) == BucketRingFlyweight.APPLIED;
+    public final int update(MemorySegment segment, long offset, long timestampMs, double value) {
+        return flyweight.update(segment, offset, timestampMs, value);
+    }
+
+    @Override
+    public final long resizedLength(MemorySegment segment, long offset) {
+        // the flyweight still wraps the block whose update asked for room, and holds what it asked
+        return flyweight.wrap(segment, offset).resizedLength();
+    }
+
+    @Override
+    public final void capGrowth(MemorySegment segment, long offset) {
+        flyweight.wrap(segment, offset).capGrowth();
+    }
+
+    @Override
+    public final void keepSizeOnce(MemorySegment segment, long offset) {
+        flyweight.keepSizeOnce();
+    }
+
+    @Override
+    public final void resizeInto(MemorySegment segment, long offset, MemorySegment dst, long dstOffset, long dstBytes) {
+        flyweight.wrap(segment, offset).resizeInto(dst, dstOffset, dstBytes);
     }
 
     @Override

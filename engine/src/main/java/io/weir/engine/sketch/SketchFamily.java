@@ -8,6 +8,7 @@ import io.weir.engine.sketch.frequency.FrequencyResult;
 import io.weir.engine.sketch.frequency.FrequencySketchFlyweight;
 import io.weir.engine.sketch.quantile.QuantileResult;
 import io.weir.engine.sketch.quantile.QuantileSketchFlyweight;
+import io.weir.engine.sketch.ring.BucketRingFlyweight;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -24,11 +25,34 @@ public interface SketchFamily<S extends SketchSpec, R> {
     /** The spec the targets give the series for this family, or null when it has none. */
     S spec(SketchTargets targets, int seriesId);
 
-    /** Writer only, before publication: lays out an empty sketch. */
-    void init(MemorySegment segment, long offset, int seriesId, S spec);
+    /**
+     * Writer only, before publication: lays out an empty sketch in a block of {@code blockBytes} (at least the spec's
+     * {@link SketchSpec#initialBlockLength()}), its tables as large as the block holds, at most the spec's.
+     */
+    void init(MemorySegment segment, long offset, int seriesId, S spec, long blockBytes);
 
-    /** Writer only: adds one non-NaN sample. @return true when applied, false when too old */
-    boolean update(MemorySegment segment, long offset, long timestampMs, double value);
+    /**
+     * Writer only: adds one sample (not the stale marker).
+     *
+     * @return {@link BucketRingFlyweight#APPLIED}, {@link BucketRingFlyweight#SKIPPED_TOO_OLD} (or another skip), or
+     *         {@link BucketRingFlyweight#NEEDS_ROOM}: the block must grow first ({@link #resizedLength}, {@link #resizeInto})
+     */
+    int update(MemorySegment segment, long offset, long timestampMs, double value);
+
+    /** Writer only, after {@link #update} of the block at {@code offset} answered NEEDS_ROOM: bytes of the block to grow into. */
+    long resizedLength(MemorySegment segment, long offset);
+
+    /** Writer only, when the memory limit refuses a larger block: the block stops asking for room. */
+    void capGrowth(MemorySegment segment, long offset);
+
+    /** Writer only, when the memory limit refuses a smaller block: the next update of the block keeps its size. */
+    void keepSizeOnce(MemorySegment segment, long offset);
+
+    /**
+     * Writer only: copies the block at {@code offset} into {@code dst} of {@code dstBytes} (not yet published), its
+     * tables as large as {@code dstBytes} hold; the copy answers every read as the block does.
+     */
+    void resizeInto(MemorySegment segment, long offset, MemorySegment dst, long dstOffset, long dstBytes);
 
     /** Any thread: merges the block's answer over {@code (startExclusiveMs, endInclusiveMs]} into {@code out}. */
     void read(MemorySegment segment, long offset, long startExclusiveMs, long endInclusiveMs, R out);

@@ -7,6 +7,7 @@ import io.weir.engine.sketch.exact.ExactSpan;
 import io.weir.engine.sketch.exact.ExactWindow;
 import io.weir.engine.sketch.frequency.FrequencyResult;
 import io.weir.engine.sketch.quantile.QuantileResult;
+import io.weir.engine.sketch.ring.BucketRingFlyweight;
 import io.weir.engine.sketch.slab.ReaderEpochs;
 import io.weir.engine.sketch.slab.SlabArena;
 import io.weir.engine.sketch.SketchFunction.Family;
@@ -48,6 +49,8 @@ public final class SketchShard implements AutoCloseable {
     private static final VarHandle EXACT_SERIES;
     private static final VarHandle PROMOTED_SERIES;
     private static final VarHandle EVICTED_SERIES;
+    private static final VarHandle RESIZED_BLOCKS;
+    private static final VarHandle GROWTH_REFUSED;
 
     static {
         try {
@@ -61,6 +64,8 @@ public final class SketchShard implements AutoCloseable {
             EXACT_SERIES = l.findVarHandle(SketchShard.class, "exactSeries", long.class);
             PROMOTED_SERIES = l.findVarHandle(SketchShard.class, "promotedSeries", long.class);
             EVICTED_SERIES = l.findVarHandle(SketchShard.class, "evictedSeries", long.class);
+            RESIZED_BLOCKS = l.findVarHandle(SketchShard.class, "resizedBlocks", long.class);
+            GROWTH_REFUSED = l.findVarHandle(SketchShard.class, "growthRefused", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -95,6 +100,12 @@ public final class SketchShard implements AutoCloseable {
      * beside 192 KiB of sketches; 1/5 and 1/8 halved those tails.
      */
     public static final Share DEFAULT_TAIL_BUDGET = new Share(1, 4);
+    /**
+     * 64 KiB: a series keeps its raw samples (exact answers at every window) up to this whatever its sketches would
+     * take; past it, the writer builds the sketches from the window when the exact block would outgrow them, and keeps
+     * the smaller form. The 1 s / 6 h counters and decimal gauges of issue 7's table (40-56 KiB) stay exact.
+     */
+    public static final int DEFAULT_EXACT_KEEP_BYTES = 64 * 1024;
     /** The most of a window a tail spans. */
     public static final Share MAX_TAIL_WINDOW_SHARE = new Share(1, 2);
 
@@ -117,6 +128,8 @@ public final class SketchShard implements AutoCloseable {
     private Share tailBudget = DEFAULT_TAIL_BUDGET;
     /** Largest exact block; 0 turns the exact tier off. */
     private final int exactMaxBytes;
+    /** Exact blocks up to this size are kept whatever the sketches would take ({@code storage.exact_keep_bytes}). */
+    private int exactKeepBytes = DEFAULT_EXACT_KEEP_BYTES;
     private final SketchIndex index = new SketchIndex();
     private final SeriesActivity activity = new SeriesActivity();
 
@@ -171,6 +184,10 @@ public final class SketchShard implements AutoCloseable {
     private long promotedSeries;
     @SuppressWarnings("unused")
     private long evictedSeries;
+    @SuppressWarnings("unused")
+    private long resizedBlocks;
+    @SuppressWarnings("unused")
+    private long growthRefused;
 
     /** A shard without the exact tier: every targeted series gets its family sketches on its first sample. */
     public SketchShard(int shardCount, SlabArena arena, SketchTargets targets) {
@@ -286,8 +303,7 @@ public final class SketchShard implements AutoCloseable {
         for (Family f : FAMILIES) {
             long block = blockOf(seriesId, local, f);
             if (block > 0) {
-                boolean ok = writerFamilies[f.ordinal()].update(arena.segment(block), SlabArena.offset(block), timestampMs, value);
-                applied = outcome(applied, ok);
+                applied = outcome(applied, updateFamily(local, f, block, timestampMs, value) == BucketRingFlyweight.APPLIED);
             }
         }
         if (applied == APPLIED) {
@@ -313,13 +329,14 @@ public final class SketchShard implements AutoCloseable {
         int mask = 0;
         long window = 0;
         long sketchBytes = 0;
+        long initialSketchBytes = 0;
         for (Family f : FAMILIES) {
             SketchSpec spec = writerFamilies[f.ordinal()].spec(targets, seriesId);
             if (spec != null) {
                 mask |= 1 << f.ordinal();
                 window = Math.max(window, spec.retainedWindowMillis());
-                int c = arena.sizeClassOf(spec.blockLength());
-                sketchBytes += c < 0 ? spec.blockLength() : SlabArena.classBytes(c);
+                sketchBytes += classBytes(spec.blockLength());
+                initialSketchBytes += classBytes(spec.initialBlockLength());
             }
         }
         if (mask == 0) {
@@ -337,7 +354,9 @@ public final class SketchShard implements AutoCloseable {
             refused();
             return SketchIndex.REFUSED;
         }
-        int promoteBytes = (int) Math.min(exactMaxBytes, sketchBytes);
+        // the exact block is first measured against its sketches when it would pass both the size it is kept at
+        // and the smallest the sketches can take (their tables at their smallest); never beyond the sketches' largest
+        int promoteBytes = (int) Math.min(Math.min(exactMaxBytes, sketchBytes), Math.max(exactKeepBytes, initialSketchBytes));
         writerExact.wrap(arena.segment(block), SlabArena.offset(block))
             .init(seriesId, window, mask, promoteBytes, SlabArena.blockBytes(block) - ExactSamplesDescriptor.HEADER_LENGTH);
         index.setExact(local, block);
@@ -367,17 +386,39 @@ public final class SketchShard implements AutoCloseable {
         // the stream from the first sample after the threshold on, copied as it is into the writer's scratch
         ExactSamplesFlyweight fresh = rebuildExact.wrap(rebuildScratch, 0);
         old.compactInto(fresh, threshold, (int) rebuildScratch.byteSize() - ExactSamplesDescriptor.HEADER_LENGTH);
-        boolean promote = fresh.usedBytes() + ExactSamplesDescriptor.MAX_SAMPLE_BITS / 8 > promoteBytes;
-        if (!promote) {
+        boolean appended = false;
+        boolean over = fresh.usedBytes() + ExactSamplesDescriptor.MAX_SAMPLE_BITS / 8 > promoteBytes;
+        if (!over) {
             fresh.append(timestampMs, value);
-            promote = fresh.usedBytes() > promoteBytes;
+            appended = true;
+            over = fresh.usedBytes() > promoteBytes;
         }
-        if (promote) {
+        int cap = promoteBytes;
+        if (over) {
             old.readAll(writerWindow);
-            return promote(seriesId, local, block, old.familyMask(), threshold, timestampMs, value);
+            int largest = largestSketchBytes(seriesId);
+            if (promoteBytes >= largest) {
+                // past what the sketches take at their largest: no need to build them to know
+                return promote(seriesId, local, block, old.familyMask(), threshold, timestampMs, value);
+            }
+            int exactBytes = classBytes(withRoom((int) fresh.usedBytes() + ExactSamplesDescriptor.MAX_SAMPLE_BITS / 8, largest));
+            int sketchBytes = buildSketches(seriesId, local, old.familyMask(), threshold);
+            if (sketchBytes > 0 && sketchBytes + tailBudget.of(sketchBytes) < exactBytes) {
+                return finishPromotion(local, block, timestampMs, value, sketchBytes);
+            }
+            if (sketchBytes > 0) {
+                discardSketches(local);
+            }
+            // the sketches are the larger form (or the memory limit refused them): the exact block grows on, and is
+            // measured against them again once it passes them by a quarter (their tables grow with the data too)
+            cap = (int) Math.min(largest, Math.max(exactBytes, sketchBytes + (sketchBytes >> 2)));
+            fresh.promoteBytes(cap);
+            if (!appended) {
+                fresh.append(timestampMs, value);
+            }
         }
         used = (int) fresh.usedBytes();
-        int size = withRoom(used, promoteBytes);
+        int size = withRoom(used, cap);
         long next = arena.allocate(Math.max(size, used));
         if (next == SlabArena.NULL_BLOCK) {
             bump(SKIPPED_NO_MEMORY);
@@ -390,6 +431,24 @@ public final class SketchShard implements AutoCloseable {
         index.setExact(local, next);
         arena.retire(block);
         return ExactSamplesFlyweight.APPLIED;
+    }
+
+    /** Bytes the slab hands out for a block of {@code length}: its size class, or the length past the classes. */
+    private int classBytes(int length) {
+        int c = arena.sizeClassOf(length);
+        return c < 0 ? length : SlabArena.classBytes(c);
+    }
+
+    /** Bytes of the sketches of every family the series' target asks for, at their largest; at most the exact cap. */
+    private int largestSketchBytes(int seriesId) {
+        long bytes = 0;
+        for (Family f : FAMILIES) {
+            SketchSpec spec = writerFamilies[f.ordinal()].spec(targets, seriesId);
+            if (spec != null) {
+                bytes += classBytes(spec.blockLength());
+            }
+        }
+        return (int) Math.min(exactMaxBytes, bytes);
     }
 
     private static final int SKIPPED_NO_MEMORY_RESULT = -1;
@@ -440,14 +499,29 @@ public final class SketchShard implements AutoCloseable {
      * the series leaves the sketches altogether (counted as refused) until it is dropped or evicted.
      */
     private int promote(int seriesId, int local, long exactBlock, int mask, long threshold, long timestampMs, double value) {
+        int sketchBytes = buildSketches(seriesId, local, mask, threshold);
+        if (sketchBytes <= 0) {
+            refuseWhole(local);
+            return SKIPPED_NO_MEMORY_RESULT;
+        }
+        return finishPromotion(local, exactBlock, timestampMs, value, sketchBytes);
+    }
+
+    /**
+     * Writer only: lays out the series' family sketches (published, but unread while its exact block is: readers look
+     * there first) and replays the window's samples after {@code threshold} (already in {@link #writerWindow}) into
+     * them. @return the bytes of their blocks, or 0 when the memory limit refused one (none is left published)
+     */
+    private int buildSketches(int seriesId, int local, int mask, long threshold) {
+        int bytes = 0;
         for (Family f : FAMILIES) {
             familyBlocks[f.ordinal()] = SketchIndex.NOT_SKETCHED;
             if ((mask & (1 << f.ordinal())) != 0) {
-                long b = create(seriesId, local, f);
+                long b = tryCreate(seriesId, local, f);
                 familyBlocks[f.ordinal()] = b;
                 if (b <= 0) {
-                    refuseWhole(local);
-                    return SKIPPED_NO_MEMORY_RESULT;
+                    discardSketches(local);
+                    return 0;
                 }
             }
         }
@@ -456,11 +530,36 @@ public final class SketchShard implements AutoCloseable {
         int n = writerWindow.size();
         for (int i = 0; i < n; i++) {
             if (ts[i] > threshold) {
-                replay(ts[i], vs[i]);
+                replay(local, ts[i], vs[i]);
             }
         }
-        boolean applied = replay(timestampMs, value);
-        index.setExact(local, tailMinMs > 0 ? tailOf(exactBlock, timestampMs, value) : SketchIndex.PROMOTED);
+        for (Family f : FAMILIES) {
+            long b = familyBlocks[f.ordinal()];
+            if (b > 0) {
+                bytes += SlabArena.blockBytes(b);
+            }
+        }
+        return bytes;
+    }
+
+    /** Writer only: retires the family sketches of a series still answered by its exact block, as if never laid out. */
+    private void discardSketches(int local) {
+        for (Family f : FAMILIES) {
+            long b = index.get(local, f);
+            if (b > 0) {
+                arena.retire(b);
+            }
+            index.set(local, f, SketchIndex.UNKNOWN);
+        }
+    }
+
+    /**
+     * Writer only, the sketches built: replays the new sample into them, replaces the exact block by its tail (within
+     * the tail budget's share of {@code sketchBytes}) and retires it.
+     */
+    private int finishPromotion(int local, long exactBlock, long timestampMs, double value, int sketchBytes) {
+        boolean applied = replay(local, timestampMs, value);
+        index.setExact(local, tailMinMs > 0 ? tailOf(exactBlock, timestampMs, value, sketchBytes) : SketchIndex.PROMOTED);
         arena.retire(exactBlock);
         exactSeriesDown();
         bump(PROMOTED_SERIES);
@@ -502,6 +601,18 @@ public final class SketchShard implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Before the writer starts: exact blocks up to {@code bytes} are kept whatever the sketches would take
+     * ({@code storage.exact_keep_bytes}); 0 lets a series move to its sketches as soon as they are the smaller form.
+     */
+    public SketchShard exactKeepBytes(int bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("exact keep bytes must be >= 0, was " + bytes);
+        }
+        this.exactKeepBytes = bytes;
+        return this;
+    }
+
     /** Before the writer starts: the share of the bytes of its series' sketches a tail may take. */
     public SketchShard exactTailBudget(Share share) {
         this.tailBudget = Objects.requireNonNull(share, "share");
@@ -513,9 +624,9 @@ public final class SketchShard implements AutoCloseable {
      * span, then the new sample) and returns it, not yet published; {@link SketchIndex#PROMOTED} when it would not
      * fit its budget or the memory limit refuses it (the sketches alone then answer, as before tails).
      */
-    private long tailOf(long exactBlock, long timestampMs, double value) {
+    private long tailOf(long exactBlock, long timestampMs, double value, int sketchBytes) {
         ExactSamplesFlyweight old = writerExact.wrap(arena.segment(exactBlock), SlabArena.offset(exactBlock));
-        return layTail(old, tailSpanMillis(old.windowMillis()), (int) tailBudget.of(old.promoteBytes()), timestampMs, value);
+        return layTail(old, tailSpanMillis(old.windowMillis()), (int) tailBudget.of(sketchBytes), timestampMs, value);
     }
 
     /**
@@ -565,15 +676,64 @@ public final class SketchShard implements AutoCloseable {
         return next;
     }
 
-    private boolean replay(long ts, double v) {
+    private boolean replay(int local, long ts, double v) {
         boolean applied = false;
         for (Family f : FAMILIES) {
             long b = familyBlocks[f.ordinal()];
             if (b > 0) {
-                applied |= writerFamilies[f.ordinal()].update(arena.segment(b), SlabArena.offset(b), ts, v);
+                applied |= updateFamily(local, f, b, ts, v) == BucketRingFlyweight.APPLIED;
+                familyBlocks[f.ordinal()] = index.get(local, f); // it may have grown
             }
         }
         return applied;
+    }
+
+    /**
+     * Writer only: adds a sample to the series' published block of {@code family}, first growing the block into a
+     * larger one while it asks for room (its tables start small and grow up to the spec's size as the data needs).
+     * @return the family's status for the sample
+     */
+    private int updateFamily(int local, Family family, long block, long timestampMs, double value) {
+        SketchFamily<?, ?> fam = writerFamilies[family.ordinal()];
+        int r = fam.update(arena.segment(block), SlabArena.offset(block), timestampMs, value);
+        for (int resizes = 0; r == BucketRingFlyweight.NEEDS_ROOM; resizes++) {
+            if (resizes == 2) {
+                // a resized block asks at most once more (a shrink, then the sample's own bucket growing): more is a bug
+                throw new IllegalStateException(family + " block of local series " + local + " keeps asking for another size");
+            }
+            block = resizeFamilyBlock(local, family, block);
+            r = fam.update(arena.segment(block), SlabArena.offset(block), timestampMs, value);
+        }
+        return r;
+    }
+
+    /**
+     * Cold path: copies a family block that asked for another size into one of that size (larger as its buckets need
+     * more room, smaller when the widest have left the ring), publishes it and retires the old one (readers of the
+     * old one finish on it: reader epochs). When the memory limit refuses a larger block, the block stops growing
+     * instead (counted) and its buckets collapse or sample at the size they have.
+     * @return the block to add the sample to
+     */
+    private long resizeFamilyBlock(int local, Family family, long block) {
+        SketchFamily<?, ?> fam = writerFamilies[family.ordinal()];
+        MemorySegment seg = arena.segment(block);
+        long off = SlabArena.offset(block);
+        long want = fam.resizedLength(seg, off);
+        long next = want > Integer.MAX_VALUE ? SlabArena.NULL_BLOCK : arena.allocate((int) want);
+        if (next == SlabArena.NULL_BLOCK) {
+            if (want > SlabArena.blockBytes(block)) {
+                fam.capGrowth(seg, off);
+                bump(GROWTH_REFUSED);
+            } else {
+                fam.keepSizeOnce(seg, off); // a smaller block refused: it stays as it is this time
+            }
+            return block;
+        }
+        fam.resizeInto(seg, off, arena.segment(next), SlabArena.offset(next), SlabArena.blockBytes(next));
+        index.set(local, family, next);
+        arena.retire(block);
+        bump(RESIZED_BLOCKS);
+        return next;
     }
 
     /** Writer only: retires every block of the series and marks it refused (counted once). */
@@ -591,6 +751,15 @@ public final class SketchShard implements AutoCloseable {
 
     /** Cold path, once per series and family: asks the targets, allocates, initialises, then publishes. */
     private long create(int seriesId, int local, Family family) {
+        long block = tryCreate(seriesId, local, family);
+        if (block == SketchIndex.REFUSED) {
+            refused();
+        }
+        return block;
+    }
+
+    /** {@link #create} without counting a refusal (the caller decides what the memory limit's answer means). */
+    private long tryCreate(int seriesId, int local, Family family) {
         @SuppressWarnings("unchecked")
         SketchFamily<SketchSpec, ?> fam = (SketchFamily<SketchSpec, ?>) writerFamilies[family.ordinal()];
         SketchSpec spec = fam.spec(targets, seriesId);
@@ -598,13 +767,12 @@ public final class SketchShard implements AutoCloseable {
             index.set(local, family, SketchIndex.NOT_SKETCHED);
             return SketchIndex.NOT_SKETCHED;
         }
-        long block = arena.allocate(spec.blockLength());
+        long block = arena.allocate(spec.initialBlockLength());
         if (block == SlabArena.NULL_BLOCK) {
             index.set(local, family, SketchIndex.REFUSED);
-            refused();
             return SketchIndex.REFUSED;
         }
-        fam.init(arena.segment(block), SlabArena.offset(block), seriesId, spec);
+        fam.init(arena.segment(block), SlabArena.offset(block), seriesId, spec, SlabArena.blockBytes(block));
         boolean firstBlockOfSeries = !hasBlock(local);
         index.set(local, family, block);
         if (firstBlockOfSeries) {
@@ -902,6 +1070,12 @@ public final class SketchShard implements AutoCloseable {
 
     /** Series dropped for being idle longer than their window, in total. */
     public long evictedSeries() { return (long) EVICTED_SERIES.getOpaque(this); }
+
+    /** Family blocks copied into larger ones as their buckets needed more room, or smaller ones as the widest left. */
+    public long resizedBlocks() { return (long) RESIZED_BLOCKS.getOpaque(this); }
+
+    /** Family blocks that stopped growing because the memory limit refused a larger one. */
+    public long growthRefused() { return (long) GROWTH_REFUSED.getOpaque(this); }
 
     public long bytesInUse() { return arena.bytesInUse(); }
 

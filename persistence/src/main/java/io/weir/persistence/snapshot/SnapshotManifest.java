@@ -31,12 +31,13 @@ public record SnapshotManifest(int formatVersion, String nodeId, int shardCount,
                                long createdMillis, List<FileEntry> files) {
     public static final String FILE_NAME = "MANIFEST";
     /**
-     * 6: the last exact-samples checkpoint carries the moments of the samples after it, kept as they come (before, its
+     * 7: quantile and frequency blocks carry the most counters or slots they may grow to (their tables start small
+     * and grow with the data; before, the field was unset and every block had its spec's full size); 6: the last exact-samples checkpoint carries the moments of the samples after it, kept as they come (before, its
      * moment fields were unset until the next checkpoint); 5: exact-samples checkpoints carry the moments of the chunk after them (88 bytes instead of 32); 4: exact-samples streams gained decimal step codes (a 3-bit scale in the stream start, the checkpoints and the
      * header); 3: quantile and frequency blocks moved onto the shared bucket ring (new header and bucket offsets); 2: exact-samples
      * blocks gained checkpoints (a 128-byte header). An older snapshot is refused, and recovery falls back.
      */
-    public static final int FORMAT_VERSION = 6;
+    public static final int FORMAT_VERSION = 7;
     static final String MAGIC = "weir-snapshot";
 
     /** One data file: its name in the snapshot directory, byte size and CRC32C of its bytes as stored. */

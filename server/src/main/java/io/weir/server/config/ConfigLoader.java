@@ -65,7 +65,7 @@ public final class ConfigLoader {
     private static final List<String> SERVER_KEYS = List.of("listen", "max_request_bytes", "web_config_file", "authorization");
     private static final List<String> STORAGE_KEYS = List.of("data_dir", "memory_limit", "exact_max_bytes", "series_capacity",
             "series_idle_timeout", "slab_chunk", "series_free_after", "exact_tail", "exact_growth", "exact_tail_share",
-            "exact_tail_budget");
+            "exact_tail_budget", "exact_keep_bytes");
     private static final List<String> INGEST_KEYS = List.of("shards", "ring_slots", "batch_capacity", "relabel_configs");
     private static final List<String> WAL_KEYS = List.of("fsync", "fsync_interval", "max_disk");
     private static final List<String> BACKEND_KEYS = List.of("url", "remote_write_url", "timeout", "basic_auth",
@@ -219,7 +219,9 @@ public final class ConfigLoader {
         if (storage.exactMaxBytes() == 0) {
             sb.append("off (sketches from a series' first sample)\n");
         } else {
-            sb.append("up to ").append(ByteSize.format(storage.exactMaxBytes())).append(" a series, rebuilt blocks grow by ")
+            sb.append("up to ").append(ByteSize.format(storage.exactMaxBytes())).append(" a series (kept up to ")
+                    .append(ByteSize.format(storage.exactKeepBytes())).append(", past it while smaller than its sketches)")
+                    .append(", rebuilt blocks grow by ")
                     .append(storage.exactGrowth()).append(", tail of promoted series ");
             if (storage.exactTailMillis() == 0) {
                 sb.append("off\n");
@@ -674,11 +676,17 @@ public final class ConfigLoader {
                 problem(s.pathOf("exact_tail"), "must be 0 (none) or in [1m, 1d] (got " + Quote.of(text(s, "exact_tail")) + ")");
                 tail = d.exactTailMillis();
             }
+            long keep = zeroSize(s, "exact_keep_bytes") ? 0 : size(s, "exact_keep_bytes", Math.min(d.exactKeepBytes(), exactMax));
+            if (keep > exactMax) {
+                problem(s.pathOf("exact_keep_bytes"), "must be at most storage.exact_max_bytes = " + ByteSize.format(exactMax)
+                        + " (got " + Quote.of(text(s, "exact_keep_bytes")) + ")");
+                keep = Math.min(d.exactKeepBytes(), exactMax);
+            }
             return new StorageConfig(dataDir, size(s, "memory_limit", d.memoryLimitBytes()), exactMax, seriesCapacity, idleTimeout,
                     (int) chunk, zeroDuration(s, "series_free_after") ? 0 : duration(s, "series_free_after", 0), tail,
                     share(s, "exact_growth", d.exactGrowth(), Share.WHOLE),
                     share(s, "exact_tail_share", d.exactTailShare(), StorageConfig.MAX_EXACT_TAIL_SHARE),
-                    share(s, "exact_tail_budget", d.exactTailBudget(), Share.WHOLE));
+                    share(s, "exact_tail_budget", d.exactTailBudget(), Share.WHOLE), keep);
         }
 
         /** A share in (0, max] at {@code key}, written {@code 1/8} or {@code 0.125}; or the default (with a problem when it is not). */

@@ -32,10 +32,14 @@ import java.util.Objects;
  *                         ({@code storage.exact_tail_share}); in (0, 1/2]
  * @param exactTailBudget  share of the bytes of its series' sketches a tail may take ({@code storage.exact_tail_budget});
  *                         in (0, 1]
+ * @param exactKeepBytes   exact blocks up to this size are kept whatever the sketches would take
+ *                         ({@code storage.exact_keep_bytes}); past it a series moves to its sketches when they are the
+ *                         smaller form; in [0, exact_max_bytes]
  */
 public record StorageConfig(Path dataDir, long memoryLimitBytes, long exactMaxBytes, long seriesCapacity,
                             long seriesIdleTimeoutMillis, int slabChunkBytes, long seriesFreeAfterMillis,
-                            long exactTailMillis, Share exactGrowth, Share exactTailShare, Share exactTailBudget) {
+                            long exactTailMillis, Share exactGrowth, Share exactTailShare, Share exactTailBudget,
+                            long exactKeepBytes) {
     public static final Path DEFAULT_DATA_DIR = Path.of("./data");
     public static final long DEFAULT_MEMORY_LIMIT_BYTES = 4L << 30;
     /** Above the ~213 KiB the sketches of every function take, so a series keeps raw samples wherever they are smaller. */
@@ -65,8 +69,10 @@ public record StorageConfig(Path dataDir, long memoryLimitBytes, long exactMaxBy
     /** 1/36: a 27.8 h window keeps 46 minutes of raw samples beside its sketches. */
     public static final Share DEFAULT_EXACT_TAIL_SHARE = SketchShard.DEFAULT_TAIL_WINDOW_SHARE;
     public static final Share MAX_EXACT_TAIL_SHARE = SketchShard.MAX_TAIL_WINDOW_SHARE;
-    /** 1/8: a tail adds at most an eighth to the memory of a promoted series. */
+    /** 1/4: a tail adds at most a quarter to the memory of a promoted series. */
     public static final Share DEFAULT_EXACT_TAIL_BUDGET = SketchShard.DEFAULT_TAIL_BUDGET;
+    /** 64 KiB: see {@link SketchShard#DEFAULT_EXACT_KEEP_BYTES}. */
+    public static final long DEFAULT_EXACT_KEEP_BYTES = SketchShard.DEFAULT_EXACT_KEEP_BYTES;
 
     public StorageConfig(Path dataDir, long memoryLimitBytes) {
         this(dataDir, memoryLimitBytes, DEFAULT_EXACT_MAX_BYTES, DEFAULT_SERIES_CAPACITY);
@@ -74,12 +80,12 @@ public record StorageConfig(Path dataDir, long memoryLimitBytes, long exactMaxBy
 
     public StorageConfig(Path dataDir, long memoryLimitBytes, long exactMaxBytes, long seriesCapacity) {
         this(dataDir, memoryLimitBytes, exactMaxBytes, seriesCapacity, 0, DEFAULT_SLAB_CHUNK_BYTES, 0, DEFAULT_EXACT_TAIL_MILLIS,
-                DEFAULT_EXACT_GROWTH, DEFAULT_EXACT_TAIL_SHARE, DEFAULT_EXACT_TAIL_BUDGET);
+                DEFAULT_EXACT_GROWTH, DEFAULT_EXACT_TAIL_SHARE, DEFAULT_EXACT_TAIL_BUDGET, DEFAULT_EXACT_KEEP_BYTES);
     }
 
     public StorageConfig withDataDir(Path newDataDir) {
         return new StorageConfig(newDataDir, memoryLimitBytes, exactMaxBytes, seriesCapacity, seriesIdleTimeoutMillis,
-                slabChunkBytes, seriesFreeAfterMillis, exactTailMillis, exactGrowth, exactTailShare, exactTailBudget);
+                slabChunkBytes, seriesFreeAfterMillis, exactTailMillis, exactGrowth, exactTailShare, exactTailBudget, exactKeepBytes);
     }
 
     public StorageConfig {

@@ -400,6 +400,8 @@ class ConfigLoaderTest {
                         "must be a fraction or a decimal in (0, 1], e.g. 1/4 (got \"1.5\")"),
                 arguments("storage: {exact_tail_budget: 0.0000000001}", "storage.exact_tail_budget",
                         "must be a fraction or a decimal in (0, 1], e.g. 1/4 (got \"0.0000000001\")"),
+                arguments("storage: {exact_max_bytes: 128KiB, exact_keep_bytes: 129KiB}", "storage.exact_keep_bytes",
+                        "must be at most storage.exact_max_bytes = 128KiB (got \"129KiB\")"),
                 arguments("backend: {forward_batch_samples: 0}", "backend.forward_batch_samples", "must be in [1, 1000000] (got \"0\")"),
                 arguments("backend: {forward_batch_samples: 1000001}", "backend.forward_batch_samples",
                         "must be in [1, 1000000] (got \"1000001\")"),
@@ -440,7 +442,7 @@ class ConfigLoaderTest {
     void tunablesAreReadAndShown() {
         WeirConfig c = valid("""
                 storage: {slab_chunk: 256KiB, series_free_after: 10m, exact_tail: 30m, exact_growth: 0.25, exact_tail_share: 1/12,
-                          exact_tail_budget: 3/16}
+                          exact_tail_budget: 3/16, exact_keep_bytes: 32KiB}
                 backend: {url: 'http://vm:8428', forward_batch_samples: 500}
                 snapshot: {shutdown_timeout: 30s}
                 sketch: {aggregate_buckets: 100, quantile_buckets: 30, frequency_buckets: 20}
@@ -456,7 +458,9 @@ class ConfigLoaderTest {
         assertEquals(List.of(new Share(1, 4), new Share(1, 12), new Share(3, 16)),
                 List.of(c.storage().exactGrowth(), c.storage().exactTailShare(), c.storage().exactTailBudget()));
         assertTrue(s.contains(", slab chunks 256KiB\n"), s);
-        assertTrue(s.contains("\nexact samples:  up to 256KiB a series, rebuilt blocks grow by 1/4, tail of promoted series the larger"
+        assertEquals(32 << 10, c.storage().exactKeepBytes());
+        assertTrue(s.contains("\nexact samples:  up to 256KiB a series (kept up to 32KiB, past it while smaller than its sketches),"
+                + " rebuilt blocks grow by 1/4, tail of promoted series the larger"
                 + " of 30m and 1/12 of the window (at most half) in at most 3/16 of its sketches' bytes\n"), s);
         assertEquals(0, valid("storage: {exact_tail: 0}").storage().exactTailMillis());
         assertTrue(ConfigLoader.summary(valid("storage: {exact_tail: 0}")).contains(", tail of promoted series off\n"));
@@ -629,7 +633,7 @@ class ConfigLoaderTest {
                 web:            plain HTTP, no authentication
                 data dir:       ./data
                 memory limit:   4GiB, series table 65536, slab chunks 1MiB
-                exact samples:  up to 256KiB a series, rebuilt blocks grow by 1/8, tail of promoted series the larger of 10m and 1/24 of the window (at most half) in at most 1/4 of its sketches' bytes
+                exact samples:  up to 256KiB a series (kept up to 64KiB, past it while smaller than its sketches), rebuilt blocks grow by 1/8, tail of promoted series the larger of 10m and 1/24 of the window (at most half) in at most 1/4 of its sketches' bytes
                 series expiry:  after 2h without a sample (default: the larger of 1h and twice the longest sketch window), labels kept 5m more (default: the larger of 5m and twice query.timeout)
                 ingest:         %d shard writer(s), ring 1024 x 2048 samples (%d cores)
                 wal:            fsync interval every 1s, max disk 16GiB

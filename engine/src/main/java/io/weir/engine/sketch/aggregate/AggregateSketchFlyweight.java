@@ -40,9 +40,14 @@ public final class AggregateSketchFlyweight extends BucketRingFlyweight implemen
     }
 
     /** Writer only, before the block is published: lays out an empty sketch. */
-    @Override
     public void init(int seriesId, AggregateSketchSpec spec) {
         initRing(seriesId, SketchFunction.Family.AGGREGATE, spec.bucketWidthMillis(), spec.bucketCount());
+    }
+
+    /** Writer only, before the block is published: lays out an empty sketch (its buckets are fixed: one size). */
+    @Override
+    public void init(int seriesId, AggregateSketchSpec spec, long blockBytes) {
+        init(seriesId, spec);
     }
 
     // ---- buckets (by ring slot) -----------------------------------------------------------------

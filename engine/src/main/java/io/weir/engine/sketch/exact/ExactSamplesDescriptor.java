@@ -38,7 +38,7 @@ import io.weir.engine.sketch.SketchBlockDescriptor;
  *  | enc: leading zeros, -1 = none | enc: trailing   | enc: decimal|  88
  *  |                               | zeros (short)   | scale(short)|
  *  +-------------------------------+-------------------------------+
- *  | family mask (bit = ordinal)   | promote at: block bytes       |  96
+ *  | family mask (bit = ordinal)   | measure sketches at: bytes    |  96
  *  +-------------------------------+-------------------------------+
  *  |           samples skipped: older than the window              | 104
  *  +---------------------------------------------------------------+

@@ -50,7 +50,7 @@ public final class ExactSamplesFlyweight {
      * Writer only, before the block is published: an empty stream of {@code capacityBytes} data bytes.
      *
      * @param familyMask   bit {@code Family.ordinal()} set for each family the series' target asks for
-     * @param promoteBytes block size from which the family sketches are the smaller form
+     * @param promoteBytes block size at which the writer first measures the family sketches against the block
      */
     public void init(int seriesId, long windowMs, int familyMask, int promoteBytes, int capacityBytes) {
         SeqLock.initialise(segment, offset + VERSION_OFFSET);
@@ -112,6 +112,9 @@ public final class ExactSamplesFlyweight {
     }
 
     public int promoteBytes() { return segment.get(INT, offset + PROMOTE_BYTES_OFFSET); }
+
+    /** Writer only: the block size at which the writer next measures the series' sketches against this block. */
+    public void promoteBytes(int bytes) { segment.set(INT, offset + PROMOTE_BYTES_OFFSET, bytes); }
 
     public long coverageStartMs() { return segment.get(LONG, offset + COVERAGE_START_OFFSET); }
 

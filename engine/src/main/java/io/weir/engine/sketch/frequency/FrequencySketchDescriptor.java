@@ -11,7 +11,9 @@ import io.weir.engine.sketch.ring.BucketRingDescriptor;
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  *  +-------------------------------+-------------------------------+
- *  |   table capacity C (slots)    |   unused (12 bytes)           | 48  per-sample parameters
+ *  |   table capacity C (slots)    |   most slots C may grow to    | 48  per-sample parameters
+ *  +-------------------------------+-------------------------------+
+ *  |   unused (8 bytes)                                            | 56
  *  +-------------------------------+-------------------------------+
  * Bucket i at 80 + i * (80 + 8 * C)
  *  +-------------------------------+-------------------------------+
@@ -57,6 +59,7 @@ import io.weir.engine.sketch.ring.BucketRingDescriptor;
  */
 public final class FrequencySketchDescriptor {
     public static final int TABLE_CAPACITY_OFFSET = BucketRingDescriptor.FAMILY_PARAMETERS_OFFSET;
+    public static final int MAX_TABLE_CAPACITY_OFFSET = TABLE_CAPACITY_OFFSET + 4;
     public static final int HEADER_LENGTH = BucketRingDescriptor.HEADER_LENGTH;
 
     public static final int BUCKET_FIRST_TS_OFFSET = BucketRingDescriptor.BUCKET_HEADER_LENGTH;
@@ -97,6 +100,12 @@ public final class FrequencySketchDescriptor {
     /** Bytes of one bucket: its header and its table. */
     public static long bucketLength(int tableCapacity) {
         return BUCKET_HEADER_LENGTH + (long) tableCapacity * SLOT_LENGTH;
+    }
+
+    /** The most slots a bucket of a block of {@code blockBytes} bytes with {@code bucketCount} buckets holds. */
+    public static int capacityFitting(int bucketCount, long blockBytes) {
+        long perBucket = (blockBytes - HEADER_LENGTH) / bucketCount;
+        return (int) Math.min(Integer.MAX_VALUE, (perBucket - BUCKET_HEADER_LENGTH) / SLOT_LENGTH);
     }
 
     /** Bytes of a block with {@code bucketCount} buckets of {@code tableCapacity} slots. */

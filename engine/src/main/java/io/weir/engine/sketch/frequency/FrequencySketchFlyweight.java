@@ -35,6 +35,8 @@ public final class FrequencySketchFlyweight extends BucketRingFlyweight implemen
 
     /** C of the wrapped block. */
     private int capacity;
+    /** Writer only: the occupied slots of the bucket that asked for room when {@link #update} last answered {@link #NEEDS_ROOM}. */
+    private int roomOccupied;
 
     /** Points this flyweight at the block at {@code offset} in {@code segment}. */
     @Override
@@ -52,10 +54,29 @@ public final class FrequencySketchFlyweight extends BucketRingFlyweight implemen
         return f;
     }
 
-    /** Writer only, before the block is published: lays out an empty sketch. */
-    @Override
+    /**
+     * Writer only, before the block is published: lays out an empty sketch at its full size, never resized (heap
+     * blocks, tests: {@link #update} never answers {@link #NEEDS_ROOM}).
+     */
     public void init(int seriesId, FrequencySketchSpec spec) {
-        segment().set(INT, offset() + TABLE_CAPACITY_OFFSET, spec.tableCapacity());
+        init(seriesId, spec, spec.blockLength());
+        segment().set(INT, offset() + MAX_TABLE_CAPACITY_OFFSET, 0); // below every capacity: never grows
+    }
+
+    /**
+     * Writer only, before the block is published: lays out an empty sketch with as many slots a bucket as
+     * {@code blockBytes} hold, at most the spec's; {@link #update} asks for a larger block while that is below the
+     * spec's.
+     */
+    @Override
+    public void init(int seriesId, FrequencySketchSpec spec, long blockBytes) {
+        int c = Math.min(spec.tableCapacity(), capacityFitting(spec.bucketCount(), blockBytes));
+        if (c < FrequencySketchSpec.MIN_TABLE_CAPACITY) {
+            throw new IllegalArgumentException(blockBytes + " bytes cannot hold " + spec.bucketCount() + " buckets of "
+                + FrequencySketchSpec.MIN_TABLE_CAPACITY + " slots");
+        }
+        segment().set(INT, offset() + TABLE_CAPACITY_OFFSET, c);
+        segment().set(INT, offset() + MAX_TABLE_CAPACITY_OFFSET, spec.tableCapacity());
         wrap(segment(), offset()); // the bucket length follows C
         initRing(seriesId, SketchFunction.Family.FREQUENCY, spec.bucketWidthMillis(), spec.bucketCount());
     }
@@ -63,6 +84,9 @@ public final class FrequencySketchFlyweight extends BucketRingFlyweight implemen
     // ---- header --------------------------------------------------------------------------------
 
     public int tableCapacity() { return capacity; }
+
+    /** The most slots a bucket of this series may grow to (the spec's C). */
+    public int maxTableCapacity() { return segment().get(INT, offset() + MAX_TABLE_CAPACITY_OFFSET); }
 
     /** Writer's view of ring slot {@code slot}'s sampling level (diagnostics, tests). */
     public int bucketLevel(int slot) {
@@ -99,7 +123,9 @@ public final class FrequencySketchFlyweight extends BucketRingFlyweight implemen
     /**
      * Writer only. Adds one sample.
      *
-     * @return {@link #APPLIED}, {@link #SKIPPED_STALE}, {@link #SKIPPED_TOO_OLD} or {@link #SKIPPED_BUCKET_FULL}
+     * @return {@link #APPLIED}, {@link #SKIPPED_STALE}, {@link #SKIPPED_TOO_OLD}, {@link #SKIPPED_BUCKET_FULL}, or
+     *         {@link #NEEDS_ROOM} when the sample's bucket would start sampling with this block's table and the block may
+     *         grow (nothing written: {@link #resizedLength}, {@link #resizeInto}, then the sample again on the grown block)
      */
     public int update(long timestampMs, double value) {
         if (StaleMarker.is(value)) {
@@ -116,6 +142,17 @@ public final class FrequencySketchFlyweight extends BucketRingFlyweight implemen
         final long b = placedSlot();
         final long width = bucketWidthMillis();
         final long quantum = (timestampMs - 1 - placedBucket() * width) * QUANTA / width;
+        if (!startsBucket() && seg.get(INT, b + BUCKET_IN_ORDER_OFFSET) == 0) {
+            // a bucket that would raise its sampling level with this block's table grows the block first while the
+            // table is below the spec's, so it samples only where one of the full size would. An in-order bucket (a
+            // counter's) samples at the size it has instead: its runs answer distinct, l2 and entropy exactly, and its
+            // table is read only by windows that also hold an out-of-order bucket (a reset), as a sampled table
+            int occupied = seg.get(INT, b + BUCKET_OCCUPIED_OFFSET);
+            if (occupied >= fillLimit(capacity) && capacity < maxTableCapacity() && !tracks(seg, b, capacity, key)) {
+                roomOccupied = occupied;
+                return NEEDS_ROOM;
+            }
+        }
         beginWrite();
         place();
         if (startsBucket()) {
@@ -216,6 +253,90 @@ public final class FrequencySketchFlyweight extends BucketRingFlyweight implemen
             }
             if (++i == capacity) {
                 i = 0;
+            }
+        }
+    }
+
+    /** Whether bucket {@code b}'s table holds {@code key}, or would not take it at the bucket's level. */
+    private static boolean tracks(MemorySegment seg, long b, int capacity, long key) {
+        if (FrequencySketchDescriptor.level(key) < seg.get(INT, b + BUCKET_LEVEL_OFFSET)) {
+            return true;
+        }
+        final long t = b + BUCKET_TABLE_OFFSET;
+        int i = home(key, capacity);
+        for (;;) {
+            long e = seg.get(LONG, t + (long) i * SLOT_LENGTH);
+            if (e == 0) {
+                return false;
+            }
+            if ((e & HASH_MASK) == key) {
+                return true;
+            }
+            if (++i == capacity) {
+                i = 0;
+            }
+        }
+    }
+
+    /**
+     * Writer only, after {@link #update} answered {@link #NEEDS_ROOM}: bytes of the block to grow into, half as many
+     * slots again (so a bucket filling value by value costs a logarithmic number of copies), at most the spec's C.
+     */
+    @Override
+    public long resizedLength() {
+        int c = capacity;
+        int target = Math.max(c + (c >> 1), roomOccupied + (roomOccupied >> 1) + 2);
+        return FrequencySketchDescriptor.blockLength(bucketCount(), Math.min(maxTableCapacity(), target));
+    }
+
+    /** Writer only: C stays as it is (the memory limit refused a larger block); buckets sample from now on. */
+    @Override
+    public void capGrowth() {
+        segment().set(INT, offset() + MAX_TABLE_CAPACITY_OFFSET, capacity);
+    }
+
+    /**
+     * Writer only, no write in progress: copies this block into {@code dst} (not yet published) with as many slots a
+     * bucket as {@code dstBytes} hold, at most the spec's: the same buckets, their values rehashed into the larger
+     * tables. The copy answers every read as this block does (to the order of floating-point sums over slots).
+     */
+    @Override
+    public void resizeInto(MemorySegment dst, long dstOffset, long dstBytes) {
+        final MemorySegment seg = segment();
+        final long offset = offset();
+        final int c = capacity;
+        final int buckets = bucketCount();
+        final int grown = Math.min(maxTableCapacity(), capacityFitting(buckets, dstBytes));
+        if (grown < c) {
+            throw new IllegalArgumentException(dstBytes + " bytes hold fewer slots than the block's " + c);
+        }
+        MemorySegment.copy(seg, offset, dst, dstOffset, HEADER_LENGTH);
+        dst.set(INT, dstOffset + TABLE_CAPACITY_OFFSET, grown);
+        final long from = bucketLength(c);
+        final long to = bucketLength(grown);
+        for (int i = 0; i < buckets; i++) {
+            long s = offset + HEADER_LENGTH + i * from;
+            long d = dstOffset + HEADER_LENGTH + i * to;
+            MemorySegment.copy(seg, s, dst, d, BUCKET_TABLE_OFFSET);
+            if (seg.get(INT, s + BUCKET_SAMPLE_COUNT_OFFSET) <= 0) {
+                continue; // a slot not in use: its table is cleared when a bucket starts in it
+            }
+            long dt = d + BUCKET_TABLE_OFFSET;
+            for (int j = 0; j < grown; j++) {
+                dst.set(LONG, dt + (long) j * SLOT_LENGTH, 0L);
+            }
+            long st = s + BUCKET_TABLE_OFFSET;
+            for (int j = 0; j < c; j++) {
+                long e = seg.get(LONG, st + (long) j * SLOT_LENGTH);
+                if (e != 0) {
+                    int h = home(e & HASH_MASK, grown);
+                    while (dst.get(LONG, dt + (long) h * SLOT_LENGTH) != 0) {
+                        if (++h == grown) {
+                            h = 0;
+                        }
+                    }
+                    dst.set(LONG, dt + (long) h * SLOT_LENGTH, e);
+                }
             }
         }
     }

@@ -3,13 +3,15 @@ package io.weir.engine.sketch.frequency;
 import io.weir.engine.sketch.ring.BucketRingShape;
 
 /**
- * Shape of a frequency sketch: bucket width, ring length and value-table capacity per bucket. The
- * block length follows from these and never changes, so a slab allocates it once. Validated at
- * construction, trusted after.
+ * Shape of a frequency sketch: bucket width, ring length and value-table capacity per bucket. A block starts with
+ * {@link #MIN_TABLE_CAPACITY} slots a bucket and grows (a new block) while a bucket would otherwise start sampling, up
+ * to {@code tableCapacity}; only there do buckets sample. So a block is sized by the distinct values its buckets hold,
+ * and answers as one laid out at the full size from the start, but for buckets filled in order (counters), which
+ * sample at the size they have: their runs answer for them. Validated at construction, trusted after.
  *
  * @param bucketWidthMillis W, the width of one time bucket
  * @param bucketCount       buckets kept in the ring: enough for the window plus one partial bucket
- * @param tableCapacity     value-table slots per bucket
+ * @param tableCapacity     the most value-table slots per bucket
  */
 public record FrequencySketchSpec(long bucketWidthMillis, int bucketCount, int tableCapacity) implements io.weir.engine.sketch.SketchSpec {
     /** The widths {@link #forWindow} chooses from: round numbers a dashboard step is likely to hit. */
@@ -85,8 +87,15 @@ public record FrequencySketchSpec(long bucketWidthMillis, int bucketCount, int t
         return BucketRingShape.longestWindowMillis(maxBuckets, NICE_WIDTHS_MILLIS);
     }
 
-    /** Bytes of the block this spec needs. */
+    /** Bytes of the block at its largest, {@code tableCapacity} slots a bucket. */
+    @Override
     public int blockLength() {
         return (int) FrequencySketchDescriptor.blockLength(bucketCount, tableCapacity);
+    }
+
+    /** Bytes of the block a series starts with: {@link #MIN_TABLE_CAPACITY} slots a bucket. */
+    @Override
+    public int initialBlockLength() {
+        return (int) FrequencySketchDescriptor.blockLength(bucketCount, Math.min(tableCapacity, MIN_TABLE_CAPACITY));
     }
 }

@@ -21,7 +21,7 @@ import io.weir.engine.sketch.ring.BucketRingDescriptor;
  *  +---------------------------------------------------------------+
  *  |         1 / ln g (double), g = 1 + accuracy                   | 48  per-sample parameters
  *  +-------------------------------+-------------------------------+
- *  |   counters per bucket M       |   unused                      | 56
+ *  |   counters per bucket M       |   most counters M may grow to | 56
  *  +-------------------------------+-------------------------------+
  * then, after the ring header,
  *  +---------------------------------------------------------------+
@@ -62,6 +62,7 @@ public final class QuantileSketchDescriptor {
 
     public static final int INV_LN_GAMMA_OFFSET = BucketRingDescriptor.FAMILY_PARAMETERS_OFFSET;
     public static final int COUNTERS_PER_BUCKET_OFFSET = INV_LN_GAMMA_OFFSET + 8;
+    public static final int MAX_COUNTERS_OFFSET = COUNTERS_PER_BUCKET_OFFSET + 4;
     public static final int LN_GAMMA_OFFSET = BucketRingDescriptor.HEADER_LENGTH;
     public static final int HEADER_LENGTH = LN_GAMMA_OFFSET + 8;
 
@@ -93,6 +94,15 @@ public final class QuantileSketchDescriptor {
     /** Offset of counter {@code i} from the start of its bucket. */
     public static long counterOffset(int i) {
         return BUCKET_COUNTERS_OFFSET + (long) i * COUNTER_LENGTH;
+    }
+
+    /**
+     * The most counters per bucket (a multiple of 4) a block of {@code blockBytes} bytes with {@code bucketCount}
+     * buckets holds; may be below {@link QuantileSketchSpec#MIN_COUNTERS} for a block too small.
+     */
+    public static int countersFitting(int bucketCount, long blockBytes) {
+        long perBucket = (blockBytes - HEADER_LENGTH) / bucketCount;
+        return (int) Math.min(Integer.MAX_VALUE, (perBucket - BUCKET_COUNTERS_OFFSET) / COUNTER_LENGTH / 4 * 4);
     }
 
     /** Bytes of a block with {@code bucketCount} buckets of {@code counters} counters. */

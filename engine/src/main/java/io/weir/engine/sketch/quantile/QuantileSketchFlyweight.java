@@ -1,6 +1,7 @@
 package io.weir.engine.sketch.quantile;
 
 import static io.weir.engine.sketch.quantile.QuantileSketchDescriptor.*;
+import static io.weir.engine.sketch.ring.BucketRingDescriptor.BUCKET_SAMPLE_COUNT_OFFSET;
 import static io.weir.engine.sketch.ring.BucketRingDescriptor.EMPTY;
 
 import io.weir.engine.sketch.SketchBlockFlyweight;
@@ -32,6 +33,12 @@ public final class QuantileSketchFlyweight extends BucketRingFlyweight implement
 
     /** M of the wrapped block. */
     private int counters;
+    /** In the header's most-counters field: a block laid out at its full size that never resizes. */
+    public static final int FIXED_SIZE = 0;
+    /** Writer only: the counters a bucket should have, when {@link #update} last answered {@link #NEEDS_ROOM}. */
+    private int resizeTo;
+    /** Writer only: the next update keeps the block's size (a smaller block was refused). */
+    private boolean keepSize;
 
     /** Points this flyweight at the block at {@code offset} in {@code segment}. */
     @Override
@@ -49,12 +56,31 @@ public final class QuantileSketchFlyweight extends BucketRingFlyweight implement
         return f;
     }
 
-    /** Writer only, before the block is published: lays out an empty sketch. */
-    @Override
+    /**
+     * Writer only, before the block is published: lays out an empty sketch at its full size, never resized (heap
+     * blocks, tests: {@link #update} never answers {@link #NEEDS_ROOM}).
+     */
     public void init(int seriesId, QuantileSketchSpec spec) {
+        init(seriesId, spec, spec.blockLength());
+        segment().set(INT, offset() + MAX_COUNTERS_OFFSET, FIXED_SIZE);
+    }
+
+    /**
+     * Writer only, before the block is published: lays out an empty sketch with as many counters a bucket as
+     * {@code blockBytes} hold, at most the spec's; {@link #update} asks for a larger block while that is below the
+     * spec's.
+     */
+    @Override
+    public void init(int seriesId, QuantileSketchSpec spec, long blockBytes) {
         final MemorySegment segment = segment();
         final long offset = offset();
-        segment.set(INT, offset + COUNTERS_PER_BUCKET_OFFSET, spec.countersPerBucket());
+        int m = Math.min(spec.countersPerBucket(), countersFitting(spec.bucketCount(), blockBytes));
+        if (m < QuantileSketchSpec.MIN_COUNTERS) {
+            throw new IllegalArgumentException(blockBytes + " bytes cannot hold " + spec.bucketCount() + " buckets of "
+                + QuantileSketchSpec.MIN_COUNTERS + " counters");
+        }
+        segment.set(INT, offset + COUNTERS_PER_BUCKET_OFFSET, m);
+        segment.set(INT, offset + MAX_COUNTERS_OFFSET, spec.countersPerBucket());
         double lnGamma = Math.log1p(spec.relativeAccuracy());
         segment.set(DOUBLE, offset + LN_GAMMA_OFFSET, lnGamma);
         segment.set(DOUBLE, offset + INV_LN_GAMMA_OFFSET, 1.0 / lnGamma);
@@ -65,6 +91,9 @@ public final class QuantileSketchFlyweight extends BucketRingFlyweight implement
     // ---- header --------------------------------------------------------------------------------
 
     public int countersPerBucket() { return counters; }
+
+    /** The most counters a bucket of this series may grow to (the spec's M); {@link #FIXED_SIZE} for a block never resized. */
+    public int maxCountersPerBucket() { return segment().get(INT, offset() + MAX_COUNTERS_OFFSET); }
 
     /** The bin growth factor g at level 0. */
     public double gamma() { return Math.exp(segment().get(DOUBLE, offset() + LN_GAMMA_OFFSET)); }
@@ -84,8 +113,10 @@ public final class QuantileSketchFlyweight extends BucketRingFlyweight implement
     /**
      * Writer only. Adds one sample.
      *
-     * @return {@link #APPLIED}, {@link #SKIPPED_TOO_OLD}, {@link #SKIPPED_BUCKET_FULL}, or {@link #SKIPPED_STALE} for a
-     *         stale marker the caller let through
+     * @return {@link #APPLIED}, {@link #SKIPPED_TOO_OLD}, {@link #SKIPPED_BUCKET_FULL}, {@link #SKIPPED_STALE} for a
+     *         stale marker the caller let through, or {@link #NEEDS_ROOM} when the sample's bucket needs more counters
+     *         than the block has and the block may grow (nothing written: {@link #resizedLength}, {@link #resizeInto},
+     *         then the sample again on the grown block)
      */
     public int update(long timestampMs, double value) {
         if (StaleMarker.is(value)) {
@@ -100,6 +131,30 @@ public final class QuantileSketchFlyweight extends BucketRingFlyweight implement
         // computed before the write section so the seqlock stays odd for as short as possible
         final int key0 = value > 0 || value < 0 ? key0(Math.abs(value), seg.get(DOUBLE, offset() + INV_LN_GAMMA_OFFSET)) : 0;
         final long b = placedSlot();
+        if (keepSize) {
+            keepSize = false;
+        } else if (startsBucket()) {
+            // a new bucket starts (once per bucket width): when the widest buckets have left the ring, the block shrinks
+            // to what the others need (a counter restarting from 0 needs ~1,000 bins for a while, then a few)
+            if (m > QuantileSketchSpec.MIN_COUNTERS && maxCountersPerBucket() != FIXED_SIZE) {
+                int widest = widestLiveBucket(seg);
+                int target = Math.max(QuantileSketchSpec.MIN_COUNTERS, (widest + (widest >> 1) + 3) & ~3);
+                // at most 3/4 of the bytes: the slab's class of the smaller block (at most 5/4 of it) then holds fewer
+                // counters than this block, and the block it becomes never asks to shrink again at once
+                if (2 * widest < m && 4L * blockLength(bucketCount(), target) <= 3L * blockLength(bucketCount(), m)) {
+                    resizeTo = target;
+                    return NEEDS_ROOM;
+                }
+            }
+        } else if ((value > 0 || value < 0) && !Double.isInfinite(value)) {
+            // a bucket that would collapse with this block's M grows the block first while M is below the spec's,
+            // so a bucket collapses only where one of the full size would
+            int need = countersNeeded(seg, b, value > 0, key0);
+            if (need > m && m < maxCountersPerBucket()) {
+                resizeTo = Math.min(maxCountersPerBucket(), (Math.max(need, m + (m >> 1)) + 3) & ~3);
+                return NEEDS_ROOM;
+            }
+        }
         beginWrite();
         place();
         if (startsBucket()) {
@@ -151,6 +206,101 @@ public final class QuantileSketchFlyweight extends BucketRingFlyweight implement
         }
         endWrite();
         return APPLIED;
+    }
+
+    /** Counters bucket {@code b} needs to take {@code key0} on its side at its level: 0 when the key is in range. */
+    private static int countersNeeded(MemorySegment seg, long b, boolean side, int key0) {
+        int key = keyAt(key0, seg.get(INT, b + BUCKET_LEVEL_OFFSET));
+        int lo = seg.get(INT, b + (side ? BUCKET_POS_LO_OFFSET : BUCKET_NEG_LO_OFFSET));
+        int len = seg.get(INT, b + (side ? BUCKET_POS_LEN_OFFSET : BUCKET_NEG_LEN_OFFSET));
+        if (len > 0 && key >= lo && key - lo < len) {
+            return 0;
+        }
+        long newLen = len == 0 ? 1 : (long) Math.max(lo + len - 1, key) - Math.min(lo, key) + 1;
+        return (int) Math.min(Integer.MAX_VALUE, newLen + seg.get(INT, b + (side ? BUCKET_NEG_LEN_OFFSET : BUCKET_POS_LEN_OFFSET)));
+    }
+
+    /**
+     * Counters the widest bucket in the ring needs, the ring as it stands before the sample that starts a bucket (the
+     * bucket that sample expires counts until the next one starts, so every published block holds every bucket a
+     * reader can reach).
+     */
+    private int widestLiveBucket(MemorySegment seg) {
+        final int buckets = bucketCount();
+        final long oldestLive = newestBucket() - buckets + 1;
+        int widest = 0;
+        for (int i = 0; i < buckets; i++) {
+            long s = slotAddress(i);
+            if (isLive(i, oldestLive)) {
+                widest = Math.max(widest, seg.get(INT, s + BUCKET_POS_LEN_OFFSET) + seg.get(INT, s + BUCKET_NEG_LEN_OFFSET));
+            }
+        }
+        return widest;
+    }
+
+    /** Writer's view: whether ring slot {@code slot} holds a bucket at or after {@code oldestLive}. */
+    private boolean isLive(int slot, long oldestLive) {
+        long k = bucketIndex(slot);
+        return k != EMPTY && k >= oldestLive;
+    }
+
+    /**
+     * Writer only, after {@link #update} answered {@link #NEEDS_ROOM}: bytes of the block to move into. Growing: room
+     * for what the bucket needed and at least half as many counters again (so a bucket widening bin by bin costs a
+     * logarithmic number of copies), at most the spec's M. Shrinking: half as many again as the widest bucket left.
+     */
+    @Override
+    public long resizedLength() {
+        return QuantileSketchDescriptor.blockLength(bucketCount(), resizeTo);
+    }
+
+    @Override
+    public void keepSizeOnce() {
+        keepSize = true;
+    }
+
+    /** Writer only: M stays as it is (the memory limit refused a larger block); buckets collapse from now on. */
+    @Override
+    public void capGrowth() {
+        segment().set(INT, offset() + MAX_COUNTERS_OFFSET, counters);
+    }
+
+    /**
+     * Writer only, no write in progress: copies this block into {@code dst} (not yet published) with as many counters
+     * a bucket as {@code dstBytes} hold, at most the spec's and at least what every bucket in the ring needs: the same
+     * buckets, bins and counts, the negative side moved to the new end; expired slots are left empty. The copy
+     * answers every read as this block does.
+     */
+    @Override
+    public void resizeInto(MemorySegment dst, long dstOffset, long dstBytes) {
+        final MemorySegment seg = segment();
+        final long offset = offset();
+        final int m = counters;
+        final int buckets = bucketCount();
+        final int sized = Math.min(maxCountersPerBucket(), countersFitting(buckets, dstBytes));
+        final long oldestLive = newestBucket() - buckets + 1;
+        MemorySegment.copy(seg, offset, dst, dstOffset, HEADER_LENGTH);
+        dst.set(INT, dstOffset + COUNTERS_PER_BUCKET_OFFSET, sized);
+        final long from = bucketLength(m);
+        final long to = bucketLength(sized);
+        for (int i = 0; i < buckets; i++) {
+            long s = offset + HEADER_LENGTH + i * from;
+            long d = dstOffset + HEADER_LENGTH + i * to;
+            MemorySegment.copy(seg, s, dst, d, BUCKET_COUNTERS_OFFSET);
+            if (!isLive(i, oldestLive)) {
+                // never used, or expired (no window reaches it): empty, so its old lengths never matter
+                dst.set(INT, d + BUCKET_SAMPLE_COUNT_OFFSET, 0);
+            } else {
+                int posLen = Math.clamp(seg.get(INT, s + BUCKET_POS_LEN_OFFSET), 0, m);
+                int negLen = Math.clamp(seg.get(INT, s + BUCKET_NEG_LEN_OFFSET), 0, m - posLen);
+                if (posLen + negLen > sized) {
+                    throw new IllegalArgumentException(dstBytes + " bytes hold fewer counters than bucket " + i + " needs");
+                }
+                MemorySegment.copy(seg, s + counterOffset(0), dst, d + counterOffset(0), (long) posLen * COUNTER_LENGTH);
+                MemorySegment.copy(seg, s + counterOffset(m - negLen), dst, d + counterOffset(sized - negLen),
+                    (long) negLen * COUNTER_LENGTH);
+            }
+        }
     }
 
     /** Level-0 bin key of a finite magnitude > 0: {@code ceil(log_g(v))}. */

@@ -3,12 +3,14 @@ package io.weir.engine.sketch.quantile;
 import io.weir.engine.sketch.ring.BucketRingShape;
 
 /**
- * Shape of a quantile sketch: a ring of time buckets, each holding a log-bucket histogram of a fixed
- * number of 16-bit counters. Validated at construction, trusted after.
+ * Shape of a quantile sketch: a ring of time buckets, each holding a log-bucket histogram of 16-bit counters. A block
+ * starts with {@link #MIN_COUNTERS} counters per bucket and grows (a new block) while a bucket needs more, up to
+ * {@code countersPerBucket}; only there do buckets collapse. So a block is sized by the value range it holds, and its
+ * answers are those of a block laid out at the full size from the start. Validated at construction, trusted after.
  *
  * @param bucketWidthMillis W, the width of one time bucket
  * @param bucketCount       buckets kept in the ring: enough for the window plus one partial bucket
- * @param countersPerBucket M, histogram counters per time bucket, shared by positive and negative values
+ * @param countersPerBucket M, the most histogram counters per time bucket, shared by positive and negative values
  * @param relativeAccuracy  a, the relative value error at full resolution: histogram bins are
  *                          {@code (g^(i-1), g^i]} with {@code g = 1 + a}; each collapse squares g
  */
@@ -81,8 +83,15 @@ public record QuantileSketchSpec(long bucketWidthMillis, int bucketCount, int co
         return BucketRingShape.longestWindowMillis(maxBuckets, NICE_WIDTHS_MILLIS);
     }
 
-    /** Bytes of the block this spec needs: fixed, so the slab allocates it once. */
+    /** Bytes of the block at its largest, {@code countersPerBucket} counters a bucket. */
+    @Override
     public int blockLength() {
         return QuantileSketchDescriptor.blockLength(bucketCount, countersPerBucket);
+    }
+
+    /** Bytes of the block a series starts with: {@link #MIN_COUNTERS} counters a bucket. */
+    @Override
+    public int initialBlockLength() {
+        return QuantileSketchDescriptor.blockLength(bucketCount, Math.min(countersPerBucket, MIN_COUNTERS));
     }
 }

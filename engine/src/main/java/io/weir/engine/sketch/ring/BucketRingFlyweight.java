@@ -29,6 +29,11 @@ public abstract class BucketRingFlyweight {
     public static final int SKIPPED_TOO_OLD = 2;
     /** The sample's bucket already holds 2^31 - 1 samples (only reachable with many samples per millisecond). */
     public static final int SKIPPED_BUCKET_FULL = 3;
+    /**
+     * The sample's bucket needs a larger table than the block has, and the block may grow (its family's spec allows
+     * more): nothing was written. The writer copies the block into a larger one and adds the sample there.
+     */
+    public static final int NEEDS_ROOM = 4;
 
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
