@@ -404,7 +404,7 @@ public final class SketchShard implements AutoCloseable {
             int exactBytes = classBytes(withRoom((int) fresh.usedBytes() + ExactSamplesDescriptor.MAX_SAMPLE_BITS / 8, largest));
             int sketchBytes = buildSketches(seriesId, local, old.familyMask(), threshold);
             if (sketchBytes > 0 && sketchBytes + tailBudget.of(sketchBytes) < exactBytes) {
-                return finishPromotion(local, block, timestampMs, value, sketchBytes);
+                return finishPromotion(local, block, timestampMs, value, largest);
             }
             if (sketchBytes > 0) {
                 discardSketches(local);
@@ -499,12 +499,11 @@ public final class SketchShard implements AutoCloseable {
      * the series leaves the sketches altogether (counted as refused) until it is dropped or evicted.
      */
     private int promote(int seriesId, int local, long exactBlock, int mask, long threshold, long timestampMs, double value) {
-        int sketchBytes = buildSketches(seriesId, local, mask, threshold);
-        if (sketchBytes <= 0) {
+        if (buildSketches(seriesId, local, mask, threshold) <= 0) {
             refuseWhole(local);
             return SKIPPED_NO_MEMORY_RESULT;
         }
-        return finishPromotion(local, exactBlock, timestampMs, value, sketchBytes);
+        return finishPromotion(local, exactBlock, timestampMs, value, largestSketchBytes(seriesId));
     }
 
     /**
@@ -555,11 +554,13 @@ public final class SketchShard implements AutoCloseable {
 
     /**
      * Writer only, the sketches built: replays the new sample into them, replaces the exact block by its tail (within
-     * the tail budget's share of {@code sketchBytes}) and retires it.
+     * the tail budget's share of {@code largestSketchBytes}, what the sketches take at their largest: the tail is
+     * sized by its samples, and a budget on the sketches' smaller size would cut the tails of series whose sketches
+     * stay small, such as an `up` series, below the hour it spans) and retires it.
      */
-    private int finishPromotion(int local, long exactBlock, long timestampMs, double value, int sketchBytes) {
+    private int finishPromotion(int local, long exactBlock, long timestampMs, double value, int largestSketchBytes) {
         boolean applied = replay(local, timestampMs, value);
-        index.setExact(local, tailMinMs > 0 ? tailOf(exactBlock, timestampMs, value, sketchBytes) : SketchIndex.PROMOTED);
+        index.setExact(local, tailMinMs > 0 ? tailOf(exactBlock, timestampMs, value, largestSketchBytes) : SketchIndex.PROMOTED);
         arena.retire(exactBlock);
         exactSeriesDown();
         bump(PROMOTED_SERIES);
@@ -624,9 +625,9 @@ public final class SketchShard implements AutoCloseable {
      * span, then the new sample) and returns it, not yet published; {@link SketchIndex#PROMOTED} when it would not
      * fit its budget or the memory limit refuses it (the sketches alone then answer, as before tails).
      */
-    private long tailOf(long exactBlock, long timestampMs, double value, int sketchBytes) {
+    private long tailOf(long exactBlock, long timestampMs, double value, int largestSketchBytes) {
         ExactSamplesFlyweight old = writerExact.wrap(arena.segment(exactBlock), SlabArena.offset(exactBlock));
-        return layTail(old, tailSpanMillis(old.windowMillis()), (int) tailBudget.of(sketchBytes), timestampMs, value);
+        return layTail(old, tailSpanMillis(old.windowMillis()), (int) tailBudget.of(largestSketchBytes), timestampMs, value);
     }
 
     /**

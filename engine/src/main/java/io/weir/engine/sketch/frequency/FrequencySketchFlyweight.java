@@ -142,16 +142,8 @@ public final class FrequencySketchFlyweight extends BucketRingFlyweight implemen
         final long b = placedSlot();
         final long width = bucketWidthMillis();
         final long quantum = (timestampMs - 1 - placedBucket() * width) * QUANTA / width;
-        if (!startsBucket() && seg.get(INT, b + BUCKET_IN_ORDER_OFFSET) == 0) {
-            // a bucket that would raise its sampling level with this block's table grows the block first while the
-            // table is below the spec's, so it samples only where one of the full size would. An in-order bucket (a
-            // counter's) samples at the size it has instead: its runs answer distinct, l2 and entropy exactly, and its
-            // table is read only by windows that also hold an out-of-order bucket (a reset), as a sampled table
-            int occupied = seg.get(INT, b + BUCKET_OCCUPIED_OFFSET);
-            if (occupied >= fillLimit(capacity) && capacity < maxTableCapacity() && !tracks(seg, b, capacity, key)) {
-                roomOccupied = occupied;
-                return NEEDS_ROOM;
-            }
+        if (!startsBucket() && asksForRoom(seg, b, capacity, key)) {
+            return NEEDS_ROOM;
         }
         beginWrite();
         place();
@@ -255,6 +247,25 @@ public final class FrequencySketchFlyweight extends BucketRingFlyweight implemen
                 i = 0;
             }
         }
+    }
+
+    /**
+     * Whether bucket {@code b} would raise its sampling level to take {@code key} while the block may grow: then the
+     * block grows first, so a bucket samples only where one of the full size would. An in-order bucket (a counter's)
+     * samples at the size it has instead: its runs answer distinct, l2 and entropy exactly, and its table is read only
+     * by windows that also hold an out-of-order bucket (a reset), as a sampled table. Out of {@link #update} so that
+     * stays small enough to be inlined.
+     */
+    private boolean asksForRoom(MemorySegment seg, long b, int capacity, long key) {
+        if (seg.get(INT, b + BUCKET_IN_ORDER_OFFSET) != 0) {
+            return false;
+        }
+        int occupied = seg.get(INT, b + BUCKET_OCCUPIED_OFFSET);
+        if (occupied >= fillLimit(capacity) && capacity < maxTableCapacity() && !tracks(seg, b, capacity, key)) {
+            roomOccupied = occupied;
+            return true;
+        }
+        return false;
     }
 
     /** Whether bucket {@code b}'s table holds {@code key}, or would not take it at the bucket's level. */

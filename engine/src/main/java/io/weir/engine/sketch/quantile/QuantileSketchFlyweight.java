@@ -133,25 +133,10 @@ public final class QuantileSketchFlyweight extends BucketRingFlyweight implement
         final long b = placedSlot();
         if (keepSize) {
             keepSize = false;
-        } else if (startsBucket()) {
-            // a new bucket starts (once per bucket width): when the widest buckets have left the ring, the block shrinks
-            // to what the others need (a counter restarting from 0 needs ~1,000 bins for a while, then a few)
-            if (m > QuantileSketchSpec.MIN_COUNTERS && maxCountersPerBucket() != FIXED_SIZE) {
-                int widest = widestLiveBucket(seg);
-                int target = Math.max(QuantileSketchSpec.MIN_COUNTERS, (widest + (widest >> 1) + 3) & ~3);
-                // at most 3/4 of the bytes: the slab's class of the smaller block (at most 5/4 of it) then holds fewer
-                // counters than this block, and the block it becomes never asks to shrink again at once
-                if (2 * widest < m && 4L * blockLength(bucketCount(), target) <= 3L * blockLength(bucketCount(), m)) {
-                    resizeTo = target;
-                    return NEEDS_ROOM;
-                }
-            }
-        } else if ((value > 0 || value < 0) && !Double.isInfinite(value)) {
-            // a bucket that would collapse with this block's M grows the block first while M is below the spec's,
-            // so a bucket collapses only where one of the full size would
-            int need = countersNeeded(seg, b, value > 0, key0);
-            if (need > m && m < maxCountersPerBucket()) {
-                resizeTo = Math.min(maxCountersPerBucket(), (Math.max(need, m + (m >> 1)) + 3) & ~3);
+        } else {
+            int resize = resizeFor(seg, b, m, value, key0);
+            if (resize != 0) {
+                resizeTo = resize;
                 return NEEDS_ROOM;
             }
         }
@@ -206,6 +191,38 @@ public final class QuantileSketchFlyweight extends BucketRingFlyweight implement
         }
         endWrite();
         return APPLIED;
+    }
+
+    /**
+     * Writer only, before the write section: the counters a bucket should have before the sample, or 0 to add it as
+     * the block is. A bucket that would collapse with this block's M grows the block first while M is below the
+     * spec's, so a bucket collapses only where one of the full size would. When a sample starts a bucket and the
+     * widest buckets have left the ring, the block shrinks to what the others need (a counter restarting from 0 needs
+     * ~1,000 bins for a while, then a few); looked at on every quarter of the ring only, as the look reads every
+     * bucket and a 15 s series starts a bucket of a 1 h window every fourth sample. Out of {@link #update} so that
+     * stays small.
+     */
+    private int resizeFor(MemorySegment seg, long b, int m, double value, int key0) {
+        if (startsBucket()) {
+            if (m > QuantileSketchSpec.MIN_COUNTERS && placedBucket() % Math.max(1, bucketCount() >> 2) == 0
+                    && maxCountersPerBucket() != FIXED_SIZE) {
+                int widest = widestLiveBucket(seg);
+                int target = Math.max(QuantileSketchSpec.MIN_COUNTERS, (widest + (widest >> 1) + 3) & ~3);
+                // at most 3/4 of the bytes: the slab's class of the smaller block (at most 5/4 of it) then holds fewer
+                // counters than this block, and the block it becomes never asks to shrink again at once
+                if (2 * widest < m && 4L * blockLength(bucketCount(), target) <= 3L * blockLength(bucketCount(), m)) {
+                    return target;
+                }
+            }
+            return 0;
+        }
+        if ((value > 0 || value < 0) && !Double.isInfinite(value)) {
+            int need = countersNeeded(seg, b, value > 0, key0);
+            if (need > m && m < maxCountersPerBucket()) {
+                return Math.min(maxCountersPerBucket(), (Math.max(need, m + (m >> 1)) + 3) & ~3);
+            }
+        }
+        return 0;
     }
 
     /** Counters bucket {@code b} needs to take {@code key0} on its side at its level: 0 when the key is in range. */
