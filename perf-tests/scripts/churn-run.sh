@@ -7,6 +7,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
 : "${JAVA_HOME:=/usr/lib/jvm/temurin-25-jdk-amd64}"
+export JAVA_HOME
 mvn -B -q -ntp -pl perf-tests -am package -DskipTests
 FLAGS="$(sed -n 's:.*<weir.jvm.flags>\(.*\)</weir.jvm.flags>.*:\1:p' pom.xml)"
 # shellcheck disable=SC2086

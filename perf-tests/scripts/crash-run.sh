@@ -7,6 +7,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
 : "${JAVA_HOME:=/usr/lib/jvm/temurin-25-jdk-amd64}"
+export JAVA_HOME
 mvn -B -q -ntp -pl perf-tests -am package -DskipTests
 exec "$JAVA_HOME/bin/java" -Xmx2g \
     -cp "perf-tests/target/classes:$(cat perf-tests/target/classpath.txt)" \

@@ -20,8 +20,15 @@ import java.util.Arrays;
  *
  * <p>{@link #retire} does not make a block reusable at once: readers may still hold its address.
  * It is stamped with the current reader epoch and moved to its free list by {@link #reclaim} once
- * every reader inside entered after that epoch. Free blocks are chained through their first word,
- * which is safe because no reader can reach them any more.
+ * every reader inside entered after that epoch. Free blocks are chained both ways through their first two words
+ * and carry their own handle in the third, which is safe because no reader can reach them any more.
+ *
+ * <p><b>Chunks are recycled.</b> A free block serves only its own size class, so a population of blocks that grows
+ * through the classes together (a node's series after a start, each exact block doubling, each sketch table growing)
+ * would otherwise leave every class it passed through holding its old blocks: slabs reserved measured 3 to 10 times
+ * the bytes in use. The arena counts the live blocks (handed out or retired) of every chunk; when a chunk holds none,
+ * its free blocks leave their lists (walked by their handles, chunk start to end) and the chunk goes back to the
+ * bump allocator, for blocks of any class.
  *
  * <p>A block handle packs {@code sizeClass:7 | chunk+1:24 | offset:32} into a positive long; 0 is
  * {@link #NULL_BLOCK}.
@@ -53,8 +60,16 @@ public final class SlabArena implements AutoCloseable {
     /** Replaced (copy on grow) by the writer; readers index it, so it must only ever grow. */
     private volatile MemorySegment[] chunks = new MemorySegment[8];
     private int chunkCount;
+    /** Writer only, per chunk: blocks handed out or retired and not yet free. */
+    private int[] chunkLive = new int[8];
+    /** Writer only, per chunk: where its blocks end (the bump offset when the allocator left it). */
+    private long[] chunkEnd = new long[8];
+    /** Writer only: chunks whose blocks are all free, taken again by the bump allocator before a new chunk. */
+    private int[] recycledChunks = new int[8];
+    private int recycledCount;
+    private long recycledChunksTotal;
     private MemorySegment bumpChunk;
-    private int bumpChunkIndex;
+    private int bumpChunkIndex = -1;
     private long bumpOffset;
 
     /** Retired blocks in stamp order (a FIFO; stamps never decrease). */
@@ -171,6 +186,7 @@ public final class SlabArena implements AutoCloseable {
                 return NULL_BLOCK;
             }
         }
+        chunkLive[chunkIndex(block)]++;
         // re-read: a reclaim above may have lowered it since 'inUse' was taken
         IN_USE.setOpaque(this, (long) IN_USE.getOpaque(this) + size);
         return block;
@@ -207,6 +223,10 @@ public final class SlabArena implements AutoCloseable {
             pushFree(block);
             released += blockBytes(block);
             freed++;
+            int chunk = chunkIndex(block);
+            if (--chunkLive[chunk] == 0 && chunk != bumpChunkIndex) {
+                recycle(chunk);
+            }
         }
         if (retiredHead == retiredTail) {
             retiredHead = retiredTail = 0;
@@ -215,6 +235,11 @@ public final class SlabArena implements AutoCloseable {
             IN_USE.setOpaque(this, (long) IN_USE.getOpaque(this) - released);
         }
         return freed;
+    }
+
+    /** Writer only: chunks handed back to the bump allocator since the start (their blocks all free). */
+    public long recycledChunks() {
+        return recycledChunksTotal;
     }
 
     /** Writer only: blocks retired and not yet reclaimed. */
@@ -258,18 +283,73 @@ public final class SlabArena implements AutoCloseable {
         RESERVED.setOpaque(this, 0L);
     }
 
+    /** Words of a free block: next and previous free block of its class, and its own handle. */
+    private static final long FREE_NEXT = 0;
+    private static final long FREE_PREV = 8;
+    private static final long FREE_SELF = 16;
+
+    private static int chunkIndex(long block) {
+        return (int) ((block >>> 32) & 0xFF_FFFF) - 1;
+    }
+
     private long popFree(int c) {
         long block = freeHeads[c];
         if (block != NULL_BLOCK) {
-            freeHeads[c] = segment(block).get(ValueLayout.JAVA_LONG, offset(block));
+            unlink(block);
         }
         return block;
     }
 
     private void pushFree(long block) {
         int c = (int) (block >>> 56);
-        segment(block).set(ValueLayout.JAVA_LONG, offset(block), freeHeads[c]);
+        MemorySegment seg = segment(block);
+        long off = offset(block);
+        long head = freeHeads[c];
+        seg.set(ValueLayout.JAVA_LONG, off + FREE_NEXT, head);
+        seg.set(ValueLayout.JAVA_LONG, off + FREE_PREV, NULL_BLOCK);
+        seg.set(ValueLayout.JAVA_LONG, off + FREE_SELF, block);
+        if (head != NULL_BLOCK) {
+            segment(head).set(ValueLayout.JAVA_LONG, offset(head) + FREE_PREV, block);
+        }
         freeHeads[c] = block;
+    }
+
+    /** Takes a free block out of its class's list. */
+    private void unlink(long block) {
+        MemorySegment seg = segment(block);
+        long off = offset(block);
+        long next = seg.get(ValueLayout.JAVA_LONG, off + FREE_NEXT);
+        long prev = seg.get(ValueLayout.JAVA_LONG, off + FREE_PREV);
+        if (prev == NULL_BLOCK) {
+            freeHeads[(int) (block >>> 56)] = next;
+        } else {
+            segment(prev).set(ValueLayout.JAVA_LONG, offset(prev) + FREE_NEXT, next);
+        }
+        if (next != NULL_BLOCK) {
+            segment(next).set(ValueLayout.JAVA_LONG, offset(next) + FREE_PREV, prev);
+        }
+    }
+
+    /**
+     * A chunk none of whose blocks is live: every block in it, from its start to where the allocator left it, is
+     * free (each carries its handle), so each leaves its list, and the chunk waits for the bump allocator.
+     */
+    private void recycle(int chunk) {
+        MemorySegment seg = chunks[chunk];
+        long end = chunkEnd[chunk];
+        for (long off = 0; off + MIN_BLOCK_BYTES <= end; ) {
+            long block = seg.get(ValueLayout.JAVA_LONG, off + FREE_SELF);
+            if (chunkIndex(block) != chunk || offset(block) != off) {
+                throw new IllegalStateException("chunk " + chunk + " at " + off + " holds no free block of its own");
+            }
+            unlink(block);
+            off += blockBytes(block);
+        }
+        if (recycledCount == recycledChunks.length) {
+            recycledChunks = Arrays.copyOf(recycledChunks, recycledCount * 2);
+        }
+        recycledChunks[recycledCount++] = chunk;
+        recycledChunksTotal++;
     }
 
     private static long handle(int sizeClass, int chunkIndex, long offset) {
@@ -278,29 +358,64 @@ public final class SlabArena implements AutoCloseable {
 
     private long bump(int c, int size) {
         if (bumpChunk == null || bumpOffset + size > bumpChunk.byteSize()) {
-            long reserved = (long) RESERVED.getOpaque(this);
-            long len = Math.min(chunkBytes, (memoryLimitBytes - reserved) & ~(long) (MIN_BLOCK_BYTES - 1));
-            if (len < size || chunkCount == MAX_CHUNKS) {
-                return NULL_BLOCK;
+            int recycled = takeRecycled(size);
+            if (recycled >= 0) {
+                leaveBumpChunk();
+                bumpChunk = chunks[recycled];
+                bumpChunkIndex = recycled;
+                bumpOffset = 0;
+            } else {
+                long reserved = (long) RESERVED.getOpaque(this);
+                long len = Math.min(chunkBytes, (memoryLimitBytes - reserved) & ~(long) (MIN_BLOCK_BYTES - 1));
+                if (len < size || chunkCount == MAX_CHUNKS) {
+                    return NULL_BLOCK;
+                }
+                leaveBumpChunk();
+                MemorySegment chunk = arena.allocate(len, MIN_BLOCK_BYTES);
+                if (chunkCount == chunks.length) {
+                    chunks = Arrays.copyOf(chunks, chunkCount * 2);
+                    chunkLive = Arrays.copyOf(chunkLive, chunkCount * 2);
+                    chunkEnd = Arrays.copyOf(chunkEnd, chunkCount * 2);
+                }
+                MemorySegment[] cs = chunks;
+                cs[chunkCount] = chunk;
+                chunks = cs; // volatile re-publication so readers see the new element
+                bumpChunk = chunk;
+                bumpChunkIndex = chunkCount++;
+                bumpOffset = 0;
+                RESERVED.setOpaque(this, reserved + len);
             }
-            if (bumpChunk != null) {
-                carveTail();
-            }
-            MemorySegment chunk = arena.allocate(len, MIN_BLOCK_BYTES);
-            if (chunkCount == chunks.length) {
-                chunks = Arrays.copyOf(chunks, chunkCount * 2);
-            }
-            MemorySegment[] cs = chunks;
-            cs[chunkCount] = chunk;
-            chunks = cs; // volatile re-publication so readers see the new element
-            bumpChunk = chunk;
-            bumpChunkIndex = chunkCount++;
-            bumpOffset = 0;
-            RESERVED.setOpaque(this, reserved + len);
         }
         long block = handle(c, bumpChunkIndex, bumpOffset);
         bumpOffset += size;
         return block;
+    }
+
+    /** A recycled chunk of at least {@code size} bytes, taken off the stack; -1 when none. */
+    private int takeRecycled(int size) {
+        for (int i = recycledCount - 1; i >= 0; i--) {
+            int chunk = recycledChunks[i];
+            if (chunks[chunk].byteSize() >= size) {
+                recycledChunks[i] = recycledChunks[--recycledCount];
+                return chunk;
+            }
+        }
+        return -1;
+    }
+
+    /** The allocator moves to another chunk: the current one's tail goes to the free lists, and its end is noted. */
+    private void leaveBumpChunk() {
+        if (bumpChunk == null) {
+            return;
+        }
+        carveTail();
+        int chunk = bumpChunkIndex;
+        chunkEnd[chunk] = bumpOffset;
+        bumpChunk = null;
+        bumpChunkIndex = -1;
+        if (chunkLive[chunk] == 0) {
+            recycle(chunk);
+        }
     }
 
     /** Hands the unused tail of the current chunk to the free lists, largest classes first. */
