@@ -84,9 +84,11 @@ public class SketchUpdateBenchmark extends WeirForkedBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        System.out.printf("%n[%d series, %s, %s] applied=%d tooOld=%d nan=%d refused=%d exact=%d promoted=%d bytesInUse=%d%n",
+        System.out.printf("%n[%d series, %s, %s] applied=%d tooOld=%d nan=%d refused=%d exact=%d promoted=%d resized=%d"
+                + " bytesInUse=%d bytesReserved=%d recycledChunks=%d%n",
             seriesCount, cadence, families, shard.samplesApplied(), shard.skippedTooOld(), shard.skippedStale(),
-            shard.refusedSeries(), shard.exactSeries(), shard.promotedSeries(), shard.bytesInUse());
+            shard.refusedSeries(), shard.exactSeries(), shard.promotedSeries(), shard.resizedBlocks(), shard.bytesInUse(),
+            shard.bytesReserved(), shard.arena().recycledChunks());
         shard.close();
     }
 

@@ -419,7 +419,8 @@ public final class WeirNode implements AutoCloseable {
                     .add("weir_sketch_growth_refused_total", MetricRegistry.Type.COUNTER, "Sketch blocks that stopped growing because storage.memory_limit refused a larger one.", l, sh::growthRefused)
                     .add("weir_sketch_skipped_no_memory_total", MetricRegistry.Type.COUNTER, "Samples not sketched because storage.memory_limit refused a block.", l, sh::skippedNoMemory)
                     .add("weir_sketch_memory_bytes", MetricRegistry.Type.GAUGE, "Off-heap bytes in use by sketches.", l, sh::bytesInUse)
-                    .add("weir_sketch_memory_reserved_bytes", MetricRegistry.Type.GAUGE, "Off-heap bytes reserved by sketch slabs.", l, sh::bytesReserved);
+                    .add("weir_sketch_memory_reserved_bytes", MetricRegistry.Type.GAUGE, "Off-heap bytes reserved by sketch slabs.", l, sh::bytesReserved)
+                    .add("weir_sketch_slab_recycled_chunks_total", MetricRegistry.Type.COUNTER, "Slab chunks whose blocks were all free, handed back for blocks of any size.", l, sh.arena()::recycledChunks);
         }
         if (forwarder != null) {
             Forwarder f = forwarder;

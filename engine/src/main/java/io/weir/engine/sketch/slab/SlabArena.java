@@ -39,12 +39,14 @@ public final class SlabArena implements AutoCloseable {
     private static final int MAX_CHUNKS = (1 << 24) - 1;
     private static final VarHandle IN_USE;
     private static final VarHandle RESERVED;
+    private static final VarHandle RECYCLED;
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             IN_USE = l.findVarHandle(SlabArena.class, "bytesInUse", long.class);
             RESERVED = l.findVarHandle(SlabArena.class, "bytesReserved", long.class);
+            RECYCLED = l.findVarHandle(SlabArena.class, "recycledChunksTotal", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -67,6 +69,7 @@ public final class SlabArena implements AutoCloseable {
     /** Writer only: chunks whose blocks are all free, taken again by the bump allocator before a new chunk. */
     private int[] recycledChunks = new int[8];
     private int recycledCount;
+    @SuppressWarnings("unused") // written by the writer (opaque), read by any thread
     private long recycledChunksTotal;
     private MemorySegment bumpChunk;
     private int bumpChunkIndex = -1;
@@ -237,9 +240,9 @@ public final class SlabArena implements AutoCloseable {
         return freed;
     }
 
-    /** Writer only: chunks handed back to the bump allocator since the start (their blocks all free). */
+    /** Any thread: chunks handed back to the bump allocator since the start (their blocks all free). */
     public long recycledChunks() {
-        return recycledChunksTotal;
+        return (long) RECYCLED.getOpaque(this);
     }
 
     /** Writer only: blocks retired and not yet reclaimed. */
@@ -349,7 +352,7 @@ public final class SlabArena implements AutoCloseable {
             recycledChunks = Arrays.copyOf(recycledChunks, recycledCount * 2);
         }
         recycledChunks[recycledCount++] = chunk;
-        recycledChunksTotal++;
+        RECYCLED.setOpaque(this, (long) RECYCLED.getOpaque(this) + 1);
     }
 
     private static long handle(int sizeClass, int chunkIndex, long offset) {
