@@ -699,10 +699,14 @@ public final class SketchShard implements AutoCloseable {
         int r = fam.update(arena.segment(block), SlabArena.offset(block), timestampMs, value);
         for (int resizes = 0; r == BucketRingFlyweight.NEEDS_ROOM; resizes++) {
             if (resizes == 2) {
-                // a resized block asks at most once more (a shrink, then the sample's own bucket growing): more is a bug
-                throw new IllegalStateException(family + " block of local series " + local + " keeps asking for another size");
+                // a resized block asks at most once more (a shrink, then the sample's own bucket growing): more is a
+                // bug, which must not stop the writer: the block keeps its size and takes the sample as it is
+                LOG.log(System.Logger.Level.ERROR, family + " block of local series " + local + " keeps asking for another size");
+                fam.capGrowth(arena.segment(block), SlabArena.offset(block));
+                fam.keepSizeOnce(arena.segment(block), SlabArena.offset(block));
+            } else {
+                block = resizeFamilyBlock(local, family, block);
             }
-            block = resizeFamilyBlock(local, family, block);
             r = fam.update(arena.segment(block), SlabArena.offset(block), timestampMs, value);
         }
         return r;

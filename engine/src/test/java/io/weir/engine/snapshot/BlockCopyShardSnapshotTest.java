@@ -117,6 +117,47 @@ class BlockCopyShardSnapshotTest {
     }
 
     /**
+     * Quantile and frequency blocks start small and resize with their data (docs/sketches.md): a restored block keeps
+     * the size it was captured at and the most it may grow to, so after the restore it grows on exactly as the
+     * captured shard's block does, and both answer alike.
+     */
+    @Test
+    void restoredBlocksGrowOnAsTheCapturedOnes() throws IOException {
+        int series = 60;
+        SketchShard[] from = shards(1);
+        SketchShard[] into = shards(1);
+        BlockCopyShardSnapshot format = new BlockCopyShardSnapshot();
+        try {
+            // a few values first: small tables
+            for (int t = 0; t < 200; t++) {
+                for (int id = 0; id < series; id++) {
+                    from[0].update(id, 1000L * t + id, (t + id) % 5);
+                }
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try (CapturedShardState state = format.capture(from[0], format.reserve(from[0]))) {
+                state.writeTo(out);
+            }
+            format.restore(into, new ByteArrayInputStream(out.toByteArray()));
+            assertEquals(answers(from, series), answers(into, series));
+            long resizedBefore = into[0].resizedBlocks();
+            // then values over six decades, out of order in value: both shards' tables grow
+            for (int t = 200; t < 500; t++) {
+                for (int id = 0; id < series; id++) {
+                    double v = Math.pow(10, ((t * 7919L + id * 104729L) % 6000) / 1000.0);
+                    from[0].update(id, 1000L * t + id, v);
+                    into[0].update(id, 1000L * t + id, v);
+                }
+            }
+            assertTrue(into[0].resizedBlocks() > resizedBefore, "the restored blocks grew");
+            assertEquals(answers(from, series), answers(into, series));
+        } finally {
+            from[0].close();
+            into[0].close();
+        }
+    }
+
+    /**
      * With the exact tier on, series in both states travel: those still held as raw samples (exact blocks) and
      * those promoted to sketches; after the restore both answer as before and keep taking samples.
      */
