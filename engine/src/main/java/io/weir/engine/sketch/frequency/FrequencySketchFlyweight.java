@@ -314,42 +314,31 @@ public final class FrequencySketchFlyweight extends BucketRingFlyweight implemen
     @Override
     public void resizeInto(MemorySegment dst, long dstOffset, long dstBytes) {
         final MemorySegment seg = segment();
-        final long offset = offset();
         final int c = capacity;
-        final int buckets = bucketCount();
-        final int grown = Math.min(maxTableCapacity(), capacityFitting(buckets, dstBytes));
+        final int grown = Math.min(maxTableCapacity(), capacityFitting(bucketCount(), dstBytes));
         if (grown < c) {
             throw new IllegalArgumentException(dstBytes + " bytes hold fewer slots than the block's " + c);
         }
-        MemorySegment.copy(seg, offset, dst, dstOffset, HEADER_LENGTH);
-        dst.set(INT, dstOffset + TABLE_CAPACITY_OFFSET, grown);
-        final long from = bucketLength(c);
-        final long to = bucketLength(grown);
-        for (int i = 0; i < buckets; i++) {
-            long s = offset + HEADER_LENGTH + i * from;
-            long d = dstOffset + HEADER_LENGTH + i * to;
-            MemorySegment.copy(seg, s, dst, d, BUCKET_TABLE_OFFSET);
-            if (seg.get(INT, s + BUCKET_SAMPLE_COUNT_OFFSET) <= 0) {
-                continue; // a slot not in use: its table is cleared when a bucket starts in it
-            }
-            long dt = d + BUCKET_TABLE_OFFSET;
+        copyRingInto(dst, dstOffset, HEADER_LENGTH, BUCKET_TABLE_OFFSET, bucketLength(grown), (slot, s, d, to) -> {
+            long dt = to + BUCKET_TABLE_OFFSET;
             for (int j = 0; j < grown; j++) {
-                dst.set(LONG, dt + (long) j * SLOT_LENGTH, 0L);
+                d.set(LONG, dt + (long) j * SLOT_LENGTH, 0L);
             }
             long st = s + BUCKET_TABLE_OFFSET;
             for (int j = 0; j < c; j++) {
                 long e = seg.get(LONG, st + (long) j * SLOT_LENGTH);
                 if (e != 0) {
                     int h = home(e & HASH_MASK, grown);
-                    while (dst.get(LONG, dt + (long) h * SLOT_LENGTH) != 0) {
+                    while (d.get(LONG, dt + (long) h * SLOT_LENGTH) != 0) {
                         if (++h == grown) {
                             h = 0;
                         }
                     }
-                    dst.set(LONG, dt + (long) h * SLOT_LENGTH, e);
+                    d.set(LONG, dt + (long) h * SLOT_LENGTH, e);
                 }
             }
-        }
+        });
+        dst.set(INT, dstOffset + TABLE_CAPACITY_OFFSET, grown);
     }
 
     /** The home slot of a key: a 32-bit spread of it scaled to [0, capacity) (no power of two needed). */

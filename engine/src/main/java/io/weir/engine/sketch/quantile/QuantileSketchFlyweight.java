@@ -1,7 +1,6 @@
 package io.weir.engine.sketch.quantile;
 
 import static io.weir.engine.sketch.quantile.QuantileSketchDescriptor.*;
-import static io.weir.engine.sketch.ring.BucketRingDescriptor.BUCKET_SAMPLE_COUNT_OFFSET;
 import static io.weir.engine.sketch.ring.BucketRingDescriptor.EMPTY;
 
 import io.weir.engine.sketch.SketchBlockFlyweight;
@@ -257,12 +256,6 @@ public final class QuantileSketchFlyweight extends BucketRingFlyweight implement
         return widest;
     }
 
-    /** Writer's view: whether ring slot {@code slot} holds a bucket at or after {@code oldestLive}. */
-    private boolean isLive(int slot, long oldestLive) {
-        long k = bucketIndex(slot);
-        return k != EMPTY && k >= oldestLive;
-    }
-
     /**
      * Writer only, after {@link #update} answered {@link #NEEDS_ROOM}: bytes of the block to move into. Growing: room
      * for what the bucket needed and at least half as many counters again (so a bucket widening bin by bin costs a
@@ -293,33 +286,19 @@ public final class QuantileSketchFlyweight extends BucketRingFlyweight implement
     @Override
     public void resizeInto(MemorySegment dst, long dstOffset, long dstBytes) {
         final MemorySegment seg = segment();
-        final long offset = offset();
         final int m = counters;
-        final int buckets = bucketCount();
-        final int sized = Math.min(maxCountersPerBucket(), countersFitting(buckets, dstBytes));
-        final long oldestLive = newestBucket() - buckets + 1;
-        MemorySegment.copy(seg, offset, dst, dstOffset, HEADER_LENGTH);
-        dst.set(INT, dstOffset + COUNTERS_PER_BUCKET_OFFSET, sized);
-        final long from = bucketLength(m);
-        final long to = bucketLength(sized);
-        for (int i = 0; i < buckets; i++) {
-            long s = offset + HEADER_LENGTH + i * from;
-            long d = dstOffset + HEADER_LENGTH + i * to;
-            MemorySegment.copy(seg, s, dst, d, BUCKET_COUNTERS_OFFSET);
-            if (!isLive(i, oldestLive)) {
-                // never used, or expired (no window reaches it): empty, so its old lengths never matter
-                dst.set(INT, d + BUCKET_SAMPLE_COUNT_OFFSET, 0);
-            } else {
-                int posLen = Math.clamp(seg.get(INT, s + BUCKET_POS_LEN_OFFSET), 0, m);
-                int negLen = Math.clamp(seg.get(INT, s + BUCKET_NEG_LEN_OFFSET), 0, m - posLen);
-                if (posLen + negLen > sized) {
-                    throw new IllegalArgumentException(dstBytes + " bytes hold fewer counters than bucket " + i + " needs");
-                }
-                MemorySegment.copy(seg, s + counterOffset(0), dst, d + counterOffset(0), (long) posLen * COUNTER_LENGTH);
-                MemorySegment.copy(seg, s + counterOffset(m - negLen), dst, d + counterOffset(sized - negLen),
-                    (long) negLen * COUNTER_LENGTH);
+        final int sized = Math.min(maxCountersPerBucket(), countersFitting(bucketCount(), dstBytes));
+        copyRingInto(dst, dstOffset, HEADER_LENGTH, BUCKET_COUNTERS_OFFSET, bucketLength(sized), (slot, s, d, to) -> {
+            int posLen = Math.clamp(seg.get(INT, s + BUCKET_POS_LEN_OFFSET), 0, m);
+            int negLen = Math.clamp(seg.get(INT, s + BUCKET_NEG_LEN_OFFSET), 0, m - posLen);
+            if (posLen + negLen > sized) {
+                throw new IllegalArgumentException(dstBytes + " bytes hold fewer counters than bucket " + slot + " needs");
             }
-        }
+            MemorySegment.copy(seg, s + counterOffset(0), d, to + counterOffset(0), (long) posLen * COUNTER_LENGTH);
+            MemorySegment.copy(seg, s + counterOffset(m - negLen), d, to + counterOffset(sized - negLen),
+                (long) negLen * COUNTER_LENGTH);
+        });
+        dst.set(INT, dstOffset + COUNTERS_PER_BUCKET_OFFSET, sized);
     }
 
     /** Level-0 bin key of a finite magnitude > 0: {@code ceil(log_g(v))}. */

@@ -145,7 +145,45 @@ public abstract class BucketRingFlyweight {
         return segment.get(INT, slotAddress(slot) + BUCKET_SAMPLE_COUNT_OFFSET);
     }
 
+    /** Writer's view: whether ring slot {@code slot} holds a bucket at or after {@code oldestLive} (a window can reach it). */
+    public final boolean isLive(int slot, long oldestLive) {
+        long k = bucketIndex(slot);
+        return k != EMPTY && k >= oldestLive;
+    }
+
     // ---- writer ---------------------------------------------------------------------------------
+
+    /** A family's part of copying one bucket a window can reach into a block whose buckets have another length. */
+    @FunctionalInterface
+    protected interface BucketPayloadCopy {
+        /** Copies the payload of the bucket at {@code src} in {@link #segment()} (ring slot {@code slot}) to {@code dst}. */
+        void copy(int slot, long src, MemorySegment dstSegment, long dst);
+    }
+
+    /**
+     * Writer only, no write in progress: lays this ring out again at {@code dstOffset} of {@code dst} (not yet
+     * published) with buckets of {@code toBucketLength} bytes (a family's tables resized): the block header
+     * ({@code headerLength} bytes) and each bucket's first {@code bucketHeaderLength} bytes as they are, the rest of a
+     * bucket a window can reach through {@code payload}; slots none can reach (never used, or expired) are left empty,
+     * so their old contents never matter. The family then writes its new table size into the copied header.
+     */
+    protected final void copyRingInto(MemorySegment dst, long dstOffset, int headerLength, long bucketHeaderLength,
+                                      long toBucketLength, BucketPayloadCopy payload) {
+        final MemorySegment seg = segment;
+        final int buckets = bucketCount();
+        final long oldestLive = newestBucket() - buckets + 1;
+        MemorySegment.copy(seg, offset, dst, dstOffset, headerLength);
+        for (int i = 0; i < buckets; i++) {
+            long s = slotAddress(i);
+            long d = dstOffset + slotOffset(bucketsOffset, toBucketLength, i);
+            MemorySegment.copy(seg, s, dst, d, bucketHeaderLength);
+            if (isLive(i, oldestLive)) {
+                payload.copy(i, s, dst, d);
+            } else {
+                dst.set(INT, d + BUCKET_SAMPLE_COUNT_OFFSET, 0);
+            }
+        }
+    }
 
     /** Writer only: counts a stale marker, which is no sample. @return {@link #SKIPPED_STALE} */
     protected final int countStale() {
