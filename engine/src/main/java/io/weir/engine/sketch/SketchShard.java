@@ -348,7 +348,7 @@ public final class SketchShard implements AutoCloseable {
             index.setExact(local, SketchIndex.PROMOTED);
             return SketchIndex.PROMOTED;
         }
-        long block = arena.allocate(INITIAL_EXACT_BYTES);
+        long block = arena.allocate(INITIAL_EXACT_BYTES, SlabArena.SHORT_LIVED);
         if (block == SlabArena.NULL_BLOCK) {
             index.setExact(local, SketchIndex.REFUSED);
             refused();
@@ -419,7 +419,7 @@ public final class SketchShard implements AutoCloseable {
         }
         used = (int) fresh.usedBytes();
         int size = withRoom(used, cap);
-        long next = arena.allocate(Math.max(size, used));
+        long next = arena.allocate(Math.max(size, used), SlabArena.SHORT_LIVED);
         if (next == SlabArena.NULL_BLOCK) {
             bump(SKIPPED_NO_MEMORY);
             return SKIPPED_NO_MEMORY_RESULT;
@@ -475,7 +475,7 @@ public final class SketchShard implements AutoCloseable {
      * independent) into a block of {@code size} bytes, publishes it, retires the old one, then appends the sample.
      */
     private int grow(int local, long block, int used, int size, long timestampMs, double value) {
-        long next = arena.allocate(Math.max(size, used + GROW_ROOM));
+        long next = arena.allocate(Math.max(size, used + GROW_ROOM), SlabArena.SHORT_LIVED);
         if (next == SlabArena.NULL_BLOCK) {
             bump(SKIPPED_NO_MEMORY);
             return SKIPPED_NO_MEMORY_RESULT;
@@ -669,7 +669,7 @@ public final class SketchShard implements AutoCloseable {
             return SketchIndex.PROMOTED;
         }
         int used = (int) fresh.usedBytes();
-        long next = arena.allocate(withRoom(used, budget));
+        long next = arena.allocate(withRoom(used, budget), SlabArena.SHORT_LIVED);
         if (next == SlabArena.NULL_BLOCK) {
             return SketchIndex.PROMOTED;
         }
@@ -1112,7 +1112,7 @@ public final class SketchShard implements AutoCloseable {
      */
     public boolean restoreExactBlock(int seriesId, MemorySegment src, long srcOffset, int length) {
         int local = seriesId / shardCount;
-        long block = arena.allocate(length);
+        long block = arena.allocate(length, SlabArena.SHORT_LIVED);
         if (block == SlabArena.NULL_BLOCK) {
             return false;
         }

@@ -30,6 +30,11 @@ import java.util.Arrays;
  * its free blocks leave their lists (walked by their handles, chunk start to end) and the chunk goes back to the
  * bump allocator, for blocks of any class.
  *
+ * <p><b>Pools.</b> Blocks of different lifetimes cut from one chunk pin it: a long-lived sketch block keeps a chunk
+ * whose exact-sample blocks (rebuilt every eighth of a window) have all left. So blocks come from {@value #POOLS}
+ * pools, {@link #LONG_LIVED} (sketch blocks) and {@link #SHORT_LIVED} (raw-sample blocks and tails), each with its own
+ * free lists and its own chunk being cut; a recycled chunk may go to either.
+ *
  * <p>A block handle packs {@code sizeClass:7 | chunk+1:24 | offset:32} into a positive long; 0 is
  * {@link #NULL_BLOCK}.
  */
@@ -56,8 +61,26 @@ public final class SlabArena implements AutoCloseable {
     private final long memoryLimitBytes;
     private final int chunkBytes;
     private final ReaderEpochs readerEpochs;
-    /** Head of the intrusive free list per size class. */
-    private final long[] freeHeads;
+    /** Blocks that live as long as their series' sketches. */
+    public static final int LONG_LIVED = 0;
+    /** Blocks rebuilt while their series lives (raw samples, tails). */
+    public static final int SHORT_LIVED = 1;
+    public static final int POOLS = 2;
+
+    /** One pool's free lists (head per size class) and the chunk it is cutting blocks from. */
+    private static final class Pool {
+        final long[] freeHeads;
+        MemorySegment bumpChunk;
+        int bumpChunkIndex = -1;
+        long bumpOffset;
+
+        Pool(int classes) {
+            freeHeads = new long[classes];
+        }
+    }
+
+    private final Pool[] pools = new Pool[POOLS];
+    private final int classCount;
 
     /** Replaced (copy on grow) by the writer; readers index it, so it must only ever grow. */
     private volatile MemorySegment[] chunks = new MemorySegment[8];
@@ -71,9 +94,8 @@ public final class SlabArena implements AutoCloseable {
     private int recycledCount;
     @SuppressWarnings("unused") // written by the writer (opaque), read by any thread
     private long recycledChunksTotal;
-    private MemorySegment bumpChunk;
-    private int bumpChunkIndex = -1;
-    private long bumpOffset;
+    /** Writer only, per chunk: the pool whose blocks it holds. */
+    private byte[] chunkPool = new byte[8];
 
     /** Retired blocks in stamp order (a FIFO; stamps never decrease). */
     private long[] retiredBlocks = new long[64];
@@ -102,7 +124,10 @@ public final class SlabArena implements AutoCloseable {
         this.memoryLimitBytes = memoryLimitBytes;
         this.chunkBytes = chunkBytes;
         this.readerEpochs = new ReaderEpochs(readerSlots);
-        this.freeHeads = new long[classOf(chunkBytes) + 1];
+        this.classCount = classOf(chunkBytes) + 1;
+        for (int i = 0; i < POOLS; i++) {
+            pools[i] = new Pool(classCount);
+        }
     }
 
     /** Classes at or below 256 bytes step by 64; above, each doubling [2^e, 2^(e+1)] has four steps of 2^(e-2). */
@@ -113,7 +138,7 @@ public final class SlabArena implements AutoCloseable {
     /** The size class serving {@code bytes}, or -1 when larger than a chunk. */
     public int sizeClassOf(int bytes) {
         int c = classOf(Math.max(1, bytes));
-        return c < freeHeads.length ? c : -1;
+        return c < classCount ? c : -1;
     }
 
     private static int classOf(int bytes) {
@@ -159,6 +184,11 @@ public final class SlabArena implements AutoCloseable {
      * @throws IllegalArgumentException when {@code bytes} exceeds the chunk size (a configuration error)
      */
     public long allocate(int bytes) {
+        return allocate(bytes, LONG_LIVED);
+    }
+
+    /** {@link #allocate(int)} from {@code pool} ({@link #LONG_LIVED} or {@link #SHORT_LIVED}). */
+    public long allocate(int bytes, int pool) {
         int c = sizeClassOf(bytes);
         if (c < 0 || bytes <= 0) {
             throw new IllegalArgumentException("block of " + bytes + " bytes does not fit chunkBytes " + chunkBytes);
@@ -178,13 +208,14 @@ public final class SlabArena implements AutoCloseable {
                 return NULL_BLOCK;
             }
         }
-        long block = popFree(c);
+        Pool from = pools[pool];
+        long block = popFree(from, c);
         if (block == NULL_BLOCK && retiredHead != retiredTail) {
             reclaim();
-            block = popFree(c);
+            block = popFree(from, c);
         }
         if (block == NULL_BLOCK) {
-            block = bump(c, size);
+            block = bump(from, pool, c, size);
             if (block == NULL_BLOCK) {
                 return NULL_BLOCK;
             }
@@ -227,7 +258,7 @@ public final class SlabArena implements AutoCloseable {
             released += blockBytes(block);
             freed++;
             int chunk = chunkIndex(block);
-            if (--chunkLive[chunk] == 0 && chunk != bumpChunkIndex) {
+            if (--chunkLive[chunk] == 0 && chunk != pools[chunkPool[chunk]].bumpChunkIndex) {
                 recycle(chunk);
             }
         }
@@ -279,9 +310,11 @@ public final class SlabArena implements AutoCloseable {
         }
         closed = true;
         arena.close();
-        Arrays.fill(freeHeads, NULL_BLOCK);
+        for (Pool pool : pools) {
+            Arrays.fill(pool.freeHeads, NULL_BLOCK);
+            pool.bumpChunk = null;
+        }
         retiredHead = retiredTail = 0;
-        bumpChunk = null;
         IN_USE.setOpaque(this, 0L);
         RESERVED.setOpaque(this, 0L);
     }
@@ -295,8 +328,8 @@ public final class SlabArena implements AutoCloseable {
         return (int) ((block >>> 32) & 0xFF_FFFF) - 1;
     }
 
-    private long popFree(int c) {
-        long block = freeHeads[c];
+    private long popFree(Pool pool, int c) {
+        long block = pool.freeHeads[c];
         if (block != NULL_BLOCK) {
             unlink(block);
         }
@@ -305,6 +338,7 @@ public final class SlabArena implements AutoCloseable {
 
     private void pushFree(long block) {
         int c = (int) (block >>> 56);
+        long[] freeHeads = pools[chunkPool[chunkIndex(block)]].freeHeads;
         MemorySegment seg = segment(block);
         long off = offset(block);
         long head = freeHeads[c];
@@ -324,7 +358,7 @@ public final class SlabArena implements AutoCloseable {
         long next = seg.get(ValueLayout.JAVA_LONG, off + FREE_NEXT);
         long prev = seg.get(ValueLayout.JAVA_LONG, off + FREE_PREV);
         if (prev == NULL_BLOCK) {
-            freeHeads[(int) (block >>> 56)] = next;
+            pools[chunkPool[chunkIndex(block)]].freeHeads[(int) (block >>> 56)] = next;
         } else {
             segment(prev).set(ValueLayout.JAVA_LONG, offset(prev) + FREE_NEXT, next);
         }
@@ -359,39 +393,43 @@ public final class SlabArena implements AutoCloseable {
         return ((long) sizeClass << 56) | ((long) (chunkIndex + 1) << 32) | offset;
     }
 
-    private long bump(int c, int size) {
-        if (bumpChunk == null || bumpOffset + size > bumpChunk.byteSize()) {
+    private long bump(Pool pool, int poolIndex, int c, int size) {
+        if (pool.bumpChunk == null || pool.bumpOffset + size > pool.bumpChunk.byteSize()) {
             int recycled = takeRecycled(size);
             if (recycled >= 0) {
-                leaveBumpChunk();
-                bumpChunk = chunks[recycled];
-                bumpChunkIndex = recycled;
-                bumpOffset = 0;
+                leaveBumpChunk(pool);
+                startBumping(pool, poolIndex, recycled);
             } else {
                 long reserved = (long) RESERVED.getOpaque(this);
                 long len = Math.min(chunkBytes, (memoryLimitBytes - reserved) & ~(long) (MIN_BLOCK_BYTES - 1));
                 if (len < size || chunkCount == MAX_CHUNKS) {
                     return NULL_BLOCK;
                 }
-                leaveBumpChunk();
+                leaveBumpChunk(pool);
                 MemorySegment chunk = arena.allocate(len, MIN_BLOCK_BYTES);
                 if (chunkCount == chunks.length) {
                     chunks = Arrays.copyOf(chunks, chunkCount * 2);
                     chunkLive = Arrays.copyOf(chunkLive, chunkCount * 2);
                     chunkEnd = Arrays.copyOf(chunkEnd, chunkCount * 2);
+                    chunkPool = Arrays.copyOf(chunkPool, chunkCount * 2);
                 }
                 MemorySegment[] cs = chunks;
                 cs[chunkCount] = chunk;
                 chunks = cs; // volatile re-publication so readers see the new element
-                bumpChunk = chunk;
-                bumpChunkIndex = chunkCount++;
-                bumpOffset = 0;
+                startBumping(pool, poolIndex, chunkCount++);
                 RESERVED.setOpaque(this, reserved + len);
             }
         }
-        long block = handle(c, bumpChunkIndex, bumpOffset);
-        bumpOffset += size;
+        long block = handle(c, pool.bumpChunkIndex, pool.bumpOffset);
+        pool.bumpOffset += size;
         return block;
+    }
+
+    private void startBumping(Pool pool, int poolIndex, int chunk) {
+        pool.bumpChunk = chunks[chunk];
+        pool.bumpChunkIndex = chunk;
+        pool.bumpOffset = 0;
+        chunkPool[chunk] = (byte) poolIndex;
     }
 
     /** A recycled chunk of at least {@code size} bytes, taken off the stack; -1 when none. */
@@ -406,31 +444,31 @@ public final class SlabArena implements AutoCloseable {
         return -1;
     }
 
-    /** The allocator moves to another chunk: the current one's tail goes to the free lists, and its end is noted. */
-    private void leaveBumpChunk() {
-        if (bumpChunk == null) {
+    /** The pool moves to another chunk: the current one's tail goes to the free lists, and its end is noted. */
+    private void leaveBumpChunk(Pool pool) {
+        if (pool.bumpChunk == null) {
             return;
         }
-        carveTail();
-        int chunk = bumpChunkIndex;
-        chunkEnd[chunk] = bumpOffset;
-        bumpChunk = null;
-        bumpChunkIndex = -1;
+        carveTail(pool);
+        int chunk = pool.bumpChunkIndex;
+        chunkEnd[chunk] = pool.bumpOffset;
+        pool.bumpChunk = null;
+        pool.bumpChunkIndex = -1;
         if (chunkLive[chunk] == 0) {
             recycle(chunk);
         }
     }
 
     /** Hands the unused tail of the current chunk to the free lists, largest classes first. */
-    private void carveTail() {
-        long remaining = bumpChunk.byteSize() - bumpOffset;
+    private void carveTail(Pool pool) {
+        long remaining = pool.bumpChunk.byteSize() - pool.bumpOffset;
         while (remaining >= MIN_BLOCK_BYTES) {
             // powers of two (every fourth class): the sizes most likely to be asked for again
-            int c = Math.min(freeHeads.length - 1, classOf((int) Long.highestOneBit(remaining)));
+            int c = Math.min(classCount - 1, classOf((int) Long.highestOneBit(remaining)));
             int size = classBytes(c);
             // keep blocks aligned to their own size where it matters for cache lines (64 bytes is enough)
-            pushFree(handle(c, bumpChunkIndex, bumpOffset));
-            bumpOffset += size;
+            pushFree(handle(c, pool.bumpChunkIndex, pool.bumpOffset));
+            pool.bumpOffset += size;
             remaining -= size;
         }
     }
