@@ -28,7 +28,10 @@ import java.util.Arrays;
  * would otherwise leave every class it passed through holding its old blocks: slabs reserved measured 3 to 10 times
  * the bytes in use. The arena counts the live blocks (handed out or retired) of every chunk; when a chunk holds none,
  * its free blocks leave their lists (walked by their handles, chunk start to end) and the chunk goes back to the
- * bump allocator, for blocks of any class.
+ * bump allocator, for blocks of any class. Past {@value #IDLE_CHUNKS_KEPT} such idle chunks, a chunk is given back to
+ * the OS (each chunk has its own {@link Arena}, closed then; its index is taken by the next new chunk), so the bytes
+ * reserved fall again when the data shrinks (a series promoted to smaller sketches, series leaving) instead of
+ * staying at their peak.
  *
  * <p><b>Pools.</b> Blocks of different lifetimes cut from one chunk pin it: a long-lived sketch block keeps a chunk
  * whose exact-sample blocks (rebuilt every eighth of a window) have all left. So blocks come from {@value #POOLS}
@@ -57,7 +60,8 @@ public final class SlabArena implements AutoCloseable {
         }
     }
 
-    private final Arena arena = Arena.ofShared();
+    /** Idle chunks (all blocks free) kept for the bump allocator; more go back to the OS. */
+    static final int IDLE_CHUNKS_KEPT = 4;
     private final long memoryLimitBytes;
     private final int chunkBytes;
     private final ReaderEpochs readerEpochs;
@@ -96,6 +100,11 @@ public final class SlabArena implements AutoCloseable {
     private long recycledChunksTotal;
     /** Writer only, per chunk: the pool whose blocks it holds. */
     private byte[] chunkPool = new byte[8];
+    /** Writer only, per chunk: the arena that owns it (closed when the chunk goes back to the OS). */
+    private Arena[] chunkArenas = new Arena[8];
+    /** Writer only: indices of chunks given back to the OS, taken again by new chunks. */
+    private int[] releasedIndices = new int[8];
+    private int releasedCount;
 
     /** Retired blocks in stamp order (a FIFO; stamps never decrease). */
     private long[] retiredBlocks = new long[64];
@@ -309,7 +318,12 @@ public final class SlabArena implements AutoCloseable {
             return;
         }
         closed = true;
-        arena.close();
+        for (int i = 0; i < chunkCount; i++) {
+            if (chunkArenas[i] != null) {
+                chunkArenas[i].close();
+                chunkArenas[i] = null;
+            }
+        }
         for (Pool pool : pools) {
             Arrays.fill(pool.freeHeads, NULL_BLOCK);
             pool.bumpChunk = null;
@@ -382,11 +396,31 @@ public final class SlabArena implements AutoCloseable {
             unlink(block);
             off += blockBytes(block);
         }
-        if (recycledCount == recycledChunks.length) {
-            recycledChunks = Arrays.copyOf(recycledChunks, recycledCount * 2);
-        }
-        recycledChunks[recycledCount++] = chunk;
         RECYCLED.setOpaque(this, (long) RECYCLED.getOpaque(this) + 1);
+        if (recycledCount < IDLE_CHUNKS_KEPT) {
+            if (recycledCount == recycledChunks.length) {
+                recycledChunks = Arrays.copyOf(recycledChunks, recycledCount * 2);
+            }
+            recycledChunks[recycledCount++] = chunk;
+        } else {
+            release(chunk);
+        }
+    }
+
+    /**
+     * Gives an idle chunk back to the OS: no block in it is handed out, retired or on a free list, and every reader
+     * that could have held one of its blocks has left (its blocks were reclaimed), so nothing reaches it any more.
+     */
+    private void release(int chunk) {
+        long len = chunks[chunk].byteSize();
+        chunks[chunk] = null;
+        chunkArenas[chunk].close();
+        chunkArenas[chunk] = null;
+        if (releasedCount == releasedIndices.length) {
+            releasedIndices = Arrays.copyOf(releasedIndices, releasedCount * 2);
+        }
+        releasedIndices[releasedCount++] = chunk;
+        RESERVED.setOpaque(this, (long) RESERVED.getOpaque(this) - len);
     }
 
     private static long handle(int sizeClass, int chunkIndex, long offset) {
@@ -402,21 +436,30 @@ public final class SlabArena implements AutoCloseable {
             } else {
                 long reserved = (long) RESERVED.getOpaque(this);
                 long len = Math.min(chunkBytes, (memoryLimitBytes - reserved) & ~(long) (MIN_BLOCK_BYTES - 1));
-                if (len < size || chunkCount == MAX_CHUNKS) {
+                if (len < size || (chunkCount == MAX_CHUNKS && releasedCount == 0)) {
                     return NULL_BLOCK;
                 }
                 leaveBumpChunk(pool);
-                MemorySegment chunk = arena.allocate(len, MIN_BLOCK_BYTES);
-                if (chunkCount == chunks.length) {
-                    chunks = Arrays.copyOf(chunks, chunkCount * 2);
-                    chunkLive = Arrays.copyOf(chunkLive, chunkCount * 2);
-                    chunkEnd = Arrays.copyOf(chunkEnd, chunkCount * 2);
-                    chunkPool = Arrays.copyOf(chunkPool, chunkCount * 2);
+                Arena owner = Arena.ofShared();
+                MemorySegment chunk = owner.allocate(len, MIN_BLOCK_BYTES);
+                int index;
+                if (releasedCount > 0) {
+                    index = releasedIndices[--releasedCount];
+                } else {
+                    if (chunkCount == chunks.length) {
+                        chunks = Arrays.copyOf(chunks, chunkCount * 2);
+                        chunkLive = Arrays.copyOf(chunkLive, chunkCount * 2);
+                        chunkEnd = Arrays.copyOf(chunkEnd, chunkCount * 2);
+                        chunkPool = Arrays.copyOf(chunkPool, chunkCount * 2);
+                        chunkArenas = Arrays.copyOf(chunkArenas, chunkCount * 2);
+                    }
+                    index = chunkCount++;
                 }
+                chunkArenas[index] = owner;
                 MemorySegment[] cs = chunks;
-                cs[chunkCount] = chunk;
+                cs[index] = chunk;
                 chunks = cs; // volatile re-publication so readers see the new element
-                startBumping(pool, poolIndex, chunkCount++);
+                startBumping(pool, poolIndex, index);
                 RESERVED.setOpaque(this, reserved + len);
             }
         }

@@ -44,6 +44,27 @@ class SlabArenaRecyclingTest {
             // without recycling every class passed through stays reserved: 1 + 2 + 4 + 8 = 15 KiB a block
             assertTrue(arena.bytesReserved() < inUse * 3 / 2, "reserved " + arena.bytesReserved() + " for " + inUse + " in use");
             assertTrue(arena.recycledChunks() > 0);
+            // the population shrinks back to 1 KiB blocks: the chunks it leaves go back to the OS, but a few kept idle
+            for (int i = 0; i < n; i++) {
+                long next = arena.allocate(1024);
+                arena.retire(blocks[i]);
+                blocks[i] = next;
+                if (i % 100 == 0) {
+                    arena.reclaim();
+                }
+            }
+            arena.reclaim();
+            assertEquals(n * 1024L, arena.bytesInUse());
+            assertTrue(arena.bytesReserved() <= n * 1024L + (SlabArena.IDLE_CHUNKS_KEPT + 3) * (1L << 16),
+                "reserved " + arena.bytesReserved() + " for " + arena.bytesInUse() + " in use");
+            // and the memory can be had again
+            for (int i = 0; i < n; i++) {
+                long next = arena.allocate(4096);
+                arena.retire(blocks[i]);
+                blocks[i] = next;
+            }
+            arena.reclaim();
+            assertEquals(n * 4096L, arena.bytesInUse());
         }
     }
 
