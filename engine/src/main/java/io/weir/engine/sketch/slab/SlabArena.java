@@ -1,8 +1,11 @@
 package io.weir.engine.sketch.slab;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
@@ -31,7 +34,10 @@ import java.util.Arrays;
  * bump allocator, for blocks of any class. Past {@value #IDLE_CHUNKS_KEPT} such idle chunks, a chunk is given back to
  * the OS (each chunk has its own {@link Arena}, closed then; its index is taken by the next new chunk), so the bytes
  * reserved fall again when the data shrinks (a series promoted to smaller sketches, series leaving) instead of
- * staying at their peak.
+ * staying at their peak. Chunks are mapped with {@code mmap} and unmapped when their arena closes: memory from
+ * {@code malloc} (what {@link Arena#allocate} uses) stays in the process after a free of 1 MiB once glibc has raised
+ * its mapping threshold, so resident memory would not fall with the bytes reserved. Where {@code mmap} cannot be
+ * called, chunks come from {@link Arena#allocate}.
  *
  * <p><b>Pools.</b> Blocks of different lifetimes cut from one chunk pin it: a long-lived sketch block keeps a chunk
  * whose exact-sample blocks (rebuilt every eighth of a window) have all left. So blocks come from {@value #POOLS}
@@ -58,6 +64,31 @@ public final class SlabArena implements AutoCloseable {
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
+    }
+
+    /** mmap(2) and munmap(2), or null where they cannot be called (chunks then come from the arena's malloc). */
+    private static final MethodHandle MMAP;
+    private static final MethodHandle MUNMAP;
+    private static final int PROT_READ_WRITE = 0x1 | 0x2;
+    private static final int MAP_PRIVATE_ANONYMOUS = 0x02 | 0x20;
+
+    static {
+        MethodHandle map = null;
+        MethodHandle unmap = null;
+        try {
+            Linker linker = Linker.nativeLinker();
+            var libc = linker.defaultLookup();
+            map = linker.downcallHandle(libc.find("mmap").orElseThrow(), FunctionDescriptor.of(ValueLayout.ADDRESS,
+                ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_LONG));
+            unmap = linker.downcallHandle(libc.find("munmap").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+        } catch (RuntimeException | Error e) {
+            map = null;
+            unmap = null;
+        }
+        MMAP = map;
+        MUNMAP = unmap;
     }
 
     /** Idle chunks (all blocks free) kept for the bump allocator; more go back to the OS. */
@@ -441,7 +472,7 @@ public final class SlabArena implements AutoCloseable {
                 }
                 leaveBumpChunk(pool);
                 Arena owner = Arena.ofShared();
-                MemorySegment chunk = owner.allocate(len, MIN_BLOCK_BYTES);
+                MemorySegment chunk = mapChunk(owner, len);
                 int index;
                 if (releasedCount > 0) {
                     index = releasedIndices[--releasedCount];
@@ -473,6 +504,30 @@ public final class SlabArena implements AutoCloseable {
         pool.bumpChunkIndex = chunk;
         pool.bumpOffset = 0;
         chunkPool[chunk] = (byte) poolIndex;
+    }
+
+    /** A zeroed chunk of {@code len} bytes owned by {@code owner}: mapped, unmapped when the owner closes. */
+    private static MemorySegment mapChunk(Arena owner, long len) {
+        if (MMAP != null) {
+            try {
+                MemorySegment at = (MemorySegment) MMAP.invokeExact(MemorySegment.NULL, len, PROT_READ_WRITE,
+                    MAP_PRIVATE_ANONYMOUS, -1, 0L);
+                if (at.address() != -1L) { // MAP_FAILED
+                    return at.reinterpret(len, owner, mapped -> unmap(mapped, len));
+                }
+            } catch (Throwable e) {
+                // fall back to the arena's allocator
+            }
+        }
+        return owner.allocate(len, MIN_BLOCK_BYTES);
+    }
+
+    private static void unmap(MemorySegment mapped, long len) {
+        try {
+            int unused = (int) MUNMAP.invokeExact(mapped, len);
+        } catch (Throwable e) {
+            throw new IllegalStateException("munmap failed", e);
+        }
     }
 
     /** A recycled chunk of at least {@code size} bytes, taken off the stack; -1 when none. */
