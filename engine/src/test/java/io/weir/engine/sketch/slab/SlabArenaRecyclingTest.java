@@ -55,7 +55,8 @@ class SlabArenaRecyclingTest {
             }
             arena.reclaim();
             assertEquals(n * 1024L, arena.bytesInUse());
-            assertTrue(arena.bytesReserved() <= n * 1024L + (SlabArena.IDLE_CHUNKS_KEPT + 3) * (1L << 16),
+            // all but an eighth of what is reserved (and a few chunks) goes back
+            assertTrue(arena.bytesReserved() <= (n * 1024L + (SlabArena.IDLE_CHUNKS_KEPT + 3) * (1L << 16)) * 8 / 7,
                 "reserved " + arena.bytesReserved() + " for " + arena.bytesInUse() + " in use");
             // and the memory can be had again
             for (int i = 0; i < n; i++) {
