@@ -4,13 +4,8 @@
 # prints one row per data hour (sketch memory, series table, heap, RSS). Usage:
 #   perf-tests/scripts/churn-run.sh [SERIES=10000] [ROUND_MINUTES=10] [HOURS=6] [SENDERS=4]
 set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
-cd "$ROOT"
-: "${JAVA_HOME:=/usr/lib/jvm/temurin-25-jdk-amd64}"
-export JAVA_HOME
-mvn -B -q -ntp -pl perf-tests -am package -DskipTests
-FLAGS="$(sed -n 's:.*<weir.jvm.flags>\(.*\)</weir.jvm.flags>.*:\1:p' pom.xml)"
+# shellcheck source=perf-env.sh
+. "$(dirname "$0")/perf-env.sh"
 # shellcheck disable=SC2086
 exec "$JAVA_HOME/bin/java" $FLAGS -Xmx1g -XX:MaxDirectMemorySize=6g \
-    -cp "perf-tests/target/classes:$(cat perf-tests/target/classpath.txt)" \
-    io.weir.perf.ChurnRun "${1:-10000}" "${2:-10}" "${3:-6}" "${4:-4}"
+    -cp "$CP" io.weir.perf.ChurnRun "${1:-10000}" "${2:-10}" "${3:-6}" "${4:-4}"

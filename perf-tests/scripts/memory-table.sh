@@ -3,13 +3,8 @@
 # the resident memory per series, one process a row (io.weir.perf.MemoryTableRun). Usage:
 #   perf-tests/scripts/memory-table.sh [SERIES_15S=10000] [SERIES_1S=1000]
 set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
-cd "$ROOT"
-: "${JAVA_HOME:=/usr/lib/jvm/temurin-25-jdk-amd64}"
-export JAVA_HOME
-mvn -B -q -ntp -pl perf-tests -am package -DskipTests
-FLAGS="$(sed -n 's:.*<weir.jvm.flags>\(.*\)</weir.jvm.flags>.*:\1:p' pom.xml)"
-CP="perf-tests/target/classes:$(cat perf-tests/target/classpath.txt)"
+# shellcheck source=perf-env.sh
+. "$(dirname "$0")/perf-env.sh"
 echo "| cadence | window | values | samples a window | series | metric (KiB a series) | slabs reserved (KiB a series) | resident memory grown (KiB a series) | tier | wall (s) |"
 echo "|---|---|---|---:|---:|---:|---:|---:|---|---:|"
 for row in "15000 3600000 ${1:-10000}" "15000 86400000 ${1:-10000}" "1000 21600000 ${2:-1000}" "1000 100000000 ${2:-1000}"; do
