@@ -10,6 +10,12 @@ import java.lang.foreign.MemorySegment;
  * @param <R> the family's result
  */
 public interface SketchBlockFlyweight<S extends SketchSpec, R> {
+    /**
+     * In a block header's "most it may grow to" field: a block laid out at its full size that never resizes (heap
+     * blocks, tests); below every table size, so no growth check passes, and no shrink is looked for.
+     */
+    int FIXED_SIZE = 0;
+
     /** Points this flyweight at the block at {@code offset} in {@code segment}. @return this */
     SketchBlockFlyweight<S, R> wrap(MemorySegment segment, long offset);
 

@@ -328,14 +328,12 @@ public final class SketchShard implements AutoCloseable {
     private long admit(int seriesId, int local) {
         int mask = 0;
         long window = 0;
-        long sketchBytes = 0;
         long initialSketchBytes = 0;
         for (Family f : FAMILIES) {
             SketchSpec spec = writerFamilies[f.ordinal()].spec(targets, seriesId);
             if (spec != null) {
                 mask |= 1 << f.ordinal();
                 window = Math.max(window, spec.retainedWindowMillis());
-                sketchBytes += classBytes(spec.blockLength());
                 initialSketchBytes += classBytes(spec.initialBlockLength());
             }
         }
@@ -356,7 +354,7 @@ public final class SketchShard implements AutoCloseable {
         }
         // the exact block is first measured against its sketches when it would pass both the size it is kept at
         // and the smallest the sketches can take (their tables at their smallest); never beyond the sketches' largest
-        int promoteBytes = (int) Math.min(Math.min(exactMaxBytes, sketchBytes), Math.max(exactKeepBytes, initialSketchBytes));
+        int promoteBytes = (int) Math.min(largestSketchBytes(seriesId), Math.max(exactKeepBytes, initialSketchBytes));
         writerExact.wrap(arena.segment(block), SlabArena.offset(block))
             .init(seriesId, window, mask, promoteBytes, SlabArena.blockBytes(block) - ExactSamplesDescriptor.HEADER_LENGTH);
         index.setExact(local, block);

@@ -60,7 +60,7 @@ public final class FrequencySketchFlyweight extends BucketRingFlyweight implemen
      */
     public void init(int seriesId, FrequencySketchSpec spec) {
         init(seriesId, spec, spec.blockLength());
-        segment().set(INT, offset() + MAX_TABLE_CAPACITY_OFFSET, 0); // below every capacity: never grows
+        segment().set(INT, offset() + MAX_TABLE_CAPACITY_OFFSET, FIXED_SIZE);
     }
 
     /**

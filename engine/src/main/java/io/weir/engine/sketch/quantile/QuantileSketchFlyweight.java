@@ -32,8 +32,6 @@ public final class QuantileSketchFlyweight extends BucketRingFlyweight implement
 
     /** M of the wrapped block. */
     private int counters;
-    /** In the header's most-counters field: a block laid out at its full size that never resizes. */
-    public static final int FIXED_SIZE = 0;
     /** Writer only: the counters a bucket should have, when {@link #update} last answered {@link #NEEDS_ROOM}. */
     private int resizeTo;
     /** Writer only: the next update keeps the block's size (a smaller block was refused). */

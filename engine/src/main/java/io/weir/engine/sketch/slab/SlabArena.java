@@ -94,8 +94,9 @@ public final class SlabArena implements AutoCloseable {
     /**
      * Idle chunks (all blocks free) kept for the bump allocator at least; more go back to the OS once they hold an
      * eighth of the bytes reserved. The share keeps the steady churn of rebuilt blocks (every exact block is rebuilt
-     * about every eighth of its window) on chunks already mapped: giving back everything past four chunks tripled the
-     * time of an in-process run of 10,000 series (closing a shared arena is a handshake with every thread), while a
+     * about every eighth of its window) on chunks already mapped: giving back everything past four chunks took an
+     * in-process run of 10,000 series from 21-45 s to 60-77 s (closing a shared arena is a handshake with every
+     * thread, and a mapped chunk faults its pages in again; with the eighth kept: 52 s, noisy), while a
      * population that shrinks still gives back all but an eighth.
      */
     static final int IDLE_CHUNKS_KEPT = 4;
