@@ -2,9 +2,13 @@ package io.weir.net.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpChunkedInput;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -42,17 +46,27 @@ public final class HttpResponses {
         return of(status, JSON, json);
     }
 
-    /** A JSON body given as parts (UTF-8) sent one after the other, without joining them into one array first. */
-    public static FullHttpResponse json(HttpResponseStatus status, byte[][] parts) {
-        long length = 0;
-        for (byte[] p : parts) {
-            length += p.length;
+    /**
+     * Sends a JSON body given as parts (UTF-8), a slice at a time as the socket takes them ({@link PartsBody}), with
+     * {@code headers} added to the response's (e.g. where the answer came from); closes after it unless
+     * {@code keepAlive}. The parts must not change afterwards.
+     */
+    public static void sendJson(ChannelHandlerContext ctx, HttpResponseStatus status, byte[][] parts, boolean keepAlive,
+                                String headerName, String headerValue) {
+        PartsBody body = new PartsBody(parts);
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
+        head.headers().set(HttpHeaderNames.CONTENT_TYPE, JSON);
+        head.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length());
+        if (headerName != null) {
+            head.headers().set(headerName, headerValue);
         }
-        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-                length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(parts));
-        r.headers().set(HttpHeaderNames.CONTENT_TYPE, JSON);
-        r.headers().set(HttpHeaderNames.CONTENT_LENGTH, length);
-        return r;
+        head.headers().set(HttpHeaderNames.CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
+        ctx.write(head, ctx.voidPromise());
+        // a real promise: the chunked writer completes it when the last slice has left (and closes then if asked)
+        ChannelFuture sent = ctx.writeAndFlush(new HttpChunkedInput(body));
+        if (!keepAlive) {
+            sent.addListener(ChannelFutureListener.CLOSE);
+        }
     }
 
     public static FullHttpResponse noContent() {

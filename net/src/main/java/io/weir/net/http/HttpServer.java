@@ -26,6 +26,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.stream.ChunkedWriteHandler;
 
 import io.weir.net.security.AuthGate;
 import io.weir.net.security.WebSecurity;
@@ -72,6 +73,8 @@ public final class HttpServer implements AutoCloseable {
                             p.addLast(new AuthGate(security.authenticator(), security.refusals()));
                         }
                         p.addLast(new CappedAggregator(maxContent));
+                        // large answers leave a slice at a time as the socket takes them (PartsBody)
+                        p.addLast(new ChunkedWriteHandler());
                         p.addLast(router);
                     }
                 });

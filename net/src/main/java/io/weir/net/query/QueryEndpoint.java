@@ -203,11 +203,10 @@ public final class QueryEndpoint implements HttpEndpoint {
 
     /** A result evaluated here, as Prometheus writes it, with where it came from ({@link #SOURCE_HEADER}). */
     private void sendResult(ChannelHandlerContext ctx, boolean keepAlive, QueryResult r, String source) {
-        FullHttpResponse resp = HttpResponses.json(HttpResponseStatus.OK,
-                // the engine's read pool helps write large results, as it helps read their leaves
-                QueryResultJson.renderParts(r, engine.readExecutor(), engine.readParallelism()));
-        resp.headers().set(SOURCE_HEADER, source);
-        HttpResponses.send(ctx, resp, keepAlive);
+        // the engine's read pool helps write large results, as it helps read their leaves
+        HttpResponses.sendJson(ctx, HttpResponseStatus.OK,
+                QueryResultJson.renderParts(r, engine.readExecutor(), engine.readParallelism()), keepAlive,
+                SOURCE_HEADER, source);
     }
 
     private void forward(ChannelHandlerContext ctx, boolean keepAlive, String method, String uri, byte[] body,

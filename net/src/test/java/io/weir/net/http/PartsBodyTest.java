@@ -1,0 +1,99 @@
+package io.weir.net.http;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.stream.ChunkedWriteHandler;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A body sent as parts a slice at a time ({@link HttpResponses#sendJson}, {@link PartsBody}) arrives on the wire as
+ * the parts joined, byte for byte, after headers that state its length -- for parts empty, shorter than a slice, a
+ * slice exactly, and many slices -- and the connection closes after it only when it is not kept alive.
+ */
+class PartsBodyTest {
+
+    @Test
+    void wireBytesAreThePartsJoinedWithTheirLength() {
+        Random random = new Random(42);
+        int s = PartsBody.SLICE_BYTES;
+        int[][] layouts = {
+            {}, {0}, {1}, {0, 0, 5, 0}, {s - 1}, {s}, {s + 1}, {s, s}, {3 * s + 7, 0, 1, 2 * s - 1, s},
+        };
+        for (int[] sizes : layouts) {
+            byte[][] parts = new byte[sizes.length][];
+            ByteArrayOutputStream joined = new ByteArrayOutputStream();
+            for (int i = 0; i < sizes.length; i++) {
+                parts[i] = new byte[sizes[i]];
+                random.nextBytes(parts[i]);
+                joined.writeBytes(parts[i]);
+            }
+            for (boolean keepAlive : new boolean[] {true, false}) {
+                byte[] wire = send(parts, keepAlive);
+                String text = new String(wire, StandardCharsets.ISO_8859_1);
+                int headerEnd = text.indexOf("\r\n\r\n") + 4;
+                String head = text.substring(0, headerEnd).toLowerCase();
+                assertTrue(head.startsWith("http/1.1 200 ok\r\n"), head);
+                assertTrue(head.contains("content-length: " + joined.size() + "\r\n"), head);
+                assertTrue(head.contains("x-test: yes\r\n"), head);
+                assertTrue(head.contains("connection: " + (keepAlive ? "keep-alive" : "close") + "\r\n"), head);
+                assertFalse(head.contains("transfer-encoding"), head);
+                byte[] body = java.util.Arrays.copyOfRange(wire, headerEnd, wire.length);
+                assertArrayEquals(joined.toByteArray(), body, "parts " + java.util.Arrays.toString(sizes));
+            }
+        }
+    }
+
+    @Test
+    void sliceCountFollowsTheSliceSize() {
+        int s = PartsBody.SLICE_BYTES;
+        PartsBody body = new PartsBody(new byte[][] {new byte[0], new byte[2 * s + 1], new byte[0], new byte[s]});
+        int slices = 0;
+        long bytes = 0;
+        while (!body.isEndOfInput()) {
+            ByteBuf b = body.readChunk(io.netty.buffer.UnpooledByteBufAllocator.DEFAULT);
+            assertTrue(b.isDirect());
+            assertTrue(b.readableBytes() > 0 && b.readableBytes() <= s);
+            bytes += b.readableBytes();
+            b.release();
+            slices++;
+        }
+        assertEquals(4, slices);
+        assertEquals(3L * s + 1, bytes);
+        assertEquals(body.length(), body.progress());
+    }
+
+    private static byte[] send(byte[][] parts, boolean keepAlive) {
+        EmbeddedChannel ch = new EmbeddedChannel(new HttpResponseEncoder(), new ChunkedWriteHandler(),
+            new ChannelInboundHandlerAdapter() {
+                @Override
+                public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                    HttpResponses.sendJson(ctx, HttpResponseStatus.OK, parts, keepAlive, "X-Test", "yes");
+                }
+            });
+        ch.writeInbound("request");
+        ch.runPendingTasks();
+        ByteArrayOutputStream wire = new ByteArrayOutputStream();
+        for (Object o; (o = ch.readOutbound()) != null; ) {
+            ByteBuf b = (ByteBuf) o;
+            byte[] bytes = new byte[b.readableBytes()];
+            b.readBytes(bytes);
+            b.release();
+            wire.writeBytes(bytes);
+        }
+        assertEquals(keepAlive, ch.isOpen(), "open after the answer");
+        ch.finishAndReleaseAll();
+        return wire.toByteArray();
+    }
+}
