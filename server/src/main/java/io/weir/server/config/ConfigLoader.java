@@ -452,13 +452,20 @@ public final class ConfigLoader {
             return "0".equals(text) || "0B".equals(text);
         }
 
-        /** The range cache lives on the heap: at most a quarter of it, so queries and requests keep the rest. */
+        /**
+         * The range cache lives on the heap: at most a quarter of it, so queries and requests keep the rest. The
+         * default is held to that too (a node given a smaller heap than tuning/jvm's gets a smaller cache, not an
+         * error).
+         */
         private long cacheSize(Section s, long defaultValue) {
             if (zeroSize(s, "cache_size")) {
                 return 0;
             }
-            long bytes = size(s, "cache_size", defaultValue);
             long heapQuarter = Runtime.getRuntime().maxMemory() / 4;
+            if (text(s, "cache_size") == null) {
+                return Math.min(defaultValue, heapQuarter);
+            }
+            long bytes = size(s, "cache_size", defaultValue);
             if (bytes > heapQuarter) {
                 problem(s.pathOf("cache_size"), "must be at most a quarter of the heap (-Xmx in tuning/jvm), "
                         + ByteSize.format(heapQuarter) + " (got " + Quote.of(text(s, "cache_size")) + ")");

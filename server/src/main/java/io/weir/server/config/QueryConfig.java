@@ -22,8 +22,12 @@ package io.weir.server.config;
 public record QueryConfig(long timeoutMillis, int maxConcurrency, long maxSeries, long maxSamples, int readParallelism,
                           long cacheBytes, long cacheOffsetMillis) {
     public static final long DEFAULT_TIMEOUT_MILLIS = 120_000;
-    /** Holds ~50 dashboard panels of 50 series x 1,440 steps. */
-    public static final long DEFAULT_CACHE_BYTES = 64L << 20;
+    /**
+     * Holds ~200 dashboard panels of 50 series x 1,440 steps, and a day of 1,000 series at 60 s steps with its points
+     * written out (a result may take a quarter: ~56 MB for that one); 64 MiB kept such a panel as values only, whose
+     * points were then formatted again at every refresh (57-70 ms against 99-112 ms a request, docs/benchmarks.md).
+     */
+    public static final long DEFAULT_CACHE_BYTES = 256L << 20;
     /** As VictoriaMetrics' {@code -search.cacheTimestampOffset}. */
     public static final long DEFAULT_CACHE_OFFSET_MILLIS = 5 * 60_000L;
     public static final long MAX_CACHE_OFFSET_MILLIS = 86_400_000L;

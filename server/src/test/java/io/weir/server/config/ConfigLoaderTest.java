@@ -204,8 +204,11 @@ class ConfigLoaderTest {
     @Test
     void theRangeResultCacheIsConfigured() {
         QueryConfig d = QueryConfig.defaults();
-        assertEquals(64L << 20, d.cacheBytes());
+        assertEquals(256L << 20, d.cacheBytes());
         assertEquals(300_000, d.cacheOffsetMillis());
+        // left out, the default is held to a quarter of the heap as a given size is (a smaller heap: a smaller cache)
+        assertEquals(Math.min(256L << 20, Runtime.getRuntime().maxMemory() / 4),
+                valid("query: {timeout: 1m}\n").query().cacheBytes());
         QueryConfig q = valid("query: {cache_size: 16MiB, cache_offset: 2m}\n").query();
         assertEquals(16L << 20, q.cacheBytes());
         assertEquals(120_000, q.cacheOffsetMillis());
@@ -639,7 +642,7 @@ class ConfigLoaderTest {
                 wal:            fsync interval every 1s, max disk 16GiB
                 backend:        none (sketch-only)
                 queries:        timeout 2m, 20 at once, 100000 series and 50000000 points each, a leaf read by %d thread(s)
-                query cache:    64MiB of range results, steps older than 5m
+                query cache:    256MiB of range results, steps older than 5m
                 snapshots:      every 15m, keep 3, written at 32MiB/s; stopping waits up to 2m for the last
                 limits:         30 labels/series, names 1024 B, values 2048 B, 50000 series/request, new series/s unlimited, series unlimited
                 log:            info, logfmt
