@@ -47,13 +47,26 @@ public final class HttpResponses {
     }
 
     /**
-     * Sends a JSON body given as parts (UTF-8), a slice at a time as the socket takes them ({@link PartsBody}), with
+     * Sends a JSON body given as parts (UTF-8) -- one of at most a slice as one message, a larger one a slice at a
+     * time as the socket takes them ({@link PartsBody}) -- with
      * {@code headers} added to the response's (e.g. where the answer came from); closes after it unless
      * {@code keepAlive}. The parts must not change afterwards.
      */
     public static void sendJson(ChannelHandlerContext ctx, HttpResponseStatus status, byte[][] parts, boolean keepAlive,
                                 String headerName, String headerValue) {
         PartsBody body = new PartsBody(parts);
+        if (body.length() <= PartsBody.SLICE_BYTES) {
+            // one slice: one message, as every other answer
+            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                    body.length() == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(parts));
+            r.headers().set(HttpHeaderNames.CONTENT_TYPE, JSON);
+            r.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length());
+            if (headerName != null) {
+                r.headers().set(headerName, headerValue);
+            }
+            send(ctx, r, keepAlive);
+            return;
+        }
         HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
         head.headers().set(HttpHeaderNames.CONTENT_TYPE, JSON);
         head.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length());
