@@ -47,31 +47,44 @@ public final class HttpResponses {
     }
 
     /**
-     * Sends a JSON body given as parts (UTF-8) -- one of at most a slice as one message, a larger one a slice at a
-     * time as the socket takes them ({@link PartsBody}) -- with
-     * {@code headers} added to the response's (e.g. where the answer came from); closes after it unless
-     * {@code keepAlive}. The parts must not change afterwards.
+     * Sends a JSON body given as parts (UTF-8), with the header {@code headerName} (null: none) added; see
+     * {@link #sendParts}.
      */
     public static void sendJson(ChannelHandlerContext ctx, HttpResponseStatus status, byte[][] parts, boolean keepAlive,
                                 String headerName, String headerValue) {
+        if (headerName == null) {
+            sendParts(ctx, status, JSON, parts, keepAlive);
+        } else {
+            sendParts(ctx, status, JSON, parts, keepAlive, headerName, headerValue);
+        }
+    }
+
+    /**
+     * Sends a body given as parts -- one of at most a slice as one message, a larger one a slice at a time as the
+     * socket takes them ({@link PartsBody}) -- of {@code contentType} (null: none), with {@code headers} (name, value,
+     * name, value, ...) added; closes after it unless {@code keepAlive}. The parts must not change afterwards.
+     */
+    public static void sendParts(ChannelHandlerContext ctx, HttpResponseStatus status, String contentType,
+                                 byte[][] parts, boolean keepAlive, String... headers) {
         PartsBody body = new PartsBody(parts);
+        HttpResponse head;
         if (body.length() <= PartsBody.SLICE_BYTES) {
             // one slice: one message, as every other answer
-            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+            head = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                     body.length() == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(parts));
-            r.headers().set(HttpHeaderNames.CONTENT_TYPE, JSON);
-            r.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length());
-            if (headerName != null) {
-                r.headers().set(headerName, headerValue);
-            }
-            send(ctx, r, keepAlive);
-            return;
+        } else {
+            head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
         }
-        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
-        head.headers().set(HttpHeaderNames.CONTENT_TYPE, JSON);
+        if (contentType != null) {
+            head.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        }
         head.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length());
-        if (headerName != null) {
-            head.headers().set(headerName, headerValue);
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            head.headers().set(headers[i], headers[i + 1]);
+        }
+        if (head instanceof FullHttpResponse whole) {
+            send(ctx, whole, keepAlive);
+            return;
         }
         head.headers().set(HttpHeaderNames.CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
         ctx.write(head, ctx.voidPromise());

@@ -225,10 +225,9 @@ public final class QueryEndpoint implements HttpEndpoint {
                 return;
             }
             counters.backend().increment();
-            FullHttpResponse r = HttpResponses.of(HttpResponseStatus.valueOf(answer.status()), answer.contentType(), answer.body());
-            r.headers().set(SOURCE_HEADER, "backend");
-            r.headers().set(FALLBACK_HEADER, headerSafe(reason));
-            HttpResponses.send(ctx, r, keepAlive);
+            // a large answer (a raw range query) leaves a slice at a time, as the node's own answers do
+            HttpResponses.sendParts(ctx, HttpResponseStatus.valueOf(answer.status()), answer.contentType(),
+                    new byte[][] {answer.body()}, keepAlive, SOURCE_HEADER, "backend", FALLBACK_HEADER, headerSafe(reason));
         });
     }
 

@@ -18,7 +18,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * A body sent as parts a slice at a time ({@link HttpResponses#sendJson}, {@link PartsBody}) arrives on the wire as
+ * A body sent as parts a slice at a time ({@link HttpResponses#sendParts}, {@link PartsBody}) arrives on the wire as
  * the parts joined, byte for byte, after headers that state its length -- for parts empty, shorter than a slice, a
  * slice exactly, and many slices -- and the connection closes after it only when it is not kept alive.
  */
@@ -47,6 +47,8 @@ class PartsBodyTest {
                 assertTrue(head.startsWith("http/1.1 200 ok\r\n"), head);
                 assertTrue(head.contains("content-length: " + joined.size() + "\r\n"), head);
                 assertTrue(head.contains("x-test: yes\r\n"), head);
+                assertTrue(head.contains("x-other: 2\r\n"), head);
+                assertTrue(head.contains("content-type: text/csv\r\n"), head);
                 assertTrue(head.contains("connection: " + (keepAlive ? "keep-alive" : "close") + "\r\n"), head);
                 assertFalse(head.contains("transfer-encoding"), head);
                 byte[] body = java.util.Arrays.copyOfRange(wire, headerEnd, wire.length);
@@ -79,7 +81,8 @@ class PartsBodyTest {
             new ChannelInboundHandlerAdapter() {
                 @Override
                 public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                    HttpResponses.sendJson(ctx, HttpResponseStatus.OK, parts, keepAlive, "X-Test", "yes");
+                    HttpResponses.sendParts(ctx, HttpResponseStatus.OK, "text/csv", parts, keepAlive,
+                        "X-Test", "yes", "X-Other", "2");
                 }
             });
         ch.writeInbound("request");
