@@ -7,11 +7,11 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
-import io.netty.handler.codec.http.HttpChunkedInput;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpChunkedInput;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 
@@ -47,52 +47,41 @@ public final class HttpResponses {
     }
 
     /**
-     * Sends a JSON body given as parts (UTF-8), with the header {@code headerName} (null: none) added; see
-     * {@link #sendParts}.
-     */
-    public static void sendJson(ChannelHandlerContext ctx, HttpResponseStatus status, byte[][] parts, boolean keepAlive,
-                                String headerName, String headerValue) {
-        if (headerName == null) {
-            sendParts(ctx, status, JSON, parts, keepAlive);
-        } else {
-            sendParts(ctx, status, JSON, parts, keepAlive, headerName, headerValue);
-        }
-    }
-
-    /**
      * Sends a body given as parts -- one of at most a slice as one message, a larger one a slice at a time as the
      * socket takes them ({@link PartsBody}) -- of {@code contentType} (null: none), with {@code headers} (name, value,
      * name, value, ...) added; closes after it unless {@code keepAlive}. The parts must not change afterwards.
      */
     public static void sendParts(ChannelHandlerContext ctx, HttpResponseStatus status, String contentType,
                                  byte[][] parts, boolean keepAlive, String... headers) {
-        PartsBody body = new PartsBody(parts);
-        HttpResponse head;
-        if (body.length() <= PartsBody.SLICE_BYTES) {
-            // one slice: one message, as every other answer
-            head = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-                    body.length() == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(parts));
-        } else {
-            head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
-        }
+        long length = PartsBody.length(parts);
+        boolean whole = length <= PartsBody.SLICE_BYTES; // one slice: one message, as every other answer
+        HttpResponse head = whole
+                ? new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                        length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(parts))
+                : new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
         if (contentType != null) {
             head.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
         }
-        head.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length());
+        head.headers().set(HttpHeaderNames.CONTENT_LENGTH, length);
         for (int i = 0; i + 1 < headers.length; i += 2) {
             head.headers().set(headers[i], headers[i + 1]);
         }
-        if (head instanceof FullHttpResponse whole) {
-            send(ctx, whole, keepAlive);
+        if (whole) {
+            send(ctx, (FullHttpResponse) head, keepAlive);
             return;
         }
-        head.headers().set(HttpHeaderNames.CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
+        connection(head, keepAlive);
         ctx.write(head, ctx.voidPromise());
         // a real promise: the chunked writer completes it when the last slice has left (and closes then if asked)
-        ChannelFuture sent = ctx.writeAndFlush(new HttpChunkedInput(body));
+        ChannelFuture sent = ctx.writeAndFlush(new HttpChunkedInput(new PartsBody(parts)));
         if (!keepAlive) {
             sent.addListener(ChannelFutureListener.CLOSE);
         }
+    }
+
+    /** The response's {@code Connection} header: keep-alive as the request asked, else close. */
+    private static void connection(HttpResponse response, boolean keepAlive) {
+        response.headers().set(HttpHeaderNames.CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
     }
 
     public static FullHttpResponse noContent() {
@@ -103,11 +92,10 @@ public final class HttpResponses {
 
     /** Sends and, unless the request asked to keep the connection alive, closes after the write. */
     public static void send(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
+        connection(response, keepAlive);
         if (keepAlive) {
-            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
             ctx.writeAndFlush(response, ctx.voidPromise());
         } else {
-            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
         }
     }

@@ -29,12 +29,17 @@ final class PartsBody implements ChunkedInput<ByteBuf> {
 
     PartsBody(byte[][] parts) {
         this.parts = parts;
+        this.length = length(parts);
+        skipEmpty();
+    }
+
+    /** Bytes in {@code parts}. */
+    static long length(byte[][] parts) {
         long n = 0;
         for (byte[] p : parts) {
             n += p.length;
         }
-        this.length = n;
-        skipEmpty();
+        return n;
     }
 
     private void skipEmpty() {

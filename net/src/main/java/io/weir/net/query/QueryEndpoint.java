@@ -204,7 +204,7 @@ public final class QueryEndpoint implements HttpEndpoint {
     /** A result evaluated here, as Prometheus writes it, with where it came from ({@link #SOURCE_HEADER}). */
     private void sendResult(ChannelHandlerContext ctx, boolean keepAlive, QueryResult r, String source) {
         // the engine's read pool helps write large results, as it helps read their leaves
-        HttpResponses.sendJson(ctx, HttpResponseStatus.OK,
+        HttpResponses.sendParts(ctx, HttpResponseStatus.OK, HttpResponses.JSON,
                 QueryResultJson.renderParts(r, engine.readExecutor(), engine.readParallelism()), keepAlive,
                 SOURCE_HEADER, source);
     }
