@@ -79,10 +79,18 @@ public class CachedPanelBenchmark extends WeirForkedBenchmark {
         engine = new SketchQueryEngine(table, new SketchShard[] {shard}, true);
         cache = new RangeResultCache(cacheBytes, new LateWrites(5 * 60_000L), () -> now, QueryResultJson::point);
         expr = PromQLParser.parse(query);
-        byte[] first1 = answer();
-        byte[] again = answer();
+        long first1 = bytes(answer());
+        long again = bytes(answer());
         System.out.printf("%n[%s, cache %d MiB] %d bytes, %d bytes again; hits %d, kept %d bytes%n", query,
-                cacheBytes >> 20, first1.length, again.length, cache.hits(), cache.bytes());
+                cacheBytes >> 20, first1, again, cache.hits(), cache.bytes());
+    }
+
+    private static long bytes(byte[][] parts) {
+        long n = 0;
+        for (byte[] p : parts) {
+            n += p.length;
+        }
+        return n;
     }
 
     @TearDown(Level.Trial)
@@ -93,8 +101,8 @@ public class CachedPanelBenchmark extends WeirForkedBenchmark {
     }
 
     @Benchmark
-    public byte[] answer() {
+    public byte[][] answer() {
         QueryResult r = cache.evaluate(expr, engine, start, end, STEP_MS, EvalLimits.none(), new String[1]);
-        return QueryResultJson.renderParts(r, null, 1)[0];
+        return QueryResultJson.renderParts(r, null, 1);
     }
 }

@@ -8,6 +8,7 @@ import io.weir.engine.query.eval.StepSeries;
 import io.weir.net.http.PromJson;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Executor;
@@ -23,9 +24,15 @@ public final class QueryResultJson {
     private QueryResultJson() {}
 
     public static String render(QueryResult r) {
+        JsonParts out = new JsonParts(Integer.MAX_VALUE);
+        write(out, r);
+        return out.builder().toString();
+    }
+
+    /** The whole answer, by the calling thread. */
+    private static void write(JsonParts out, QueryResult r) {
         long[] times = r.times();
-        boolean matrix = r.resultType().equals("matrix");
-        StringBuilder sb = new StringBuilder((int) Math.min(estimate(r, 0, r.series().size()), 256L << 20));
+        StringBuilder sb = out.builder();
         head(sb, r);
         switch (r.resultType()) {
             case "scalar" -> point(sb, times[0], r.scalarValue());
@@ -36,12 +43,11 @@ public final class QueryResultJson {
             }
             default -> {
                 sb.append('[');
-                seriesRange(sb, r, matrix ? stepPrefixes(times) : null, 0, r.series().size());
+                seriesRange(out, r, r.resultType().equals("matrix") ? stepPrefixes(times) : null, 0, r.series().size());
                 sb.append(']');
             }
         }
         tail(sb, r);
-        return sb.toString();
     }
 
     /** Below this many points a result is written by one thread: handing parts out costs more than it saves. */
@@ -60,34 +66,42 @@ public final class QueryResultJson {
         int n = r.series().size();
         boolean matrix = r.resultType().equals("matrix");
         if (helpers == null || parallelism < 2 || !matrix || (long) n * r.times().length < PARALLEL_POINTS || n < 2) {
-            return new byte[][] {render(r).getBytes(StandardCharsets.UTF_8)};
+            JsonParts out = new JsonParts();
+            write(out, r);
+            return out.finish().toArray(byte[][]::new);
         }
         String[] stepPrefix = stepPrefixes(r.times());
         int groups = Math.min(n, 4 * parallelism);
-        byte[][] parts = new byte[groups + 2][];
+        @SuppressWarnings("unchecked")
+        List<byte[]>[] written = new List[groups + 2];
         StringBuilder head = new StringBuilder(128);
         head(head, r);
-        parts[0] = head.append('[').toString().getBytes(StandardCharsets.UTF_8);
+        written[0] = List.of(head.append('[').toString().getBytes(StandardCharsets.UTF_8));
         StringBuilder tail = new StringBuilder(256).append(']');
         tail(tail, r);
-        parts[groups + 1] = tail.toString().getBytes(StandardCharsets.UTF_8);
+        written[groups + 1] = List.of(tail.toString().getBytes(StandardCharsets.UTF_8));
         SharedTasks.run(groups, helpers, parallelism - 1, (g, stop) -> {
             int from = (int) ((long) n * g / groups);
             int to = (int) ((long) n * (g + 1) / groups);
-            StringBuilder sb = new StringBuilder((int) Math.min(estimate(r, from, to), 256L << 20));
+            JsonParts out = new JsonParts();
             if (g > 0) {
-                sb.append(',');
+                out.builder().append(',');
             }
-            seriesRange(sb, r, stepPrefix, from, to);
-            parts[g + 1] = sb.toString().getBytes(StandardCharsets.UTF_8);
+            seriesRange(out, r, stepPrefix, from, to);
+            written[g + 1] = out.finish();
         }, () -> new IllegalStateException("interrupted while writing a query result"));
+        int count = 0;
+        for (List<byte[]> w : written) {
+            count += w.size();
+        }
+        byte[][] parts = new byte[count][];
+        int at = 0;
+        for (List<byte[]> w : written) {
+            for (byte[] b : w) {
+                parts[at++] = b;
+            }
+        }
         return parts;
-    }
-
-    /** A matrix point is ~30 characters: builders sized once instead of doubling through tens of megabytes. */
-    private static long estimate(QueryResult r, int from, int to) {
-        boolean matrix = r.resultType().equals("matrix");
-        return 256 + (long) (to - from) * (128L + (matrix ? 32L * r.times().length : 32));
     }
 
     private static void head(StringBuilder sb, QueryResult r) {
@@ -95,7 +109,8 @@ public final class QueryResultJson {
     }
 
     /** Series {@code [from, to)} of an instant vector or matrix, comma-separated; every series of a matrix shares the steps (each step's "[t," written once, {@code stepPrefix}). */
-    private static void seriesRange(StringBuilder sb, QueryResult r, String[] stepPrefix, int from, int to) {
+    private static void seriesRange(JsonParts out, QueryResult r, String[] stepPrefix, int from, int to) {
+        StringBuilder sb = out.builder();
         long[] times = r.times();
         boolean matrix = stepPrefix != null;
         boolean firstSeries = true;
@@ -106,6 +121,7 @@ public final class QueryResultJson {
             firstSeries = false;
             sb.append("{\"metric\":");
             labels(sb, s.labels());
+            out.mayEndPart();
             if (matrix) {
                 sb.append(",\"values\":[");
                 boolean first = true;
@@ -115,7 +131,7 @@ public final class QueryResultJson {
                     int textFrom = s.textStart(0);
                     int textTo = s.textEnd(copied - 1);
                     if (textTo > textFrom) {
-                        sb.append(s.text(), textFrom + 1, textTo);
+                        out.appendAscii(s.text(), textFrom + 1, textTo);
                         first = false;
                     }
                 }
@@ -126,6 +142,7 @@ public final class QueryResultJson {
                         }
                         first = false;
                         PromJson.value(sb.append(stepPrefix[i]), s.value(i)).append(']');
+                        out.mayEndPart();
                     }
                 }
                 sb.append(']');
@@ -134,6 +151,7 @@ public final class QueryResultJson {
                 point(sb, times[0], s.value(0));
             }
             sb.append('}');
+            out.mayEndPart();
         }
     }
 

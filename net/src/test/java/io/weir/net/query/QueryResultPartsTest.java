@@ -117,6 +117,30 @@ class QueryResultPartsTest {
         }
     }
 
+    /**
+     * A large answer leaves as many small arrays, whichever thread writes it: none as large as half a G1 region
+     * (a humongous object, allocated in the old generation), each about {@link JsonParts#PART_CHARS} long.
+     */
+    @Test
+    void aLargeAnswerIsWrittenInSmallParts() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            QueryResult r = rangeResult(400, 1_441);
+            byte[] expected = QueryResultJson.render(r).getBytes(StandardCharsets.UTF_8);
+            assertTrue(expected.length > 40 * JsonParts.PART_CHARS, "large: " + expected.length);
+            for (int parallelism : new int[] {1, 3}) {
+                byte[][] parts = QueryResultJson.renderParts(r, parallelism > 1 ? pool : null, parallelism);
+                assertArrayEquals(expected, joined(parts), "parallelism " + parallelism);
+                assertTrue(parts.length >= expected.length / (JsonParts.PART_CHARS + 1_024), parts.length + " parts");
+                for (byte[] p : parts) {
+                    assertTrue(p.length <= JsonParts.PART_CHARS + 1_024, "a part of " + p.length + " bytes");
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void aBusyOrClosedPoolLeavesTheWholeResultToTheCaller() throws Exception {
         QueryResult r = rangeResult(500, 241);
