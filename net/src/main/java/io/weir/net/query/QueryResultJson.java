@@ -8,6 +8,7 @@ import io.weir.engine.query.eval.StepSeries;
 import io.weir.net.http.PromJson;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -90,18 +91,11 @@ public final class QueryResultJson {
             seriesRange(out, r, stepPrefix, from, to);
             written[g + 1] = out.finish();
         }, () -> new IllegalStateException("interrupted while writing a query result"));
-        int count = 0;
+        List<byte[]> parts = new ArrayList<>();
         for (List<byte[]> w : written) {
-            count += w.size();
+            parts.addAll(w);
         }
-        byte[][] parts = new byte[count][];
-        int at = 0;
-        for (List<byte[]> w : written) {
-            for (byte[] b : w) {
-                parts[at++] = b;
-            }
-        }
-        return parts;
+        return parts.toArray(byte[][]::new);
     }
 
     private static void head(StringBuilder sb, QueryResult r) {

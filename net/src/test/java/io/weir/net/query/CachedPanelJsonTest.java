@@ -111,14 +111,6 @@ class CachedPanelJsonTest {
         assertEquals(2, cache.misses());
     }
 
-    private static String joined(byte[][] parts) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        for (byte[] p : parts) {
-            out.writeBytes(p);
-        }
-        return out.toString(java.nio.charset.StandardCharsets.UTF_8);
-    }
-
     private static RangeResultCache refreshes(long cacheBytes, boolean keptAsText, String... queries) {
         PanelSource src = new PanelSource(60);
         long[] now = {T0 + 3 * HOUR};
@@ -137,7 +129,7 @@ class CachedPanelJsonTest {
                 assertEquals(QueryResultJson.render(fresh), QueryResultJson.render(cached), q + " at refresh " + refresh);
                 // as the node sends it: in parts, the kept text cut where a part ends
                 byte[][] parts = QueryResultJson.renderParts(cached, null, 1);
-                assertEquals(QueryResultJson.render(fresh), joined(parts), q + " in parts at refresh " + refresh);
+                assertEquals(QueryResultJson.render(fresh), new String(QueryResultPartsTest.joined(parts), java.nio.charset.StandardCharsets.UTF_8), q + " in parts at refresh " + refresh);
                 for (StepSeries s : cached.series()) {
                     for (int i = 0; i < s.steps(); i++) {
                         points += s.present(i) ? 1 : 0;

@@ -87,7 +87,8 @@ class QueryResultPartsTest {
         return r;
     }
 
-    private static byte[] joined(byte[][] parts) {
+    /** The parts one after the other, as the socket sends them. */
+    static byte[] joined(byte[][] parts) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (byte[] p : parts) {
             out.writeBytes(p);
