@@ -13,8 +13,8 @@ import java.util.function.LongToDoubleFunction;
 import org.junit.jupiter.api.Test;
 
 /**
- * Quantile and frequency blocks start with small tables and are copied into larger (or, for quantiles, smaller) ones
- * as their buckets need: a series' answers must be those of a block laid out at its spec's full size from the start,
+ * Quantile and frequency blocks start with small tables and are copied into larger or smaller ones as their buckets
+ * need: a series' answers must be those of a block laid out at its spec's full size from the start,
  * fed the same samples (the oracle here: that block, on the heap), at random windows while the blocks resize.
  */
 class ResizedSketchBlockTest {
@@ -61,6 +61,19 @@ class ResizedSketchBlockTest {
         long f = shard.block(0, SketchFunction.Family.FREQUENCY);
         int capacity = new FrequencySketchFlyweight().wrap(shard.arena().segment(f), SlabArena.offset(f)).tableCapacity();
         assertTrue(capacity > 16, "grown to " + capacity);
+        shard.close();
+    }
+
+    @Test
+    void gaugeWhoseValuesGrowFewerShrinksItsFrequencyTablesAgain() {
+        SplittableRandom rnd = new SplittableRandom(11);
+        // an hour of ~300 values (the tables grow), then two hours of 4 (the tables shrink once the wide buckets leave)
+        SketchShard shard = compare(1_000, 3 * 3600, i -> i <= 3600 ? rnd.nextInt(0, 300) * 0.5 : rnd.nextInt(0, 4), false);
+        long f = shard.block(0, SketchFunction.Family.FREQUENCY);
+        int capacity = new FrequencySketchFlyweight().wrap(shard.arena().segment(f), SlabArena.offset(f)).tableCapacity();
+        // 4 values need the smallest table: 16 slots, or the few more its slab size class holds
+        assertTrue(capacity < 32, "shrunk to " + capacity);
+        assertTrue(shard.resizedBlocks() >= 3, "resized " + shard.resizedBlocks());
         shard.close();
     }
 

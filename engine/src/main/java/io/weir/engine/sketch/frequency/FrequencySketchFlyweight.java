@@ -35,8 +35,10 @@ public final class FrequencySketchFlyweight extends BucketRingFlyweight implemen
 
     /** C of the wrapped block. */
     private int capacity;
-    /** Writer only: the occupied slots of the bucket that asked for room when {@link #update} last answered {@link #NEEDS_ROOM}. */
-    private int roomOccupied;
+    /** Writer only: the slots a bucket should have, when {@link #update} last answered {@link #NEEDS_ROOM}. */
+    private int resizeTo;
+    /** Writer only: the next {@link #update} keeps the block's size (the memory limit refused a smaller block). */
+    private boolean keepSize;
 
     /** Points this flyweight at the block at {@code offset} in {@code segment}. */
     @Override
@@ -142,7 +144,9 @@ public final class FrequencySketchFlyweight extends BucketRingFlyweight implemen
         final long b = placedSlot();
         final long width = bucketWidthMillis();
         final long quantum = (timestampMs - 1 - placedBucket() * width) * QUANTA / width;
-        if (!startsBucket() && asksForRoom(seg, b, capacity, key)) {
+        if (keepSize) {
+            keepSize = false;
+        } else if (startsBucket() ? asksToShrink(seg, capacity) : asksForRoom(seg, b, capacity, key)) {
             return NEEDS_ROOM;
         }
         beginWrite();
@@ -262,10 +266,42 @@ public final class FrequencySketchFlyweight extends BucketRingFlyweight implemen
         }
         int occupied = seg.get(INT, b + BUCKET_OCCUPIED_OFFSET);
         if (occupied >= fillLimit(capacity) && capacity < maxTableCapacity() && !tracks(seg, b, capacity, key)) {
-            roomOccupied = occupied;
+            // half as many slots again (a bucket filling value by value costs a logarithmic number of copies)
+            resizeTo = Math.min(maxTableCapacity(), Math.max(capacity + (capacity >> 1), roomFor(occupied)));
             return true;
         }
         return false;
+    }
+
+    /**
+     * Whether the block should move into a smaller one as a sample starts a bucket: once the buckets that needed large
+     * tables have left the ring (a gauge whose values grew fewer, a job that stopped reporting per-request values),
+     * the tables shrink to what the widest live bucket holds, so memory follows the data down as well as up. Looked at
+     * once a ring (when the bucket starting is a multiple of the ring's length), as the look reads every bucket's
+     * header; only a block that may grow again (not a fixed-size one) shrinks, so a bucket still never samples where a
+     * full-size table would not.
+     */
+    private boolean asksToShrink(MemorySegment seg, int capacity) {
+        if (capacity <= FrequencySketchSpec.MIN_TABLE_CAPACITY || maxTableCapacity() == FIXED_SIZE
+            || placedBucket() % bucketCount() != 0) {
+            return false;
+        }
+        final int buckets = bucketCount();
+        int widest = maxOverLiveBuckets(s -> seg.get(INT, s + BUCKET_OCCUPIED_OFFSET));
+        int target = Math.max(FrequencySketchSpec.MIN_TABLE_CAPACITY, roomFor(widest));
+        // at most 3/4 of the bytes: the smaller block's slab class (at most 5/4 of it) then holds fewer slots than this
+        // block, and the block it becomes does not ask to shrink again at once
+        if (2 * widest < capacity && 4L * FrequencySketchDescriptor.blockLength(buckets, target)
+            <= 3L * FrequencySketchDescriptor.blockLength(buckets, capacity)) {
+            resizeTo = target;
+            return true;
+        }
+        return false;
+    }
+
+    /** Slots that hold {@code occupied} values below the fill limit with room for half as many again. */
+    private static int roomFor(int occupied) {
+        return occupied + (occupied >> 1) + 2;
     }
 
     /** Whether bucket {@code b}'s table holds {@code key}, or would not take it at the bucket's level. */
@@ -290,14 +326,17 @@ public final class FrequencySketchFlyweight extends BucketRingFlyweight implemen
     }
 
     /**
-     * Writer only, after {@link #update} answered {@link #NEEDS_ROOM}: bytes of the block to grow into, half as many
-     * slots again (so a bucket filling value by value costs a logarithmic number of copies), at most the spec's C.
+     * Writer only, after {@link #update} answered {@link #NEEDS_ROOM}: bytes of the block to move into. Growing: half as
+     * many slots again, at most the spec's C; shrinking: half as many again as the widest live bucket holds.
      */
     @Override
     public long resizedLength() {
-        int c = capacity;
-        int target = Math.max(c + (c >> 1), roomOccupied + (roomOccupied >> 1) + 2);
-        return FrequencySketchDescriptor.blockLength(bucketCount(), Math.min(maxTableCapacity(), target));
+        return FrequencySketchDescriptor.blockLength(bucketCount(), resizeTo);
+    }
+
+    @Override
+    public void keepSizeOnce() {
+        keepSize = true;
     }
 
     /** Writer only: C stays as it is (the memory limit refused a larger block); buckets sample from now on. */
@@ -308,18 +347,19 @@ public final class FrequencySketchFlyweight extends BucketRingFlyweight implemen
 
     /**
      * Writer only, no write in progress: copies this block into {@code dst} (not yet published) with as many slots a
-     * bucket as {@code dstBytes} hold, at most the spec's: the same buckets, their values rehashed into the larger
-     * tables. The copy answers every read as this block does (to the order of floating-point sums over slots).
+     * bucket as {@code dstBytes} hold, at most the spec's and at least what every live bucket holds below the fill
+     * limit: the same buckets, their values rehashed into the new tables; expired slots are left empty. The copy
+     * answers every read as this block does (to the order of floating-point sums over slots).
      */
     @Override
     public void resizeInto(MemorySegment dst, long dstOffset, long dstBytes) {
         final MemorySegment seg = segment();
         final int c = capacity;
         final int grown = Math.min(maxTableCapacity(), capacityFitting(bucketCount(), dstBytes));
-        if (grown < c) {
-            throw new IllegalArgumentException(dstBytes + " bytes hold fewer slots than the block's " + c);
-        }
         copyRingInto(dst, dstOffset, HEADER_LENGTH, BUCKET_TABLE_OFFSET, bucketLength(grown), (slot, s, d, to) -> {
+            if (grown < c && seg.get(INT, s + BUCKET_OCCUPIED_OFFSET) > fillLimit(grown)) {
+                throw new IllegalArgumentException(dstBytes + " bytes hold fewer slots than bucket " + slot + " needs");
+            }
             long dt = to + BUCKET_TABLE_OFFSET;
             for (int j = 0; j < grown; j++) {
                 d.set(LONG, dt + (long) j * SLOT_LENGTH, 0L);

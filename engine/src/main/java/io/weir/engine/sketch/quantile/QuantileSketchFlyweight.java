@@ -236,22 +236,9 @@ public final class QuantileSketchFlyweight extends BucketRingFlyweight implement
         return (int) Math.min(Integer.MAX_VALUE, newLen + seg.get(INT, b + (side ? BUCKET_NEG_LEN_OFFSET : BUCKET_POS_LEN_OFFSET)));
     }
 
-    /**
-     * Counters the widest bucket in the ring needs, the ring as it stands before the sample that starts a bucket (the
-     * bucket that sample expires counts until the next one starts, so every published block holds every bucket a
-     * reader can reach).
-     */
+    /** Counters the widest live bucket needs ({@link #maxOverLiveBuckets}). */
     private int widestLiveBucket(MemorySegment seg) {
-        final int buckets = bucketCount();
-        final long oldestLive = newestBucket() - buckets + 1;
-        int widest = 0;
-        for (int i = 0; i < buckets; i++) {
-            long s = slotAddress(i);
-            if (isLive(i, oldestLive)) {
-                widest = Math.max(widest, seg.get(INT, s + BUCKET_POS_LEN_OFFSET) + seg.get(INT, s + BUCKET_NEG_LEN_OFFSET));
-            }
-        }
-        return widest;
+        return maxOverLiveBuckets(s -> seg.get(INT, s + BUCKET_POS_LEN_OFFSET) + seg.get(INT, s + BUCKET_NEG_LEN_OFFSET));
     }
 
     /**

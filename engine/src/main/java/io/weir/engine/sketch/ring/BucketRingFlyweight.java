@@ -8,6 +8,7 @@ import io.weir.engine.sketch.slab.SeqLock;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.util.function.LongToIntFunction;
 
 /**
  * Typed access to the ring of time buckets laid out by {@link BucketRingDescriptor}; each family's flyweight extends
@@ -152,6 +153,23 @@ public abstract class BucketRingFlyweight {
     }
 
     // ---- writer ---------------------------------------------------------------------------------
+
+    /**
+     * Writer only: the largest {@code measure} of a live bucket (given its slot's address), the ring as it stands
+     * before the sample that starts a bucket: the bucket that sample expires counts until the next one starts, so a
+     * block resized to fit every live bucket holds every bucket a reader can reach. A family's shrink look.
+     */
+    protected final int maxOverLiveBuckets(LongToIntFunction measure) {
+        final int buckets = bucketCount();
+        final long oldestLive = newestBucket() - buckets + 1;
+        int widest = 0;
+        for (int i = 0; i < buckets; i++) {
+            if (isLive(i, oldestLive)) {
+                widest = Math.max(widest, measure.applyAsInt(slotAddress(i)));
+            }
+        }
+        return widest;
+    }
 
     /** A family's part of copying one bucket a window can reach into a block whose buckets have another length. */
     @FunctionalInterface
