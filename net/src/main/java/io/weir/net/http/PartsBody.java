@@ -70,13 +70,18 @@ final class PartsBody implements ChunkedInput<ByteBuf> {
         if (isEndOfInput()) {
             return null;
         }
-        byte[] p = parts[part];
-        int n = Math.min(SLICE_BYTES, p.length - at);
+        // a slice spans parts: a cached panel's answer comes as a part per series (tens of kilobytes) and small ones
+        // between them, which would otherwise each be a buffer and a write of their own
+        int n = (int) Math.min(SLICE_BYTES, length - progress);
         ByteBuf slice = allocator.directBuffer(n, n);
-        slice.writeBytes(p, at, n);
-        at += n;
+        while (slice.isWritable()) {
+            byte[] p = parts[part];
+            int k = Math.min(slice.writableBytes(), p.length - at);
+            slice.writeBytes(p, at, k);
+            at += k;
+            skipEmpty();
+        }
         progress += n;
-        skipEmpty();
         return slice;
     }
 

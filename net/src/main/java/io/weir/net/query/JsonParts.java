@@ -2,6 +2,7 @@ package io.weir.net.query;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -19,6 +20,8 @@ import java.util.List;
 final class JsonParts {
     /** A part's target length: well under half of G1's smallest region (1 MiB), so never humongous. */
     static final int PART_CHARS = 64 << 10;
+    /** Kept text up to this long goes through the builder (a few points), longer runs become parts of their own. */
+    static final int SHORT_RUN = 4 << 10;
 
     private final int partChars;
     private final StringBuilder sb;
@@ -44,13 +47,27 @@ final class JsonParts {
         }
     }
 
-    /** Appends {@code text[from, to)}, which must be ASCII (written point text), a part's room at a time. */
-    void appendAscii(String text, int from, int to) {
-        while (from < to) {
-            int end = (int) Math.min(to, from + Math.max(1L, (long) partChars - sb.length()));
-            sb.append(text, from, end);
-            from = end;
+    /**
+     * Appends {@code text[from, to)}, ASCII bytes (point text the range result cache kept), which must not change
+     * while the parts are in use. A short run goes into the current part; a long one (a cached panel's series: tens of
+     * kilobytes) becomes parts of its own, copied once, where going through the builder copied it three times (into
+     * the builder, its string, the string's bytes) and allocated it twice.
+     */
+    void appendAscii(byte[] text, int from, int to) {
+        if (to - from <= SHORT_RUN || partChars == Integer.MAX_VALUE) {
+            for (int i = from; i < to; i++) {
+                sb.append((char) text[i]);
+            }
             mayEndPart();
+            return;
+        }
+        if (!sb.isEmpty()) {
+            endPart();
+        }
+        while (from < to) {
+            int end = Math.min(to, from + partChars);
+            parts.add(Arrays.copyOfRange(text, from, end));
+            from = end;
         }
     }
 

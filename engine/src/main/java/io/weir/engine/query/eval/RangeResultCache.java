@@ -12,6 +12,7 @@ import io.weir.engine.query.promql.UnaryExpr;
 import io.weir.engine.query.promql.VectorSelector;
 import org.roaringbitmap.IntIterator;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -81,7 +82,7 @@ public final class RangeResultCache {
      * reuses are one range of that text. Without text ({@code null}) when the result is too large to be kept with it
      * (a day-long panel of a thousand series).
      */
-    private record Column(Labels labels, double[] values, double[] errors, long[] present, String text, int[] textEnds,
+    private record Column(Labels labels, double[] values, double[] errors, long[] present, byte[] text, int[] textEnds,
                           int textFrom) {
         boolean has(int step) {
             return (present[step >>> 6] & (1L << step)) != 0;
@@ -108,7 +109,7 @@ public final class RangeResultCache {
 
         long bytes() {
             return SERIES_OVERHEAD_BYTES + 8L * values.length + (errors == null ? 0 : 8L * errors.length) + 8L * present.length
-                + (text == null ? 0 : text.length() + 4L * textEnds.length);
+                + (text == null ? 0 : text.length + 4L * textEnds.length);
         }
     }
 
@@ -331,7 +332,10 @@ public final class RangeResultCache {
                 int copied = Math.min(keep, s.textSteps());
                 if (copied > 0) {
                     int from = s.textStart(0);
-                    text.append(s.text(), from, s.textEnd(copied - 1));
+                    byte[] old = s.text();
+                    for (int j = from, to = s.textEnd(copied - 1); j < to; j++) {
+                        text.append((char) old[j]); // ASCII
+                    }
                     for (int i = 0; i < copied; i++) {
                         textEnds[i] = s.textEnd(i) - from;
                     }
@@ -342,7 +346,7 @@ public final class RangeResultCache {
                     }
                     textEnds[i] = text.length();
                 }
-                String written = text.toString();
+                byte[] written = text.toString().getBytes(StandardCharsets.US_ASCII);
                 s.text(written, textEnds, 0, keep);
                 c = new Column(c.labels(), c.values(), c.errors(), c.present(), written, textEnds, 0);
                 series.set(k, c);

@@ -20,9 +20,10 @@ public final class StepSeries {
     /**
      * Steps {@code [0, textSteps)} written out ({@link PointText}), each present one after a comma: step {@code i}'s
      * text is {@code text} from {@link #textStart} to {@link #textEnd}, an absent step's empty, so that any run of
-     * steps is one range. Set by the range result cache on the results it returns, read by the response writer.
+     * steps is one range. ASCII bytes, so the response writer hands a run of them on with one copy. Set by the range
+     * result cache on the results it returns, read by the response writer; never changed once set.
      */
-    private String text;
+    private byte[] text;
     private int[] textEnds;
     private int textFrom;
     private int textSteps;
@@ -33,7 +34,7 @@ public final class StepSeries {
     public int textSteps() { return textSteps; }
 
     /** The written-out points of steps {@code [0, textSteps())}: step {@code i} is {@code [textStart(i), textEnd(i))}. */
-    public String text() { return text; }
+    public byte[] text() { return text; }
 
     public int textStart(int step) {
         int at = textFrom + step;
@@ -46,7 +47,7 @@ public final class StepSeries {
 
     int textFrom() { return textFrom; }
 
-    void text(String text, int[] ends, int from, int steps) {
+    void text(byte[] text, int[] ends, int from, int steps) {
         this.text = text;
         this.textEnds = ends;
         this.textFrom = from;
