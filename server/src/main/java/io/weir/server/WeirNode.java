@@ -261,7 +261,8 @@ public final class WeirNode implements AutoCloseable {
         closeInReverse.add(security);
         metrics.counter("weir_http_auth_refusals_total", "Requests refused for missing or wrong credentials or roles (401/403).",
                 security.refusals()::sum);
-        http = new HttpServer(config.server().host(), config.server().port(), Math.max(1, cores), config.server().maxRequestBytes(), router, security);
+        http = new HttpServer(config.server().host(), config.server().port(), Math.max(1, cores), config.server().maxRequestBytes(), router, security,
+                config.server().responseCompressionLevel());
         closeInReverse.add(http);
         startScraper(build);
         LOG.log(System.Logger.Level.INFO, String.format(

@@ -48,6 +48,12 @@ public final class HttpServer implements AutoCloseable {
 
     public HttpServer(String host, int port, int eventLoops, long maxRequestBytes, Router router, WebSecurity security)
             throws InterruptedException {
+        this(host, port, eventLoops, maxRequestBytes, router, security, 0);
+    }
+
+    /** @param compressionLevel gzip/deflate level of JSON and text answers to clients that accept it; 0 = never */
+    public HttpServer(String host, int port, int eventLoops, long maxRequestBytes, Router router, WebSecurity security,
+                      int compressionLevel) throws InterruptedException {
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
@@ -67,6 +73,9 @@ public final class HttpServer implements AutoCloseable {
                             p.addLast(security.tls().current().newHandler(ch.alloc()));
                         }
                         p.addLast(new HttpServerCodec(8192, 65536, 65536));
+                        if (compressionLevel > 0) {
+                            p.addLast(new AnswerCompressor(compressionLevel));
+                        }
                         p.addLast(new HttpServerKeepAliveHandler());
                         if (security.authenticator() != null) {
                             // before aggregation: a refused client cannot make the node buffer its body

@@ -62,7 +62,8 @@ public final class ConfigLoader {
     private static final List<String> SNAPSHOT_KEYS = List.of("interval", "keep", "write_rate", "shutdown_timeout");
     private static final List<String> QUERY_KEYS = List.of("timeout", "max_concurrency", "max_series", "max_samples", "read_parallelism",
             "cache_size", "cache_offset");
-    private static final List<String> SERVER_KEYS = List.of("listen", "max_request_bytes", "web_config_file", "authorization");
+    private static final List<String> SERVER_KEYS = List.of("listen", "max_request_bytes", "web_config_file", "authorization",
+            "response_compression_level");
     private static final List<String> STORAGE_KEYS = List.of("data_dir", "memory_limit", "exact_max_bytes", "series_capacity",
             "series_idle_timeout", "slab_chunk", "series_free_after", "exact_tail", "exact_growth", "exact_tail_share",
             "exact_tail_budget", "exact_keep_bytes");
@@ -151,12 +152,14 @@ public final class ConfigLoader {
         if (listen != null) {
             HostPort hp = checker.listen(listen, "--listen");
             if (hp != null) {
-                server = new ServerConfig(hp.host(), hp.port(), server.maxRequestBytes(), server.security());
+                server = new ServerConfig(hp.host(), hp.port(), server.maxRequestBytes(), server.security(),
+                        server.responseCompressionLevel());
             }
         }
         if (webConfigFile != null) {
             server = new ServerConfig(server.host(), server.port(), server.maxRequestBytes(),
-                    checker.webConfig(webConfigFile.toString(), "--web.config.file", server.security()));
+                    checker.webConfig(webConfigFile.toString(), "--web.config.file", server.security()),
+                    server.responseCompressionLevel());
         }
         StorageConfig storage = base.storage();
         if (dataDir != null) {
@@ -203,7 +206,9 @@ public final class ConfigLoader {
         StringBuilder sb = new StringBuilder();
         sb.append("listen:         ").append(server.listen())
                 .append(server.allInterfaces() ? " (all interfaces)" : "")
-                .append(", max request ").append(ByteSize.format(server.maxRequestBytes())).append('\n');
+                .append(", max request ").append(ByteSize.format(server.maxRequestBytes()))
+                .append(server.responseCompressionLevel() == 0 ? ", answers uncompressed"
+                        : ", answers gzip/deflate level " + server.responseCompressionLevel() + " when asked").append('\n');
         WebSecurityConfig web = server.security();
         sb.append("web:            ").append(web.tls() == null ? "plain HTTP" : "TLS " + web.tls().protocols())
                 .append(web.authenticates() ? ", " + web.basicAuthUsers().size() + " basic-auth user(s), "
@@ -553,7 +558,8 @@ public final class ConfigLoader {
                 security = webConfig(webConfig, s.pathOf("web_config_file"), security);
             }
             checkRoleUsers(security, s.pathOf("authorization"));
-            return new ServerConfig(hp.host(), hp.port(), maxRequest, security);
+            int compression = (int) integer(s, "response_compression_level", d.responseCompressionLevel(), 0, 9);
+            return new ServerConfig(hp.host(), hp.port(), maxRequest, security, compression);
         }
 
         /** Reads the web config file named at {@code path} into {@code security}; its problems are reported at {@code path}. */

@@ -90,7 +90,7 @@ class ConfigLoaderTest {
     @Test
     void exampleWithOtherValues() {
         WeirConfig c = valid("""
-                server: {listen: "127.0.0.1:9300", max_request_bytes: 1000000}
+                server: {listen: "127.0.0.1:9300", max_request_bytes: 1000000, response_compression_level: 0}
                 storage: {data_dir: /var/lib/weir, memory_limit: 512MB}
                 wal: {fsync: always, fsync_interval: 1m30s, max_disk: 1TiB}
                 backend:
@@ -104,7 +104,7 @@ class ConfigLoaderTest {
                       functions: [count_over_time]
                   default_window: 30m
                 """);
-        assertEquals(new ServerConfig("127.0.0.1", 9300, 1_000_000), c.server());
+        assertEquals(new ServerConfig("127.0.0.1", 9300, 1_000_000, WebSecurityConfig.NONE, 0), c.server());
         assertEquals(new StorageConfig(Path.of("/var/lib/weir"), 512_000_000), c.storage());
         assertEquals(new WalConfig(FsyncPolicy.ALWAYS, 90_000, 1L << 40), c.wal());
         assertEquals(URI.create("http://127.0.0.1:8428"), c.backend().url());
@@ -249,7 +249,8 @@ class ConfigLoaderTest {
                 arguments("server:\n  listen: ':1'\n  listen: ':2'\n", "server.listen", "duplicate key"),
                 // wrong YAML types
                 arguments("- a\n- b\n", "", "the document must be a mapping with keys server, storage, wal, backend, sketch, scrape_configs, log, limits, query, ingest, snapshot (got a list)"),
-                arguments("server: 5", "server", "must be a mapping with keys listen, max_request_bytes, web_config_file, authorization (got \"5\")"),
+                arguments("server: 5", "server", "must be a mapping with keys listen, max_request_bytes, web_config_file, authorization, response_compression_level (got \"5\")"),
+                arguments("server: {response_compression_level: 10}", "server.response_compression_level", "must be in [0, 9] (got \"10\")"),
                 arguments("snapshot: {intervall: 5m}", "snapshot.intervall", "unknown key (did you mean \"interval\"?)"),
                 arguments("snapshot: {interval: 0s}", "snapshot.interval", "must be greater than 0 (got \"0s\")"),
                 arguments("snapshot: {interval: 15}", "snapshot.interval", "not a valid duration: \"15\" (a unit is required, e.g. \"15s\")"),
@@ -632,7 +633,7 @@ class ConfigLoaderTest {
         String defaults = ConfigLoader.summary(loader.defaults());
         int cores = Runtime.getRuntime().availableProcessors();
         assertEquals("""
-                listen:         :9201 (all interfaces), max request 32MiB
+                listen:         :9201 (all interfaces), max request 32MiB, answers gzip/deflate level 1 when asked
                 web:            plain HTTP, no authentication
                 data dir:       ./data
                 memory limit:   4GiB, series table 65536, slab chunks 1MiB
