@@ -69,6 +69,13 @@ public class ExactTierQueryBenchmark extends WeirForkedBenchmark {
     @Param({"false"})
     public boolean coldCaches;
 
+    /**
+     * Calls of every shape (instant and the 241-step range), interleaved, before the measured one is timed: the
+     * compiled code a node ends with after serving a dashboard's mix, rather than one shape's clean profile.
+     */
+    @Param({"0"})
+    public int mixedWarmupRounds;
+
     private byte[] evictor;
 
     private java.util.concurrent.ExecutorService readPool;
@@ -105,10 +112,25 @@ public class ExactTierQueryBenchmark extends WeirForkedBenchmark {
         end = at.equals("now") ? newest + 1_000 : (first + samples * scrapeMs) / 60_000 * 60_000;
         readPool = readParallelism > 1 ? java.util.concurrent.Executors.newFixedThreadPool(readParallelism - 1) : null;
         engine = new SketchQueryEngine(table, new SketchShard[] {shard}, true, readPool, readParallelism);
+        warmWithMix();
         expr = PromQLParser.parse(query);
         QueryResult r = evaluate();
         System.out.printf("%n[%s, %d steps] %d series, %s, exact series %d%n", query, steps, r.series().size(),
                 r.resultType(), shard.exactSeries());
+    }
+
+    private void warmWithMix() {
+        String[] shapes = {"avg_over_time(m[5h])", "quantile_over_time(0.99, m[5h])", "max_over_time(m[5h])",
+            "distinct_over_time(m[5h])", "sum by (job) (avg_over_time(m[1h]))", "topk(10, quantile_over_time(0.99, m[1h]))"};
+        for (int round = 0; round < mixedWarmupRounds; round++) {
+            for (String shape : shapes) {
+                ExprEvaluator.evaluate(PromQLParser.parse(shape), engine, end, end, 0, EvalLimits.none(), new String[1]);
+            }
+            if (round % 4 == 0) {
+                ExprEvaluator.evaluate(PromQLParser.parse("avg_over_time(m[1h])"), engine, end - 240 * 60_000L, end, 60_000L,
+                    EvalLimits.none(), new String[1]);
+            }
+        }
     }
 
     @Setup(Level.Invocation)
