@@ -362,8 +362,10 @@ public final class WeirNode implements AutoCloseable {
                 .route("/api/v1/write", Set.of(HttpMethod.POST), write)
                 .route("/opentelemetry/v1/metrics", Set.of(HttpMethod.POST), otlp)
                 .route("/v1/metrics", Set.of(HttpMethod.POST), otlp)
-                .route("/api/v1/query", getPost, new QueryEndpoint(false, engine, rangeCache, backend, queries, timeout, maxSeries, maxSamples, queryLatency, answers))
-                .route("/api/v1/query_range", getPost, new QueryEndpoint(true, engine, rangeCache, backend, queries, timeout, maxSeries, maxSamples, queryLatency, answers))
+                .route("/api/v1/query", getPost, new QueryEndpoint(false, engine, rangeCache, backend, queries, timeout, maxSeries, maxSamples, queryLatency, answers,
+                        config.server().responseCompressionLevel()))
+                .route("/api/v1/query_range", getPost, new QueryEndpoint(true, engine, rangeCache, backend, queries, timeout, maxSeries, maxSamples, queryLatency, answers,
+                        config.server().responseCompressionLevel()))
                 .route("/api/v1/series", getPost, metadata)
                 .route("/api/v1/labels", getPost, metadata)
                 .route("/api/v1/label/", Set.of(HttpMethod.GET), metadata)

@@ -23,6 +23,7 @@ import io.weir.engine.query.promql.PromQLParseException;
 import io.weir.engine.query.promql.PromQLParser;
 import io.weir.net.backend.BackendClient;
 import io.weir.net.http.HttpEndpoint;
+import io.weir.net.http.GzipParts;
 import io.weir.net.http.HttpResponses;
 import io.weir.net.http.PromJson;
 
@@ -52,6 +53,7 @@ public final class QueryEndpoint implements HttpEndpoint {
     private final long maxPoints;
     private final LatencyHistogram latency;
     private final QueryCounters counters;
+    private final int compressionLevel;
 
     /**
      * @param maxSeries series one query may read from sketches (422 past it)
@@ -60,6 +62,18 @@ public final class QueryEndpoint implements HttpEndpoint {
     public QueryEndpoint(boolean range, LeafSource engine, RangeResultCache rangeCache, BackendClient backend, ExecutorService executor,
                          long defaultTimeoutMillis, long maxSeries, long maxPoints, LatencyHistogram latency,
                          QueryCounters counters) {
+        this(range, engine, rangeCache, backend, executor, defaultTimeoutMillis, maxSeries, maxPoints, latency, counters, 0);
+    }
+
+    /**
+     * @param compressionLevel gzip level of a large answer to a client that accepts gzip, compressed by the query
+     *                         thread and the read pool ({@link GzipParts}); 0: never here (the channel's compressor
+     *                         may still compress it, on the event loop)
+     */
+    public QueryEndpoint(boolean range, LeafSource engine, RangeResultCache rangeCache, BackendClient backend, ExecutorService executor,
+                         long defaultTimeoutMillis, long maxSeries, long maxPoints, LatencyHistogram latency,
+                         QueryCounters counters, int compressionLevel) {
+        this.compressionLevel = compressionLevel;
         this.range = range;
         this.engine = engine;
         this.rangeCache = rangeCache;
@@ -80,9 +94,10 @@ public final class QueryEndpoint implements HttpEndpoint {
         String uri = request.uri();
         byte[] body = ByteBufUtil.getBytes(request.content());
         String contentType = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
+        boolean gzip = compressionLevel > 0 && GzipParts.accepted(request.headers().get(HttpHeaderNames.ACCEPT_ENCODING));
         long startNanos = System.nanoTime();
         try {
-            executor.execute(() -> answer(ctx, keepAlive, params, method, uri, body, contentType, startNanos));
+            executor.execute(() -> answer(ctx, keepAlive, params, method, uri, body, contentType, gzip, startNanos));
         } catch (RejectedExecutionException e) {
             counters.errors().increment();
             send(ctx, keepAlive, HttpResponseStatus.SERVICE_UNAVAILABLE, PromJson.error("unavailable", "too many queries in flight; retry later"), null);
@@ -90,7 +105,7 @@ public final class QueryEndpoint implements HttpEndpoint {
     }
 
     private void answer(ChannelHandlerContext ctx, boolean keepAlive, HttpParams params, String method, String uri,
-                        byte[] body, String contentType, long startNanos) {
+                        byte[] body, String contentType, boolean gzip, long startNanos) {
         try {
             QueryRequest q;
             Expr expr;
@@ -126,7 +141,7 @@ public final class QueryEndpoint implements HttpEndpoint {
                 }
                 if (r != null) {
                     counters.sketch().increment();
-                    sendResult(ctx, keepAlive, r, "sketch");
+                    sendResult(ctx, keepAlive, r, "sketch", gzip);
                     return;
                 }
                 reason = why[0];
@@ -136,7 +151,7 @@ public final class QueryEndpoint implements HttpEndpoint {
                 // again every time), an instant query's faster where its sketch windows are long
                 List<Expr> subqueries = MixedPlan.externals(expr);
                 if (subqueries != null) {
-                    String unusable = mixed(ctx, keepAlive, q, expr, subqueries, startNanos);
+                    String unusable = mixed(ctx, keepAlive, q, expr, subqueries, gzip, startNanos);
                     if (unusable == null) {
                         return;
                     }
@@ -175,7 +190,7 @@ public final class QueryEndpoint implements HttpEndpoint {
      * @return null when answered, otherwise why the plan could not be used (the caller forwards the whole query)
      */
     private String mixed(ChannelHandlerContext ctx, boolean keepAlive, QueryRequest q, Expr expr, List<Expr> subqueries,
-                         long startNanos) {
+                         boolean gzip, long startNanos) {
         long deadlineNanos = startNanos + q.timeoutMillis() * 1_000_000L;
         Map<Expr, Value> fetched;
         try {
@@ -197,16 +212,21 @@ public final class QueryEndpoint implements HttpEndpoint {
             return why[0];
         }
         counters.mixed().increment();
-        sendResult(ctx, keepAlive, r, "mixed");
+        sendResult(ctx, keepAlive, r, "mixed", gzip);
         return null;
     }
 
     /** A result evaluated here, as Prometheus writes it, with where it came from ({@link #SOURCE_HEADER}). */
-    private void sendResult(ChannelHandlerContext ctx, boolean keepAlive, QueryResult r, String source) {
-        // the engine's read pool helps write large results, as it helps read their leaves
-        HttpResponses.sendParts(ctx, HttpResponseStatus.OK, HttpResponses.JSON,
-                QueryResultJson.renderParts(r, engine.readExecutor(), engine.readParallelism()), keepAlive,
-                SOURCE_HEADER, source);
+    private void sendResult(ChannelHandlerContext ctx, boolean keepAlive, QueryResult r, String source, boolean gzip) {
+        // the engine's read pool helps write large results, as it helps read their leaves, and compress them
+        byte[][] parts = QueryResultJson.renderParts(r, engine.readExecutor(), engine.readParallelism());
+        if (gzip && GzipParts.worthIt(parts)) {
+            HttpResponses.sendParts(ctx, HttpResponseStatus.OK, HttpResponses.JSON,
+                    GzipParts.compress(parts, compressionLevel, engine.readExecutor(), engine.readParallelism()), keepAlive,
+                    SOURCE_HEADER, source, HttpHeaderNames.CONTENT_ENCODING.toString(), "gzip");
+            return;
+        }
+        HttpResponses.sendParts(ctx, HttpResponseStatus.OK, HttpResponses.JSON, parts, keepAlive, SOURCE_HEADER, source);
     }
 
     private void forward(ChannelHandlerContext ctx, boolean keepAlive, String method, String uri, byte[] body,

@@ -34,7 +34,7 @@ class CachedPanelJsonTest {
     private static final long T0 = 1_700_000_040_000L;
 
     /** Values a function of (series, window end) only, so any request's step has the value any other gave it. */
-    private static final class PanelSource implements LeafSource {
+    static final class PanelSource implements LeafSource {
         private final List<SeriesLabels> labels = new ArrayList<>();
 
         PanelSource(int series) {
