@@ -1,5 +1,6 @@
 package io.weir.net.http;
 
+import static io.weir.net.http.GzipPartsTest.joined;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.weir.net.security.WebSecurity;
-import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.InflaterInputStream;
 import org.junit.jupiter.api.Test;
@@ -28,8 +29,8 @@ import org.junit.jupiter.api.Test;
  * that did not ask are sent as they are; with compression off nothing is compressed.
  */
 class AnswerCompressionTest {
-    private static final byte[][] LARGE = parts(3 * PartsBody.SLICE_BYTES + 12_345);
-    private static final byte[] MEDIUM = joined(parts(50_000));
+    private static final byte[][] LARGE = GzipPartsTest.parts(3 * PartsBody.SLICE_BYTES + 12_345, new SplittableRandom(1));
+    private static final byte[] MEDIUM = joined(GzipPartsTest.parts(50_000, new SplittableRandom(2)));
     private static final byte[] SMALL = "{\"status\":\"success\"}".getBytes(StandardCharsets.US_ASCII);
 
     @Test
@@ -95,29 +96,5 @@ class AnswerCompressionTest {
                 : new InflaterInputStream(new java.io.ByteArrayInputStream(body))) {
             return in.readAllBytes();
         }
-    }
-
-    /** JSON-like ASCII of {@code bytes} bytes in parts of uneven sizes, as a query answer is written. */
-    private static byte[][] parts(int bytes) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; sb.length() < bytes; i++) {
-            sb.append("[").append(1_700_000_000 + 60 * i).append(",\"").append((i * 7919 % 100_003) / 100.0).append("\"],");
-        }
-        byte[] all = sb.substring(0, bytes).getBytes(StandardCharsets.US_ASCII);
-        java.util.List<byte[]> out = new java.util.ArrayList<>();
-        for (int at = 0, k = 0; at < all.length; k++) {
-            int n = Math.min(all.length - at, 1 + (k * 40_503) % 70_000);
-            out.add(java.util.Arrays.copyOfRange(all, at, at + n));
-            at += n;
-        }
-        return out.toArray(byte[][]::new);
-    }
-
-    private static byte[] joined(byte[][] parts) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (byte[] p : parts) {
-            out.writeBytes(p);
-        }
-        return out.toByteArray();
     }
 }

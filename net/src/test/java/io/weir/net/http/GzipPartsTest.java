@@ -81,7 +81,7 @@ class GzipPartsTest {
     }
 
     /** JSON-like ASCII in parts of 0 .. 90 KiB (some empty), as a query answer is written. */
-    private static byte[][] parts(int total, SplittableRandom rnd) {
+    static byte[][] parts(int total, SplittableRandom rnd) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; sb.length() < total; i++) {
             sb.append("[").append(1_700_000_000 + 60 * i).append(",\"").append(rnd.nextInt(100_000) / 100.0).append("\"],");
@@ -96,7 +96,7 @@ class GzipPartsTest {
         return out.toArray(byte[][]::new);
     }
 
-    private static byte[] joined(byte[][] parts) {
+    static byte[] joined(byte[][] parts) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (byte[] p : parts) {
             out.writeBytes(p);
