@@ -12,7 +12,6 @@ import io.weir.engine.query.promql.UnaryExpr;
 import io.weir.engine.query.promql.VectorSelector;
 import org.roaringbitmap.IntIterator;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -328,25 +327,27 @@ public final class RangeResultCache {
                 }
                 int[] textEnds = new int[keep];
                 text.setLength(0);
-                // the steps the result took from the cache: their text is one range of the old column's
+                // the steps the result took from the cache: their text is one range of the old column's, copied once
+                // as bytes; only the steps after it are formatted
                 int copied = Math.min(keep, s.textSteps());
-                if (copied > 0) {
-                    int from = s.textStart(0);
-                    byte[] old = s.text();
-                    for (int j = from, to = s.textEnd(copied - 1); j < to; j++) {
-                        text.append((char) old[j]); // ASCII
-                    }
-                    for (int i = 0; i < copied; i++) {
-                        textEnds[i] = s.textEnd(i) - from;
-                    }
+                int oldFrom = copied > 0 ? s.textStart(0) : 0;
+                int oldLength = copied > 0 ? s.textEnd(copied - 1) - oldFrom : 0;
+                for (int i = 0; i < copied; i++) {
+                    textEnds[i] = s.textEnd(i) - oldFrom;
                 }
                 for (int i = copied; i < keep; i++) {
                     if (s.present[i]) {
                         pointText.append(text.append(','), times[i], s.values[i]);
                     }
-                    textEnds[i] = text.length();
+                    textEnds[i] = oldLength + text.length();
                 }
-                byte[] written = text.toString().getBytes(StandardCharsets.US_ASCII);
+                byte[] written = new byte[oldLength + text.length()];
+                if (oldLength > 0) {
+                    System.arraycopy(s.text(), oldFrom, written, 0, oldLength);
+                }
+                for (int j = 0, n = text.length(); j < n; j++) {
+                    written[oldLength + j] = (byte) text.charAt(j); // point text is ASCII
+                }
                 s.text(written, textEnds, 0, keep);
                 c = new Column(c.labels(), c.values(), c.errors(), c.present(), written, textEnds, 0);
                 series.set(k, c);

@@ -276,23 +276,19 @@ public final class FrequencySketchFlyweight extends BucketRingFlyweight implemen
     /**
      * Whether the block should move into a smaller one as a sample starts a bucket: once the buckets that needed large
      * tables have left the ring (a gauge whose values grew fewer, a job that stopped reporting per-request values),
-     * the tables shrink to what the widest live bucket holds, so memory follows the data down as well as up. Looked at
-     * once a ring (when the bucket starting is a multiple of the ring's length), as the look reads every bucket's
-     * header; only a block that may grow again (not a fixed-size one) shrinks, so a bucket still never samples where a
-     * full-size table would not.
+     * the tables shrink to what the widest live bucket holds, so memory follows the data down as well as up
+     * ({@link #shrinkLookDue}, {@link #shrinkPays}); only a block that may grow again (not a fixed-size one) shrinks,
+     * so a bucket still never samples where a full-size table would not.
      */
     private boolean asksToShrink(MemorySegment seg, int capacity) {
-        if (capacity <= FrequencySketchSpec.MIN_TABLE_CAPACITY || maxTableCapacity() == FIXED_SIZE
-            || placedBucket() % bucketCount() != 0) {
+        if (capacity <= FrequencySketchSpec.MIN_TABLE_CAPACITY || maxTableCapacity() == FIXED_SIZE || !shrinkLookDue()) {
             return false;
         }
         final int buckets = bucketCount();
         int widest = maxOverLiveBuckets(s -> seg.get(INT, s + BUCKET_OCCUPIED_OFFSET));
         int target = Math.max(FrequencySketchSpec.MIN_TABLE_CAPACITY, roomFor(widest));
-        // at most 3/4 of the bytes: the smaller block's slab class (at most 5/4 of it) then holds fewer slots than this
-        // block, and the block it becomes does not ask to shrink again at once
-        if (2 * widest < capacity && 4L * FrequencySketchDescriptor.blockLength(buckets, target)
-            <= 3L * FrequencySketchDescriptor.blockLength(buckets, capacity)) {
+        if (shrinkPays(widest, capacity, FrequencySketchDescriptor.blockLength(buckets, target),
+            FrequencySketchDescriptor.blockLength(buckets, capacity))) {
             resizeTo = target;
             return true;
         }

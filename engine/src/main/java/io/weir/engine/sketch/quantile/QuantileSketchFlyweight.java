@@ -203,13 +203,10 @@ public final class QuantileSketchFlyweight extends BucketRingFlyweight implement
      */
     private int resizeFor(MemorySegment seg, long b, int m, double value, int key0) {
         if (startsBucket()) {
-            if (m > QuantileSketchSpec.MIN_COUNTERS && placedBucket() % bucketCount() == 0
-                    && maxCountersPerBucket() != FIXED_SIZE) {
+            if (m > QuantileSketchSpec.MIN_COUNTERS && shrinkLookDue() && maxCountersPerBucket() != FIXED_SIZE) {
                 int widest = widestLiveBucket(seg);
                 int target = Math.max(QuantileSketchSpec.MIN_COUNTERS, (widest + (widest >> 1) + 3) & ~3);
-                // at most 3/4 of the bytes: the slab's class of the smaller block (at most 5/4 of it) then holds fewer
-                // counters than this block, and the block it becomes never asks to shrink again at once
-                if (2 * widest < m && 4L * blockLength(bucketCount(), target) <= 3L * blockLength(bucketCount(), m)) {
+                if (shrinkPays(widest, m, blockLength(bucketCount(), target), blockLength(bucketCount(), m))) {
                     return target;
                 }
             }

@@ -159,6 +159,24 @@ public abstract class BucketRingFlyweight {
      * before the sample that starts a bucket: the bucket that sample expires counts until the next one starts, so a
      * block resized to fit every live bucket holds every bucket a reader can reach. A family's shrink look.
      */
+    /**
+     * Writer only: whether the sample that starts a bucket should look whether the block may shrink -- once a ring (the
+     * bucket starting is a multiple of the ring's length), as the look reads every bucket's header.
+     */
+    protected final boolean shrinkLookDue() {
+        return placedBucket() % bucketCount() == 0;
+    }
+
+    /**
+     * The shrink rule both resizable families follow: the widest live bucket uses less than half of the block's
+     * {@code current} counters or slots, and a block sized for it takes at most 3/4 of the bytes -- then the smaller
+     * block's slab class (at most 5/4 of it) holds fewer than this block, and the block it becomes does not ask to
+     * shrink again at once.
+     */
+    protected static boolean shrinkPays(int widest, int current, long targetBytes, long currentBytes) {
+        return 2L * widest < current && 4 * targetBytes <= 3 * currentBytes;
+    }
+
     protected final int maxOverLiveBuckets(LongToIntFunction measure) {
         final int buckets = bucketCount();
         final long oldestLive = newestBucket() - buckets + 1;
