@@ -77,6 +77,17 @@ public final class QueryComparison {
      */
     private static long warmupSeconds = 20;
     private static final LeanHttpClient LEAN = new LeanHttpClient();
+    /**
+     * {@code --settle true}: before each timed call, wait (up to 200 ms) until the other server has used under 50 us
+     * of CPU in 2 ms, so neither is timed while the other still works on its previous answer ({@link QuietProcess}).
+     */
+    private static boolean settle;
+    /**
+     * {@code --order alternate} (default): Weir and VictoriaMetrics called in turn, so drift on a shared machine hits
+     * both alike; {@code --order blocks}: each system's runs of a shape back to back, so neither is timed right
+     * after the other has filled the caches with its own data (a node serving a dashboard on its own).
+     */
+    private static boolean blocks;
 
     public static void main(String[] args) throws Exception {
         int runs = 30;
@@ -101,6 +112,12 @@ public final class QueryComparison {
                 case "--extra-shape" -> extraShape = args[i + 1];
                 // e.g. --extra-range-shape 'rate(m[5m])' with --weir-backend true: a panel Weir forwards (last 4 h, 60 s steps)
                 case "--extra-range-shape" -> extraRangeShape = args[i + 1];
+                case "--order" -> blocks = switch (args[i + 1]) {
+                    case "alternate" -> false;
+                    case "blocks" -> true;
+                    default -> throw new IllegalArgumentException("--order alternate|blocks");
+                };
+                case "--settle" -> settle = Boolean.parseBoolean(args[i + 1]);
                 case "--warmup-seconds" -> warmupSeconds = Long.parseLong(args[i + 1]);
                 case "--client" -> leanClient = switch (args[i + 1]) {
                     case "lean" -> true;
@@ -181,9 +198,30 @@ public final class QueryComparison {
                 }
                 warmupCalls[si] = warmed;
                 double[] serverBefore = serverQuerySeconds(weir.url());
+                QuietProcess vmQuiet = new QuietProcess(vm.pid());
+                QuietProcess weirQuiet = new QuietProcess(weir.pid());
+                double settledMs = 0;
                 for (int i = 0; i < runs; i++) {
+                    if (settle) {
+                        settledMs += vmQuiet.await(2_000, 50, 200);
+                    }
                     w[i] = timed(weir.url(), path, params, true, shape[0]);
+                    if (blocks) {
+                        continue;
+                    }
+                    if (settle) {
+                        settledMs += weirQuiet.await(2_000, 50, 200);
+                    }
                     v[i] = timed(vm.url(), path, params, false, shape[0]);
+                }
+                for (int i = 0; blocks && i < runs; i++) {
+                    if (settle && i == 0) {
+                        settledMs += weirQuiet.await(2_000, 50, 200);
+                    }
+                    v[i] = timed(vm.url(), path, params, false, shape[0]);
+                }
+                if (settle) {
+                    System.out.printf(Locale.ROOT, "(settling waited %.1f ms a call pair on average)%n", settledMs / runs);
                 }
                 double[] serverAfter = serverQuerySeconds(weir.url());
                 serverMeanMs[si] = (serverAfter[0] - serverBefore[0]) / Math.max(1, serverAfter[1] - serverBefore[1]) * 1e3;

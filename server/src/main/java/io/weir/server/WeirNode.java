@@ -355,7 +355,7 @@ public final class WeirNode implements AutoCloseable {
         RemoteWriteEndpoint write = new RemoteWriteEndpoint(ingest, config.server().maxRequestBytes());
         OtlpMetricsEndpoint otlp = new OtlpMetricsEndpoint(ingest, config.server().maxRequestBytes());
         metrics.counter("weir_otlp_rejected_points_total", "OTLP data points refused in partial_success answers.", otlp::rejectedPoints);
-        MetadataEndpoint metadata = new MetadataEndpoint(series, backend, queries, build.version());
+        MetadataEndpoint metadata = new MetadataEndpoint(series, backend, queries, build.version(), config.server().responseCompressionLevel());
         OpsEndpoints ops = new OpsEndpoints(this, build);
         SnapshotEndpoints snapshotEndpoints = new SnapshotEndpoints(snapshotter);
         return new Router()

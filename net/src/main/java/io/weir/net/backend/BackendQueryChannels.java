@@ -12,6 +12,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollSocketChannel;
@@ -107,7 +108,7 @@ final class BackendQueryChannels implements AutoCloseable {
                             ch.pipeline().addLast(new SslHandler(clientEngine()));
                         }
                         ch.pipeline().addLast(new HttpClientCodec());
-                        ch.pipeline().addLast(new HttpContentDecompressor());
+                        ch.pipeline().addLast(new PlainUnlessAsked());
                         ch.pipeline().addLast(new HttpObjectAggregator(Integer.MAX_VALUE));
                         ch.pipeline().addLast(new AnswerHandler());
                     }
@@ -124,10 +125,27 @@ final class BackendQueryChannels implements AutoCloseable {
     }
 
     /** Completes with the backend's answer; exceptionally when it cannot be reached or does not answer in time. */
-    CompletableFuture<BackendClient.Answer> forward(String method, String pathAndQuery, byte[] body, String contentType) {
+    CompletableFuture<BackendClient.Answer> forward(String method, String pathAndQuery, byte[] body, String contentType,
+                                                    boolean gzipTaken) {
         CompletableFuture<BackendClient.Answer> answer = new CompletableFuture<>();
-        new Exchange(answer, "POST".equals(method), basePath + pathAndQuery, body, contentType).send();
+        new Exchange(answer, "POST".equals(method), basePath + pathAndQuery, body, contentType, gzipTaken).send();
         return answer;
+    }
+
+    /**
+     * Inflates what the backend compressed, except a gzip answer to an exchange that asked for gzip to hand on: that
+     * one keeps its {@code Content-Encoding} and bytes. The exchange is bound to the channel before its request is
+     * written, so it is there when the answer's head arrives.
+     */
+    private static final class PlainUnlessAsked extends HttpContentDecompressor {
+        @Override
+        protected EmbeddedChannel newContentDecoder(String contentEncoding) throws Exception {
+            Exchange ex = ctx.channel().attr(EXCHANGE).get();
+            if (ex != null && ex.gzipTaken && "gzip".equalsIgnoreCase(contentEncoding.trim())) {
+                return null;
+            }
+            return super.newContentDecoder(contentEncoding);
+        }
     }
 
     /** One request and its answer; sent at most twice (the second time only after a pooled connection's early close). */
@@ -137,13 +155,17 @@ final class BackendQueryChannels implements AutoCloseable {
         final String uri;
         final byte[] body;
         final String contentType;
+        /** The client takes gzip: the backend is asked for it and its gzip body handed on as it is. */
+        final boolean gzipTaken;
         final long deadlineNanos;
         boolean pooledConnection;
         boolean resent;
         ScheduledFuture<?> timer;
 
-        Exchange(CompletableFuture<BackendClient.Answer> answer, boolean post, String uri, byte[] body, String contentType) {
+        Exchange(CompletableFuture<BackendClient.Answer> answer, boolean post, String uri, byte[] body, String contentType,
+                 boolean gzipTaken) {
             this.answer = answer;
+            this.gzipTaken = gzipTaken;
             this.post = post;
             this.uri = uri;
             this.body = body;
@@ -205,6 +227,9 @@ final class BackendQueryChannels implements AutoCloseable {
             r.headers().set(HttpHeaderNames.HOST, hostHeader);
             r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
             headers.forEach((k, v) -> r.headers().set(k, v));
+            if (gzipTaken) {
+                r.headers().set(HttpHeaderNames.ACCEPT_ENCODING, HttpHeaderValues.GZIP);
+            }
             if (post) {
                 if (contentType != null) {
                     r.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
@@ -238,7 +263,11 @@ final class BackendQueryChannels implements AutoCloseable {
             }
             ex.timer.cancel(false);
             String type = r.headers().get(HttpHeaderNames.CONTENT_TYPE, "application/json");
-            BackendClient.Answer a = new BackendClient.Answer(r.status().code(), type, ByteBufUtil.getBytes(r.content()));
+            // a header the decompressor left is a gzip body this exchange asked to hand on
+            String encoding = r.headers().get(HttpHeaderNames.CONTENT_ENCODING);
+            BackendClient.Answer a = new BackendClient.Answer(r.status().code(), type,
+                    encoding == null || HttpHeaderValues.IDENTITY.contentEqualsIgnoreCase(encoding) ? null : encoding,
+                    ByteBufUtil.getBytes(r.content()));
             if (r.decoderResult().isSuccess() && HttpUtil.isKeepAlive(r) && idle.size() < MAX_IDLE) {
                 idle.offerFirst(ctx.channel());
             } else {

@@ -12,6 +12,7 @@ import io.weir.engine.query.promql.PromQLParser;
 import io.weir.engine.query.eval.Labels;
 import io.weir.engine.series.SeriesTable;
 import io.weir.net.backend.BackendClient;
+import io.weir.net.http.GzipParts;
 import io.weir.net.http.HttpEndpoint;
 import io.weir.net.http.HttpResponses;
 import io.weir.net.http.PromJson;
@@ -34,12 +35,16 @@ public final class MetadataEndpoint implements HttpEndpoint {
     private final BackendClient backend;
     private final ExecutorService executor;
     private final String version;
+    /** {@code server.response_compression_level}: 0 = answers are never compressed, not even the backend's. */
+    private final int compressionLevel;
 
-    public MetadataEndpoint(SeriesTable series, BackendClient backend, ExecutorService executor, String version) {
+    public MetadataEndpoint(SeriesTable series, BackendClient backend, ExecutorService executor, String version,
+                            int compressionLevel) {
         this.series = series;
         this.backend = backend;
         this.executor = executor;
         this.version = version;
+        this.compressionLevel = compressionLevel;
     }
 
     @Override
@@ -48,15 +53,14 @@ public final class MetadataEndpoint implements HttpEndpoint {
         String path = new QueryStringDecoder(uri).path();
         if (backend != null) {
             byte[] body = ByteBufUtil.getBytes(request.content());
-            backend.forward(request.method().name(), uri, body, request.headers().get(HttpHeaderNames.CONTENT_TYPE))
+            boolean gzip = compressionLevel > 0 && GzipParts.accepted(request.headers().get(HttpHeaderNames.ACCEPT_ENCODING));
+            backend.forward(request.method().name(), uri, body, request.headers().get(HttpHeaderNames.CONTENT_TYPE), gzip)
                     .whenComplete((a, failure) -> {
                         if (failure != null) {
                             send(ctx, keepAlive, HttpResponseStatus.SERVICE_UNAVAILABLE, PromJson.error("unavailable",
                                     "backend " + backend.base() + " unreachable: " + QueryEndpoint.rootMessage(failure)), "backend");
                         } else {
-                            FullHttpResponse r = HttpResponses.of(HttpResponseStatus.valueOf(a.status()), a.contentType(), a.body());
-                            r.headers().set(QueryEndpoint.SOURCE_HEADER, "backend");
-                            HttpResponses.send(ctx, r, keepAlive);
+                            QueryEndpoint.sendBackendAnswer(ctx, keepAlive, a);
                         }
                     });
             return;

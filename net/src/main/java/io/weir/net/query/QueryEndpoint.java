@@ -27,6 +27,7 @@ import io.weir.net.http.GzipParts;
 import io.weir.net.http.HttpResponses;
 import io.weir.net.http.PromJson;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -158,7 +159,7 @@ public final class QueryEndpoint implements HttpEndpoint {
                     reason = reason + "; " + unusable;
                 }
             }
-            forward(ctx, keepAlive, method, uri, body, contentType, reason);
+            forward(ctx, keepAlive, method, uri, body, contentType, gzip, reason);
         } catch (QueryTimeoutException e) {
             counters.errors().increment();
             send(ctx, keepAlive, HttpResponseStatus.SERVICE_UNAVAILABLE, PromJson.error("timeout", e.getMessage()), null);
@@ -230,14 +231,14 @@ public final class QueryEndpoint implements HttpEndpoint {
     }
 
     private void forward(ChannelHandlerContext ctx, boolean keepAlive, String method, String uri, byte[] body,
-                         String contentType, String reason) {
+                         String contentType, boolean gzip, String reason) {
         if (backend == null) {
             counters.errors().increment();
             send(ctx, keepAlive, HttpResponseStatus.UNPROCESSABLE_ENTITY, PromJson.error("execution",
                     "this query needs raw data from a backend and none is configured (backend.url): " + reason), reason);
             return;
         }
-        backend.forward(method, uri, body, contentType).whenComplete((answer, failure) -> {
+        backend.forward(method, uri, body, contentType, gzip).whenComplete((answer, failure) -> {
             if (failure != null) {
                 counters.errors().increment();
                 send(ctx, keepAlive, HttpResponseStatus.SERVICE_UNAVAILABLE,
@@ -245,10 +246,28 @@ public final class QueryEndpoint implements HttpEndpoint {
                 return;
             }
             counters.backend().increment();
-            // a large answer (a raw range query) leaves a slice at a time, as the node's own answers do
-            HttpResponses.sendParts(ctx, HttpResponseStatus.valueOf(answer.status()), answer.contentType(),
-                    new byte[][] {answer.body()}, keepAlive, SOURCE_HEADER, "backend", FALLBACK_HEADER, headerSafe(reason));
+            sendBackendAnswer(ctx, keepAlive, answer, FALLBACK_HEADER, headerSafe(reason));
         });
+    }
+
+    /**
+     * Hands a backend answer on with {@code headers} (name, value, ...) and {@link #SOURCE_HEADER} "backend": as the
+     * backend sent it, a gzip body still compressed; a large answer (a raw range query) leaves a slice at a time, as
+     * the node's own answers do.
+     */
+    static void sendBackendAnswer(ChannelHandlerContext ctx, boolean keepAlive, BackendClient.Answer answer, String... headers) {
+        String[] all = new String[headers.length + 4];
+        all[0] = SOURCE_HEADER;
+        all[1] = "backend";
+        int n = 2;
+        if (answer.contentEncoding() != null) {
+            // the channel's compressor leaves an answer that names its encoding as it is
+            all[n++] = HttpHeaderNames.CONTENT_ENCODING.toString();
+            all[n++] = answer.contentEncoding();
+        }
+        System.arraycopy(headers, 0, all, n, headers.length);
+        HttpResponses.sendParts(ctx, HttpResponseStatus.valueOf(answer.status()), answer.contentType(),
+                new byte[][] {answer.body()}, keepAlive, Arrays.copyOf(all, n + headers.length));
     }
 
     private static void send(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, String json, String reason) {

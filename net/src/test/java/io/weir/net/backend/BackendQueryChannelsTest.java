@@ -173,7 +173,7 @@ class BackendQueryChannelsTest {
         ScriptedPeer peer = peer(Reply.ANSWER);
         BackendQueryChannels c = channels(peer.port(), 10_000);
         BackendClient.Answer a = get(c.forward("POST", "/api/v1/query", "query=up&time=5".getBytes(StandardCharsets.UTF_8),
-                "application/x-www-form-urlencoded"));
+                "application/x-www-form-urlencoded", false));
         assertEquals(200, a.status());
         assertEquals("application/json", a.contentType());
         assertEquals("{\"n\":1}", new String(a.body(), StandardCharsets.UTF_8));
@@ -185,7 +185,7 @@ class BackendQueryChannelsTest {
         assertTrue(first.endsWith("\r\n\r\nquery=up&time=5"), first);
 
         for (int i = 2; i <= 5; i++) {
-            a = get(c.forward("GET", "/api/v1/labels?match[]=up", null, null));
+            a = get(c.forward("GET", "/api/v1/labels?match[]=up", null, null, false));
             assertEquals("{\"n\":" + i + "}", new String(a.body(), StandardCharsets.UTF_8));
             String req = peer.seen.take();
             assertTrue(req.startsWith("GET /prefix/api/v1/labels?match[]=up HTTP/1.1\r\n"), req);
@@ -200,7 +200,7 @@ class BackendQueryChannelsTest {
         BackendQueryChannels c = channels(peer.port(), 10_000);
         // many times: the close races the next request taking the pooled connection (a hang once, before the fix)
         for (int i = 1; i <= 1000; i++) {
-            BackendClient.Answer a = get(c.forward("GET", "/api/v1/query?query=up", null, null));
+            BackendClient.Answer a = get(c.forward("GET", "/api/v1/query?query=up", null, null, false));
             assertEquals("{\"n\":" + i + "}", new String(a.body(), StandardCharsets.UTF_8), "request " + i);
         }
         assertEquals(1000, peer.requests.get(), "each request reached the backend exactly once");
@@ -212,7 +212,7 @@ class BackendQueryChannelsTest {
         ScriptedPeer peer = peer(Reply.ANSWER_WITH_CONNECTION_CLOSE);
         BackendQueryChannels c = channels(peer.port(), 10_000);
         for (int i = 1; i <= 3; i++) {
-            assertEquals(200, get(c.forward("GET", "/api/v1/query?query=up", null, null)).status());
+            assertEquals(200, get(c.forward("GET", "/api/v1/query?query=up", null, null, false)).status());
         }
         assertEquals(3, peer.connections.get());
         assertEquals(3, peer.requests.get());
@@ -223,10 +223,10 @@ class BackendQueryChannelsTest {
         ScriptedPeer peer = peer(Reply.NEVER, Reply.ANSWER);
         BackendQueryChannels c = channels(peer.port(), 300);
         ExecutionException e = assertThrows(ExecutionException.class,
-                () -> c.forward("GET", "/api/v1/query?query=up", null, null).get(30, TimeUnit.SECONDS));
+                () -> c.forward("GET", "/api/v1/query?query=up", null, null, false).get(30, TimeUnit.SECONDS));
         assertInstanceOf(TimeoutException.class, e.getCause());
         // the timed-out connection is closed, not pooled: the next request gets its own and an answer
-        assertEquals("{\"n\":2}", new String(get(c.forward("GET", "/api/v1/query?query=up", null, null)).body(),
+        assertEquals("{\"n\":2}", new String(get(c.forward("GET", "/api/v1/query?query=up", null, null, false)).body(),
                 StandardCharsets.UTF_8));
         assertEquals(2, peer.connections.get());
     }
@@ -239,7 +239,7 @@ class BackendQueryChannelsTest {
         }
         BackendQueryChannels c = channels(port, 5_000);
         ExecutionException e = assertThrows(ExecutionException.class,
-                () -> c.forward("GET", "/api/v1/query?query=up", null, null).get(30, TimeUnit.SECONDS));
+                () -> c.forward("GET", "/api/v1/query?query=up", null, null, false).get(30, TimeUnit.SECONDS));
         assertTrue(e.getCause() instanceof ConnectException || e.getCause().getCause() instanceof ConnectException,
                 String.valueOf(e.getCause()));
     }

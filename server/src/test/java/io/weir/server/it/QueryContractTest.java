@@ -8,7 +8,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.Map;
+import java.util.zip.GZIPInputStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -474,4 +482,47 @@ class QueryContractTest {
         }
     }
 
+    /**
+     * A client that takes gzip gets the backend's own gzip stream, handed on as it came (the node neither inflates
+     * nor compresses again): its header is Go's (operating system byte 255, which Java's deflater never writes), it
+     * inflates to what VictoriaMetrics answers, and the same query series and labels ask without gzip gets plain JSON.
+     */
+    @Test
+    void aClientThatTakesGzipGetsTheBackendsGzipAsItCame() throws Exception {
+        String[] paths = {
+                "/api/v1/query_range?query=qc_metric&start=" + sec(base) + "&end=" + sec(t) + "&step=10",
+                "/api/v1/series?match[]=qc_metric&start=" + sec(base) + "&end=" + sec(t),
+        };
+        for (String path : paths) {
+            HttpResponse<byte[]> direct = gzipGet(vm.url() + path, "gzip");
+            HttpResponse<byte[]> viaWeir = gzipGet(withVm.url() + path, "gzip");
+            assertEquals(200, viaWeir.statusCode(), path);
+            assertEquals("backend", viaWeir.headers().firstValue("X-Weir-Source").orElse(null), path);
+            assertEquals("gzip", direct.headers().firstValue("Content-Encoding").orElse(null), "VictoriaMetrics compresses " + path);
+            assertEquals("gzip", viaWeir.headers().firstValue("Content-Encoding").orElse(null), path);
+            assertEquals(direct.body()[9] & 0xff, viaWeir.body()[9] & 0xff, "the gzip header is the backend's: " + path);
+            assertEquals(withoutStats(Http.JSON.readTree(inflate(direct.body()))),
+                    withoutStats(Http.JSON.readTree(inflate(viaWeir.body()))), path);
+            HttpResponse<byte[]> plain = gzipGet(withVm.url() + path, null);
+            assertEquals(200, plain.statusCode(), path);
+            assertFalse(plain.headers().firstValue("Content-Encoding").isPresent(), path);
+            assertEquals(withoutStats(Http.JSON.readTree(inflate(direct.body()))), withoutStats(Http.JSON.readTree(plain.body())), path);
+        }
+    }
+
+    private static HttpResponse<byte[]> gzipGet(String url, String acceptEncoding) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30));
+        if (acceptEncoding != null) {
+            b.header("Accept-Encoding", acceptEncoding);
+        }
+        try (HttpClient c = HttpClient.newHttpClient()) {
+            return c.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+        }
+    }
+
+    private static byte[] inflate(byte[] gzip) throws IOException {
+        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(gzip))) {
+            return in.readAllBytes();
+        }
+    }
 }
