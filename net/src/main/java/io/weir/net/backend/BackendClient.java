@@ -58,34 +58,25 @@ public final class BackendClient implements AutoCloseable {
 
     public URI remoteWriteUrl() { return remoteWriteUrl; }
 
-    /**
-     * A backend answer, passed through to the client with its status, content type and body.
-     *
-     * @param contentEncoding null for a plain body; "gzip" when the body is the backend's gzip stream, kept as it came
-     *                        because the caller asked for it ({@link #forward(String, String, byte[], String, boolean)})
-     */
-    public record Answer(int status, String contentType, String contentEncoding, byte[] body) {
-        public Answer(int status, String contentType, byte[] body) {
-            this(status, contentType, null, body);
-        }
-    }
+    /** A whole backend answer: its status, content type and plain body. */
+    public record Answer(int status, String contentType, byte[] body) {}
 
     /**
-     * Sends a query-API request on, keeping method, path, query string and form body as the client sent them.
-     * Completes exceptionally when the backend cannot be reached. The answer's body is plain.
+     * Sends a query-API request on, keeping method, path, query string and form body as the client sent them, and
+     * collects the answer. Completes exceptionally when the backend cannot be reached.
      */
     public CompletableFuture<Answer> forward(String method, String pathAndQuery, byte[] body, String contentType) {
-        return queries.forward(method, pathAndQuery, body, contentType, false);
+        return queries.forward(method, pathAndQuery, body, contentType);
     }
 
     /**
-     * As {@link #forward(String, String, byte[], String)}; with {@code gzipTaken} the backend is asked for gzip and a
-     * gzip body is handed on compressed ({@link Answer#contentEncoding()}), for a client that takes gzip: the backend
-     * compresses what it sends anyway, and the node neither inflates nor compresses again.
+     * As {@link #forward}, the answer handed to {@code sink} as it arrives (a relay to a client). With
+     * {@code gzipTaken} the backend is asked for gzip and a gzip body is handed on compressed: the backend compresses
+     * what it sends anyway, and the node neither inflates nor compresses again.
      */
-    public CompletableFuture<Answer> forward(String method, String pathAndQuery, byte[] body, String contentType,
-                                             boolean gzipTaken) {
-        return queries.forward(method, pathAndQuery, body, contentType, gzipTaken);
+    public void relay(String method, String pathAndQuery, byte[] body, String contentType, boolean gzipTaken,
+                      AnswerSink sink) {
+        queries.relay(method, pathAndQuery, body, contentType, gzipTaken, sink);
     }
 
     /** Posts one snappy-compressed remote-write 1.0 body; returns the HTTP status. */

@@ -1,7 +1,6 @@
 package io.weir.net.backend;
 
 import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -21,13 +20,16 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.concurrent.Future;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContentDecompressor;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.ssl.SslHandler;
@@ -109,7 +111,6 @@ final class BackendQueryChannels implements AutoCloseable {
                         }
                         ch.pipeline().addLast(new HttpClientCodec());
                         ch.pipeline().addLast(new PlainUnlessAsked());
-                        ch.pipeline().addLast(new HttpObjectAggregator(Integer.MAX_VALUE));
                         ch.pipeline().addLast(new AnswerHandler());
                     }
                 });
@@ -125,11 +126,15 @@ final class BackendQueryChannels implements AutoCloseable {
     }
 
     /** Completes with the backend's answer; exceptionally when it cannot be reached or does not answer in time. */
-    CompletableFuture<BackendClient.Answer> forward(String method, String pathAndQuery, byte[] body, String contentType,
-                                                    boolean gzipTaken) {
+    CompletableFuture<BackendClient.Answer> forward(String method, String pathAndQuery, byte[] body, String contentType) {
         CompletableFuture<BackendClient.Answer> answer = new CompletableFuture<>();
-        new Exchange(answer, "POST".equals(method), basePath + pathAndQuery, body, contentType, gzipTaken).send();
+        relay(method, pathAndQuery, body, contentType, false, new CollectedAnswer(answer));
         return answer;
+    }
+
+    /** Sends the request; its answer goes to {@code sink} as it arrives. */
+    void relay(String method, String pathAndQuery, byte[] body, String contentType, boolean gzipTaken, AnswerSink sink) {
+        new Exchange(sink, "POST".equals(method), basePath + pathAndQuery, body, contentType, gzipTaken).send();
     }
 
     /**
@@ -150,7 +155,7 @@ final class BackendQueryChannels implements AutoCloseable {
 
     /** One request and its answer; sent at most twice (the second time only after a pooled connection's early close). */
     private final class Exchange {
-        final CompletableFuture<BackendClient.Answer> answer;
+        final AnswerSink sink;
         final boolean post;
         final String uri;
         final byte[] body;
@@ -160,11 +165,14 @@ final class BackendQueryChannels implements AutoCloseable {
         final long deadlineNanos;
         boolean pooledConnection;
         boolean resent;
+        /** The answer's head reached the sink (from then on the exchange is never sent again). Loop only. */
+        boolean headSeen;
+        /** The backend keeps the connection after this answer. Loop only. */
+        boolean keepAlive;
         ScheduledFuture<?> timer;
 
-        Exchange(CompletableFuture<BackendClient.Answer> answer, boolean post, String uri, byte[] body, String contentType,
-                 boolean gzipTaken) {
-            this.answer = answer;
+        Exchange(AnswerSink sink, boolean post, String uri, byte[] body, String contentType, boolean gzipTaken) {
+            this.sink = sink;
             this.gzipTaken = gzipTaken;
             this.post = post;
             this.uri = uri;
@@ -187,7 +195,7 @@ final class BackendQueryChannels implements AutoCloseable {
                 if (cf.isSuccess()) {
                     dispatch(cf.channel());
                 } else {
-                    answer.completeExceptionally(cf.cause());
+                    sink.failed(cf.cause(), false);
                 }
             });
         }
@@ -205,7 +213,7 @@ final class BackendQueryChannels implements AutoCloseable {
             long left = Math.max(1, deadlineNanos - System.nanoTime());
             timer = ch.eventLoop().schedule(() -> {
                 if (ch.attr(EXCHANGE).compareAndSet(this, null)) {
-                    answer.completeExceptionally(new TimeoutException("backend did not answer within " + timeoutMillis + " ms"));
+                    sink.failed(new TimeoutException("backend did not answer within " + timeoutMillis + " ms"), headSeen);
                     ch.close();
                 }
             }, left, TimeUnit.NANOSECONDS);
@@ -239,41 +247,77 @@ final class BackendQueryChannels implements AutoCloseable {
             return r;
         }
 
-        /** The connection closed before an answer. */
+        /** The connection closed before the answer's end. */
         void closedEarly(Throwable cause) {
             timer.cancel(false);
-            if (pooledConnection && !resent && System.nanoTime() < deadlineNanos) {
+            if (!headSeen && pooledConnection && !resent && System.nanoTime() < deadlineNanos) {
                 resent = true;
                 send();
             } else {
-                answer.completeExceptionally(cause != null ? cause : new IOException("backend closed the connection before answering"));
+                sink.failed(cause != null ? cause : new IOException("backend closed the connection before "
+                        + (headSeen ? "the end of its answer" : "answering")), headSeen);
             }
         }
     }
 
-    private final class AnswerHandler extends SimpleChannelInboundHandler<FullHttpResponse> {
+    /** Hands the answer of the connection's exchange to its sink as it arrives, and the connection back to the pool. */
+    private final class AnswerHandler extends SimpleChannelInboundHandler<HttpObject> {
         private Throwable failure;
 
         @Override
-        protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse r) {
-            Exchange ex = ctx.channel().attr(EXCHANGE).getAndSet(null);
+        protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
+            Exchange ex = ctx.channel().attr(EXCHANGE).get();
             if (ex == null) {
                 ctx.close(); // an answer nobody asked for (or one after its deadline): the connection is out of step
                 return;
             }
-            ex.timer.cancel(false);
-            String type = r.headers().get(HttpHeaderNames.CONTENT_TYPE, "application/json");
-            // a header the decompressor left is a gzip body this exchange asked to hand on
-            String encoding = r.headers().get(HttpHeaderNames.CONTENT_ENCODING);
-            BackendClient.Answer a = new BackendClient.Answer(r.status().code(), type,
-                    encoding == null || HttpHeaderValues.IDENTITY.contentEqualsIgnoreCase(encoding) ? null : encoding,
-                    ByteBufUtil.getBytes(r.content()));
-            if (r.decoderResult().isSuccess() && HttpUtil.isKeepAlive(r) && idle.size() < MAX_IDLE) {
-                idle.offerFirst(ctx.channel());
-            } else {
-                ctx.close();
+            if (msg instanceof HttpResponse r) {
+                if (!r.decoderResult().isSuccess()) {
+                    failure = r.decoderResult().cause();
+                    ctx.close(); // the exchange fails (or is resent) as the connection closes
+                    return;
+                }
+                // a header the decompressor left is a gzip body this exchange asked to hand on
+                String encoding = r.headers().get(HttpHeaderNames.CONTENT_ENCODING);
+                ex.headSeen = true;
+                ex.keepAlive = HttpUtil.isKeepAlive(r);
+                ex.sink.head(r.status().code(), r.headers().get(HttpHeaderNames.CONTENT_TYPE, "application/json"),
+                        encoding == null || HttpHeaderValues.IDENTITY.contentEqualsIgnoreCase(encoding) ? null : encoding,
+                        HttpUtil.getContentLength(r, -1L));
             }
-            ex.answer.complete(a);
+            if (msg instanceof HttpContent c) {
+                if (!c.decoderResult().isSuccess()) {
+                    failure = c.decoderResult().cause();
+                    ctx.close();
+                    return;
+                }
+                if (c.content().isReadable()) {
+                    Future<?> taken = ex.sink.content(c.content().retain());
+                    if (taken != null && !taken.isDone()) {
+                        // the sink's client is behind: read no more of this answer until it has caught up
+                        ctx.channel().config().setAutoRead(false);
+                        taken.addListener(done -> ctx.channel().config().setAutoRead(true));
+                    }
+                }
+                if (msg instanceof LastHttpContent && ctx.channel().attr(EXCHANGE).compareAndSet(ex, null)) {
+                    ex.timer.cancel(false);
+                    if (ex.keepAlive && idle.size() < MAX_IDLE) {
+                        ctx.channel().config().setAutoRead(true);
+                        idle.offerFirst(ctx.channel());
+                    } else {
+                        ctx.close();
+                    }
+                    ex.sink.end();
+                }
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            Exchange ex = ctx.channel().attr(EXCHANGE).get();
+            if (ex != null) {
+                ex.sink.flush();
+            }
         }
 
         @Override

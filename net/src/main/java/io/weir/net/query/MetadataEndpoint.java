@@ -54,15 +54,8 @@ public final class MetadataEndpoint implements HttpEndpoint {
         if (backend != null) {
             byte[] body = ByteBufUtil.getBytes(request.content());
             boolean gzip = compressionLevel > 0 && GzipParts.accepted(request.headers().get(HttpHeaderNames.ACCEPT_ENCODING));
-            backend.forward(request.method().name(), uri, body, request.headers().get(HttpHeaderNames.CONTENT_TYPE), gzip)
-                    .whenComplete((a, failure) -> {
-                        if (failure != null) {
-                            send(ctx, keepAlive, HttpResponseStatus.SERVICE_UNAVAILABLE, PromJson.error("unavailable",
-                                    "backend " + backend.base() + " unreachable: " + QueryEndpoint.rootMessage(failure)), "backend");
-                        } else {
-                            QueryEndpoint.sendBackendAnswer(ctx, keepAlive, a);
-                        }
-                    });
+            backend.relay(request.method().name(), uri, body, request.headers().get(HttpHeaderNames.CONTENT_TYPE), gzip,
+                    new RelayedAnswer(ctx, keepAlive, backend.base().toString(), answered -> { }, QueryEndpoint.SOURCE_HEADER, "backend"));
             return;
         }
         HttpParams params = HttpParams.of(request);

@@ -27,7 +27,6 @@ import io.weir.net.http.GzipParts;
 import io.weir.net.http.HttpResponses;
 import io.weir.net.http.PromJson;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -238,36 +237,9 @@ public final class QueryEndpoint implements HttpEndpoint {
                     "this query needs raw data from a backend and none is configured (backend.url): " + reason), reason);
             return;
         }
-        backend.forward(method, uri, body, contentType, gzip).whenComplete((answer, failure) -> {
-            if (failure != null) {
-                counters.errors().increment();
-                send(ctx, keepAlive, HttpResponseStatus.SERVICE_UNAVAILABLE,
-                        PromJson.error("unavailable", "backend " + backend.base() + " unreachable: " + rootMessage(failure)), reason);
-                return;
-            }
-            counters.backend().increment();
-            sendBackendAnswer(ctx, keepAlive, answer, FALLBACK_HEADER, headerSafe(reason));
-        });
-    }
-
-    /**
-     * Hands a backend answer on with {@code headers} (name, value, ...) and {@link #SOURCE_HEADER} "backend": as the
-     * backend sent it, a gzip body still compressed; a large answer (a raw range query) leaves a slice at a time, as
-     * the node's own answers do.
-     */
-    static void sendBackendAnswer(ChannelHandlerContext ctx, boolean keepAlive, BackendClient.Answer answer, String... headers) {
-        String[] all = new String[headers.length + 4];
-        all[0] = SOURCE_HEADER;
-        all[1] = "backend";
-        int n = 2;
-        if (answer.contentEncoding() != null) {
-            // the channel's compressor leaves an answer that names its encoding as it is
-            all[n++] = HttpHeaderNames.CONTENT_ENCODING.toString();
-            all[n++] = answer.contentEncoding();
-        }
-        System.arraycopy(headers, 0, all, n, headers.length);
-        HttpResponses.sendParts(ctx, HttpResponseStatus.valueOf(answer.status()), answer.contentType(),
-                new byte[][] {answer.body()}, keepAlive, Arrays.copyOf(all, n + headers.length));
+        String fallback = headerSafe(reason);
+        backend.relay(method, uri, body, contentType, gzip, new RelayedAnswer(ctx, keepAlive, backend.base().toString(),
+                answered -> (answered ? counters.backend() : counters.errors()).increment(), FALLBACK_HEADER, fallback));
     }
 
     private static void send(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, String json, String reason) {
