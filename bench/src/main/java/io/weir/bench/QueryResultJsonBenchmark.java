@@ -57,6 +57,10 @@ public class QueryResultJsonBenchmark extends WeirForkedBenchmark {
             public SeriesLabels labels(int seriesId) { return labels.get(seriesId); }
 
             @Override
+            public LeafReader reader(SketchFunction f, double phi) {
+                return (id, range, ends, values, errors, present, accuracy) -> read(id, f, phi, range, ends, values, errors, present, accuracy);
+            }
+
             public String read(int id, SketchFunction f, double phi, long range, long[] ends, double[] values,
                                double[] errors, boolean[] present, FunctionAccuracy accuracy) {
                 SplittableRandom r = new SplittableRandom(id);

@@ -79,14 +79,23 @@ public final class SketchQueryEngine implements LeafSource {
         return series.labels(seriesId);
     }
 
+    /**
+     * One family reader per thread and leaf: its result holder (taken from the thread once, not per series) is reused
+     * for every series the thread reads, each read setting every field its points use.
+     */
     @Override
-    public String read(int id, SketchFunction function, double phi, long rangeMillis, long[] windowEnds,
-                       double[] values, double[] errors, boolean[] present, FunctionAccuracy accuracy) {
+    public LeafReader reader(SketchFunction function, double phi) {
         PointReader reader = switch (function.family()) {
             case AGGREGATE -> new AggregatePoints(function);
             case QUANTILE -> new QuantilePoints(phi);
             case FREQUENCY -> new FrequencyPoints(function);
         };
+        return (id, rangeMillis, windowEnds, values, errors, present, accuracy) ->
+                read(reader, id, function, rangeMillis, windowEnds, values, errors, present, accuracy);
+    }
+
+    private String read(PointReader reader, int id, SketchFunction function, long rangeMillis, long[] windowEnds,
+                        double[] values, double[] errors, boolean[] present, FunctionAccuracy accuracy) {
         SketchShard shard = shards[id & shardMask];
         if (windowEnds.length > 1) {
             long lo = Long.MAX_VALUE;

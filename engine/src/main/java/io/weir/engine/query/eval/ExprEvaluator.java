@@ -254,6 +254,7 @@ public final class ExprEvaluator {
         double[] vs = new double[steps];
         double[] es = new double[steps];
         boolean[] ps = new boolean[steps];
+        LeafSource.LeafReader reader = source.reader(f, phi);
         for (int i = from; i < to; i++) {
             limits.checkDeadline();
             if (stop != null && stop.get() != null) {
@@ -261,7 +262,7 @@ public final class ExprEvaluator {
             }
             int id = ids[i];
             Arrays.fill(ps, false);
-            String why = source.read(id, f, phi, rangeMillis, windowEnds, vs, es, ps, chunk.accuracy);
+            String why = reader.read(id, rangeMillis, windowEnds, vs, es, ps, chunk.accuracy);
             if (why != null) {
                 throw new NotLocalException(why);
             }

@@ -17,21 +17,31 @@ public interface LeafSource {
     SeriesLabels labels(int seriesId);
 
     /**
-     * Fills, for every step {@code i}, the value of {@code function} over the window
-     * {@code (windowEnds[i] - rangeMillis, windowEnds[i]]}: {@code present[i]} is false when the window holds no
-     * sample; {@code errors[i]} is the absolute error bound (0 exact, NaN unbounded).
+     * A reader of {@code function} for one thread, which reads series after series with it: an implementation keeps
+     * its per-read scratch there once, not per series ({@link #readParallelism} threads each take their own).
      *
-     * @param phi      the quantile for {@code quantile_over_time}, NaN otherwise
-     * @param accuracy collects the function's accuracy over every point read
-     * @return null when every window was answered, otherwise why the sketches cannot answer (the query then goes
-     *         to the backend)
+     * @param phi the quantile for {@code quantile_over_time}, NaN otherwise
      */
-    String read(int seriesId, SketchFunction function, double phi, long rangeMillis, long[] windowEnds,
-                double[] values, double[] errors, boolean[] present, FunctionAccuracy accuracy);
+    LeafReader reader(SketchFunction function, double phi);
+
+    /** One thread's reader of one leaf function ({@link #reader}). */
+    interface LeafReader {
+        /**
+         * Fills, for every step {@code i}, the value of the function over the window
+         * {@code (windowEnds[i] - rangeMillis, windowEnds[i]]}: {@code present[i]} is false when the window holds no
+         * sample; {@code errors[i]} is the absolute error bound (0 exact, NaN unbounded).
+         *
+         * @param accuracy collects the function's accuracy over every point read
+         * @return null when every window was answered, otherwise why the sketches cannot answer (the query then goes
+         *         to the backend)
+         */
+        String read(int seriesId, long rangeMillis, long[] windowEnds, double[] values, double[] errors, boolean[] present,
+                    FunctionAccuracy accuracy);
+    }
 
     /**
-     * Threads that may read parts of a leaf beside the query thread ({@link #read} and {@link #labels} are then
-     * called from several threads at once), or null when the query thread reads alone.
+     * Threads that may read parts of a leaf beside the query thread ({@link #reader}'s readers and {@link #labels}
+     * are then used from several threads at once), or null when the query thread reads alone.
      */
     default Executor readExecutor() {
         return null;
