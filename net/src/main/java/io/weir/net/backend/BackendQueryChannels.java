@@ -20,21 +20,21 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpObject;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.concurrent.Future;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpContentDecompressor;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import javax.net.ssl.SSLContext;
@@ -56,6 +56,10 @@ import java.util.concurrent.TimeoutException;
  * its completion executor, the node's event loop) and cost ~2-4 ms more than asking the backend directly on this
  * 2-core machine; here the query thread writes, this loop reads the answer and hands it to the node's event loop.
  * Remote write (per forwarded batch, blocking) stays on the JDK client.
+ *
+ * <p>An answer goes to its {@link AnswerSink} piece by piece as it arrives (a relay hands it to the client as it
+ * comes; {@link #forward} collects it for a caller that parses it); a sink that is behind pauses the connection's
+ * reading. An exchange whose client takes gzip asks the backend for gzip and gets its body as it came.
  *
  * <p>One request at a time per connection (HTTP/1.1, no pipelining); idle connections wait in a pool. A pooled
  * connection that the backend closed while it sat idle fails its request before any answer: that request is sent
