@@ -108,8 +108,11 @@ final class StreamCursor {
         long w = peek(p);
         int ones = Long.numberOfLeadingZeros(~w);
         long z;
+        // the word read for the timestamp code also holds the value code after it: a regular scrape's 1-bit code
+        // leaves 63 of its bits, enough for every value code's prefix and most codes whole (one stream read a sample)
+        int valid = 0;
         switch (ones) {
-            case 0 -> { z = 0; p += 1; }
+            case 0 -> { z = 0; p += 1; valid = 63; }
             case 1 -> { z = (w << 2) >>> 57; p += 9; }
             case 2 -> { z = (w << 3) >>> 55; p += 12; }
             case 3 -> { z = (w << 4) >>> 52; p += 16; }
@@ -118,13 +121,18 @@ final class StreamCursor {
         }
         delta += (z >>> 1) ^ -(z & 1);
         ts += delta;
-        w = peek(p);
+        if (valid == 63) {
+            w <<= 1;
+        } else {
+            w = peek(p);
+            valid = 64;
+        }
         ones = Long.numberOfLeadingZeros(~w);
         if (ones == 0) {
             p += 1;
         } else if (ones == 1) {
             int meaningful = 64 - lead - trail;
-            valueBits ^= field(w, p, 2, meaningful) << trail;
+            valueBits ^= field(w, valid, p, 2, meaningful) << trail;
             p += 2 + meaningful;
             scaledValid = false;
         } else if (ones == 2) {
@@ -132,7 +140,7 @@ final class StreamCursor {
             lead = (int) (head >>> 6);
             int meaningful = (int) (head & 63) + 1;
             trail = Math.max(0, 64 - lead - meaningful);
-            valueBits ^= field(w, p, 14, meaningful) << trail;
+            valueBits ^= field(w, valid, p, 14, meaningful) << trail;
             p += 14 + meaningful;
             scaledValid = false;
         } else {
@@ -197,9 +205,12 @@ final class StreamCursor {
         wordBase = word;
     }
 
-    /** The {@code n} (1..64) bits at {@code skip} bits into the code at {@code p} whose first 64 bits are {@code w}. */
-    private long field(long w, long p, int skip, int n) {
-        if (skip + n <= 64) {
+    /**
+     * The {@code n} (1..64) bits at {@code skip} bits into the code at {@code p} whose first {@code valid} (63 or 64)
+     * bits are the high bits of {@code w}.
+     */
+    private long field(long w, int valid, long p, int skip, int n) {
+        if (skip + n <= valid) {
             return (w << skip) >>> (64 - n);
         }
         return peek(p + skip) >>> (64 - n);
