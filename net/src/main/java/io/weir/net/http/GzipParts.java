@@ -1,5 +1,7 @@
 package io.weir.net.http;
 
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
 import io.weir.engine.query.SharedTasks;
 import java.util.ArrayList;
 import java.util.List;
@@ -157,6 +159,14 @@ public final class GzipParts {
     /** Whether {@code parts} are large enough to compress here. */
     public static boolean worthIt(byte[][] parts) {
         return PartsBody.length(parts) > MIN_BYTES;
+    }
+
+    /**
+     * Whether the node answers {@code request} in gzip: compression is on ({@code server.response_compression_level}
+     * above 0) and the client accepts gzip. The backend is then asked for gzip too, for an answer handed on.
+     */
+    public static boolean taken(int compressionLevel, HttpRequest request) {
+        return compressionLevel > 0 && accepted(request.headers().get(HttpHeaderNames.ACCEPT_ENCODING));
     }
 
     /** Whether an {@code Accept-Encoding} value accepts gzip (listed, and not with q=0). */

@@ -63,9 +63,7 @@ public final class HttpResponses {
             head.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
         }
         head.headers().set(HttpHeaderNames.CONTENT_LENGTH, length);
-        for (int i = 0; i + 1 < headers.length; i += 2) {
-            head.headers().set(headers[i], headers[i + 1]);
-        }
+        addHeaders(head, headers);
         if (whole) {
             send(ctx, (FullHttpResponse) head, keepAlive);
             return;
@@ -80,8 +78,15 @@ public final class HttpResponses {
     }
 
     /** The response's {@code Connection} header: keep-alive as the request asked, else close. */
-    private static void connection(HttpResponse response, boolean keepAlive) {
+    public static void connection(HttpResponse response, boolean keepAlive) {
         response.headers().set(HttpHeaderNames.CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
+    }
+
+    /** Sets {@code headers} (name, value, name, value, ...) on {@code response}. */
+    public static void addHeaders(HttpResponse response, String... headers) {
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            response.headers().set(headers[i], headers[i + 1]);
+        }
     }
 
     public static FullHttpResponse noContent() {

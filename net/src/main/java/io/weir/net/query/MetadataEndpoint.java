@@ -53,7 +53,7 @@ public final class MetadataEndpoint implements HttpEndpoint {
         String path = new QueryStringDecoder(uri).path();
         if (backend != null) {
             byte[] body = ByteBufUtil.getBytes(request.content());
-            boolean gzip = compressionLevel > 0 && GzipParts.accepted(request.headers().get(HttpHeaderNames.ACCEPT_ENCODING));
+            boolean gzip = GzipParts.taken(compressionLevel, request);
             backend.relay(request.method().name(), uri, body, request.headers().get(HttpHeaderNames.CONTENT_TYPE), gzip,
                     new RelayedAnswer(ctx, keepAlive, backend.base().toString(), answered -> { }, QueryEndpoint.SOURCE_HEADER, "backend"));
             return;

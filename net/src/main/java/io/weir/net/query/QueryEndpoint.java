@@ -94,7 +94,7 @@ public final class QueryEndpoint implements HttpEndpoint {
         String uri = request.uri();
         byte[] body = ByteBufUtil.getBytes(request.content());
         String contentType = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
-        boolean gzip = compressionLevel > 0 && GzipParts.accepted(request.headers().get(HttpHeaderNames.ACCEPT_ENCODING));
+        boolean gzip = GzipParts.taken(compressionLevel, request);
         long startNanos = System.nanoTime();
         try {
             executor.execute(() -> answer(ctx, keepAlive, params, method, uri, body, contentType, gzip, startNanos));

@@ -8,7 +8,6 @@ import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
@@ -58,11 +57,9 @@ final class RelayedAnswer implements AnswerSink {
         } else {
             HttpUtil.setTransferEncodingChunked(r, true);
         }
-        r.headers().set(HttpHeaderNames.CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
+        HttpResponses.connection(r, keepAlive);
         r.headers().set(QueryEndpoint.SOURCE_HEADER, "backend");
-        for (int i = 0; i + 1 < headers.length; i += 2) {
-            r.headers().set(headers[i], headers[i + 1]);
-        }
+        HttpResponses.addHeaders(r, headers);
         ctx.write(r, ctx.voidPromise());
         outcome.accept(true);
     }
@@ -96,9 +93,7 @@ final class RelayedAnswer implements AnswerSink {
         outcome.accept(false);
         FullHttpResponse r = HttpResponses.json(HttpResponseStatus.SERVICE_UNAVAILABLE, PromJson.error("unavailable",
                 "backend " + backendName + " unreachable: " + QueryEndpoint.rootMessage(cause)));
-        for (int i = 0; i + 1 < headers.length; i += 2) {
-            r.headers().set(headers[i], headers[i + 1]);
-        }
+        HttpResponses.addHeaders(r, headers);
         HttpResponses.send(ctx, r, keepAlive);
     }
 }
