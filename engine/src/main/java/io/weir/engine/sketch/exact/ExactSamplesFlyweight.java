@@ -396,9 +396,9 @@ public final class ExactSamplesFlyweight {
      * less the samples before the window (half a chunk decoded on average instead of all of it, the largest part of an
      * instant avg/sum/count read; that entry's squared deviations are NaN and its min and max the whole chunk's, bounds
      * of its samples in the window); with {@code EXTREMA}, at a window that holds the open chunk (an instant query at
-     * now), its samples are left out when its min and max lie strictly inside those of the window's other chunks: none
-     * of them can be, or tie, either extreme (strictly: equal values, -0.0 and 0.0 among them, are still read in order),
-     * and the window's count and sum then lack them.
+     * now), its samples are left out when its min and max lie inside those of the window's other chunks: none of them
+     * can change either extreme (a tie with a zero extreme is still read: -0.0 and 0.0 are equal but not the same
+     * answer), and the window's count and sum then lack them.
      */
     public void read(long startExclusiveMs, long endInclusiveMs, ExactWindow out, boolean chunkMoments, FirstChunk firstChunk) {
         final MemorySegment seg = segment;
@@ -538,8 +538,8 @@ public final class ExactSamplesFlyweight {
     }
 
     /**
-     * For a reader of extremes: whether chunk {@code j}'s min and max lie strictly inside those of chunks
-     * {@code (j, b)} and the open chunk ({@code openMin}, {@code openMax}); false when any of them holds a NaN or an
+     * For a reader of extremes: whether chunk {@code j}'s min and max lie inside those of chunks
+     * {@code (j, b)} and the open chunk (ties only where the extreme is not a zero) ({@code openMin}, {@code openMax}); false when any of them holds a NaN or an
      * infinity (no moments: Prometheus' rules apply sample by sample).
      */
     private static boolean firstChunkInsideTheRest(MemorySegment seg, long base, int capacity, int j, int b,
@@ -554,8 +554,9 @@ public final class ExactSamplesFlyweight {
             min = Math.min(min, seg.get(DOUBLE, at + CHUNK_MIN_OFFSET));
             max = Math.max(max, seg.get(DOUBLE, at + CHUNK_MAX_OFFSET));
         }
-        // a chunk without moments has min NaN, which Math.min carries and which fails both comparisons
-        return chunkMin > min && chunkMax < max;
+        // a chunk without moments has min NaN, which Math.min carries and which fails every comparison; a tie leaves
+        // the extreme as it is unless it is a zero (-0.0 == 0.0, but Math.max/min tell them apart)
+        return (chunkMin > min || chunkMin == min && min != 0) && (chunkMax < max || chunkMax == max && max != 0);
     }
 
     /**

@@ -29,9 +29,9 @@ class ChunkMomentsReadTest {
         int chunked = 0;
         cutReads = 0;
         prunedReads = 0;
-        for (int round = 0; round < 60; round++) {
+        for (int round = 0; round < 80; round++) {
             int n = 300 + rnd.nextInt(6_000);
-            int kind = round % 6;
+            int kind = round % 8;
             int capacity = n * 24 + 8192 + n / 2;
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment seg = arena.allocate(ExactSamplesDescriptor.HEADER_LENGTH + capacity, 8);
@@ -50,6 +50,14 @@ class ChunkMomentsReadTest {
                         case 2 -> Math.round(rnd.nextDouble() * 10_000) / 100.0;
                         case 3 -> rnd.nextInt(400) == 0 ? special(rnd) : rnd.nextGaussian() * 100;
                         case 4 -> rnd.nextDouble() < 0.5 ? rnd.nextGaussian() * 1e12 : rnd.nextGaussian() * 1e-6;
+                        // few values: every chunk ties the window's extremes
+                        case 6 -> rnd.nextInt(7) - 3;
+                        // extremes that are zeros of either sign: a tie there is not the same answer
+                        case 7 -> switch (rnd.nextInt(4)) {
+                            case 0 -> 0.0;
+                            case 1 -> -0.0;
+                            default -> (round % 16 < 8 ? -1 : 1) * (1 + rnd.nextInt(3)); // max a zero, then min a zero
+                        };
                         default -> rnd.nextGaussian() * 100;
                     };
                     if (kind == 5 && i == 5) {
@@ -112,6 +120,53 @@ class ChunkMomentsReadTest {
         }
     }
 
+    /**
+     * The extremes-only read at now leaves the window's first chunk out when it ties a non-zero extreme of the rest
+     * (few distinct values: the common case), but reads it when the tie is a zero: -0.0 == 0.0, yet the window
+     * (0.0 in its first chunk, -0.0 the rest's only zero) has max 0.0, not -0.0 (and min -0.0 mirrored).
+     */
+    @Test
+    void aTieWithTheRestLeavesTheFirstChunkOutUnlessTheExtremeIsAZero() {
+        for (double sign : new double[] {1, -1}) {
+            int n = 2_000;
+            int capacity = n * 24 + 8192;
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment seg = arena.allocate(ExactSamplesDescriptor.HEADER_LENGTH + capacity, 8);
+                ExactSamplesFlyweight ties = new ExactSamplesFlyweight().wrap(seg, 0);
+                ties.init(7, Long.MAX_VALUE / 4, 7, Integer.MAX_VALUE, capacity);
+                MemorySegment seg2 = arena.allocate(ExactSamplesDescriptor.HEADER_LENGTH + capacity, 8);
+                ExactSamplesFlyweight zeros = new ExactSamplesFlyweight().wrap(seg2, 0);
+                zeros.init(7, Long.MAX_VALUE / 4, 7, Integer.MAX_VALUE, capacity);
+                for (int i = 0; i < n; i++) {
+                    long t = 1_000L * (i + 1);
+                    assertEquals(ExactSamplesFlyweight.APPLIED, ties.append(t, 1 + i % 5));
+                    // sample 300 lies in chunk 1 (after checkpoint 0), sample 1500 in a later one
+                    double v = i == 300 ? 0.0 * sign : i == 1_500 ? -0.0 * sign : -sign * (1 + i % 3);
+                    assertEquals(ExactSamplesFlyweight.APPLIED, zeros.append(t, v));
+                }
+                long start = 1_000L * 299;
+                long end = 1_000L * n;
+                AggregateResult extremes = new AggregateResult().spreadWanted(false);
+                AggregateResult reference = new AggregateResult();
+                ExactWindow w = new ExactWindow();
+                ExactWindow all = new ExactWindow();
+                ties.read(start, end, w, true, extremes.firstChunk());
+                ties.read(start, end, all, true);
+                assertTrue(w.size() < all.size(), "the tied first chunk left out: " + w.size() + " of " + all.size());
+                extremes.readExact(start, end, w);
+                assertEquals(1.0, extremes.min(), 0.0);
+                assertEquals(5.0, extremes.max(), 0.0);
+                zeros.read(start, end, w, true, extremes.firstChunk());
+                extremes.readExact(start, end, w);
+                zeros.read(start, end, all);
+                reference.readExact(start, end, all);
+                assertSame(sign > 0 ? 0.0 : -0.0, sign > 0 ? reference.max() : reference.min(), "the oracle's zero");
+                assertSame(reference.max(), extremes.max(), "max with a zero tie");
+                assertSame(reference.min(), extremes.min(), "min with a zero tie");
+            }
+        }
+    }
+
     /** Windows whose sums-only read decoded fewer samples than the read of every moment (the cut first chunk). */
     private static int cutReads;
     /** Windows whose extrema-only read left the first chunk's samples out. */
@@ -135,7 +190,7 @@ class ChunkMomentsReadTest {
         // avg, sum and count: the window's first chunk is cut by subtraction (ExactSamplesFlyweight.cutFirstChunk)
         AggregateResult sums = new AggregateResult().spreadWanted(false).extremaWanted(false);
         ExactWindow cut = new ExactWindow();
-        // min and max: the window's first chunk left out where its extremes lie strictly inside the rest's
+        // min and max: the window's first chunk left out where its extremes lie inside the rest's (or tie a non-zero)
         AggregateResult extremes = new AggregateResult().spreadWanted(false);
         ExactWindow pruned = new ExactWindow();
         int chunked = 0;
