@@ -61,8 +61,8 @@ public class CachedPanelBenchmark extends WeirForkedBenchmark {
         shard = new SketchShard(1, new SlabArena(4L << 30, 1 << 20, 64), SketchTargets.everyFunction(WINDOW_MS), 256 << 10);
         int[] ids = new int[series];
         for (int k = 0; k < series; k++) {
-            ids[k] = table.getOrCreate(CanonicalLabels.of("__name__", "m", "job", "job" + (k % JOBS),
-                    "instance", "host" + k + ":9100"));
+            ids[k] = table.getOrCreate(CanonicalLabels.of("__name__", "m", "instance", "host" + k + ":9100",
+                    "job", "job" + (k % JOBS))); // sorted by name, as the node stores every label set
         }
         long scrapeMs = 15_000;
         int samples = (int) ((24 * 3_600_000L + 15 * 60_000L) / scrapeMs);

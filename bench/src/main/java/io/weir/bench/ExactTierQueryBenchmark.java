@@ -96,8 +96,8 @@ public class ExactTierQueryBenchmark extends WeirForkedBenchmark {
         int n = series;
         int[] ids = new int[n];
         for (int k = 0; k < n; k++) {
-            ids[k] = table.getOrCreate(CanonicalLabels.of("__name__", "m", "job", "job" + (k % JOBS),
-                    "instance", "host" + k + ":9100"));
+            ids[k] = table.getOrCreate(CanonicalLabels.of("__name__", "m", "instance", "host" + k + ":9100",
+                    "job", "job" + (k % JOBS))); // sorted by name, as the node stores every label set
         }
         long first = SyntheticSeries.START_MS;
         long scrapeMs = scrapeSeconds * 1000L;

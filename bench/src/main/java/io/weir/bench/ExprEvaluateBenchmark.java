@@ -56,8 +56,8 @@ public class ExprEvaluateBenchmark extends WeirForkedBenchmark {
         int[] ids = new int[JOBS * INSTANCES];
         for (int j = 0; j < JOBS; j++) {
             for (int i = 0; i < INSTANCES; i++) {
-                ids[j * INSTANCES + i] = table.getOrCreate(CanonicalLabels.of("__name__", "m", "job", "job" + j,
-                        "instance", "host" + i + ":9100"));
+                ids[j * INSTANCES + i] = table.getOrCreate(CanonicalLabels.of("__name__", "m", "instance", "host" + i + ":9100",
+                        "job", "job" + j)); // sorted by name, as the node stores every label set
             }
         }
         SplittableRandom random = new SplittableRandom(5);
