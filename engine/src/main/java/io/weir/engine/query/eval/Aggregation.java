@@ -6,7 +6,7 @@ import io.weir.engine.query.promql.AggregateOp;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -39,16 +39,21 @@ final class Aggregation {
             return countValues(ev, a, in, label, grouping, dropped);
         }
         List<StepSeries> series = in.series();
-        Map<Labels, Integer> ids = new HashMap<>();
         List<Labels> groupLabels = new ArrayList<>();
         int[] group = new int[series.size()];
+        // a group's labels are built once, for its first series; the others are matched without building theirs
+        Collection<String> on = a.without() ? dropped : grouping;
+        GroupIndex index = new GroupIndex(group.length);
         for (int i = 0; i < group.length; i++) {
             Labels l = series.get(i).labels();
-            Labels key = a.without() ? l.without(dropped) : l.keep(grouping);
-            group[i] = ids.computeIfAbsent(key, k -> {
-                groupLabels.add(k);
-                return groupLabels.size() - 1;
-            });
+            int h = l.hashOn(on, a.without());
+            int g = index.find(h, l, on, a.without(), groupLabels);
+            if (g < 0) {
+                g = groupLabels.size();
+                groupLabels.add(a.without() ? l.without(dropped) : l.keep(grouping));
+                index.add(h, g);
+            }
+            group[i] = g;
         }
         int groups = groupLabels.size();
         VectorBuilder out = new VectorBuilder(ev.steps);

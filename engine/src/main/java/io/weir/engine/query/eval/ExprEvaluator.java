@@ -273,12 +273,12 @@ public final class ExprEvaluator {
             if (!any) {
                 continue;
             }
-            Labels labels = Labels.of(source.labels(id));
+            Labels.OfSeries labels = Labels.ofSeries(source.labels(id));
             StepSeries s = new StepSeries(labels.withoutMetricName(), steps);
             System.arraycopy(vs, 0, s.values, 0, steps);
             System.arraycopy(es, 0, s.errors, 0, steps);
             System.arraycopy(ps, 0, s.present, 0, steps);
-            chunk.full.add(labels);
+            chunk.full.add(labels.full());
             chunk.read.add(s);
         }
         return chunk;

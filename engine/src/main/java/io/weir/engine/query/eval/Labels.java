@@ -27,6 +27,20 @@ public final class Labels implements Comparable<Labels> {
         this.values = values;
     }
 
+    /** A stored series' label sets as a leaf reads them: whole, and without the metric name (as a leaf answers). */
+    public record OfSeries(Labels full, Labels withoutMetricName) {}
+
+    /** The label sets of a stored series, built on its first read and kept with it ({@link SeriesLabels#queryView}). */
+    public static OfSeries ofSeries(SeriesLabels s) {
+        if (s.queryView() instanceof OfSeries kept) {
+            return kept;
+        }
+        Labels full = of(s);
+        OfSeries view = new OfSeries(full, full.withoutMetricName());
+        s.queryView(view);
+        return view;
+    }
+
     /** Sorted by name here: the canonical form keeps the order the series arrived with. */
     public static Labels of(SeriesLabels s) {
         // series arrive sorted by name (remote write sorts them): take them as they are, without the map below
@@ -127,6 +141,34 @@ public final class Labels implements Comparable<Labels> {
             }
         }
         return new Labels(nn, vv);
+    }
+
+    /**
+     * The hash of {@link #keep}{@code (on)} (with {@code without}: of {@link #without}{@code (on)}) without building
+     * it, for grouping many series: equal kept sets hash alike.
+     */
+    public int hashOn(Collection<String> on, boolean without) {
+        int h = 1;
+        for (int i = 0; i < names.length; i++) {
+            if (on.contains(names[i]) != without) {
+                h = 31 * (31 * h + names[i].hashCode()) + values[i].hashCode();
+            }
+        }
+        return h;
+    }
+
+    /** Whether {@link #keep}{@code (on)} (with {@code without}: {@link #without}{@code (on)}) equals {@code key}. */
+    public boolean sameOn(Collection<String> on, boolean without, Labels key) {
+        int j = 0;
+        for (int i = 0; i < names.length; i++) {
+            if (on.contains(names[i]) != without) {
+                if (j == key.names.length || !names[i].equals(key.names[j]) || !values[i].equals(key.values[j])) {
+                    return false;
+                }
+                j++;
+            }
+        }
+        return j == key.names.length;
     }
 
     /** All but the given labels. */

@@ -62,4 +62,65 @@ class LabelsTest {
         assertEquals("\uD83D\uDE00", l.name(0));
         assertEquals("\uE000", l.name(1));
     }
+
+    /** The label sets a leaf reads are built once per series and kept with it; they equal freshly built ones. */
+    @Test
+    void aSeriesKeepsTheLabelSetsItsFirstReadBuilt() {
+        SeriesLabels s = SeriesLabels.of(CanonicalLabels.of("__name__", "m", "instance", "h:1", "job", "j"));
+        Labels.OfSeries first = Labels.ofSeries(s);
+        assertSameLabels(Labels.of(s), first.full());
+        assertSameLabels(Labels.of("instance", "h:1", "job", "j"), first.withoutMetricName());
+        org.junit.jupiter.api.Assertions.assertSame(first, Labels.ofSeries(s), "kept, not built again");
+    }
+
+    /**
+     * Grouping without building each series' key ({@link GroupIndex}, {@link Labels#hashOn}, {@link Labels#sameOn})
+     * groups exactly as a map keyed by the built {@code keep} / {@code without} sets: random label sets over few
+     * values (many series a group), random grouping lists, both modes.
+     */
+    @Test
+    void groupingInPlaceMatchesAMapOfBuiltKeys() {
+        SplittableRandom rnd = new SplittableRandom(5);
+        String[] names = {"__name__", "a", "b", "c", "d", "instance", "job"};
+        for (int round = 0; round < 300; round++) {
+            int n = 1 + rnd.nextInt(400);
+            java.util.List<Labels> series = new java.util.ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                java.util.List<String> pairs = new java.util.ArrayList<>();
+                for (String name : names) {
+                    if (rnd.nextInt(4) > 0) {
+                        pairs.add(name);
+                        pairs.add("v" + rnd.nextInt(1 + round % 5));
+                    }
+                }
+                series.add(Labels.of(pairs.toArray(new String[0])));
+            }
+            java.util.List<String> on = new java.util.ArrayList<>();
+            for (String name : names) {
+                if (rnd.nextInt(3) == 0) {
+                    on.add(name);
+                }
+            }
+            boolean without = rnd.nextBoolean();
+            java.util.Map<Labels, Integer> oracle = new java.util.HashMap<>();
+            java.util.List<Labels> groups = new java.util.ArrayList<>();
+            GroupIndex index = new GroupIndex(n);
+            for (Labels l : series) {
+                Labels key = without ? l.without(on) : l.keep(on);
+                int expected = oracle.computeIfAbsent(key, k -> oracle.size());
+                int h = l.hashOn(on, without);
+                int g = index.find(h, l, on, without, groups);
+                if (g < 0) {
+                    g = groups.size();
+                    groups.add(key);
+                    index.add(h, g);
+                }
+                assertEquals(expected, g, "round " + round + ": " + l + " on " + on + (without ? " (without)" : ""));
+                assertSameLabels(key, groups.get(g));
+                // and against any group, not only those whose hash matches
+                Labels other = groups.get(rnd.nextInt(groups.size()));
+                assertEquals(key.equals(other), l.sameOn(on, without, other), l + " against " + other);
+            }
+        }
+    }
 }
