@@ -43,13 +43,7 @@ public final class MemoryTableRun {
         for (long i = 1; i <= samples; i++) {
             long ts = T0 + i * interval;
             for (int s = 0; s < series; s++) {
-                double v = switch (kind) {
-                    case "counter" -> counters[s] += rnd.nextInt(0, 100);
-                    case "decimal" -> Math.round(50 + 10 * Math.sin((i + s) / 100.0) + rnd.nextGaussian()) / 100.0;
-                    case "random" -> 50 + rnd.nextGaussian();
-                    default -> throw new IllegalArgumentException("kind: counter, decimal or random, not " + kind);
-                };
-                shard.update(s, ts, v);
+                shard.update(s, ts, value(kind, rnd, counters, s, i));
             }
             if ((i & 63) == 0) {
                 shard.reclaim();
@@ -66,7 +60,17 @@ public final class MemoryTableRun {
         shard.close();
     }
 
-    private static String duration(long ms) {
+    /** Sample {@code i} of series {@code s} of a kind of values (the whole-node table sends the same). */
+    static double value(String kind, SplittableRandom rnd, double[] counters, int s, long i) {
+        return switch (kind) {
+            case "counter" -> counters[s] += rnd.nextInt(0, 100);
+            case "decimal" -> Math.round(50 + 10 * Math.sin((i + s) / 100.0) + rnd.nextGaussian()) / 100.0;
+            case "random" -> 50 + rnd.nextGaussian();
+            default -> throw new IllegalArgumentException("kind: counter, decimal or random, not " + kind);
+        };
+    }
+
+    static String duration(long ms) {
         if (ms % 3_600_000 == 0) {
             return ms / 3_600_000 + " h";
         }
@@ -77,7 +81,12 @@ public final class MemoryTableRun {
     }
 
     private static double rssKiB() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        return rssKiB("self");
+    }
+
+    /** VmRSS of a process ({@code self} or a pid), KiB. */
+    static double rssKiB(String pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", pid, "status"))) {
             if (line.startsWith("VmRSS:")) {
                 return Long.parseLong(line.replaceAll("[^0-9]", ""));
             }
