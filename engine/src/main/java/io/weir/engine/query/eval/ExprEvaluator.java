@@ -175,20 +175,23 @@ public final class ExprEvaluator {
         }
         FunctionAccuracy acc = accuracy.computeIfAbsent(f.promqlName(), k -> new FunctionAccuracy());
         LeafChunk[] chunks = readLeaf(ids.toArray(), f, phi, m.rangeMillis(), windowEnds);
-        List<Labels> full = new ArrayList<>(n);
-        List<StepSeries> read = new ArrayList<>(n);
+        int total = 0;
         for (LeafChunk part : chunks) {
-            full.addAll(part.full);
-            read.addAll(part.read);
+            total += part.series.size();
             acc.merge(part.accuracy);
         }
         // storage order: by the full label set, metric name included
-        ReadSeries[] order = new ReadSeries[read.size()];
+        ReadSeries[] order = new ReadSeries[total];
+        int at = 0;
+        for (LeafChunk part : chunks) {
+            for (ReadSeries r : part.series) {
+                order[at++] = r;
+            }
+        }
         boolean oneName = true;
-        String name = order.length == 0 ? "" : full.get(0).metricName();
-        for (int i = 0; i < order.length; i++) {
-            order[i] = new ReadSeries(full.get(i), read.get(i));
-            oneName &= name.equals(order[i].full.metricName());
+        String name = order.length == 0 ? "" : order[0].full.metricName();
+        for (ReadSeries r : order) {
+            oneName &= name.equals(r.full.metricName());
         }
         Arrays.sort(order, (a, b) -> a.full.compareTo(b.full));
         List<StepSeries> out = new ArrayList<>(order.length);
@@ -207,11 +210,14 @@ public final class ExprEvaluator {
 
     private record ReadSeries(Labels full, StepSeries read) {}
 
-    /** What one part of a leaf's series read: their labels, their step columns, the accuracy of their points. */
+    /** What one part of a leaf's series read: their labels and step columns, the accuracy of their points. */
     private static final class LeafChunk {
-        final List<Labels> full = new ArrayList<>();
-        final List<StepSeries> read = new ArrayList<>();
+        final List<ReadSeries> series;
         final FunctionAccuracy accuracy = new FunctionAccuracy();
+
+        LeafChunk(int capacity) {
+            series = new ArrayList<>(capacity);
+        }
     }
 
     /**
@@ -250,7 +256,7 @@ public final class ExprEvaluator {
     /** Reads {@code ids[from, to)}; stops early once {@code stop} holds another part's failure. */
     private LeafChunk readChunk(int[] ids, int from, int to, SketchFunction f, double phi, long rangeMillis,
                                 long[] windowEnds, AtomicReference<Throwable> stop) {
-        LeafChunk chunk = new LeafChunk();
+        LeafChunk chunk = new LeafChunk(to - from);
         double[] vs = new double[steps];
         double[] es = new double[steps];
         boolean[] ps = new boolean[steps];
@@ -278,8 +284,7 @@ public final class ExprEvaluator {
             System.arraycopy(vs, 0, s.values, 0, steps);
             System.arraycopy(es, 0, s.errors, 0, steps);
             System.arraycopy(ps, 0, s.present, 0, steps);
-            chunk.full.add(labels.full());
-            chunk.read.add(s);
+            chunk.series.add(new ReadSeries(labels.full(), s));
         }
         return chunk;
     }
