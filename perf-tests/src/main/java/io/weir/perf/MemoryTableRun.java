@@ -60,13 +60,16 @@ public final class MemoryTableRun {
         shard.close();
     }
 
+    /** The kinds of values a row can hold ({@link #value}). */
+    static final java.util.List<String> KINDS = java.util.List.of("counter", "decimal", "random");
+
     /** Sample {@code i} of series {@code s} of a kind of values (the whole-node table sends the same). */
     static double value(String kind, SplittableRandom rnd, double[] counters, int s, long i) {
         return switch (kind) {
             case "counter" -> counters[s] += rnd.nextInt(0, 100);
             case "decimal" -> Math.round(50 + 10 * Math.sin((i + s) / 100.0) + rnd.nextGaussian()) / 100.0;
             case "random" -> 50 + rnd.nextGaussian();
-            default -> throw new IllegalArgumentException("kind: counter, decimal or random, not " + kind);
+            default -> throw new IllegalArgumentException("kind: one of " + KINDS + ", not " + kind);
         };
     }
 

@@ -42,7 +42,9 @@ public final class NodeMemoryTableRun {
         String kind = args[2];
         int series = Integer.parseInt(args[3]);
         int senders = args.length > 4 ? Integer.parseInt(args[4]) : 4;
-        MemoryTableRun.value(kind, new SplittableRandom(1), new double[1], 0, 0); // the kind is known
+        if (!MemoryTableRun.KINDS.contains(kind)) {
+            throw new IllegalArgumentException("kind: one of " + MemoryTableRun.KINDS + ", not " + kind);
+        }
         String config = "wal:\n  fsync: never\nsketch:\n  default_window: " + window / 1000 + "s\n";
         try (WeirServerProcess weir = WeirServerProcess.start(WeirServerProcess.repoRoot(), config, List.of())) {
             String pid = Long.toString(weir.pid());

@@ -50,7 +50,7 @@ final class Aggregation {
             int g = index.find(h, l, on, a.without(), groupLabels);
             if (g < 0) {
                 g = groupLabels.size();
-                groupLabels.add(a.without() ? l.without(dropped) : l.keep(grouping));
+                groupLabels.add(a.without() ? l.without(on) : l.keep(on));
                 index.add(h, g);
             }
             group[i] = g;

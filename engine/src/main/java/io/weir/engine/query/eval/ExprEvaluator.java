@@ -183,15 +183,15 @@ public final class ExprEvaluator {
         // storage order: by the full label set, metric name included
         ReadSeries[] order = new ReadSeries[total];
         int at = 0;
+        boolean oneName = true;
+        String name = null;
         for (LeafChunk part : chunks) {
             for (ReadSeries r : part.series) {
                 order[at++] = r;
+                String own = r.full.metricName();
+                oneName &= name == null || name.equals(own);
+                name = own;
             }
-        }
-        boolean oneName = true;
-        String name = order.length == 0 ? "" : order[0].full.metricName();
-        for (ReadSeries r : order) {
-            oneName &= name.equals(r.full.metricName());
         }
         Arrays.sort(order, (a, b) -> a.full.compareTo(b.full));
         List<StepSeries> out = new ArrayList<>(order.length);

@@ -538,9 +538,9 @@ public final class ExactSamplesFlyweight {
     }
 
     /**
-     * For a reader of extremes: whether chunk {@code j}'s min and max lie inside those of chunks
-     * {@code (j, b)} and the open chunk (ties only where the extreme is not a zero) ({@code openMin}, {@code openMax}); false when any of them holds a NaN or an
-     * infinity (no moments: Prometheus' rules apply sample by sample).
+     * For a reader of extremes: whether chunk {@code j}'s min and max lie inside those of chunks {@code (j, b)} and
+     * the open chunk ({@code openMin}, {@code openMax}), a tie counting as inside unless the extreme is a zero; false
+     * when any of them holds a NaN or an infinity (no moments: Prometheus' rules apply sample by sample).
      */
     private static boolean firstChunkInsideTheRest(MemorySegment seg, long base, int capacity, int j, int b,
                                                    double openMin, double openMax) {
