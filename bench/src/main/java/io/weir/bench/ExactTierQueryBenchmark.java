@@ -57,7 +57,8 @@ public class ExactTierQueryBenchmark extends WeirForkedBenchmark {
     /**
      * When the (last) step is: {@code now} a second after the newest sample, as a dashboard's or a rule's query at the
      * current time; {@code minute} the last whole minute (before the newest sample: the open chunk is cut by the
-     * window).
+     * window); {@code moving} a scrape later at every call, from an hour before the newest sample up to it and round
+     * again (a panel refreshed once a scrape: each window starts a sample later than the last).
      */
     @Param({"now", "minute"})
     public String at;
@@ -86,6 +87,11 @@ public class ExactTierQueryBenchmark extends WeirForkedBenchmark {
     private SketchQueryEngine engine;
     private Expr expr;
     private long end;
+    private long newest;
+    private long scrapeMs;
+    /** Calls so far ({@code at=moving}: the window moves a scrape a call, over this many calls). */
+    private long calls;
+    private static final int MOVING_CALLS = 240;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -110,6 +116,8 @@ public class ExactTierQueryBenchmark extends WeirForkedBenchmark {
         }
         long newest = first + 1_000 + (samples - 1) * scrapeMs;
         end = at.equals("now") ? newest + 1_000 : (first + samples * scrapeMs) / 60_000 * 60_000;
+        this.newest = newest;
+        this.scrapeMs = scrapeMs;
         readPool = readParallelism > 1 ? java.util.concurrent.Executors.newFixedThreadPool(readParallelism - 1) : null;
         engine = new SketchQueryEngine(table, new SketchShard[] {shard}, true, readPool, readParallelism);
         warmWithMix();
@@ -157,6 +165,9 @@ public class ExactTierQueryBenchmark extends WeirForkedBenchmark {
 
     @Benchmark
     public QueryResult evaluate() {
+        if (at.equals("moving")) {
+            end = newest - (MOVING_CALLS - 1 - calls++ % MOVING_CALLS) * scrapeMs;
+        }
         long start = steps == 1 ? end : end - (steps - 1) * 60_000L;
         return ExprEvaluator.evaluate(expr, engine, start, end, steps == 1 ? 0 : 60_000L, EvalLimits.none(), new String[1]);
     }

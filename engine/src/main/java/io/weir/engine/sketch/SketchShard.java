@@ -1,10 +1,12 @@
 package io.weir.engine.sketch;
 
 import io.weir.engine.sketch.aggregate.AggregateResult;
+import io.weir.engine.sketch.exact.ChunkCut;
 import io.weir.engine.sketch.exact.ExactSamplesDescriptor;
 import io.weir.engine.sketch.exact.ExactSamplesFlyweight;
 import io.weir.engine.sketch.exact.ExactSpan;
 import io.weir.engine.sketch.exact.ExactWindow;
+import io.weir.engine.sketch.exact.FirstChunk;
 import io.weir.engine.sketch.frequency.FrequencyResult;
 import io.weir.engine.sketch.quantile.QuantileResult;
 import io.weir.engine.sketch.ring.BucketRingFlyweight;
@@ -148,6 +150,8 @@ public final class SketchShard implements AutoCloseable {
     private int evictCursor;
 
     private final ThreadLocal<ReaderScratch> readerScratch = ThreadLocal.withInitial(ReaderScratch::new);
+    /** Where each series' last exact read cut its window's first chunk, for the next read to carry on from. */
+    private final ChunkCuts chunkCuts = new ChunkCuts();
 
     /** A reader thread's flyweights: one family set, one exact flyweight, one decoded window. */
     private static final class ReaderScratch {
@@ -812,6 +816,7 @@ public final class SketchShard implements AutoCloseable {
     /** Unpublishes and retires the exact block and every family block of a series. @return true when any existed */
     private boolean retireAll(int local) {
         boolean had = false;
+        chunkCuts.forget(local);
         long exact = index.getExact(local);
         if (exact > 0) {
             boolean tail = writerExact.wrap(arena.segment(exact), SlabArena.offset(exact)).isTail();
@@ -856,6 +861,7 @@ public final class SketchShard implements AutoCloseable {
             if ((local & (SketchIndex.pageIds() - 1)) == SketchIndex.pageIds() - 1 && index.releaseIfEmpty(local / SketchIndex.pageIds())) {
                 // a page of series that all left (churn: ids are never reused) costs nothing any more
                 activity.release(local / SketchIndex.pageIds());
+                chunkCuts.release(local / SketchIndex.pageIds());
                 continue;
             }
             long exact = index.getExact(local);
@@ -958,7 +964,10 @@ public final class SketchShard implements AutoCloseable {
                 if ((!tail || startExclusiveMs >= x.retainedStartMs())
                         && !(family != null && scratch.families[family.ordinal()].readsChunkMoments()
                              && windowsReadLess(x, endInclusiveMs - startExclusiveMs, steps, windowMillis))) {
-                    x.read(startExclusiveMs, endInclusiveMs, scratch.span.samples());
+                    int local = seriesId / shardCount;
+                    ChunkCut cut = chunkCuts.take(local);
+                    x.read(startExclusiveMs, endInclusiveMs, scratch.span.samples(), false, FirstChunk.SAMPLES, cut);
+                    chunkCuts.give(local, cut);
                     scratch.span.reset();
                     // a tail serves the span only when it holds all of it (else the sketches' span reads answer)
                     scratch.spanExact = !tail || scratch.span.samples().retainedStartMs() <= startExclusiveMs;
@@ -1010,7 +1019,9 @@ public final class SketchShard implements AutoCloseable {
                     }
                     scratch.window.sliceOf(scratch.span.samples(), startExclusiveMs, endInclusiveMs);
                 } else {
-                    x.read(startExclusiveMs, endInclusiveMs, scratch.window, fam.readsChunkMoments(), fam.firstChunk(out));
+                    ChunkCut cut = chunkCuts.take(local);
+                    x.read(startExclusiveMs, endInclusiveMs, scratch.window, fam.readsChunkMoments(), fam.firstChunk(out), cut);
+                    chunkCuts.give(local, cut);
                 }
                 if (!tail || scratch.window.retainedStartMs() <= startExclusiveMs) {
                     fam.readExact(startExclusiveMs, endInclusiveMs, scratch.window, out);

@@ -401,6 +401,16 @@ public final class ExactSamplesFlyweight {
      * answer), and the window's count and sum then lack them.
      */
     public void read(long startExclusiveMs, long endInclusiveMs, ExactWindow out, boolean chunkMoments, FirstChunk firstChunk) {
+        read(startExclusiveMs, endInclusiveMs, out, chunkMoments, firstChunk, null);
+    }
+
+    /**
+     * As {@link #read(long, long, ExactWindow, boolean, FirstChunk)}, carrying on from {@code cut} (this series' last
+     * read, held by the caller alone) where the window starts in the chunk that read cut at or after its start, and
+     * leaving in it where this one cut (null: a cut of {@code out}'s own).
+     */
+    public void read(long startExclusiveMs, long endInclusiveMs, ExactWindow out, boolean chunkMoments, FirstChunk firstChunk,
+                     ChunkCut cut) {
         final MemorySegment seg = segment;
         final long base = offset;
         int count;
@@ -445,15 +455,11 @@ public final class ExactSamplesFlyweight {
             decodeFrom(c.start(seg, base, count, bits), c, startExclusiveMs, endInclusiveMs, false, out);
             return;
         }
-        // in order: resume at the last checkpoint at or before the window, stop at the first sample after it
+        // in order: resume at the last checkpoint at or before the window (or where the last read of the series cut
+        // that chunk), stop at the first sample after it
         int checkpoints = checkpoints(count, every, first);
         int j = lastCheckpointAtOrBefore(seg, base, checkpoints, startExclusiveMs);
-        boolean any;
-        if (j < 0) {
-            any = c.start(seg, base, count, bits);
-        } else {
-            any = resumeAt(c, seg, base, count, bits, first + j * every, base + checkpointOffset(capacity, j)) && c.next();
-        }
+        ChunkCut at = cut != null ? cut : out.cut;
         if (chunkMoments) {
             // chunks j+1 .. b-1 lie whole in the window: each starts after a checkpoint past the window's start and
             // ends on one at or before its end (chunk k's moments exist once checkpoint k + 1 does: b < checkpoints)
@@ -462,61 +468,103 @@ public final class ExactSamplesFlyweight {
             // sample (an instant query at now) and starts before that checkpoint: its moments, not its samples
             boolean open = b == checkpoints - 1 && b > j && endInclusiveMs >= out.newestMs && openMin == openMin;
             if (b > j + 1 || open) {
-                if (firstChunk == FirstChunk.SUMS && j >= 0 && any) {
-                    any = cutFirstChunk(c, seg, base, every, first, capacity, j, startExclusiveMs, out);
-                } else if (firstChunk == FirstChunk.EXTREMA && open && j >= 0 && any
+                boolean any;
+                if (j < 0) {
+                    any = c.start(seg, base, count, bits);
+                } else if (firstChunk == FirstChunk.EXTREMA && open
                         && firstChunkInsideTheRest(seg, base, capacity, j, b, openMin, openMax)) {
                     any = false;
+                } else {
+                    any = skipBefore(c, seg, base, count, bits, every, first, capacity, j, startExclusiveMs, at);
+                    if (firstChunk == FirstChunk.SUMS && any) {
+                        any = cutFirstChunk(seg, base, every, capacity, j, at, out);
+                    }
                 }
                 readChunked(any, c, seg, base, count, bits, every, first, capacity, j + 1, b, startExclusiveMs,
                     endInclusiveMs, out);
                 if (open) {
-                    int at = out.addChunk(count - 1 - first - b * every);
+                    int n = out.addChunk(count - 1 - first - b * every);
                     double[] m = out.chunkMomentsArray();
-                    m[at] = openHi;
-                    m[at + 1] = openLo;
-                    m[at + 2] = openDev2;
-                    m[at + 3] = openMin;
-                    m[at + 4] = openMax;
+                    m[n] = openHi;
+                    m[n + 1] = openLo;
+                    m[n + 2] = openDev2;
+                    m[n + 3] = openMin;
+                    m[n + 4] = openMax;
                 } else {
                     decodeAfter(c, seg, base, count, bits, every, first, capacity, b, startExclusiveMs, endInclusiveMs, out);
                 }
                 return;
             }
         }
+        boolean any = j < 0 ? c.start(seg, base, count, bits)
+            : skipBefore(c, seg, base, count, bits, every, first, capacity, j, startExclusiveMs, at);
         decodeFrom(any, c, startExclusiveMs, endInclusiveMs, true, out);
     }
 
     /**
-     * For a reader of sums: chunk {@code j} (the samples after checkpoint {@code j}'s, up to and including checkpoint
-     * {@code j + 1}'s), which holds the window's start and lies before its end, as its compensated sum less that of
-     * its samples at or before the start. The cursor is on the chunk's first sample. @return whether the caller
-     * still has samples of chunk {@code j} to add (false: the chunk was taken here; true: it holds a NaN or an
-     * infinity, and the cursor is where it was)
+     * Puts the cursor on the first sample of chunk {@code j} (the samples after checkpoint {@code j}'s) after
+     * {@code startExcl}: from where {@code cut} left it when it was taken in this chunk at or before that start, else
+     * from the checkpoint. Keeps in {@code cut} the cursor's new place and the count and compensated sum of the
+     * chunk's samples it passed (what a reader of sums takes away from the chunk's moments). @return false when the
+     * stream holds no sample after the start (the cut is then not kept)
      */
-    private static boolean cutFirstChunk(StreamCursor c, MemorySegment seg, long base, int every, int first,
-                                         int capacity, int j, long startExcl, ExactWindow out) {
+    private static boolean skipBefore(StreamCursor c, MemorySegment seg, long base, int count, long bits, int every,
+                                      int first, int capacity, int j, long startExcl, ChunkCut cut) {
         long cp = base + checkpointOffset(capacity, j);
-        double chunkMin = seg.get(DOUBLE, cp + CHUNK_MIN_OFFSET);
-        if (chunkMin != chunkMin) {
-            return true; // a NaN or an infinity in the chunk: sample by sample, as Prometheus adds them
-        }
-        int end = first + (j + 1) * every;
+        long word = seg.get(LONG, cp + CHECKPOINT_POS_OFFSET);
+        long cpTs = seg.get(LONG, cp + CHECKPOINT_TS_OFFSET);
+        long address = seg.address() + base;
+        int series = seg.get(INT, base + SERIES_ID_OFFSET);
         double hi = 0;
         double lo = 0;
         int before = 0;
-        do {
-            if (c.ts > startExcl) {
-                break;
+        if (cut.continues(address, series, j, word, cpTs, startExcl, count, bits)) {
+            if (!cut.resume(c, seg, base, count, bits)) {
+                return false;
             }
+            hi = cut.sumHi;
+            lo = cut.sumLo;
+            before = cut.before;
+        } else if (!(resumeAt(c, seg, base, count, bits, first + j * every, cp) && c.next())) {
+            return false;
+        }
+        int end = first + (j + 1) * every;
+        while (c.ts <= startExcl) {
             // Neumaier's compensated sum, as the writer keeps the chunk's
             double v = Double.longBitsToDouble(c.valueBits);
             double t = hi + v;
             lo += Math.abs(hi) >= Math.abs(v) ? (hi - t) + v : (v - t) + hi;
             hi = t;
             before++;
-        } while (c.index < end && c.next());
-        int after = every - before;
+            if (c.index >= end || !c.next()) {
+                cut.forget();
+                return false;
+            }
+        }
+        cut.take(address, series, j, word, cpTs, startExcl, c);
+        cut.sumHi = hi;
+        cut.sumLo = lo;
+        cut.before = before;
+        return true;
+    }
+
+    /**
+     * For a reader of sums: chunk {@code j} (the samples after checkpoint {@code j}'s, up to and including checkpoint
+     * {@code j + 1}'s), which holds the window's start and lies before its end, as its compensated sum less that of
+     * its samples at or before the start ({@code cut}'s, which {@link #skipBefore} passed). @return whether the
+     * caller still has samples of chunk {@code j} to add (false: the chunk was taken here; true: it holds a NaN or an
+     * infinity, and the cursor is on its first sample after the start)
+     */
+    private static boolean cutFirstChunk(MemorySegment seg, long base, int every, int capacity, int j, ChunkCut cut,
+                                         ExactWindow out) {
+        long cp = base + checkpointOffset(capacity, j);
+        double chunkMin = seg.get(DOUBLE, cp + CHUNK_MIN_OFFSET);
+        if (chunkMin != chunkMin) {
+            return true; // a NaN or an infinity in the chunk: sample by sample, as Prometheus adds them
+        }
+        double hi = cut.sumHi;
+        double lo = cut.sumLo;
+        int after = every - cut.before;
         if (after > 0) {
             // (chunk hi + lo) - (hi + lo): the hi parts' difference with its rounding error (two-sum), then the rest
             double chunkHi = seg.get(DOUBLE, cp + CHUNK_SUM_HI_OFFSET);

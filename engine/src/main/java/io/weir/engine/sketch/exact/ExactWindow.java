@@ -16,6 +16,8 @@ public final class ExactWindow {
     long newestMs;
     /** The decoder of this window's reads. */
     final StreamCursor cursor = new StreamCursor();
+    /** Where this window's last read cut its first chunk, for a caller that keeps none per series. */
+    final ChunkCut cut = new ChunkCut();
     /**
      * Chunks of the window held as their moments instead of their samples (a read that asked for them:
      * {@link ExactSamplesFlyweight#read(long, long, ExactWindow, boolean)}), {@link ExactSamplesDescriptor#CHUNK_MOMENTS}
