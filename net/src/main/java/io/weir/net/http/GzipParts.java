@@ -3,6 +3,7 @@ package io.weir.net.http;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.weir.engine.query.SharedTasks;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -35,11 +36,8 @@ public final class GzipParts {
      * @param helpers     null, or a pool with {@code parallelism - 1} threads that may help
      * @return the gzip stream of {@code parts} joined, as parts
      */
-    public static byte[][] compress(byte[][] parts, int level, Executor helpers, int parallelism) {
-        long total = 0;
-        for (byte[] p : parts) {
-            total += p.length;
-        }
+    public static ByteBuffer[] compress(ByteBuffer[] parts, int level, Executor helpers, int parallelism) {
+        long total = PartsBody.length(parts);
         // stretch s covers parts [firstPart[s], firstPart[s + 1]): whole parts, about STRETCH_BYTES of them
         List<Integer> firsts = new ArrayList<>();
         long inStretch = STRETCH_BYTES;
@@ -48,7 +46,7 @@ public final class GzipParts {
                 firsts.add(i);
                 inStretch = 0;
             }
-            inStretch += parts[i].length;
+            inStretch += parts[i].remaining();
         }
         if (firsts.isEmpty()) {
             firsts.add(0);
@@ -61,8 +59,8 @@ public final class GzipParts {
                 deflated[s] = deflate(parts, firsts.get(s), firsts.get(s + 1), level, s == stretches - 1),
             () -> new IllegalStateException("interrupted while compressing a query result"));
         CRC32 crc = new CRC32();
-        for (byte[] p : parts) {
-            crc.update(p, 0, p.length);
+        for (ByteBuffer p : parts) {
+            crc.update(p.array(), p.arrayOffset() + p.position(), p.remaining());
         }
         List<byte[]> out = new ArrayList<>();
         out.add(new byte[] {0x1f, (byte) 0x8b, Deflater.DEFLATED, 0, 0, 0, 0, 0, 0, (byte) 0xff});
@@ -73,11 +71,15 @@ public final class GzipParts {
         writeIntLE(trailer, 0, (int) crc.getValue());
         writeIntLE(trailer, 4, (int) total); // ISIZE: the length mod 2^32
         out.add(trailer);
-        return out.toArray(byte[][]::new);
+        ByteBuffer[] wrapped = new ByteBuffer[out.size()];
+        for (int i = 0; i < wrapped.length; i++) {
+            wrapped[i] = ByteBuffer.wrap(out.get(i));
+        }
+        return wrapped;
     }
 
     /** Raw deflate blocks of parts {@code [from, to)}, primed with the window before them; the last stretch ends the stream. */
-    private static List<byte[]> deflate(byte[][] parts, int from, int to, int level, boolean last) {
+    private static List<byte[]> deflate(ByteBuffer[] parts, int from, int to, int level, boolean last) {
         Deflater d = new Deflater(level, true);
         try {
             byte[] window = windowBefore(parts, from);
@@ -88,7 +90,7 @@ public final class GzipParts {
             byte[] buf = new byte[OUT_BYTES];
             int filled = 0;
             for (int i = from; i < to; i++) {
-                d.setInput(parts[i]);
+                d.setInput(parts[i].array(), parts[i].arrayOffset() + parts[i].position(), parts[i].remaining());
                 while (!d.needsInput()) {
                     filled += d.deflate(buf, filled, buf.length - filled, Deflater.NO_FLUSH);
                     if (filled == buf.length) {
@@ -125,17 +127,18 @@ public final class GzipParts {
     }
 
     /** The last (up to) 32 KiB of the input before part {@code first}. */
-    private static byte[] windowBefore(byte[][] parts, int first) {
+    private static byte[] windowBefore(ByteBuffer[] parts, int first) {
         int need = WINDOW;
         int i = first;
         while (i > 0 && need > 0) {
-            need -= Math.min(need, parts[--i].length);
+            need -= Math.min(need, parts[--i].remaining());
         }
         byte[] w = new byte[WINDOW - need];
         int at = w.length;
         for (int j = first - 1; at > 0; j--) {
-            int n = Math.min(at, parts[j].length);
-            System.arraycopy(parts[j], parts[j].length - n, w, at - n, n);
+            ByteBuffer p = parts[j];
+            int n = Math.min(at, p.remaining());
+            System.arraycopy(p.array(), p.arrayOffset() + p.position() + p.remaining() - n, w, at - n, n);
             at -= n;
         }
         return w;
@@ -157,7 +160,7 @@ public final class GzipParts {
     }
 
     /** Whether {@code parts} are large enough to compress here. */
-    public static boolean worthIt(byte[][] parts) {
+    public static boolean worthIt(ByteBuffer[] parts) {
         return PartsBody.length(parts) > MIN_BYTES;
     }
 

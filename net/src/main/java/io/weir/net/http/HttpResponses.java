@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /** Building and sending responses; safe to call from any thread (Netty hands writes to the channel's loop). */
@@ -49,15 +50,16 @@ public final class HttpResponses {
     /**
      * Sends a body given as parts -- one of at most a slice as one message, a larger one a slice at a time as the
      * socket takes them ({@link PartsBody}) -- of {@code contentType} (null: none), with {@code headers} (name, value,
-     * name, value, ...) added; closes after it unless {@code keepAlive}. The parts must not change afterwards.
+     * name, value, ...) added; closes after it unless {@code keepAlive}. The parts (heap buffers, each its bytes from
+     * position to limit, neither moved here) must not change afterwards.
      */
     public static void sendParts(ChannelHandlerContext ctx, HttpResponseStatus status, String contentType,
-                                 byte[][] parts, boolean keepAlive, String... headers) {
+                                 ByteBuffer[] parts, boolean keepAlive, String... headers) {
         long length = PartsBody.length(parts);
         boolean whole = length <= PartsBody.SLICE_BYTES; // one slice: one message, as every other answer
         HttpResponse head = whole
                 ? new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-                        length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(parts))
+                        length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(duplicates(parts)))
                 : new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
         if (contentType != null) {
             head.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
@@ -75,6 +77,15 @@ public final class HttpResponses {
         if (!keepAlive) {
             sent.addListener(ChannelFutureListener.CLOSE);
         }
+    }
+
+    /** Views of {@code parts} to be read (and moved) by the channel, the parts themselves left as they are. */
+    private static ByteBuffer[] duplicates(ByteBuffer[] parts) {
+        ByteBuffer[] views = new ByteBuffer[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            views[i] = parts[i].duplicate();
+        }
+        return views;
     }
 
     /** The response's {@code Connection} header: keep-alive as the request asked, else close. */

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.stream.ChunkedInput;
+import java.nio.ByteBuffer;
 
 /**
  * A response body given as parts (e.g. the JSON of a large query result, written in parallel), read out by the
@@ -16,34 +17,37 @@ import io.netty.handler.stream.ChunkedInput;
  * machine, all before the first byte left. Written a slice at a time while the channel is writable, the body needs
  * one or two slices of direct memory at a time, which the allocator hands out again (memory already mapped), and its
  * first bytes leave as soon as the headers do. The parts must not change until the write has ended.
+ *
+ * <p>A part is a heap buffer's bytes from its position to its limit, read without moving either: a part may be a
+ * range of an array that something else keeps (the range result cache's point text), handed on without a copy.
  */
 final class PartsBody implements ChunkedInput<ByteBuf> {
     /** Largest slice: one write of the socket, small enough to be pooled. */
     static final int SLICE_BYTES = 256 << 10;
 
-    private final byte[][] parts;
+    private final ByteBuffer[] parts;
     private final long length;
     private int part;
     private int at;
     private long progress;
 
-    PartsBody(byte[][] parts) {
+    PartsBody(ByteBuffer[] parts) {
         this.parts = parts;
         this.length = length(parts);
         skipEmpty();
     }
 
     /** Bytes in {@code parts}. */
-    static long length(byte[][] parts) {
+    static long length(ByteBuffer[] parts) {
         long n = 0;
-        for (byte[] p : parts) {
-            n += p.length;
+        for (ByteBuffer p : parts) {
+            n += p.remaining();
         }
         return n;
     }
 
     private void skipEmpty() {
-        while (part < parts.length && at >= parts[part].length) {
+        while (part < parts.length && at >= parts[part].remaining()) {
             part++;
             at = 0;
         }
@@ -75,9 +79,9 @@ final class PartsBody implements ChunkedInput<ByteBuf> {
         int n = (int) Math.min(SLICE_BYTES, length - progress);
         ByteBuf slice = allocator.directBuffer(n, n);
         while (slice.isWritable()) {
-            byte[] p = parts[part];
-            int k = Math.min(slice.writableBytes(), p.length - at);
-            slice.writeBytes(p, at, k);
+            ByteBuffer p = parts[part];
+            int k = Math.min(slice.writableBytes(), p.remaining() - at);
+            slice.writeBytes(p.array(), p.arrayOffset() + p.position() + at, k);
             at += k;
             skipEmpty();
         }

@@ -1,8 +1,8 @@
 package io.weir.net.query;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -14,8 +14,9 @@ import java.util.List;
  * then ran concurrent cycles and mixed collections of 40-120 ms every few seconds, which set every query's p99.
  * Parts this small are ordinary young objects, dead as soon as the socket has taken them.
  *
- * <p>A part ends only between whole appends (a point, a series' labels, a piece of ASCII text), so no character is
- * split between two parts. One writer per thread.
+ * <p>A part is a heap buffer's bytes from its position to its limit ({@code PartsBody}). A part ends only between
+ * whole appends (a point, a series' labels, a piece of ASCII text), so no character is split between two parts. One
+ * writer per thread.
  */
 final class JsonParts {
     /** A part's target length: well under half of G1's smallest region (1 MiB), so never humongous. */
@@ -25,7 +26,7 @@ final class JsonParts {
 
     private final int partChars;
     private final StringBuilder sb;
-    private final List<byte[]> parts = new ArrayList<>();
+    private final List<ByteBuffer> parts = new ArrayList<>();
 
     JsonParts() {
         this(PART_CHARS);
@@ -49,9 +50,10 @@ final class JsonParts {
 
     /**
      * Appends {@code text[from, to)}, ASCII bytes (point text the range result cache kept), which must not change
-     * while the parts are in use. A short run goes into the current part; a long one (a cached panel's series: tens of
-     * kilobytes) becomes parts of its own, copied once, where going through the builder copied it three times (into
-     * the builder, its string, the string's bytes) and allocated it twice.
+     * until the answer has been sent (the cache writes a new array for new text, never into one it kept). A short run
+     * goes into the current part; a long one (a cached panel's series: tens of kilobytes) becomes a part of its own
+     * that is that range of {@code text}, not a copy: a day-long panel's answer was ~31 MB of copies a query, most of
+     * its garbage (docs/benchmarks.md, session 19).
      */
     void appendAscii(byte[] text, int from, int to) {
         if (to - from <= SHORT_RUN || partChars == Integer.MAX_VALUE) {
@@ -64,15 +66,11 @@ final class JsonParts {
         if (!sb.isEmpty()) {
             endPart();
         }
-        while (from < to) {
-            int end = Math.min(to, from + partChars);
-            parts.add(Arrays.copyOfRange(text, from, end));
-            from = end;
-        }
+        parts.add(ByteBuffer.wrap(text, from, to - from));
     }
 
     /** The parts written, the last one ended; the writer is not used after. */
-    List<byte[]> finish() {
+    List<ByteBuffer> finish() {
         if (!sb.isEmpty() || parts.isEmpty()) {
             endPart();
         }
@@ -80,7 +78,7 @@ final class JsonParts {
     }
 
     private void endPart() {
-        parts.add(sb.toString().getBytes(StandardCharsets.UTF_8));
+        parts.add(ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8)));
         sb.setLength(0);
     }
 }

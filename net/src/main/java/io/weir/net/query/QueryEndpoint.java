@@ -27,6 +27,7 @@ import io.weir.net.http.GzipParts;
 import io.weir.net.http.HttpResponses;
 import io.weir.net.http.PromJson;
 
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -219,7 +220,7 @@ public final class QueryEndpoint implements HttpEndpoint {
     /** A result evaluated here, as Prometheus writes it, with where it came from ({@link #SOURCE_HEADER}). */
     private void sendResult(ChannelHandlerContext ctx, boolean keepAlive, QueryResult r, String source, boolean gzip) {
         // the engine's read pool helps write large results, as it helps read their leaves, and compress them
-        byte[][] parts = QueryResultJson.renderParts(r, engine.readExecutor(), engine.readParallelism());
+        ByteBuffer[] parts = QueryResultJson.renderParts(r, engine.readExecutor(), engine.readParallelism());
         if (gzip && GzipParts.worthIt(parts)) {
             HttpResponses.sendParts(ctx, HttpResponseStatus.OK, HttpResponses.JSON,
                     GzipParts.compress(parts, compressionLevel, engine.readExecutor(), engine.readParallelism()), keepAlive,

@@ -7,6 +7,7 @@ import io.weir.engine.query.eval.QueryResult;
 import io.weir.engine.query.eval.StepSeries;
 import io.weir.net.http.PromJson;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,24 +64,24 @@ public final class QueryResultJson {
      *
      * @param helpers     null, or a pool with {@code parallelism - 1} threads that may help
      */
-    public static byte[][] renderParts(QueryResult r, Executor helpers, int parallelism) {
+    public static ByteBuffer[] renderParts(QueryResult r, Executor helpers, int parallelism) {
         int n = r.series().size();
         boolean matrix = r.resultType().equals("matrix");
         if (helpers == null || parallelism < 2 || !matrix || (long) n * r.times().length < PARALLEL_POINTS || n < 2) {
             JsonParts out = new JsonParts();
             write(out, r);
-            return out.finish().toArray(byte[][]::new);
+            return out.finish().toArray(ByteBuffer[]::new);
         }
         String[] stepPrefix = stepPrefixes(r.times());
         int groups = Math.min(n, 4 * parallelism);
         @SuppressWarnings("unchecked")
-        List<byte[]>[] written = new List[groups + 2];
+        List<ByteBuffer>[] written = new List[groups + 2];
         StringBuilder head = new StringBuilder(128);
         head(head, r);
-        written[0] = List.of(head.append('[').toString().getBytes(StandardCharsets.UTF_8));
+        written[0] = List.of(ByteBuffer.wrap(head.append('[').toString().getBytes(StandardCharsets.UTF_8)));
         StringBuilder tail = new StringBuilder(256).append(']');
         tail(tail, r);
-        written[groups + 1] = List.of(tail.toString().getBytes(StandardCharsets.UTF_8));
+        written[groups + 1] = List.of(ByteBuffer.wrap(tail.toString().getBytes(StandardCharsets.UTF_8)));
         SharedTasks.run(groups, helpers, parallelism - 1, (g, stop) -> {
             int from = (int) ((long) n * g / groups);
             int to = (int) ((long) n * (g + 1) / groups);
@@ -91,11 +92,11 @@ public final class QueryResultJson {
             seriesRange(out, r, stepPrefix, from, to);
             written[g + 1] = out.finish();
         }, () -> new IllegalStateException("interrupted while writing a query result"));
-        List<byte[]> parts = new ArrayList<>();
-        for (List<byte[]> w : written) {
+        List<ByteBuffer> parts = new ArrayList<>();
+        for (List<ByteBuffer> w : written) {
             parts.addAll(w);
         }
-        return parts.toArray(byte[][]::new);
+        return parts.toArray(ByteBuffer[]::new);
     }
 
     private static void head(StringBuilder sb, QueryResult r) {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.weir.net.security.WebSecurity;
+import java.nio.ByteBuffer;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -29,7 +30,7 @@ import org.junit.jupiter.api.Test;
  * that did not ask are sent as they are; with compression off nothing is compressed.
  */
 class AnswerCompressionTest {
-    private static final byte[][] LARGE = GzipPartsTest.parts(3 * PartsBody.SLICE_BYTES + 12_345, new SplittableRandom(1));
+    private static final ByteBuffer[] LARGE = GzipPartsTest.parts(3 * PartsBody.SLICE_BYTES + 12_345, new SplittableRandom(1));
     private static final byte[] MEDIUM = joined(GzipPartsTest.parts(50_000, new SplittableRandom(2)));
     private static final byte[] SMALL = "{\"status\":\"success\"}".getBytes(StandardCharsets.US_ASCII);
 
@@ -61,7 +62,7 @@ class AnswerCompressionTest {
             .route("/large", Set.of(HttpMethod.GET), (ctx, r, keepAlive) ->
                 HttpResponses.sendParts(ctx, HttpResponseStatus.OK, HttpResponses.JSON, LARGE, keepAlive))
             .route("/medium", Set.of(HttpMethod.GET), (ctx, r, keepAlive) ->
-                HttpResponses.sendParts(ctx, HttpResponseStatus.OK, HttpResponses.JSON, new byte[][] {MEDIUM}, keepAlive))
+                HttpResponses.sendParts(ctx, HttpResponseStatus.OK, HttpResponses.JSON, new ByteBuffer[] {ByteBuffer.wrap(MEDIUM)}, keepAlive))
             .route("/small", Set.of(HttpMethod.GET), (ctx, r, keepAlive) ->
                 HttpResponses.send(ctx, HttpResponses.of(HttpResponseStatus.OK, HttpResponses.JSON, SMALL), keepAlive))
             .route("/file", Set.of(HttpMethod.GET), (ctx, r, keepAlive) ->

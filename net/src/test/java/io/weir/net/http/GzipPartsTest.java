@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -31,12 +32,12 @@ class GzipPartsTest {
             SplittableRandom rnd = new SplittableRandom(9);
             int[] totals = {0, 1, 100, GzipParts.STRETCH_BYTES - 1, GzipParts.STRETCH_BYTES, 3 * GzipParts.STRETCH_BYTES + 777};
             for (int total : totals) {
-                byte[][] parts = parts(total, rnd);
+                ByteBuffer[] parts = parts(total, rnd);
                 byte[] joined = joined(parts);
                 for (int parallelism : new int[] {1, 3}) {
-                    byte[][] gz = GzipParts.compress(parts, 1, parallelism == 1 ? null : pool, parallelism);
-                    for (byte[] p : gz) {
-                        assertTrue(p.length <= GzipParts.OUT_BYTES, "an output part of " + p.length + " bytes");
+                    ByteBuffer[] gz = GzipParts.compress(parts, 1, parallelism == 1 ? null : pool, parallelism);
+                    for (ByteBuffer p : gz) {
+                        assertTrue(p.remaining() <= GzipParts.OUT_BYTES, "an output part of " + p.remaining() + " bytes");
                     }
                     byte[] stream = joined(gz);
                     String what = total + " bytes, parallelism " + parallelism;
@@ -81,25 +82,41 @@ class GzipPartsTest {
     }
 
     /** JSON-like ASCII in parts of 0 .. 90 KiB (some empty), as a query answer is written. */
-    static byte[][] parts(int total, SplittableRandom rnd) {
+    /**
+     * ASCII point text of {@code total} bytes as parts of random lengths (some empty), each a range inside a larger
+     * array (as the range result cache's text is handed on): some at a position past 0, some sliced (an array offset).
+     */
+    static ByteBuffer[] parts(int total, SplittableRandom rnd) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; sb.length() < total; i++) {
             sb.append("[").append(1_700_000_000 + 60 * i).append(",\"").append(rnd.nextInt(100_000) / 100.0).append("\"],");
         }
         byte[] all = sb.substring(0, total).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        List<byte[]> out = new ArrayList<>();
+        List<ByteBuffer> out = new ArrayList<>();
         for (int at = 0; at < all.length; ) {
             int n = rnd.nextInt(10) == 0 ? 0 : Math.min(all.length - at, rnd.nextInt(1, 90 << 10));
-            out.add(Arrays.copyOfRange(all, at, at + n));
+            out.add(within(Arrays.copyOfRange(all, at, at + n), rnd));
             at += n;
         }
-        return out.toArray(byte[][]::new);
+        return out.toArray(ByteBuffer[]::new);
     }
 
-    static byte[] joined(byte[][] parts) {
+    /** {@code bytes} as a part inside a larger array of noise: whole, at a position, or sliced there. */
+    static ByteBuffer within(byte[] bytes, SplittableRandom rnd) {
+        int before = rnd.nextInt(3) == 0 ? 0 : rnd.nextInt(1, 100);
+        byte[] padded = new byte[before + bytes.length + rnd.nextInt(100)];
+        for (int i = 0; i < padded.length; i++) {
+            padded[i] = (byte) rnd.nextInt(256);
+        }
+        System.arraycopy(bytes, 0, padded, before, bytes.length);
+        ByteBuffer at = ByteBuffer.wrap(padded, before, bytes.length);
+        return rnd.nextBoolean() ? at.slice() : at;
+    }
+
+    static byte[] joined(ByteBuffer[] parts) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (byte[] p : parts) {
-            out.writeBytes(p);
+        for (ByteBuffer p : parts) {
+            out.write(p.array(), p.arrayOffset() + p.position(), p.remaining());
         }
         return out.toByteArray();
     }

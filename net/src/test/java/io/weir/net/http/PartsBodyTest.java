@@ -12,6 +12,8 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.stream.ChunkedWriteHandler;
+import java.nio.ByteBuffer;
+import java.util.SplittableRandom;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
@@ -32,12 +34,14 @@ class PartsBodyTest {
             {}, {0}, {1}, {0, 0, 5, 0}, {s - 1}, {s}, {s + 1}, {s, s}, {3 * s + 7, 0, 1, 2 * s - 1, s},
         };
         for (int[] sizes : layouts) {
-            byte[][] parts = new byte[sizes.length][];
+            ByteBuffer[] parts = new ByteBuffer[sizes.length];
             ByteArrayOutputStream joined = new ByteArrayOutputStream();
+            SplittableRandom places = new SplittableRandom(sizes.length);
             for (int i = 0; i < sizes.length; i++) {
-                parts[i] = new byte[sizes[i]];
-                random.nextBytes(parts[i]);
-                joined.writeBytes(parts[i]);
+                byte[] bytes = new byte[sizes[i]];
+                random.nextBytes(bytes);
+                joined.writeBytes(bytes);
+                parts[i] = GzipPartsTest.within(bytes, places); // a range of a larger array, as a cached panel's text
             }
             for (boolean keepAlive : new boolean[] {true, false}) {
                 byte[] wire = send(parts, keepAlive);
@@ -60,7 +64,8 @@ class PartsBodyTest {
     @Test
     void sliceCountFollowsTheSliceSize() {
         int s = PartsBody.SLICE_BYTES;
-        PartsBody body = new PartsBody(new byte[][] {new byte[0], new byte[2 * s + 1], new byte[0], new byte[s]});
+        PartsBody body = new PartsBody(new ByteBuffer[] {ByteBuffer.allocate(0), ByteBuffer.allocate(2 * s + 1),
+            ByteBuffer.allocate(0), ByteBuffer.allocate(s)});
         int slices = 0;
         long bytes = 0;
         while (!body.isEndOfInput()) {
@@ -76,7 +81,7 @@ class PartsBodyTest {
         assertEquals(body.length(), body.progress());
     }
 
-    private static byte[] send(byte[][] parts, boolean keepAlive) {
+    private static byte[] send(ByteBuffer[] parts, boolean keepAlive) {
         EmbeddedChannel ch = new EmbeddedChannel(new HttpResponseEncoder(), new ChunkedWriteHandler(),
             new ChannelInboundHandlerAdapter() {
                 @Override

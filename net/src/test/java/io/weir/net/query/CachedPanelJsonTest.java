@@ -143,7 +143,7 @@ class CachedPanelJsonTest {
                         new String[1]);
                 assertEquals(QueryResultJson.render(fresh), QueryResultJson.render(cached), q + " at refresh " + refresh);
                 // as the node sends it: in parts, the kept text cut where a part ends
-                byte[][] parts = QueryResultJson.renderParts(cached, null, 1);
+                java.nio.ByteBuffer[] parts = QueryResultJson.renderParts(cached, null, 1);
                 assertEquals(QueryResultJson.render(fresh), new String(QueryResultPartsTest.joined(parts), java.nio.charset.StandardCharsets.UTF_8), q + " in parts at refresh " + refresh);
                 for (StepSeries s : cached.series()) {
                     for (int i = 0; i < s.steps(); i++) {

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.roaringbitmap.RoaringBitmap;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -92,10 +93,10 @@ class QueryResultPartsTest {
     }
 
     /** The parts one after the other, as the socket sends them. */
-    static byte[] joined(byte[][] parts) {
+    static byte[] joined(ByteBuffer[] parts) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (byte[] p : parts) {
-            out.writeBytes(p);
+        for (ByteBuffer p : parts) {
+            out.write(p.array(), p.arrayOffset() + p.position(), p.remaining());
         }
         return out.toByteArray();
     }
@@ -109,7 +110,7 @@ class QueryResultPartsTest {
                 assertTrue((long) shape[0] * shape[1] >= QueryResultJson.PARALLEL_POINTS, "large enough to be split");
                 byte[] expected = QueryResultJson.render(r).getBytes(StandardCharsets.UTF_8);
                 for (int parallelism = 2; parallelism <= 4; parallelism++) {
-                    byte[][] parts = QueryResultJson.renderParts(r, pool, parallelism);
+                    ByteBuffer[] parts = QueryResultJson.renderParts(r, pool, parallelism);
                     assertTrue(parts.length > 2, "split into parts");
                     assertArrayEquals(expected, joined(parts), "series " + shape[0] + ", steps " + shape[1] + ", parallelism " + parallelism);
                 }
@@ -134,11 +135,11 @@ class QueryResultPartsTest {
             byte[] expected = QueryResultJson.render(r).getBytes(StandardCharsets.UTF_8);
             assertTrue(expected.length > 40 * JsonParts.PART_CHARS, "large: " + expected.length);
             for (int parallelism : new int[] {1, 3}) {
-                byte[][] parts = QueryResultJson.renderParts(r, parallelism > 1 ? pool : null, parallelism);
+                ByteBuffer[] parts = QueryResultJson.renderParts(r, parallelism > 1 ? pool : null, parallelism);
                 assertArrayEquals(expected, joined(parts), "parallelism " + parallelism);
                 assertTrue(parts.length >= expected.length / (JsonParts.PART_CHARS + 1_024), parts.length + " parts");
-                for (byte[] p : parts) {
-                    assertTrue(p.length <= JsonParts.PART_CHARS + 1_024, "a part of " + p.length + " bytes");
+                for (ByteBuffer p : parts) {
+                    assertTrue(p.remaining() <= JsonParts.PART_CHARS + 1_024, "a part of " + p.remaining() + " bytes");
                 }
             }
         } finally {
