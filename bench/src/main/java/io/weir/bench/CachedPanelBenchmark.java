@@ -21,6 +21,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
 /**
@@ -85,10 +86,10 @@ public class CachedPanelBenchmark extends WeirForkedBenchmark {
                 cacheBytes >> 20, first1, again, cache.hits(), cache.bytes());
     }
 
-    private static long bytes(byte[][] parts) {
+    private static long bytes(ByteBuffer[] parts) {
         long n = 0;
-        for (byte[] p : parts) {
-            n += p.length;
+        for (ByteBuffer p : parts) {
+            n += p.remaining();
         }
         return n;
     }
@@ -101,7 +102,7 @@ public class CachedPanelBenchmark extends WeirForkedBenchmark {
     }
 
     @Benchmark
-    public byte[][] answer() {
+    public ByteBuffer[] answer() {
         QueryResult r = cache.evaluate(expr, engine, start, end, STEP_MS, EvalLimits.none(), new String[1]);
         return QueryResultJson.renderParts(r, null, 1);
     }

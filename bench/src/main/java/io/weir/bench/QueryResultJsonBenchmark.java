@@ -19,6 +19,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.roaringbitmap.RoaringBitmap;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -90,10 +91,10 @@ public class QueryResultJsonBenchmark extends WeirForkedBenchmark {
 
     @Benchmark
     public int renderParts() {
-        byte[][] parts = QueryResultJson.renderParts(result, parallelism > 1 ? helpers : null, parallelism);
+        ByteBuffer[] parts = QueryResultJson.renderParts(result, parallelism > 1 ? helpers : null, parallelism);
         int n = 0;
-        for (byte[] p : parts) {
-            n += p.length;
+        for (ByteBuffer p : parts) {
+            n += p.remaining();
         }
         return n;
     }
