@@ -13,7 +13,6 @@ import io.weir.engine.query.promql.VectorSelector;
 import org.roaringbitmap.IntIterator;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -270,7 +269,8 @@ public final class RangeResultCache {
     private static final long TEXT_BYTES_PER_POINT = 36;
 
     /**
-     * Keeps the result's steps up to {@code lastSealed} (copied: the response owns its result). Where the entry fits
+     * Keeps the result's steps up to {@code lastSealed} (its columns shared with the response, which only reads them;
+     * a kept column may hold steps past them). Where the entry fits
      * with its text, the points are kept written out too (those the result took from the cache copied as one range,
      * the others written once here) and the result's series get the same text for the response to copy; a result too
      * large for that (a day-long panel of a thousand series) is kept as values only.
@@ -300,8 +300,9 @@ public final class RangeResultCache {
                 }
             }
             if (n > 0) {
-                Column c = new Column(s.labels(), Arrays.copyOf(s.values, keep),
-                        inexact ? Arrays.copyOf(s.errors, keep) : null, present, null, null, 0);
+                // the result's own columns, not copies: nothing writes a result's steps once it is made (the response
+                // only reads them), and a day-long panel's copies were ~9 MB an answer; steps past keep go unused
+                Column c = new Column(s.labels(), s.values, inexact ? s.errors : null, present, null, null, 0);
                 series.add(c);
                 kept.add(s);
                 size += c.bytes();
