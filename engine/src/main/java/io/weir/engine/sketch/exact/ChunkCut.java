@@ -36,6 +36,11 @@ public final class ChunkCut {
     double sumHi;
     double sumLo;
     int before;
+    /** Their extremes; NaN when one of them is not finite. */
+    double min;
+    double max;
+    /** The cut of the window's end, kept the same way (null until a read uses one). */
+    private ChunkCut end;
 
     /**
      * Whether this cut was taken in the same chunk of the same block (of {@code sampleCount} samples and
@@ -72,12 +77,24 @@ public final class ChunkCut {
         this.scale = c.scale;
     }
 
+    /**
+     * The cut of the window's end in the chunk that holds it, for a read whose window ends before the newest sample
+     * (a rule evaluated at an aligned time): the samples from that chunk's checkpoint up to the end, as their count,
+     * sum and extremes.
+     */
+    ChunkCut end() {
+        if (end == null) {
+            end = new ChunkCut();
+        }
+        return end;
+    }
+
     /** The checkpoint index it was taken at, -1 when none. */
     int checkpoint() { return checkpoint; }
 
     long startExclusiveMs() { return startExclusiveMs; }
 
-    /** Forgets the cut (a series dropped): the next read decodes its chunk afresh. */
+    /** Forgets the cut: the next read decodes its chunk afresh. */
     public void forget() {
         checkpoint = -1;
     }

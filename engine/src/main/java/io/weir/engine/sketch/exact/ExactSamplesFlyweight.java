@@ -490,7 +490,8 @@ public final class ExactSamplesFlyweight {
                     m[n + 2] = openDev2;
                     m[n + 3] = openMin;
                     m[n + 4] = openMax;
-                } else {
+                } else if (firstChunk == FirstChunk.SAMPLES
+                        || !endAsMoments(c, seg, base, count, bits, every, first, capacity, b, endInclusiveMs, at.end(), out)) {
                     decodeAfter(c, seg, base, count, bits, every, first, capacity, b, startExclusiveMs, endInclusiveMs, out);
                 }
                 return;
@@ -499,6 +500,33 @@ public final class ExactSamplesFlyweight {
         boolean any = j < 0 ? c.start(seg, base, count, bits)
             : skipBefore(c, seg, base, count, bits, every, first, capacity, j, startExclusiveMs, at);
         decodeFrom(any, c, startExclusiveMs, endInclusiveMs, true, out);
+    }
+
+    /**
+     * For a reader of sums or extremes, a window that ends inside chunk {@code b} (after checkpoint {@code b}, before
+     * the newest sample): that chunk's samples up to the end as one entry of moments -- their count, compensated sum
+     * and extremes, squared deviations NaN -- carried on from the series' last cut of its window's end
+     * ({@code cut}), so a rule asked at each evaluation a little later decodes the samples since. @return false when
+     * they must be read sample by sample instead (one not finite, or an extreme that is a zero: -0.0 and 0.0 are equal
+     * but not the same answer), with nothing added
+     */
+    private static boolean endAsMoments(StreamCursor c, MemorySegment seg, long base, int count, long bits, int every,
+                                        int first, int capacity, int b, long endIncl, ChunkCut cut, ExactWindow out) {
+        skipBefore(c, seg, base, count, bits, every, first, capacity, b, endIncl, cut);
+        if (cut.before == 0) {
+            return true;
+        }
+        if (cut.min != cut.min || cut.min == 0 || cut.max == 0) {
+            return false;
+        }
+        int at = out.addChunk(cut.before);
+        double[] m = out.chunkMomentsArray();
+        m[at] = cut.sumHi; // the compensated sum's two parts, as the writer keeps a chunk's
+        m[at + 1] = cut.sumLo;
+        m[at + 2] = Double.NaN;
+        m[at + 3] = cut.min;
+        m[at + 4] = cut.max;
+        return true;
     }
 
     /**
@@ -518,34 +546,54 @@ public final class ExactSamplesFlyweight {
         double hi = 0;
         double lo = 0;
         int before = 0;
+        double min = Double.POSITIVE_INFINITY;
+        double max = Double.NEGATIVE_INFINITY;
+        boolean finite = true;
         if (cut.continues(address, series, j, word, cpTs, startExcl, count, bits)) {
             if (!cut.resume(c, seg, base, count, bits)) {
+                cut.forget();
+                cut.before = 0;
                 return false;
             }
             hi = cut.sumHi;
             lo = cut.sumLo;
             before = cut.before;
+            min = cut.min;
+            max = cut.max;
+            finite = min == min;
         } else if (!(resumeAt(c, seg, base, count, bits, first + j * every, cp) && c.next())) {
+            cut.forget();
+            cut.before = 0;
             return false;
         }
         int end = first + (j + 1) * every;
+        boolean more = true;
         while (c.ts <= startExcl) {
             // Neumaier's compensated sum, as the writer keeps the chunk's
             double v = Double.longBitsToDouble(c.valueBits);
             double t = hi + v;
             lo += Math.abs(hi) >= Math.abs(v) ? (hi - t) + v : (v - t) + hi;
             hi = t;
+            finite &= Double.isFinite(v);
+            min = Math.min(min, v);
+            max = Math.max(max, v);
             before++;
             if (c.index >= end || !c.next()) {
-                cut.forget();
-                return false;
+                more = false;
+                break;
             }
         }
-        cut.take(address, series, j, word, cpTs, startExcl, c);
+        if (more) {
+            cut.take(address, series, j, word, cpTs, startExcl, c);
+        } else {
+            cut.forget();
+        }
         cut.sumHi = hi;
         cut.sumLo = lo;
         cut.before = before;
-        return true;
+        cut.min = finite ? min : Double.NaN;
+        cut.max = max;
+        return more;
     }
 
     /**
