@@ -532,9 +532,10 @@ public final class ExactSamplesFlyweight {
     /**
      * Puts the cursor on the first sample of chunk {@code j} (the samples after checkpoint {@code j}'s) after
      * {@code startExcl}: from where {@code cut} left it when it was taken in this chunk at or before that start, else
-     * from the checkpoint. Keeps in {@code cut} the cursor's new place and the count and compensated sum of the
-     * chunk's samples it passed (what a reader of sums takes away from the chunk's moments). @return false when the
-     * stream holds no sample after the start (the cut is then not kept)
+     * from the checkpoint. Keeps in {@code cut} the cursor's new place and the count, compensated sum and extremes of
+     * the chunk's samples it passed (what a reader of sums takes away from the chunk's moments; at a window's end,
+     * what {@link #endAsMoments} adds). @return false when the stream holds no sample after the start (the cursor's
+     * place is then not kept; the count, sum and extremes are)
      */
     private static boolean skipBefore(StreamCursor c, MemorySegment seg, long base, int count, long bits, int every,
                                       int first, int capacity, int j, long startExcl, ChunkCut cut) {
