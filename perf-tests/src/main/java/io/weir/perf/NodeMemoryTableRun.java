@@ -77,6 +77,9 @@ public final class NodeMemoryTableRun {
                 sum(metrics, "weir_sketch_exact_series"), sum(metrics, "weir_sketch_promoted_series_total"),
                 sum(metrics, "weir_sketch_refused_series_total"), sum(metrics, "weir_sketch_skipped_too_old_total"),
                 samples / seconds / 1e6);
+            if (Boolean.getBoolean("weir.query.heap")) {
+                queryHeap(weir.url(), pid, Math.min(series, 100_000));
+            }
         }
     }
 
@@ -108,6 +111,30 @@ public final class NodeMemoryTableRun {
             }
         }
         return samples;
+    }
+
+    /**
+     * With {@code -Dweir.query.heap=true}: the heap a node keeps for series it has answered queries over (label views,
+     * the series' cuts, their labels' JSON), after a full GC, per series: {@code avg_over_time} over the first
+     * {@code n} series (host0 .. host99999 at most, one query under the default {@code query.max_series}), asked
+     * twice.
+     */
+    private static void queryHeap(String url, String pid, int n) throws Exception {
+        String query = "avg_over_time(mem{instance=~\"host[0-9]{1," + Integer.toString(n - 1).length() + "}\"}[1h])";
+        fullGc(pid);
+        double h0 = sum(Http.get(url + "/metrics").body(), "weir_jvm_heap_used_bytes");
+        double[] after = new double[2];
+        for (int round = 0; round < 2; round++) {
+            Http.Response r = Http.get(url, "/api/v1/query", Http.params("query", query));
+            if (r.status() != 200) {
+                throw new IllegalStateException("query refused: " + r.status() + " " + r.body());
+            }
+            fullGc(pid);
+            after[round] = sum(Http.get(url + "/metrics").body(), "weir_jvm_heap_used_bytes");
+        }
+        System.out.printf(Locale.ROOT, "heap kept for queried series (%s, up to %d series): %.0f B a series after the"
+            + " first query, %.0f B more after the second (heap %.0f -> %.0f -> %.0f MiB)%n", query, n,
+            (after[0] - h0) / n, (after[1] - after[0]) / n, h0 / 1048576, after[0] / 1048576, after[1] / 1048576);
     }
 
     /** Posts a body until it is taken: 429/503 (the ring or WAL behind) are waited out as a sender would. */

@@ -184,12 +184,6 @@ public final class QueryResultJson {
     }
 
     private static void labels(StringBuilder sb, Labels l) {
-        String kept = l.json();
-        if (kept != null) {
-            sb.append(kept);
-            return;
-        }
-        int from = sb.length();
         sb.append('{');
         for (int i = 0; i < l.size(); i++) {
             if (i > 0) {
@@ -199,7 +193,6 @@ public final class QueryResultJson {
             PromJson.string(sb, l.value(i));
         }
         sb.append('}');
-        l.json(sb.substring(from));
     }
 
     private static void number(StringBuilder sb, double v) {

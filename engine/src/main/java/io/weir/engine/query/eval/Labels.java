@@ -21,12 +21,6 @@ public final class Labels implements Comparable<Labels> {
     private final String[] values;
     /** Computed on first use (0: not yet), as String's: most sets of a leaf are sorted and written, never hashed. */
     private int hash;
-    /**
-     * These labels as the JSON writer writes them, kept by it: label sets read from a series live as long as the
-     * series ({@link #ofSeries}), so the next query that answers with them copies this instead of escaping every name
-     * and value again. A String, so a racy read sees it whole or null.
-     */
-    private String json;
 
     private Labels(String[] names, String[] values) {
         this.names = names;
@@ -35,12 +29,6 @@ public final class Labels implements Comparable<Labels> {
 
     /** A stored series' label sets as a leaf reads them: whole, and without the metric name (as a leaf answers). */
     public record OfSeries(Labels full, Labels withoutMetricName) {}
-
-    /** @return the JSON object the writer of answers kept for these labels ({@link #json(String)}), or null */
-    public String json() { return json; }
-
-    /** Keeps {@code text}, these labels as a JSON object, for the next answer that writes them. */
-    public void json(String text) { json = text; }
 
     /** The label sets of a stored series, built on its first read and kept with it ({@link SeriesLabels#queryView}). */
     public static OfSeries ofSeries(SeriesLabels s) {
