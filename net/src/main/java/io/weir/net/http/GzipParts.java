@@ -60,7 +60,7 @@ public final class GzipParts {
             () -> new IllegalStateException("interrupted while compressing a query result"));
         CRC32 crc = new CRC32();
         for (ByteBuffer p : parts) {
-            crc.update(p.array(), p.arrayOffset() + p.position(), p.remaining());
+            crc.update(p.array(), PartsBody.start(p), p.remaining());
         }
         List<byte[]> out = new ArrayList<>();
         out.add(new byte[] {0x1f, (byte) 0x8b, Deflater.DEFLATED, 0, 0, 0, 0, 0, 0, (byte) 0xff});
@@ -90,7 +90,7 @@ public final class GzipParts {
             byte[] buf = new byte[OUT_BYTES];
             int filled = 0;
             for (int i = from; i < to; i++) {
-                d.setInput(parts[i].array(), parts[i].arrayOffset() + parts[i].position(), parts[i].remaining());
+                d.setInput(parts[i].array(), PartsBody.start(parts[i]), parts[i].remaining());
                 while (!d.needsInput()) {
                     filled += d.deflate(buf, filled, buf.length - filled, Deflater.NO_FLUSH);
                     if (filled == buf.length) {
@@ -138,7 +138,7 @@ public final class GzipParts {
         for (int j = first - 1; at > 0; j--) {
             ByteBuffer p = parts[j];
             int n = Math.min(at, p.remaining());
-            System.arraycopy(p.array(), p.arrayOffset() + p.position() + p.remaining() - n, w, at - n, n);
+            System.arraycopy(p.array(), PartsBody.start(p) + p.remaining() - n, w, at - n, n);
             at -= n;
         }
         return w;

@@ -37,6 +37,11 @@ final class PartsBody implements ChunkedInput<ByteBuf> {
         skipEmpty();
     }
 
+    /** Where part {@code p}'s bytes start in its array ({@code p.array()}); it holds {@code p.remaining()} of them. */
+    static int start(ByteBuffer p) {
+        return p.arrayOffset() + p.position();
+    }
+
     /** Bytes in {@code parts}. */
     static long length(ByteBuffer[] parts) {
         long n = 0;
@@ -81,7 +86,7 @@ final class PartsBody implements ChunkedInput<ByteBuf> {
         while (slice.isWritable()) {
             ByteBuffer p = parts[part];
             int k = Math.min(slice.writableBytes(), p.remaining() - at);
-            slice.writeBytes(p.array(), p.arrayOffset() + p.position() + at, k);
+            slice.writeBytes(p.array(), start(p) + at, k);
             at += k;
             skipEmpty();
         }

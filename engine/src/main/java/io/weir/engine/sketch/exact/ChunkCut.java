@@ -95,7 +95,7 @@ public final class ChunkCut {
     long startExclusiveMs() { return startExclusiveMs; }
 
     /** Forgets the cut: the next read decodes its chunk afresh. */
-    public void forget() {
+    void forget() {
         checkpoint = -1;
     }
 }

@@ -475,7 +475,7 @@ public final class ExactSamplesFlyweight {
                         && firstChunkInsideTheRest(seg, base, capacity, j, b, openMin, openMax)) {
                     any = false;
                 } else {
-                    any = skipBefore(c, seg, base, count, bits, every, first, capacity, j, startExclusiveMs, at);
+                    any = skipBefore(c, seg, base, count, bits, every, first, capacity, j, startExclusiveMs, at, false);
                     if (firstChunk == FirstChunk.SUMS && any) {
                         any = cutFirstChunk(seg, base, every, capacity, j, at, out);
                     }
@@ -498,7 +498,7 @@ public final class ExactSamplesFlyweight {
             }
         }
         boolean any = j < 0 ? c.start(seg, base, count, bits)
-            : skipBefore(c, seg, base, count, bits, every, first, capacity, j, startExclusiveMs, at);
+            : skipBefore(c, seg, base, count, bits, every, first, capacity, j, startExclusiveMs, at, false);
         decodeFrom(any, c, startExclusiveMs, endInclusiveMs, true, out);
     }
 
@@ -512,7 +512,7 @@ public final class ExactSamplesFlyweight {
      */
     private static boolean endAsMoments(StreamCursor c, MemorySegment seg, long base, int count, long bits, int every,
                                         int first, int capacity, int b, long endIncl, ChunkCut cut, ExactWindow out) {
-        skipBefore(c, seg, base, count, bits, every, first, capacity, b, endIncl, cut);
+        skipBefore(c, seg, base, count, bits, every, first, capacity, b, endIncl, cut, true);
         if (cut.before == 0) {
             return true;
         }
@@ -532,13 +532,14 @@ public final class ExactSamplesFlyweight {
     /**
      * Puts the cursor on the first sample of chunk {@code j} (the samples after checkpoint {@code j}'s) after
      * {@code startExcl}: from where {@code cut} left it when it was taken in this chunk at or before that start, else
-     * from the checkpoint. Keeps in {@code cut} the cursor's new place and the count, compensated sum and extremes of
-     * the chunk's samples it passed (what a reader of sums takes away from the chunk's moments; at a window's end,
-     * what {@link #endAsMoments} adds). @return false when the stream holds no sample after the start (the cursor's
-     * place is then not kept; the count, sum and extremes are)
+     * from the checkpoint. Keeps in {@code cut} the cursor's new place and the count and compensated sum of the
+     * chunk's samples it passed (what a reader of sums takes away from the chunk's moments), with {@code extremes}
+     * their min and max as well (at a window's end: what {@link #endAsMoments} adds; a cut is always kept for the same
+     * end of the window, so one taken without them is never asked for them). @return false when the stream holds no
+     * sample after the start (the cursor's place is then not kept; the count, sum and extremes are)
      */
     private static boolean skipBefore(StreamCursor c, MemorySegment seg, long base, int count, long bits, int every,
-                                      int first, int capacity, int j, long startExcl, ChunkCut cut) {
+                                      int first, int capacity, int j, long startExcl, ChunkCut cut, boolean extremes) {
         long cp = base + checkpointOffset(capacity, j);
         long word = seg.get(LONG, cp + CHECKPOINT_POS_OFFSET);
         long cpTs = seg.get(LONG, cp + CHECKPOINT_TS_OFFSET);
@@ -575,9 +576,11 @@ public final class ExactSamplesFlyweight {
             double t = hi + v;
             lo += Math.abs(hi) >= Math.abs(v) ? (hi - t) + v : (v - t) + hi;
             hi = t;
-            finite &= Double.isFinite(v);
-            min = Math.min(min, v);
-            max = Math.max(max, v);
+            if (extremes) {
+                finite &= Double.isFinite(v);
+                min = Math.min(min, v);
+                max = Math.max(max, v);
+            }
             before++;
             if (c.index >= end || !c.next()) {
                 more = false;
