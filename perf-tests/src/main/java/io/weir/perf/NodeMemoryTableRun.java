@@ -46,6 +46,10 @@ public final class NodeMemoryTableRun {
             throw new IllegalArgumentException("kind: one of " + MemoryTableRun.KINDS + ", not " + kind);
         }
         String config = "wal:\n  fsync: never\nsketch:\n  default_window: " + window / 1000 + "s\n";
+        String keptState = System.getProperty("weir.query.keptState");
+        if (keptState != null) {
+            config += "query:\n  kept_state_size: " + keptState + "\n"; // e.g. -Dweir.query.keptState=16MiB
+        }
         try (WeirServerProcess weir = WeirServerProcess.start(WeirServerProcess.repoRoot(), config, List.of())) {
             String pid = Long.toString(weir.pid());
             fullGc(pid);
@@ -135,6 +139,22 @@ public final class NodeMemoryTableRun {
         System.out.printf(Locale.ROOT, "heap kept for queried series (%s, up to %d series): %.0f B a series after the"
             + " first query, %.0f B more after the second (heap %.0f -> %.0f -> %.0f MiB)%n", query, n,
             (after[0] - h0) / n, (after[1] - after[0]) / n, h0 / 1048576, after[0] / 1048576, after[1] / 1048576);
+        String m = Http.get(url + "/metrics").body();
+        System.out.printf(Locale.ROOT, "kept state estimate after the last sweep: %.1f MiB, let go so far: %.0f%n",
+            sum(m, "weir_query_kept_state_bytes") / 1048576, sum(m, "weir_query_kept_state_let_go_total"));
+        if (System.getProperty("weir.query.keptState") != null) {
+            // no reads from here: the sweep after next lets go of what the budget does not hold (timer, every 30 s)
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
+            while (sum(Http.get(url + "/metrics").body(), "weir_query_kept_state_let_go_total") == 0 && System.nanoTime() < until) {
+                Thread.sleep(1_000);
+            }
+            fullGc(pid);
+            m = Http.get(url + "/metrics").body();
+            double swept = sum(m, "weir_jvm_heap_used_bytes");
+            System.out.printf(Locale.ROOT, "after a sweep past the budget: heap %.0f MiB (%.0f B a queried series above the"
+                + " start), kept state estimate %.1f MiB, let go %.0f%n", swept / 1048576, (swept - h0) / n,
+                sum(m, "weir_query_kept_state_bytes") / 1048576, sum(m, "weir_query_kept_state_let_go_total"));
+        }
     }
 
     /** Posts a body until it is taken: 429/503 (the ring or WAL behind) are waited out as a sender would. */

@@ -9,6 +9,7 @@ import io.weir.engine.ingest.LateWrites;
 import io.weir.engine.ingest.ShardWriter;
 import io.weir.engine.metrics.LatencyHistogram;
 import io.weir.engine.metrics.MetricRegistry;
+import io.weir.engine.query.KeptStateSweep;
 import io.weir.engine.query.SketchQueryEngine;
 import io.weir.engine.query.eval.RangeResultCache;
 import io.weir.engine.series.SeriesTable;
@@ -78,6 +79,11 @@ import java.util.function.Supplier;
  */
 public final class WeirNode implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(WeirNode.class.getName());
+    /**
+     * How often the kept read state is swept ({@link KeptStateSweep}): state not read for this long may go, so a
+     * dashboard refreshed less often than this rebuilds its series' label sets when the budget is full.
+     */
+    private static final long KEPT_STATE_SWEEP_SECONDS = 30;
 
     private final WeirConfig config;
     /** Idle clock of the shard writers and the series table: the wall clock, or data time in tests and churn runs. */
@@ -255,7 +261,7 @@ public final class WeirNode implements AutoCloseable {
                 Thread.ofPlatform().name("weir-query-", 0).daemon(true).factory());
         closeInReverse.add(queries::shutdownNow);
 
-        Router router = routes(build, queries);
+        Router router = routes(build, queries, timer);
         registerMetrics();
         WebSecurity security = config.server().security().start();
         closeInReverse.add(security);
@@ -305,7 +311,7 @@ public final class WeirNode implements AutoCloseable {
         });
     }
 
-    private Router routes(BuildInfo build, ThreadPoolExecutor queries) {
+    private Router routes(BuildInfo build, ThreadPoolExecutor queries, ScheduledExecutorService timer) {
         LatencyHistogram queryLatency = metrics.histogram("weir_query_duration_seconds", "Query latency, parse to response.");
         QueryCounters answers = new QueryCounters();
         metrics.counter("weir_queries_sketch_total", "Queries answered from sketches.", answers.sketch()::sum);
@@ -327,6 +333,13 @@ public final class WeirNode implements AutoCloseable {
             readPool = pool;
         }
         SketchQueryEngine engine = new SketchQueryEngine(series, shards, backend == null, readPool, readParallelism);
+        KeptStateSweep keptState = new KeptStateSweep(series, shards, config.query().keptStateBytes());
+        timer.scheduleWithFixedDelay(keptState::run, KEPT_STATE_SWEEP_SECONDS, KEPT_STATE_SWEEP_SECONDS, TimeUnit.SECONDS);
+        metrics.gauge("weir_query_kept_state_bytes",
+                        "Heap kept per series for the next read (decoded labels, label sets, last cuts; estimate, after the last sweep).",
+                        keptState::keptBytes)
+                .counter("weir_query_kept_state_let_go_total",
+                        "Series' read state let go past query.kept_state_size (labels' and cuts, each counted).", keptState::letGo);
         RangeResultCache rangeCache = new RangeResultCache(config.query().cacheBytes(), lateWrites, clockMs, QueryResultJson::point);
         metrics.counter("weir_query_cache_hits_total", "Range queries that reused a cached result (query.cache_size).", rangeCache::hits)
                 .counter("weir_query_cache_misses_total", "Cacheable range queries that found no cached result.", rangeCache::misses)

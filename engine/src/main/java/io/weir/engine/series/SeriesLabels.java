@@ -15,15 +15,38 @@ public final class SeriesLabels implements Comparable<SeriesLabels> {
     /** Racy but safe: {@link Decoded} has only final fields, so any thread sees it whole or decodes again. */
     private Decoded decoded;
 
-    private record Decoded(String[] names, String[] values) {}
+    private record Decoded(String[] names, String[] values) {
+        /** The record, its two arrays and their Strings (compressed references, Latin-1 text). */
+        long heapBytes() {
+            long bytes = HeapSizes.object(8) + 2 * HeapSizes.referenceArray(names.length);
+            for (int i = 0; i < names.length; i++) {
+                bytes += HeapSizes.string(names[i]) + HeapSizes.string(values[i]);
+            }
+            return bytes;
+        }
+    }
 
     /**
      * What the query layer derives from these labels once and keeps with them (its sorted label sets with and without
      * the metric name), so that a series read by every refresh of a dashboard is not given new ones each time: a
      * query over 1,000 series built ~200 KB of them. Racy but safe as {@link #decoded}: what is kept must have only
-     * final fields. Costs ~150 bytes of heap per series ever queried, beside its decoded Strings.
+     * final fields. Costs ~180 bytes of heap per series queried, beside its decoded Strings (~400 bytes for three
+     * labels); both are held to {@code query.kept_state_size} by a sweep that drops those not read lately.
      */
-    private Object queryView;
+    private QueryView queryView;
+    /** Set by a read of {@link #queryView()}, cleared by each pass of a sweep ({@link #sweepKept}): racy, a cache's mark. */
+    private boolean readSinceSweep;
+    /**
+     * The heap of {@link #decoded} and {@link #queryView}, estimated when they are built, so that a sweep reads this
+     * object only (fits beside the other fields: the object stays 32 bytes).
+     */
+    private int keptBytes;
+
+    /** What the query layer keeps with a series' labels: immutable, final fields only. */
+    public interface QueryView {
+        /** @return an estimate of its heap beside the labels' decoded Strings, which it shares */
+        long heapBytes();
+    }
 
     /** Wraps canonical bytes without copying; the caller gives up the array. */
     SeriesLabels(byte[] canonical) {
@@ -50,11 +73,44 @@ public final class SeriesLabels implements Comparable<SeriesLabels> {
 
     byte[] canonicalUnsafe() { return canonical; }
 
-    /** @return what the query layer keeps with these labels ({@link #queryView(Object)}), or null */
-    public Object queryView() { return queryView; }
+    /** @return what the query layer keeps with these labels ({@link #queryView(QueryView)}), or null */
+    public QueryView queryView() {
+        QueryView v = queryView;
+        if (v != null && !readSinceSweep) {
+            readSinceSweep = true; // written once a sweep, so a series read by every refresh does not dirty its line
+        }
+        return v;
+    }
 
     /** Keeps {@code view} (immutable, final fields only) with these labels for the query layer. */
-    public void queryView(Object view) { queryView = view; }
+    public void queryView(QueryView view) {
+        keptBytes = (int) Math.min(Integer.MAX_VALUE, decoded().heapBytes() + view.heapBytes());
+        queryView = view;
+        readSinceSweep = true;
+    }
+
+    /**
+     * One sweep's look at what reads keep with these labels (decoded Strings, the query view): offered to {@code pass}
+     * with its estimated heap, and dropped when the pass lets it go; a later read decodes and builds it again.
+     * Racy but safe (a reader keeps the objects it already holds).
+     *
+     * @return the bytes kept after the look (0 when nothing was kept or it went)
+     */
+    long sweepKept(KeptReadState pass) {
+        Decoded d = decoded;
+        QueryView v = queryView;
+        if (d == null && v == null) {
+            return 0;
+        }
+        long bytes = keptBytes;
+        if (pass.keep(bytes, readSinceSweep)) {
+            readSinceSweep = false;
+            return bytes;
+        }
+        queryView = null;
+        decoded = null;
+        return 0;
+    }
 
     /** @return the number of labels */
     public int size() { return decoded().names.length; }
@@ -108,6 +164,7 @@ public final class SeriesLabels implements Comparable<SeriesLabels> {
         Decoded d = decoded;
         if (d == null) {
             d = decode(canonical);
+            keptBytes = (int) Math.min(Integer.MAX_VALUE, d.heapBytes());
             decoded = d;
         }
         return d;

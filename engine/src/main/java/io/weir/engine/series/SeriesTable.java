@@ -447,6 +447,26 @@ public final class SeriesTable implements AutoCloseable {
         return freed;
     }
 
+    /**
+     * One thread at a time (the node's timer): offers what reads keep with each series' labels to {@code pass}
+     * ({@link SeriesLabels#sweepKept}), ids in order. Takes no lock: a series created meanwhile may be missed, one freed
+     * meanwhile may still be looked at; neither matters to a cache's sweep.
+     *
+     * @return the bytes still kept after the pass (an estimate)
+     */
+    public long sweepKept(KeptReadState pass) {
+        SeriesLabels[] byId = labelsById;
+        int n = Math.min(size, byId.length);
+        long kept = 0;
+        for (int id = 0; id < n; id++) {
+            SeriesLabels labels = byId[id];
+            if (labels != null) {
+                kept += labels.sweepKept(pass);
+            }
+        }
+        return kept;
+    }
+
     /** Heap bytes of the per-id states: what stays of expired ids until their page of 4,096 has expired. */
     long stateBytes() {
         creationLock.lock();

@@ -1,5 +1,6 @@
 package io.weir.engine.sketch;
 
+import io.weir.engine.series.KeptReadState;
 import io.weir.engine.sketch.exact.ChunkCut;
 
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -11,8 +12,9 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * writer forgets a series' cut when the series leaves and a page when the index releases it, so churned-out series
  * cost nothing here (ids are never reused).
  *
- * <p>Heap: a page of references (4 KiB) per 1,024 ids in use, and ~140 bytes a series that a read has cut (~290
- * with the cut of a window's end as well).
+ * <p>Heap: a page of references (4 KiB) per 1,024 ids in use, and ~144 bytes a series that a read has cut (~288
+ * with the cut of a window's end as well), held to {@code query.kept_state_size} with the labels' read state by a
+ * sweep that lets go of the cuts of series not read lately ({@link #sweepKept}).
  */
 final class ChunkCuts {
     private static final int PAGE_IDS = SketchIndex.pageIds();
@@ -35,7 +37,38 @@ final class ChunkCuts {
             }
         }
         ChunkCut cut = page.getAndSet(localId % PAGE_IDS, null);
-        return cut != null ? cut : new ChunkCut();
+        if (cut == null) {
+            cut = new ChunkCut();
+        }
+        cut.markRead();
+        return cut;
+    }
+
+    /**
+     * One thread at a time (the node's timer): offers every cut kept now to {@code pass}; a cut let go leaves its slot
+     * (unless a reader took it meanwhile, which then gives it back as usual).
+     *
+     * @return the bytes of the cuts still kept
+     */
+    long sweepKept(KeptReadState pass) {
+        AtomicReferenceArray<AtomicReferenceArray<ChunkCut>> dir = pages;
+        long kept = 0;
+        for (int p = 0; p < dir.length(); p++) {
+            AtomicReferenceArray<ChunkCut> page = dir.get(p);
+            for (int i = 0; page != null && i < PAGE_IDS; i++) {
+                ChunkCut cut = page.getAcquire(i);
+                if (cut == null) {
+                    continue;
+                }
+                long bytes = cut.heapBytes();
+                if (pass.keep(bytes, cut.takeReadMark())) {
+                    kept += bytes;
+                } else {
+                    page.compareAndSet(i, cut, null);
+                }
+            }
+        }
+        return kept;
     }
 
     /** Any thread: hands back the cut taken for the series (kept unless its page left meanwhile). */

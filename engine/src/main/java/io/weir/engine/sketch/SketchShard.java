@@ -1,5 +1,6 @@
 package io.weir.engine.sketch;
 
+import io.weir.engine.series.KeptReadState;
 import io.weir.engine.sketch.aggregate.AggregateResult;
 import io.weir.engine.sketch.exact.ChunkCut;
 import io.weir.engine.sketch.exact.ExactSamplesDescriptor;
@@ -224,6 +225,16 @@ public final class SketchShard implements AutoCloseable {
         // showed HeapMemorySegmentImpl.unsafeGetBase on the native path); freed with the shard (automatic arena)
         this.rebuildScratch = exactMaxBytes == 0 ? null
             : java.lang.foreign.Arena.ofAuto().allocate(exactMaxBytes + ExactSamplesDescriptor.MAX_SAMPLE_BITS + 64, 8);
+    }
+
+    /**
+     * One thread at a time (the node's timer), beside readers and the writer: offers the cut each series' last exact
+     * read kept ({@link ChunkCut}) to {@code pass}, which may let it go (the next read decodes its chunk afresh).
+     *
+     * @return the bytes of the cuts still kept
+     */
+    public long sweepKeptCuts(KeptReadState pass) {
+        return chunkCuts.sweepKept(pass);
     }
 
     /** Writer only: the wall clock for idle tracking, set by the shard writer once per ring batch. */

@@ -61,7 +61,7 @@ public final class ConfigLoader {
     private static final List<String> ROOT_KEYS = List.of("server", "storage", "wal", "backend", "sketch", "scrape_configs", "log", "limits", "query", "ingest", "snapshot");
     private static final List<String> SNAPSHOT_KEYS = List.of("interval", "keep", "write_rate", "shutdown_timeout");
     private static final List<String> QUERY_KEYS = List.of("timeout", "max_concurrency", "max_series", "max_samples", "read_parallelism",
-            "cache_size", "cache_offset");
+            "cache_size", "cache_offset", "kept_state_size");
     private static final List<String> SERVER_KEYS = List.of("listen", "max_request_bytes", "web_config_file", "authorization",
             "response_compression_level");
     private static final List<String> STORAGE_KEYS = List.of("data_dir", "memory_limit", "exact_max_bytes", "series_capacity",
@@ -272,6 +272,8 @@ public final class ConfigLoader {
                 .append(" points each, a leaf read by ").append(q.readParallelism()).append(" thread(s)\n");
         sb.append("query cache:    ").append(q.cacheBytes() == 0 ? "off" : ByteSize.format(q.cacheBytes())
                 + " of range results, steps older than " + Durations.format(q.cacheOffsetMillis())).append("\n");
+        sb.append("read state:     ").append(ByteSize.format(q.keptStateBytes()))
+                .append(" kept for the next read of the series read lately (labels, last cuts)\n");
         sb.append("snapshots:      every ").append(Durations.format(config.snapshot().intervalMillis()))
                 .append(", keep ").append(config.snapshot().keep()).append(", written at ")
                 .append(ByteSize.format(config.snapshot().writeBytesPerSecond())).append("/s; stopping waits up to ")
@@ -441,8 +443,9 @@ public final class ConfigLoader {
                     positive(s, "max_series", d.maxSeries(), Long.MAX_VALUE),
                     positive(s, "max_samples", d.maxSamples(), Long.MAX_VALUE),
                     (int) positive(s, "read_parallelism", d.readParallelism(), QueryConfig.MAX_READ_PARALLELISM),
-                    cacheSize(s, d.cacheBytes()),
-                    cacheOffset(s, d.cacheOffsetMillis()));
+                    heapShare(s, "cache_size", d.cacheBytes()),
+                    cacheOffset(s, d.cacheOffsetMillis()),
+                    heapShare(s, "kept_state_size", d.keptStateBytes()));
         }
 
         /** A duration key written as 0 ("0" or "0s"): the keys where 0 means none or the default rule. */
@@ -458,22 +461,22 @@ public final class ConfigLoader {
         }
 
         /**
-         * The range cache lives on the heap: at most a quarter of it, so queries and requests keep the rest. The
-         * default is held to that too (a node given a smaller heap than tuning/jvm's gets a smaller cache, not an
-         * error).
+         * The range cache and the kept read state live on the heap: each at most a quarter of it, so queries and
+         * requests keep the rest. The default is held to that too (a node given a smaller heap than tuning/jvm's gets
+         * a smaller share, not an error); its default share of the default heap is an eighth or a quarter.
          */
-        private long cacheSize(Section s, long defaultValue) {
-            if (zeroSize(s, "cache_size")) {
+        private long heapShare(Section s, String key, long defaultValue) {
+            if (zeroSize(s, key)) {
                 return 0;
             }
             long heapQuarter = Runtime.getRuntime().maxMemory() / 4;
-            if (text(s, "cache_size") == null) {
+            if (text(s, key) == null) {
                 return Math.min(defaultValue, heapQuarter);
             }
-            long bytes = size(s, "cache_size", defaultValue);
+            long bytes = size(s, key, defaultValue);
             if (bytes > heapQuarter) {
-                problem(s.pathOf("cache_size"), "must be at most a quarter of the heap (-Xmx in tuning/jvm), "
-                        + ByteSize.format(heapQuarter) + " (got " + Quote.of(text(s, "cache_size")) + ")");
+                problem(s.pathOf(key), "must be at most a quarter of the heap (-Xmx in tuning/jvm), "
+                        + ByteSize.format(heapQuarter) + " (got " + Quote.of(text(s, key)) + ")");
                 return Math.min(defaultValue, heapQuarter);
             }
             return bytes;

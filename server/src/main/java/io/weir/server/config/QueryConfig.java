@@ -18,9 +18,12 @@ package io.weir.server.config;
  * @param cacheOffsetMillis how far behind the clock a range result's steps must be to be kept
  *                        ({@code query.cache_offset}): samples older than that are not expected any more, and one
  *                        that comes anyway drops the kept results that select its series
+ * @param keptStateBytes  the heap reads may keep per series for the next read (decoded labels, label sets, the cut of
+ *                        the last exact read; {@code query.kept_state_size}): past it, the state of series not read
+ *                        lately is let go ({@code KeptStateSweep})
  */
 public record QueryConfig(long timeoutMillis, int maxConcurrency, long maxSeries, long maxSamples, int readParallelism,
-                          long cacheBytes, long cacheOffsetMillis) {
+                          long cacheBytes, long cacheOffsetMillis, long keptStateBytes) {
     public static final long DEFAULT_TIMEOUT_MILLIS = 120_000;
     /**
      * Holds ~200 dashboard panels of 50 series x 1,440 steps, and a day of 1,000 series at 60 s steps with its points
@@ -30,6 +33,11 @@ public record QueryConfig(long timeoutMillis, int maxConcurrency, long maxSeries
     public static final long DEFAULT_CACHE_BYTES = 256L << 20;
     /** As VictoriaMetrics' {@code -search.cacheTimestampOffset}. */
     public static final long DEFAULT_CACHE_OFFSET_MILLIS = 5 * 60_000L;
+    /**
+     * ~370,000 series' read state at ~700 bytes each (three labels; more with more labels): every series of the
+     * dashboards of a large node, an eighth of the default heap.
+     */
+    public static final long DEFAULT_KEPT_STATE_BYTES = 256L << 20;
     public static final long MAX_CACHE_OFFSET_MILLIS = 86_400_000L;
     public static final int DEFAULT_MAX_CONCURRENCY = 20;
     public static final long DEFAULT_MAX_SERIES = 100_000;
@@ -41,13 +49,14 @@ public record QueryConfig(long timeoutMillis, int maxConcurrency, long maxSeries
         if (timeoutMillis <= 0 || maxConcurrency <= 0 || maxSeries <= 0 || maxSamples <= 0 || readParallelism <= 0) {
             throw new IllegalArgumentException("query limits must be positive");
         }
-        if (cacheBytes < 0 || cacheOffsetMillis < 0) {
-            throw new IllegalArgumentException("query cache size and offset must not be negative");
+        if (cacheBytes < 0 || cacheOffsetMillis < 0 || keptStateBytes < 0) {
+            throw new IllegalArgumentException("query cache size and offset, and kept state size, must not be negative");
         }
     }
 
     public QueryConfig(long timeoutMillis, int maxConcurrency, long maxSeries, long maxSamples, int readParallelism) {
-        this(timeoutMillis, maxConcurrency, maxSeries, maxSamples, readParallelism, DEFAULT_CACHE_BYTES, DEFAULT_CACHE_OFFSET_MILLIS);
+        this(timeoutMillis, maxConcurrency, maxSeries, maxSamples, readParallelism, DEFAULT_CACHE_BYTES, DEFAULT_CACHE_OFFSET_MILLIS,
+                DEFAULT_KEPT_STATE_BYTES);
     }
 
     public QueryConfig(long timeoutMillis, int maxConcurrency, long maxSeries, long maxSamples) {
@@ -56,7 +65,7 @@ public record QueryConfig(long timeoutMillis, int maxConcurrency, long maxSeries
 
     public static QueryConfig defaults() {
         return new QueryConfig(DEFAULT_TIMEOUT_MILLIS, DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_SERIES, DEFAULT_MAX_SAMPLES,
-                defaultReadParallelism(), DEFAULT_CACHE_BYTES, DEFAULT_CACHE_OFFSET_MILLIS);
+                defaultReadParallelism(), DEFAULT_CACHE_BYTES, DEFAULT_CACHE_OFFSET_MILLIS, DEFAULT_KEPT_STATE_BYTES);
     }
 
     /**

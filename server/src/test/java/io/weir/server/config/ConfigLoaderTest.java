@@ -221,6 +221,16 @@ class ConfigLoaderTest {
         assertEquals(new ConfigProblem("query.cache_offset", "must be at most 1d (got \"2d\")"), tooFar);
     }
 
+    @Test
+    void keptReadStateIsAHeapShareAsTheCacheIs() {
+        assertEquals(Math.min(256L << 20, Runtime.getRuntime().maxMemory() / 4),
+                valid("query: {timeout: 1m}\n").query().keptStateBytes());
+        assertEquals(16L << 20, valid("query: {kept_state_size: 16MiB}\n").query().keptStateBytes());
+        assertEquals(0, valid("query: {kept_state_size: 0}\n").query().keptStateBytes());
+        assertEquals("query.kept_state_size", problems("query: {kept_state_size: lots}").getFirst().keyPath());
+        assertEquals("query.kept_state_size", problems("query: {kept_state_size: 1TiB}").getFirst().keyPath(), "more than the heap");
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
             "':9201'            | ''          | 9201",
@@ -644,6 +654,7 @@ class ConfigLoaderTest {
                 backend:        none (sketch-only)
                 queries:        timeout 2m, 20 at once, 100000 series and 50000000 points each, a leaf read by %d thread(s)
                 query cache:    256MiB of range results, steps older than 5m
+                read state:     256MiB kept for the next read of the series read lately (labels, last cuts)
                 snapshots:      every 15m, keep 3, written at 32MiB/s; stopping waits up to 2m for the last
                 limits:         30 labels/series, names 1024 B, values 2048 B, 50000 series/request, new series/s unlimited, series unlimited
                 log:            info, logfmt

@@ -1,5 +1,6 @@
 package io.weir.engine.query.eval;
 
+import io.weir.engine.series.HeapSizes;
 import io.weir.engine.series.SeriesLabels;
 
 import java.util.ArrayList;
@@ -28,7 +29,13 @@ public final class Labels implements Comparable<Labels> {
     }
 
     /** A stored series' label sets as a leaf reads them: whole, and without the metric name (as a leaf answers). */
-    public record OfSeries(Labels full, Labels withoutMetricName) {}
+    public record OfSeries(Labels full, Labels withoutMetricName) implements SeriesLabels.QueryView {
+        /** The record and the two sets with their arrays; the Strings are the series' decoded ones, counted there. */
+        @Override
+        public long heapBytes() {
+            return HeapSizes.object(8) + full.ownHeapBytes() + withoutMetricName.ownHeapBytes();
+        }
+    }
 
     /** The label sets of a stored series, built on its first read and kept with it ({@link SeriesLabels#queryView}). */
     public static OfSeries ofSeries(SeriesLabels s) {
@@ -39,6 +46,11 @@ public final class Labels implements Comparable<Labels> {
         OfSeries view = new OfSeries(full, full.withoutMetricName());
         s.queryView(view);
         return view;
+    }
+
+    /** This set and its two arrays, without the Strings they refer to. */
+    long ownHeapBytes() {
+        return HeapSizes.object(12) + 2 * HeapSizes.referenceArray(names.length);
     }
 
     /** Sorted by name here: the canonical form keeps the order the series arrived with. */

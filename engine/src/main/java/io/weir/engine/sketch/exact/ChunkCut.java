@@ -1,5 +1,7 @@
 package io.weir.engine.sketch.exact;
 
+import io.weir.engine.series.HeapSizes;
+
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -41,6 +43,26 @@ public final class ChunkCut {
     double max;
     /** The cut of the window's end, kept the same way (null until a read uses one). */
     private ChunkCut end;
+    /** Set when a reader takes it, cleared by each pass of a sweep of kept read state ({@code ChunkCuts}). */
+    private boolean readSinceSweep;
+
+    /** This cut's heap, and its end cut's: 8 longs, 4 doubles, 7 ints, a reference and a flag beside the header, each. */
+    public long heapBytes() {
+        long one = HeapSizes.object(8 * 8 + 4 * 8 + 7 * 4 + 4 + 1);
+        return end == null ? one : 2 * one;
+    }
+
+    /** A reader took it. */
+    public void markRead() {
+        readSinceSweep = true;
+    }
+
+    /** @return whether a reader took it since the last call, which clears the mark */
+    public boolean takeReadMark() {
+        boolean read = readSinceSweep;
+        readSinceSweep = false;
+        return read;
+    }
 
     /**
      * Whether this cut was taken in the same chunk of the same block (of {@code sampleCount} samples and
