@@ -31,6 +31,7 @@ public class ExactTierQueryBenchmark extends WeirForkedBenchmark {
     private static final long WINDOW_MS = 25 * 3_600_000L;
     private static final int JOBS = 10;
 
+    /** The expression; a ';' stands for a ',' (JMH splits -p values at commas). */
     @Param({"avg_over_time(m[5h])", "max_over_time(m[5h])", "quantile_over_time(0.99, m[5h])",
             "distinct_over_time(m[5h])", "sum by (job) (avg_over_time(m[1h]))"})
     public String query;
@@ -121,7 +122,8 @@ public class ExactTierQueryBenchmark extends WeirForkedBenchmark {
         readPool = readParallelism > 1 ? java.util.concurrent.Executors.newFixedThreadPool(readParallelism - 1) : null;
         engine = new SketchQueryEngine(table, new SketchShard[] {shard}, true, readPool, readParallelism);
         warmWithMix();
-        expr = PromQLParser.parse(query);
+        // JMH splits -p values at commas: `-p 'query=topk(10; quantile_over_time(0.99; m[1h]))'` selects one with commas
+        expr = PromQLParser.parse(query.replace(';', ','));
         QueryResult r = evaluate();
         System.out.printf("%n[%s, %d steps] %d series, %s, exact series %d%n", query, steps, r.series().size(),
                 r.resultType(), shard.exactSeries());
