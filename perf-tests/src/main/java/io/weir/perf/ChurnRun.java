@@ -35,7 +35,7 @@ import java.util.regex.Pattern;
  * <pre>java -cp ... io.weir.perf.ChurnRun [series=10000] [roundMinutes=10] [hours=6] [senders=4]</pre>
  */
 public final class ChurnRun {
-    private static final long STEP_MS = 15_000;
+    static final long STEP_MS = 15_000;
     /** One sample per series per request, as Prometheus sends; 2,000 series a request. */
     private static final int SERIES_PER_REQUEST = 2_000;
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{[^}]*})? (\\S+)$");
@@ -95,7 +95,7 @@ public final class ChurnRun {
         }
     }
 
-    private static byte[] body(int gen, int from, int to, long ts) {
+    static byte[] body(int gen, int from, int to, long ts) {
         Series[] s = new Series[to - from];
         for (int i = from; i < to; i++) {
             double v = (i * 31L + ts / STEP_MS * 17L) % 1000 / 10.0; // a gauge with some spread
@@ -105,7 +105,7 @@ public final class ChurnRun {
         return RemoteWriteBodies.body(s);
     }
 
-    private static void post(String url, byte[] body) throws IOException, InterruptedException {
+    static void post(String url, byte[] body) throws IOException, InterruptedException {
         for (int attempt = 0; ; attempt++) {
             Http.Response r = RemoteWriteBodies.post(url, body);
             if (r.status() == 204) {
@@ -128,7 +128,7 @@ public final class ChurnRun {
                 Runtime.getRuntime().totalMemory() / 1048576.0, rssMiB(), (System.nanoTime() - t0) / 1e9);
     }
 
-    private static Map<String, Double> metrics(String url) throws IOException, InterruptedException {
+    static Map<String, Double> metrics(String url) throws IOException, InterruptedException {
         Map<String, Double> out = new TreeMap<>();
         for (String line : Http.get(url + "/metrics").body().split("\n")) {
             Matcher mm = SAMPLE.matcher(line);
@@ -149,7 +149,7 @@ public final class ChurnRun {
     }
 
     /** Disk blocks in use under {@code dir} (a sparse file counts what it holds, not its length). */
-    private static double duMiB(Path dir) throws IOException, InterruptedException {
+    static double duMiB(Path dir) throws IOException, InterruptedException {
         Process p = new ProcessBuilder("du", "-sk", dir.toString()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes()).trim();
         p.waitFor();

@@ -171,7 +171,7 @@ public final class NodeMemoryTableRun {
         }
     }
 
-    private static void fullGc(String pid) throws Exception {
+    static void fullGc(String pid) throws Exception {
         Process p = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java").replaceAll("java$", "jcmd"),
             pid, "GC.run").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {

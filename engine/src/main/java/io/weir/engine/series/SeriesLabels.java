@@ -16,11 +16,14 @@ public final class SeriesLabels implements Comparable<SeriesLabels> {
     private Decoded decoded;
 
     private record Decoded(String[] names, String[] values) {
-        /** The record, its two arrays and their Strings (compressed references, Latin-1 text). */
+        /**
+         * The record, its two arrays and the value Strings of its own (compressed references, Latin-1 text); names
+         * and metric names are shared ({@link #decode}).
+         */
         long heapBytes() {
             long bytes = HeapSizes.object(8) + 2 * HeapSizes.referenceArray(names.length);
             for (int i = 0; i < names.length; i++) {
-                bytes += HeapSizes.string(names[i]) + HeapSizes.string(values[i]);
+                bytes += isShared(names[i]) ? 0 : HeapSizes.string(values[i]);
             }
             return bytes;
         }
@@ -170,6 +173,11 @@ public final class SeriesLabels implements Comparable<SeriesLabels> {
         return d;
     }
 
+    /** Whether the value of label {@code name} is shared between series' decoded labels: the metric name's. */
+    private static boolean isShared(String name) {
+        return METRIC_NAME.equals(name);
+    }
+
     private static Decoded decode(byte[] canonical) {
         int[] count = new int[1];
         CanonicalLabels.forEach(canonical, 0, canonical.length, (b, no, nl, vo, vl) -> count[0]++);
@@ -177,8 +185,13 @@ public final class SeriesLabels implements Comparable<SeriesLabels> {
         String[] values = new String[count[0]];
         int[] i = new int[1];
         CanonicalLabels.forEach(canonical, 0, canonical.length, (b, no, nl, vo, vl) -> {
-            names[i[0]] = new String(b, no, nl, StandardCharsets.UTF_8);
-            values[i[0]++] = new String(b, vo, vl, StandardCharsets.UTF_8);
+            // label names and metric names are few and shared by many series: one String each (the JVM's own pool,
+            // which lets go of what no series refers to), so a series read keeps only its other values, and label
+            // sets compare their names and metric names by identity first
+            String name = new String(b, no, nl, StandardCharsets.UTF_8).intern();
+            String value = new String(b, vo, vl, StandardCharsets.UTF_8);
+            names[i[0]] = name;
+            values[i[0]++] = isShared(name) ? value.intern() : value;
         });
         return new Decoded(names, values);
     }

@@ -22,12 +22,12 @@ class KeptStateSweepTest {
     private static final int SERIES = 100;
     /**
      * One series' kept state, counted by hand for {@code {__name__="mem", host="hNN", job="memtable"}} (compressed
-     * references, 8-byte alignment): six Strings of 24 + byte[] (16 + length, aligned) = 3 x 48 (names) + 48 + 48 +
-     * 48 (values) = 288; the decoded record (12 + two references = 20, aligned 24) and its two String[3] of 32 each
-     * = 88; the label view: its record 24, two Labels of 24, the full set's two String[3] (32 each) and the set
-     * without the name's two String[2] (24 each) = 184.
+     * references, 8-byte alignment): its own value Strings, 24 + byte[] (16 + length, aligned) = 48 each for "hNN"
+     * and "memtable" (the names and the metric name are Strings all series share); the decoded record (12 + two
+     * references = 20, aligned 24) and its two String[3] of 32 each = 88; the label view: its record 24, two Labels
+     * of 24, the full set's two String[3] (32 each) and the set without the name's two String[2] (24 each) = 184.
      */
-    private static final long SERIES_BYTES = 288 + 88 + 184;
+    private static final long SERIES_BYTES = 2 * 48 + 88 + 184;
 
     @TempDir
     Path dir;

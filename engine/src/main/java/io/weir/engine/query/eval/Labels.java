@@ -235,11 +235,16 @@ public final class Labels implements Comparable<Labels> {
     public int compareTo(Labels o) {
         int n = Math.min(names.length, o.names.length);
         for (int i = 0; i < n; i++) {
-            int c = names[i].compareTo(o.names[i]);
+            // stored series share their names' and metric names' Strings (SeriesLabels): equal at a glance
+            String a = names[i];
+            String b = o.names[i];
+            int c = a == b ? 0 : a.compareTo(b);
             if (c != 0) {
                 return c;
             }
-            c = values[i].compareTo(o.values[i]);
+            a = values[i];
+            b = o.values[i];
+            c = a == b ? 0 : a.compareTo(b);
             if (c != 0) {
                 return c;
             }
