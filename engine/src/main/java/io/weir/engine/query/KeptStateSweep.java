@@ -6,9 +6,9 @@ import io.weir.engine.sketch.SketchShard;
 
 /**
  * Holds the heap that reads keep per series for the next read to a budget ({@code query.kept_state_size}): a series'
- * decoded labels and label sets (with the series table) and the cut of its last exact read (with its shard), ~700
- * bytes a series read, which without a bound would grow with every series any query ever read (a node whose
- * dashboards and rules read all of a million series would keep ~0.7 GB of a 2 GB heap for good).
+ * decoded labels and label sets (with the series table) and the cut of its last exact read (with its shard), ~520
+ * bytes a series read (three labels), which without a bound would grow with every series any query ever read (a node
+ * whose dashboards and rules read all of a million series would keep over half a GB of a 2 GB heap for good).
  *
  * <p>A clock with one mark: a read marks what it uses; each pass ({@link #run}, on the node's timer) clears the marks
  * of what it keeps. When the previous pass left more than the budget, this one lets go of unmarked state (not read

@@ -33,8 +33,9 @@ public final class SeriesLabels implements Comparable<SeriesLabels> {
      * What the query layer derives from these labels once and keeps with them (its sorted label sets with and without
      * the metric name), so that a series read by every refresh of a dashboard is not given new ones each time: a
      * query over 1,000 series built ~200 KB of them. Racy but safe as {@link #decoded}: what is kept must have only
-     * final fields. Costs ~180 bytes of heap per series queried, beside its decoded Strings (~400 bytes for three
-     * labels); both are held to {@code query.kept_state_size} by a sweep that drops those not read lately.
+     * final fields. Costs ~180 bytes of heap per series queried, beside its decoded labels (~180 bytes for three
+     * labels: names and the metric name are shared); both are held to {@code query.kept_state_size} by a sweep that
+     * drops those not read lately.
      */
     private QueryView queryView;
     /** Set by a read of {@link #queryView()}, cleared by each pass of a sweep ({@link #sweepKept}): racy, a cache's mark. */

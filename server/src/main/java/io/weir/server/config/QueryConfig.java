@@ -34,7 +34,7 @@ public record QueryConfig(long timeoutMillis, int maxConcurrency, long maxSeries
     /** As VictoriaMetrics' {@code -search.cacheTimestampOffset}. */
     public static final long DEFAULT_CACHE_OFFSET_MILLIS = 5 * 60_000L;
     /**
-     * ~370,000 series' read state at ~700 bytes each (three labels; more with more labels): every series of the
+     * ~500,000 series' read state at ~520 bytes each (three labels; more with more labels): every series of the
      * dashboards of a large node, an eighth of the default heap.
      */
     public static final long DEFAULT_KEPT_STATE_BYTES = 256L << 20;
