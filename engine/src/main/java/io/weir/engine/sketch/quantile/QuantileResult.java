@@ -216,8 +216,8 @@ public final class QuantileResult extends WindowCoverage implements ExactAnswer 
         if (sorted.length < n) {
             sorted = new double[Math.max(n, sorted.length * 2)];
         }
-        double lowest = Double.NaN;
-        double highest = Double.NaN;
+        double lowest = Double.POSITIVE_INFINITY;
+        double highest = Double.NEGATIVE_INFINITY;
         int nan = 0;
         for (int i = 0; i < n; i++) {
             double x = v[from + i];
@@ -226,11 +226,15 @@ public final class QuantileResult extends WindowCoverage implements ExactAnswer 
                 nan++;
                 continue;
             }
-            // the order of Arrays.sort (Double.compare): -0.0 before 0.0
-            if (lowest != lowest || Double.compare(x, lowest) < 0) {
+            // the order of Arrays.sort (Double.compare), in plain comparisons: -0.0 (sign bit set) before 0.0
+            if (x < lowest) {
+                lowest = x;
+            } else if (x == 0 && lowest == 0 && Double.doubleToRawLongBits(x) != 0) {
                 lowest = x;
             }
-            if (highest != highest || Double.compare(x, highest) > 0) {
+            if (x > highest) {
+                highest = x;
+            } else if (x == 0 && highest == 0 && Double.doubleToRawLongBits(x) == 0) {
                 highest = x;
             }
         }
