@@ -46,10 +46,12 @@ public final class ChunkCut {
     /** Set when a reader takes it, cleared by each pass of a sweep of kept read state ({@code ChunkCuts}). */
     private boolean readSinceSweep;
 
-    /** This cut's heap, and its end cut's: 8 longs, 4 doubles, 7 ints, a reference and a flag beside the header, each. */
+    /** One cut's heap: 8 longs, 4 doubles, 7 ints, a reference and a flag beside the header. */
+    private static final long BYTES = HeapSizes.object(8 * 8 + 4 * 8 + 7 * 4 + 4 + 1);
+
+    /** This cut's heap, and its end cut's. */
     public long heapBytes() {
-        long one = HeapSizes.object(8 * 8 + 4 * 8 + 7 * 4 + 4 + 1);
-        return end == null ? one : 2 * one;
+        return end == null ? BYTES : 2 * BYTES;
     }
 
     /** A reader took it. */
